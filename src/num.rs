@@ -1,0 +1,202 @@
+//! Exact numbers: amounts of money, counts and fractions such as ⅔.
+//!
+//! Thresholds are compared exactly ("exactly half is a quorum"), so numbers
+//! are rationals over `i128`, never floats. Arithmetic that would overflow
+//! returns `None`, which evaluation reports instead of wrapping.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// A reduced fraction with a positive denominator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Num {
+    n: i128,
+    d: i128,
+}
+
+fn gcd(mut a: i128, mut b: i128) -> i128 {
+    a = a.abs();
+    b = b.abs();
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    a
+}
+
+impl Num {
+    /// Zero.
+    pub const ZERO: Num = Num { n: 0, d: 1 };
+
+    /// A whole number.
+    pub fn int(n: i64) -> Num {
+        Num {
+            n: i128::from(n),
+            d: 1,
+        }
+    }
+
+    /// `n / d`, reduced; `None` when `d` is zero.
+    pub fn ratio(n: i128, d: i128) -> Option<Num> {
+        if d == 0 {
+            return None;
+        }
+        let g = gcd(n, d).max(1);
+        let (mut n, mut d) = (n / g, d / g);
+        if d < 0 {
+            n = n.checked_neg()?;
+            d = d.checked_neg()?;
+        }
+        Some(Num { n, d })
+    }
+
+    /// Parse a decimal such as `1200000`, `-3`, `0.5` or `1234.56`.
+    /// Exponents and other notations are not numbers here.
+    pub fn parse_decimal(text: &str) -> Option<Num> {
+        let (neg, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (whole, frac) = match digits.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (digits, ""),
+        };
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !all_digits(whole) || !all_digits(frac) {
+            return None;
+        }
+        if digits.contains('.') && frac.is_empty() {
+            return None;
+        }
+        // 30 digits keep every product of two amounts inside i128.
+        if whole.len() + frac.len() > 30 {
+            return None;
+        }
+        let mut n: i128 = 0;
+        for b in whole.bytes().chain(frac.bytes()) {
+            n = n.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
+        }
+        let d = 10i128.checked_pow(u32::try_from(frac.len()).ok()?)?;
+        Num::ratio(if neg { -n } else { n }, d)
+    }
+
+    /// Whether this is a whole number.
+    pub fn is_integer(self) -> bool {
+        self.d == 1
+    }
+
+    /// The whole number, if it is one and fits.
+    pub fn to_i64(self) -> Option<i64> {
+        if self.d == 1 {
+            i64::try_from(self.n).ok()
+        } else {
+            None
+        }
+    }
+
+    /// Sum.
+    pub fn add(self, o: Num) -> Option<Num> {
+        let n = self.n.checked_mul(o.d)?.checked_add(o.n.checked_mul(self.d)?)?;
+        Num::ratio(n, self.d.checked_mul(o.d)?)
+    }
+
+    /// Difference.
+    pub fn sub(self, o: Num) -> Option<Num> {
+        self.add(o.neg()?)
+    }
+
+    /// Product.
+    pub fn mul(self, o: Num) -> Option<Num> {
+        Num::ratio(self.n.checked_mul(o.n)?, self.d.checked_mul(o.d)?)
+    }
+
+    /// Quotient; `None` for division by zero.
+    pub fn div(self, o: Num) -> Option<Num> {
+        Num::ratio(self.n.checked_mul(o.d)?, self.d.checked_mul(o.n)?)
+    }
+
+    /// Negation.
+    pub fn neg(self) -> Option<Num> {
+        Some(Num {
+            n: self.n.checked_neg()?,
+            d: self.d,
+        })
+    }
+}
+
+impl PartialOrd for Num {
+    fn partial_cmp(&self, other: &Num) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Num {
+    fn cmp(&self, other: &Num) -> Ordering {
+        // Cross-multiplication may overflow for huge operands; fall back to
+        // floating point there, which only matters far beyond any real amount.
+        match (self.n.checked_mul(other.d), other.n.checked_mul(self.d)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => {
+                let a = self.n as f64 / self.d as f64;
+                let b = other.n as f64 / other.d as f64;
+                a.partial_cmp(&b).unwrap_or(Ordering::Equal)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Num {
+    /// Whole numbers as they are; fractions as decimals where they end
+    /// within six places (`0.5`), otherwise as `n/d` (`2/3`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.d == 1 {
+            return write!(f, "{}", self.n);
+        }
+        let n = self.n.unsigned_abs();
+        let d = self.d.unsigned_abs();
+        let mut rem = n % d;
+        let mut digits = String::new();
+        while rem != 0 && digits.len() < 6 {
+            rem *= 10;
+            digits.push(char::from(b'0' + u8::try_from(rem / d).unwrap_or(0)));
+            rem %= d;
+        }
+        if rem != 0 {
+            return write!(f, "{}/{}", self.n, self.d);
+        }
+        let sign = if self.n < 0 { "-" } else { "" };
+        write!(f, "{sign}{}.{digits}", n / d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Num {
+        Num::parse_decimal(s).unwrap_or(Num::ZERO)
+    }
+
+    #[test]
+    fn parses_decimals_exactly() {
+        assert_eq!(n("1234.56").to_string(), "1234.56");
+        assert_eq!(n("0.1").add(n("0.2")), Some(n("0.3")));
+        assert_eq!(Num::parse_decimal("1e5"), None);
+        assert_eq!(Num::parse_decimal("12."), None);
+        assert_eq!(Num::parse_decimal("9".repeat(40).as_str()), None);
+    }
+
+    #[test]
+    fn two_thirds_of_six_is_exactly_four() {
+        let two_thirds = Num::int(2).div(Num::int(3)).unwrap_or(Num::ZERO);
+        assert_eq!(two_thirds.mul(Num::int(6)), Some(Num::int(4)));
+        assert_eq!(two_thirds.to_string(), "2/3");
+        assert_eq!(n("-0.25").to_string(), "-0.25");
+    }
+
+    #[test]
+    fn division_by_zero_is_none() {
+        assert_eq!(Num::int(1).div(Num::ZERO), None);
+    }
+}

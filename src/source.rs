@@ -1,0 +1,244 @@
+//! Source files and positions.
+//!
+//! Everything inside sunlight speaks in byte offsets ([`Span`]). This module is
+//! the one place that turns them into line and column (characters, 1-based)
+//! for people, and into UTF-16 code units for the language server.
+
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// The file the range is in.
+    pub file: FileId,
+    /// First byte of the range.
+    pub start: u32,
+    /// One past the last byte of the range.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from byte offsets.
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: clamp_u32(start),
+            end: clamp_u32(end.max(start)),
+        }
+    }
+
+    /// The smallest span covering both (same file assumed).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    /// The byte range as `usize`.
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+fn clamp_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A 1-based line and column, the column counted in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+}
+
+/// Line starts of one text, for offset ↔ position conversion.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Index the line starts of `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { line_starts }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next.saturating_sub(1),
+        }
+    }
+
+    /// Byte offset of the start of 0-based `line`, if it exists.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line).copied()
+    }
+
+    /// Number of lines.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 1-based line and character column of byte `offset` in `text`.
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(text, offset);
+        let line = self.line_of(offset);
+        let start = self.line_starts.get(line).copied().unwrap_or(0).min(offset);
+        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        LineCol {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// 0-based line and UTF-16 column of byte `offset`, as LSP positions count.
+    pub fn utf16_position(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = floor_char_boundary(text, offset);
+        let line = self.line_of(offset);
+        let start = self.line_starts.get(line).copied().unwrap_or(0).min(offset);
+        let col: usize = text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().map(char::len_utf16).sum());
+        (clamp_u32(line), clamp_u32(col))
+    }
+
+    /// Byte offset of a 0-based line and UTF-16 column. Positions past the end
+    /// of a line clamp to its end, and lines past the end to the end of text,
+    /// as the protocol asks.
+    pub fn offset_of_utf16(&self, text: &str, line: u32, col16: u32) -> usize {
+        let Some(start) = self.line_starts.get(line as usize).copied() else {
+            return text.len();
+        };
+        let end = self
+            .line_starts
+            .get(line as usize + 1)
+            .map_or(text.len(), |next| next.saturating_sub(1));
+        let mut units = 0u32;
+        for (i, ch) in text.get(start..end).unwrap_or("").char_indices() {
+            if units >= col16 {
+                return start + i;
+            }
+            units += ch.len_utf16() as u32;
+        }
+        end
+    }
+}
+
+/// The largest char boundary at or below `offset`.
+pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// One source file: its display name, text and line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The name shown to people (a path, or `<embedded>/x.rules`).
+    pub name: String,
+    /// The text.
+    pub text: Arc<str>,
+    /// Line starts.
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    /// 1-based line/column of a byte offset.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        self.lines.line_col(&self.text, offset as usize)
+    }
+
+    /// The text of a span, or "" where the span does not fit.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// All source files of one run (rule files and record files).
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// An empty map.
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Add a file and return its id.
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+        let text: Arc<str> = text.into();
+        let lines = LineIndex::new(&text);
+        let id = FileId(clamp_u32(self.files.len()));
+        self.files.push(SourceFile {
+            name: name.into(),
+            text,
+            lines,
+        });
+        id
+    }
+
+    /// The file behind an id.
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// The display name of a file ("" for an unknown id).
+    pub fn name(&self, id: FileId) -> &str {
+        self.get(id).map_or("", |f| f.name.as_str())
+    }
+
+    /// Start and end positions of a span.
+    pub fn span_lines(&self, span: Span) -> Option<(LineCol, LineCol)> {
+        let file = self.get(span.file)?;
+        Some((file.line_col(span.start), file.line_col(span.end)))
+    }
+
+    /// All files with their ids.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(clamp_u32(i)), f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_and_utf16_counts_units() {
+        let text = "ab\n名字: 𠀀x\n";
+        let idx = LineIndex::new(text);
+        let x = text.find('x').unwrap_or(0);
+        assert_eq!(idx.line_col(text, x), LineCol { line: 2, column: 6 });
+        assert_eq!(idx.utf16_position(text, x), (1, 6));
+        assert_eq!(idx.offset_of_utf16(text, 1, 6), x);
+        // past the end of the line clamps to the line's end
+        assert_eq!(idx.offset_of_utf16(text, 1, 99), text.len() - 1);
+        assert_eq!(idx.offset_of_utf16(text, 9, 0), text.len());
+    }
+
+    #[test]
+    fn offsets_inside_a_character_round_down() {
+        let text = "名";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 1), LineCol { line: 1, column: 1 });
+    }
+}

@@ -1,0 +1,439 @@
+//! The abstract syntax tree of rule files. Every node keeps its span; spans
+//! are left out of equality so that trees can be compared by meaning.
+
+use crate::num::Num;
+use crate::source::Span;
+
+/// A name as written, with its span.
+#[derive(Clone, Debug)]
+pub struct Ident {
+    /// The name.
+    pub name: String,
+    /// Where it is written.
+    pub span: Span,
+}
+
+impl PartialEq for Ident {
+    fn eq(&self, other: &Ident) -> bool {
+        self.name == other.name
+    }
+}
+
+/// A parsed rule file.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct File {
+    /// Declarations in file order.
+    pub decls: Vec<Decl>,
+}
+
+/// One top-level declaration.
+#[derive(Clone, Debug)]
+pub struct Decl {
+    /// What it declares.
+    pub kind: DeclKind,
+    /// The whole declaration.
+    pub span: Span,
+    /// The `///` comment lines right above it, joined with newlines.
+    pub doc: Option<String>,
+}
+
+impl PartialEq for Decl {
+    fn eq(&self, other: &Decl) -> bool {
+        self.kind == other.kind && self.doc == other.doc
+    }
+}
+
+/// The declarations of the language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeclKind {
+    /// `import "other.rules"`.
+    Import(Template),
+    /// `enum 名称 { 甲, 乙 }`.
+    Enum(EnumDecl),
+    /// `struct` (nested) or `kind` (a record kind, with `kind` and `id`).
+    Struct(StructDecl),
+    /// `param 名称 = 值` or `set 名称 = 值` (override of an existing parameter).
+    Param(ParamDecl),
+    /// `def 名称(x) = 表达式`.
+    Def(DefDecl),
+    /// `chain 名称 { … }`.
+    Chain(ChainDecl),
+    /// `rule ID "标题" { … }`.
+    Rule(RuleDecl),
+}
+
+/// An enumeration of allowed text values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDecl {
+    /// Its name.
+    pub name: Ident,
+    /// The allowed values.
+    pub members: Vec<Ident>,
+}
+
+/// A structure or a record kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StructDecl {
+    /// `true` for `kind` (a top-level record kind).
+    pub is_kind: bool,
+    /// Its name.
+    pub name: Ident,
+    /// Fields, or tagged variants.
+    pub body: StructBody,
+}
+
+/// The body of a struct.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StructBody {
+    /// Plain fields.
+    Fields(Vec<FieldDecl>),
+    /// `tagged by FIELD { 变体 { … } … }`: the fields depend on the tag's value.
+    Tagged {
+        /// The field that names the variant.
+        tag: Ident,
+        /// The variants.
+        variants: Vec<VariantDecl>,
+    },
+}
+
+/// One variant of a tagged struct.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantDecl {
+    /// The tag value that selects it.
+    pub name: Ident,
+    /// Its fields (besides the tag).
+    pub fields: Vec<FieldDecl>,
+}
+
+/// `name: type = default`.
+#[derive(Clone, Debug)]
+pub struct FieldDecl {
+    /// The field name.
+    pub name: Ident,
+    /// Its type.
+    pub ty: TypeExpr,
+    /// The value used when the field is absent.
+    pub default: Option<Expr>,
+    /// The whole declaration.
+    pub span: Span,
+    /// Doc comment lines above it.
+    pub doc: Option<String>,
+}
+
+impl PartialEq for FieldDecl {
+    fn eq(&self, other: &FieldDecl) -> bool {
+        self.name == other.name && self.ty == other.ty && self.default == other.default
+    }
+}
+
+/// A type as written.
+#[derive(Clone, Debug)]
+pub struct TypeExpr {
+    /// The type.
+    pub kind: TypeKind,
+    /// Written with a trailing `?`.
+    pub optional: bool,
+    /// Where.
+    pub span: Span,
+}
+
+impl PartialEq for TypeExpr {
+    fn eq(&self, other: &TypeExpr) -> bool {
+        self.kind == other.kind && self.optional == other.optional
+    }
+}
+
+/// The shapes of written types.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeKind {
+    /// `text`, `money`, an enum or struct name …
+    Named(Ident),
+    /// `[T]`.
+    List(Box<TypeExpr>),
+    /// `T or [T]`: one value or a list, read as a list.
+    OneOrList(Ident, Ident),
+    /// `ref KIND`: the id of a record of that kind.
+    Ref(Ident),
+    /// `key FIELD.LIST.KEY`: a value of `KEY` among the `LIST` elements of
+    /// the record that the sibling reference `FIELD` names.
+    Key {
+        /// The sibling field holding a `ref`.
+        via: Ident,
+        /// The list field of the referenced record.
+        list: Ident,
+        /// The key field of the list's elements.
+        field: Ident,
+    },
+}
+
+/// `param` or `set`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamDecl {
+    /// The parameter.
+    pub name: Ident,
+    /// Its value.
+    pub value: Expr,
+    /// `set`: overrides a parameter declared elsewhere.
+    pub is_override: bool,
+}
+
+/// `def name(a, b) = body`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DefDecl {
+    /// Its name.
+    pub name: Ident,
+    /// Parameter names.
+    pub params: Vec<Ident>,
+    /// The body.
+    pub body: Expr,
+}
+
+/// A chain template.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChainDecl {
+    /// Its name.
+    pub name: Ident,
+    /// Its clauses.
+    pub items: Vec<ChainItem>,
+}
+
+/// One clause of a chain.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChainItem {
+    /// `steps KIND.FIELD`: the list the chain checks.
+    Steps(Ident, Ident),
+    /// `name FIELD`: the field naming each step.
+    Name(Ident),
+    /// `date FIELD`: the field dating each step.
+    Date(Ident),
+    /// `actor FIELD`: the field naming who performed it.
+    Actor(Ident),
+    /// `order A -> B -> C`.
+    Order(Vec<Ident>),
+    /// `optional A, B`: steps that may be left out.
+    Optional(Vec<Ident>),
+    /// `distinct A, B`: steps that must be performed by different people.
+    Distinct(Vec<Ident>),
+}
+
+/// A rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleDecl {
+    /// `SZYD-002`.
+    pub id: Ident,
+    /// The title.
+    pub title: Template,
+    /// Its clauses in order.
+    pub items: Vec<RuleItem>,
+}
+
+/// One clause of a rule.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuleItem {
+    /// `severity error|warning`.
+    Severity(Ident),
+    /// `cite "…"`.
+    Cite(Template),
+    /// `for a in X, b in a.list`.
+    For(Vec<Binding>),
+    /// `where cond`: only elements that pass are considered.
+    Where(Expr),
+    /// `let name = value`.
+    Let(Ident, Expr),
+    /// `require cond`: the rule fires where it is false.
+    Require(Expr),
+    /// `at expr`: the value whose position the finding points at.
+    At(Expr),
+    /// `message "…"`.
+    Message(Template),
+    /// `help "…"`.
+    Help(Template),
+    /// `related expr "note"`: other places the finding concerns.
+    Related(Expr, Template),
+}
+
+/// `name in source` in a `for`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Binding {
+    /// The variable.
+    pub var: Ident,
+    /// What it ranges over.
+    pub source: BindingSource,
+}
+
+/// What a `for` binding ranges over.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BindingSource {
+    /// `*`: every record of every kind.
+    AllKinds(Span),
+    /// A kind name or a list expression.
+    Expr(Expr),
+}
+
+/// A string with `{expr}` parts.
+#[derive(Clone, Debug)]
+pub struct Template {
+    /// The pieces in order.
+    pub parts: Vec<TemplatePart>,
+    /// The whole literal, quotes included.
+    pub span: Span,
+}
+
+impl PartialEq for Template {
+    fn eq(&self, other: &Template) -> bool {
+        self.parts == other.parts
+    }
+}
+
+impl Template {
+    /// The text when there are no interpolations.
+    pub fn as_plain(&self) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                TemplatePart::Text(t) => out.push_str(t),
+                TemplatePart::Expr(_) => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+/// A piece of a template.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TemplatePart {
+    /// Literal text.
+    Text(String),
+    /// An interpolated value.
+    Expr(Expr),
+}
+
+/// An expression.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    /// What it is.
+    pub kind: ExprKind,
+    /// Where.
+    pub span: Span,
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Expr) -> bool {
+        self.kind == other.kind
+    }
+}
+
+/// The unit written after a number literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumUnit {
+    /// A plain number.
+    None,
+    /// 元, 万 or 亿: money.
+    Money,
+    /// 天 or 日: a number of days.
+    Days,
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    /// `not`.
+    Not,
+    /// `-`.
+    Neg,
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// `or`.
+    Or,
+    /// `and`.
+    And,
+    /// `==`.
+    Eq,
+    /// `!=`.
+    Ne,
+    /// `<`.
+    Lt,
+    /// `<=`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+    /// `in`.
+    In,
+    /// `not in`.
+    NotIn,
+    /// `??`: the left side, or the right where it is none.
+    Default,
+    /// `+`.
+    Add,
+    /// `-`.
+    Sub,
+    /// `|`: union of lists.
+    Union,
+    /// `*`.
+    Mul,
+    /// `/`.
+    Div,
+    /// `&`: intersection of lists.
+    Intersect,
+}
+
+impl BinOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Or => "or",
+            BinOp::And => "and",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::In => "in",
+            BinOp::NotIn => "not in",
+            BinOp::Default => "??",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Union => "|",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Intersect => "&",
+        }
+    }
+}
+
+/// The shapes of expressions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A number literal with its unit.
+    Num(Num, NumUnit),
+    /// A string literal, possibly with interpolations.
+    Str(Template),
+    /// `true` / `false`.
+    Bool(bool),
+    /// `none`.
+    None,
+    /// `[a, b]`.
+    List(Vec<Expr>),
+    /// A variable, parameter or kind name.
+    Name(Ident),
+    /// `x.field`.
+    Field(Box<Expr>, Ident),
+    /// `x[i]`.
+    Index(Box<Expr>, Box<Expr>),
+    /// `f(a, b)`.
+    Call(Ident, Vec<Expr>),
+    /// `x => body`, only as an argument.
+    Lambda(Ident, Box<Expr>),
+    /// `not x`, `-x`.
+    Unary(UnOp, Box<Expr>),
+    /// `a op b`.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `if c then a else b`.
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+}

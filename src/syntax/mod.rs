@@ -1,0 +1,6 @@
+//! Rule text: grammar, syntax tree, parser.
+
+pub mod ast;
+pub mod parse;
+
+pub use parse::{Parsed, parse, parse_expr};

@@ -1,0 +1,766 @@
+//! Rule text → AST, with every error the parser can find.
+//!
+//! pest stops at the first error, so the file is parsed one declaration at a
+//! time: after a broken declaration the parser skips to the next line that
+//! starts a declaration and goes on. An editor thus sees the rest of the file
+//! analysed while one rule is half-typed.
+
+use pest::Parser;
+use pest::error::InputLocation;
+use pest::iterators::Pair;
+
+use super::ast::*;
+use crate::diag::Diagnostic;
+use crate::num::Num;
+use crate::source::{FileId, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/sunlight.pest"]
+struct RuleParser;
+
+/// The result of parsing one file: what could be read, and every error.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The declarations that parsed.
+    pub file: File,
+    /// Syntax errors, in file order.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Words that start a declaration; recovery resumes at a line starting with one.
+const DECL_KEYWORDS: &[&str] = &[
+    "rule", "param", "set", "kind", "struct", "enum", "def", "chain", "import",
+];
+
+/// Deepest nesting of expressions the parser accepts; deeper input is
+/// refused before pest's recursive descent could exhaust the stack.
+pub const MAX_NESTING: usize = 64;
+
+/// Parse a rule file.
+pub fn parse(file: FileId, text: &str) -> Parsed {
+    let mut decls = Vec::new();
+    let mut errors = Vec::new();
+    let mut pos = 0;
+    loop {
+        let (next, doc) = skip_trivia(text, pos);
+        pos = next;
+        if pos >= text.len() {
+            break;
+        }
+        let rest = text.get(pos..).unwrap_or("");
+        if let Some(err) = nesting_error(file, text, pos) {
+            errors.push(err);
+            pos = next_decl_start(text, pos);
+            continue;
+        }
+        match RuleParser::parse(Rule::decl, rest) {
+            Ok(mut pairs) => {
+                let Some(pair) = pairs.next() else { break };
+                let end = pos + pair.as_span().end();
+                let mut b = Builder {
+                    file,
+                    base: pos,
+                    errors: &mut errors,
+                };
+                if let Some(mut decl) = b.decl(pair) {
+                    decl.doc = doc;
+                    decls.push(decl);
+                }
+                pos = if end > pos {
+                    end
+                } else {
+                    next_decl_start(text, pos)
+                };
+            }
+            Err(e) => {
+                errors.push(syntax_error(file, pos, rest, e));
+                pos = next_decl_start(text, pos);
+            }
+        }
+    }
+    Parsed {
+        file: File { decls },
+        errors,
+    }
+}
+
+/// Parse one expression (parameter values on the command line or in
+/// parameter files use the same literals as rule files).
+pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
+    if let Some(err) = nesting_error(file, text, 0) {
+        return Err(err);
+    }
+    let pairs = RuleParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(file, 0, text, e))?;
+    let mut errors = Vec::new();
+    let mut b = Builder {
+        file,
+        base: 0,
+        errors: &mut errors,
+    };
+    let expr = pairs
+        .into_iter()
+        .next()
+        .and_then(|p| p.into_inner().next())
+        .map(|p| b.expr(p));
+    match (expr, errors.into_iter().next()) {
+        (_, Some(err)) => Err(err),
+        (Some(e), None) => Ok(e),
+        (None, None) => Err(Diagnostic::error(
+            Span::new(file, 0, text.len()),
+            "expected an expression",
+        )),
+    }
+}
+
+/// Skip white space and comments from `pos`; return the next position and
+/// the `///` lines met on the way (the doc of the declaration that follows).
+fn skip_trivia(text: &str, mut pos: usize) -> (usize, Option<String>) {
+    let mut doc: Vec<String> = Vec::new();
+    loop {
+        let rest = text.get(pos..).unwrap_or("");
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{3000}', '\u{feff}']);
+        pos += rest.len() - trimmed.len();
+        if let Some(comment) = trimmed.strip_prefix("//") {
+            let line_len = comment.find('\n').unwrap_or(comment.len());
+            if let Some(d) = comment.strip_prefix('/') {
+                let line = d.get(..line_len.saturating_sub(1)).unwrap_or("");
+                doc.push(line.strip_prefix(' ').unwrap_or(line).trim_end().to_string());
+            } else {
+                doc.clear();
+            }
+            pos += 2 + line_len;
+        } else {
+            let doc = (!doc.is_empty()).then(|| doc.join("\n"));
+            return (pos, doc);
+        }
+    }
+}
+
+/// The start of the first line after `pos` that begins with a declaration keyword.
+fn next_decl_start(text: &str, pos: usize) -> usize {
+    let mut offset = pos;
+    while let Some(nl) = text.get(offset..).and_then(|r| r.find('\n')) {
+        offset += nl + 1;
+        let line = text.get(offset..).unwrap_or("");
+        let starts_decl = DECL_KEYWORDS.iter().any(|kw| {
+            line.strip_prefix(kw)
+                .is_some_and(|after| after.starts_with([' ', '\t']))
+        }) || line.starts_with("///");
+        if starts_decl {
+            return offset;
+        }
+    }
+    text.len()
+}
+
+/// Refuse a declaration whose brackets nest deeper than [`MAX_NESTING`].
+fn nesting_error(file: FileId, text: &str, pos: usize) -> Option<Diagnostic> {
+    let end = next_decl_start(text, pos);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut prev = '\0';
+    for (i, ch) in text.get(pos..end).unwrap_or("").char_indices() {
+        match ch {
+            '"' if prev != '\\' => in_string = !in_string,
+            '(' | '[' if !in_string => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(
+                        Diagnostic::error(
+                            Span::new(file, pos + i, pos + i + 1),
+                            format!("expression nested deeper than {MAX_NESTING} levels"),
+                        )
+                        .with_help("split the expression with `let` or `def`"),
+                    );
+                }
+            }
+            ')' | ']' if !in_string => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = ch;
+    }
+    None
+}
+
+fn syntax_error(file: FileId, base: usize, rest: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    let (start, end) = match e.location {
+        InputLocation::Pos(p) => (p, p),
+        InputLocation::Span((a, b)) => (a, b),
+    };
+    // Point at the whole offending token rather than at one character.
+    let token_len = rest
+        .get(start..)
+        .map(|r| {
+            r.char_indices()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(r.len(), |(i, _)| i)
+        })
+        .unwrap_or(0);
+    let end = end.max(start + token_len.max(rest.get(start..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8)));
+    let found = rest
+        .get(start..end)
+        .filter(|s| !s.is_empty())
+        .map_or("the end of the file".to_string(), |s| format!("`{s}`"));
+    let expected = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    Diagnostic::error(
+        Span::new(file, base + start, base + end),
+        format!("syntax error: expected {expected}, found {found}"),
+    )
+    .with_label(format!("expected {expected}"))
+    .with_help(help_for(&e.variant))
+}
+
+fn describe_expected(rules: &[Rule]) -> String {
+    let mut names: Vec<&str> = rules.iter().map(|r| rule_name(*r)).collect();
+    names.sort_unstable();
+    names.dedup();
+    match names.as_slice() {
+        [] => "something else".into(),
+        [one] => (*one).into(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn help_for(variant: &pest::error::ErrorVariant<Rule>) -> String {
+    let pest::error::ErrorVariant::ParsingError { positives, .. } = variant else {
+        return "see the rule language in the README".into();
+    };
+    if positives.contains(&Rule::rule_item) {
+        "a rule holds `severity`, `cite`, `for`, `where`, `let`, `require`, `at`, `message`, `help` and `related` clauses".into()
+    } else if positives.contains(&Rule::decl) {
+        "a file holds `rule`, `param`, `set`, `kind`, `struct`, `enum`, `def`, `chain` and `import` declarations".into()
+    } else if positives.contains(&Rule::type_expr) || positives.contains(&Rule::type_atom) {
+        "a type is a name (`text`, `money`, `date` …), `[T]`, `T or [T]`, `ref KIND` or `key FIELD.LIST.KEY`, with `?` when optional".into()
+    } else {
+        "check the brackets, quotes and operators near here".into()
+    }
+}
+
+fn rule_name(rule: Rule) -> &'static str {
+    match rule {
+        Rule::decl | Rule::file | Rule::EOI => "a declaration (`rule`, `param`, `kind` …)",
+        Rule::rule_item => "a rule clause (`for`, `where`, `require` …) or `}`",
+        Rule::expr | Rule::expr_only | Rule::primary | Rule::postfix_expr | Rule::unary_expr => "an expression",
+        Rule::ident | Rule::name_ref => "a name",
+        Rule::rule_id => "a rule id",
+        Rule::string => "a quoted string",
+        Rule::number | Rule::digits => "a number",
+        Rule::type_expr | Rule::type_atom | Rule::type_name => "a type",
+        Rule::field_decl => "a field (`name: type`) or `}`",
+        Rule::variant_decl => "a variant (`名称 { … }`) or `}`",
+        Rule::enum_member => "an enum member",
+        Rule::chain_item => "a chain clause (`steps`, `name`, `date`, `actor`, `order`, `optional`, `distinct`) or `}`",
+        Rule::binding => "a binding (`x in KIND`)",
+        Rule::cmp_op => "a comparison",
+        Rule::add_op | Rule::mul_op | Rule::or_op | Rule::and_op => "an operator",
+        Rule::field_access | Rule::index_access => "`.` or `[`",
+        Rule::tagged_by => "`tagged by`",
+        Rule::optional_mark => "`?`",
+        Rule::lambda => "a function (`x => …`)",
+        _ => "more input",
+    }
+}
+
+/// Turns pest pairs into AST nodes, offsetting spans by `base`.
+struct Builder<'e> {
+    file: FileId,
+    base: usize,
+    errors: &'e mut Vec<Diagnostic>,
+}
+
+impl Builder<'_> {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, self.base + s.start(), self.base + s.end())
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn idents(&self, pair: Pair<'_, Rule>) -> Vec<Ident> {
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(p))
+            .collect()
+    }
+
+    fn decl(&mut self, pair: Pair<'_, Rule>) -> Option<Decl> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next()?;
+        let kind = match inner.as_rule() {
+            Rule::import_decl => DeclKind::Import(self.template(inner.into_inner().next()?)),
+            Rule::enum_decl => {
+                let mut it = inner.into_inner();
+                let name = self.ident(it.next()?);
+                let members = it
+                    .filter_map(|m| m.into_inner().next())
+                    .map(|p| self.ident(p))
+                    .collect();
+                DeclKind::Enum(EnumDecl { name, members })
+            }
+            Rule::kind_decl => {
+                let mut it = inner.into_inner();
+                let name = self.ident(it.next()?);
+                let fields = it.filter_map(|f| self.field(f)).collect();
+                DeclKind::Struct(StructDecl {
+                    is_kind: true,
+                    name,
+                    body: StructBody::Fields(fields),
+                })
+            }
+            Rule::struct_decl => {
+                let mut it = inner.into_inner().peekable();
+                let name = self.ident(it.next()?);
+                let body = if it.peek().map(Pair::as_rule) == Some(Rule::tagged_by) {
+                    let tag = self.ident(it.next()?.into_inner().next()?);
+                    let variants = it
+                        .filter_map(|v| {
+                            let mut vi = v.into_inner();
+                            let name = self.ident(vi.next()?);
+                            let fields = vi.filter_map(|f| self.field(f)).collect();
+                            Some(VariantDecl { name, fields })
+                        })
+                        .collect();
+                    StructBody::Tagged { tag, variants }
+                } else {
+                    StructBody::Fields(it.filter_map(|f| self.field(f)).collect())
+                };
+                DeclKind::Struct(StructDecl {
+                    is_kind: false,
+                    name,
+                    body,
+                })
+            }
+            Rule::param_decl | Rule::set_decl => {
+                let is_override = inner.as_rule() == Rule::set_decl;
+                let mut it = inner.into_inner();
+                let name = self.ident(it.next()?);
+                let value = self.expr(it.next()?);
+                DeclKind::Param(ParamDecl {
+                    name,
+                    value,
+                    is_override,
+                })
+            }
+            Rule::def_decl => {
+                let mut parts: Vec<Pair<'_, Rule>> = inner.into_inner().collect();
+                let body = self.expr(parts.pop()?);
+                let mut names = parts.into_iter().map(|p| self.ident(p));
+                let name = names.next()?;
+                DeclKind::Def(DefDecl {
+                    name,
+                    params: names.collect(),
+                    body,
+                })
+            }
+            Rule::chain_decl => {
+                let mut it = inner.into_inner();
+                let name = self.ident(it.next()?);
+                let items = it.filter_map(|i| self.chain_item(i)).collect();
+                DeclKind::Chain(ChainDecl { name, items })
+            }
+            Rule::rule_decl => {
+                let mut it = inner.into_inner();
+                let id = self.ident(it.next()?);
+                let title = self.template(it.next()?);
+                let items = it.filter_map(|i| self.rule_item(i)).collect();
+                DeclKind::Rule(RuleDecl { id, title, items })
+            }
+            _ => return None,
+        };
+        Some(Decl {
+            kind,
+            span,
+            doc: None,
+        })
+    }
+
+    fn field(&mut self, pair: Pair<'_, Rule>) -> Option<FieldDecl> {
+        let span = self.span(&pair);
+        let mut it = pair.into_inner();
+        let name = self.ident(it.next()?);
+        let ty = self.type_expr(it.next()?)?;
+        let default = it.next().map(|p| self.expr(p));
+        Some(FieldDecl {
+            name,
+            ty,
+            default,
+            span,
+            doc: None,
+        })
+    }
+
+    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Option<TypeExpr> {
+        let span = self.span(&pair);
+        let mut it = pair.into_inner();
+        let atom = it.next()?.into_inner().next()?;
+        let optional = it.next().is_some();
+        let kind = match atom.as_rule() {
+            Rule::list_type => TypeKind::List(Box::new(self.type_expr(atom.into_inner().next()?)?)),
+            Rule::one_or_list => {
+                let mut names = atom.into_inner().filter_map(|p| p.into_inner().next());
+                let one = self.ident(names.next()?);
+                let many = self.ident(names.next()?);
+                TypeKind::OneOrList(one, many)
+            }
+            Rule::ref_type => TypeKind::Ref(self.ident(atom.into_inner().next()?)),
+            Rule::key_type => {
+                let mut names = atom.into_inner().map(|p| self.ident(p));
+                TypeKind::Key {
+                    via: names.next()?,
+                    list: names.next()?,
+                    field: names.next()?,
+                }
+            }
+            _ => TypeKind::Named(self.ident(atom.into_inner().next()?)),
+        };
+        Some(TypeExpr {
+            kind,
+            optional,
+            span,
+        })
+    }
+
+    fn chain_item(&mut self, pair: Pair<'_, Rule>) -> Option<ChainItem> {
+        let inner = pair.into_inner().next()?;
+        let rule = inner.as_rule();
+        let names = self.idents(inner);
+        let first = || names.first().cloned();
+        Some(match rule {
+            Rule::chain_steps => ChainItem::Steps(first()?, names.get(1).cloned()?),
+            Rule::chain_name => ChainItem::Name(first()?),
+            Rule::chain_date => ChainItem::Date(first()?),
+            Rule::chain_actor => ChainItem::Actor(first()?),
+            Rule::chain_order => ChainItem::Order(names),
+            Rule::chain_optional => ChainItem::Optional(names),
+            _ => ChainItem::Distinct(names),
+        })
+    }
+
+    fn rule_item(&mut self, pair: Pair<'_, Rule>) -> Option<RuleItem> {
+        let inner = pair.into_inner().next()?;
+        let rule = inner.as_rule();
+        let mut it = inner.into_inner();
+        Some(match rule {
+            Rule::severity_item => RuleItem::Severity(self.ident(it.next()?)),
+            Rule::cite_item => RuleItem::Cite(self.template(it.next()?)),
+            Rule::for_item => RuleItem::For(
+                it.filter_map(|b| {
+                    let mut bi = b.into_inner();
+                    let var = self.ident(bi.next()?);
+                    let src = bi.next()?;
+                    let source = if src.as_rule() == Rule::all_kinds {
+                        BindingSource::AllKinds(self.span(&src))
+                    } else {
+                        BindingSource::Expr(self.expr(src))
+                    };
+                    Some(Binding { var, source })
+                })
+                .collect(),
+            ),
+            Rule::where_item => RuleItem::Where(self.expr(it.next()?)),
+            Rule::let_item => {
+                let name = self.ident(it.next()?);
+                RuleItem::Let(name, self.expr(it.next()?))
+            }
+            Rule::require_item => RuleItem::Require(self.expr(it.next()?)),
+            Rule::at_item => RuleItem::At(self.expr(it.next()?)),
+            Rule::message_item => RuleItem::Message(self.template(it.next()?)),
+            Rule::help_item => RuleItem::Help(self.template(it.next()?)),
+            Rule::related_item => {
+                let e = self.expr(it.next()?);
+                RuleItem::Related(e, self.template(it.next()?))
+            }
+            _ => return None,
+        })
+    }
+
+    fn template(&mut self, pair: Pair<'_, Rule>) -> Template {
+        let span = self.span(&pair);
+        match self.string_expr(pair.into_inner().collect(), span).kind {
+            ExprKind::Str(t) => t,
+            _ => Template {
+                parts: Vec::new(),
+                span,
+            },
+        }
+    }
+
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let text = pair.as_str();
+        let mut inner: Vec<Pair<'_, Rule>> = pair.into_inner().collect();
+        let kind = match rule {
+            Rule::expr | Rule::primary => match inner.pop() {
+                Some(p) => return self.expr(p),
+                None => ExprKind::None,
+            },
+            Rule::lambda => {
+                let mut it = inner.into_iter();
+                match (it.next(), it.next()) {
+                    (Some(v), Some(body)) => {
+                        ExprKind::Lambda(self.ident(v), Box::new(self.expr(body)))
+                    }
+                    _ => ExprKind::None,
+                }
+            }
+            Rule::if_expr => {
+                let mut it = inner.into_iter().map(|p| self.expr(p));
+                match (it.next(), it.next(), it.next()) {
+                    (Some(c), Some(a), Some(b)) => {
+                        ExprKind::If(Box::new(c), Box::new(a), Box::new(b))
+                    }
+                    _ => ExprKind::None,
+                }
+            }
+            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr | Rule::default_expr | Rule::cmp_expr => {
+                return self.binary_chain(inner, span);
+            }
+            Rule::not_expr | Rule::unary_expr => {
+                let Some(operand) = inner.pop() else {
+                    return Expr { kind: ExprKind::None, span };
+                };
+                let mut e = self.expr(operand);
+                for op in inner.into_iter().rev() {
+                    let op_span = self.span(&op);
+                    let un = if op.as_rule() == Rule::not_op { UnOp::Not } else { UnOp::Neg };
+                    e = Expr {
+                        span: op_span.to(e.span),
+                        kind: ExprKind::Unary(un, Box::new(e)),
+                    };
+                }
+                return e;
+            }
+            Rule::postfix_expr => {
+                let mut it = inner.into_iter();
+                let Some(first) = it.next() else {
+                    return Expr { kind: ExprKind::None, span };
+                };
+                let mut e = self.expr(first);
+                for post in it {
+                    let post_span = self.span(&post);
+                    let is_field = post.as_rule() == Rule::field_access;
+                    let Some(arg) = post.into_inner().next() else { continue };
+                    let kind = if is_field {
+                        ExprKind::Field(Box::new(e.clone()), self.ident(arg))
+                    } else {
+                        ExprKind::Index(Box::new(e.clone()), Box::new(self.expr(arg)))
+                    };
+                    e = Expr {
+                        span: e.span.to(post_span),
+                        kind,
+                    };
+                }
+                return e;
+            }
+            Rule::list_lit => ExprKind::List(inner.into_iter().map(|p| self.expr(p)).collect()),
+            Rule::call => {
+                let mut it = inner.into_iter();
+                match it.next() {
+                    Some(name) => {
+                        let name = self.ident(name);
+                        ExprKind::Call(name, it.map(|p| self.expr(p)).collect())
+                    }
+                    None => ExprKind::None,
+                }
+            }
+            Rule::name_ref => match inner.pop() {
+                Some(p) => ExprKind::Name(self.ident(p)),
+                None => ExprKind::None,
+            },
+            Rule::bool_lit => ExprKind::Bool(text == "true"),
+            Rule::none_lit => ExprKind::None,
+            Rule::number => self.number(inner, span),
+            Rule::string => return self.string_expr(inner, span),
+            _ => ExprKind::None,
+        };
+        Expr { kind, span }
+    }
+
+    fn string_expr(&mut self, parts: Vec<Pair<'_, Rule>>, span: Span) -> Expr {
+        let mut out: Vec<TemplatePart> = Vec::new();
+        for p in parts {
+            let piece = match p.as_rule() {
+                Rule::str_text => Some(p.as_str().to_string()),
+                Rule::str_brace => Some(p.as_str().get(..1).unwrap_or("").to_string()),
+                Rule::str_escape => Some(match p.as_str().chars().nth(1).unwrap_or('\\') {
+                    'n' => "\n".to_string(),
+                    't' => "\t".to_string(),
+                    other => other.to_string(),
+                }),
+                Rule::interp => {
+                    if let Some(e) = p.into_inner().next() {
+                        let expr = self.expr(e);
+                        out.push(TemplatePart::Expr(expr));
+                    }
+                    None
+                }
+                _ => None,
+            };
+            if let Some(text) = piece {
+                if let Some(TemplatePart::Text(t)) = out.last_mut() {
+                    t.push_str(&text);
+                } else {
+                    out.push(TemplatePart::Text(text));
+                }
+            }
+        }
+        Expr {
+            kind: ExprKind::Str(Template { parts: out, span }),
+            span,
+        }
+    }
+
+    fn number(&mut self, inner: Vec<Pair<'_, Rule>>, span: Span) -> ExprKind {
+        let mut it = inner.into_iter();
+        let digits = it.next().map(|p| p.as_str().to_string()).unwrap_or_default();
+        let unit = it.next().map(|p| p.as_str().to_string());
+        let factor = match unit.as_deref() {
+            Some("万") => 10_000,
+            Some("亿") => 100_000_000,
+            _ => 1,
+        };
+        let kind = match unit.as_deref() {
+            None => NumUnit::None,
+            Some("天" | "日") => NumUnit::Days,
+            Some(_) => NumUnit::Money,
+        };
+        match Num::parse_decimal(&digits).and_then(|n| n.mul(Num::int(factor))) {
+            Some(n) => ExprKind::Num(n, kind),
+            None => {
+                self.errors.push(
+                    Diagnostic::error(span, format!("number `{digits}` is too large or too precise"))
+                        .with_help("numbers have at most 30 digits"),
+                );
+                ExprKind::Num(Num::ZERO, kind)
+            }
+        }
+    }
+
+    /// Fold `a op b op c` left to right.
+    fn binary_chain(&mut self, inner: Vec<Pair<'_, Rule>>, span: Span) -> Expr {
+        let mut it = inner.into_iter();
+        let Some(first) = it.next() else {
+            return Expr { kind: ExprKind::None, span };
+        };
+        let mut lhs = self.expr(first);
+        while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
+            let rhs = self.expr(rhs);
+            let text = op.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+            let op = match text.as_str() {
+                "or" => BinOp::Or,
+                "and" => BinOp::And,
+                "==" => BinOp::Eq,
+                "!=" => BinOp::Ne,
+                "<" => BinOp::Lt,
+                "<=" => BinOp::Le,
+                ">" => BinOp::Gt,
+                ">=" => BinOp::Ge,
+                "in" => BinOp::In,
+                "not in" => BinOp::NotIn,
+                "+" => BinOp::Add,
+                "-" => BinOp::Sub,
+                "|" => BinOp::Union,
+                "*" => BinOp::Mul,
+                "/" => BinOp::Div,
+                "&" => BinOp::Intersect,
+                _ => BinOp::Default,
+            };
+            lhs = Expr {
+                span: lhs.span.to(rhs.span),
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+            };
+        }
+        lhs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(src: &str) -> File {
+        let p = parse(FileId(0), src);
+        assert!(p.errors.is_empty(), "unexpected errors: {:?}", p.errors);
+        p.file
+    }
+
+    #[test]
+    fn parses_a_rule_with_chinese_names() {
+        let f = parse_ok(
+            r#"
+/// 大额资金的起点
+param 大额资金标准 = 20万
+
+rule SZYD-012 "一般事项金额达到大额" {
+  severity error
+  cite "《三重一大》"
+  for m in meeting, i in m.items
+  where i.category == "一般事项"
+  require not (i.amount >= 大额资金标准)
+  at i.category
+  message "金额 {i.amount} 元"
+}
+"#,
+        );
+        assert_eq!(f.decls.len(), 2);
+        assert_eq!(f.decls[0].doc.as_deref(), Some("大额资金的起点"));
+        let DeclKind::Param(p) = &f.decls[0].kind else {
+            unreachable!("not a param")
+        };
+        assert_eq!(p.value.kind, ExprKind::Num(Num::int(200_000), NumUnit::Money));
+        let DeclKind::Rule(r) = &f.decls[1].kind else {
+            unreachable!("not a rule")
+        };
+        assert_eq!(r.id.name, "SZYD-012");
+        assert_eq!(r.items.len(), 7);
+    }
+
+    #[test]
+    fn reports_every_broken_declaration_and_keeps_the_rest() {
+        let src = "param a = (1 +\nparam b = 2\nrule X \"t\" {\n  where ==\n}\nparam c = 3\n";
+        let p = parse(FileId(0), src);
+        assert_eq!(p.errors.len(), 2, "{:?}", p.errors);
+        assert_eq!(p.file.decls.len(), 2);
+        let second = p.errors[1].span.map(|s| s.start as usize).unwrap_or(0);
+        assert_eq!(&src[second..second + 2], "==");
+    }
+
+    #[test]
+    fn operators_bind_as_expected() {
+        let e = parse_expr(FileId(0), "a + b * 2 >= c and not d in e").map(|e| e.kind);
+        let Ok(ExprKind::Binary(BinOp::And, lhs, rhs)) = e else {
+            unreachable!("not an and: {e:?}")
+        };
+        assert!(matches!(lhs.kind, ExprKind::Binary(BinOp::Ge, _, _)));
+        assert!(matches!(rhs.kind, ExprKind::Unary(UnOp::Not, _)));
+        let e = parse_expr(FileId(0), "x not in y").map(|e| e.kind);
+        assert!(matches!(e, Ok(ExprKind::Binary(BinOp::NotIn, _, _))), "{e:?}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let src = format!("param a = {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        let p = parse(FileId(0), &src);
+        assert_eq!(p.errors.len(), 1);
+        assert!(p.errors[0].message.contains("nested deeper"));
+    }
+
+    #[test]
+    fn templates_interpolate() {
+        let e = parse_expr(FileId(0), r#""到会 {count(m.attendees)} 人 {{x}}""#);
+        let Ok(ExprKind::Str(t)) = e.map(|e| e.kind) else {
+            unreachable!("not a string")
+        };
+        assert_eq!(t.parts.len(), 3);
+        assert_eq!(t.parts[2], TemplatePart::Text(" 人 {x}".into()));
+    }
+}
