@@ -1,6 +1,24 @@
-//! sunlight checks governance records against rules written in its rule language.
+//! sunlight checks governance records against rules written in its rule
+//! language.
+//!
+//! The pipeline, in the order a run goes through it:
+//!
+//! 1. [`syntax::parse`] reads rule files into syntax trees;
+//! 2. [`check::compile_files`] builds the [`schema`] and resolves and
+//!    type-checks every rule into a [`check::Program`];
+//! 3. [`check::read_records`] reads YAML/JSON records with their positions
+//!    and validates them against the schema;
+//! 4. [`check::evaluate`] runs the rules and returns a [`report::Report`];
+//! 5. [`report`] renders it for people or machines.
 
+pub mod check;
+pub mod date;
 pub mod diag;
 pub mod num;
+pub mod records;
+pub mod report;
+pub mod schema;
 pub mod source;
+pub mod suggest;
 pub mod syntax;
+pub mod workspace;

@@ -96,28 +96,31 @@ impl Num {
     }
 
     /// Sum.
-    pub fn add(self, o: Num) -> Option<Num> {
-        let n = self.n.checked_mul(o.d)?.checked_add(o.n.checked_mul(self.d)?)?;
+    pub fn checked_add(self, o: Num) -> Option<Num> {
+        let n = self
+            .n
+            .checked_mul(o.d)?
+            .checked_add(o.n.checked_mul(self.d)?)?;
         Num::ratio(n, self.d.checked_mul(o.d)?)
     }
 
     /// Difference.
-    pub fn sub(self, o: Num) -> Option<Num> {
-        self.add(o.neg()?)
+    pub fn checked_sub(self, o: Num) -> Option<Num> {
+        self.checked_add(o.checked_neg()?)
     }
 
     /// Product.
-    pub fn mul(self, o: Num) -> Option<Num> {
+    pub fn checked_mul(self, o: Num) -> Option<Num> {
         Num::ratio(self.n.checked_mul(o.n)?, self.d.checked_mul(o.d)?)
     }
 
     /// Quotient; `None` for division by zero.
-    pub fn div(self, o: Num) -> Option<Num> {
+    pub fn checked_div(self, o: Num) -> Option<Num> {
         Num::ratio(self.n.checked_mul(o.d)?, self.d.checked_mul(o.n)?)
     }
 
     /// Negation.
-    pub fn neg(self) -> Option<Num> {
+    pub fn checked_neg(self) -> Option<Num> {
         Some(Num {
             n: self.n.checked_neg()?,
             d: self.d,
@@ -181,7 +184,7 @@ mod tests {
     #[test]
     fn parses_decimals_exactly() {
         assert_eq!(n("1234.56").to_string(), "1234.56");
-        assert_eq!(n("0.1").add(n("0.2")), Some(n("0.3")));
+        assert_eq!(n("0.1").checked_add(n("0.2")), Some(n("0.3")));
         assert_eq!(Num::parse_decimal("1e5"), None);
         assert_eq!(Num::parse_decimal("12."), None);
         assert_eq!(Num::parse_decimal("9".repeat(40).as_str()), None);
@@ -189,14 +192,14 @@ mod tests {
 
     #[test]
     fn two_thirds_of_six_is_exactly_four() {
-        let two_thirds = Num::int(2).div(Num::int(3)).unwrap_or(Num::ZERO);
-        assert_eq!(two_thirds.mul(Num::int(6)), Some(Num::int(4)));
+        let two_thirds = Num::int(2).checked_div(Num::int(3)).unwrap_or(Num::ZERO);
+        assert_eq!(two_thirds.checked_mul(Num::int(6)), Some(Num::int(4)));
         assert_eq!(two_thirds.to_string(), "2/3");
         assert_eq!(n("-0.25").to_string(), "-0.25");
     }
 
     #[test]
     fn division_by_zero_is_none() {
-        assert_eq!(Num::int(1).div(Num::ZERO), None);
+        assert_eq!(Num::int(1).checked_div(Num::ZERO), None);
     }
 }

@@ -3,4 +3,4 @@
 pub mod ast;
 pub mod parse;
 
-pub use parse::{Parsed, parse, parse_expr};
+pub use parse::{Parsed, parse, parse_expr, parse_expr_at};

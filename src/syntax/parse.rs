@@ -87,14 +87,20 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
 /// Parse one expression (parameter values on the command line or in
 /// parameter files use the same literals as rule files).
 pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
+    parse_expr_at(file, text, 0)
+}
+
+/// Parse one expression that stands at byte `base` of its file.
+pub fn parse_expr_at(file: FileId, text: &str, base: usize) -> Result<Expr, Diagnostic> {
     if let Some(err) = nesting_error(file, text, 0) {
         return Err(err);
     }
-    let pairs = RuleParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(file, 0, text, e))?;
+    let pairs =
+        RuleParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(file, base, text, e))?;
     let mut errors = Vec::new();
     let mut b = Builder {
         file,
-        base: 0,
+        base,
         errors: &mut errors,
     };
     let expr = pairs
@@ -106,7 +112,7 @@ pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
         (_, Some(err)) => Err(err),
         (Some(e), None) => Ok(e),
         (None, None) => Err(Diagnostic::error(
-            Span::new(file, 0, text.len()),
+            Span::new(file, base, base + text.len()),
             "expected an expression",
         )),
     }
@@ -124,7 +130,12 @@ fn skip_trivia(text: &str, mut pos: usize) -> (usize, Option<String>) {
             let line_len = comment.find('\n').unwrap_or(comment.len());
             if let Some(d) = comment.strip_prefix('/') {
                 let line = d.get(..line_len.saturating_sub(1)).unwrap_or("");
-                doc.push(line.strip_prefix(' ').unwrap_or(line).trim_end().to_string());
+                doc.push(
+                    line.strip_prefix(' ')
+                        .unwrap_or(line)
+                        .trim_end()
+                        .to_string(),
+                );
             } else {
                 doc.clear();
             }
@@ -196,7 +207,14 @@ fn syntax_error(file: FileId, base: usize, rest: &str, e: pest::error::Error<Rul
                 .map_or(r.len(), |(i, _)| i)
         })
         .unwrap_or(0);
-    let end = end.max(start + token_len.max(rest.get(start..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8)));
+    let end = end.max(
+        start
+            + token_len.max(
+                rest.get(start..)
+                    .and_then(|r| r.chars().next())
+                    .map_or(0, char::len_utf8),
+            ),
+    );
     let found = rest
         .get(start..end)
         .filter(|s| !s.is_empty())
@@ -243,7 +261,9 @@ fn rule_name(rule: Rule) -> &'static str {
     match rule {
         Rule::decl | Rule::file | Rule::EOI => "a declaration (`rule`, `param`, `kind` …)",
         Rule::rule_item => "a rule clause (`for`, `where`, `require` …) or `}`",
-        Rule::expr | Rule::expr_only | Rule::primary | Rule::postfix_expr | Rule::unary_expr => "an expression",
+        Rule::expr | Rule::expr_only | Rule::primary | Rule::postfix_expr | Rule::unary_expr => {
+            "an expression"
+        }
         Rule::ident | Rule::name_ref => "a name",
         Rule::rule_id => "a rule id",
         Rule::string => "a quoted string",
@@ -252,7 +272,9 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::field_decl => "a field (`name: type`) or `}`",
         Rule::variant_decl => "a variant (`名称 { … }`) or `}`",
         Rule::enum_member => "an enum member",
-        Rule::chain_item => "a chain clause (`steps`, `name`, `date`, `actor`, `order`, `optional`, `distinct`) or `}`",
+        Rule::chain_item => {
+            "a chain clause (`steps`, `name`, `date`, `actor`, `order`, `optional`, `distinct`) or `}`"
+        }
         Rule::binding => "a binding (`x in KIND`)",
         Rule::cmp_op => "a comparison",
         Rule::add_op | Rule::mul_op | Rule::or_op | Rule::and_op => "an operator",
@@ -521,17 +543,29 @@ impl Builder<'_> {
                     _ => ExprKind::None,
                 }
             }
-            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr | Rule::default_expr | Rule::cmp_expr => {
+            Rule::or_expr
+            | Rule::and_expr
+            | Rule::add_expr
+            | Rule::mul_expr
+            | Rule::default_expr
+            | Rule::cmp_expr => {
                 return self.binary_chain(inner, span);
             }
             Rule::not_expr | Rule::unary_expr => {
                 let Some(operand) = inner.pop() else {
-                    return Expr { kind: ExprKind::None, span };
+                    return Expr {
+                        kind: ExprKind::None,
+                        span,
+                    };
                 };
                 let mut e = self.expr(operand);
                 for op in inner.into_iter().rev() {
                     let op_span = self.span(&op);
-                    let un = if op.as_rule() == Rule::not_op { UnOp::Not } else { UnOp::Neg };
+                    let un = if op.as_rule() == Rule::not_op {
+                        UnOp::Not
+                    } else {
+                        UnOp::Neg
+                    };
                     e = Expr {
                         span: op_span.to(e.span),
                         kind: ExprKind::Unary(un, Box::new(e)),
@@ -542,13 +576,18 @@ impl Builder<'_> {
             Rule::postfix_expr => {
                 let mut it = inner.into_iter();
                 let Some(first) = it.next() else {
-                    return Expr { kind: ExprKind::None, span };
+                    return Expr {
+                        kind: ExprKind::None,
+                        span,
+                    };
                 };
                 let mut e = self.expr(first);
                 for post in it {
                     let post_span = self.span(&post);
                     let is_field = post.as_rule() == Rule::field_access;
-                    let Some(arg) = post.into_inner().next() else { continue };
+                    let Some(arg) = post.into_inner().next() else {
+                        continue;
+                    };
                     let kind = if is_field {
                         ExprKind::Field(Box::new(e.clone()), self.ident(arg))
                     } else {
@@ -621,7 +660,10 @@ impl Builder<'_> {
 
     fn number(&mut self, inner: Vec<Pair<'_, Rule>>, span: Span) -> ExprKind {
         let mut it = inner.into_iter();
-        let digits = it.next().map(|p| p.as_str().to_string()).unwrap_or_default();
+        let digits = it
+            .next()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
         let unit = it.next().map(|p| p.as_str().to_string());
         let factor = match unit.as_deref() {
             Some("万") => 10_000,
@@ -633,12 +675,15 @@ impl Builder<'_> {
             Some("天" | "日") => NumUnit::Days,
             Some(_) => NumUnit::Money,
         };
-        match Num::parse_decimal(&digits).and_then(|n| n.mul(Num::int(factor))) {
+        match Num::parse_decimal(&digits).and_then(|n| n.checked_mul(Num::int(factor))) {
             Some(n) => ExprKind::Num(n, kind),
             None => {
                 self.errors.push(
-                    Diagnostic::error(span, format!("number `{digits}` is too large or too precise"))
-                        .with_help("numbers have at most 30 digits"),
+                    Diagnostic::error(
+                        span,
+                        format!("number `{digits}` is too large or too precise"),
+                    )
+                    .with_help("numbers have at most 30 digits"),
                 );
                 ExprKind::Num(Num::ZERO, kind)
             }
@@ -649,7 +694,10 @@ impl Builder<'_> {
     fn binary_chain(&mut self, inner: Vec<Pair<'_, Rule>>, span: Span) -> Expr {
         let mut it = inner.into_iter();
         let Some(first) = it.next() else {
-            return Expr { kind: ExprKind::None, span };
+            return Expr {
+                kind: ExprKind::None,
+                span,
+            };
         };
         let mut lhs = self.expr(first);
         while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
@@ -716,7 +764,10 @@ rule SZYD-012 "一般事项金额达到大额" {
         let DeclKind::Param(p) = &f.decls[0].kind else {
             unreachable!("not a param")
         };
-        assert_eq!(p.value.kind, ExprKind::Num(Num::int(200_000), NumUnit::Money));
+        assert_eq!(
+            p.value.kind,
+            ExprKind::Num(Num::int(200_000), NumUnit::Money)
+        );
         let DeclKind::Rule(r) = &f.decls[1].kind else {
             unreachable!("not a rule")
         };
@@ -743,7 +794,10 @@ rule SZYD-012 "一般事项金额达到大额" {
         assert!(matches!(lhs.kind, ExprKind::Binary(BinOp::Ge, _, _)));
         assert!(matches!(rhs.kind, ExprKind::Unary(UnOp::Not, _)));
         let e = parse_expr(FileId(0), "x not in y").map(|e| e.kind);
-        assert!(matches!(e, Ok(ExprKind::Binary(BinOp::NotIn, _, _))), "{e:?}");
+        assert!(
+            matches!(e, Ok(ExprKind::Binary(BinOp::NotIn, _, _))),
+            "{e:?}"
+        );
     }
 
     #[test]

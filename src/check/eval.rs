@@ -1,0 +1,1190 @@
+//! Evaluation: run compiled rules over the records of one run.
+//!
+//! Every loop in the language runs over a finite list and there is no
+//! recursion, so evaluation always ends.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use super::compile::pattern_matches;
+use super::ir::{Arg, Builtin, Ir, Op, TemplatePiece};
+use super::program::{ChainDef, Program, Rule, ScopeSource, Step};
+use super::types::ObjKind;
+use super::value::{Key, Value, compare, equal};
+use crate::diag::Diagnostic;
+use crate::num::Num;
+use crate::records::Record;
+use crate::schema::{Data, Datum, FieldTy, KindId, Schema, StructId};
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, UnOp};
+
+/// What an id names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdEntry {
+    /// A checked record (index into [`Store::records`]).
+    Checked(u32),
+    /// A record that exists but was rejected for input errors.
+    Rejected,
+}
+
+/// The records of one run, indexed by kind and id.
+#[derive(Debug, Default)]
+pub struct Store<'a> {
+    /// Checked records in path order.
+    pub records: &'a [Record],
+    /// Record indexes per kind.
+    pub by_kind: Vec<Vec<u32>>,
+    /// Ids of checked and rejected records. The first record with an id wins.
+    pub ids: HashMap<(KindId, &'a str), IdEntry>,
+}
+
+impl<'a> Store<'a> {
+    /// Index checked records, and the ids of rejected ones.
+    pub fn new(
+        records: &'a [Record],
+        rejected: impl IntoIterator<Item = (KindId, &'a str)>,
+        kinds: usize,
+    ) -> Store<'a> {
+        let mut by_kind = vec![Vec::new(); kinds];
+        let mut ids = HashMap::with_capacity(records.len());
+        for (i, r) in records.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            if let Some(list) = by_kind.get_mut(r.kind) {
+                list.push(i);
+            }
+            ids.entry((r.kind, r.id.as_str()))
+                .or_insert(IdEntry::Checked(i));
+        }
+        for (kind, id) in rejected {
+            ids.entry((kind, id)).or_insert(IdEntry::Rejected);
+        }
+        Store {
+            records,
+            by_kind,
+            ids,
+        }
+    }
+
+    fn root(&self, rec: u32) -> Option<Value<'a>> {
+        self.records
+            .get(rec as usize)
+            .map(|r| Value::Node(&r.root, rec))
+    }
+}
+
+/// One rule firing.
+#[derive(Debug, Clone)]
+pub struct Fired<'a> {
+    /// Index of the rule in [`Program::rules`].
+    pub rule: usize,
+    /// Index of the record in [`Store::records`].
+    pub record: u32,
+    /// The scope element it fired on (for `findings` queries).
+    pub subject: Span,
+    /// The anchor datum, where the anchor is record data.
+    pub anchor: Option<&'a Datum>,
+    /// The anchor's span.
+    pub span: Span,
+    /// The message.
+    pub message: String,
+    /// The help line.
+    pub help: String,
+    /// Related locations.
+    pub related: Vec<(Span, String)>,
+}
+
+/// A run-time error in a rule.
+#[derive(Debug)]
+struct Fault {
+    span: Span,
+    message: String,
+}
+
+type R<'a> = Result<Value<'a>, Fault>;
+
+fn fault<T>(span: Span, message: impl Into<String>) -> Result<T, Fault> {
+    Err(Fault {
+        span,
+        message: message.into(),
+    })
+}
+
+/// Run every rule in dependency order.
+pub fn run<'a>(program: &'a Program, store: &'a Store<'a>) -> (Vec<Fired<'a>>, Vec<Diagnostic>) {
+    let mut ev = Ev {
+        program: Some(program),
+        schema: &program.schema,
+        store,
+        cache: vec![None; program.cache_slots],
+        fired: Vec::new(),
+        by_record: HashMap::new(),
+        errors: Vec::new(),
+    };
+    for &ri in &program.order {
+        if let Some(rule) = program.rules.get(ri) {
+            ev.rule(ri, rule);
+        }
+    }
+    (ev.fired, ev.errors)
+}
+
+static EMPTY_STORE: LazyLock<Store<'static>> = LazyLock::new(Store::default);
+static EMPTY_SCHEMA: LazyLock<Schema> = LazyLock::new(Schema::default);
+
+/// Evaluate a constant expression (a parameter's value).
+pub fn eval_const(ir: &Ir) -> Result<Value<'static>, Diagnostic> {
+    let mut ev = Ev {
+        program: None,
+        schema: &EMPTY_SCHEMA,
+        store: &EMPTY_STORE,
+        cache: Vec::new(),
+        fired: Vec::new(),
+        by_record: HashMap::new(),
+        errors: Vec::new(),
+    };
+    let mut frame = Vec::new();
+    ev.eval(ir, &mut frame)
+        .map_err(|f| Diagnostic::error(f.span, f.message))
+}
+
+struct Ev<'a> {
+    program: Option<&'a Program>,
+    schema: &'a Schema,
+    store: &'a Store<'a>,
+    cache: Vec<Option<Value<'a>>>,
+    fired: Vec<Fired<'a>>,
+    by_record: HashMap<u32, Vec<usize>>,
+    errors: Vec<Diagnostic>,
+}
+
+impl<'a> Ev<'a> {
+    fn rule(&mut self, ri: usize, rule: &'a Rule) {
+        let mut frame = vec![Value::None; rule.locals];
+        if let Err(f) = self.scope(ri, rule, 0, &mut frame, None, None) {
+            self.errors.push(
+                Diagnostic::error(
+                    f.span,
+                    format!("rule `{}` could not be evaluated: {}", rule.id, f.message),
+                )
+                .with_help("this is a problem of the rule, not of the records; fix the rule file"),
+            );
+        }
+    }
+
+    fn scope(
+        &mut self,
+        ri: usize,
+        rule: &'a Rule,
+        depth: usize,
+        frame: &mut Vec<Value<'a>>,
+        rec: Option<u32>,
+        subject: Option<Span>,
+    ) -> Result<(), Fault> {
+        let Some(binding) = rule.bindings.get(depth) else {
+            if let (Some(rec), Some(subject)) = (rec, subject) {
+                self.body(ri, rule, frame, rec, subject)?;
+            }
+            return Ok(());
+        };
+        let items: Vec<Value<'a>> = match &binding.source {
+            ScopeSource::Kind(k) => self
+                .store
+                .by_kind
+                .get(*k)
+                .map(|l| l.iter().filter_map(|&r| self.store.root(r)).collect())
+                .unwrap_or_default(),
+            ScopeSource::All => (0..self.store.records.len())
+                .filter_map(|r| self.store.root(u32::try_from(r).unwrap_or(u32::MAX)))
+                .collect(),
+            ScopeSource::Expr(ir) => self.eval(ir, frame)?.items(),
+        };
+        for item in items {
+            let (rec, subject) = match item.datum() {
+                Some((d, r)) => (rec.or(Some(r)), Some(d.span)),
+                None => (rec, subject),
+            };
+            if let Some(slot) = frame.get_mut(binding.slot) {
+                *slot = item;
+            }
+            self.scope(ri, rule, depth + 1, frame, rec, subject)?;
+        }
+        Ok(())
+    }
+
+    fn body(
+        &mut self,
+        ri: usize,
+        rule: &'a Rule,
+        frame: &mut Vec<Value<'a>>,
+        rec: u32,
+        subject: Span,
+    ) -> Result<(), Fault> {
+        let mut failed = false;
+        for step in &rule.steps {
+            match step {
+                Step::Where(ir) => {
+                    if !self.eval(ir, frame)?.truthy() {
+                        return Ok(());
+                    }
+                }
+                Step::Let(slot, ir) => {
+                    let v = self.eval(ir, frame)?;
+                    if let Some(s) = frame.get_mut(*slot) {
+                        *s = v;
+                    }
+                }
+                Step::Require(ir) => {
+                    if !self.eval(ir, frame)?.truthy() {
+                        failed = true;
+                    }
+                }
+            }
+        }
+        if rule.has_require && !failed {
+            return Ok(());
+        }
+        let (anchor, span) = match &rule.at {
+            Some(ir) => match self.eval(ir, frame)?.datum() {
+                Some((d, r)) => {
+                    let d = self.id_of_root(d, r);
+                    (Some(d), d.span)
+                }
+                None => (None, subject),
+            },
+            None => (None, subject),
+        };
+        let message = match &rule.message {
+            Some(ir) => self.text_of(ir, frame)?,
+            None => rule.title.clone(),
+        };
+        let help = match &rule.help {
+            Some(ir) => self.text_of(ir, frame)?,
+            None => String::new(),
+        };
+        let mut related = Vec::new();
+        for (ir, note) in &rule.related {
+            let v = self.eval(ir, frame)?;
+            let note = self.text_of(note, frame)?;
+            let list = if matches!(&v, Value::List(_))
+                || matches!(&v, Value::Node(d, _) if matches!(d.data, Data::List(_)))
+            {
+                v.items()
+            } else {
+                vec![v]
+            };
+            for item in list {
+                if let Some((d, r)) = item.datum() {
+                    related.push((self.id_of_root(d, r).span, note.clone()));
+                }
+            }
+        }
+        let idx = self.fired.len();
+        self.fired.push(Fired {
+            rule: ri,
+            record: rec,
+            subject,
+            anchor,
+            span,
+            message,
+            help,
+            related,
+        });
+        self.by_record.entry(rec).or_default().push(idx);
+        Ok(())
+    }
+
+    /// A whole record is pointed at by its `id`.
+    fn id_of_root(&self, d: &'a Datum, rec: u32) -> &'a Datum {
+        match (self.store.records.get(rec as usize), &d.data) {
+            (Some(r), Data::Struct(_, fields)) if std::ptr::eq(&r.root, d) => {
+                fields.first().unwrap_or(d)
+            }
+            _ => d,
+        }
+    }
+
+    fn text_of(&mut self, ir: &Ir, frame: &mut Vec<Value<'a>>) -> Result<String, Fault> {
+        let v = self.eval(ir, frame)?;
+        let mut s = String::new();
+        v.display(&mut s);
+        Ok(s)
+    }
+
+    fn eval(&mut self, ir: &Ir, frame: &mut Vec<Value<'a>>) -> R<'a> {
+        let span = ir.span;
+        Ok(match &ir.op {
+            Op::Const(v) => v.clone(),
+            Op::Local(slot) => frame.get(*slot).cloned().unwrap_or(Value::None),
+            Op::Field(base, slot) => match self.eval(base, frame)? {
+                Value::Node(d, rec) => match &d.data {
+                    Data::Struct(_, fields) => fields
+                        .get(*slot)
+                        .map_or(Value::None, |f| Value::Node(f, rec)),
+                    _ => Value::None,
+                },
+                _ => Value::None,
+            },
+            Op::KindName(base) => match self.eval(base, frame)? {
+                Value::Node(_, rec) => self
+                    .store
+                    .records
+                    .get(rec as usize)
+                    .and_then(|r| self.schema.kinds.get(r.kind))
+                    .map_or(Value::None, |k| Value::Str(&k.name)),
+                _ => Value::None,
+            },
+            Op::ObjField(base, slot) => match self.eval(base, frame)? {
+                Value::Obj(_, fields) => fields.get(*slot).cloned().unwrap_or(Value::None),
+                _ => Value::None,
+            },
+            Op::Index(base, index) => {
+                let list = self.eval(base, frame)?;
+                let i = self
+                    .eval(index, frame)?
+                    .as_num()
+                    .and_then(Num::to_i64)
+                    .unwrap_or(0);
+                match usize::try_from(i) {
+                    Ok(i) if i >= 1 => list.items().get(i - 1).cloned().unwrap_or(Value::None),
+                    _ => Value::None,
+                }
+            }
+            Op::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.eval(i, frame)?);
+                }
+                Value::List(Arc::new(out))
+            }
+            Op::Unary(op, operand) => {
+                let v = self.eval(operand, frame)?.force();
+                match (op, v) {
+                    (UnOp::Not, v) => Value::Bool(!v.truthy()),
+                    (UnOp::Neg, Value::Num(n)) => Value::Num(
+                        n.checked_neg()
+                            .ok_or(())
+                            .or_else(|()| fault(span, "number too large"))?,
+                    ),
+                    (UnOp::Neg, Value::Days(d)) => Value::Days(-d),
+                    (UnOp::Neg, _) => Value::None,
+                }
+            }
+            Op::Binary(op, l, r) => self.binary(*op, l, r, span, frame)?,
+            Op::If(c, a, b) => {
+                if self.eval(c, frame)?.truthy() {
+                    self.eval(a, frame)?
+                } else {
+                    self.eval(b, frame)?
+                }
+            }
+            Op::Let(slot, value, body) => {
+                let v = self.eval(value, frame)?;
+                if let Some(s) = frame.get_mut(*slot) {
+                    *s = v;
+                }
+                self.eval(body, frame)?
+            }
+            Op::Call(b, args) => self.call(*b, args, span, frame)?,
+            Op::Records(k) => Value::List(Arc::new(
+                self.store
+                    .by_kind
+                    .get(*k)
+                    .map(|l| l.iter().filter_map(|&r| self.store.root(r)).collect())
+                    .unwrap_or_default(),
+            )),
+            Op::AllRecords => Value::List(Arc::new(
+                (0..self.store.records.len())
+                    .filter_map(|r| self.store.root(u32::try_from(r).unwrap_or(u32::MAX)))
+                    .collect(),
+            )),
+            Op::LookupRef(kind, id) => {
+                let id = self.eval(id, frame)?;
+                match id.as_str().and_then(|s| self.store.ids.get(&(*kind, s))) {
+                    Some(IdEntry::Checked(rec)) => self.store.root(*rec).unwrap_or(Value::None),
+                    _ => Value::None,
+                }
+            }
+            Op::Rejected(kind, id) => {
+                let id = self.eval(id, frame)?;
+                Value::Bool(
+                    id.as_str().and_then(|s| self.store.ids.get(&(*kind, s)))
+                        == Some(&IdEntry::Rejected),
+                )
+            }
+            Op::LookupKey(holder, slot, key) => {
+                let holder = self.eval(holder, frame)?;
+                match holder {
+                    Value::Node(d, _) => self.lookup_key(d, *slot, key).unwrap_or(Value::None),
+                    _ => Value::None,
+                }
+            }
+            Op::Cached(slot, inner) => {
+                if let Some(Some(v)) = self.cache.get(*slot) {
+                    return Ok(v.clone());
+                }
+                let v = self.eval(inner, frame)?;
+                if let Some(c) = self.cache.get_mut(*slot) {
+                    *c = Some(v.clone());
+                }
+                v
+            }
+            Op::Template(pieces) => {
+                let mut s = String::new();
+                for p in pieces {
+                    match p {
+                        TemplatePiece::Text(t) => s.push_str(t),
+                        TemplatePiece::Value(ir) => self.eval(ir, frame)?.display(&mut s),
+                    }
+                }
+                Value::Text(Arc::from(s.as_str()))
+            }
+        })
+    }
+
+    /// The element of the referenced record's list whose key equals the
+    /// key field of `holder`.
+    fn lookup_key(
+        &self,
+        holder: &'a Datum,
+        slot: usize,
+        key: &crate::schema::KeyRef,
+    ) -> Option<Value<'a>> {
+        let Data::Struct(_, fields) = &holder.data else {
+            return None;
+        };
+        let via = Value::Node(fields.get(key.via_slot)?, 0);
+        let wanted = Value::Node(fields.get(slot)?, 0).key();
+        let IdEntry::Checked(rec) = self.store.ids.get(&(key.kind, via.as_str()?))? else {
+            return None;
+        };
+        let root = &self.store.records.get(*rec as usize)?.root;
+        let Data::Struct(_, root_fields) = &root.data else {
+            return None;
+        };
+        let Data::List(items) = &root_fields.get(key.list_slot)?.data else {
+            return None;
+        };
+        items.iter().find_map(|item| match &item.data {
+            Data::Struct(_, f)
+                if f.get(key.key_slot)
+                    .is_some_and(|k| Value::Node(k, 0).key() == wanted) =>
+            {
+                Some(Value::Node(item, *rec))
+            }
+            _ => None,
+        })
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        l: &Ir,
+        r: &Ir,
+        span: Span,
+        frame: &mut Vec<Value<'a>>,
+    ) -> R<'a> {
+        match op {
+            BinOp::And => {
+                return Ok(Value::Bool(
+                    self.eval(l, frame)?.truthy() && self.eval(r, frame)?.truthy(),
+                ));
+            }
+            BinOp::Or => {
+                return Ok(Value::Bool(
+                    self.eval(l, frame)?.truthy() || self.eval(r, frame)?.truthy(),
+                ));
+            }
+            BinOp::Default => {
+                let a = self.eval(l, frame)?;
+                return if a.is_none() {
+                    self.eval(r, frame)
+                } else {
+                    Ok(a)
+                };
+            }
+            _ => {}
+        }
+        let a = self.eval(l, frame)?;
+        let b = self.eval(r, frame)?;
+        let overflow = || Fault {
+            span,
+            message: "arithmetic overflow or division by zero".into(),
+        };
+        Ok(match op {
+            BinOp::Eq => Value::Bool(equal(&a, &b)),
+            BinOp::Ne => Value::Bool(!equal(&a, &b)),
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let Some(ord) = compare(&a, &b) else {
+                    return Ok(Value::Bool(false));
+                };
+                Value::Bool(match op {
+                    BinOp::Lt => ord.is_lt(),
+                    BinOp::Le => ord.is_le(),
+                    BinOp::Gt => ord.is_gt(),
+                    _ => ord.is_ge(),
+                })
+            }
+            BinOp::In | BinOp::NotIn => {
+                let k = a.key();
+                let found = !a.is_none() && b.items().iter().any(|x| x.key() == k);
+                Value::Bool(found == (op == BinOp::In))
+            }
+            BinOp::Union | BinOp::Intersect => set_op(op, &a, &b),
+            _ => match (a.force(), b.force()) {
+                (Value::None, _) | (_, Value::None) => Value::None,
+                (Value::Num(x), Value::Num(y)) => Value::Num(
+                    match op {
+                        BinOp::Add => x.checked_add(y),
+                        BinOp::Sub => x.checked_sub(y),
+                        BinOp::Mul => x.checked_mul(y),
+                        _ => x.checked_div(y),
+                    }
+                    .ok_or_else(overflow)?,
+                ),
+                (Value::Date(x), Value::Date(y)) => Value::Days(i64::from(x.0) - i64::from(y.0)),
+                (Value::Date(x), Value::Days(d)) => {
+                    let d = if op == BinOp::Sub { -d } else { d };
+                    x.add_days(d).map_or(Value::None, Value::Date)
+                }
+                (Value::Days(x), Value::Days(y)) => Value::Days(if op == BinOp::Sub {
+                    x - y
+                } else {
+                    x.saturating_add(y)
+                }),
+                (Value::Days(x), Value::Num(n)) | (Value::Num(n), Value::Days(x)) => {
+                    let product = Num::int(x).checked_mul(n).ok_or_else(overflow)?;
+                    Value::Days(product.to_i64().ok_or_else(overflow)?)
+                }
+                (x, y) => match (x.as_str(), y.as_str()) {
+                    (Some(s), Some(t)) if op == BinOp::Add => Value::text(&format!("{s}{t}")),
+                    _ if op == BinOp::Add => {
+                        let mut items = x.items();
+                        items.extend(y.items());
+                        Value::List(Arc::new(items))
+                    }
+                    _ if op == BinOp::Sub => set_op(op, &x, &y),
+                    _ => Value::None,
+                },
+            },
+        })
+    }
+
+    fn apply(&mut self, f: &Arg, v: Value<'a>, frame: &mut Vec<Value<'a>>) -> R<'a> {
+        match f {
+            Arg::Lambda(slot, body) => {
+                if let Some(s) = frame.get_mut(*slot) {
+                    *s = v;
+                } else {
+                    frame.resize(*slot + 1, Value::None);
+                    if let Some(s) = frame.get_mut(*slot) {
+                        *s = v;
+                    }
+                }
+                self.eval(body, frame)
+            }
+            Arg::Value(ir) => self.eval(ir, frame),
+        }
+    }
+
+    fn arg(&mut self, args: &[Arg], i: usize, frame: &mut Vec<Value<'a>>) -> R<'a> {
+        match args.get(i) {
+            Some(Arg::Value(ir)) => self.eval(ir, frame),
+            _ => Ok(Value::None),
+        }
+    }
+
+    fn call(&mut self, b: Builtin, args: &[Arg], span: Span, frame: &mut Vec<Value<'a>>) -> R<'a> {
+        use Builtin as B;
+        Ok(match b {
+            B::Count => {
+                let items = self.arg(args, 0, frame)?;
+                match args.get(1) {
+                    None => Value::Num(Num::int(i64::try_from(items.len()).unwrap_or(i64::MAX))),
+                    Some(f) => {
+                        let mut n = 0i64;
+                        for x in items.items() {
+                            if self.apply(f, x, frame)?.truthy() {
+                                n += 1;
+                            }
+                        }
+                        Value::Num(Num::int(n))
+                    }
+                }
+            }
+            B::Sum => {
+                let items = self.arg(args, 0, frame)?.items();
+                let mut total = Num::ZERO;
+                for x in items {
+                    let v = match args.get(1) {
+                        Some(f) => self.apply(f, x, frame)?,
+                        None => x,
+                    };
+                    if let Some(n) = v.as_num() {
+                        total = total
+                            .checked_add(n)
+                            .ok_or(())
+                            .or_else(|()| fault(span, "the sum is too large"))?;
+                    }
+                }
+                Value::Num(total)
+            }
+            B::Any | B::All | B::NoneOf => {
+                let items = self.arg(args, 0, frame)?.items();
+                let f = args.get(1);
+                let mut hit = false;
+                for x in items {
+                    let t = match f {
+                        Some(f) => self.apply(f, x, frame)?.truthy(),
+                        None => x.truthy(),
+                    };
+                    if t != (b == B::All) {
+                        hit = true;
+                        break;
+                    }
+                }
+                Value::Bool(match b {
+                    B::Any => hit,
+                    _ => !hit,
+                })
+            }
+            B::First | B::Last | B::Position => {
+                let mut items = self.arg(args, 0, frame)?.items();
+                if b == B::Last {
+                    items.reverse();
+                }
+                let mut found = Value::None;
+                for (i, x) in items.into_iter().enumerate() {
+                    let ok = match args.get(1) {
+                        Some(f) => self.apply(f, x.clone(), frame)?.truthy(),
+                        None => true,
+                    };
+                    if ok {
+                        found = if b == B::Position {
+                            Value::Num(Num::int(i64::try_from(i + 1).unwrap_or(0)))
+                        } else {
+                            x
+                        };
+                        break;
+                    }
+                }
+                found
+            }
+            B::Distinct => {
+                let items = self.arg(args, 0, frame)?.items();
+                let mut seen = std::collections::HashSet::new();
+                let mut out = Vec::new();
+                for x in items {
+                    let k = match args.get(1) {
+                        Some(f) => self.apply(f, x.clone(), frame)?.key(),
+                        None => x.key(),
+                    };
+                    if seen.insert(k) {
+                        out.push(x);
+                    }
+                }
+                Value::List(Arc::new(out))
+            }
+            B::Filter | B::Map => {
+                let items = self.arg(args, 0, frame)?.items();
+                let Some(f) = args.get(1) else {
+                    return Ok(Value::None);
+                };
+                let mut out = Vec::with_capacity(items.len());
+                for x in items {
+                    let y = self.apply(f, x.clone(), frame)?;
+                    if b == B::Map {
+                        out.push(y);
+                    } else if y.truthy() {
+                        out.push(x);
+                    }
+                }
+                Value::List(Arc::new(out))
+            }
+            B::Flatten => Value::List(Arc::new(
+                self.arg(args, 0, frame)?
+                    .items()
+                    .iter()
+                    .flat_map(Value::items)
+                    .collect(),
+            )),
+            B::Sort => {
+                let items = self.arg(args, 0, frame)?.items();
+                let mut keyed: Vec<(Vec<Value<'a>>, Value<'a>)> = Vec::with_capacity(items.len());
+                for x in items {
+                    let mut keys = Vec::new();
+                    for f in args.iter().skip(1) {
+                        keys.push(self.apply(f, x.clone(), frame)?.force());
+                    }
+                    keyed.push((keys, x));
+                }
+                keyed.sort_by(|(a, _), (b, _)| {
+                    for (x, y) in a.iter().zip(b) {
+                        let ord = match (x.is_none(), y.is_none()) {
+                            (true, true) => std::cmp::Ordering::Equal,
+                            (true, false) => std::cmp::Ordering::Less,
+                            (false, true) => std::cmp::Ordering::Greater,
+                            _ => compare(x, y).unwrap_or(std::cmp::Ordering::Equal),
+                        };
+                        if ord.is_ne() {
+                            return ord;
+                        }
+                    }
+                    std::cmp::Ordering::Equal
+                });
+                Value::List(Arc::new(keyed.into_iter().map(|(_, x)| x).collect()))
+            }
+            B::Take | B::Skip => {
+                let items = self.arg(args, 0, frame)?.items();
+                let n = self
+                    .arg(args, 1, frame)?
+                    .as_num()
+                    .and_then(Num::to_i64)
+                    .unwrap_or(0)
+                    .max(0);
+                let n = usize::try_from(n).unwrap_or(usize::MAX).min(items.len());
+                let out: Vec<Value<'a>> = if b == B::Take {
+                    items.into_iter().take(n).collect()
+                } else {
+                    items.into_iter().skip(n).collect()
+                };
+                Value::List(Arc::new(out))
+            }
+            B::Min | B::Max => {
+                let items = self.arg(args, 0, frame)?.items();
+                let mut best: Option<Value<'a>> = None;
+                for x in items {
+                    let v = match args.get(1) {
+                        Some(f) => self.apply(f, x, frame)?,
+                        None => x,
+                    }
+                    .force();
+                    if v.is_none() {
+                        continue;
+                    }
+                    let better = match &best {
+                        None => true,
+                        Some(cur) => compare(&v, cur)
+                            .is_some_and(|o| if b == B::Min { o.is_lt() } else { o.is_gt() }),
+                    };
+                    if better {
+                        best = Some(v);
+                    }
+                }
+                best.unwrap_or(Value::None)
+            }
+            B::Group => {
+                let items = self.arg(args, 0, frame)?.items();
+                let mut groups: HashMap<Vec<Key>, Vec<Value<'a>>> = HashMap::new();
+                for x in items {
+                    let mut key = Vec::new();
+                    let mut skip = false;
+                    for f in args.iter().skip(1) {
+                        let k = self.apply(f, x.clone(), frame)?;
+                        skip |= k.is_none();
+                        key.push(k.key());
+                    }
+                    if !skip {
+                        groups.entry(key).or_default().push(x);
+                    }
+                }
+                Value::Groups(Arc::new(groups))
+            }
+            B::Get => {
+                let groups = self.arg(args, 0, frame)?;
+                let mut key = Vec::new();
+                for i in 1..args.len() {
+                    key.push(self.arg(args, i, frame)?.key());
+                }
+                match groups {
+                    Value::Groups(g) => {
+                        Value::List(Arc::new(g.get(&key).cloned().unwrap_or_default()))
+                    }
+                    _ => Value::List(Arc::new(Vec::new())),
+                }
+            }
+            B::Exists => Value::Bool(!self.arg(args, 0, frame)?.is_none()),
+            B::StartsWith | B::EndsWith | B::Contains => {
+                let a = self.arg(args, 0, frame)?;
+                let p = self.arg(args, 1, frame)?;
+                match (a.as_str(), p.as_str()) {
+                    (Some(a), Some(p)) => Value::Bool(match b {
+                        B::StartsWith => a.starts_with(p),
+                        B::EndsWith => a.ends_with(p),
+                        _ => a.contains(p),
+                    }),
+                    _ => Value::Bool(false),
+                }
+            }
+            B::Text => {
+                let mut s = String::new();
+                self.arg(args, 0, frame)?.display(&mut s);
+                Value::text(&s)
+            }
+            B::Join => {
+                let items = self.arg(args, 0, frame)?.items();
+                let sep = self.arg(args, 1, frame)?;
+                let sep = sep.as_str().unwrap_or("");
+                let mut s = String::new();
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(sep);
+                    }
+                    x.display(&mut s);
+                }
+                Value::text(&s)
+            }
+            B::Days => match self.arg(args, 0, frame)?.force() {
+                Value::Days(d) => Value::Num(Num::int(d)),
+                _ => Value::None,
+            },
+            B::Findings | B::FindingsOn => {
+                let pattern = self.arg(args, 0, frame)?;
+                let pattern = pattern.as_str().unwrap_or("").to_string();
+                let target = self.arg(args, 1, frame)?;
+                let Some((d, rec)) = target.datum() else {
+                    return Ok(Value::List(Arc::new(Vec::new())));
+                };
+                let mut out = Vec::new();
+                let Some(program) = self.program else {
+                    return Ok(Value::List(Arc::new(out)));
+                };
+                for &fi in self.by_record.get(&rec).map(Vec::as_slice).unwrap_or(&[]) {
+                    let Some(f) = self.fired.get(fi) else {
+                        continue;
+                    };
+                    let Some(rule) = program.rules.get(f.rule) else {
+                        continue;
+                    };
+                    if !pattern_matches(&pattern, &rule.id) {
+                        continue;
+                    }
+                    let hit = if b == B::FindingsOn {
+                        f.subject == d.span
+                    } else {
+                        f.subject.file == d.span.file
+                            && d.span.start <= f.subject.start
+                            && f.subject.end <= d.span.end
+                    };
+                    if hit {
+                        out.push(Value::Obj(
+                            ObjKind::Finding,
+                            Arc::new(vec![
+                                Value::Str(&rule.id),
+                                Value::Str(rule.severity.as_str()),
+                                Value::text(&f.message),
+                                Value::Str(&rule.title),
+                            ]),
+                        ));
+                    }
+                }
+                Value::List(Arc::new(out))
+            }
+            B::Missing | B::Early | B::SharedActors => {
+                let chain = match self.arg(args, 0, frame)? {
+                    Value::Chain(c) => self.program.and_then(|p| p.chains.get(c)),
+                    _ => None,
+                };
+                let steps = self.arg(args, 1, frame)?.items();
+                let Some(chain) = chain else {
+                    return Ok(Value::None);
+                };
+                Value::List(Arc::new(match b {
+                    B::Missing => chain_missing(chain, &steps),
+                    B::Early => chain_early(chain, &steps),
+                    _ => chain_shared(chain, &steps),
+                }))
+            }
+            B::Windows => {
+                let items = self.arg(args, 0, frame)?.items();
+                let Some(f) = args.get(1) else {
+                    return Ok(Value::None);
+                };
+                let span_days = match self.arg(args, 2, frame)?.force() {
+                    Value::Days(d) => d,
+                    _ => 0,
+                };
+                let mut dated = Vec::new();
+                for x in items {
+                    if let Value::Date(d) = self.apply(f, x.clone(), frame)?.force() {
+                        dated.push((d, x));
+                    }
+                }
+                dated.sort_by_key(|(d, _)| *d);
+                let mut windows = Vec::new();
+                let mut start = 0;
+                while start < dated.len() {
+                    let Some((first, _)) = dated.get(start) else {
+                        break;
+                    };
+                    let first = *first;
+                    let members: Vec<Value<'a>> = dated[start..]
+                        .iter()
+                        .take_while(|(d, _)| i64::from(d.0) - i64::from(first.0) <= span_days)
+                        .map(|(_, x)| x.clone())
+                        .collect();
+                    windows.push(Value::List(Arc::new(members)));
+                    // The next window starts at the next distinct date.
+                    while dated.get(start).is_some_and(|(d, _)| *d == first) {
+                        start += 1;
+                    }
+                }
+                Value::List(Arc::new(windows))
+            }
+            B::Refs => {
+                let target = self.arg(args, 0, frame)?;
+                let Some((d, rec)) = target.datum() else {
+                    return Ok(Value::List(Arc::new(Vec::new())));
+                };
+                let Some(record) = self.store.records.get(rec as usize) else {
+                    return Ok(Value::List(Arc::new(Vec::new())));
+                };
+                let root = self.schema.kinds.get(record.kind).map_or(0, |k| k.root);
+                let mut out = Vec::new();
+                self.collect_refs(d, root, rec, &mut out);
+                Value::List(Arc::new(out))
+            }
+            B::Record => match self.arg(args, 0, frame)? {
+                Value::Node(_, rec) => self.store.root(rec).unwrap_or(Value::None),
+                _ => Value::None,
+            },
+        })
+    }
+
+    /// Every `ref` and `key` field in a structure and what it names.
+    fn collect_refs(&self, d: &'a Datum, sid: StructId, rec: u32, out: &mut Vec<Value<'a>>) {
+        let Data::Struct(_, fields) = &d.data else {
+            return;
+        };
+        let Some(def) = self.schema.structs.get(sid) else {
+            return;
+        };
+        for (slot, f) in fields.iter().enumerate() {
+            let Some(fdef) = def.fields.get(slot) else {
+                continue;
+            };
+            self.collect_field_refs(f, &fdef.ty, &fdef.name, d, slot, rec, out);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn collect_field_refs(
+        &self,
+        f: &'a Datum,
+        ty: &FieldTy,
+        name: &str,
+        holder: &'a Datum,
+        slot: usize,
+        rec: u32,
+        out: &mut Vec<Value<'a>>,
+    ) {
+        match (ty, &f.data) {
+            (_, Data::None) => {}
+            (FieldTy::Ref(kind), Data::Text(id)) => {
+                let resolved = self.store.ids.contains_key(&(*kind, id.as_ref()));
+                let target = self.schema.kinds.get(*kind).map_or("", |k| k.name.as_str());
+                out.push(ref_use(
+                    name,
+                    target,
+                    Value::Str(id),
+                    resolved,
+                    Value::Node(f, rec),
+                ));
+            }
+            (FieldTy::Key(key), _) => {
+                // Only a key into a checked record can be found missing; the
+                // reference it goes through is reported on its own.
+                let Data::Struct(_, hf) = &holder.data else {
+                    return;
+                };
+                let via = hf.get(key.via_slot).and_then(|v| match &v.data {
+                    Data::Text(t) => Some(t.as_ref()),
+                    _ => None,
+                });
+                let Some(via) = via else { return };
+                if !matches!(
+                    self.store.ids.get(&(key.kind, via)),
+                    Some(IdEntry::Checked(_))
+                ) {
+                    return;
+                }
+                let resolved = self.lookup_key(holder, slot, key).is_some();
+                out.push(ref_use(
+                    name,
+                    &key.describe,
+                    Value::Node(f, rec).force(),
+                    resolved,
+                    Value::Node(f, rec),
+                ));
+            }
+            (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
+                for item in items {
+                    self.collect_field_refs(item, inner, name, holder, slot, rec, out);
+                }
+            }
+            (FieldTy::Struct(s), Data::Struct(..)) => self.collect_refs(f, *s, rec, out),
+            _ => {}
+        }
+    }
+}
+
+fn ref_use<'a>(
+    field: &str,
+    target: &str,
+    value: Value<'a>,
+    resolved: bool,
+    node: Value<'a>,
+) -> Value<'a> {
+    Value::Obj(
+        ObjKind::RefUse,
+        Arc::new(vec![
+            Value::text(field),
+            Value::text(target),
+            value,
+            Value::Bool(resolved),
+            node,
+        ]),
+    )
+}
+
+/// `|`, `&` and list `-`: results keep the left operand's order, without repeats.
+fn set_op<'a>(op: BinOp, a: &Value<'a>, b: &Value<'a>) -> Value<'a> {
+    let right: std::collections::HashSet<Key> = b.items().iter().map(Value::key).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for x in a.items() {
+        let k = x.key();
+        let keep = match op {
+            BinOp::Intersect => right.contains(&k),
+            BinOp::Sub => !right.contains(&k),
+            _ => true,
+        };
+        if keep && seen.insert(k) {
+            out.push(x);
+        }
+    }
+    if op == BinOp::Union {
+        for x in b.items() {
+            if seen.insert(x.key()) {
+                out.push(x);
+            }
+        }
+    }
+    Value::List(Arc::new(out))
+}
+
+// ---------------------------------------------------------------- chains
+
+struct StepView<'a> {
+    value: Value<'a>,
+    name: Option<&'a str>,
+    date: Option<crate::date::Date>,
+    actors: Vec<&'a str>,
+}
+
+fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<StepView<'a>> {
+    steps
+        .iter()
+        .filter_map(|s| {
+            let (d, _) = s.datum()?;
+            let Data::Struct(_, fields) = &d.data else {
+                return None;
+            };
+            let text = |slot: usize| match fields.get(slot).map(|f| &f.data) {
+                Some(Data::Text(t)) => Some(t.as_ref()),
+                _ => None,
+            };
+            let date = match fields.get(chain.date_slot).map(|f| &f.data) {
+                Some(Data::Date(d)) => Some(*d),
+                _ => None,
+            };
+            let actors = match chain
+                .actor_slot
+                .and_then(|a| fields.get(a))
+                .map(|f| &f.data)
+            {
+                Some(Data::Text(t)) => vec![t.as_ref()],
+                Some(Data::List(items)) => items
+                    .iter()
+                    .filter_map(|i| match &i.data {
+                        Data::Text(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            Some(StepView {
+                value: s.clone(),
+                name: text(chain.name_slot),
+                date,
+                actors,
+            })
+        })
+        .collect()
+}
+
+fn chain_missing<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
+    let views = step_views(chain, steps);
+    chain
+        .order
+        .iter()
+        .zip(&chain.required)
+        .filter(|(name, required)| {
+            **required && !views.iter().any(|v| v.name == Some(name.as_str()))
+        })
+        .map(|(name, _)| Value::text(name))
+        .collect()
+}
+
+fn chain_early<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
+    let views = step_views(chain, steps);
+    let pos = |v: &StepView<'_>| v.name.and_then(|n| chain.order.iter().position(|o| o == n));
+    let mut out = Vec::new();
+    for s in &views {
+        let (Some(sp), Some(sd)) = (pos(s), s.date) else {
+            continue;
+        };
+        let ahead = views
+            .iter()
+            .find(|p| pos(p).is_some_and(|pp| pp < sp) && p.date.is_some_and(|pd| pd > sd));
+        if let Some(p) = ahead {
+            out.push(Value::Obj(
+                ObjKind::OrderFault,
+                Arc::new(vec![s.value.clone(), p.value.clone()]),
+            ));
+        }
+    }
+    out
+}
+
+fn chain_shared<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
+    let views: Vec<StepView<'a>> = step_views(chain, steps)
+        .into_iter()
+        .filter(|v| {
+            v.name
+                .is_some_and(|n| chain.distinct.iter().any(|d| d == n))
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut reported: Vec<(&str, usize)> = Vec::new();
+    for (j, second) in views.iter().enumerate() {
+        for first in views.iter().take(j) {
+            if first.name == second.name {
+                continue;
+            }
+            for person in &second.actors {
+                if first.actors.contains(person) && !reported.contains(&(person, j)) {
+                    reported.push((person, j));
+                    out.push(Value::Obj(
+                        ObjKind::ActorFault,
+                        Arc::new(vec![
+                            Value::Str(person),
+                            first.value.clone(),
+                            second.value.clone(),
+                        ]),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,326 @@
+//! The checker: compile rule files, read records, evaluate, collect findings.
+
+pub mod compile;
+pub mod eval;
+pub mod ir;
+pub mod program;
+pub mod types;
+pub mod value;
+
+pub use compile::{BUILTINS, ParamOverride};
+pub use program::Program;
+
+use crate::diag::Diagnostic;
+use crate::records::{self, Limits, Record};
+use crate::report::{Finding, Related, Report, Summary};
+use crate::schema::{Data, Datum, FieldTy, Schema, StructId};
+use crate::source::{FileId, SourceMap};
+use crate::syntax::{self, ast};
+
+/// The standard rule library, embedded in the binary.
+pub const STANDARD_RULES: &[(&str, &str)] = &[
+    ("schema.rules", include_str!("../../rules/schema.rules")),
+    ("params.rules", include_str!("../../rules/params.rules")),
+    ("common.rules", include_str!("../../rules/common.rules")),
+    ("wbzg.rules", include_str!("../../rules/wbzg.rules")),
+    ("szyd.rules", include_str!("../../rules/szyd.rules")),
+    ("zjbf.rules", include_str!("../../rules/zjbf.rules")),
+    ("ref.rules", include_str!("../../rules/ref.rules")),
+];
+
+/// The name shown for an embedded rule file.
+pub fn embedded_name(file: &str) -> String {
+    format!("<sunlight>/rules/{file}")
+}
+
+/// Parse and compile rule files already added to `sources`, with
+/// parameter overrides and rules switched off.
+pub fn compile_files(
+    sources: &SourceMap,
+    files: &[FileId],
+    overrides: &[ParamOverride],
+    disabled: &[String],
+) -> (Program, Vec<Diagnostic>) {
+    let mut errors = Vec::new();
+    let mut parsed: Vec<ast::File> = Vec::new();
+    for &id in files {
+        let Some(file) = sources.get(id) else {
+            continue;
+        };
+        let p = syntax::parse(id, &file.text);
+        errors.extend(p.errors);
+        parsed.push(p.file);
+    }
+    let refs: Vec<&ast::File> = parsed.iter().collect();
+    let (program, mut compile_errors) = compile::compile(&refs, overrides, disabled);
+    errors.append(&mut compile_errors);
+    (program, errors)
+}
+
+/// Read a parameter file (YAML: `名称: 值`) into overrides. Values use the
+/// rule language's literals (`50万`, `30天`); words are text.
+pub fn read_params(file: FileId, sources: &SourceMap) -> (Vec<ParamOverride>, Vec<Diagnostic>) {
+    use crate::records::tree::{Node, NodeKind};
+    let Some(src) = sources.get(file) else {
+        return (Vec::new(), Vec::new());
+    };
+    let loaded = records::yaml::load(file, &src.text, &Limits::default());
+    let mut errors = loaded.errors;
+    let mut out = Vec::new();
+    fn to_expr(node: &Node, errors: &mut Vec<Diagnostic>) -> Option<ast::Expr> {
+        match &node.kind {
+            NodeKind::Scalar { text, plain } => {
+                let base = node.span.start as usize + usize::from(!plain);
+                let parsed = syntax::parse_expr_at(node.span.file, text, base).ok();
+                Some(match parsed {
+                    Some(e)
+                        if !matches!(e.kind, ast::ExprKind::Name(_) | ast::ExprKind::Call(..)) =>
+                    {
+                        ast::Expr {
+                            span: node.span,
+                            ..e
+                        }
+                    }
+                    _ => ast::Expr {
+                        kind: ast::ExprKind::Str(ast::Template {
+                            parts: vec![ast::TemplatePart::Text(text.clone())],
+                            span: node.span,
+                        }),
+                        span: node.span,
+                    },
+                })
+            }
+            NodeKind::Seq(items) => {
+                let mut exprs = Vec::new();
+                for i in items {
+                    exprs.push(to_expr(i, errors)?);
+                }
+                Some(ast::Expr {
+                    kind: ast::ExprKind::List(exprs),
+                    span: node.span,
+                })
+            }
+            _ => {
+                errors.push(
+                    Diagnostic::error(
+                        node.span,
+                        format!(
+                            "a parameter value is a number, text or a list, found {}",
+                            node.describe()
+                        ),
+                    )
+                    .with_help("write e.g. `大额资金标准: 50万` or `五个不直接管: [财务, 人事]`"),
+                );
+                None
+            }
+        }
+    }
+    for doc in &loaded.documents {
+        let NodeKind::Map(entries) = &doc.kind else {
+            errors.push(
+                Diagnostic::error(
+                    doc.span,
+                    "a parameter file is a mapping of parameter names to values",
+                )
+                .with_help("write one `名称: 值` per line"),
+            );
+            continue;
+        };
+        for (k, v) in entries {
+            let Some(name) = k.as_str() else { continue };
+            if let Some(value) = to_expr(v, &mut errors) {
+                out.push(ParamOverride {
+                    name: name.to_string(),
+                    value,
+                    span: k.span,
+                    file: src.name.clone(),
+                });
+            }
+        }
+    }
+    (out, errors)
+}
+
+/// The records of a run, read from files already added to `sources`.
+#[derive(Debug, Default)]
+pub struct RecordSet {
+    /// Checked records in path order.
+    pub records: Vec<Record>,
+    /// Kind and id of rejected records (references to them still resolve).
+    pub rejected: Vec<(crate::schema::KindId, String)>,
+    /// Input errors.
+    pub errors: Vec<Diagnostic>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+/// Read record files. `files` must be in path order: REF-002 and ZJBF-005
+/// speak of "the later one".
+pub fn read_records(
+    sources: &SourceMap,
+    files: &[FileId],
+    schema: &Schema,
+    limits: &Limits,
+) -> RecordSet {
+    let mut set = RecordSet::default();
+    for &id in files {
+        let Some(file) = sources.get(id) else {
+            continue;
+        };
+        set.summary.files += 1;
+        let fr = records::read(id, &file.text, schema, limits);
+        set.summary.checked += fr.records.len();
+        set.summary.rejected += fr.rejected.len();
+        set.records.extend(fr.records);
+        set.rejected.extend(
+            fr.rejected
+                .into_iter()
+                .filter_map(|r| Some((r.kind?, r.id?))),
+        );
+        set.errors.extend(fr.errors);
+    }
+    set.summary.records = set.summary.checked + set.summary.rejected;
+    set
+}
+
+/// Evaluate the program over a record set and build the report.
+pub fn evaluate(program: &Program, set: &RecordSet, sources: &SourceMap) -> Report {
+    let store = eval::Store::new(
+        &set.records,
+        set.rejected.iter().map(|(k, id)| (*k, id.as_str())),
+        program.schema.kinds.len(),
+    );
+    let (fired, eval_errors) = eval::run(program, &store);
+    let mut findings: Vec<Finding> = fired
+        .iter()
+        .filter_map(|f| {
+            let rule = program.rules.get(f.rule)?;
+            let record = set.records.get(f.record as usize)?;
+            let kind = program.schema.kinds.get(record.kind)?;
+            let path = f
+                .anchor
+                .and_then(|a| path_of(&program.schema, &record.root, kind.root, a))
+                .unwrap_or_default();
+            Some(Finding {
+                rule: rule.id.clone(),
+                title: rule.title.clone(),
+                severity: rule.severity,
+                kind: kind.name.clone(),
+                record: record.id.clone(),
+                path,
+                span: first_line(sources, f.span),
+                message: f.message.clone(),
+                cite: rule.cite.clone(),
+                help: f.help.clone(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|(span, note)| Related {
+                        span: first_line(sources, *span),
+                        note: note.clone(),
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    sort_findings(&mut findings, sources);
+    let mut errors = set.errors.clone();
+    errors.extend(eval_errors);
+    Report {
+        findings,
+        errors,
+        summary: set.summary,
+    }
+}
+
+/// A span cut at the end of its first line: a finding on a whole
+/// structure points at where it starts, not at every line of it.
+fn first_line(sources: &SourceMap, span: crate::source::Span) -> crate::source::Span {
+    let text = sources.get(span.file).map_or("", |f| f.slice(span));
+    match text.find('\n') {
+        Some(nl) => {
+            let line = text.get(..nl).unwrap_or("").trim_end();
+            crate::source::Span {
+                end: span.start + u32::try_from(line.len()).unwrap_or(0),
+                ..span
+            }
+        }
+        None => span,
+    }
+}
+
+/// Sort by file, line, column, rule, as the JSON format promises.
+pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
+    findings.sort_by(|a, b| {
+        let key = |f: &Finding| {
+            (
+                sources.name(f.span.file).to_string(),
+                f.span.start,
+                f.rule.clone(),
+                f.record.clone(),
+                f.message.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
+/// The path of `target` inside a record, e.g. `items[0].opinions[2]`.
+fn path_of(schema: &Schema, root: &Datum, sid: StructId, target: &Datum) -> Option<String> {
+    if std::ptr::eq(root, target) {
+        return Some(String::new());
+    }
+    let mut path = String::new();
+    find_in_struct(schema, root, sid, target, &mut path).then_some(path)
+}
+
+fn find_in_struct(
+    schema: &Schema,
+    d: &Datum,
+    sid: StructId,
+    target: &Datum,
+    path: &mut String,
+) -> bool {
+    let (Data::Struct(_, fields), Some(def)) = (&d.data, schema.structs.get(sid)) else {
+        return false;
+    };
+    for (slot, f) in fields.iter().enumerate() {
+        let Some(fdef) = def.fields.get(slot) else {
+            continue;
+        };
+        let len = path.len();
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(&fdef.name);
+        if std::ptr::eq(f, target) || find_in_value(schema, f, &fdef.ty, target, path) {
+            return true;
+        }
+        path.truncate(len);
+    }
+    false
+}
+
+fn find_in_value(
+    schema: &Schema,
+    d: &Datum,
+    ty: &FieldTy,
+    target: &Datum,
+    path: &mut String,
+) -> bool {
+    match (ty, &d.data) {
+        (FieldTy::Struct(s), Data::Struct(..)) => find_in_struct(schema, d, *s, target, path),
+        (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                if std::ptr::eq(item, target) || find_in_value(schema, item, inner, target, path) {
+                    return true;
+                }
+                path.truncate(len);
+            }
+            false
+        }
+        _ => false,
+    }
+}

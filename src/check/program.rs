@@ -1,0 +1,162 @@
+//! A compiled rule set: schema, parameters, chains and rules, ready to run.
+
+use super::ir::Ir;
+use super::types::Ty;
+use super::value::Value;
+use crate::report::Severity;
+use crate::schema::{KindId, Schema, StructId};
+use crate::source::Span;
+
+/// Everything the rule files declare, resolved and type-checked.
+#[derive(Debug, Default)]
+pub struct Program {
+    /// Record formats.
+    pub schema: Schema,
+    /// Parameters with their final values.
+    pub params: Vec<Param>,
+    /// Chain templates.
+    pub chains: Vec<ChainDef>,
+    /// `def`s, for the editor (calls are compiled inline).
+    pub defs: Vec<DefInfo>,
+    /// Rules, in declaration order.
+    pub rules: Vec<Rule>,
+    /// The order to evaluate rules in: every rule after those whose findings it asks for.
+    pub order: Vec<usize>,
+    /// How many per-run cached values the rules use.
+    pub cache_slots: usize,
+}
+
+impl Program {
+    /// The rule with an id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// A parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Its name.
+    pub name: String,
+    /// Its value after every override.
+    pub value: Value<'static>,
+    /// Its type.
+    pub ty: Ty,
+    /// Where it is declared (the name).
+    pub span: Span,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// Where it was overridden (`set`), last one last.
+    pub overridden_at: Vec<Span>,
+    /// Overridden by a parameter file: its name.
+    pub overridden_by_file: Option<String>,
+}
+
+/// A `def`.
+#[derive(Debug, Clone)]
+pub struct DefInfo {
+    /// Its name.
+    pub name: String,
+    /// Parameter names.
+    pub params: Vec<String>,
+    /// Where its name is declared.
+    pub span: Span,
+    /// Doc comment.
+    pub doc: Option<String>,
+}
+
+/// A chain template.
+#[derive(Debug, Clone)]
+pub struct ChainDef {
+    /// Its name.
+    pub name: String,
+    /// The kind whose list it checks.
+    pub kind: KindId,
+    /// The struct of the steps.
+    pub step_struct: StructId,
+    /// Slot of the field naming a step.
+    pub name_slot: usize,
+    /// Slot of the step's date.
+    pub date_slot: usize,
+    /// Slot of who performed it (text or list of text).
+    pub actor_slot: Option<usize>,
+    /// Step names in order.
+    pub order: Vec<String>,
+    /// Whether each step of `order` is required.
+    pub required: Vec<bool>,
+    /// Steps that must have different actors.
+    pub distinct: Vec<String>,
+    /// Where declared.
+    pub span: Span,
+    /// Doc comment.
+    pub doc: Option<String>,
+}
+
+/// What a `for` binding ranges over.
+#[derive(Debug, Clone)]
+pub enum ScopeSource {
+    /// Every checked record of a kind.
+    Kind(KindId),
+    /// Every checked record.
+    All,
+    /// A list computed from earlier bindings.
+    Expr(Ir),
+}
+
+/// One `for` binding.
+#[derive(Debug, Clone)]
+pub struct ScopeBinding {
+    /// The variable's slot.
+    pub slot: usize,
+    /// What it ranges over.
+    pub source: ScopeSource,
+}
+
+/// A clause evaluated for each scope element, in order.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Skip elements where false.
+    Where(Ir),
+    /// Bind a value.
+    Let(usize, Ir),
+    /// Fire where false.
+    Require(Ir),
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// `SZYD-002`.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The clause it enforces.
+    pub cite: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// The id as written.
+    pub id_span: Span,
+    /// Its scope.
+    pub bindings: Vec<ScopeBinding>,
+    /// `where`, `let` and `require` in order.
+    pub steps: Vec<Step>,
+    /// Whether the rule has a `require` (without one it fires on every
+    /// element that passes its `where`s).
+    pub has_require: bool,
+    /// The anchor.
+    pub at: Option<Ir>,
+    /// The message template.
+    pub message: Option<Ir>,
+    /// The help template.
+    pub help: Option<Ir>,
+    /// Related locations with their notes.
+    pub related: Vec<(Ir, Ir)>,
+    /// Number of local slots.
+    pub locals: usize,
+    /// Rules whose findings this one asks for.
+    pub deps: Vec<usize>,
+}

@@ -1,0 +1,247 @@
+//! Run-time values. Record data is borrowed, never copied: a value taken
+//! from a record is a reference to its [`Datum`], which also carries the
+//! position that findings point at.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use super::types::ObjKind;
+use crate::date::Date;
+use crate::num::Num;
+use crate::schema::{Data, Datum};
+
+/// A value during evaluation.
+#[derive(Clone, Debug)]
+pub enum Value<'a> {
+    /// Absent.
+    None,
+    /// `true`/`false`.
+    Bool(bool),
+    /// A number or amount.
+    Num(Num),
+    /// Text.
+    Text(Arc<str>),
+    /// Text borrowed from a record.
+    Str(&'a str),
+    /// A date.
+    Date(Date),
+    /// A number of days.
+    Days(i64),
+    /// A computed list.
+    List(Arc<Vec<Value<'a>>>),
+    /// A value inside record number `.1` (a whole record is its root datum).
+    Node(&'a Datum, u32),
+    /// A built-in structured value.
+    Obj(ObjKind, Arc<Vec<Value<'a>>>),
+    /// Lists of values by key, from `group`.
+    Groups(Arc<HashMap<Vec<Key>, Vec<Value<'a>>>>),
+    /// A chain template.
+    Chain(usize),
+}
+
+/// A hashable image of a value, for grouping and set operations. Record
+/// structures compare by identity; scalars by value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// Absent.
+    None,
+    /// Bool.
+    Bool(bool),
+    /// Number (as a reduced fraction's numerator and denominator).
+    Num(Num),
+    /// Text.
+    Text(String),
+    /// Date.
+    Date(Date),
+    /// Days.
+    Days(i64),
+    /// Identity of a record structure or built-in value.
+    Ptr(usize),
+    /// A list, element by element.
+    List(Vec<Key>),
+}
+
+impl<'a> Value<'a> {
+    /// Text owned by the value.
+    pub fn text(s: &str) -> Value<'a> {
+        Value::Text(Arc::from(s))
+    }
+
+    /// Resolve a record reference into the plain value it holds (scalars),
+    /// leaving structures and lists as references.
+    pub fn force(&self) -> Value<'a> {
+        match self {
+            Value::Node(d, rec) => match &d.data {
+                Data::None => Value::None,
+                Data::Bool(b) => Value::Bool(*b),
+                Data::Num(n) => Value::Num(*n),
+                Data::Text(t) => Value::Str(t),
+                Data::Date(x) => Value::Date(*x),
+                Data::Days(n) => Value::Days(*n),
+                Data::List(_) | Data::Struct(..) => Value::Node(d, *rec),
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// Whether the value is absent.
+    pub fn is_none(&self) -> bool {
+        matches!(self.force(), Value::None)
+    }
+
+    /// Truth of a condition: none counts as false.
+    pub fn truthy(&self) -> bool {
+        matches!(self.force(), Value::Bool(true))
+    }
+
+    /// The text of a textual value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) => Some(t),
+            Value::Str(s) => Some(s),
+            Value::Node(d, _) => match &d.data {
+                Data::Text(t) => Some(t),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The number of a numeric value.
+    pub fn as_num(&self) -> Option<Num> {
+        match self.force() {
+            Value::Num(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The elements of a list value (empty for none and non-lists).
+    pub fn items(&self) -> Vec<Value<'a>> {
+        match self {
+            Value::List(items) => items.as_ref().clone(),
+            Value::Node(d, rec) => match &d.data {
+                Data::List(items) => items.iter().map(|i| Value::Node(i, *rec)).collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// The number of elements of a list value.
+    pub fn len(&self) -> usize {
+        match self {
+            Value::List(items) => items.len(),
+            Value::Node(d, _) => match &d.data {
+                Data::List(items) => items.len(),
+                _ => 0,
+            },
+            _ => 0,
+        }
+    }
+
+    /// Whether a list value is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The datum behind a value taken from a record.
+    pub fn datum(&self) -> Option<(&'a Datum, u32)> {
+        match self {
+            Value::Node(d, rec) => Some((d, *rec)),
+            Value::Obj(ObjKind::RefUse, fields) => fields.get(4).and_then(Value::datum),
+            _ => None,
+        }
+    }
+
+    /// The hashable image of the value.
+    pub fn key(&self) -> Key {
+        match self.force() {
+            Value::None => Key::None,
+            Value::Bool(b) => Key::Bool(b),
+            Value::Num(n) => Key::Num(n),
+            Value::Text(t) => Key::Text(t.to_string()),
+            Value::Str(s) => Key::Text(s.to_string()),
+            Value::Date(d) => Key::Date(d),
+            Value::Days(n) => Key::Days(n),
+            Value::List(items) => Key::List(items.iter().map(Value::key).collect()),
+            Value::Node(d, _) => match &d.data {
+                Data::List(items) => {
+                    Key::List(items.iter().map(|i| Value::Node(i, 0).key()).collect())
+                }
+                _ => Key::Ptr(std::ptr::from_ref(d) as usize),
+            },
+            Value::Obj(_, fields) => Key::Ptr(Arc::as_ptr(&fields) as usize),
+            Value::Groups(g) => Key::Ptr(Arc::as_ptr(&g) as usize),
+            Value::Chain(c) => Key::Num(Num::int(i64::try_from(c).unwrap_or(0))),
+        }
+    }
+
+    /// How the value reads inside a message.
+    pub fn display(&self, out: &mut String) {
+        match self.force() {
+            Value::None => out.push('无'),
+            Value::Bool(true) => out.push('是'),
+            Value::Bool(false) => out.push('否'),
+            Value::Num(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Value::Text(t) => out.push_str(&t),
+            Value::Str(s) => out.push_str(s),
+            Value::Date(d) => {
+                let _ = write!(out, "{d}");
+            }
+            Value::Days(n) => {
+                let _ = write!(out, "{n} 天");
+            }
+            v @ (Value::List(_) | Value::Node(..)) if is_list(&v) => {
+                for (i, item) in v.items().iter().enumerate() {
+                    if i > 0 {
+                        out.push('、');
+                    }
+                    item.display(out);
+                }
+            }
+            Value::Node(d, _) => match &d.data {
+                // A record or element shows its id or name where it has one.
+                Data::Struct(_, fields) => match fields.first().map(|f| &f.data) {
+                    Some(Data::Text(t)) => out.push_str(t),
+                    _ => out.push('…'),
+                },
+                _ => out.push('…'),
+            },
+            Value::Obj(_, fields) => {
+                if let Some(first) = fields.first() {
+                    first.display(out);
+                }
+            }
+            Value::List(_) | Value::Groups(_) | Value::Chain(_) => out.push('…'),
+        }
+    }
+}
+
+fn is_list(v: &Value<'_>) -> bool {
+    match v {
+        Value::List(_) => true,
+        Value::Node(d, _) => matches!(d.data, Data::List(_)),
+        _ => false,
+    }
+}
+
+/// Equality as `==` sees it.
+pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
+    a.key() == b.key()
+}
+
+/// Order as `<` sees it; `None` where the values do not order.
+pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Option<std::cmp::Ordering> {
+    match (a.force(), b.force()) {
+        (Value::Num(x), Value::Num(y)) => Some(x.cmp(&y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(&y)),
+        (Value::Days(x), Value::Days(y)) => Some(x.cmp(&y)),
+        (x, y) => match (x.as_str(), y.as_str()) {
+            (Some(s), Some(t)) => Some(s.cmp(t)),
+            _ => None,
+        },
+    }
+}

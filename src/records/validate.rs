@@ -1,0 +1,522 @@
+//! Raw YAML tree + schema → typed records, with every input error found.
+
+use super::tree::{Node, NodeKind};
+use crate::date::{Date, DateError};
+use crate::diag::Diagnostic;
+use crate::num::Num;
+use crate::schema::{Data, Datum, FieldTy, FieldTy0, KindId, Schema, StructId};
+use crate::source::Span;
+use crate::suggest::closest;
+
+/// A document that fitted the schema.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Its kind.
+    pub kind: KindId,
+    /// Its id.
+    pub id: String,
+    /// The top-level structure (slot 0 holds the id).
+    pub root: Datum,
+}
+
+/// The outcome of validating one document.
+#[derive(Debug)]
+pub enum Validated {
+    /// Fits the schema.
+    Ok(Record),
+    /// Has input errors; `kind` and `id` where they could be read, so that
+    /// references to the record still resolve.
+    Rejected {
+        /// Its kind, if known.
+        kind: Option<KindId>,
+        /// Its id, if readable.
+        id: Option<String>,
+        /// What is wrong.
+        errors: Vec<Diagnostic>,
+    },
+}
+
+/// Validate one document against the schema.
+pub fn validate(doc: &Node, schema: &Schema) -> Validated {
+    let mut v = Validator {
+        schema,
+        errors: Vec::new(),
+    };
+    let kind = v.kind_of(doc);
+    let id = doc
+        .get("id")
+        .and_then(Node::as_str)
+        .map(str::to_string)
+        .filter(|s| !s.is_empty());
+    let Some(kind) = kind else {
+        return Validated::Rejected {
+            kind: None,
+            id,
+            errors: v.errors,
+        };
+    };
+    let root_struct = schema.kinds.get(kind).map(|k| k.root).unwrap_or(0);
+    let root = v.structure(root_struct, doc, true);
+    match (root, id) {
+        (Some(root), Some(id)) if v.errors.is_empty() => Validated::Ok(Record { kind, id, root }),
+        (_, id) => Validated::Rejected {
+            kind: Some(kind),
+            id,
+            errors: v.errors,
+        },
+    }
+}
+
+struct Validator<'s> {
+    schema: &'s Schema,
+    errors: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn kind_names(&self) -> String {
+        self.schema
+            .kinds
+            .iter()
+            .map(|k| format!("`{}`", k.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn kind_of(&mut self, doc: &Node) -> Option<KindId> {
+        if !matches!(doc.kind, NodeKind::Map(_)) {
+            self.errors.push(
+                Diagnostic::error(
+                    doc.span,
+                    format!("a record must be a mapping, found {}", doc.describe()),
+                )
+                .with_help(format!(
+                    "start each record with `kind:` (one of {}) and `id:`",
+                    self.kind_names()
+                )),
+            );
+            return None;
+        }
+        let Some(kind_node) = doc.get("kind") else {
+            self.errors.push(
+                Diagnostic::error(first_line(doc.span, doc), "record has no `kind`")
+                    .with_help(format!("add `kind:` with one of {}", self.kind_names())),
+            );
+            return None;
+        };
+        let name = kind_node.as_str().unwrap_or("");
+        match self.schema.kind(name) {
+            Some(k) => Some(k),
+            None => {
+                let names = self.schema.kinds.iter().map(|k| k.name.as_str());
+                let help = match closest(name, names) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("known kinds are {}", self.kind_names()),
+                };
+                self.errors.push(
+                    Diagnostic::error(kind_node.span, format!("unknown record kind `{name}`"))
+                        .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn structure(&mut self, sid: StructId, node: &Node, is_root: bool) -> Option<Datum> {
+        let schema = self.schema;
+        let def = schema.structs.get(sid)?;
+        let NodeKind::Map(entries) = &node.kind else {
+            self.errors.push(
+                Diagnostic::error(
+                    node.span,
+                    format!(
+                        "expected a mapping (`{}`), found {}",
+                        def.name,
+                        node.describe()
+                    ),
+                )
+                .with_help(format!(
+                    "write the fields of `{}` as `key: value` lines or `{{key: value}}`",
+                    def.name
+                )),
+            );
+            return None;
+        };
+        // Which slots this value may have: all, or its variant's.
+        let mut variant = 0u32;
+        let allowed: Vec<usize> = match &def.tag {
+            None => (0..def.fields.len()).collect(),
+            Some(tag) => {
+                let Some(tag_node) = node.get(&tag.field) else {
+                    self.errors.push(
+                        Diagnostic::error(
+                            first_line(node.span, node),
+                            format!("missing field `{}`", tag.field),
+                        )
+                        .with_help(format!(
+                            "`{}` is one of {}",
+                            tag.field,
+                            tag.variants
+                                .iter()
+                                .map(|v| v.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
+                    return None;
+                };
+                let name = tag_node.as_str().unwrap_or("");
+                match tag.variants.iter().position(|v| v.name == name) {
+                    Some(i) => {
+                        variant = u32::try_from(i).unwrap_or(0);
+                        tag.variants
+                            .get(i)
+                            .map(|v| v.slots.clone())
+                            .unwrap_or_default()
+                    }
+                    None => {
+                        let names: Vec<&str> =
+                            tag.variants.iter().map(|v| v.name.as_str()).collect();
+                        self.errors.push(
+                            Diagnostic::error(
+                                tag_node.span,
+                                format!("`{name}` is not a valid `{}`", tag.field),
+                            )
+                            .with_help(format!(
+                                "`{}` is one of {}",
+                                tag.field,
+                                names.join(", ")
+                            )),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
+        let mut values: Vec<Option<Datum>> = vec![None; def.fields.len()];
+        let mut ok = true;
+        for (key, value) in entries {
+            let Some(key_name) = key.as_str() else {
+                self.errors
+                    .push(Diagnostic::error(key.span, "keys must be plain text"));
+                ok = false;
+                continue;
+            };
+            if is_root && key_name == "kind" {
+                continue;
+            }
+            let slot = def.slot(key_name).filter(|s| allowed.contains(s));
+            let Some(slot) = slot else {
+                ok = false;
+                let in_other_variant = def.slot(key_name).is_some();
+                let tag_value = def
+                    .tag
+                    .as_ref()
+                    .and_then(|t| t.variants.get(variant as usize))
+                    .map(|v| v.name.clone());
+                let candidates = allowed
+                    .iter()
+                    .filter_map(|s| def.fields.get(*s))
+                    .map(|f| f.name.as_str());
+                let help = match closest(key_name, candidates.clone()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "fields here are {}",
+                        candidates
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                let message = match (in_other_variant, tag_value) {
+                    (true, Some(t)) => {
+                        format!("field `{key_name}` does not belong to a `{t}` {}", def.name)
+                    }
+                    _ => format!("unknown field `{key_name}` in `{}`", def.name),
+                };
+                self.errors
+                    .push(Diagnostic::error(key.span, message).with_help(help));
+                continue;
+            };
+            let Some(field) = def.fields.get(slot) else {
+                continue;
+            };
+            if matches!(value.kind, NodeKind::Null) {
+                if field.optional {
+                    continue;
+                }
+                self.errors.push(
+                    Diagnostic::error(
+                        value.span.to(key.span),
+                        format!("field `{key_name}` is empty"),
+                    )
+                    .with_help(format!(
+                        "give `{key_name}` a value of type `{}`",
+                        schema.describe(&field.ty)
+                    )),
+                );
+                ok = false;
+                continue;
+            }
+            match self.value(&field.ty, value, key_name) {
+                Some(d) => {
+                    if let Some(v) = values.get_mut(slot) {
+                        *v = Some(d);
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        let mut fields = Vec::with_capacity(values.len());
+        let mut missing: Vec<&str> = Vec::new();
+        for (slot, value) in values.into_iter().enumerate() {
+            let Some(field) = def.fields.get(slot) else {
+                continue;
+            };
+            let datum = match value {
+                Some(d) => d,
+                None if !allowed.contains(&slot) || field.optional => Datum {
+                    span: node.span,
+                    data: field
+                        .default
+                        .clone()
+                        .map_or(Data::None, |d| respan(d, node.span)),
+                },
+                None => {
+                    missing.push(&field.name);
+                    Datum {
+                        span: node.span,
+                        data: Data::None,
+                    }
+                }
+            };
+            fields.push(datum);
+        }
+        if !missing.is_empty() {
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let plural = if missing.len() > 1 { "s" } else { "" };
+            self.errors.push(
+                Diagnostic::error(
+                    first_line(node.span, node),
+                    format!("missing required field{plural} {list} in `{}`", def.name),
+                )
+                .with_help(format!(
+                    "add {list}; only fields marked optional in the schema may be left out"
+                )),
+            );
+            ok = false;
+        }
+        ok.then_some(Datum {
+            span: node.span,
+            data: Data::Struct(variant, fields),
+        })
+    }
+
+    fn value(&mut self, ty: &FieldTy, node: &Node, field: &str) -> Option<Datum> {
+        let schema = self.schema;
+        let expected = |what: &str| {
+            Diagnostic::error(
+                node.span,
+                format!("`{field}` must be {what}, found {}", found(node)),
+            )
+        };
+        let data = match ty {
+            FieldTy::Scalar(s) => {
+                let Some(text) = node.as_str() else {
+                    self.errors
+                        .push(expected(scalar_article(*s)).with_help(scalar_help(*s)));
+                    return None;
+                };
+                let plain = matches!(node.kind, NodeKind::Scalar { plain: true, .. });
+                match s {
+                    FieldTy0::Text => Data::Text(text.into()),
+                    FieldTy0::Number | FieldTy0::Money => {
+                        match Num::parse_decimal(text).filter(|_| plain) {
+                            Some(n) => Data::Num(n),
+                            None => {
+                                let too_big = plain
+                                    && text.len() > 30
+                                    && text.bytes().all(|b| b.is_ascii_digit());
+                                let d = if too_big {
+                                    Diagnostic::error(
+                                        node.span,
+                                        format!(
+                                            "`{field}` is too large: numbers have at most 30 digits"
+                                        ),
+                                    )
+                                } else {
+                                    expected(scalar_article(*s))
+                                };
+                                self.errors.push(d.with_help(scalar_help(*s)));
+                                return None;
+                            }
+                        }
+                    }
+                    FieldTy0::Days => match text.parse::<i64>().ok().filter(|_| plain) {
+                        Some(n) => Data::Days(n),
+                        None => {
+                            self.errors
+                                .push(expected(scalar_article(*s)).with_help(scalar_help(*s)));
+                            return None;
+                        }
+                    },
+                    FieldTy0::Bool => match (plain, text) {
+                        (true, "true" | "True" | "TRUE") => Data::Bool(true),
+                        (true, "false" | "False" | "FALSE") => Data::Bool(false),
+                        _ => {
+                            self.errors
+                                .push(expected("`true` or `false`").with_help(scalar_help(*s)));
+                            return None;
+                        }
+                    },
+                    FieldTy0::Date => match Date::parse(text) {
+                        Ok(d) => Data::Date(d),
+                        Err(DateError::Format) => {
+                            self.errors.push(
+                                expected("a date")
+                                    .with_help("write dates as `YYYY-MM-DD`, e.g. `2014-07-18`"),
+                            );
+                            return None;
+                        }
+                        Err(DateError::NoSuchDay) => {
+                            self.errors.push(
+                                Diagnostic::error(
+                                    node.span,
+                                    format!("`{field}` is `{text}`, a day that does not exist"),
+                                )
+                                .with_help("check the month and day: months have 28 to 31 days"),
+                            );
+                            return None;
+                        }
+                    },
+                }
+            }
+            FieldTy::Enum(e) => {
+                let def = schema.enums.get(*e)?;
+                match node.as_str() {
+                    Some(text) if def.members.iter().any(|m| m == text) => Data::Text(text.into()),
+                    other => {
+                        let help = match other
+                            .and_then(|t| closest(t, def.members.iter().map(String::as_str)))
+                        {
+                            Some(s) => format!(
+                                "did you mean `{s}`? `{field}` is one of {}",
+                                def.members.join(", ")
+                            ),
+                            None => format!("`{field}` is one of {}", def.members.join(", ")),
+                        };
+                        let msg = match other {
+                            Some(t) => format!("`{t}` is not a valid `{field}` ({})", def.name),
+                            None => format!(
+                                "`{field}` must be one of the values of `{}`, found {}",
+                                def.name,
+                                found(node)
+                            ),
+                        };
+                        self.errors
+                            .push(Diagnostic::error(node.span, msg).with_help(help));
+                        return None;
+                    }
+                }
+            }
+            FieldTy::Tag(_) | FieldTy::Ref(_) => match node.as_str() {
+                Some(t) => Data::Text(t.into()),
+                None => {
+                    self.errors.push(expected("an id (text)"));
+                    return None;
+                }
+            },
+            FieldTy::Key(k) => return self.value(&k.base, node, field),
+            FieldTy::List(inner) | FieldTy::OneOrList(inner) => match &node.kind {
+                NodeKind::Seq(items) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    let mut ok = true;
+                    for item in items {
+                        match self.value(inner, item, field) {
+                            Some(d) => out.push(d),
+                            None => ok = false,
+                        }
+                    }
+                    if !ok {
+                        return None;
+                    }
+                    Data::List(out)
+                }
+                NodeKind::Scalar { .. } if matches!(ty, FieldTy::OneOrList(_)) => {
+                    Data::List(vec![self.value(inner, node, field)?])
+                }
+                _ => {
+                    self.errors
+                        .push(expected("a list").with_help(format!(
+                            "write `{field}: [a, b]` or one `- item` per line"
+                        )));
+                    return None;
+                }
+            },
+            FieldTy::Struct(s) => return self.structure(*s, node, false),
+        };
+        Some(Datum {
+            span: node.span,
+            data,
+        })
+    }
+}
+
+/// A default value placed at the record: every span becomes `span`.
+fn respan(data: Data, span: Span) -> Data {
+    match data {
+        Data::List(items) => Data::List(
+            items
+                .into_iter()
+                .map(|d| Datum {
+                    span,
+                    data: respan(d.data, span),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// The first line of a mapping, where "missing field" errors point: the
+/// first key, or the whole node when it has none.
+fn first_line(span: Span, node: &Node) -> Span {
+    match &node.kind {
+        NodeKind::Map(entries) => entries.first().map_or(span, |(k, _)| k.span),
+        _ => span,
+    }
+}
+
+fn found(node: &Node) -> String {
+    match &node.kind {
+        NodeKind::Scalar { text, .. } => format!("`{text}`"),
+        _ => node.describe().to_string(),
+    }
+}
+
+fn scalar_article(s: FieldTy0) -> &'static str {
+    match s {
+        FieldTy0::Text => "text",
+        FieldTy0::Number => "a number",
+        FieldTy0::Money => "an amount in yuan",
+        FieldTy0::Date => "a date",
+        FieldTy0::Days => "a whole number of days",
+        FieldTy0::Bool => "`true` or `false`",
+    }
+}
+
+fn scalar_help(s: FieldTy0) -> &'static str {
+    match s {
+        FieldTy0::Text => "write the text on one line, quoted if it contains `:` or `#`",
+        FieldTy0::Number => "write a plain number without quotes, e.g. `3`",
+        FieldTy0::Money => {
+            "write the amount in yuan as a plain number without quotes or units, e.g. `1200000`"
+        }
+        FieldTy0::Date => "write dates as `YYYY-MM-DD`, e.g. `2014-07-18`",
+        FieldTy0::Days => "write a whole number without quotes, e.g. `30`",
+        FieldTy0::Bool => "write `true` or `false` without quotes",
+    }
+}

@@ -1,0 +1,447 @@
+//! Output for people: each input error and each finding rendered like a
+//! compiler diagnostic (severity, rule id, message, `file:line:col`, the source
+//! lines with the anchor underlined, cite and help), then a summary.
+//!
+//! Rendering goes through `codespan-reporting`, reading files through an
+//! adapter over our [`SourceMap`], so line and column numbers are the ones
+//! [`SourceFile::line_col`] computes (characters, 1-based). Underlines follow
+//! display width, so CJK text is underlined under the right characters.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
+use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::term::termcolor::{Ansi, NoColor};
+use codespan_reporting::term::{self, Config};
+
+use crate::diag::{Diagnostic, Level};
+use crate::report::{Finding, Report, Severity};
+use crate::source::{FileId, SourceFile, SourceMap, Span, floor_char_boundary};
+
+/// The [`Files`] view codespan-reporting needs, over our [`SourceMap`].
+struct SourceFiles<'s>(&'s SourceMap);
+
+impl<'s> SourceFiles<'s> {
+    fn file(&self, id: FileId) -> Result<&'s SourceFile, FilesError> {
+        self.0.get(id).ok_or(FilesError::FileMissing)
+    }
+}
+
+impl<'a> Files<'a> for SourceFiles<'_> {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        Ok(self.file(id)?.name.as_str())
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        Ok(&self.file(id)?.text)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        Ok(self.file(id)?.lines.line_of(byte_index))
+    }
+
+    fn column_number(
+        &'a self,
+        id: FileId,
+        _line_index: usize,
+        byte_index: usize,
+    ) -> Result<usize, FilesError> {
+        let offset = u32::try_from(byte_index).unwrap_or(u32::MAX);
+        Ok(self.file(id)?.line_col(offset).column)
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let file = self.file(id)?;
+        let start = file
+            .lines
+            .line_start(line_index)
+            .ok_or(FilesError::LineTooLarge {
+                given: line_index,
+                max: file.lines.line_count().saturating_sub(1),
+            })?;
+        let end = file
+            .lines
+            .line_start(line_index + 1)
+            .unwrap_or(file.text.len());
+        Ok(start..end)
+    }
+}
+
+/// The byte range of `span` made safe for codespan: inside the text and on
+/// character boundaries (the end rounds up). `None` for an unknown file.
+fn fit(sources: &SourceMap, span: Span) -> Option<Range<usize>> {
+    let text: &str = &sources.get(span.file)?.text;
+    let start = floor_char_boundary(text, span.start as usize);
+    let mut end = (span.end as usize).clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Some(start..end)
+}
+
+fn primary(sources: &SourceMap, span: Span, message: &str) -> Option<Label<FileId>> {
+    fit(sources, span).map(|r| Label::primary(span.file, r).with_message(message))
+}
+
+fn secondary(sources: &SourceMap, span: Span, message: &str) -> Option<Label<FileId>> {
+    fit(sources, span).map(|r| Label::secondary(span.file, r).with_message(message))
+}
+
+fn finding_diagnostic(sources: &SourceMap, f: &Finding) -> CsDiagnostic<FileId> {
+    let severity = match f.severity {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+    };
+    let labels = primary(sources, f.span, &f.title).into_iter().chain(
+        f.related
+            .iter()
+            .filter_map(|r| secondary(sources, r.span, &r.note)),
+    );
+    let notes = [("cite", &f.cite), ("help", &f.help)]
+        .into_iter()
+        .filter(|(_, text)| !text.is_empty())
+        .map(|(name, text)| format!("{name}: {text}"));
+    CsDiagnostic::new(severity)
+        .with_code(&f.rule)
+        .with_message(&f.message)
+        .with_labels_iter(labels)
+        .with_notes_iter(notes)
+}
+
+fn input_diagnostic(sources: &SourceMap, d: &Diagnostic) -> CsDiagnostic<FileId> {
+    let severity = match d.level {
+        Level::Error => CsSeverity::Error,
+        Level::Warning => CsSeverity::Warning,
+    };
+    let main = d
+        .span
+        .and_then(|span| primary(sources, span, d.label.as_deref().unwrap_or("")));
+    let message = match (&main, &d.file) {
+        (None, Some(file)) if !file.is_empty() => format!("{file}: {}", d.message),
+        _ => d.message.clone(),
+    };
+    let labels = main.into_iter().chain(
+        d.related
+            .iter()
+            .filter_map(|l| secondary(sources, l.span, &l.message)),
+    );
+    CsDiagnostic::new(severity)
+        .with_message(message)
+        .with_labels_iter(labels)
+        .with_notes_iter(d.help.iter().map(|h| format!("help: {h}")))
+}
+
+/// A last-resort rendering if codespan refuses a diagnostic (it should not:
+/// every label has been fitted to its file).
+fn plain(sources: &SourceMap, d: &CsDiagnostic<FileId>) -> String {
+    let severity = match d.severity {
+        CsSeverity::Warning => "warning",
+        _ => "error",
+    };
+    let mut out = match &d.code {
+        Some(code) => format!("{severity}[{code}]: {}\n", d.message),
+        None => format!("{severity}: {}\n", d.message),
+    };
+    for label in &d.labels {
+        let span = Span::new(label.file_id, label.range.start, label.range.end);
+        if let Some((start, _)) = sources.span_lines(span) {
+            let _ = writeln!(
+                out,
+                "  --> {}:{}:{}",
+                sources.name(label.file_id),
+                start.line,
+                start.column
+            );
+        }
+    }
+    for note in &d.notes {
+        let _ = writeln!(out, "  = {note}");
+    }
+    out.push('\n');
+    out
+}
+
+fn emit(out: &mut String, sources: &SourceMap, d: &CsDiagnostic<FileId>, color: bool) {
+    let config = Config::default();
+    let files = SourceFiles(sources);
+    let bytes = if color {
+        let mut writer = Ansi::new(Vec::new());
+        term::emit_to_write_style(&mut writer, &config, &files, d).map(|()| writer.into_inner())
+    } else {
+        let mut writer = NoColor::new(Vec::new());
+        term::emit_to_write_style(&mut writer, &config, &files, d).map(|()| writer.into_inner())
+    };
+    match bytes {
+        Ok(bytes) => out.push_str(&String::from_utf8_lossy(&bytes)),
+        Err(_) => out.push_str(&plain(sources, d)),
+    }
+}
+
+/// `1 record`, `2 records`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn summary(out: &mut String, report: &Report) {
+    let s = &report.summary;
+    let _ = write!(
+        out,
+        "checked {} of {} in {}",
+        s.checked,
+        count(s.records, "record"),
+        count(s.files, "file")
+    );
+    if s.rejected > 0 {
+        let _ = write!(out, ": {} rejected for input errors", s.rejected);
+    }
+    out.push('\n');
+
+    let input_errors = report.errors.iter().filter(|d| d.is_error()).count();
+    let input_warnings = report.errors.len() - input_errors;
+    let mut input = Vec::new();
+    if input_errors > 0 {
+        input.push(count(input_errors, "input error"));
+    }
+    if input_warnings > 0 {
+        input.push(count(input_warnings, "input warning"));
+    }
+    if !input.is_empty() {
+        let _ = writeln!(out, "{}", input.join(", "));
+    }
+
+    if report.findings.is_empty() {
+        out.push_str("no findings\n");
+    } else {
+        let mut parts = Vec::new();
+        for (severity, noun) in [(Severity::Error, "error"), (Severity::Warning, "warning")] {
+            let n = report.count(severity);
+            if n > 0 {
+                parts.push(count(n, noun));
+            }
+        }
+        let _ = writeln!(
+            out,
+            "found {}: {}",
+            count(report.findings.len(), "finding"),
+            parts.join(", ")
+        );
+    }
+}
+
+/// Render a report for a terminal: input errors first (they explain why
+/// records were not checked), then findings in the order given, then the
+/// summary. With `color` false the text has no ANSI escape codes.
+pub fn render(report: &Report, sources: &SourceMap, color: bool) -> String {
+    let mut out = String::new();
+    for d in &report.errors {
+        emit(&mut out, sources, &input_diagnostic(sources, d), color);
+    }
+    for f in &report.findings {
+        emit(&mut out, sources, &finding_diagnostic(sources, f), color);
+    }
+    summary(&mut out, report);
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::report::{Related, Summary};
+
+    const YAML: &str = "kind: meeting\nid: ZJ-DZ-2014-07\nbody: 局党组会\nattendees: [周国强, 吴敏]\nitems:\n  - no: 1\n    title: 采购车辆\n";
+
+    fn fixture() -> (SourceMap, Report) {
+        let mut sources = SourceMap::new();
+        let file = sources.add("records/jiaoyu.yaml", YAML);
+        let start = YAML.find("[周国强").unwrap();
+        let end = YAML.find("吴敏]").unwrap() + "吴敏]".len();
+        let item = YAML.find("no: 1").unwrap();
+        let body = YAML.find("局党组会").unwrap();
+        let report = Report {
+            findings: vec![Finding {
+                rule: "SZYD-002".into(),
+                title: "到会人数不足".into(),
+                severity: Severity::Error,
+                kind: "meeting".into(),
+                record: "ZJ-DZ-2014-07".into(),
+                path: "attendees".into(),
+                span: Span::new(file, start, end),
+                message: "到会 2 人,应到 5 人,未达半数".into(),
+                cite: "《中国共产党党组工作条例》第二十六条".into(),
+                help: "到会成员须达到应到会成员的半数以上".into(),
+                related: vec![Related {
+                    span: Span::new(file, item, item + "no: 1".len()),
+                    note: "决定的事项".into(),
+                }],
+            }],
+            errors: vec![
+                Diagnostic::error(
+                    Span::new(file, body, body + "局党组会".len()),
+                    "unknown body",
+                )
+                .with_label("not a known body")
+                .with_help("use a collective body"),
+                Diagnostic::file_error("records/broken.yaml", "not valid UTF-8"),
+            ],
+            summary: Summary {
+                files: 2,
+                records: 2,
+                checked: 1,
+                rejected: 1,
+            },
+        };
+        (sources, report)
+    }
+
+    /// Display width of a string, counting CJK (and the full-width comma) as 2.
+    fn width(s: &str) -> usize {
+        s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+    }
+
+    #[test]
+    fn finding_is_rendered_like_a_compiler() {
+        let (sources, report) = fixture();
+        let text = render(&report, &sources, false);
+        assert!(
+            text.contains("error[SZYD-002]: 到会 2 人,应到 5 人,未达半数\n"),
+            "{text}"
+        );
+        assert!(text.contains("records/jiaoyu.yaml:4:12\n"), "{text}");
+        assert!(text.contains("4 │ attendees: [周国强, 吴敏]\n"), "{text}");
+        assert!(
+            text.contains("= cite: 《中国共产党党组工作条例》第二十六条\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("= help: 到会成员须达到应到会成员的半数以上\n"),
+            "{text}"
+        );
+        assert!(text.contains("决定的事项"), "{text}");
+        assert!(!text.contains('\u{1b}'), "no ANSI codes without color");
+    }
+
+    #[test]
+    fn carets_sit_under_the_wide_characters() {
+        let (sources, report) = fixture();
+        let text = render(&report, &sources, false);
+        let lines: Vec<&str> = text.lines().collect();
+        let src = lines
+            .iter()
+            .position(|l| l.ends_with("│ attendees: [周国强, 吴敏]"))
+            .unwrap();
+        let source_line = lines[src];
+        let caret_line = lines[src + 1];
+        let gutter = source_line.find("attendees").unwrap();
+        // everything up to `[` in display columns, then one caret per column
+        let before = width(&source_line[..source_line.find('[').unwrap()]);
+        let underlined = width("[周国强, 吴敏]");
+        let carets_at = width(&caret_line[..caret_line.find('^').unwrap()]);
+        assert_eq!(carets_at, before, "{caret_line}");
+        let carets = caret_line.chars().filter(|&c| c == '^').count();
+        assert_eq!(carets, underlined, "{text}");
+        assert!(caret_line.ends_with("^ 到会人数不足"), "{caret_line}");
+        assert!(gutter > 0);
+    }
+
+    #[test]
+    fn input_errors_come_first_and_the_summary_last() {
+        let (sources, report) = fixture();
+        let text = render(&report, &sources, false);
+        let input = text.find("error: unknown body").unwrap();
+        let finding = text.find("error[SZYD-002]").unwrap();
+        assert!(input < finding, "{text}");
+        assert!(text.contains("records/jiaoyu.yaml:3:7\n"), "{text}");
+        assert!(text.contains("^^^^^^^^ not a known body"), "{text}");
+        assert!(text.contains("= help: use a collective body\n"), "{text}");
+        assert!(
+            text.contains("error: records/broken.yaml: not valid UTF-8\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "checked 1 of 2 records in 2 files: 1 rejected for input errors\n\
+                 2 input errors\n\
+                 found 1 finding: 1 error\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn color_adds_escapes_and_nothing_else() {
+        let (sources, report) = fixture();
+        let colored = render(&report, &sources, true);
+        assert!(colored.contains('\u{1b}'));
+        let mut stripped = String::new();
+        let mut chars = colored.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                stripped.push(c);
+            }
+        }
+        assert_eq!(stripped, render(&report, &sources, false));
+    }
+
+    #[test]
+    fn summaries_count_right() {
+        let sources = SourceMap::new();
+        let mut report = Report {
+            summary: Summary {
+                files: 1,
+                records: 1,
+                checked: 1,
+                rejected: 0,
+            },
+            ..Report::default()
+        };
+        assert_eq!(
+            render(&report, &sources, false),
+            "checked 1 of 1 record in 1 file\nno findings\n"
+        );
+        let (fixture_sources, fixture_report) = fixture();
+        let mut warning = fixture_report.findings[0].clone();
+        warning.severity = Severity::Warning;
+        report.findings = vec![fixture_report.findings[0].clone(), warning.clone(), warning];
+        report.errors = vec![Diagnostic::warning(Span::default(), "odd")];
+        let text = render(&report, &fixture_sources, false);
+        assert!(text.contains("warning[SZYD-002]"), "{text}");
+        assert!(
+            text.ends_with("1 input warning\nfound 3 findings: 1 error, 2 warnings\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn spans_off_char_boundaries_or_files_do_not_break_rendering() {
+        let (sources, mut report) = fixture();
+        let body = YAML.find("局党组会").unwrap();
+        report.findings[0].span = Span::new(FileId(0), body + 1, body + 4);
+        report.findings[0].related[0].span = Span::new(FileId(9), 0, 3);
+        let text = render(&report, &sources, false);
+        assert!(text.contains("records/jiaoyu.yaml:3:7\n"), "{text}");
+        assert!(text.contains("│       ^^^^ 到会人数不足"), "{text}");
+
+        // empty span at the very end, and a span over several lines
+        report.findings[0].span = Span::new(FileId(0), YAML.len(), YAML.len());
+        report.findings[0].related[0].span = Span::new(FileId(0), body, YAML.len());
+        let text = render(&report, &sources, false);
+        assert!(text.contains("error[SZYD-002]"), "{text}");
+        assert!(text.contains("records/jiaoyu.yaml:8:1\n"), "{text}");
+    }
+}

@@ -1,0 +1,271 @@
+//! Finding and reading the files of a run: the rule set (embedded, extra
+//! folders, imports, parameter file) and the record files. Shared by the
+//! command line and the language server.
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{self, ParamOverride, Program};
+use crate::diag::Diagnostic;
+use crate::records::Limits;
+use crate::report::Report;
+use crate::source::{FileId, SourceMap};
+use crate::syntax::{self, ast};
+
+/// Where the rules of a run come from.
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions {
+    /// Leave out the embedded standard library.
+    pub no_default_rules: bool,
+    /// Extra rule files or folders (`*.rules`, recursively).
+    pub rules: Vec<PathBuf>,
+    /// A parameter file.
+    pub params: Option<PathBuf>,
+    /// Rule ids switched off.
+    pub disabled: Vec<String>,
+}
+
+/// Bounds on input size.
+#[derive(Debug, Clone)]
+pub struct InputLimits {
+    /// Largest file read, in bytes.
+    pub max_file_size: u64,
+    /// YAML bounds.
+    pub yaml: Limits,
+}
+
+impl Default for InputLimits {
+    fn default() -> InputLimits {
+        InputLimits {
+            max_file_size: 64 * 1024 * 1024,
+            yaml: Limits::default(),
+        }
+    }
+}
+
+/// A compiled rule set with the problems found on the way.
+#[derive(Debug)]
+pub struct RuleSet {
+    /// The program.
+    pub program: Program,
+    /// Rule file ids, in load order.
+    pub files: Vec<FileId>,
+    /// Problems with rule and parameter files.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Load, parse and compile the rules of a run into `sources`.
+pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLimits) -> RuleSet {
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    if !opts.no_default_rules {
+        for (name, text) in check::STANDARD_RULES {
+            files.push(sources.add(check::embedded_name(name), *text));
+        }
+    }
+    let mut paths = Vec::new();
+    for p in &opts.rules {
+        if p.is_dir() {
+            collect(p, &["rules"], &mut paths, &mut errors);
+        } else {
+            paths.push(p.clone());
+        }
+    }
+    let mut loaded: Vec<PathBuf> = Vec::new();
+    while let Some(path) = (!paths.is_empty()).then(|| paths.remove(0)) {
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        if loaded.contains(&canonical) {
+            continue;
+        }
+        loaded.push(canonical);
+        let Some(id) = read_into(sources, &path, limits, &mut errors) else {
+            continue;
+        };
+        files.push(id);
+        // Follow `import "…"` relative to the importing file.
+        if let Some(text) = sources.get(id).map(|f| f.text.clone()) {
+            let parsed = syntax::parse(id, &text);
+            for decl in &parsed.file.decls {
+                if let ast::DeclKind::Import(t) = &decl.kind {
+                    let Some(rel) = t.as_plain() else { continue };
+                    let target = path.parent().unwrap_or(Path::new(".")).join(&rel);
+                    if target.exists() {
+                        paths.push(target);
+                    } else {
+                        errors.push(
+                            Diagnostic::error(
+                                t.span,
+                                format!("cannot import `{rel}`: no such file"),
+                            )
+                            .with_help(format!(
+                                "the path is read relative to this file: {}",
+                                target.display()
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let mut overrides: Vec<ParamOverride> = Vec::new();
+    if let Some(p) = &opts.params
+        && let Some(id) = read_into(sources, p, limits, &mut errors)
+    {
+        let (o, e) = check::read_params(id, sources);
+        overrides = o;
+        errors.extend(e);
+    }
+    let (program, compile_errors) =
+        check::compile_files(sources, &files, &overrides, &opts.disabled);
+    errors.extend(compile_errors);
+    RuleSet {
+        program,
+        files,
+        errors,
+    }
+}
+
+/// Record files under the given paths: files as given, folders searched
+/// recursively for `*.yaml`, `*.yml` and `*.json`. Sorted by path.
+pub fn record_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            collect(p, &["yaml", "yml", "json"], &mut out, errors);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            errors.push(
+                Diagnostic::file_error(p.display().to_string(), "no such file or folder")
+                    .with_help("check the path; folders are searched for *.yaml, *.yml and *.json"),
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn collect(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(Diagnostic::file_error(
+                    d.display().to_string(),
+                    format!("cannot read folder: {e}"),
+                ));
+                continue;
+            }
+        };
+        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for path in entries {
+            let hidden = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| exts.contains(&e))
+            {
+                out.push(path);
+            }
+        }
+    }
+}
+
+/// Read a file into the source map; problems become diagnostics.
+pub fn read_into(
+    sources: &mut SourceMap,
+    path: &Path,
+    limits: &InputLimits,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<FileId> {
+    let name = display_path(path);
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > limits.max_file_size => {
+            errors.push(
+                Diagnostic::file_error(
+                    &name,
+                    format!(
+                        "file is {} bytes, more than the limit of {} bytes",
+                        m.len(),
+                        limits.max_file_size
+                    ),
+                )
+                .with_help("split the file, or raise the limit with --max-file-size"),
+            );
+            return None;
+        }
+        Err(e) => {
+            errors.push(Diagnostic::file_error(
+                &name,
+                format!("cannot read file: {e}"),
+            ));
+            return None;
+        }
+        Ok(_) => {}
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            errors.push(Diagnostic::file_error(
+                &name,
+                format!("cannot read file: {e}"),
+            ));
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(sources.add(name, text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            errors.push(
+                Diagnostic::file_error(
+                    &name,
+                    format!("file is not valid UTF-8 (invalid byte at offset {at})"),
+                )
+                .with_help("save the file as UTF-8"),
+            );
+            None
+        }
+    }
+}
+
+/// A path as shown in output: as given, with `/` separators.
+pub fn display_path(path: &Path) -> String {
+    let s = path.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// Check record files with a compiled rule set: the whole `sunlight check`.
+pub fn check_paths(
+    sources: &mut SourceMap,
+    rules: &RuleSet,
+    paths: &[PathBuf],
+    limits: &InputLimits,
+) -> Report {
+    let mut errors = rules.errors.clone();
+    let files = record_files(paths, &mut errors);
+    let mut ids = Vec::new();
+    let mut unreadable = 0;
+    for f in &files {
+        match read_into(sources, f, limits, &mut errors) {
+            Some(id) => ids.push(id),
+            None => unreadable += 1,
+        }
+    }
+    let set = check::read_records(sources, &ids, &rules.program.schema, &limits.yaml);
+    let mut report = check::evaluate(&rules.program, &set, sources);
+    report.summary.files += unreadable;
+    errors.append(&mut report.errors);
+    report.errors = errors;
+    report
+}
