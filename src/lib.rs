@@ -11,6 +11,7 @@
 //! 4. [`check::evaluate`] runs the rules and returns a [`report::Report`];
 //! 5. [`report`] renders it for people or machines.
 
+pub mod cases;
 pub mod check;
 pub mod date;
 pub mod diag;
@@ -20,5 +21,6 @@ pub mod report;
 pub mod schema;
 pub mod source;
 pub mod suggest;
+pub mod suppress;
 pub mod syntax;
 pub mod workspace;

@@ -6,9 +6,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use std::fmt::Write as _;
 use sunlight::records::Limits;
 use sunlight::report::{self, Report, Severity};
 use sunlight::source::SourceMap;
+
+use sunlight::cases;
+use sunlight::suppress;
 use sunlight::workspace::{self, InputLimits, RuleOptions};
 
 /// sunlight (阳光) checks 三重一大 meeting minutes and fund-disbursement
@@ -32,25 +36,27 @@ enum Command {
     /// finding does, 2 when an input or rule file could not be read or
     /// understood (everything else is still checked and reported).
     #[command(
-        after_help = "Examples:\n  sunlight check examples/\n  sunlight check records/ --format json > report.json\n  sunlight check records/ --params 本地参数.yaml --rules local-rules/\n  sunlight check records/ --fail-on warning"
+        after_help = "Examples:\n  sunlight check examples/longtan-2014\n  sunlight check records/ --format json > report.json\n  sunlight check records/ --output report.sarif --output junit=results.xml\n  sunlight check records/ --params 本地参数.yaml --rules local-rules/\n  sunlight check records/ --waivers waivers.yaml --baseline last-year.json\n  sunlight check records/ --fail-on warning"
     )]
     Check(CheckArgs),
+
+    /// Explain a rule: title, severity, cite, help, its source and an example record that fires it.
+    #[command(after_help = "Example:\n  sunlight explain SZYD-002")]
+    Explain(ExplainArgs),
+
+    /// Run rule tests: case folders of records with the findings they must produce.
+    ///
+    /// A case is a folder with records/ and expected.yaml listing every
+    /// (rule, record) pair and the files with input errors. Without PATH the
+    /// standard library's own cases run.
+    #[command(
+        after_help = "Examples:\n  sunlight test\n  sunlight test my-cases/ --rules my.rules"
+    )]
+    Test(TestArgs),
 }
 
-#[derive(clap::Args, Debug)]
-struct CheckArgs {
-    /// Record files or folders (searched recursively for *.yaml, *.yml, *.json).
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
-
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-
-    /// The lowest severity that makes the run fail (exit code 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    fail_on: FailOn,
-
+#[derive(clap::Args, Debug, Clone)]
+struct RuleArgs {
     /// Add a rule file or a folder of *.rules files (repeatable).
     #[arg(long, value_name = "PATH")]
     rules: Vec<PathBuf>,
@@ -66,6 +72,70 @@ struct CheckArgs {
     /// Switch a rule off by id (repeatable).
     #[arg(long, value_name = "RULE-ID")]
     disable: Vec<String>,
+}
+
+impl RuleArgs {
+    fn options(&self) -> RuleOptions {
+        RuleOptions {
+            no_default_rules: self.no_default_rules,
+            rules: self.rules.clone(),
+            params: self.params.clone(),
+            disabled: self.disable.clone(),
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+struct ExplainArgs {
+    /// The rule id, e.g. SZYD-002.
+    rule: String,
+
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct TestArgs {
+    /// A case folder, or a folder of case folders (default: the standard cases).
+    path: Option<PathBuf>,
+
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Record files or folders (searched recursively for *.yaml, *.yml, *.json).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+
+    /// Format written to standard output.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+
+    /// Also write a report to a file (repeatable): `FORMAT=FILE`, or a FILE
+    /// whose extension tells the format (.json, .sarif, .xml for JUnit, .txt).
+    #[arg(long, short = 'o', value_name = "[FORMAT=]FILE")]
+    output: Vec<String>,
+
+    /// Approved exceptions: a YAML file of waivers (rule, record, reason, approved_by, expires).
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+
+    /// An earlier JSON report: findings already in it do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// The date waivers expire against (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    today: Option<String>,
+
+    /// The lowest severity that makes the run fail (exit code 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+
+    #[command(flatten)]
+    rules: RuleArgs,
 
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
@@ -90,6 +160,12 @@ enum Format {
     Human,
     /// The stable JSON report (see the README).
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// JUnit XML: a test case per record.
+    Junit,
+    /// GitHub Actions annotations.
+    Github,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,44 +192,114 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(&args),
+        Command::Explain(args) => explain(&args),
+        Command::Test(args) => test(&args),
     }
 }
 
-fn check(args: &CheckArgs) -> ExitCode {
-    let limits = InputLimits {
+fn limits(args: &CheckArgs) -> InputLimits {
+    InputLimits {
         max_file_size: args.max_file_size,
         yaml: Limits {
             max_depth: args.max_depth,
             max_nodes: args.max_nodes,
         },
+    }
+}
+
+fn render(format: Format, report: &Report, sources: &SourceMap, color: bool) -> String {
+    match format {
+        Format::Human => report::human::render(report, sources, color),
+        Format::Json => report::json::render(report, sources),
+        Format::Sarif => report::sarif::render(report, sources),
+        Format::Junit => report::junit::render(report, sources),
+        Format::Github => report::github::render(report, sources),
+    }
+}
+
+/// `FORMAT=FILE`, or a file whose extension names the format.
+fn parse_output(spec: &str) -> Result<(Format, PathBuf), String> {
+    if let Some((fmt, file)) = spec.split_once('=') {
+        let format = Format::from_str(fmt, true).map_err(|_| format!("unknown format `{fmt}` in `--output {spec}`: use human, json, sarif, junit or github"))?;
+        return Ok((format, PathBuf::from(file)));
+    }
+    let path = PathBuf::from(spec);
+    let format = match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => Format::Json,
+        Some("sarif") => Format::Sarif,
+        Some("xml") => Format::Junit,
+        Some("txt") => Format::Human,
+        _ => {
+            return Err(format!(
+                "cannot tell the format of `{spec}` from its extension: write `sarif={spec}` (or json, junit, github, human)"
+            ));
+        }
     };
-    let opts = RuleOptions {
-        no_default_rules: args.no_default_rules,
-        rules: args.rules.clone(),
-        params: args.params.clone(),
-        disabled: args.disable.clone(),
+    Ok((format, path))
+}
+
+fn check(args: &CheckArgs) -> ExitCode {
+    let limits = limits(args);
+    let outputs: Vec<(Format, PathBuf)> =
+        match args.output.iter().map(|o| parse_output(o)).collect() {
+            Ok(o) => o,
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                return ExitCode::from(2);
+            }
+        };
+    let today = match &args.today {
+        None => suppress::today(),
+        Some(t) => match sunlight::date::Date::parse(t) {
+            Ok(d) => d,
+            Err(_) => {
+                eprintln!("error: `--today {t}` is not a date: write YYYY-MM-DD");
+                return ExitCode::from(2);
+            }
+        },
     };
     let mut sources = SourceMap::new();
-    let rules = workspace::load_rules(&mut sources, &opts, &limits);
-    let report = workspace::check_paths(&mut sources, &rules, &args.paths, &limits);
-    let out = match args.format {
-        Format::Human => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            report::human::render(&report, &sources, color)
+    let rules = workspace::load_rules(&mut sources, &args.rules.options(), &limits);
+    let mut report = workspace::check_paths(&mut sources, &rules, &args.paths, &limits);
+    if let Some(path) = &args.waivers {
+        let mut errors = Vec::new();
+        if let Some(id) = workspace::read_into(&mut sources, path, &limits, &mut errors) {
+            let (waivers, mut errs) = suppress::read_waivers(id, &sources);
+            errors.append(&mut errs);
+            suppress::apply_waivers(&mut report, &waivers, today);
         }
-        Format::Json => report::json::render(&report, &sources),
+        report.errors.extend(errors);
+    }
+    if let Some(path) = &args.baseline {
+        let name = workspace::display_path(path);
+        let result = std::fs::read_to_string(path)
+            .map_err(|e| {
+                sunlight::diag::Diagnostic::file_error(&name, format!("cannot read baseline: {e}"))
+            })
+            .and_then(|text| suppress::apply_baseline(&mut report, &text, &name));
+        if let Err(d) = result {
+            report.errors.push(d);
+        }
+    }
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    let mut failed_write = false;
+    for (format, path) in &outputs {
+        if let Err(e) = std::fs::write(path, render(*format, &report, &sources, false)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            failed_write = true;
+        }
+    }
+    let out = render(args.format, &report, &sources, color);
     let mut stdout = std::io::stdout().lock();
     if stdout
         .write_all(out.as_bytes())
         .and_then(|()| stdout.flush())
         .is_err()
+        || failed_write
     {
         return ExitCode::from(2);
     }
@@ -166,8 +312,154 @@ fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
     }
     let failing = match fail_on {
         FailOn::Error => report.count(Severity::Error),
-        FailOn::Warning => report.findings.len(),
+        FailOn::Warning => report.active().count(),
         FailOn::Never => 0,
     };
     ExitCode::from(u8::from(failing > 0))
+}
+
+fn explain(args: &ExplainArgs) -> ExitCode {
+    let mut sources = SourceMap::new();
+    let rules = workspace::load_rules(&mut sources, &args.rules.options(), &InputLimits::default());
+    let Some(rule) = rules.program.rule(&args.rule) else {
+        let ids: Vec<&str> = rules.program.rules.iter().map(|r| r.id.as_str()).collect();
+        let hint = sunlight::suggest::closest(&args.rule, ids.iter().copied()).map_or_else(
+            || format!("rules are {}", ids.join(", ")),
+            |s| format!("did you mean `{s}`?"),
+        );
+        eprintln!("error: no rule `{}`\n  help: {hint}", args.rule);
+        return ExitCode::from(2);
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} ({})",
+        rule.id,
+        rule.title,
+        rule.severity.as_str()
+    );
+    if let Some(doc) = &rule.doc {
+        let _ = writeln!(out, "\n{doc}");
+    }
+    if !rule.cite.is_empty() {
+        let _ = writeln!(out, "\ncite: {}", rule.cite);
+    }
+    if !rule.help_text.is_empty() {
+        let _ = writeln!(out, "help: {}", rule.help_text);
+    }
+    if let Some(file) = sources.get(rule.span.file) {
+        let line = file.line_col(rule.span.start).line;
+        let _ = writeln!(out, "\nsource: {}:{line}\n", file.name);
+        for l in file.slice(rule.span).lines() {
+            let _ = writeln!(out, "    {l}");
+        }
+    }
+    match cases::example(&rule.id) {
+        Some((case, file, text)) => {
+            let _ = writeln!(
+                out,
+                "\nexample (standard case `{case}`, {file}), which fires {}:\n",
+                rule.id
+            );
+            for l in text.lines() {
+                let _ = writeln!(out, "    {l}");
+            }
+        }
+        None => {
+            let _ = writeln!(out, "\nno standard case exercises {}", rule.id);
+        }
+    }
+    print!("{out}");
+    ExitCode::SUCCESS
+}
+
+fn test(args: &TestArgs) -> ExitCode {
+    let cases = match &args.path {
+        None => cases::standard_cases(),
+        Some(p) => match cases::cases_on_disk(p) {
+            Ok(c) => c,
+            Err(d) => {
+                eprintln!("error: {}: {}", d.file.unwrap_or_default(), d.message);
+                return ExitCode::from(2);
+            }
+        },
+    };
+    if cases.is_empty() {
+        eprintln!(
+            "error: no cases found\n  help: a case is a folder with records/ and expected.yaml"
+        );
+        return ExitCode::from(2);
+    }
+    let opts = args.rules.options();
+    let limits = InputLimits::default();
+    let mut failed = 0;
+    let mut exercised = std::collections::BTreeSet::new();
+    let mut all_rules: Vec<String> = Vec::new();
+    let mut out = String::new();
+    for case in &cases {
+        let o = cases::run(case, &opts, &limits);
+        if all_rules.is_empty() {
+            all_rules = o.report.rules.iter().map(|r| r.id.clone()).collect();
+        }
+        exercised.extend(o.fired.iter().cloned());
+        if o.passed() {
+            let _ = writeln!(out, "ok     {}", o.name);
+            continue;
+        }
+        failed += 1;
+        let _ = writeln!(out, "FAILED {}", o.name);
+        for d in &o.problems {
+            let _ = writeln!(out, "         problem: {}", d.message);
+        }
+        for (rule, record) in &o.missing {
+            let _ = writeln!(out, "       - expected {rule} on {record}, not reported");
+        }
+        for (rule, record) in &o.extra {
+            let _ = writeln!(out, "       + reported {rule} on {record}, not expected");
+            for f in o
+                .report
+                .findings
+                .iter()
+                .filter(|f| &f.rule == rule && &f.record == record)
+            {
+                let at = o
+                    .sources
+                    .span_lines(f.span)
+                    .map_or(String::new(), |(a, _)| {
+                        format!("{}:{}:{}", o.sources.name(f.span.file), a.line, a.column)
+                    });
+                let _ = writeln!(out, "           {at}: {}", f.message);
+            }
+        }
+        for f in &o.missing_errors {
+            let _ = writeln!(out, "       - expected input errors in {f}, none reported");
+        }
+        for f in &o.extra_errors {
+            let _ = writeln!(out, "       + input errors in {f}, not expected");
+            for d in o.report.errors.iter().filter(|d| {
+                d.span
+                    .is_some_and(|s| o.sources.name(s.file).ends_with(f.as_str()))
+            }) {
+                let _ = writeln!(out, "           {}", d.message);
+            }
+        }
+    }
+    let unexercised: Vec<&String> = all_rules
+        .iter()
+        .filter(|r| !exercised.contains(*r))
+        .collect();
+    let _ = writeln!(out, "\n{} passed, {failed} failed", cases.len() - failed);
+    if !unexercised.is_empty() {
+        let _ = writeln!(
+            out,
+            "rules no case exercises: {}",
+            unexercised
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    print!("{out}");
+    ExitCode::from(u8::from(failed > 0))
 }

@@ -542,6 +542,7 @@ impl<'a> Compiler<'a> {
         let mut at = None;
         let mut message = None;
         let mut help = None;
+        let mut help_text = String::new();
         let mut related = Vec::new();
         let title = match r.title.as_plain() {
             Some(t) => t,
@@ -602,7 +603,17 @@ impl<'a> Compiler<'a> {
                 }
                 RuleItem::At(e) => at = Some(self.expr(e).0),
                 RuleItem::Message(t) => message = Some(self.template(t)),
-                RuleItem::Help(t) => help = Some(self.template(t)),
+                RuleItem::Help(t) => {
+                    help_text = t
+                        .parts
+                        .iter()
+                        .map(|p| match p {
+                            ast::TemplatePart::Text(s) => s.as_str(),
+                            ast::TemplatePart::Expr(_) => "{…}",
+                        })
+                        .collect();
+                    help = Some(self.template(t));
+                }
                 RuleItem::Related(e, t) => {
                     let ir = self.expr(e).0;
                     related.push((ir, self.template(t)));
@@ -650,6 +661,7 @@ impl<'a> Compiler<'a> {
             at,
             message,
             help,
+            help_text,
             related,
             locals: self.next_slot,
             deps: Vec::new(),

@@ -12,7 +12,7 @@ pub use program::Program;
 
 use crate::diag::Diagnostic;
 use crate::records::{self, Limits, Record};
-use crate::report::{Finding, Related, Report, Summary};
+use crate::report::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::schema::{Data, Datum, FieldTy, Schema, StructId};
 use crate::source::{FileId, SourceMap};
 use crate::syntax::{self, ast};
@@ -152,6 +152,8 @@ pub struct RecordSet {
     pub errors: Vec<Diagnostic>,
     /// Counts.
     pub summary: Summary,
+    /// Every record read, checked or rejected, in path order.
+    pub infos: Vec<RecordInfo>,
 }
 
 /// Read record files. `files` must be in path order: REF-002 and ZJBF-005
@@ -169,6 +171,28 @@ pub fn read_records(
         };
         set.summary.files += 1;
         let fr = records::read(id, &file.text, schema, limits);
+        let kind_name = |k: Option<usize>| {
+            k.and_then(|k| schema.kinds.get(k))
+                .map_or(String::new(), |k| k.name.clone())
+        };
+        let mut infos: Vec<RecordInfo> = fr
+            .records
+            .iter()
+            .map(|r| RecordInfo {
+                kind: kind_name(Some(r.kind)),
+                id: r.id.clone(),
+                span: r.root.span,
+                rejected: false,
+            })
+            .chain(fr.rejected.iter().map(|r| RecordInfo {
+                kind: kind_name(r.kind),
+                id: r.id.clone().unwrap_or_default(),
+                span: r.span,
+                rejected: true,
+            }))
+            .collect();
+        infos.sort_by_key(|i| i.span.start);
+        set.infos.extend(infos);
         set.summary.checked += fr.records.len();
         set.summary.rejected += fr.rejected.len();
         set.records.extend(fr.records);
@@ -220,16 +244,31 @@ pub fn evaluate(program: &Program, set: &RecordSet, sources: &SourceMap) -> Repo
                         note: note.clone(),
                     })
                     .collect(),
+                suppressed: None,
             })
         })
         .collect();
     sort_findings(&mut findings, sources);
     let mut errors = set.errors.clone();
     errors.extend(eval_errors);
+    let rules = program
+        .rules
+        .iter()
+        .map(|r| RuleInfo {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            severity: r.severity,
+            cite: r.cite.clone(),
+            description: r.doc.clone().unwrap_or_else(|| r.title.clone()),
+            help: r.help_text.clone(),
+        })
+        .collect();
     Report {
         findings,
         errors,
         summary: set.summary,
+        rules,
+        records: set.infos.clone(),
     }
 }
 

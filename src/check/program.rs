@@ -153,6 +153,8 @@ pub struct Rule {
     pub message: Option<Ir>,
     /// The help template.
     pub help: Option<Ir>,
+    /// The help line as written, values shown as `{…}`.
+    pub help_text: String,
     /// Related locations with their notes.
     pub related: Vec<(Ir, Ir)>,
     /// Number of local slots.

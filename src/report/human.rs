@@ -218,8 +218,10 @@ fn summary(out: &mut String, report: &Report) {
         let _ = writeln!(out, "{}", input.join(", "));
     }
 
-    if report.findings.is_empty() {
-        out.push_str("no findings\n");
+    let active = report.active().count();
+    let suppressed = report.suppressed();
+    if active == 0 {
+        out.push_str("no findings");
     } else {
         let mut parts = Vec::new();
         for (severity, noun) in [(Severity::Error, "error"), (Severity::Warning, "warning")] {
@@ -228,13 +230,17 @@ fn summary(out: &mut String, report: &Report) {
                 parts.push(count(n, noun));
             }
         }
-        let _ = writeln!(
+        let _ = write!(
             out,
             "found {}: {}",
-            count(report.findings.len(), "finding"),
+            count(active, "finding"),
             parts.join(", ")
         );
     }
+    if suppressed > 0 {
+        let _ = write!(out, " ({suppressed} more waived or in the baseline)");
+    }
+    out.push('\n');
 }
 
 /// Render a report for a terminal: input errors first (they explain why
@@ -245,7 +251,7 @@ pub fn render(report: &Report, sources: &SourceMap, color: bool) -> String {
     for d in &report.errors {
         emit(&mut out, sources, &input_diagnostic(sources, d), color);
     }
-    for f in &report.findings {
+    for f in report.active() {
         emit(&mut out, sources, &finding_diagnostic(sources, f), color);
     }
     summary(&mut out, report);
@@ -283,6 +289,7 @@ mod tests {
                     span: Span::new(file, item, item + "no: 1".len()),
                     note: "决定的事项".into(),
                 }],
+                suppressed: None,
             }],
             errors: vec![
                 Diagnostic::error(
@@ -299,6 +306,7 @@ mod tests {
                 checked: 1,
                 rejected: 1,
             },
+            ..Report::default()
         };
         (sources, report)
     }

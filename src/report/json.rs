@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Level};
-use crate::report::{Finding, Related, Report};
+use crate::report::{Finding, Related, Report, Suppression};
 use crate::source::{SourceMap, Span};
 
 /// Version of the JSON format.
@@ -40,6 +40,20 @@ struct JsonFinding<'a> {
     cite: &'a str,
     help: &'a str,
     related: Vec<JsonRelated<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<JsonSuppression<'a>>,
+}
+
+/// Why a finding does not count: `{"kind": "waiver", "reason": …}` or `{"kind": "baseline"}`.
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approved_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -76,6 +90,7 @@ struct JsonSummary {
     findings: usize,
     error: usize,
     warning: usize,
+    suppressed: usize,
 }
 
 /// Start line, start column, end line, end column of a span (zeros when the
@@ -121,6 +136,24 @@ fn finding<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
             .iter()
             .map(|Related { span, note }| related(sources, *span, note))
             .collect(),
+        suppressed: f.suppressed.as_ref().map(|s| match s {
+            Suppression::Waiver {
+                reason,
+                approved_by,
+                expires,
+            } => JsonSuppression {
+                kind: "waiver",
+                reason: Some(reason),
+                approved_by: Some(approved_by),
+                expires: Some(expires),
+            },
+            Suppression::Baseline => JsonSuppression {
+                kind: "baseline",
+                reason: None,
+                approved_by: None,
+                expires: None,
+            },
+        }),
     }
 }
 
@@ -168,9 +201,10 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
             records: report.summary.records,
             checked: report.summary.checked,
             rejected: report.summary.rejected,
-            findings: report.findings.len(),
+            findings: report.active().count(),
             error: report.count(crate::report::Severity::Error),
             warning: report.count(crate::report::Severity::Warning),
+            suppressed: report.suppressed(),
         },
     };
     match serde_json::to_string_pretty(&out) {
@@ -220,6 +254,7 @@ mod tests {
                     span: Span::new(file, item, item + "no: 1".len()),
                     note: "决定的事项".into(),
                 }],
+                suppressed: None,
             }],
             errors: vec![
                 Diagnostic::error(
@@ -235,6 +270,7 @@ mod tests {
                 checked: 1,
                 rejected: 1,
             },
+            ..Report::default()
         };
         (sources, report)
     }

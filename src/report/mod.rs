@@ -1,8 +1,11 @@
 //! Rendering the results of a run: for people (`human`) and for machines
 //! (`json`). Renderers only read a [`Report`]; they decide nothing.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::diag::Diagnostic;
 use crate::source::Span;
@@ -62,6 +65,54 @@ pub struct Finding {
     pub help: String,
     /// Other places the finding concerns.
     pub related: Vec<Related>,
+    /// Set when a waiver or the baseline keeps the finding from failing the run.
+    pub suppressed: Option<Suppression>,
+}
+
+/// Why a finding does not count against the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Suppression {
+    /// An approved waiver covers it.
+    Waiver {
+        /// Why it is waived.
+        reason: String,
+        /// Who approved the waiver.
+        approved_by: String,
+        /// Until when (`YYYY-MM-DD`).
+        expires: String,
+    },
+    /// It was already in the baseline report.
+    Baseline,
+}
+
+/// What a renderer needs to know of a rule (SARIF lists every rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// Rule id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// The clause it enforces.
+    pub cite: String,
+    /// The rule's doc comment.
+    pub description: String,
+    /// The help line as written (with `{…}` placeholders).
+    pub help: String,
+}
+
+/// One record read, checked or rejected (JUnit has a test case per record).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordInfo {
+    /// Its kind, or "" when unreadable.
+    pub kind: String,
+    /// Its id, or "" when unreadable.
+    pub id: String,
+    /// The document.
+    pub span: Span,
+    /// Not checked because of input errors.
+    pub rejected: bool,
 }
 
 /// Counts for the summary line. `records == checked + rejected`.
@@ -86,14 +137,29 @@ pub struct Report {
     pub errors: Vec<Diagnostic>,
     /// Counts.
     pub summary: Summary,
+    /// Every rule that ran.
+    pub rules: Vec<RuleInfo>,
+    /// Every record read, in path order.
+    pub records: Vec<RecordInfo>,
 }
 
 impl Report {
-    /// Number of findings of a severity.
+    /// Number of findings of a severity that count against the run
+    /// (not waived, not in the baseline).
     pub fn count(&self, severity: Severity) -> usize {
+        self.active().filter(|f| f.severity == severity).count()
+    }
+
+    /// Findings that count against the run.
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+
+    /// Number of waived or baselined findings.
+    pub fn suppressed(&self) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.severity == severity)
+            .filter(|f| f.suppressed.is_some())
             .count()
     }
 

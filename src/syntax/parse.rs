@@ -56,7 +56,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         match RuleParser::parse(Rule::decl, rest) {
             Ok(mut pairs) => {
                 let Some(pair) = pairs.next() else { break };
-                let end = pos + pair.as_span().end();
+                let end = pos + token_end(rest, &pair);
                 let mut b = Builder {
                     file,
                     base: pos,
@@ -64,6 +64,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 };
                 if let Some(mut decl) = b.decl(pair) {
                     decl.doc = doc;
+                    decl.span.end = u32::try_from(end).unwrap_or(decl.span.end);
                     decls.push(decl);
                 }
                 pos = if end > pos {
@@ -144,6 +145,35 @@ fn skip_trivia(text: &str, mut pos: usize) -> (usize, Option<String>) {
             let doc = (!doc.is_empty()).then(|| doc.join("\n"));
             return (pos, doc);
         }
+    }
+}
+
+/// Where a declaration really ends. pest lets a pair's span run over the
+/// white space and comments it skipped while looking for more, which would
+/// swallow the doc comment of the next declaration; the last token (or the
+/// closing brackets after it) marks the end.
+fn token_end(rest: &str, pair: &Pair<'_, Rule>) -> usize {
+    let pair_end = pair.as_span().end();
+    let last_leaf = pair
+        .clone()
+        .into_inner()
+        .flatten()
+        .filter(|p| p.clone().into_inner().next().is_none())
+        .map(|p| p.as_span().end())
+        .max()
+        .unwrap_or(pair_end);
+    let mut end = last_leaf;
+    let mut p = last_leaf;
+    loop {
+        let (q, _) = skip_trivia(rest, p);
+        if q >= pair_end {
+            return end;
+        }
+        let Some(ch) = rest.get(q..).and_then(|r| r.chars().next()) else {
+            return end;
+        };
+        end = q + ch.len_utf8();
+        p = end;
     }
 }
 
@@ -806,6 +836,26 @@ rule SZYD-012 "一般事项金额达到大额" {
         let p = parse(FileId(0), &src);
         assert_eq!(p.errors.len(), 1);
         assert!(p.errors[0].message.contains("nested deeper"));
+    }
+
+    #[test]
+    fn a_declaration_ends_at_its_last_token_so_the_next_keeps_its_doc() {
+        let src = "def a(d) = d.x == none\n\n/// Doc of r.\nparam r = 1\nrule X \"t\" { severity error } // done\n";
+        let f = parse_ok(src);
+        assert_eq!(f.decls[1].doc.as_deref(), Some("Doc of r."));
+        let spans: Vec<&str> = f
+            .decls
+            .iter()
+            .map(|d| &src[d.span.start as usize..d.span.end as usize])
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                "def a(d) = d.x == none",
+                "param r = 1",
+                "rule X \"t\" { severity error }"
+            ]
+        );
     }
 
     #[test]
