@@ -53,6 +53,25 @@ enum Command {
         after_help = "Examples:\n  sunlight test\n  sunlight test my-cases/ --rules my.rules"
     )]
     Test(TestArgs),
+
+    /// Format rule files (*.rules): indentation, spacing, blank lines; comments are kept.
+    ///
+    /// Files are rewritten in place (atomically); a file that does not parse is
+    /// left untouched and reported. With --check nothing is written: the
+    /// unformatted files are listed and the exit code is 1.
+    #[command(after_help = "Examples:\n  sunlight fmt rules/\n  sunlight fmt --check .")]
+    Fmt(FmtArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct FmtArgs {
+    /// Rule files or folders (searched recursively for *.rules).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+
+    /// Only report files that are not formatted (exit code 1 if any).
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -194,6 +213,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Explain(args) => explain(&args),
         Command::Test(args) => test(&args),
+        Command::Fmt(args) => fmt(&args),
     }
 }
 
@@ -462,4 +482,49 @@ fn test(args: &TestArgs) -> ExitCode {
     }
     print!("{out}");
     ExitCode::from(u8::from(failed > 0))
+}
+
+fn fmt(args: &FmtArgs) -> ExitCode {
+    let mut errors = Vec::new();
+    let files = workspace::rule_files(&args.paths, &mut errors);
+    let mut unformatted = 0;
+    let mut broken = errors.len();
+    for e in &errors {
+        eprintln!("error: {}: {}", e.file.as_deref().unwrap_or(""), e.message);
+    }
+    for path in &files {
+        let name = workspace::display_path(path);
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {name}: cannot read: {e}");
+                broken += 1;
+                continue;
+            }
+        };
+        let Some(formatted) = sunlight::syntax::format::format(&text) else {
+            eprintln!(
+                "error: {name}: does not parse, left unformatted (run `sunlight check --rules {name}` to see why)"
+            );
+            broken += 1;
+            continue;
+        };
+        if formatted == text {
+            continue;
+        }
+        unformatted += 1;
+        if args.check {
+            println!("{name}");
+        } else if let Err(e) = workspace::write_atomically(path, &formatted) {
+            eprintln!("error: {name}: cannot write: {e}");
+            broken += 1;
+        } else {
+            println!("formatted {name}");
+        }
+    }
+    if broken > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(u8::from(args.check && unformatted > 0))
+    }
 }

@@ -124,6 +124,45 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
     }
 }
 
+/// Rule files under the given paths: files as given, folders searched
+/// recursively for `*.rules`. Sorted by path.
+pub fn rule_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            collect(p, &["rules"], &mut out, errors);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            errors.push(Diagnostic::file_error(
+                p.display().to_string(),
+                "no such file or folder",
+            ));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Replace a file's contents all at once: write a temporary file beside it,
+/// then rename it over the original, so a crash never leaves half a file.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.sunlight-tmp-{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
 /// Record files under the given paths: files as given, folders searched
 /// recursively for `*.yaml`, `*.yml` and `*.json`. Sorted by path.
 pub fn record_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {

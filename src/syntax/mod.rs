@@ -1,6 +1,7 @@
 //! Rule text: grammar, syntax tree, parser.
 
 pub mod ast;
+pub mod format;
 pub mod parse;
 
 pub use parse::{Parsed, parse, parse_expr, parse_expr_at};
