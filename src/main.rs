@@ -1,7 +1,7 @@
 //! The `sunlight` command.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -91,15 +91,43 @@ struct RuleArgs {
     /// Switch a rule off by id (repeatable).
     #[arg(long, value_name = "RULE-ID")]
     disable: Vec<String>,
+
+    /// Read project settings from this file instead of the nearest sunlight.toml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Ignore sunlight.toml.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
 }
 
 impl RuleArgs {
-    fn options(&self) -> RuleOptions {
-        RuleOptions {
+    /// The rule options: flags over the project file (sunlight.toml in the
+    /// current folder or the nearest parent).
+    fn options(&self) -> Result<RuleOptions, String> {
+        let flags = RuleOptions {
             no_default_rules: self.no_default_rules,
             rules: self.rules.clone(),
             params: self.params.clone(),
             disabled: self.disable.clone(),
+        };
+        let config = match (&self.config, self.no_config) {
+            (_, true) => None,
+            (Some(c), _) => Some(c.clone()),
+            (None, false) => workspace::find_config(Path::new(".")),
+        };
+        match config {
+            None => Ok(flags),
+            Some(path) => workspace::read_config(&path)
+                .map(|project| flags.over(project))
+                .map_err(|d| {
+                    format!(
+                        "{}: {}\n  help: {}",
+                        d.file.unwrap_or_default(),
+                        d.message,
+                        d.help.unwrap_or_default()
+                    )
+                }),
         }
     }
 }
@@ -278,8 +306,15 @@ fn check(args: &CheckArgs) -> ExitCode {
             }
         },
     };
+    let opts = match args.rules.options() {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+    };
     let mut sources = SourceMap::new();
-    let rules = workspace::load_rules(&mut sources, &args.rules.options(), &limits);
+    let rules = workspace::load_rules(&mut sources, &opts, &limits);
     let mut report = workspace::check_paths(&mut sources, &rules, &args.paths, &limits);
     if let Some(path) = &args.waivers {
         let mut errors = Vec::new();
@@ -339,8 +374,15 @@ fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
 }
 
 fn explain(args: &ExplainArgs) -> ExitCode {
+    let opts = match args.rules.options() {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+    };
     let mut sources = SourceMap::new();
-    let rules = workspace::load_rules(&mut sources, &args.rules.options(), &InputLimits::default());
+    let rules = workspace::load_rules(&mut sources, &opts, &InputLimits::default());
     let Some(rule) = rules.program.rule(&args.rule) else {
         let ids: Vec<&str> = rules.program.rules.iter().map(|r| r.id.as_str()).collect();
         let hint = sunlight::suggest::closest(&args.rule, ids.iter().copied()).map_or_else(
@@ -410,7 +452,13 @@ fn test(args: &TestArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let opts = args.rules.options();
+    let opts = match args.rules.options() {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+    };
     let limits = InputLimits::default();
     let mut failed = 0;
     let mut exercised = std::collections::BTreeSet::new();

@@ -24,6 +24,77 @@ pub struct RuleOptions {
     pub disabled: Vec<String>,
 }
 
+/// The project file read from the current folder or its nearest parent.
+pub const CONFIG_FILE: &str = "sunlight.toml";
+
+/// `sunlight.toml`: project settings shared by `sunlight check` and the
+/// language server, so that editor and CI agree.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    /// Extra rule files or folders, relative to the project file.
+    #[serde(default)]
+    rules: Vec<PathBuf>,
+    /// A parameter file, relative to the project file.
+    params: Option<PathBuf>,
+    /// Rule ids switched off.
+    #[serde(default)]
+    disable: Vec<String>,
+    /// `false` drops the embedded standard rules.
+    default_rules: Option<bool>,
+}
+
+/// The nearest `sunlight.toml` at or above `start`.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+    start
+        .ancestors()
+        .map(|d| d.join(CONFIG_FILE))
+        .find(|p| p.is_file())
+}
+
+/// Read a project file into rule options, paths made relative to its folder.
+pub fn read_config(path: &Path) -> Result<RuleOptions, Diagnostic> {
+    let name = display_path(path);
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::file_error(&name, format!("cannot read: {e}")))?;
+    let cfg: ConfigFile = toml::from_str(&text).map_err(|e| {
+        let mut d = Diagnostic::file_error(&name, format!("invalid project file: {}", e.message()))
+            .with_help("keys are `rules` (list of paths), `params` (a path), `disable` (list of rule ids) and `default_rules` (true/false)");
+        if let Some(r) = e.span() {
+            let at = crate::source::LineIndex::new(&text).line_col(&text, r.start);
+            d.message = format!("{} (line {}, column {})", d.message, at.line, at.column);
+        }
+        d
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let rel = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
+    Ok(RuleOptions {
+        no_default_rules: cfg.default_rules == Some(false),
+        rules: cfg.rules.into_iter().map(rel).collect(),
+        params: cfg.params.map(rel),
+        disabled: cfg.disable,
+    })
+}
+
+impl RuleOptions {
+    /// These options with a project file's settings underneath: the project
+    /// file's rules and disabled rules come first, command-line flags add to
+    /// them, and a command-line parameter file wins.
+    pub fn over(self, project: RuleOptions) -> RuleOptions {
+        let mut rules = project.rules;
+        rules.extend(self.rules);
+        let mut disabled = project.disabled;
+        disabled.extend(self.disabled);
+        RuleOptions {
+            no_default_rules: self.no_default_rules || project.no_default_rules,
+            rules,
+            params: self.params.or(project.params),
+            disabled,
+        }
+    }
+}
+
 /// Bounds on input size.
 #[derive(Debug, Clone)]
 pub struct InputLimits {
