@@ -204,8 +204,9 @@ pub fn run(case: &Case, opts: &RuleOptions, limits: &InputLimits) -> Outcome {
         .iter()
         .map(|(name, text)| sources.add(format!("records/{name}"), text.as_str()))
         .collect();
-    let set = check::read_records(&sources, &ids, &rules.program.schema, &limits.yaml);
-    let report = check::evaluate(&rules.program, &set, &sources);
+    let files = check::read_records(&sources, &ids, &rules.program.schema, &limits.yaml);
+    let refs: Vec<&check::FileSet> = files.iter().collect();
+    let report = check::evaluate(&rules.program, &refs, &sources);
     let expected = match parse_expected(&case.expected) {
         Ok(e) => e,
         Err(msg) => {

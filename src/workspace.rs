@@ -372,8 +372,9 @@ pub fn check_paths(
             None => unreadable += 1,
         }
     }
-    let set = check::read_records(sources, &ids, &rules.program.schema, &limits.yaml);
-    let mut report = check::evaluate(&rules.program, &set, sources);
+    let files = check::read_records(sources, &ids, &rules.program.schema, &limits.yaml);
+    let refs: Vec<&check::FileSet> = files.iter().collect();
+    let mut report = check::evaluate(&rules.program, &refs, sources);
     report.summary.files += unreadable;
     errors.append(&mut report.errors);
     report.errors = errors;

@@ -31,7 +31,7 @@ pub enum IdEntry {
 #[derive(Debug, Default)]
 pub struct Store<'a> {
     /// Checked records in path order.
-    pub records: &'a [Record],
+    pub records: Vec<&'a Record>,
     /// Record indexes per kind.
     pub by_kind: Vec<Vec<u32>>,
     /// Ids of checked and rejected records. The first record with an id wins.
@@ -41,7 +41,7 @@ pub struct Store<'a> {
 impl<'a> Store<'a> {
     /// Index checked records, and the ids of rejected ones.
     pub fn new(
-        records: &'a [Record],
+        records: Vec<&'a Record>,
         rejected: impl IntoIterator<Item = (KindId, &'a str)>,
         kinds: usize,
     ) -> Store<'a> {

@@ -141,19 +141,57 @@ pub fn read_params(file: FileId, sources: &SourceMap) -> (Vec<ParamOverride>, Ve
     (out, errors)
 }
 
-/// The records of a run, read from files already added to `sources`.
-#[derive(Debug, Default)]
-pub struct RecordSet {
-    /// Checked records in path order.
+/// The records of one file, read and validated.
+#[derive(Debug, Clone)]
+pub struct FileSet {
+    /// The file.
+    pub file: FileId,
+    /// Checked records in document order.
     pub records: Vec<Record>,
     /// Kind and id of rejected records (references to them still resolve).
     pub rejected: Vec<(crate::schema::KindId, String)>,
     /// Input errors.
     pub errors: Vec<Diagnostic>,
-    /// Counts.
-    pub summary: Summary,
-    /// Every record read, checked or rejected, in path order.
+    /// Every record read, checked or rejected, in document order.
     pub infos: Vec<RecordInfo>,
+}
+
+/// Read and validate the records of one file already added to `sources`.
+pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limits) -> FileSet {
+    let text = sources.get(id).map_or("", |f| &f.text);
+    let fr = records::read(id, text, schema, limits);
+    let kind_name = |k: Option<usize>| {
+        k.and_then(|k| schema.kinds.get(k))
+            .map_or(String::new(), |k| k.name.clone())
+    };
+    let mut infos: Vec<RecordInfo> = fr
+        .records
+        .iter()
+        .map(|r| RecordInfo {
+            kind: kind_name(Some(r.kind)),
+            id: r.id.clone(),
+            span: r.root.span,
+            rejected: false,
+        })
+        .chain(fr.rejected.iter().map(|r| RecordInfo {
+            kind: kind_name(r.kind),
+            id: r.id.clone().unwrap_or_default(),
+            span: r.span,
+            rejected: true,
+        }))
+        .collect();
+    infos.sort_by_key(|i| i.span.start);
+    FileSet {
+        file: id,
+        records: fr.records,
+        rejected: fr
+            .rejected
+            .into_iter()
+            .filter_map(|r| Some((r.kind?, r.id?)))
+            .collect(),
+        errors: fr.errors,
+        infos,
+    }
 }
 
 /// Read record files. `files` must be in path order: REF-002 and ZJBF-005
@@ -163,55 +201,21 @@ pub fn read_records(
     files: &[FileId],
     schema: &Schema,
     limits: &Limits,
-) -> RecordSet {
-    let mut set = RecordSet::default();
-    for &id in files {
-        let Some(file) = sources.get(id) else {
-            continue;
-        };
-        set.summary.files += 1;
-        let fr = records::read(id, &file.text, schema, limits);
-        let kind_name = |k: Option<usize>| {
-            k.and_then(|k| schema.kinds.get(k))
-                .map_or(String::new(), |k| k.name.clone())
-        };
-        let mut infos: Vec<RecordInfo> = fr
-            .records
-            .iter()
-            .map(|r| RecordInfo {
-                kind: kind_name(Some(r.kind)),
-                id: r.id.clone(),
-                span: r.root.span,
-                rejected: false,
-            })
-            .chain(fr.rejected.iter().map(|r| RecordInfo {
-                kind: kind_name(r.kind),
-                id: r.id.clone().unwrap_or_default(),
-                span: r.span,
-                rejected: true,
-            }))
-            .collect();
-        infos.sort_by_key(|i| i.span.start);
-        set.infos.extend(infos);
-        set.summary.checked += fr.records.len();
-        set.summary.rejected += fr.rejected.len();
-        set.records.extend(fr.records);
-        set.rejected.extend(
-            fr.rejected
-                .into_iter()
-                .filter_map(|r| Some((r.kind?, r.id?))),
-        );
-        set.errors.extend(fr.errors);
-    }
-    set.summary.records = set.summary.checked + set.summary.rejected;
-    set
+) -> Vec<FileSet> {
+    files
+        .iter()
+        .map(|&id| read_file(sources, id, schema, limits))
+        .collect()
 }
 
 /// Evaluate the program over a record set and build the report.
-pub fn evaluate(program: &Program, set: &RecordSet, sources: &SourceMap) -> Report {
+pub fn evaluate(program: &Program, files: &[&FileSet], sources: &SourceMap) -> Report {
+    let records: Vec<&Record> = files.iter().flat_map(|f| f.records.iter()).collect();
     let store = eval::Store::new(
-        &set.records,
-        set.rejected.iter().map(|(k, id)| (*k, id.as_str())),
+        records.clone(),
+        files
+            .iter()
+            .flat_map(|f| f.rejected.iter().map(|(k, id)| (*k, id.as_str()))),
         program.schema.kinds.len(),
     );
     let (fired, eval_errors) = eval::run(program, &store);
@@ -219,7 +223,7 @@ pub fn evaluate(program: &Program, set: &RecordSet, sources: &SourceMap) -> Repo
         .iter()
         .filter_map(|f| {
             let rule = program.rules.get(f.rule)?;
-            let record = set.records.get(f.record as usize)?;
+            let record = records.get(f.record as usize)?;
             let kind = program.schema.kinds.get(record.kind)?;
             let path = f
                 .anchor
@@ -249,8 +253,19 @@ pub fn evaluate(program: &Program, set: &RecordSet, sources: &SourceMap) -> Repo
         })
         .collect();
     sort_findings(&mut findings, sources);
-    let mut errors = set.errors.clone();
+    let mut errors: Vec<Diagnostic> = files
+        .iter()
+        .flat_map(|f| f.errors.iter().cloned())
+        .collect();
     errors.extend(eval_errors);
+    let checked: usize = files.iter().map(|f| f.records.len()).sum();
+    let records_read: usize = files.iter().map(|f| f.infos.len()).sum();
+    let summary = Summary {
+        files: files.len(),
+        records: records_read,
+        checked,
+        rejected: records_read - checked,
+    };
     let rules = program
         .rules
         .iter()
@@ -266,9 +281,9 @@ pub fn evaluate(program: &Program, set: &RecordSet, sources: &SourceMap) -> Repo
     Report {
         findings,
         errors,
-        summary: set.summary,
+        summary,
         rules,
-        records: set.infos.clone(),
+        records: files.iter().flat_map(|f| f.infos.iter().cloned()).collect(),
     }
 }
 
