@@ -95,6 +95,13 @@ impl Num {
         }
     }
 
+    /// The smallest whole number not below this one.
+    pub fn ceil(self) -> Num {
+        let q = self.n.div_euclid(self.d);
+        let up = i128::from(self.n.rem_euclid(self.d) != 0);
+        Num { n: q + up, d: 1 }
+    }
+
     /// Sum.
     pub fn checked_add(self, o: Num) -> Option<Num> {
         let n = self

@@ -214,6 +214,10 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("join", "join(list, separator): the elements as text"),
     ("days", "days(d): a number of days as a plain number"),
     (
+        "ceil",
+        "ceil(x): the smallest whole number not below x, e.g. ceil(2/3 * 5) is 4",
+    ),
+    (
         "findings",
         "findings(\"RULE-*\", x): findings of matching rules on x or anything inside it",
     ),
@@ -608,8 +612,12 @@ impl<'a> Compiler<'a> {
                         .parts
                         .iter()
                         .map(|p| match p {
-                            ast::TemplatePart::Text(s) => s.as_str(),
-                            ast::TemplatePart::Expr(_) => "{…}",
+                            ast::TemplatePart::Text(s) => s.clone(),
+                            ast::TemplatePart::Expr(ast::Expr {
+                                kind: ExprKind::Name(n),
+                                ..
+                            }) => format!("{{{}}}", n.name),
+                            ast::TemplatePart::Expr(_) => "{…}".to_string(),
                         })
                         .collect();
                     help = Some(self.template(t));
@@ -1176,7 +1184,7 @@ impl<'a> Compiler<'a> {
                 (Ty::Date, Ty::Days) => wrap(Ty::Date),
                 (Ty::Date, Ty::Date) if op == BinOp::Sub => wrap(Ty::Days),
                 (Ty::Days, Ty::Days) => wrap(Ty::Days),
-                (Ty::Text, Ty::Text) if op == BinOp::Add => wrap(Ty::Text),
+                _ if op == BinOp::Add && a.is_textual() && b.is_textual() => wrap(Ty::Text),
                 (Ty::List(x), Ty::List(y)) => match unify(x, y) {
                     Some(t) => Ty::List(Box::new(t)),
                     None => mismatch(self),
@@ -1616,6 +1624,21 @@ impl<'a> Compiler<'a> {
                 out.push(Arg::Value(i));
                 if t.is_opt() { Ty::Num.opt() } else { Ty::Num }
             }
+            B::Ceil => {
+                if !self.arity(name, args, 1, 1) {
+                    return fail;
+                }
+                let (i, t) = self.expr(&args[0]);
+                if !t.is_numeric() {
+                    let found = self.describe(&t);
+                    self.err(Diagnostic::error(
+                        args[0].span,
+                        format!("`ceil` takes a number, found {found}"),
+                    ));
+                }
+                out.push(Arg::Value(i));
+                t
+            }
             B::Findings | B::FindingsOn => {
                 if !self.arity(name, args, 2, 2) {
                     return fail;
@@ -1651,6 +1674,9 @@ impl<'a> Compiler<'a> {
                     return fail;
                 }
                 let (c, ct) = self.expr(&args[0]);
+                if ct == Ty::Any {
+                    return fail;
+                }
                 let Ty::Chain(ci) = ct else {
                     let found = self.describe(&ct);
                     self.err(
@@ -1821,7 +1847,7 @@ impl<'a> Compiler<'a> {
                     let _ = owner;
                     return (
                         Ir {
-                            op: Op::LookupKey(Box::new(b), slot, key),
+                            op: Op::LookupKey(Box::new(b), slot, sid),
                             span,
                         },
                         ty,
@@ -1971,6 +1997,7 @@ fn builtin(name: &str) -> Option<Builtin> {
         "text" => B::Text,
         "join" => B::Join,
         "days" => B::Days,
+        "ceil" => B::Ceil,
         "findings" => B::Findings,
         "findings_on" => B::FindingsOn,
         "missing" => B::Missing,

@@ -9,12 +9,13 @@ use std::sync::{Arc, LazyLock};
 use super::compile::pattern_matches;
 use super::ir::{Arg, Builtin, Ir, Op, TemplatePiece};
 use super::program::{ChainDef, Program, Rule, ScopeSource, Step};
+use super::refs::{RefSite, Resolution, Target};
 use super::types::ObjKind;
 use super::value::{Key, Value, compare, equal};
 use crate::diag::Diagnostic;
 use crate::num::Num;
 use crate::records::Record;
-use crate::schema::{Data, Datum, FieldTy, KindId, Schema, StructId};
+use crate::schema::{Data, Datum, KindId, Schema};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, UnOp};
 
@@ -411,10 +412,30 @@ impl<'a> Ev<'a> {
                         == Some(&IdEntry::Rejected),
                 )
             }
-            Op::LookupKey(holder, slot, key) => {
+            Op::LookupKey(holder, slot, sid) => {
+                let schema = self.schema;
+                let key = schema
+                    .structs
+                    .get(*sid)
+                    .and_then(|s| s.fields.get(*slot))
+                    .and_then(|f| match &f.ty {
+                        crate::schema::FieldTy::Key(k) => Some(k),
+                        _ => None,
+                    });
                 let holder = self.eval(holder, frame)?;
-                match holder {
-                    Value::Node(d, _) => self.lookup_key(d, *slot, key).unwrap_or(Value::None),
+                let site = match (holder, key) {
+                    (Value::Node(d, _), Some(key)) => match &d.data {
+                        Data::Struct(_, fields) => fields.get(*slot).map(|datum| RefSite {
+                            datum,
+                            field: "",
+                            target: Target::Key { key, holder: d },
+                        }),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match site.map(|s| self.store.resolve(&s)) {
+                    Some(Resolution::Found(d, rec)) => Value::Node(d, rec),
                     _ => Value::None,
                 }
             }
@@ -438,40 +459,6 @@ impl<'a> Ev<'a> {
                 }
                 Value::Text(Arc::from(s.as_str()))
             }
-        })
-    }
-
-    /// The element of the referenced record's list whose key equals the
-    /// key field of `holder`.
-    fn lookup_key(
-        &self,
-        holder: &'a Datum,
-        slot: usize,
-        key: &crate::schema::KeyRef,
-    ) -> Option<Value<'a>> {
-        let Data::Struct(_, fields) = &holder.data else {
-            return None;
-        };
-        let via = Value::Node(fields.get(key.via_slot)?, 0);
-        let wanted = Value::Node(fields.get(slot)?, 0).key();
-        let IdEntry::Checked(rec) = self.store.ids.get(&(key.kind, via.as_str()?))? else {
-            return None;
-        };
-        let root = &self.store.records.get(*rec as usize)?.root;
-        let Data::Struct(_, root_fields) = &root.data else {
-            return None;
-        };
-        let Data::List(items) = &root_fields.get(key.list_slot)?.data else {
-            return None;
-        };
-        items.iter().find_map(|item| match &item.data {
-            Data::Struct(_, f)
-                if f.get(key.key_slot)
-                    .is_some_and(|k| Value::Node(k, 0).key() == wanted) =>
-            {
-                Some(Value::Node(item, *rec))
-            }
-            _ => None,
         })
     }
 
@@ -837,6 +824,10 @@ impl<'a> Ev<'a> {
                 Value::Days(d) => Value::Num(Num::int(d)),
                 _ => Value::None,
             },
+            B::Ceil => match self.arg(args, 0, frame)?.as_num() {
+                Some(n) => Value::Num(n.ceil()),
+                None => Value::None,
+            },
             B::Findings | B::FindingsOn => {
                 let pattern = self.arg(args, 0, frame)?;
                 let pattern = pattern.as_str().unwrap_or("").to_string();
@@ -932,15 +923,29 @@ impl<'a> Ev<'a> {
             }
             B::Refs => {
                 let target = self.arg(args, 0, frame)?;
-                let Some((d, rec)) = target.datum() else {
-                    return Ok(Value::List(Arc::new(Vec::new())));
-                };
-                let Some(record) = self.store.records.get(rec as usize) else {
-                    return Ok(Value::List(Arc::new(Vec::new())));
-                };
-                let root = self.schema.kinds.get(record.kind).map_or(0, |k| k.root);
                 let mut out = Vec::new();
-                self.collect_refs(d, root, rec, &mut out);
+                if let Some((d, rec)) = target.datum()
+                    && let Some(record) = self.store.records.get(rec as usize)
+                {
+                    let root = self.schema.kinds.get(record.kind).map_or(0, |k| k.root);
+                    for site in super::refs::sites(self.schema, d, root) {
+                        let resolution = self.store.resolve(&site);
+                        let (target, resolved) = match (&site.target, resolution) {
+                            // A key into a record that is missing or rejected is
+                            // not judged: the reference it goes through is.
+                            (_, Resolution::Unknown) => continue,
+                            (Target::Record(kind), r) => (
+                                self.schema.kinds.get(*kind).map_or("", |k| k.name.as_str()),
+                                !matches!(r, Resolution::Missing),
+                            ),
+                            (Target::Key { key, .. }, r) => {
+                                (key.describe.as_str(), !matches!(r, Resolution::Missing))
+                            }
+                        };
+                        let node = Value::Node(site.datum, rec);
+                        out.push(ref_use(site.field, target, node.force(), resolved, node));
+                    }
+                }
                 Value::List(Arc::new(out))
             }
             B::Record => match self.arg(args, 0, frame)? {
@@ -948,82 +953,6 @@ impl<'a> Ev<'a> {
                 _ => Value::None,
             },
         })
-    }
-
-    /// Every `ref` and `key` field in a structure and what it names.
-    fn collect_refs(&self, d: &'a Datum, sid: StructId, rec: u32, out: &mut Vec<Value<'a>>) {
-        let Data::Struct(_, fields) = &d.data else {
-            return;
-        };
-        let Some(def) = self.schema.structs.get(sid) else {
-            return;
-        };
-        for (slot, f) in fields.iter().enumerate() {
-            let Some(fdef) = def.fields.get(slot) else {
-                continue;
-            };
-            self.collect_field_refs(f, &fdef.ty, &fdef.name, d, slot, rec, out);
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn collect_field_refs(
-        &self,
-        f: &'a Datum,
-        ty: &FieldTy,
-        name: &str,
-        holder: &'a Datum,
-        slot: usize,
-        rec: u32,
-        out: &mut Vec<Value<'a>>,
-    ) {
-        match (ty, &f.data) {
-            (_, Data::None) => {}
-            (FieldTy::Ref(kind), Data::Text(id)) => {
-                let resolved = self.store.ids.contains_key(&(*kind, id.as_ref()));
-                let target = self.schema.kinds.get(*kind).map_or("", |k| k.name.as_str());
-                out.push(ref_use(
-                    name,
-                    target,
-                    Value::Str(id),
-                    resolved,
-                    Value::Node(f, rec),
-                ));
-            }
-            (FieldTy::Key(key), _) => {
-                // Only a key into a checked record can be found missing; the
-                // reference it goes through is reported on its own.
-                let Data::Struct(_, hf) = &holder.data else {
-                    return;
-                };
-                let via = hf.get(key.via_slot).and_then(|v| match &v.data {
-                    Data::Text(t) => Some(t.as_ref()),
-                    _ => None,
-                });
-                let Some(via) = via else { return };
-                if !matches!(
-                    self.store.ids.get(&(key.kind, via)),
-                    Some(IdEntry::Checked(_))
-                ) {
-                    return;
-                }
-                let resolved = self.lookup_key(holder, slot, key).is_some();
-                out.push(ref_use(
-                    name,
-                    &key.describe,
-                    Value::Node(f, rec).force(),
-                    resolved,
-                    Value::Node(f, rec),
-                ));
-            }
-            (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
-                for item in items {
-                    self.collect_field_refs(item, inner, name, holder, slot, rec, out);
-                }
-            }
-            (FieldTy::Struct(s), Data::Struct(..)) => self.collect_refs(f, *s, rec, out),
-            _ => {}
-        }
     }
 }
 

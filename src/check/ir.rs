@@ -36,6 +36,7 @@ pub enum Builtin {
     Text,
     Join,
     Days,
+    Ceil,
     Findings,
     FindingsOn,
     Missing,
@@ -98,8 +99,8 @@ pub enum Op {
     /// The record of a kind with the id.
     LookupRef(KindId, Box<Ir>),
     /// The list element that a key field names: the structure holding the
-    /// key, the key's slot, and the key's target.
-    LookupKey(Box<Ir>, usize, crate::schema::KeyRef),
+    /// key, the key's slot, and that structure's id in the schema.
+    LookupKey(Box<Ir>, usize, crate::schema::StructId),
     /// Whether a reference names a record that exists but was rejected.
     Rejected(KindId, Box<Ir>),
     /// Computed once per run (no local variables, reads all records).

@@ -4,6 +4,7 @@ pub mod compile;
 pub mod eval;
 pub mod ir;
 pub mod program;
+pub mod refs;
 pub mod types;
 pub mod value;
 
@@ -235,8 +236,8 @@ pub fn evaluate(program: &Program, files: &[&FileSet], sources: &SourceMap) -> R
                 severity: rule.severity,
                 kind: kind.name.clone(),
                 record: record.id.clone(),
+                span: anchor_span(sources, f.span, &path),
                 path,
-                span: first_line(sources, f.span),
                 message: f.message.clone(),
                 cite: rule.cite.clone(),
                 help: f.help.clone(),
@@ -285,6 +286,37 @@ pub fn evaluate(program: &Program, files: &[&FileSet], sources: &SourceMap) -> R
         rules,
         records: files.iter().flat_map(|f| f.infos.iter().cloned()).collect(),
     }
+}
+
+/// Where a finding points. A list or mapping written as a block under its
+/// key is pointed at by the key (`steps:`), not by its first entry; other
+/// values by their first line.
+fn anchor_span(sources: &SourceMap, span: crate::source::Span, path: &str) -> crate::source::Span {
+    let field = path.rsplit('.').next().unwrap_or("");
+    let text = sources.get(span.file).map_or("", |f| &f.text);
+    let value = text.get(span.range()).unwrap_or("");
+    let block = value.contains('\n') || value.starts_with("- ");
+    if block && !field.is_empty() && !field.ends_with(']') {
+        let before = text.get(..span.start as usize).unwrap_or("");
+        // The key stands at most one line above a block value.
+        let window_start = before
+            .trim_end_matches([' ', '\t', '-'])
+            .rfind('\n')
+            .map_or(0, |nl| {
+                before
+                    .get(..nl)
+                    .and_then(|b| b.rfind('\n'))
+                    .map_or(0, |p| p + 1)
+            });
+        if let Some(pos) = before
+            .get(window_start..)
+            .and_then(|w| w.rfind(&format!("{field}:")))
+        {
+            let start = window_start + pos;
+            return crate::source::Span::new(span.file, start, start + field.len());
+        }
+    }
+    first_line(sources, span)
 }
 
 /// A span cut at the end of its first line: a finding on a whole
@@ -347,7 +379,15 @@ fn find_in_struct(
             path.push('.');
         }
         path.push_str(&fdef.name);
-        if std::ptr::eq(f, target) || find_in_value(schema, f, &fdef.ty, target, path) {
+        if std::ptr::eq(f, target) {
+            // A field left out (its default sits at the enclosing value) is
+            // reported at the enclosing value.
+            if f.span == d.span {
+                path.truncate(len);
+            }
+            return true;
+        }
+        if find_in_value(schema, f, &fdef.ty, target, path) {
             return true;
         }
         path.truncate(len);

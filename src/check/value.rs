@@ -192,7 +192,7 @@ impl<'a> Value<'a> {
                 let _ = write!(out, "{d}");
             }
             Value::Days(n) => {
-                let _ = write!(out, "{n} 天");
+                let _ = write!(out, "{n}天");
             }
             v @ (Value::List(_) | Value::Node(..)) if is_list(&v) => {
                 for (i, item) in v.items().iter().enumerate() {

@@ -193,6 +193,9 @@ impl Validator<'_> {
             }
         };
         let mut values: Vec<Option<Datum>> = vec![None; def.fields.len()];
+        // Fields written in the record, valid or not: an invalid value is
+        // reported once, not again as missing.
+        let mut written = vec![false; def.fields.len()];
         let mut ok = true;
         for (key, value) in entries {
             let Some(key_name) = key.as_str() else {
@@ -219,6 +222,12 @@ impl Validator<'_> {
                     .map(|f| f.name.as_str());
                 let help = match closest(key_name, candidates.clone()) {
                     Some(s) => format!("did you mean `{s}`?"),
+                    // `note: 甲,乙` in `{…}` splits at the comma.
+                    None if !key_name.is_ascii() && matches!(value.kind, NodeKind::Null) => {
+                        format!(
+                            "if `{key_name}` belongs to the value before it, a comma inside `{{…}}` splits fields: quote that value, or use a full-width comma (，)"
+                        )
+                    }
                     None => format!(
                         "fields here are {}",
                         candidates
@@ -240,6 +249,9 @@ impl Validator<'_> {
             let Some(field) = def.fields.get(slot) else {
                 continue;
             };
+            if let Some(w) = written.get_mut(slot) {
+                *w = true;
+            }
             if matches!(value.kind, NodeKind::Null) {
                 if field.optional {
                     continue;
@@ -259,6 +271,11 @@ impl Validator<'_> {
             }
             match self.value(&field.ty, value, key_name) {
                 Some(d) => {
+                    if let Some(key_slot) = field.unique_by
+                        && !self.unique(&d, key_slot, key_name)
+                    {
+                        ok = false;
+                    }
                     if let Some(v) = values.get_mut(slot) {
                         *v = Some(d);
                     }
@@ -280,6 +297,10 @@ impl Validator<'_> {
                         .default
                         .clone()
                         .map_or(Data::None, |d| respan(d, node.span)),
+                },
+                None if written.get(slot).copied().unwrap_or(false) => Datum {
+                    span: node.span,
+                    data: Data::None,
                 },
                 None => {
                     missing.push(&field.name);
@@ -313,6 +334,39 @@ impl Validator<'_> {
             span: node.span,
             data: Data::Struct(variant, fields),
         })
+    }
+
+    /// `unique by`: report elements of a list that repeat an earlier
+    /// element's key. Returns whether all keys differ.
+    fn unique(&mut self, list: &Datum, key_slot: usize, field: &str) -> bool {
+        let Data::List(items) = &list.data else {
+            return true;
+        };
+        let mut seen: Vec<(&Datum, &str)> = Vec::new();
+        let mut ok = true;
+        for item in items {
+            let Data::Struct(_, fields) = &item.data else {
+                continue;
+            };
+            let Some(key) = fields.get(key_slot) else {
+                continue;
+            };
+            let Data::Text(text) = &key.data else {
+                continue;
+            };
+            match seen.iter().find(|(_, t)| *t == text.as_ref()) {
+                Some((first, _)) => {
+                    ok = false;
+                    self.errors.push(
+                        Diagnostic::error(key.span, format!("`{text}` appears twice in `{field}`"))
+                            .with_related(first.span, "first here")
+                            .with_help(format!("each `{text}` may appear once in `{field}`: merge the entries or remove one")),
+                    );
+                }
+                None => seen.push((key, text)),
+            }
+        }
+        ok
     }
 
     fn value(&mut self, ty: &FieldTy, node: &Node, field: &str) -> Option<Datum> {

@@ -97,7 +97,9 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
 
     // Pass 2: fields. Key types need the referenced kind's fields, so they
     // are resolved in pass 3.
-    let mut pending_keys: Vec<(StructId, usize, &ast::TypeExpr)> = Vec::new();
+    // Keys and `unique by` need other structs' fields, so they are
+    // resolved once every struct has its fields.
+    let mut pending_keys: Vec<(StructId, usize, &ast::FieldDecl)> = Vec::new();
     for (sid, (decl, _)) in struct_decls.iter().enumerate() {
         let mut fields: Vec<FieldDef> = Vec::new();
         let mut tag = None;
@@ -108,6 +110,7 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                 optional: false,
                 default: None,
                 in_all_variants: true,
+                unique_by: None,
                 span: decl.name.span,
                 doc: Some("The record's id, unique per kind.".into()),
             });
@@ -136,6 +139,7 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                     optional: false,
                     default: None,
                     in_all_variants: true,
+                    unique_by: None,
                     span: tag_name.span,
                     doc: Some("Which variant this is.".into()),
                 });
@@ -186,22 +190,64 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
         }
     }
 
-    // Pass 3: keys.
-    for (sid, slot, texpr) in pending_keys {
-        let TypeKind::Key { via, list, field } = &texpr.kind else {
-            continue;
-        };
-        match resolve_key(&schema, sid, via, list, field) {
-            Ok(key) => {
-                if let Some(f) = schema
-                    .structs
-                    .get_mut(sid)
-                    .and_then(|s| s.fields.get_mut(slot))
-                {
-                    f.ty = FieldTy::Key(key);
+    // Pass 3: keys and `unique by`.
+    for (sid, slot, field) in pending_keys {
+        if let TypeKind::Key {
+            via,
+            list,
+            field: key_field,
+        } = &field.ty.kind
+        {
+            match resolve_key(&schema, sid, via, list, key_field) {
+                Ok(key) => {
+                    if let Some(f) = schema
+                        .structs
+                        .get_mut(sid)
+                        .and_then(|s| s.fields.get_mut(slot))
+                    {
+                        f.ty = FieldTy::Key(key);
+                    }
                 }
+                Err(e) => errors.push(e),
             }
-            Err(e) => errors.push(e),
+        }
+        if let Some(key) = &field.unique_by {
+            let ty = schema
+                .structs
+                .get(sid)
+                .and_then(|s| s.fields.get(slot))
+                .map(|f| f.ty.clone());
+            let elem = match ty {
+                Some(FieldTy::List(inner)) => match *inner {
+                    FieldTy::Struct(s) => schema.structs.get(s),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let resolved = match elem.map(|e| (e.slot(&key.name), e.name.clone())) {
+                Some((Some(k), _)) => Some(k),
+                Some((None, name)) => {
+                    errors.push(Diagnostic::error(
+                        key.span,
+                        format!("`{name}` has no field `{}`", key.name),
+                    ));
+                    None
+                }
+                None => {
+                    errors.push(
+                        Diagnostic::error(key.span, "`unique by` applies to a list of structs")
+                            .with_help("write it after a type such as `[step]`"),
+                    );
+                    None
+                }
+            };
+            if let Some(f) = schema
+                .structs
+                .get_mut(sid)
+                .and_then(|s| s.fields.get_mut(slot))
+            {
+                f.unique_by = resolved;
+            }
         }
     }
     (schema, errors)
@@ -215,7 +261,7 @@ fn add_field<'a>(
     f: &'a ast::FieldDecl,
     plain_struct: bool,
     errors: &mut Vec<Diagnostic>,
-    pending_keys: &mut Vec<(StructId, usize, &'a ast::TypeExpr)>,
+    pending_keys: &mut Vec<(StructId, usize, &'a ast::FieldDecl)>,
     sid: StructId,
 ) -> Option<usize> {
     let ty = match resolve_type(schema, &f.ty) {
@@ -266,8 +312,8 @@ fn add_field<'a>(
         }
         return Some(slot);
     }
-    if matches!(f.ty.kind, TypeKind::Key { .. }) {
-        pending_keys.push((sid, fields.len(), &f.ty));
+    if matches!(f.ty.kind, TypeKind::Key { .. }) || f.unique_by.is_some() {
+        pending_keys.push((sid, fields.len(), f));
     }
     fields.push(FieldDef {
         name: f.name.name.clone(),
@@ -275,6 +321,7 @@ fn add_field<'a>(
         optional,
         default,
         in_all_variants: true,
+        unique_by: None,
         span: f.span,
         doc: f.doc.clone(),
     });

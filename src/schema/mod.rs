@@ -142,6 +142,8 @@ pub struct FieldDef {
     pub default: Option<Data>,
     /// Present in every variant (always true for untagged structs).
     pub in_all_variants: bool,
+    /// For a list of structs: the slot of the element field whose values must differ.
+    pub unique_by: Option<usize>,
     /// Where declared.
     pub span: Span,
     /// Doc comment.

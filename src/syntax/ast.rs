@@ -114,6 +114,8 @@ pub struct FieldDecl {
     pub ty: TypeExpr,
     /// The value used when the field is absent.
     pub default: Option<Expr>,
+    /// `unique by FIELD`: elements of the list must differ in that field.
+    pub unique_by: Option<Ident>,
     /// The whole declaration.
     pub span: Span,
     /// Doc comment lines above it.
@@ -122,7 +124,10 @@ pub struct FieldDecl {
 
 impl PartialEq for FieldDecl {
     fn eq(&self, other: &FieldDecl) -> bool {
-        self.name == other.name && self.ty == other.ty && self.default == other.default
+        self.name == other.name
+            && self.ty == other.ty
+            && self.default == other.default
+            && self.unique_by == other.unique_by
     }
 }
 

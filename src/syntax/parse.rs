@@ -439,11 +439,20 @@ impl Builder<'_> {
         let mut it = pair.into_inner();
         let name = self.ident(it.next()?);
         let ty = self.type_expr(it.next()?)?;
-        let default = it.next().map(|p| self.expr(p));
+        let mut rest = it.peekable();
+        let unique_by = match rest.peek().map(Pair::as_rule) {
+            Some(Rule::unique_by) => rest
+                .next()
+                .and_then(|p| p.into_inner().next())
+                .map(|p| self.ident(p)),
+            _ => None,
+        };
+        let default = rest.next().map(|p| self.expr(p));
         Some(FieldDecl {
             name,
             ty,
             default,
+            unique_by,
             span,
             doc: None,
         })

@@ -1,0 +1,142 @@
+//! References between records: where a record names another (`ref`
+//! fields) or an element of another (`key` fields), and what they resolve
+//! to. REF-001's `refs()` and the editor's go-to-definition both read this.
+
+use super::eval::{IdEntry, Store};
+use super::value::Value;
+use crate::schema::{Data, Datum, FieldTy, KeyRef, KindId, Schema, StructId};
+
+/// One reference in a record.
+#[derive(Debug, Clone, Copy)]
+pub struct RefSite<'a> {
+    /// The value naming the target.
+    pub datum: &'a Datum,
+    /// The field's name.
+    pub field: &'a str,
+    /// What kind of reference it is.
+    pub target: Target<'a>,
+}
+
+/// What a reference names.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A record of a kind, by id.
+    Record(KindId),
+    /// An element of a list of the record named by a sibling reference.
+    Key {
+        /// The key's schema.
+        key: &'a KeyRef,
+        /// The structure holding the key and the sibling reference.
+        holder: &'a Datum,
+    },
+}
+
+/// What a reference resolved to.
+#[derive(Debug, Clone, Copy)]
+pub enum Resolution<'a> {
+    /// A checked record or element: its datum and record index.
+    Found(&'a Datum, u32),
+    /// A record that exists but has input errors.
+    Rejected,
+    /// Nothing has that id or key.
+    Missing,
+    /// A key whose sibling reference does not lead to a checked record.
+    Unknown,
+}
+
+/// Every reference in a record, in document order.
+pub fn sites<'a>(schema: &'a Schema, root: &'a Datum, sid: StructId) -> Vec<RefSite<'a>> {
+    let mut out = Vec::new();
+    in_struct(schema, root, sid, &mut out);
+    out
+}
+
+fn in_struct<'a>(schema: &'a Schema, d: &'a Datum, sid: StructId, out: &mut Vec<RefSite<'a>>) {
+    let (Data::Struct(_, fields), Some(def)) = (&d.data, schema.structs.get(sid)) else {
+        return;
+    };
+    for (f, fdef) in fields.iter().zip(&def.fields) {
+        in_field(schema, f, &fdef.ty, &fdef.name, d, out);
+    }
+}
+
+fn in_field<'a>(
+    schema: &'a Schema,
+    f: &'a Datum,
+    ty: &'a FieldTy,
+    name: &'a str,
+    holder: &'a Datum,
+    out: &mut Vec<RefSite<'a>>,
+) {
+    match (ty, &f.data) {
+        (_, Data::None) => {}
+        (FieldTy::Ref(kind), Data::Text(_)) => out.push(RefSite {
+            datum: f,
+            field: name,
+            target: Target::Record(*kind),
+        }),
+        (FieldTy::Key(key), _) => out.push(RefSite {
+            datum: f,
+            field: name,
+            target: Target::Key { key, holder },
+        }),
+        (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
+            for item in items {
+                in_field(schema, item, inner, name, holder, out);
+            }
+        }
+        (FieldTy::Struct(s), Data::Struct(..)) => in_struct(schema, f, *s, out),
+        _ => {}
+    }
+}
+
+impl<'a> Store<'a> {
+    /// Resolve a reference against the records of the run.
+    pub fn resolve(&self, site: &RefSite<'a>) -> Resolution<'a> {
+        match site.target {
+            Target::Record(kind) => {
+                let Data::Text(id) = &site.datum.data else {
+                    return Resolution::Missing;
+                };
+                match self.ids.get(&(kind, id.as_ref())) {
+                    Some(IdEntry::Checked(rec)) => self
+                        .records
+                        .get(*rec as usize)
+                        .map_or(Resolution::Missing, |r| Resolution::Found(&r.root, *rec)),
+                    Some(IdEntry::Rejected) => Resolution::Rejected,
+                    None => Resolution::Missing,
+                }
+            }
+            Target::Key { key, holder } => {
+                let Data::Struct(_, fields) = &holder.data else {
+                    return Resolution::Unknown;
+                };
+                let Some(Data::Text(via)) = fields.get(key.via_slot).map(|v| &v.data) else {
+                    return Resolution::Unknown;
+                };
+                let Some(IdEntry::Checked(rec)) = self.ids.get(&(key.kind, via.as_ref())) else {
+                    return Resolution::Unknown;
+                };
+                let wanted = Value::Node(site.datum, 0).key();
+                let Some(Data::Struct(_, root_fields)) =
+                    self.records.get(*rec as usize).map(|r| &r.root.data)
+                else {
+                    return Resolution::Unknown;
+                };
+                let Some(Data::List(items)) = root_fields.get(key.list_slot).map(|l| &l.data)
+                else {
+                    return Resolution::Missing;
+                };
+                items
+                    .iter()
+                    .find(|item| match &item.data {
+                        Data::Struct(_, f) => f
+                            .get(key.key_slot)
+                            .is_some_and(|k| Value::Node(k, 0).key() == wanted),
+                        _ => false,
+                    })
+                    .map_or(Resolution::Missing, |item| Resolution::Found(item, *rec))
+            }
+        }
+    }
+}
