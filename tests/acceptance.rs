@@ -9,7 +9,11 @@ use std::process::Command;
 fn cases() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/acceptance");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     cases.sort();
     cases
@@ -26,13 +30,19 @@ fn run_case(case: &Path) -> Result<(), String> {
         .args(["--format", "json"])
         .output()
         .map_err(|e| e.to_string())?;
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("bad JSON: {e}"))?;
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("bad JSON: {e}"))?;
 
     let want: BTreeSet<(String, String)> = expected["findings"]
         .as_sequence()
         .map(|s| {
             s.iter()
-                .map(|f| (f["rule"].as_str().unwrap_or("").to_string(), f["record"].as_str().unwrap_or("").to_string()))
+                .map(|f| {
+                    (
+                        f["rule"].as_str().unwrap_or("").to_string(),
+                        f["record"].as_str().unwrap_or("").to_string(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -40,13 +50,22 @@ fn run_case(case: &Path) -> Result<(), String> {
         .as_array()
         .map(|a| {
             a.iter()
-                .map(|f| (f["rule"].as_str().unwrap_or("").to_string(), f["record"].as_str().unwrap_or("").to_string()))
+                .map(|f| {
+                    (
+                        f["rule"].as_str().unwrap_or("").to_string(),
+                        f["record"].as_str().unwrap_or("").to_string(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
     let want_errors: BTreeSet<String> = expected["errors"]
         .as_sequence()
-        .map(|s| s.iter().filter_map(|e| e.as_str().map(str::to_string)).collect())
+        .map(|s| {
+            s.iter()
+                .filter_map(|e| e.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let records_dir = case.join("records").display().to_string();
     let got_errors: BTreeSet<String> = report["errors"]
@@ -54,11 +73,20 @@ fn run_case(case: &Path) -> Result<(), String> {
         .map(|a| {
             a.iter()
                 .filter_map(|e| e["file"].as_str())
-                .map(|f| f.strip_prefix(&records_dir).unwrap_or(f).trim_start_matches('/').to_string())
+                .map(|f| {
+                    f.strip_prefix(&records_dir)
+                        .unwrap_or(f)
+                        .trim_start_matches('/')
+                        .to_string()
+                })
                 .collect()
         })
         .unwrap_or_default();
-    let want_code = if want_errors.is_empty() { i32::from(!want.is_empty()) } else { 2 };
+    let want_code = if want_errors.is_empty() {
+        i32::from(!want.is_empty())
+    } else {
+        2
+    };
     let mut problems = Vec::new();
     if got != want {
         problems.push(format!(
@@ -68,22 +96,37 @@ fn run_case(case: &Path) -> Result<(), String> {
         ));
     }
     if got_errors != want_errors {
-        problems.push(format!("files with input errors: got {got_errors:?}, want {want_errors:?}"));
+        problems.push(format!(
+            "files with input errors: got {got_errors:?}, want {want_errors:?}"
+        ));
     }
     if out.status.code() != Some(want_code) {
-        problems.push(format!("exit code {:?}, want {want_code}", out.status.code()));
+        problems.push(format!(
+            "exit code {:?}, want {want_code}",
+            out.status.code()
+        ));
     }
     let s = &report["summary"];
-    if s["records"].as_u64() != Some(s["checked"].as_u64().unwrap_or(0) + s["rejected"].as_u64().unwrap_or(0)) {
+    if s["records"].as_u64()
+        != Some(s["checked"].as_u64().unwrap_or(0) + s["rejected"].as_u64().unwrap_or(0))
+    {
         problems.push(format!("summary counts do not add up: {s}"));
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
 #[test]
 fn every_acceptance_case_passes_exactly() {
     let cases = cases();
-    assert_eq!(cases.len(), 7, "the seven acceptance cases are in tests/fixtures/acceptance");
+    assert_eq!(
+        cases.len(),
+        7,
+        "the seven acceptance cases are in tests/fixtures/acceptance"
+    );
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|c| run_case(c).err().map(|e| format!("{}:\n{e}", c.display())))
