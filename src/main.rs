@@ -61,6 +61,14 @@ enum Command {
     /// unformatted files are listed and the exit code is 1.
     #[command(after_help = "Examples:\n  sunlight fmt rules/\n  sunlight fmt --check .")]
     Fmt(FmtArgs),
+
+    /// Serve the Language Server Protocol over standard input and output.
+    ///
+    /// Editors start this command themselves: diagnostics, hover, completion,
+    /// go-to-definition, references, outline and formatting for *.rules
+    /// files, and findings on record files open in the workspace. See the
+    /// README for Neovim, VS Code and Helix settings.
+    Lsp,
 }
 
 #[derive(clap::Args, Debug)]
@@ -242,6 +250,13 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain(&args),
         Command::Test(args) => test(&args),
         Command::Fmt(args) => fmt(&args),
+        Command::Lsp => match sunlight::lsp::serve_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: the language server stopped: {e}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 

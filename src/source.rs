@@ -193,6 +193,15 @@ impl SourceMap {
         id
     }
 
+    /// Replace a file's text, keeping its id (the editor changed it).
+    pub fn replace(&mut self, id: FileId, text: impl Into<Arc<str>>) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            let text: Arc<str> = text.into();
+            f.lines = LineIndex::new(&text);
+            f.text = text;
+        }
+    }
+
     /// The file behind an id.
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)

@@ -227,11 +227,21 @@ pub fn apply_baseline(
         );
     };
     let mut known: HashMap<(String, String, String, String), usize> = HashMap::new();
-    for f in findings {
-        let s = |k: &str| f.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-        *known
-            .entry((s("rule"), s("kind"), s("record"), s("path")))
-            .or_default() += 1;
+    for (i, f) in findings.iter().enumerate() {
+        let s = |k: &str| f.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let (Some(rule), Some(kind), Some(record), Some(path)) =
+            (s("rule"), s("kind"), s("record"), s("path"))
+        else {
+            return Err(Diagnostic::file_error(
+                name,
+                format!(
+                    "baseline finding #{} lacks `rule`, `kind`, `record` or `path`",
+                    i + 1
+                ),
+            )
+            .with_help("use a report written by `sunlight check --format json`"));
+        };
+        *known.entry((rule, kind, record, path)).or_default() += 1;
     }
     for f in &mut report.findings {
         let key = (

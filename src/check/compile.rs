@@ -51,10 +51,20 @@ pub fn compile(
         errors: Vec::new(),
         def_stack: Vec::new(),
         locals: Vec::new(),
+        symbols: Vec::new(),
+        uses: Vec::new(),
+        probe: None,
+        param_syms: HashMap::new(),
+        def_syms: HashMap::new(),
+        chain_syms: HashMap::new(),
+        type_syms: HashMap::new(),
+        field_syms: HashMap::new(),
+        def_param_syms: HashMap::new(),
         next_slot: 0,
         cache_slots: 0,
         finding_queries: Vec::new(),
     };
+    c.schema_symbols(&decls);
     c.params(&decls, overrides);
     c.chains(&decls);
     let mut def_infos = Vec::new();
@@ -68,6 +78,14 @@ pub fn compile(
                 continue;
             }
             c.defs.insert(d.name.name.clone(), (d, decl.doc.clone()));
+            let params: Vec<&str> = d.params.iter().map(|p| p.name.as_str()).collect();
+            let sym = c.symbol(
+                &d.name,
+                SymbolKind::Def,
+                format!("def {}({})", d.name.name, params.join(", ")),
+                decl.doc.clone(),
+            );
+            c.def_syms.insert(d.name.name.clone(), sym);
             def_infos.push(DefInfo {
                 name: d.name.name.clone(),
                 params: d.params.iter().map(|p| p.name.clone()).collect(),
@@ -100,6 +118,63 @@ pub fn compile(
             queries.push(std::mem::take(&mut c.finding_queries));
         }
     }
+    for id in disabled {
+        if !seen.contains_key(id) {
+            let known: Vec<&str> = seen.keys().map(String::as_str).collect();
+            let help = match closest(id, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "see `sunlight explain` for the rule ids".to_string(),
+            };
+            c.errors.push(
+                Diagnostic {
+                    file: Some("--disable".into()),
+                    span: None,
+                    ..Diagnostic::warning(Span::default(), format!("no rule `{id}` to switch off"))
+                }
+                .with_help(help),
+            );
+        }
+    }
+    let mut rule_syms: HashMap<String, usize> = HashMap::new();
+    for decl in &decls {
+        let DeclKind::Rule(r) = &decl.kind else {
+            continue;
+        };
+        if rule_syms.contains_key(&r.id.name) {
+            continue;
+        }
+        let severity = r
+            .items
+            .iter()
+            .find_map(|i| match i {
+                RuleItem::Severity(s) => Some(s.name.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let title = r.title.as_plain().unwrap_or_default();
+        let cite = r
+            .items
+            .iter()
+            .find_map(|i| match i {
+                RuleItem::Cite(t) => t.as_plain(),
+                _ => None,
+            })
+            .map_or(String::new(), |c| format!("\n\ncite: {c}"));
+        let sym = c.symbol(
+            &r.id,
+            SymbolKind::Rule,
+            format!("rule {} “{title}” ({severity}){cite}", r.id.name),
+            decl.doc.clone(),
+        );
+        rule_syms.insert(r.id.name.clone(), sym);
+    }
+    for qs in &queries {
+        for (pattern, span) in qs {
+            if let Some(&sym) = rule_syms.get(pattern) {
+                c.uses.push((*span, sym));
+            }
+        }
+    }
     let order = c.order(&mut rules, &queries);
     errors.append(&mut c.errors);
     let program = Program {
@@ -110,6 +185,15 @@ pub fn compile(
         rules,
         order,
         cache_slots: c.cache_slots,
+        symbols: c.symbols,
+        uses: {
+            let mut uses = c.uses;
+            // Def bodies are compiled at every call: keep each use once.
+            uses.sort_by_key(|(span, sym)| (span.file, span.start, span.end, *sym));
+            uses.dedup();
+            uses
+        },
+        probe: c.probe,
     };
     (program, errors)
 }
@@ -122,8 +206,18 @@ struct Compiler<'a> {
     errors: Vec<Diagnostic>,
     /// Defs being expanded, to refuse recursion.
     def_stack: Vec<String>,
-    /// Visible local variables, innermost last.
-    locals: Vec<(String, usize, Ty)>,
+    /// Visible local variables, innermost last: name, slot, type, symbol.
+    locals: Vec<(String, usize, Ty, usize)>,
+    symbols: Vec<Symbol>,
+    uses: Vec<(Span, usize)>,
+    probe: Option<Probe>,
+    /// Symbols by what they name, for recording uses.
+    param_syms: HashMap<String, usize>,
+    def_syms: HashMap<String, usize>,
+    chain_syms: HashMap<String, usize>,
+    type_syms: HashMap<String, usize>,
+    field_syms: HashMap<(usize, usize), usize>,
+    def_param_syms: HashMap<Span, usize>,
     next_slot: usize,
     cache_slots: usize,
     /// `findings("PATTERN", …)` calls of the rule being compiled.
@@ -254,6 +348,142 @@ impl<'a> Compiler<'a> {
         self.errors.push(d);
     }
 
+    /// Declare a symbol and return its index.
+    fn symbol(
+        &mut self,
+        name: &ast::Ident,
+        kind: SymbolKind,
+        detail: String,
+        doc: Option<String>,
+    ) -> usize {
+        self.symbols.push(Symbol {
+            name: name.name.clone(),
+            kind,
+            span: name.span,
+            detail,
+            doc,
+        });
+        self.symbols.len() - 1
+    }
+
+    /// Bring a variable into scope.
+    fn push_local(&mut self, name: &ast::Ident, slot: usize, ty: Ty) {
+        let detail = format!("{}: {}", name.name, self.describe(&ty));
+        let sym = self.symbol(name, SymbolKind::Local, detail, None);
+        self.locals.push((name.name.clone(), slot, ty, sym));
+    }
+
+    /// Symbols for the schema, and uses of type names in field declarations.
+    fn schema_symbols(&mut self, decls: &[&ast::Decl]) {
+        for decl in decls {
+            match &decl.kind {
+                DeclKind::Enum(e) => {
+                    let detail = format!(
+                        "enum {} {{ {} }}",
+                        e.name.name,
+                        e.members
+                            .iter()
+                            .map(|m| m.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    let sym = self.symbol(&e.name, SymbolKind::Enum, detail, decl.doc.clone());
+                    self.type_syms.entry(e.name.name.clone()).or_insert(sym);
+                }
+                DeclKind::Struct(st) => {
+                    let kind = if st.is_kind {
+                        SymbolKind::Kind
+                    } else {
+                        SymbolKind::Struct
+                    };
+                    let word = if st.is_kind { "kind" } else { "struct" };
+                    let sym = self.symbol(
+                        &st.name,
+                        kind,
+                        format!("{word} {}", st.name.name),
+                        decl.doc.clone(),
+                    );
+                    self.type_syms.entry(st.name.name.clone()).or_insert(sym);
+                }
+                _ => {}
+            }
+        }
+        for decl in decls {
+            let DeclKind::Struct(st) = &decl.kind else {
+                continue;
+            };
+            let Some(sid) = self
+                .schema
+                .structs
+                .iter()
+                .position(|s| s.name == st.name.name && s.span == st.name.span)
+            else {
+                continue;
+            };
+            let fields: Vec<&ast::FieldDecl> = match &st.body {
+                ast::StructBody::Fields(f) => f.iter().collect(),
+                ast::StructBody::Tagged { variants, tag } => {
+                    for v in variants {
+                        self.symbol(
+                            &v.name,
+                            SymbolKind::Variant,
+                            format!(
+                                "{} = {} (variant of {})",
+                                tag.name, v.name.name, st.name.name
+                            ),
+                            None,
+                        );
+                    }
+                    variants.iter().flat_map(|v| v.fields.iter()).collect()
+                }
+            };
+            for f in fields {
+                self.type_uses(&f.ty);
+                let Some(def) = self.schema.structs.get(sid) else {
+                    continue;
+                };
+                let Some(slot) = def.slot(&f.name.name) else {
+                    continue;
+                };
+                if self.field_syms.contains_key(&(sid, slot)) {
+                    continue;
+                }
+                let ty = def
+                    .fields
+                    .get(slot)
+                    .map(|fd| (self.schema.describe(&fd.ty), fd.optional))
+                    .unwrap_or_default();
+                let detail = format!(
+                    "{}.{}: {}{}",
+                    st.name.name,
+                    f.name.name,
+                    ty.0,
+                    if ty.1 { " (optional)" } else { "" }
+                );
+                let sym = self.symbol(&f.name, SymbolKind::Field, detail, f.doc.clone());
+                self.field_syms.insert((sid, slot), sym);
+            }
+        }
+    }
+
+    fn type_uses(&mut self, t: &ast::TypeExpr) {
+        match &t.kind {
+            ast::TypeKind::Named(n) | ast::TypeKind::Ref(n) => self.type_use(n),
+            ast::TypeKind::OneOrList(a, b) => {
+                self.type_use(a);
+                self.type_use(b);
+            }
+            ast::TypeKind::List(inner) => self.type_uses(inner),
+            ast::TypeKind::Key { .. } => {}
+        }
+    }
+
+    fn type_use(&mut self, n: &ast::Ident) {
+        if let Some(&sym) = self.type_syms.get(&n.name) {
+            self.uses.push((n.span, sym));
+        }
+    }
+
     fn new_slot(&mut self) -> usize {
         self.next_slot += 1;
         self.next_slot - 1
@@ -291,6 +521,15 @@ impl<'a> Compiler<'a> {
             let Some((value, ty)) = self.const_value(&p.value) else {
                 continue;
             };
+            let mut shown = String::new();
+            value.display(&mut shown);
+            let sym = self.symbol(
+                &p.name,
+                SymbolKind::Param,
+                format!("param {} = {shown} ({})", p.name.name, self.describe(&ty)),
+                decl.doc.clone(),
+            );
+            self.param_syms.insert(p.name.name.clone(), sym);
             self.params.push(Param {
                 name: p.name.name.clone(),
                 value,
@@ -315,6 +554,9 @@ impl<'a> Compiler<'a> {
     }
 
     fn set_param(&mut self, name: &str, span: Span, value: &Expr, file: Option<&str>) {
+        if let Some(&sym) = self.param_syms.get(name) {
+            self.uses.push((span, sym));
+        }
         let Some(idx) = self.params.iter().position(|p| p.name == name) else {
             let names: Vec<&str> = self.params.iter().map(|p| p.name.as_str()).collect();
             let help = match closest(name, names.iter().copied()) {
@@ -396,6 +638,13 @@ impl<'a> Compiler<'a> {
                     ));
                     continue;
                 }
+                let sym = self.symbol(
+                    &ch.name,
+                    SymbolKind::Chain,
+                    format!("chain {}: {}", def.name, def.order.join(" -> ")),
+                    decl.doc.clone(),
+                );
+                self.chain_syms.insert(def.name.clone(), sym);
                 self.chains.push(def);
             }
         }
@@ -597,7 +846,7 @@ impl<'a> Compiler<'a> {
                 RuleItem::Let(name, e) => {
                     let (ir, ty) = self.expr(e);
                     let slot = self.new_slot();
-                    self.locals.push((name.name.clone(), slot, ty));
+                    self.push_local(name, slot, ty);
                     steps.push(Step::Let(slot, ir));
                 }
                 RuleItem::Require(e) => {
@@ -695,6 +944,9 @@ impl<'a> Compiler<'a> {
             ast::BindingSource::Expr(e) => {
                 let kind = match &e.kind {
                     ExprKind::Name(n) if !self.locals.iter().any(|l| l.0 == n.name) => {
+                        if let Some(&sym) = self.type_syms.get(&n.name) {
+                            self.uses.push((n.span, sym));
+                        }
                         self.schema.kind(&n.name)
                     }
                     _ => None,
@@ -733,7 +985,7 @@ impl<'a> Compiler<'a> {
             }
         };
         let slot = self.new_slot();
-        self.locals.push((b.var.name.clone(), slot, ty));
+        self.push_local(&b.var, slot, ty);
         Some(ScopeBinding { slot, source })
     }
 
@@ -962,8 +1214,28 @@ impl<'a> Compiler<'a> {
 
     fn name(&mut self, id: &ast::Ident, span: Span) -> Typed {
         let ir = |op: Op| Ir { op, span };
-        if let Some((_, slot, ty)) = self.locals.iter().rev().find(|l| l.0 == id.name) {
-            return (ir(Op::Local(*slot)), ty.clone());
+        if id.name == PROBE {
+            let locals = self
+                .locals
+                .iter()
+                .filter(|l| !l.0.starts_with(' '))
+                .map(|l| (l.0.clone(), self.describe(&l.2)))
+                .collect();
+            self.probe.get_or_insert_with(Probe::default).locals = locals;
+            return (ir(Op::Const(Value::None)), Ty::Any);
+        }
+        if let Some((_, slot, ty, sym)) = self.locals.iter().rev().find(|l| l.0 == id.name) {
+            let (slot, ty, sym) = (*slot, ty.clone(), *sym);
+            if sym != usize::MAX {
+                self.uses.push((id.span, sym));
+            }
+            return (ir(Op::Local(slot)), ty);
+        }
+        if let Some(&sym) = self.param_syms.get(&id.name) {
+            self.uses.push((id.span, sym));
+        }
+        if let Some(&sym) = self.chain_syms.get(&id.name) {
+            self.uses.push((id.span, sym));
         }
         if let Some(p) = self.params.iter().find(|p| p.name == id.name) {
             return (ir(Op::Const(p.value.clone())), p.ty.clone());
@@ -983,7 +1255,12 @@ impl<'a> Compiler<'a> {
             );
             return (ir(Op::Const(Value::None)), Ty::Any);
         }
-        let mut names: Vec<String> = self.locals.iter().map(|l| l.0.clone()).collect();
+        let mut names: Vec<String> = self
+            .locals
+            .iter()
+            .filter(|l| !l.0.starts_with(' '))
+            .map(|l| l.0.clone())
+            .collect();
         names.extend(self.params.iter().map(|p| p.name.clone()));
         names.extend(self.chains.iter().map(|c| c.name.clone()));
         names.extend(self.defs.keys().cloned());
@@ -998,6 +1275,17 @@ impl<'a> Compiler<'a> {
 
     fn field(&mut self, base: &Expr, field: &ast::Ident, span: Span) -> Typed {
         let (b, bt) = self.expr(base);
+        if field.name == PROBE {
+            let fields = self.fields_of(&bt);
+            self.probe.get_or_insert_with(Probe::default).fields = fields;
+            return (
+                Ir {
+                    op: Op::Const(Value::None),
+                    span,
+                },
+                Ty::Any,
+            );
+        }
         let opt = bt.is_opt();
         let wrap = |t: Ty| if opt { t.opt() } else { t };
         let ir = |op: Op| Ir { op, span };
@@ -1012,6 +1300,12 @@ impl<'a> Compiler<'a> {
                 }
                 match def.slot(&field.name) {
                     Some(slot) => {
+                        if let Some(&sym) = self.field_syms.get(&(sid, slot)) {
+                            self.uses.push((field.span, sym));
+                        }
+                        let Some(def) = self.schema.structs.get(sid) else {
+                            return (ir(Op::Const(Value::None)), Ty::Any);
+                        };
                         let f = def.fields.get(slot);
                         let ty = f.map_or(Ty::Any, |f| {
                             let t = Ty::of_field(&f.ty, owner);
@@ -1101,6 +1395,46 @@ impl<'a> Compiler<'a> {
                 self.err(d);
                 (ir(Op::Const(Value::None)), Ty::Any)
             }
+        }
+    }
+
+    /// Fields of a type, for completion after `x.`: name, type, doc.
+    fn fields_of(&self, ty: &Ty) -> Vec<(String, String, Option<String>)> {
+        match ty.strip() {
+            Ty::Struct(sid, owner) => {
+                let Some(def) = self.schema.structs.get(*sid) else {
+                    return Vec::new();
+                };
+                let mut out: Vec<(String, String, Option<String>)> = def
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.name.clone(),
+                            self.describe(&Ty::of_field(&f.ty, *owner)),
+                            f.doc.clone(),
+                        )
+                    })
+                    .collect();
+                if def.kind.is_some() {
+                    out.push((
+                        "kind".into(),
+                        "text".into(),
+                        Some("The record's kind.".into()),
+                    ));
+                }
+                out
+            }
+            Ty::AnyRecord => vec![
+                ("id".into(), "text".into(), None),
+                ("kind".into(), "text".into(), None),
+            ],
+            Ty::Obj(kind, _) => kind
+                .fields()
+                .iter()
+                .map(|f| ((*f).to_string(), String::new(), None))
+                .collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -1343,7 +1677,7 @@ impl<'a> Compiler<'a> {
         match &e.kind {
             ExprKind::Lambda(v, body) => {
                 let slot = self.new_slot();
-                self.locals.push((v.name.clone(), slot, param));
+                self.push_local(v, slot, param);
                 let (b, t) = self.expr(body);
                 self.locals.pop();
                 (Arg::Lambda(slot, b), t)
@@ -1355,7 +1689,11 @@ impl<'a> Compiler<'a> {
                     .is_some_and(|(d, _)| d.params.len() == 1) =>
             {
                 let slot = self.new_slot();
-                self.locals.push((format!(" arg{slot}"), slot, param));
+                self.locals
+                    .push((format!(" arg{slot}"), slot, param, usize::MAX));
+                if let Some(&sym) = self.def_syms.get(&n.name) {
+                    self.uses.push((n.span, sym));
+                }
                 let arg = Expr {
                     kind: ExprKind::Name(ast::Ident {
                         name: format!(" arg{slot}"),
@@ -1929,6 +2267,12 @@ impl<'a> Compiler<'a> {
             );
             return fail;
         }
+        if let Some(&sym) = self.def_syms.get(&def.name.name)
+            && name.span != def.name.span
+            && !name.name.starts_with(' ')
+        {
+            self.uses.push((name.span, sym));
+        }
         let mut bound = Vec::new();
         for (p, a) in def.params.iter().zip(args) {
             let (ir, ty) = self.expr(a);
@@ -1937,10 +2281,25 @@ impl<'a> Compiler<'a> {
         }
         // The body sees only its parameters (and global names).
         let saved = std::mem::take(&mut self.locals);
-        self.locals = bound
-            .iter()
-            .map(|(n, s, t, _)| (n.clone(), *s, t.clone()))
-            .collect();
+        let mut locals = Vec::new();
+        for ((n, s, t, _), p) in bound.iter().zip(&def.params) {
+            let sym = match self.def_param_syms.get(&p.span) {
+                Some(&sym) => sym,
+                None => {
+                    let detail = format!(
+                        "{}: {} (parameter of `{}`)",
+                        p.name,
+                        self.describe(t),
+                        def.name.name
+                    );
+                    let sym = self.symbol(p, SymbolKind::Local, detail, None);
+                    self.def_param_syms.insert(p.span, sym);
+                    sym
+                }
+            };
+            locals.push((n.clone(), *s, t.clone(), sym));
+        }
+        self.locals = locals;
         self.def_stack.push(def.name.name.clone());
         let before = self.errors.len();
         let (mut body, ty) = self.expr(&def.body);

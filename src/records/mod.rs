@@ -79,12 +79,37 @@ pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileR
             .iter()
             .find_map(|e| e.span)
             .unwrap_or(Span::new(file, 0, 0));
-        out.rejected.push(Rejected {
-            kind: None,
-            id: None,
-            span,
-        });
+        // The broken document still names its kind and id, usually before
+        // the error: references to it resolve (SPEC: no REF-001 for a record
+        // that exists but is malformed).
+        let after = loaded.documents.last().map_or(0, |d| d.span.end as usize);
+        let (kind, id) = salvage_kind_and_id(text.get(after..).unwrap_or(""), schema);
+        out.rejected.push(Rejected { kind, id, span });
         out.errors.extend(stray);
     }
     out
+}
+
+/// The top-level `kind:` and `id:` of a document that is not valid YAML,
+/// read line by line (`kind: x` or `"kind": "x"` at the start of a line).
+fn salvage_kind_and_id(text: &str, schema: &Schema) -> (Option<KindId>, Option<String>) {
+    let value_of = |key: &str| {
+        text.lines().find_map(|line| {
+            let rest = line
+                .strip_prefix(key)
+                .or_else(|| line.trim_start().strip_prefix(&format!("\"{key}\"")))?;
+            let rest = rest.trim_start().strip_prefix(':')?;
+            let v = rest
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_end_matches(',')
+                .trim();
+            let v = v.trim_matches(|c| c == '"' || c == '\'');
+            (!v.is_empty()).then(|| v.to_string())
+        })
+    };
+    let kind = value_of("kind").and_then(|k| schema.kind(&k));
+    (kind, value_of("id"))
 }

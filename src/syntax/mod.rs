@@ -2,6 +2,7 @@
 
 pub mod ast;
 pub mod format;
+pub mod keywords;
 pub mod parse;
 
 pub use parse::{Parsed, parse, parse_expr, parse_expr_at};

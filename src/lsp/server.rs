@@ -1,0 +1,180 @@
+//! The tower-lsp shell: protocol messages in, [`State`] calls, results out.
+
+use std::sync::Mutex;
+
+use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::*;
+use tower_lsp::{Client, LanguageServer};
+
+use super::state::{DocKind, State, doc_kind};
+
+/// The server: a client handle and the state behind a lock.
+pub struct Backend {
+    client: Client,
+    state: Mutex<State>,
+}
+
+impl Backend {
+    /// A server talking to `client`.
+    pub fn new(client: Client) -> Backend {
+        Backend {
+            client,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> Option<T> {
+        // A poisoned lock means an earlier request panicked; the state is
+        // still usable for answering.
+        let mut guard = match self.state.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        Some(f(&mut guard))
+    }
+
+    /// Re-analyse and publish diagnostics for every open document.
+    async fn refresh(&self) {
+        let batches = self
+            .with(|s| {
+                s.analyze();
+                s.open_documents()
+                    .into_iter()
+                    .map(|uri| {
+                        let d = s.diagnostics(&uri);
+                        (uri, d)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        for (uri, diags) in batches {
+            self.client.publish_diagnostics(uri, diags, None).await;
+        }
+    }
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        #[allow(deprecated)] // Older clients send only `root_uri`.
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|f| f.first())
+            .map(|f| f.uri.clone())
+            .or(params.root_uri)
+            .and_then(|u| u.to_file_path().ok());
+        self.with(|s| s.initialize(root));
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                text_document_sync: Some(TextDocumentSyncCapability::Kind(
+                    TextDocumentSyncKind::FULL,
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![".".into(), "\"".into()]),
+                    ..CompletionOptions::default()
+                }),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "sunlight".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let problems: Vec<String> = self
+            .with(|s| {
+                s.workspace_errors()
+                    .iter()
+                    .map(|d| format!("{}: {}", d.file.clone().unwrap_or_default(), d.message))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for p in problems {
+            self.client.log_message(MessageType::WARNING, p).await;
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        if doc_kind(&params.text_document.uri) == DocKind::Other {
+            return;
+        }
+        self.with(|s| s.set_text(&params.text_document.uri, params.text_document.text));
+        self.refresh().await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        // Full sync: the last change holds the whole text.
+        let Some(change) = params.content_changes.into_iter().last() else {
+            return;
+        };
+        if doc_kind(&params.text_document.uri) == DocKind::Other {
+            return;
+        }
+        self.with(|s| s.set_text(&params.text_document.uri, change.text));
+        self.refresh().await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.with(|s| s.close(&uri));
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        self.refresh().await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let p = params.text_document_position_params;
+        Ok(self
+            .with(|s| s.hover(&p.text_document.uri, p.position))
+            .flatten())
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let p = params.text_document_position;
+        let items = self
+            .with(|s| s.completion(&p.text_document.uri, p.position))
+            .unwrap_or_default();
+        Ok(Some(CompletionResponse::Array(items)))
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let p = params.text_document_position_params;
+        Ok(self
+            .with(|s| s.definition(&p.text_document.uri, p.position))
+            .flatten()
+            .map(GotoDefinitionResponse::Scalar))
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let p = params.text_document_position;
+        let include = params.context.include_declaration;
+        Ok(self.with(|s| s.references(&p.text_document.uri, p.position, include)))
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        Ok(self
+            .with(|s| s.symbols(&params.text_document.uri))
+            .map(DocumentSymbolResponse::Nested))
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        Ok(self.with(|s| s.formatting(&params.text_document.uri)))
+    }
+}

@@ -1,0 +1,791 @@
+//! The language server's state: the workspace's files, open documents and
+//! the latest analysis. Every request is answered here from the core's
+//! results; the tower-lsp shell in `server.rs` only forwards.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use tower_lsp::lsp_types::*;
+
+use super::convert;
+use crate::check::program::{PROBE, SymbolKind as SymKind};
+use crate::check::{self, FileSet, Program};
+use crate::diag::Diagnostic as Diag;
+use crate::report::Report;
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax;
+use crate::workspace::{self, InputLimits, RuleOptions};
+
+/// Which language a document is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// A `*.rules` file.
+    Rules,
+    /// A `*.yaml`, `*.yml` or `*.json` record file.
+    Records,
+    /// Anything else (ignored).
+    Other,
+}
+
+/// The kind of a document by its name.
+pub fn doc_kind(uri: &Url) -> DocKind {
+    let path = uri.path();
+    if path.ends_with(".rules") {
+        DocKind::Rules
+    } else if path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json") {
+        DocKind::Records
+    } else {
+        DocKind::Other
+    }
+}
+
+/// The compiled rules and the findings of the workspace.
+#[derive(Debug)]
+struct Analysis {
+    program: Program,
+    rule_errors: Vec<Diag>,
+    report: Report,
+}
+
+/// Everything the server knows.
+#[derive(Debug, Default)]
+pub struct State {
+    root: Option<PathBuf>,
+    opts: RuleOptions,
+    limits: InputLimits,
+    sources: SourceMap,
+    by_uri: HashMap<Url, FileId>,
+    uri_of: HashMap<FileId, Url>,
+    open: HashSet<Url>,
+    /// Rule files of the workspace's rule set (embedded first), in load order.
+    rule_files: Vec<FileId>,
+    /// Record files of the workspace, sorted by path.
+    record_files: Vec<(PathBuf, FileId)>,
+    /// Parsed records per file, with the text they were read from.
+    cache: HashMap<FileId, (std::sync::Arc<str>, FileSet)>,
+    rules_dirty: bool,
+    analysis: Option<Analysis>,
+    /// Problems with the workspace itself (project file, unreadable files).
+    workspace_errors: Vec<Diag>,
+}
+
+impl State {
+    /// Set up for a workspace folder: read `sunlight.toml`, the rule files
+    /// and every record file under the folder.
+    pub fn initialize(&mut self, root: Option<PathBuf>) {
+        self.root = root.clone();
+        self.rules_dirty = true;
+        if let Some(root) = &root
+            && let Some(cfg) = workspace::find_config(root)
+        {
+            match workspace::read_config(&cfg) {
+                Ok(o) => self.opts = o,
+                Err(d) => self.workspace_errors.push(d),
+            }
+        }
+        let embedded_dir = embedded_rules_dir();
+        if !self.opts.no_default_rules {
+            for (name, text) in check::STANDARD_RULES {
+                let path = embedded_dir.as_ref().map(|d| d.join(name));
+                let id = self.sources.add(check::embedded_name(name), *text);
+                if let Some(uri) = path.and_then(|p| Url::from_file_path(p).ok()) {
+                    self.bind(uri, id);
+                }
+                self.rule_files.push(id);
+            }
+        }
+        let mut errors = Vec::new();
+        let rule_paths = workspace::rule_files(&self.opts.rules, &mut errors);
+        for p in rule_paths {
+            if let Some(id) = self.load_path(&p, &mut errors) {
+                self.rule_files.push(id);
+            }
+        }
+        if let Some(root) = &root {
+            let files = workspace::record_files(std::slice::from_ref(root), &mut errors);
+            for p in files {
+                if p.components().any(|c| c.as_os_str() == "target") {
+                    continue;
+                }
+                if let Some(id) = self.load_path(&p, &mut errors) {
+                    self.record_files.push((p, id));
+                }
+            }
+        }
+        self.workspace_errors.extend(errors);
+    }
+
+    fn bind(&mut self, uri: Url, id: FileId) {
+        self.by_uri.insert(uri.clone(), id);
+        self.uri_of.insert(id, uri);
+    }
+
+    fn load_path(&mut self, path: &Path, errors: &mut Vec<Diag>) -> Option<FileId> {
+        let id = workspace::read_into(&mut self.sources, path, &self.limits, errors)?;
+        let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if let Ok(uri) = Url::from_file_path(&abs) {
+            self.bind(uri, id);
+        }
+        Some(id)
+    }
+
+    /// A document was opened or changed in the editor.
+    pub fn set_text(&mut self, uri: &Url, text: String) {
+        self.open.insert(uri.clone());
+        let kind = doc_kind(uri);
+        match self.by_uri.get(uri).copied() {
+            Some(id) => {
+                self.sources.replace(id, text);
+                if self.rule_files.contains(&id) {
+                    self.rules_dirty = true;
+                }
+            }
+            None => {
+                let name = uri
+                    .to_file_path()
+                    .map_or_else(|_| uri.to_string(), |p| workspace::display_path(&p));
+                let id = self.sources.add(name, text);
+                self.bind(uri.clone(), id);
+                if kind == DocKind::Records {
+                    let path = uri
+                        .to_file_path()
+                        .unwrap_or_else(|_| PathBuf::from(uri.path()));
+                    let at = self.record_files.partition_point(|(p, _)| p < &path);
+                    self.record_files.insert(at, (path, id));
+                }
+            }
+        }
+    }
+
+    /// A document was closed: its file on disk counts again.
+    pub fn close(&mut self, uri: &Url) {
+        self.open.remove(uri);
+        let Some(id) = self.by_uri.get(uri).copied() else {
+            return;
+        };
+        match uri
+            .to_file_path()
+            .ok()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+        {
+            Some(text) => self.sources.replace(id, text),
+            None => {
+                // Gone from disk: it no longer takes part.
+                self.record_files.retain(|(_, f)| *f != id);
+                self.cache.remove(&id);
+            }
+        }
+        if self.rule_files.contains(&id) {
+            self.rules_dirty = true;
+        }
+    }
+
+    /// The open documents.
+    pub fn open_documents(&self) -> Vec<Url> {
+        let mut v: Vec<Url> = self.open.iter().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Re-run what changed: compile the rules if a rule file changed, re-read
+    /// changed record files, evaluate everything.
+    pub fn analyze(&mut self) {
+        let needs_compile = self.rules_dirty || self.analysis.is_none();
+        let (program, rule_errors) = match (needs_compile, self.analysis.take()) {
+            (false, Some(a)) => (a.program, a.rule_errors),
+            _ => {
+                let (program, errors) = self.compile_workspace_rules();
+                // A new schema invalidates every parsed record.
+                self.cache.clear();
+                (program, errors)
+            }
+        };
+        self.rules_dirty = false;
+        for (_, id) in &self.record_files {
+            let Some(file) = self.sources.get(*id) else {
+                continue;
+            };
+            let fresh = self.cache.get(id).is_some_and(|(text, _)| {
+                std::sync::Arc::ptr_eq(text, &file.text) || **text == *file.text
+            });
+            if !fresh {
+                let set = check::read_file(&self.sources, *id, &program.schema, &self.limits.yaml);
+                self.cache.insert(*id, (file.text.clone(), set));
+            }
+        }
+        let sets: Vec<&FileSet> = self
+            .record_files
+            .iter()
+            .filter_map(|(_, id)| self.cache.get(id).map(|(_, s)| s))
+            .collect();
+        let report = check::evaluate(&program, &sets, &self.sources);
+        self.analysis = Some(Analysis {
+            program,
+            rule_errors,
+            report,
+        });
+    }
+
+    fn compile_workspace_rules(&self) -> (Program, Vec<Diag>) {
+        let (overrides, mut errors) = self.param_overrides();
+        let (program, compile_errors) = check::compile_files(
+            &self.sources,
+            &self.rule_files,
+            &overrides,
+            &self.opts.disabled,
+        );
+        errors.extend(compile_errors);
+        (program, errors)
+    }
+
+    fn param_overrides(&self) -> (Vec<check::ParamOverride>, Vec<Diag>) {
+        let Some(path) = &self.opts.params else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut sources = SourceMap::new();
+        let mut errors = Vec::new();
+        match workspace::read_into(&mut sources, path, &self.limits, &mut errors) {
+            Some(id) => {
+                let (o, mut e) = check::read_params(id, &sources);
+                errors.append(&mut e);
+                // Parameter-file spans are not in our source map; keep the
+                // values, drop the positions.
+                let o = o.into_iter().map(|mut p| {
+                    p.span = Span::default();
+                    p
+                });
+                (
+                    o.collect(),
+                    errors
+                        .into_iter()
+                        .map(|mut d| {
+                            d.file = Some(workspace::display_path(path));
+                            d.span = None;
+                            d
+                        })
+                        .collect(),
+                )
+            }
+            None => (Vec::new(), errors),
+        }
+    }
+
+    /// The rule set a rules document is analysed with: the workspace's when
+    /// it belongs to it; otherwise the embedded rules (less any of the same
+    /// file name) with this document and its sibling rule files.
+    fn program_for(&self, id: FileId) -> Option<(Program, Vec<Diag>, bool)> {
+        if self.rule_files.contains(&id) {
+            return None;
+        }
+        let mut sources_ids: Vec<FileId> = Vec::new();
+        let name = self.sources.name(id).to_string();
+        let dir = Path::new(&name).parent().map(Path::to_path_buf);
+        let siblings: Vec<FileId> = self
+            .by_uri
+            .iter()
+            .filter(|(uri, fid)| {
+                **fid != id
+                    && doc_kind(uri) == DocKind::Rules
+                    && !self.rule_files.contains(fid)
+                    && dir.as_ref().is_some_and(|d| {
+                        Path::new(self.sources.name(**fid)).parent() == Some(d.as_path())
+                    })
+            })
+            .map(|(_, f)| *f)
+            .collect();
+        let local_names: Vec<String> = std::iter::once(id)
+            .chain(siblings.iter().copied())
+            .filter_map(|f| {
+                Path::new(self.sources.name(f))
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+            })
+            .collect();
+        for f in &self.rule_files {
+            let fname = Path::new(self.sources.name(*f))
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if !local_names.contains(&fname) {
+                sources_ids.push(*f);
+            }
+        }
+        sources_ids.extend(siblings);
+        sources_ids.push(id);
+        let (overrides, _) = self.param_overrides();
+        let (program, errors) =
+            check::compile_files(&self.sources, &sources_ids, &overrides, &self.opts.disabled);
+        Some((program, errors, true))
+    }
+
+    /// Diagnostics of one document.
+    pub fn diagnostics(&self, uri: &Url) -> Vec<tower_lsp::lsp_types::Diagnostic> {
+        let Some(id) = self.by_uri.get(uri).copied() else {
+            return Vec::new();
+        };
+        let Some(analysis) = &self.analysis else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        match doc_kind(uri) {
+            DocKind::Rules => {
+                let side = self.program_for(id);
+                let errors = side.as_ref().map_or(&analysis.rule_errors, |(_, e, _)| e);
+                for d in errors
+                    .iter()
+                    .filter(|d| d.span.is_some_and(|s| s.file == id))
+                {
+                    out.push(convert::diagnostic(&self.sources, &self.uri_of, d));
+                }
+            }
+            DocKind::Records => {
+                for d in analysis
+                    .report
+                    .errors
+                    .iter()
+                    .filter(|d| d.span.is_some_and(|s| s.file == id))
+                {
+                    out.push(convert::diagnostic(&self.sources, &self.uri_of, d));
+                }
+                for f in analysis
+                    .report
+                    .findings
+                    .iter()
+                    .filter(|f| f.span.file == id)
+                {
+                    out.push(convert::finding(&self.sources, &self.uri_of, f));
+                }
+            }
+            DocKind::Other => {}
+        }
+        out
+    }
+
+    fn offset(&self, id: FileId, pos: Position) -> usize {
+        self.sources.get(id).map_or(0, |f| {
+            f.lines.offset_of_utf16(&f.text, pos.line, pos.character)
+        })
+    }
+
+    fn with_program<T>(&self, id: FileId, f: impl FnOnce(&Program) -> T) -> Option<T> {
+        match self.program_for(id) {
+            Some((p, _, _)) => Some(f(&p)),
+            None => self.analysis.as_ref().map(|a| f(&a.program)),
+        }
+    }
+
+    /// The symbol used or declared at a position of a rules document.
+    fn symbol_at(program: &Program, id: FileId, offset: usize) -> Option<usize> {
+        let inside =
+            |s: &Span| s.file == id && s.start as usize <= offset && offset <= s.end as usize;
+        program
+            .uses
+            .iter()
+            .find(|(s, _)| inside(s))
+            .map(|(_, sym)| *sym)
+            .or_else(|| program.symbols.iter().position(|s| inside(&s.span)))
+    }
+
+    /// Hover: a symbol's declaration and doc, a keyword's or function's
+    /// documentation, or a finding's explanation.
+    pub fn hover(&self, uri: &Url, pos: Position) -> Option<Hover> {
+        let id = self.by_uri.get(uri).copied()?;
+        let offset = self.offset(id, pos);
+        let text = match doc_kind(uri) {
+            DocKind::Rules => self.with_program(id, |program| {
+                if let Some(sym) =
+                    Self::symbol_at(program, id, offset).and_then(|i| program.symbols.get(i))
+                {
+                    let mut md = format!("```\n{}\n```", sym.detail);
+                    if let Some(doc) = &sym.doc {
+                        md.push_str(&format!("\n\n{doc}"));
+                    }
+                    if sym.kind == SymKind::Param
+                        && let Some(p) = program.params.iter().find(|p| p.name == sym.name)
+                    {
+                        let mut value = String::new();
+                        p.value.display(&mut value);
+                        md.push_str(&format!("\n\nvalue: `{value}`"));
+                        for at in &p.overridden_at {
+                            md.push_str(&format!(
+                                "\n\noverridden by `set` in {}",
+                                convert::place(&self.sources, *at)
+                            ));
+                        }
+                        if let Some(file) = &p.overridden_by_file {
+                            md.push_str(&format!("\n\noverridden by the parameter file {file}"));
+                        }
+                    }
+                    return Some(md);
+                }
+                let word = word_at(self.sources.get(id).map_or("", |f| &f.text), offset);
+                syntax::keywords::doc(word)
+                    .map(|d| format!("`{word}` (keyword): {d}"))
+                    .or_else(|| {
+                        check::BUILTINS
+                            .iter()
+                            .find(|b| b.0 == word)
+                            .map(|b| format!("`{word}` (function): {}", b.1))
+                    })
+            })?,
+            DocKind::Records => {
+                let report = &self.analysis.as_ref()?.report;
+                let hits: Vec<String> = report
+                    .findings
+                    .iter()
+                    .filter(|f| {
+                        f.span.file == id
+                            && f.span.start as usize <= offset
+                            && offset <= f.span.end as usize
+                    })
+                    .map(|f| {
+                        format!(
+                            "**{} {}** ({})\n\n{}\n\n依据：{}\n\n{}",
+                            f.rule,
+                            f.title,
+                            f.severity.as_str(),
+                            f.message,
+                            f.cite,
+                            if f.help.is_empty() {
+                                String::new()
+                            } else {
+                                format!("建议：{}", f.help)
+                            }
+                        )
+                    })
+                    .collect();
+                (!hits.is_empty()).then(|| hits.join("\n\n---\n\n"))
+            }
+            DocKind::Other => None,
+        }?;
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: text,
+            }),
+            range: None,
+        })
+    }
+
+    /// Go to definition: a symbol's declaration, or the record (or meeting
+    /// item) a reference in a record names.
+    pub fn definition(&self, uri: &Url, pos: Position) -> Option<Location> {
+        let id = self.by_uri.get(uri).copied()?;
+        let offset = self.offset(id, pos);
+        match doc_kind(uri) {
+            DocKind::Rules => self
+                .with_program(id, |program| {
+                    Self::symbol_at(program, id, offset)
+                        .and_then(|i| program.symbols.get(i))
+                        .map(|s| s.span)
+                })
+                .flatten()
+                .and_then(|span| convert::location(&self.sources, &self.uri_of, span)),
+            DocKind::Records => {
+                let analysis = self.analysis.as_ref()?;
+                let sets: Vec<&FileSet> = self
+                    .record_files
+                    .iter()
+                    .filter_map(|(_, f)| self.cache.get(f).map(|(_, s)| s))
+                    .collect();
+                let records: Vec<&crate::records::Record> =
+                    sets.iter().flat_map(|s| s.records.iter()).collect();
+                let store = check::eval::Store::new(
+                    records,
+                    sets.iter()
+                        .flat_map(|s| s.rejected.iter().map(|(k, i)| (*k, i.as_str()))),
+                    analysis.program.schema.kinds.len(),
+                );
+                let here = self.cache.get(&id).map(|(_, s)| s)?;
+                for record in &here.records {
+                    let root = analysis.program.schema.kinds.get(record.kind)?.root;
+                    for site in check::refs::sites(&analysis.program.schema, &record.root, root) {
+                        let span = site.datum.span;
+                        if !(span.start as usize <= offset && offset <= span.end as usize) {
+                            continue;
+                        }
+                        if let check::refs::Resolution::Found(d, rec) = store.resolve(&site) {
+                            let target = match (store.records.get(rec as usize), &d.data) {
+                                (Some(r), crate::schema::Data::Struct(_, fields))
+                                    if std::ptr::eq(&r.root, d) =>
+                                {
+                                    fields.first().map_or(d.span, |f| f.span)
+                                }
+                                _ => convert::first_line(&self.sources, d.span),
+                            };
+                            return convert::location(&self.sources, &self.uri_of, target);
+                        }
+                    }
+                }
+                None
+            }
+            DocKind::Other => None,
+        }
+    }
+
+    /// Find references: every use of the symbol at a position, and its declaration.
+    pub fn references(&self, uri: &Url, pos: Position, include_declaration: bool) -> Vec<Location> {
+        let Some(id) = self.by_uri.get(uri).copied() else {
+            return Vec::new();
+        };
+        if doc_kind(uri) != DocKind::Rules {
+            return Vec::new();
+        }
+        let offset = self.offset(id, pos);
+        self.with_program(id, |program| {
+            let Some(sym) = Self::symbol_at(program, id, offset) else {
+                return Vec::new();
+            };
+            let mut spans: Vec<Span> = program
+                .uses
+                .iter()
+                .filter(|(_, s)| *s == sym)
+                .map(|(sp, _)| *sp)
+                .collect();
+            if include_declaration && let Some(s) = program.symbols.get(sym) {
+                spans.insert(0, s.span);
+            }
+            spans
+                .iter()
+                .filter_map(|s| convert::location(&self.sources, &self.uri_of, *s))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// The outline of a rules document: rules, parameters, kinds, structs,
+    /// enums, definitions and chains.
+    #[allow(deprecated)] // `DocumentSymbol::deprecated` must still be set.
+    pub fn symbols(&self, uri: &Url) -> Vec<DocumentSymbol> {
+        let Some(id) = self.by_uri.get(uri).copied() else {
+            return Vec::new();
+        };
+        if doc_kind(uri) != DocKind::Rules {
+            return Vec::new();
+        }
+        self.with_program(id, |program| {
+            program
+                .symbols
+                .iter()
+                .filter(|s| {
+                    s.span.file == id
+                        && !matches!(s.kind, SymKind::Local | SymKind::Field | SymKind::Variant)
+                })
+                .filter_map(|s| {
+                    let range = convert::range(&self.sources, s.span)?;
+                    Some(DocumentSymbol {
+                        name: s.name.clone(),
+                        detail: Some(s.detail.lines().next().unwrap_or("").to_string()),
+                        kind: match s.kind {
+                            SymKind::Rule => SymbolKind::FUNCTION,
+                            SymKind::Param => SymbolKind::CONSTANT,
+                            SymKind::Kind | SymKind::Struct => SymbolKind::STRUCT,
+                            SymKind::Enum => SymbolKind::ENUM,
+                            SymKind::Def => SymbolKind::FUNCTION,
+                            SymKind::Chain => SymbolKind::OBJECT,
+                            _ => SymbolKind::VARIABLE,
+                        },
+                        tags: None,
+                        deprecated: None,
+                        range,
+                        selection_range: range,
+                        children: None,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// Completion in a rules document: fields after `x.`, otherwise names in
+    /// scope, parameters, functions, definitions, kinds and keywords.
+    pub fn completion(&self, uri: &Url, pos: Position) -> Vec<CompletionItem> {
+        let Some(id) = self.by_uri.get(uri).copied() else {
+            return Vec::new();
+        };
+        if doc_kind(uri) != DocKind::Rules {
+            return Vec::new();
+        }
+        let offset = self.offset(id, pos);
+        let text = self
+            .sources
+            .get(id)
+            .map_or(String::new(), |f| f.text.to_string());
+        let start = word_start(&text, offset);
+        let after_dot = text.get(..start).is_some_and(|t| t.ends_with('.'));
+        let in_string = text
+            .get(..start)
+            .is_some_and(|t| t.matches('"').count() % 2 == 1);
+        // Compile the document with a probe name at the cursor: the type
+        // checker then says what is in scope there.
+        let probed = format!(
+            "{}{PROBE}{}",
+            text.get(..start).unwrap_or(""),
+            text.get(offset..).unwrap_or("")
+        );
+        let mut sources = SourceMap::new();
+        let mut ids = Vec::new();
+        let rule_set: Vec<FileId> = match self.program_for(id) {
+            None => self.rule_files.clone(),
+            Some(_) => {
+                let mut v: Vec<FileId> = self.rule_files.clone();
+                v.push(id);
+                v
+            }
+        };
+        for f in &rule_set {
+            let t = if *f == id {
+                probed.clone()
+            } else {
+                self.sources
+                    .get(*f)
+                    .map_or(String::new(), |s| s.text.to_string())
+            };
+            ids.push(sources.add(self.sources.name(*f), t));
+        }
+        let (program, _) = check::compile_files(&sources, &ids, &[], &[]);
+        let probe = program.probe.unwrap_or_default();
+        let mut items = Vec::new();
+        if after_dot {
+            for (name, ty, doc) in probe.fields {
+                items.push(item(&name, CompletionItemKind::FIELD, &ty, doc.as_deref()));
+            }
+            return items;
+        }
+        if in_string {
+            // Rule ids for `findings("…")`.
+            if let Some(a) = &self.analysis {
+                for r in &a.program.rules {
+                    items.push(item(&r.id, CompletionItemKind::REFERENCE, &r.title, None));
+                }
+            }
+            return items;
+        }
+        for (name, ty) in probe.locals {
+            items.push(item(&name, CompletionItemKind::VARIABLE, &ty, None));
+        }
+        if let Some(a) = &self.analysis {
+            for p in &a.program.params {
+                let mut v = String::new();
+                p.value.display(&mut v);
+                items.push(item(
+                    &p.name,
+                    CompletionItemKind::CONSTANT,
+                    &v,
+                    p.doc.as_deref(),
+                ));
+            }
+            for d in &a.program.defs {
+                items.push(item(
+                    &d.name,
+                    CompletionItemKind::FUNCTION,
+                    &format!("def {}({})", d.name, d.params.join(", ")),
+                    d.doc.as_deref(),
+                ));
+            }
+            for c in &a.program.chains {
+                items.push(item(
+                    &c.name,
+                    CompletionItemKind::MODULE,
+                    "chain",
+                    c.doc.as_deref(),
+                ));
+            }
+            for k in &a.program.schema.kinds {
+                items.push(item(
+                    &k.name,
+                    CompletionItemKind::STRUCT,
+                    "record kind",
+                    None,
+                ));
+            }
+        }
+        for (name, doc) in check::BUILTINS {
+            items.push(item(name, CompletionItemKind::FUNCTION, doc, None));
+        }
+        for (name, doc) in syntax::keywords::KEYWORDS {
+            items.push(item(name, CompletionItemKind::KEYWORD, doc, None));
+        }
+        items
+    }
+
+    /// Formatting a rules document: one edit replacing the whole text, or
+    /// none when it is formatted or does not parse.
+    pub fn formatting(&self, uri: &Url) -> Vec<TextEdit> {
+        let Some(id) = self.by_uri.get(uri).copied() else {
+            return Vec::new();
+        };
+        if doc_kind(uri) != DocKind::Rules {
+            return Vec::new();
+        }
+        let Some(file) = self.sources.get(id) else {
+            return Vec::new();
+        };
+        match syntax::format::format(&file.text) {
+            Some(formatted) if formatted != *file.text => {
+                let end = file.lines.utf16_position(&file.text, file.text.len());
+                vec![TextEdit {
+                    range: Range::new(Position::new(0, 0), Position::new(end.0, end.1)),
+                    new_text: formatted,
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Problems with the workspace set-up, for the log.
+    pub fn workspace_errors(&self) -> &[Diag] {
+        &self.workspace_errors
+    }
+}
+
+fn item(label: &str, kind: CompletionItemKind, detail: &str, doc: Option<&str>) -> CompletionItem {
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail: (!detail.is_empty()).then(|| detail.to_string()),
+        documentation: doc.map(|d| Documentation::String(d.to_string())),
+        ..CompletionItem::default()
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Start of the identifier ending at `offset`.
+fn word_start(text: &str, offset: usize) -> usize {
+    let offset = crate::source::floor_char_boundary(text, offset);
+    let before = text.get(..offset).unwrap_or("");
+    before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word_char(*c))
+        .last()
+        .map_or(offset, |(i, _)| i)
+}
+
+/// The identifier around `offset`.
+fn word_at(text: &str, offset: usize) -> &str {
+    let start = word_start(text, offset);
+    let rest = text.get(start..).unwrap_or("");
+    let len = rest
+        .char_indices()
+        .find(|(_, c)| !is_word_char(*c))
+        .map_or(rest.len(), |(i, _)| i);
+    rest.get(..len).unwrap_or("")
+}
+
+/// A folder holding copies of the embedded rule files, so that "go to
+/// definition" can open them. `None` when it cannot be written.
+fn embedded_rules_dir() -> Option<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("sunlight-{}-rules", env!("CARGO_PKG_VERSION")));
+    std::fs::create_dir_all(&dir).ok()?;
+    for (name, text) in check::STANDARD_RULES {
+        let path = dir.join(name);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
+            workspace::write_atomically(&path, text).ok()?;
+        }
+    }
+    Some(dir)
+}
