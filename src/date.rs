@@ -81,11 +81,13 @@ impl Date {
 }
 
 /// Why text is not a date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
     /// Not of the form `YYYY-MM-DD`.
+    #[error("not a date of the form YYYY-MM-DD")]
     Format,
     /// Well-formed but the day does not exist (2015-02-30).
+    #[error("no such day")]
     NoSuchDay,
 }
 

@@ -315,8 +315,8 @@ fn check(args: &CheckArgs) -> ExitCode {
         None => suppress::today(),
         Some(t) => match sunlight::date::Date::parse(t) {
             Ok(d) => d,
-            Err(_) => {
-                eprintln!("error: `--today {t}` is not a date: write YYYY-MM-DD");
+            Err(e) => {
+                eprintln!("error: `--today {t}`: {e}");
                 return ExitCode::from(2);
             }
         },
