@@ -111,8 +111,16 @@ struct RuleArgs {
 
 impl RuleArgs {
     /// The rule options: flags over the project file (sunlight.toml in the
-    /// current folder or the nearest parent).
-    fn options(&self) -> Result<RuleOptions, String> {
+    /// current folder or the nearest parent). A broken project file is
+    /// reported here and ends the run with exit code 2.
+    fn options(&self) -> Result<RuleOptions, ExitCode> {
+        self.read_options().map_err(|msg| {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        })
+    }
+
+    fn read_options(&self) -> Result<RuleOptions, String> {
         let flags = RuleOptions {
             no_default_rules: self.no_default_rules,
             rules: self.rules.clone(),
@@ -323,10 +331,7 @@ fn check(args: &CheckArgs) -> ExitCode {
     };
     let opts = match args.rules.options() {
         Ok(o) => o,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let mut sources = SourceMap::new();
     let rules = workspace::load_rules(&mut sources, &opts, &limits);
@@ -391,10 +396,7 @@ fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
 fn explain(args: &ExplainArgs) -> ExitCode {
     let opts = match args.rules.options() {
         Ok(o) => o,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let mut sources = SourceMap::new();
     let rules = workspace::load_rules(&mut sources, &opts, &InputLimits::default());
@@ -469,10 +471,7 @@ fn test(args: &TestArgs) -> ExitCode {
     }
     let opts = match args.rules.options() {
         Ok(o) => o,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let limits = InputLimits::default();
     let mut failed = 0;

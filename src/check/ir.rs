@@ -139,8 +139,16 @@ impl Ir {
     /// Visit every node, outermost first.
     pub fn visit(&self, f: &mut dyn FnMut(&Ir)) {
         f(self);
+        for (child, _) in self.children() {
+            child.visit(f);
+        }
+    }
+
+    /// Direct sub-expressions, each with the local slot it binds for its
+    /// evaluation (a lambda's parameter, a `let`'s variable in its body).
+    fn children(&self) -> Vec<(&Ir, Option<usize>)> {
         match &self.op {
-            Op::Const(_) | Op::Local(_) | Op::Records(_) | Op::AllRecords => {}
+            Op::Const(_) | Op::Local(_) | Op::Records(_) | Op::AllRecords => Vec::new(),
             Op::Field(a, _)
             | Op::KindName(a)
             | Op::ObjField(a, _)
@@ -148,85 +156,41 @@ impl Ir {
             | Op::LookupRef(_, a)
             | Op::LookupKey(a, _, _)
             | Op::Rejected(_, a)
-            | Op::Cached(_, a) => a.visit(f),
-            Op::Index(a, b) | Op::Binary(_, a, b) | Op::Let(_, a, b) => {
-                a.visit(f);
-                b.visit(f);
-            }
-            Op::If(a, b, c) => {
-                a.visit(f);
-                b.visit(f);
-                c.visit(f);
-            }
-            Op::List(items) => items.iter().for_each(|i| i.visit(f)),
-            Op::Call(_, args) => {
-                for a in args {
-                    match a {
-                        Arg::Value(i) | Arg::Lambda(_, i) => i.visit(f),
-                    }
-                }
-            }
-            Op::Template(parts) => {
-                for p in parts {
-                    if let TemplatePiece::Value(i) = p {
-                        i.visit(f);
-                    }
-                }
-            }
+            | Op::Cached(_, a) => vec![(a, None)],
+            Op::Index(a, b) | Op::Binary(_, a, b) => vec![(a, None), (b, None)],
+            Op::Let(slot, value, body) => vec![(value, None), (body, Some(*slot))],
+            Op::If(a, b, c) => vec![(a, None), (b, None), (c, None)],
+            Op::List(items) => items.iter().map(|i| (i, None)).collect(),
+            Op::Call(_, args) => args
+                .iter()
+                .map(|a| match a {
+                    Arg::Value(i) => (i, None),
+                    Arg::Lambda(slot, body) => (body, Some(*slot)),
+                })
+                .collect(),
+            Op::Template(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    TemplatePiece::Value(i) => Some((i, None)),
+                    TemplatePiece::Text(_) => None,
+                })
+                .collect(),
         }
     }
 }
 
 fn closed(ir: &Ir, bound: &mut Vec<usize>) -> bool {
-    match &ir.op {
-        Op::Local(slot) => bound.contains(slot),
-        Op::Let(slot, value, body) => {
-            if !closed(value, bound) {
-                return false;
-            }
-            bound.push(*slot);
-            let ok = closed(body, bound);
-            bound.pop();
-            ok
-        }
-        Op::Call(_, args) => args.iter().all(|a| match a {
-            Arg::Value(i) => closed(i, bound),
-            Arg::Lambda(slot, body) => {
-                bound.push(*slot);
-                let ok = closed(body, bound);
-                bound.pop();
-                ok
-            }
-        }),
-        _ => {
-            // Check direct children only; recursion handles the rest.
-            let mut children: Vec<&Ir> = Vec::new();
-            match &ir.op {
-                Op::Field(a, _)
-                | Op::KindName(a)
-                | Op::ObjField(a, _)
-                | Op::Unary(_, a)
-                | Op::LookupRef(_, a)
-                | Op::LookupKey(a, _, _)
-                | Op::Rejected(_, a)
-                | Op::Cached(_, a) => children.push(a),
-                Op::Index(a, b) | Op::Binary(_, a, b) => {
-                    children.push(a);
-                    children.push(b);
-                }
-                Op::If(a, b, c) => {
-                    children.push(a);
-                    children.push(b);
-                    children.push(c);
-                }
-                Op::List(items) => children.extend(items.iter()),
-                Op::Template(parts) => children.extend(parts.iter().filter_map(|p| match p {
-                    TemplatePiece::Value(i) => Some(i),
-                    TemplatePiece::Text(_) => None,
-                })),
-                _ => {}
-            }
-            children.into_iter().all(|c| closed(c, bound))
-        }
+    if let Op::Local(slot) = ir.op {
+        return bound.contains(&slot);
     }
+    ir.children().into_iter().all(|(child, binds)| {
+        if let Some(slot) = binds {
+            bound.push(slot);
+        }
+        let ok = closed(child, bound);
+        if binds.is_some() {
+            bound.pop();
+        }
+        ok
+    })
 }
