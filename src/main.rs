@@ -215,6 +215,14 @@ struct CheckArgs {
     /// Most YAML nodes one document may expand to (bounds aliases).
     #[arg(long, default_value_t = Limits::default().max_nodes, value_name = "N")]
     max_nodes: usize,
+
+    /// Most records checked in one run.
+    #[arg(long, default_value_t = InputLimits::default().max_records, value_name = "N")]
+    max_records: usize,
+
+    /// Deepest bracket nesting accepted in a rule declaration.
+    #[arg(long, default_value_t = InputLimits::default().max_expr_depth, value_name = "N")]
+    max_expr_depth: usize,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -275,6 +283,8 @@ fn limits(args: &CheckArgs) -> InputLimits {
             max_depth: args.max_depth,
             max_nodes: args.max_nodes,
         },
+        max_records: args.max_records,
+        max_expr_depth: args.max_expr_depth,
     }
 }
 

@@ -102,6 +102,10 @@ pub struct InputLimits {
     pub max_file_size: u64,
     /// YAML bounds.
     pub yaml: Limits,
+    /// Most records checked in one run.
+    pub max_records: usize,
+    /// Deepest bracket nesting in a rule declaration.
+    pub max_expr_depth: usize,
 }
 
 impl Default for InputLimits {
@@ -109,6 +113,8 @@ impl Default for InputLimits {
         InputLimits {
             max_file_size: 64 * 1024 * 1024,
             yaml: Limits::default(),
+            max_records: 1_000_000,
+            max_expr_depth: syntax::MAX_NESTING,
         }
     }
 }
@@ -154,7 +160,7 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
         files.push(id);
         // Follow `import "…"` relative to the importing file.
         if let Some(text) = sources.get(id).map(|f| f.text.clone()) {
-            let parsed = syntax::parse(id, &text);
+            let parsed = syntax::parse_with(id, &text, limits.max_expr_depth);
             for decl in &parsed.file.decls {
                 if let ast::DeclKind::Import(t) = &decl.kind {
                     let Some(rel) = t.as_plain() else { continue };
@@ -185,8 +191,13 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
         overrides = o;
         errors.extend(e);
     }
-    let (program, compile_errors) =
-        check::compile_files(sources, &files, &overrides, &opts.disabled);
+    let (program, compile_errors) = check::compile_files(
+        sources,
+        &files,
+        &overrides,
+        &opts.disabled,
+        limits.max_expr_depth,
+    );
     errors.extend(compile_errors);
     RuleSet {
         program,
@@ -372,7 +383,28 @@ pub fn check_paths(
             None => unreadable += 1,
         }
     }
-    let files = check::read_records(sources, &ids, &rules.program.schema, &limits.yaml);
+    let mut files = Vec::with_capacity(ids.len());
+    let mut read = 0;
+    for (n, &id) in ids.iter().enumerate() {
+        let set = check::read_file(sources, id, &rules.program.schema, &limits.yaml);
+        read += set.infos.len();
+        if read > limits.max_records {
+            errors.push(
+                Diagnostic::file_error(
+                    sources.name(id),
+                    format!(
+                        "more than {} records: this file and the {} after it were not checked",
+                        limits.max_records,
+                        ids.len() - n - 1
+                    ),
+                )
+                .with_help("check fewer files at a time, or raise the limit with --max-records"),
+            );
+            unreadable += ids.len() - n;
+            break;
+        }
+        files.push(set);
+    }
     let refs: Vec<&check::FileSet> = files.iter().collect();
     let mut report = check::evaluate(&rules.program, &refs, sources);
     report.summary.files += unreadable;

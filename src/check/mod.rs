@@ -35,12 +35,14 @@ pub fn embedded_name(file: &str) -> String {
 }
 
 /// Parse and compile rule files already added to `sources`, with
-/// parameter overrides and rules switched off.
+/// parameter overrides and rules switched off, refusing expressions nested
+/// deeper than `max_expr_depth`.
 pub fn compile_files(
     sources: &SourceMap,
     files: &[FileId],
     overrides: &[ParamOverride],
     disabled: &[String],
+    max_expr_depth: usize,
 ) -> (Program, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let mut parsed: Vec<ast::File> = Vec::new();
@@ -48,7 +50,7 @@ pub fn compile_files(
         let Some(file) = sources.get(id) else {
             continue;
         };
-        let p = syntax::parse(id, &file.text);
+        let p = syntax::parse_with(id, &file.text, max_expr_depth);
         errors.extend(p.errors);
         parsed.push(p.file);
     }

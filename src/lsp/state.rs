@@ -233,6 +233,7 @@ impl State {
             &self.rule_files,
             &overrides,
             &self.opts.disabled,
+            self.limits.max_expr_depth,
         );
         errors.extend(compile_errors);
         (program, errors)
@@ -313,8 +314,13 @@ impl State {
         sources_ids.extend(siblings);
         sources_ids.push(id);
         let (overrides, _) = self.param_overrides();
-        let (program, errors) =
-            check::compile_files(&self.sources, &sources_ids, &overrides, &self.opts.disabled);
+        let (program, errors) = check::compile_files(
+            &self.sources,
+            &sources_ids,
+            &overrides,
+            &self.opts.disabled,
+            self.limits.max_expr_depth,
+        );
         Some((program, errors, true))
     }
 
@@ -643,7 +649,8 @@ impl State {
             };
             ids.push(sources.add(self.sources.name(*f), t));
         }
-        let (program, _) = check::compile_files(&sources, &ids, &[], &[]);
+        let (program, _) =
+            check::compile_files(&sources, &ids, &[], &[], self.limits.max_expr_depth);
         let probe = program.probe.unwrap_or_default();
         let mut items = Vec::new();
         if after_dot {

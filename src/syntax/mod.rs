@@ -5,4 +5,4 @@ pub mod format;
 pub mod keywords;
 pub mod parse;
 
-pub use parse::{Parsed, parse, parse_expr, parse_expr_at};
+pub use parse::{MAX_NESTING, Parsed, parse, parse_expr, parse_expr_at, parse_with};

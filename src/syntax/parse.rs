@@ -32,12 +32,18 @@ const DECL_KEYWORDS: &[&str] = &[
     "rule", "param", "set", "kind", "struct", "enum", "def", "chain", "import",
 ];
 
-/// Deepest nesting of expressions the parser accepts; deeper input is
-/// refused before pest's recursive descent could exhaust the stack.
+/// Deepest nesting of brackets in a declaration accepted by default; deeper
+/// input is refused before pest's recursive descent could exhaust the
+/// stack. `--max-expr-depth` raises it.
 pub const MAX_NESTING: usize = 64;
 
-/// Parse a rule file.
+/// Parse a rule file with the default nesting limit.
 pub fn parse(file: FileId, text: &str) -> Parsed {
+    parse_with(file, text, MAX_NESTING)
+}
+
+/// Parse a rule file, refusing declarations nested deeper than `max_nesting`.
+pub fn parse_with(file: FileId, text: &str, max_nesting: usize) -> Parsed {
     let mut decls = Vec::new();
     let mut errors = Vec::new();
     let mut pos = 0;
@@ -48,7 +54,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             break;
         }
         let rest = text.get(pos..).unwrap_or("");
-        if let Some(err) = nesting_error(file, text, pos) {
+        if let Some(err) = nesting_error(file, text, pos, max_nesting) {
             errors.push(err);
             pos = next_decl_start(text, pos);
             continue;
@@ -93,7 +99,7 @@ pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
 
 /// Parse one expression that stands at byte `base` of its file.
 pub fn parse_expr_at(file: FileId, text: &str, base: usize) -> Result<Expr, Diagnostic> {
-    if let Some(err) = nesting_error(file, text, 0) {
+    if let Some(err) = nesting_error(file, text, 0, MAX_NESTING) {
         return Err(err);
     }
     let pairs =
@@ -194,8 +200,8 @@ fn next_decl_start(text: &str, pos: usize) -> usize {
     text.len()
 }
 
-/// Refuse a declaration whose brackets nest deeper than [`MAX_NESTING`].
-fn nesting_error(file: FileId, text: &str, pos: usize) -> Option<Diagnostic> {
+/// Refuse a declaration whose brackets nest deeper than `max`.
+fn nesting_error(file: FileId, text: &str, pos: usize, max: usize) -> Option<Diagnostic> {
     let end = next_decl_start(text, pos);
     let mut depth = 0usize;
     let mut in_string = false;
@@ -205,13 +211,13 @@ fn nesting_error(file: FileId, text: &str, pos: usize) -> Option<Diagnostic> {
             '"' if prev != '\\' => in_string = !in_string,
             '(' | '[' if !in_string => {
                 depth += 1;
-                if depth > MAX_NESTING {
+                if depth > max {
                     return Some(
                         Diagnostic::error(
                             Span::new(file, pos + i, pos + i + 1),
-                            format!("expression nested deeper than {MAX_NESTING} levels"),
+                            format!("expression nested deeper than {max} levels"),
                         )
-                        .with_help("split the expression with `let` or `def`"),
+                        .with_help("split the expression with `let` or `def`, or raise the limit with --max-expr-depth"),
                     );
                 }
             }
