@@ -140,3 +140,70 @@ impl<'a> Store<'a> {
         }
     }
 }
+
+/// The records of a run and the references between them: an edge from
+/// the referring record to the record it names, carrying the referring
+/// value. Edges to elements (keys) point at the element's record.
+pub type RecordGraph<'a> = petgraph::Graph<u32, &'a Datum>;
+
+/// Build the reference graph of a store's records. Node `i` is record `i`.
+pub fn graph<'a>(schema: &'a Schema, store: &Store<'a>) -> RecordGraph<'a> {
+    let mut g = RecordGraph::with_capacity(store.records.len(), store.records.len());
+    let nodes: Vec<petgraph::graph::NodeIndex> = (0..store.records.len())
+        .map(|i| g.add_node(u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
+    for (i, record) in store.records.iter().enumerate() {
+        let Some(root) = schema.kinds.get(record.kind).map(|k| k.root) else {
+            continue;
+        };
+        for site in sites(schema, &record.root, root) {
+            if let Resolution::Found(_, target) = store.resolve(&site)
+                && let (Some(&from), Some(&to)) = (nodes.get(i), nodes.get(target as usize))
+            {
+                g.add_edge(from, to, site.datum);
+            }
+        }
+    }
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{self, FileSet};
+    use crate::records::Limits;
+    use crate::source::SourceMap;
+
+    #[test]
+    fn the_graph_links_each_reference_to_the_record_it_names() {
+        let mut sources = SourceMap::new();
+        let rules: Vec<_> = check::STANDARD_RULES
+            .iter()
+            .map(|(n, t)| sources.add(*n, *t))
+            .collect();
+        let (program, errors) =
+            check::compile_files(&sources, &rules, &[], &[], crate::syntax::MAX_NESTING);
+        assert!(errors.is_empty(), "{errors:?}");
+        let text = "kind: org\nid: o\nname: 单位\nleaders: [{name: 甲, principal: true}]\n---\n\
+                    kind: meeting\nid: m\norg: o\nbody: 党组会\ndate: 2014-01-02\nchair: 甲\nmembers: [甲]\nattendees: [甲]\n\
+                    items: [{no: 1, title: t, category: 一般事项, outcome: 通过}]\n";
+        let file = sources.add("r.yaml", text);
+        let set: FileSet = check::read_file(&sources, file, &program.schema, &Limits::default());
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let store = Store::new(
+            set.records.iter().collect(),
+            std::iter::empty(),
+            program.schema.kinds.len(),
+        );
+        let g = graph(&program.schema, &store);
+        let edges: Vec<(u32, u32, &str)> = g
+            .edge_indices()
+            .filter_map(|e| {
+                let (a, b) = g.edge_endpoints(e)?;
+                let datum = g.edge_weight(e)?;
+                Some((g[a], g[b], text.get(datum.span.range()).unwrap_or("")))
+            })
+            .collect();
+        assert_eq!(edges, [(1, 0, "o")]);
+    }
+}

@@ -487,57 +487,106 @@ impl State {
                 })
                 .flatten()
                 .and_then(|span| convert::location(&self.sources, &self.uri_of, span)),
-            DocKind::Records => {
-                let analysis = self.analysis.as_ref()?;
-                let sets: Vec<&FileSet> = self
-                    .record_files
-                    .iter()
-                    .filter_map(|(_, f)| self.cache.get(f).map(|(_, s)| s))
-                    .collect();
-                let records: Vec<&crate::records::Record> =
-                    sets.iter().flat_map(|s| s.records.iter()).collect();
-                let store = check::eval::Store::new(
-                    records,
-                    sets.iter()
-                        .flat_map(|s| s.rejected.iter().map(|(k, i)| (*k, i.as_str()))),
-                    analysis.program.schema.kinds.len(),
-                );
-                let here = self.cache.get(&id).map(|(_, s)| s)?;
-                for record in &here.records {
-                    let root = analysis.program.schema.kinds.get(record.kind)?.root;
-                    for site in check::refs::sites(&analysis.program.schema, &record.root, root) {
-                        let span = site.datum.span;
-                        if !(span.start as usize <= offset && offset <= span.end as usize) {
-                            continue;
-                        }
-                        if let check::refs::Resolution::Found(d, rec) = store.resolve(&site) {
-                            let target = match (store.records.get(rec as usize), &d.data) {
-                                (Some(r), crate::schema::Data::Struct(_, fields))
-                                    if std::ptr::eq(&r.root, d) =>
-                                {
-                                    fields.first().map_or(d.span, |f| f.span)
-                                }
-                                _ => convert::first_line(&self.sources, d.span),
-                            };
-                            return convert::location(&self.sources, &self.uri_of, target);
-                        }
+            DocKind::Records => self.with_store(|program, store| {
+                let (site, _) = self.ref_site_at(program, id, offset)?;
+                let check::refs::Resolution::Found(d, rec) = store.resolve(&site) else {
+                    return None;
+                };
+                let target = match (store.records.get(rec as usize), &d.data) {
+                    (Some(r), crate::schema::Data::Struct(_, fields))
+                        if std::ptr::eq(&r.root, d) =>
+                    {
+                        fields.first().map_or(d.span, |f| f.span)
                     }
-                }
-                None
-            }
+                    _ => convert::first_line(&self.sources, d.span),
+                };
+                convert::location(&self.sources, &self.uri_of, target)
+            })?,
             DocKind::Other => None,
         }
     }
 
-    /// Find references: every use of the symbol at a position, and its declaration.
+    /// Run `f` with the compiled rules and an index of every record of the
+    /// workspace (open documents as edited).
+    fn with_store<T>(&self, f: impl FnOnce(&Program, &check::eval::Store<'_>) -> T) -> Option<T> {
+        let analysis = self.analysis.as_ref()?;
+        let sets: Vec<&FileSet> = self
+            .record_files
+            .iter()
+            .filter_map(|(_, f)| self.cache.get(f).map(|(_, s)| s))
+            .collect();
+        let records: Vec<&crate::records::Record> =
+            sets.iter().flat_map(|s| s.records.iter()).collect();
+        let store = check::eval::Store::new(
+            records,
+            sets.iter()
+                .flat_map(|s| s.rejected.iter().map(|(k, i)| (*k, i.as_str()))),
+            analysis.program.schema.kinds.len(),
+        );
+        Some(f(&analysis.program, &store))
+    }
+
+    /// The reference written at `offset` of a record file, with its record.
+    fn ref_site_at<'a>(
+        &'a self,
+        program: &'a Program,
+        id: FileId,
+        offset: usize,
+    ) -> Option<(check::refs::RefSite<'a>, &'a crate::records::Record)> {
+        let here = self.cache.get(&id).map(|(_, s)| s)?;
+        here.records.iter().find_map(|record| {
+            let root = program.schema.kinds.get(record.kind)?.root;
+            check::refs::sites(&program.schema, &record.root, root)
+                .into_iter()
+                .find(|site| {
+                    site.datum.span.start as usize <= offset
+                        && offset <= site.datum.span.end as usize
+                })
+                .map(|site| (site, record))
+        })
+    }
+
+    /// References to a record from the record files: the record whose `id`
+    /// is under the cursor, or the one a reference under the cursor names.
+    fn record_references(&self, id: FileId, offset: usize) -> Vec<Location> {
+        self.with_store(|program, store| {
+            let target = store.records.iter().position(|r| {
+                r.root.span.file == id
+                    && matches!(&r.root.data, crate::schema::Data::Struct(_, f) if f.first().is_some_and(|d| d.span.start as usize <= offset && offset <= d.span.end as usize))
+            });
+            let target = target.or_else(|| {
+                let (site, _) = self.ref_site_at(program, id, offset)?;
+                match store.resolve(&site) {
+                    check::refs::Resolution::Found(_, rec) => Some(rec as usize),
+                    _ => None,
+                }
+            });
+            let Some(target) = target else { return Vec::new() };
+            let graph = check::refs::graph(&program.schema, store);
+            let node = petgraph::graph::NodeIndex::new(target);
+            let mut spans: Vec<Span> = graph
+                .edges_directed(node, petgraph::Direction::Incoming)
+                .map(|e| e.weight().span)
+                .collect();
+            spans.sort_by_key(|s| (self.sources.name(s.file).to_string(), s.start));
+            spans.iter().filter_map(|s| convert::location(&self.sources, &self.uri_of, *s)).collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// Find references: in a rules file every use of the symbol at a
+    /// position (and its declaration); in a record file every reference to
+    /// the record at the position.
     pub fn references(&self, uri: &Url, pos: Position, include_declaration: bool) -> Vec<Location> {
         let Some(id) = self.by_uri.get(uri).copied() else {
             return Vec::new();
         };
-        if doc_kind(uri) != DocKind::Rules {
-            return Vec::new();
-        }
         let offset = self.offset(id, pos);
+        match doc_kind(uri) {
+            DocKind::Rules => {}
+            DocKind::Records => return self.record_references(id, offset),
+            DocKind::Other => return Vec::new(),
+        }
         self.with_program(id, |program| {
             let Some(sym) = Self::symbol_at(program, id, offset) else {
                 return Vec::new();
