@@ -346,7 +346,7 @@ impl<'a> Ev<'a> {
                     .and_then(Num::to_i64)
                     .unwrap_or(0);
                 match usize::try_from(i) {
-                    Ok(i) if i >= 1 => list.items().get(i - 1).cloned().unwrap_or(Value::None),
+                    Ok(i) if i >= 1 => list.iter().nth(i - 1).unwrap_or(Value::None),
                     _ => Value::None,
                 }
             }
@@ -512,8 +512,7 @@ impl<'a> Ev<'a> {
                 })
             }
             BinOp::In | BinOp::NotIn => {
-                let k = a.key();
-                let found = !a.is_none() && b.items().iter().any(|x| x.key() == k);
+                let found = !a.is_none() && b.any_item(|x| equal(&a, x));
                 Value::Bool(found == (op == BinOp::In))
             }
             BinOp::Union | BinOp::Intersect => set_op(op, &a, &b),
@@ -589,7 +588,7 @@ impl<'a> Ev<'a> {
                     None => Value::Num(Num::int(i64::try_from(items.len()).unwrap_or(i64::MAX))),
                     Some(f) => {
                         let mut n = 0i64;
-                        for x in items.items() {
+                        for x in items.iter() {
                             if self.apply(f, x, frame)?.truthy() {
                                 n += 1;
                             }
@@ -599,9 +598,9 @@ impl<'a> Ev<'a> {
                 }
             }
             B::Sum => {
-                let items = self.arg(args, 0, frame)?.items();
+                let items = self.arg(args, 0, frame)?;
                 let mut total = Num::ZERO;
-                for x in items {
+                for x in items.iter() {
                     let v = match args.get(1) {
                         Some(f) => self.apply(f, x, frame)?,
                         None => x,
@@ -616,10 +615,10 @@ impl<'a> Ev<'a> {
                 Value::Num(total)
             }
             B::Any | B::All | B::NoneOf => {
-                let items = self.arg(args, 0, frame)?.items();
+                let items = self.arg(args, 0, frame)?;
                 let f = args.get(1);
                 let mut hit = false;
-                for x in items {
+                for x in items.iter() {
                     let t = match f {
                         Some(f) => self.apply(f, x, frame)?.truthy(),
                         None => x.truthy(),
@@ -635,12 +634,14 @@ impl<'a> Ev<'a> {
                 })
             }
             B::First | B::Last | B::Position => {
-                let mut items = self.arg(args, 0, frame)?.items();
-                if b == B::Last {
-                    items.reverse();
-                }
+                let list = self.arg(args, 0, frame)?;
+                let items: Box<dyn Iterator<Item = Value<'a>>> = if b == B::Last {
+                    Box::new(list.items().into_iter().rev())
+                } else {
+                    Box::new(list.iter())
+                };
                 let mut found = Value::None;
-                for (i, x) in items.into_iter().enumerate() {
+                for (i, x) in items.enumerate() {
                     let ok = match args.get(1) {
                         Some(f) => self.apply(f, x.clone(), frame)?.truthy(),
                         None => true,
@@ -672,12 +673,12 @@ impl<'a> Ev<'a> {
                 Value::List(Arc::new(out))
             }
             B::Filter | B::Map => {
-                let items = self.arg(args, 0, frame)?.items();
+                let items = self.arg(args, 0, frame)?;
                 let Some(f) = args.get(1) else {
                     return Ok(Value::None);
                 };
                 let mut out = Vec::with_capacity(items.len());
-                for x in items {
+                for x in items.iter() {
                     let y = self.apply(f, x.clone(), frame)?;
                     if b == B::Map {
                         out.push(y);

@@ -228,9 +228,81 @@ fn is_list(v: &Value<'_>) -> bool {
     }
 }
 
-/// Equality as `==` sees it.
+/// Equality as `==` sees it: scalars by value, record structures by
+/// identity, lists element by element. Agrees with [`Value::key`] without
+/// building keys (this runs in every comparison).
 pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
-    a.key() == b.key()
+    let (a, b) = (a.force(), b.force());
+    match (&a, &b) {
+        (Value::None, Value::None) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Num(x), Value::Num(y)) => x == y,
+        (Value::Date(x), Value::Date(y)) => x == y,
+        (Value::Days(x), Value::Days(y)) => x == y,
+        (Value::Node(x, _), Value::Node(y, _)) if std::ptr::eq(*x, *y) => true,
+        (Value::Obj(_, x), Value::Obj(_, y)) => Arc::ptr_eq(x, y),
+        _ => match (a.as_str(), b.as_str()) {
+            (Some(s), Some(t)) => s == t,
+            (None, None) if is_list(&a) && is_list(&b) => {
+                a.len() == b.len()
+                    && a.items()
+                        .iter()
+                        .zip(b.items().iter())
+                        .all(|(x, y)| equal(x, y))
+            }
+            _ => false,
+        },
+    }
+}
+
+/// The elements of a list value, one at a time (see [`Value::iter`]).
+pub enum ItemIter<'v, 'a> {
+    /// A computed list.
+    Slice(std::slice::Iter<'v, Value<'a>>),
+    /// A list in a record.
+    Data(std::slice::Iter<'a, Datum>, u32),
+    /// Not a list.
+    Empty,
+}
+
+impl<'a> Iterator for ItemIter<'_, 'a> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Value<'a>> {
+        match self {
+            ItemIter::Slice(it) => it.next().cloned(),
+            ItemIter::Data(it, rec) => it.next().map(|d| Value::Node(d, *rec)),
+            ItemIter::Empty => None,
+        }
+    }
+}
+
+impl<'a> Value<'a> {
+    /// The elements of a list value without collecting them (none and
+    /// non-lists have none).
+    pub fn iter(&self) -> ItemIter<'_, 'a> {
+        match self {
+            Value::List(items) => ItemIter::Slice(items.iter()),
+            Value::Node(d, rec) => match &d.data {
+                Data::List(items) => ItemIter::Data(items.iter(), *rec),
+                _ => ItemIter::Empty,
+            },
+            _ => ItemIter::Empty,
+        }
+    }
+
+    /// Whether some element of a list value satisfies `f`, without
+    /// collecting the elements.
+    pub fn any_item(&self, mut f: impl FnMut(&Value<'a>) -> bool) -> bool {
+        match self {
+            Value::List(items) => items.iter().any(f),
+            Value::Node(d, rec) => match &d.data {
+                Data::List(items) => items.iter().any(|i| f(&Value::Node(i, *rec))),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
 }
 
 /// Order as `<` sees it; `None` where the values do not order.
