@@ -2157,10 +2157,18 @@ impl<'a> Compiler<'a> {
         }
         let arg = &args[0];
         let rejected = name.name == "rejected";
-        // A key needs the structure holding it, to read the sibling reference.
+        // A key needs the structure holding it, to read the sibling
+        // reference. The holder is compiled to look; when the field is not a
+        // key, what that added is undone and the argument compiled whole.
         if let ExprKind::Field(base, field) = &arg.kind {
+            let mark = (
+                self.errors.len(),
+                self.symbols.len(),
+                self.uses.len(),
+                self.next_slot,
+            );
             let (b, bt) = self.expr(base);
-            if let Ty::Struct(sid, owner) = bt.strip().clone() {
+            if let Ty::Struct(sid, _) = bt.strip().clone() {
                 let f = self.schema.structs.get(sid).and_then(|s| {
                     s.slot(&field.name)
                         .map(|slot| (slot, s.fields.get(slot).map(|f| f.ty.clone())))
@@ -2182,7 +2190,6 @@ impl<'a> Compiler<'a> {
                         return fail;
                     }
                     let ty = Ty::Struct(key.elem, Some(key.kind)).opt();
-                    let _ = owner;
                     return (
                         Ir {
                             op: Op::LookupKey(Box::new(b), slot, sid),
@@ -2192,6 +2199,11 @@ impl<'a> Compiler<'a> {
                     );
                 }
             }
+            self.errors.truncate(mark.0);
+            self.symbols.truncate(mark.1);
+            self.def_param_syms.retain(|_, sym| *sym < mark.1);
+            self.uses.truncate(mark.2);
+            self.next_slot = mark.3;
         }
         let (i, t) = self.expr(arg);
         match t.strip() {
