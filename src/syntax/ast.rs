@@ -442,3 +442,87 @@ pub enum ExprKind {
     /// `if c then a else b`.
     If(Box<Expr>, Box<Expr>, Box<Expr>),
 }
+
+impl Expr {
+    /// The sub-expressions directly under this one.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Num(..) | ExprKind::Bool(_) | ExprKind::None | ExprKind::Name(_) => {
+                Vec::new()
+            }
+            ExprKind::Str(t) => t.exprs(),
+            ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().collect(),
+            ExprKind::Field(e, _) | ExprKind::Lambda(_, e) | ExprKind::Unary(_, e) => vec![e],
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => vec![a, b],
+            ExprKind::If(a, b, c) => vec![a, b, c],
+        }
+    }
+
+    /// How deeply the expression nests, counted without recursion (so that
+    /// a hostile depth is measured before anything recurses over it).
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((e, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+        }
+        deepest
+    }
+}
+
+impl Template {
+    /// The interpolated expressions.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        self.parts
+            .iter()
+            .filter_map(|p| match p {
+                TemplatePart::Expr(e) => Some(e),
+                TemplatePart::Text(_) => None,
+            })
+            .collect()
+    }
+}
+
+impl Decl {
+    /// The expressions written in the declaration.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match &self.kind {
+            DeclKind::Import(t) => t.exprs(),
+            DeclKind::Enum(_) | DeclKind::Chain(_) => Vec::new(),
+            DeclKind::Struct(s) => match &s.body {
+                StructBody::Fields(f) => f.iter().filter_map(|f| f.default.as_ref()).collect(),
+                StructBody::Tagged { variants, .. } => variants
+                    .iter()
+                    .flat_map(|v| v.fields.iter().filter_map(|f| f.default.as_ref()))
+                    .collect(),
+            },
+            DeclKind::Param(p) => vec![&p.value],
+            DeclKind::Def(d) => vec![&d.body],
+            DeclKind::Rule(r) => r
+                .items
+                .iter()
+                .flat_map(|i| match i {
+                    RuleItem::Severity(_) => Vec::new(),
+                    RuleItem::Cite(t) | RuleItem::Message(t) | RuleItem::Help(t) => t.exprs(),
+                    RuleItem::For(bs) => bs
+                        .iter()
+                        .filter_map(|b| match &b.source {
+                            BindingSource::Expr(e) => Some(e),
+                            BindingSource::AllKinds(_) => None,
+                        })
+                        .collect(),
+                    RuleItem::Where(e)
+                    | RuleItem::Let(_, e)
+                    | RuleItem::Require(e)
+                    | RuleItem::At(e) => vec![e],
+                    RuleItem::Related(e, t) => {
+                        let mut v = vec![e];
+                        v.extend(t.exprs());
+                        v
+                    }
+                })
+                .collect(),
+        }
+    }
+}

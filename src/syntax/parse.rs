@@ -67,8 +67,18 @@ pub fn parse_with(file: FileId, text: &str, max_nesting: usize) -> Parsed {
                     file,
                     base: pos,
                     errors: &mut errors,
+                    max_chain: 4 * max_nesting,
                 };
                 if let Some(mut decl) = b.decl(pair) {
+                    let deepest = decl.exprs().into_iter().map(Expr::depth).max().unwrap_or(0);
+                    if deepest > 4 * max_nesting {
+                        errors.push(
+                            Diagnostic::error(decl.span, format!("expression nested deeper than {} levels", 4 * max_nesting))
+                                .with_help("split the expression with `let` or `def`, or raise the limit with --max-expr-depth"),
+                        );
+                        pos = next_decl_start(text, pos);
+                        continue;
+                    }
                     decl.doc = doc;
                     decl.span.end = u32::try_from(end).unwrap_or(decl.span.end);
                     decls.push(decl);
@@ -109,6 +119,7 @@ pub fn parse_expr_at(file: FileId, text: &str, base: usize) -> Result<Expr, Diag
         file,
         base,
         errors: &mut errors,
+        max_chain: 4 * MAX_NESTING,
     };
     let expr = pairs
         .into_iter()
@@ -200,29 +211,52 @@ fn next_decl_start(text: &str, pos: usize) -> usize {
     text.len()
 }
 
-/// Refuse a declaration whose brackets nest deeper than `max`.
+/// Refuse a declaration that would make the parser recurse too deep:
+/// brackets nested deeper than `max`, or more than `4 × max` `if`s and
+/// functions (`=>`), each of which the grammar nests.
 fn nesting_error(file: FileId, text: &str, pos: usize, max: usize) -> Option<Diagnostic> {
     let end = next_decl_start(text, pos);
+    let decl = text.get(pos..end).unwrap_or("");
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut prev = '\0';
-    for (i, ch) in text.get(pos..end).unwrap_or("").char_indices() {
+    let mut nested_words = 0usize;
+    let too_deep = |at: usize, what: String| {
+        Some(
+            Diagnostic::error(Span::new(file, pos + at, pos + at + 1), what)
+                .with_help("split the expression with `let` or `def`, or raise the limit with --max-expr-depth"),
+        )
+    };
+    let mut prev = ' ';
+    for (i, ch) in decl.char_indices() {
         match ch {
-            '"' if prev != '\\' => in_string = !in_string,
-            '(' | '[' if !in_string => {
+            '(' | '[' | '{' => {
                 depth += 1;
                 if depth > max {
-                    return Some(
-                        Diagnostic::error(
-                            Span::new(file, pos + i, pos + i + 1),
-                            format!("expression nested deeper than {max} levels"),
-                        )
-                        .with_help("split the expression with `let` or `def`, or raise the limit with --max-expr-depth"),
-                    );
+                    return too_deep(i, format!("expression nested deeper than {max} levels"));
                 }
             }
-            ')' | ']' if !in_string => depth = depth.saturating_sub(1),
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '>' if prev == '=' => nested_words += 1,
+            'i' if !(prev.is_alphanumeric() || prev == '_')
+                && decl.get(i..).is_some_and(|r| {
+                    r.starts_with("if")
+                        && !r
+                            .get(2..)
+                            .unwrap_or("")
+                            .starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                }) =>
+            {
+                nested_words += 1;
+            }
             _ => {}
+        }
+        if nested_words > 4 * max {
+            return too_deep(
+                i,
+                format!(
+                    "more than {} `if`s and functions (`=>`) in one declaration",
+                    4 * max
+                ),
+            );
         }
         prev = ch;
     }
@@ -327,6 +361,10 @@ struct Builder<'e> {
     file: FileId,
     base: usize,
     errors: &'e mut Vec<Diagnostic>,
+    /// Longest chain of operators (`a + b + …`, `- - x`, `a.b.c…`) built
+    /// into one expression; longer ones are refused so that the tree stays
+    /// shallow enough to check and evaluate.
+    max_chain: usize,
 }
 
 impl Builder<'_> {
@@ -596,6 +634,10 @@ impl Builder<'_> {
             | Rule::cmp_expr => {
                 return self.binary_chain(inner, span);
             }
+            Rule::not_expr | Rule::unary_expr if inner.len() > self.max_chain + 1 => {
+                return self.too_long(span);
+            }
+            Rule::postfix_expr if inner.len() > self.max_chain + 1 => return self.too_long(span),
             Rule::not_expr | Rule::unary_expr => {
                 let Some(operand) = inner.pop() else {
                     return Expr {
@@ -735,8 +777,23 @@ impl Builder<'_> {
         }
     }
 
+    /// Refuse an operator chain longer than `max_chain`.
+    fn too_long(&mut self, span: Span) -> Expr {
+        self.errors.push(
+            Diagnostic::error(span, format!("expression chains more than {} operators", self.max_chain))
+                .with_help("split the expression with `let` or `def`, or raise the limit with --max-expr-depth"),
+        );
+        Expr {
+            kind: ExprKind::None,
+            span,
+        }
+    }
+
     /// Fold `a op b op c` left to right.
     fn binary_chain(&mut self, inner: Vec<Pair<'_, Rule>>, span: Span) -> Expr {
+        if inner.len() > 2 * self.max_chain + 1 {
+            return self.too_long(span);
+        }
         let mut it = inner.into_iter();
         let Some(first) = it.next() else {
             return Expr {
