@@ -344,7 +344,13 @@ fn check(args: &CheckArgs) -> ExitCode {
         Err(code) => return code,
     };
     let mut sources = SourceMap::new();
-    let rules = workspace::load_rules(&mut sources, &opts, &limits);
+    let mut rules = workspace::load_rules(&mut sources, &opts, &limits);
+    // Waiver and baseline files may sit among the records; they are not records.
+    for p in args.waivers.iter().chain(&args.baseline) {
+        rules
+            .not_records
+            .push(p.canonicalize().unwrap_or_else(|_| p.clone()));
+    }
     let mut report = workspace::check_paths(&mut sources, &rules, &args.paths, &limits);
     if let Some(path) = &args.waivers {
         let mut errors = Vec::new();

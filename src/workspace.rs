@@ -128,6 +128,9 @@ pub struct RuleSet {
     pub files: Vec<FileId>,
     /// Problems with rule and parameter files.
     pub errors: Vec<Diagnostic>,
+    /// Files that are not records though they may sit among them (the
+    /// parameter file; the CLI adds waiver and baseline files).
+    pub not_records: Vec<PathBuf>,
 }
 
 /// Load, parse and compile the rules of a run into `sources`.
@@ -199,10 +202,16 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
         limits.max_expr_depth,
     );
     errors.extend(compile_errors);
+    let not_records = opts
+        .params
+        .iter()
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
+        .collect();
     RuleSet {
         program,
         files,
         errors,
+        not_records,
     }
 }
 
@@ -374,7 +383,14 @@ pub fn check_paths(
     limits: &InputLimits,
 ) -> Report {
     let mut errors = rules.errors.clone();
-    let files = record_files(paths, &mut errors);
+    let files: Vec<PathBuf> = record_files(paths, &mut errors)
+        .into_iter()
+        .filter(|f| {
+            !rules
+                .not_records
+                .contains(&f.canonicalize().unwrap_or_else(|_| f.clone()))
+        })
+        .collect();
     let mut ids = Vec::new();
     let mut unreadable = 0;
     for f in &files {

@@ -85,6 +85,7 @@ pub fn compile(
                 format!("def {}({})", d.name.name, params.join(", ")),
                 decl.doc.clone(),
             );
+            c.set_extent(sym, decl.span);
             c.def_syms.insert(d.name.name.clone(), sym);
             def_infos.push(DefInfo {
                 name: d.name.name.clone(),
@@ -166,6 +167,7 @@ pub fn compile(
             format!("rule {} “{title}” ({severity}){cite}", r.id.name),
             decl.doc.clone(),
         );
+        c.set_extent(sym, decl.span);
         rule_syms.insert(r.id.name.clone(), sym);
     }
     for qs in &queries {
@@ -360,10 +362,18 @@ impl<'a> Compiler<'a> {
             name: name.name.clone(),
             kind,
             span: name.span,
+            extent: name.span,
             detail,
             doc,
         });
         self.symbols.len() - 1
+    }
+
+    /// The whole declaration a symbol names (for the editor's outline).
+    fn set_extent(&mut self, sym: usize, span: Span) {
+        if let Some(s) = self.symbols.get_mut(sym) {
+            s.extent = span;
+        }
     }
 
     /// Bring a variable into scope.
@@ -388,6 +398,7 @@ impl<'a> Compiler<'a> {
                             .join(", ")
                     );
                     let sym = self.symbol(&e.name, SymbolKind::Enum, detail, decl.doc.clone());
+                    self.set_extent(sym, decl.span);
                     self.type_syms.entry(e.name.name.clone()).or_insert(sym);
                 }
                 DeclKind::Struct(st) => {
@@ -403,6 +414,7 @@ impl<'a> Compiler<'a> {
                         format!("{word} {}", st.name.name),
                         decl.doc.clone(),
                     );
+                    self.set_extent(sym, decl.span);
                     self.type_syms.entry(st.name.name.clone()).or_insert(sym);
                 }
                 _ => {}
@@ -529,6 +541,7 @@ impl<'a> Compiler<'a> {
                 format!("param {} = {shown} ({})", p.name.name, self.describe(&ty)),
                 decl.doc.clone(),
             );
+            self.set_extent(sym, decl.span);
             self.param_syms.insert(p.name.name.clone(), sym);
             self.params.push(Param {
                 name: p.name.name.clone(),
@@ -554,7 +567,11 @@ impl<'a> Compiler<'a> {
     }
 
     fn set_param(&mut self, name: &str, span: Span, value: &Expr, file: Option<&str>) {
-        if let Some(&sym) = self.param_syms.get(name) {
+        // A parameter file is not among the rule files: its positions are
+        // not uses the editor could show.
+        if file.is_none()
+            && let Some(&sym) = self.param_syms.get(name)
+        {
             self.uses.push((span, sym));
         }
         let Some(idx) = self.params.iter().position(|p| p.name == name) else {
@@ -644,6 +661,7 @@ impl<'a> Compiler<'a> {
                     format!("chain {}: {}", def.name, def.order.join(" -> ")),
                     decl.doc.clone(),
                 );
+                self.set_extent(sym, decl.span);
                 self.chain_syms.insert(def.name.clone(), sym);
                 self.chains.push(def);
             }

@@ -79,6 +79,8 @@ pub struct Symbol {
     pub kind: SymbolKind,
     /// Where it is declared (the name).
     pub span: Span,
+    /// The whole declaration (the name alone for fields and variables).
+    pub extent: Span,
     /// One line saying what it is, e.g. `param 大额资金标准 = 200000 (money)`.
     pub detail: String,
     /// Doc comment.

@@ -40,15 +40,29 @@ async fn filter_messages(
 ) -> std::io::Result<()> {
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
+    let mut shut_down = false;
     loop {
         // Emit every complete frame in the buffer.
         while let Some((body_start, len)) = frame(&mut buf) {
             let body = buf.get(body_start..body_start + len).unwrap_or(&[]);
-            let body: &[u8] = if serde_json::from_slice::<serde_json::Value>(body).is_ok() {
-                body
-            } else {
-                eprintln!("sunlight lsp: ignored a message that is not valid JSON ({len} bytes)");
-                PLACEHOLDER
+            let body: &[u8] = match serde_json::from_slice::<serde_json::Value>(body) {
+                Ok(message) => {
+                    // `exit` ends the process at once, as the protocol asks
+                    // (tower-lsp would wait for standard input to close):
+                    // code 0 after `shutdown`, 1 without.
+                    match message.get("method").and_then(|m| m.as_str()) {
+                        Some("shutdown") => shut_down = true,
+                        Some("exit") => std::process::exit(i32::from(!shut_down)),
+                        _ => {}
+                    }
+                    body
+                }
+                Err(_) => {
+                    eprintln!(
+                        "sunlight lsp: ignored a message that is not valid JSON ({len} bytes)"
+                    );
+                    PLACEHOLDER
+                }
             };
             output
                 .write_all(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes())

@@ -2,7 +2,7 @@
 //! the latest analysis. Every request is answered here from the core's
 //! results; the tower-lsp shell in `server.rs` only forwards.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use tower_lsp::lsp_types::*;
@@ -56,7 +56,8 @@ pub struct State {
     sources: SourceMap,
     by_uri: HashMap<Url, FileId>,
     uri_of: HashMap<FileId, Url>,
-    open: HashSet<Url>,
+    /// Open documents: our spelling of the URI → the client's.
+    open: HashMap<Url, Url>,
     /// Rule files of the workspace's rule set (embedded first), in load order.
     rule_files: Vec<FileId>,
     /// Record files of the workspace, sorted by path.
@@ -104,7 +105,7 @@ impl State {
         if let Some(root) = &root {
             let files = workspace::record_files(std::slice::from_ref(root), &mut errors);
             for p in files {
-                if p.components().any(|c| c.as_os_str() == "target") {
+                if self.is_not_record(&p) || p.components().any(|c| c.as_os_str() == "target") {
                     continue;
                 }
                 if let Some(id) = self.load_path(&p, &mut errors) {
@@ -129,11 +130,27 @@ impl State {
         Some(id)
     }
 
+    /// Whether a file sits among the records without being one (the
+    /// parameter file named in `sunlight.toml`).
+    fn is_not_record(&self, path: &Path) -> bool {
+        let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        self.opts
+            .params
+            .as_ref()
+            .is_some_and(|q| canonical(q) == canonical(path))
+    }
+
+    /// The file behind a document, whichever way the client spells its URI.
+    fn file(&self, uri: &Url) -> Option<FileId> {
+        self.by_uri.get(&normalize(uri)).copied()
+    }
+
     /// A document was opened or changed in the editor.
-    pub fn set_text(&mut self, uri: &Url, text: String) {
-        self.open.insert(uri.clone());
+    pub fn set_text(&mut self, client_uri: &Url, text: String) {
+        let uri = &normalize(client_uri);
+        self.open.insert(uri.clone(), client_uri.clone());
         let kind = doc_kind(uri);
-        match self.by_uri.get(uri).copied() {
+        match self.file(uri) {
             Some(id) => {
                 self.sources.replace(id, text);
                 if self.rule_files.contains(&id) {
@@ -146,10 +163,10 @@ impl State {
                     .map_or_else(|_| uri.to_string(), |p| workspace::display_path(&p));
                 let id = self.sources.add(name, text);
                 self.bind(uri.clone(), id);
-                if kind == DocKind::Records {
-                    let path = uri
-                        .to_file_path()
-                        .unwrap_or_else(|_| PathBuf::from(uri.path()));
+                let path = uri
+                    .to_file_path()
+                    .unwrap_or_else(|_| PathBuf::from(uri.path()));
+                if kind == DocKind::Records && !self.is_not_record(&path) {
                     let at = self.record_files.partition_point(|(p, _)| p < &path);
                     self.record_files.insert(at, (path, id));
                 }
@@ -158,9 +175,10 @@ impl State {
     }
 
     /// A document was closed: its file on disk counts again.
-    pub fn close(&mut self, uri: &Url) {
+    pub fn close(&mut self, client_uri: &Url) {
+        let uri = &normalize(client_uri);
         self.open.remove(uri);
-        let Some(id) = self.by_uri.get(uri).copied() else {
+        let Some(id) = self.file(uri) else {
             return;
         };
         match uri
@@ -182,7 +200,7 @@ impl State {
 
     /// The open documents.
     pub fn open_documents(&self) -> Vec<Url> {
-        let mut v: Vec<Url> = self.open.iter().cloned().collect();
+        let mut v: Vec<Url> = self.open.values().cloned().collect();
         v.sort();
         v
     }
@@ -326,7 +344,7 @@ impl State {
 
     /// Diagnostics of one document.
     pub fn diagnostics(&self, uri: &Url) -> Vec<tower_lsp::lsp_types::Diagnostic> {
-        let Some(id) = self.by_uri.get(uri).copied() else {
+        let Some(id) = self.file(uri) else {
             return Vec::new();
         };
         let Some(analysis) = &self.analysis else {
@@ -395,7 +413,7 @@ impl State {
     /// Hover: a symbol's declaration and doc, a keyword's or function's
     /// documentation, or a finding's explanation.
     pub fn hover(&self, uri: &Url, pos: Position) -> Option<Hover> {
-        let id = self.by_uri.get(uri).copied()?;
+        let id = self.file(uri)?;
         let offset = self.offset(id, pos);
         let text = match doc_kind(uri) {
             DocKind::Rules => self.with_program(id, |program| {
@@ -476,7 +494,7 @@ impl State {
     /// Go to definition: a symbol's declaration, or the record (or meeting
     /// item) a reference in a record names.
     pub fn definition(&self, uri: &Url, pos: Position) -> Option<Location> {
-        let id = self.by_uri.get(uri).copied()?;
+        let id = self.file(uri)?;
         let offset = self.offset(id, pos);
         match doc_kind(uri) {
             DocKind::Rules => self
@@ -578,7 +596,7 @@ impl State {
     /// position (and its declaration); in a record file every reference to
     /// the record at the position.
     pub fn references(&self, uri: &Url, pos: Position, include_declaration: bool) -> Vec<Location> {
-        let Some(id) = self.by_uri.get(uri).copied() else {
+        let Some(id) = self.file(uri) else {
             return Vec::new();
         };
         let offset = self.offset(id, pos);
@@ -612,7 +630,7 @@ impl State {
     /// enums, definitions and chains.
     #[allow(deprecated)] // `DocumentSymbol::deprecated` must still be set.
     pub fn symbols(&self, uri: &Url) -> Vec<DocumentSymbol> {
-        let Some(id) = self.by_uri.get(uri).copied() else {
+        let Some(id) = self.file(uri) else {
             return Vec::new();
         };
         if doc_kind(uri) != DocKind::Rules {
@@ -627,7 +645,8 @@ impl State {
                         && !matches!(s.kind, SymKind::Local | SymKind::Field | SymKind::Variant)
                 })
                 .filter_map(|s| {
-                    let range = convert::range(&self.sources, s.span)?;
+                    let selection_range = convert::range(&self.sources, s.span)?;
+                    let range = convert::range(&self.sources, s.extent).unwrap_or(selection_range);
                     Some(DocumentSymbol {
                         name: s.name.clone(),
                         detail: Some(s.detail.lines().next().unwrap_or("").to_string()),
@@ -643,7 +662,7 @@ impl State {
                         tags: None,
                         deprecated: None,
                         range,
-                        selection_range: range,
+                        selection_range,
                         children: None,
                     })
                 })
@@ -655,7 +674,7 @@ impl State {
     /// Completion in a rules document: fields after `x.`, otherwise names in
     /// scope, parameters, functions, definitions, kinds and keywords.
     pub fn completion(&self, uri: &Url, pos: Position) -> Vec<CompletionItem> {
-        let Some(id) = self.by_uri.get(uri).copied() else {
+        let Some(id) = self.file(uri) else {
             return Vec::new();
         };
         if doc_kind(uri) != DocKind::Rules {
@@ -667,16 +686,27 @@ impl State {
             .get(id)
             .map_or(String::new(), |f| f.text.to_string());
         let start = word_start(&text, offset);
+        let end = word_end(&text, offset);
         let after_dot = text.get(..start).is_some_and(|t| t.ends_with('.'));
         let in_string = text
             .get(..start)
             .is_some_and(|t| t.matches('"').count() % 2 == 1);
-        // Compile the document with a probe name at the cursor: the type
-        // checker then says what is in scope there.
+        // Compile the document with a probe name in place of the word at the
+        // cursor: the type checker then says what is in scope there. A
+        // declaration still being typed gets the closing braces it lacks.
+        let decl_start = syntax::parse::decl_start_before(&text, start);
+        let decl_end = syntax::parse::next_decl_start(&text, end).max(end);
+        let open_braces = text.get(decl_start..decl_end).map_or(0, |d| {
+            d.matches('{')
+                .count()
+                .saturating_sub(d.matches('}').count())
+        });
         let probed = format!(
-            "{}{PROBE}{}",
+            "{}{PROBE}{}{}\n{}",
             text.get(..start).unwrap_or(""),
-            text.get(offset..).unwrap_or("")
+            text.get(end..decl_end).unwrap_or(""),
+            "}".repeat(open_braces),
+            text.get(decl_end..).unwrap_or("")
         );
         let mut sources = SourceMap::new();
         let mut ids = Vec::new();
@@ -768,7 +798,7 @@ impl State {
     /// Formatting a rules document: one edit replacing the whole text, or
     /// none when it is formatted or does not parse.
     pub fn formatting(&self, uri: &Url) -> Vec<TextEdit> {
-        let Some(id) = self.by_uri.get(uri).copied() else {
+        let Some(id) = self.file(uri) else {
             return Vec::new();
         };
         if doc_kind(uri) != DocKind::Rules {
@@ -792,6 +822,18 @@ impl State {
     /// Problems with the workspace set-up, for the log.
     pub fn workspace_errors(&self) -> &[Diag] {
         &self.workspace_errors
+    }
+}
+
+/// One spelling per file: clients differ in percent-escapes (`%E9` or
+/// `%e9`, `(` or `%28`) and in symbolic links, the file system does not.
+fn normalize(uri: &Url) -> Url {
+    match uri.to_file_path() {
+        Ok(path) => {
+            let path = path.canonicalize().unwrap_or(path);
+            Url::from_file_path(path).unwrap_or_else(|()| uri.clone())
+        }
+        Err(()) => uri.clone(),
     }
 }
 
@@ -819,6 +861,17 @@ fn word_start(text: &str, offset: usize) -> usize {
         .take_while(|(_, c)| is_word_char(*c))
         .last()
         .map_or(offset, |(i, _)| i)
+}
+
+/// End of the identifier at `offset`.
+fn word_end(text: &str, offset: usize) -> usize {
+    let offset = crate::source::floor_char_boundary(text, offset);
+    let rest = text.get(offset..).unwrap_or("");
+    offset
+        + rest
+            .char_indices()
+            .find(|(_, c)| !is_word_char(*c))
+            .map_or(rest.len(), |(i, _)| i)
 }
 
 /// The identifier around `offset`.

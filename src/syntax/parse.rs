@@ -194,21 +194,40 @@ fn token_end(rest: &str, pair: &Pair<'_, Rule>) -> usize {
     }
 }
 
+/// Whether a line (text from a line start) begins a declaration or its doc comment.
+fn starts_decl(line: &str) -> bool {
+    DECL_KEYWORDS.iter().any(|kw| {
+        line.strip_prefix(kw)
+            .is_some_and(|after| after.starts_with([' ', '\t']))
+    }) || line.starts_with("///")
+}
+
 /// The start of the first line after `pos` that begins with a declaration keyword.
-fn next_decl_start(text: &str, pos: usize) -> usize {
+pub fn next_decl_start(text: &str, pos: usize) -> usize {
     let mut offset = pos;
     while let Some(nl) = text.get(offset..).and_then(|r| r.find('\n')) {
         offset += nl + 1;
-        let line = text.get(offset..).unwrap_or("");
-        let starts_decl = DECL_KEYWORDS.iter().any(|kw| {
-            line.strip_prefix(kw)
-                .is_some_and(|after| after.starts_with([' ', '\t']))
-        }) || line.starts_with("///");
-        if starts_decl {
+        if starts_decl(text.get(offset..).unwrap_or("")) {
             return offset;
         }
     }
     text.len()
+}
+
+/// The start of the declaration `pos` is in: the last line at or before
+/// `pos` that begins with a declaration keyword (0 when none does).
+pub fn decl_start_before(text: &str, pos: usize) -> usize {
+    let mut line_start = text
+        .get(..pos)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    while line_start > 0 && !starts_decl(text.get(line_start..).unwrap_or("")) {
+        line_start = text
+            .get(..line_start - 1)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+    }
+    line_start
 }
 
 /// Refuse a declaration that would make the parser recurse too deep:
