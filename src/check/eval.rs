@@ -3,7 +3,7 @@
 //! Every loop in the language runs over a finite list and there is no
 //! recursion, so evaluation always ends.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
 use super::compile::pattern_matches;
@@ -111,7 +111,15 @@ fn fault<T>(span: Span, message: impl Into<String>) -> Result<T, Fault> {
 }
 
 /// Run every rule in dependency order.
-pub fn run<'a>(program: &'a Program, store: &'a Store<'a>) -> (Vec<Fired<'a>>, Vec<Diagnostic>) {
+///
+/// With a `focus`, rules run only on the records in it; a rule whose
+/// findings another rule asks for still runs, on demand, on the records
+/// asked about. The editor focuses on the records of open files.
+pub fn run<'a>(
+    program: &'a Program,
+    store: &'a Store<'a>,
+    focus: Option<&'a HashSet<u32>>,
+) -> (Vec<Fired<'a>>, Vec<Diagnostic>) {
     let mut ev = Ev {
         program: Some(program),
         schema: &program.schema,
@@ -120,6 +128,9 @@ pub fn run<'a>(program: &'a Program, store: &'a Store<'a>) -> (Vec<Fired<'a>>, V
         fired: Vec::new(),
         by_record: HashMap::new(),
         errors: Vec::new(),
+        focus,
+        done: HashSet::new(),
+        faulted: HashSet::new(),
     };
     for &ri in &program.order {
         if let Some(rule) = program.rules.get(ri) {
@@ -142,6 +153,9 @@ pub fn eval_const(ir: &Ir) -> Result<Value<'static>, Diagnostic> {
         fired: Vec::new(),
         by_record: HashMap::new(),
         errors: Vec::new(),
+        focus: None,
+        done: HashSet::new(),
+        faulted: HashSet::new(),
     };
     let mut frame = Vec::new();
     ev.eval(ir, &mut frame)
@@ -156,12 +170,54 @@ struct Ev<'a> {
     fired: Vec<Fired<'a>>,
     by_record: HashMap<u32, Vec<usize>>,
     errors: Vec<Diagnostic>,
+    /// The records rules run on (all when `None`).
+    focus: Option<&'a HashSet<u32>>,
+    /// (rule, record) pairs already evaluated.
+    done: HashSet<(usize, u32)>,
+    /// Rules that met a run-time error (reported once).
+    faulted: HashSet<usize>,
 }
 
 impl<'a> Ev<'a> {
     fn rule(&mut self, ri: usize, rule: &'a Rule) {
+        let records: Vec<u32> = match rule.bindings.first().map(|b| &b.source) {
+            Some(ScopeSource::Kind(k)) => self.store.by_kind.get(*k).cloned().unwrap_or_default(),
+            Some(ScopeSource::All) => (0..self.store.records.len())
+                .map(|r| u32::try_from(r).unwrap_or(u32::MAX))
+                .collect(),
+            // The compiler makes every rule's first binding range over records.
+            Some(ScopeSource::Expr(_)) | None => Vec::new(),
+        };
+        for rec in records {
+            if self.focus.is_none_or(|f| f.contains(&rec)) {
+                self.rule_on(ri, rule, rec);
+            }
+        }
+    }
+
+    /// Run a rule with its first binding on one record (once).
+    fn rule_on(&mut self, ri: usize, rule: &'a Rule, rec: u32) {
+        if !self.done.insert((ri, rec)) {
+            return;
+        }
+        let Some(first) = rule.bindings.first() else {
+            return;
+        };
+        let Some(record) = self.store.records.get(rec as usize) else {
+            return;
+        };
+        if let ScopeSource::Kind(k) = first.source
+            && record.kind != k
+        {
+            return;
+        }
         let mut frame = vec![Value::None; rule.locals];
-        if let Err(f) = self.scope(ri, rule, 0, &mut frame, None, None) {
+        if let Some(slot) = frame.get_mut(first.slot) {
+            *slot = Value::Node(&record.root, rec);
+        }
+        if let Err(f) = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.root.span))
+            && self.faulted.insert(ri)
+        {
             self.errors.push(
                 Diagnostic::error(
                     f.span,
@@ -840,6 +896,13 @@ impl<'a> Ev<'a> {
                 let Some(program) = self.program else {
                     return Ok(Value::List(Arc::new(out)));
                 };
+                // The rules asked about may not have run on this record yet
+                // (when evaluation is focused): run them now.
+                for (j, other) in program.rules.iter().enumerate() {
+                    if pattern_matches(&pattern, &other.id) {
+                        self.rule_on(j, other, rec);
+                    }
+                }
                 for &fi in self.by_record.get(&rec).map(Vec::as_slice).unwrap_or(&[]) {
                     let Some(f) = self.fired.get(fi) else {
                         continue;

@@ -213,6 +213,19 @@ pub fn read_records(
 
 /// Evaluate the program over a record set and build the report.
 pub fn evaluate(program: &Program, files: &[&FileSet], sources: &SourceMap) -> Report {
+    evaluate_focused(program, files, sources, None)
+}
+
+/// Like [`evaluate`], but report only findings on the records of the
+/// `focus` files (all files when `None`). Cross-record rules still see
+/// every record; only the scopes are narrowed, so an editor pays for the
+/// files it shows.
+pub fn evaluate_focused(
+    program: &Program,
+    files: &[&FileSet],
+    sources: &SourceMap,
+    focus: Option<&[FileId]>,
+) -> Report {
     let records: Vec<&Record> = files.iter().flat_map(|f| f.records.iter()).collect();
     let store = eval::Store::new(
         records.clone(),
@@ -221,7 +234,15 @@ pub fn evaluate(program: &Program, files: &[&FileSet], sources: &SourceMap) -> R
             .flat_map(|f| f.rejected.iter().map(|(k, id)| (*k, id.as_str()))),
         program.schema.kinds.len(),
     );
-    let (fired, eval_errors) = eval::run(program, &store);
+    let focus_records: Option<std::collections::HashSet<u32>> = focus.map(|f| {
+        records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| f.contains(&r.root.span.file))
+            .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect()
+    });
+    let (fired, eval_errors) = eval::run(program, &store, focus_records.as_ref());
     let mut findings: Vec<Finding> = fired
         .iter()
         .filter_map(|f| {

@@ -236,7 +236,14 @@ impl State {
             .iter()
             .filter_map(|(_, id)| self.cache.get(id).map(|(_, s)| s))
             .collect();
-        let report = check::evaluate(&program, &sets, &self.sources);
+        // Only open documents show diagnostics: rules run on their records
+        // (and, on demand, on the records those ask about).
+        let open: Vec<FileId> = self
+            .open
+            .keys()
+            .filter_map(|u| self.by_uri.get(u).copied())
+            .collect();
+        let report = check::evaluate_focused(&program, &sets, &self.sources, Some(&open));
         self.analysis = Some(Analysis {
             program,
             rule_errors,
