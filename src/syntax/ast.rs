@@ -267,12 +267,22 @@ pub struct Binding {
 }
 
 /// What a `for` binding ranges over.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum BindingSource {
     /// `*`: every record of every kind.
     AllKinds(Span),
     /// A kind name or a list expression.
     Expr(Expr),
+}
+
+impl PartialEq for BindingSource {
+    fn eq(&self, other: &BindingSource) -> bool {
+        match (self, other) {
+            (BindingSource::AllKinds(_), BindingSource::AllKinds(_)) => true,
+            (BindingSource::Expr(a), BindingSource::Expr(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// A string with `{expr}` parts.

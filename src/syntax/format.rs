@@ -28,8 +28,23 @@ const PUNCT: &[&str] = &[
 
 /// Split one line into tokens. Strings may hold `{…}` with nested strings.
 fn tokens(line: &str) -> Vec<Tok<'_>> {
+    // `rule` glued to its id (`rule0`, `rulefalse-1`) is how the grammar
+    // reads a line that starts so: keep the two apart.
+    let trimmed = line.trim_start();
+    if let Some(rest) = trimmed.strip_prefix("rule")
+        && rest.starts_with(|c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        return tokens_from(line, line.len() - rest.len(), true);
+    }
+    tokens_from(line, 0, false)
+}
+
+fn tokens_from(line: &str, from: usize, after_rule: bool) -> Vec<Tok<'_>> {
     let mut out = Vec::new();
-    let mut i = 0;
+    if after_rule {
+        out.push(Tok::Word("rule"));
+    }
+    let mut i = from;
     let bytes = line.as_bytes();
     while i < line.len() {
         let rest = &line[i..];
@@ -40,7 +55,7 @@ fn tokens(line: &str) -> Vec<Tok<'_>> {
             out.push(Tok::Comment(rest.trim_end()));
             break;
         } else if matches!(out.last(), Some(Tok::Word("rule")))
-            && (c.is_ascii_alphanumeric() || c == '_')
+            && (c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         {
             // A rule id such as `SZYD-002` is one token.
             let len = rest
@@ -125,6 +140,27 @@ fn is_keyword(w: &str) -> bool {
 }
 
 /// Whether a `-` after `prev` is a minus sign of a number (no space after).
+/// Where a string that began on an earlier line ends on this one: the
+/// offset after its closing quote.
+fn string_close(line: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '"' if depth == 0 => return Some(i + 1),
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn is_unary_minus(prev: Option<&Tok<'_>>) -> bool {
     match prev {
         None => true,
@@ -176,8 +212,30 @@ pub fn format(text: &str) -> Option<String> {
     let mut depth: usize = 0;
     let mut blank = false;
     let mut started = false;
+    // Inside a string that runs over several lines every character counts:
+    // such lines are kept as they are.
+    let mut in_string = false;
     for raw in text.lines() {
+        if in_string {
+            out.push_str(raw);
+            out.push('\n');
+            let close = string_close(raw);
+            in_string = close.is_none();
+            if let Some(close) = close {
+                let rest = raw.get(close..).unwrap_or("");
+                let toks = tokens(rest);
+                let d = toks.iter().fold(depth as isize, |d, t| match t {
+                    Tok::Punct("{" | "(" | "[") => d + 1,
+                    Tok::Punct("}" | ")" | "]") => d - 1,
+                    _ => d,
+                });
+                depth = usize::try_from(d.max(0)).unwrap_or(0);
+            }
+            blank = false;
+            continue;
+        }
         let toks = tokens(raw);
+        in_string = matches!(toks.last(), Some(Tok::Str(s)) if s.len() < 2 || !s.ends_with('"') || s.ends_with("\\\""));
         if toks.is_empty() {
             blank = started;
             continue;
