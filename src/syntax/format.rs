@@ -28,23 +28,8 @@ const PUNCT: &[&str] = &[
 
 /// Split one line into tokens. Strings may hold `{…}` with nested strings.
 fn tokens(line: &str) -> Vec<Tok<'_>> {
-    // `rule` glued to its id (`rule0`, `rulefalse-1`) is how the grammar
-    // reads a line that starts so: keep the two apart.
-    let trimmed = line.trim_start();
-    if let Some(rest) = trimmed.strip_prefix("rule")
-        && rest.starts_with(|c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
-        return tokens_from(line, line.len() - rest.len(), true);
-    }
-    tokens_from(line, 0, false)
-}
-
-fn tokens_from(line: &str, from: usize, after_rule: bool) -> Vec<Tok<'_>> {
     let mut out = Vec::new();
-    if after_rule {
-        out.push(Tok::Word("rule"));
-    }
-    let mut i = from;
+    let mut i = 0;
     let bytes = line.as_bytes();
     while i < line.len() {
         let rest = &line[i..];
@@ -140,6 +125,11 @@ fn is_keyword(w: &str) -> bool {
 }
 
 /// Whether a `-` after `prev` is a minus sign of a number (no space after).
+/// Whether a line's last token is a string left open at the line's end.
+fn opens_string(toks: &[Tok<'_>]) -> bool {
+    matches!(toks.last(), Some(Tok::Str(s)) if s.len() < 2 || !s.ends_with('"') || s.ends_with("\\\""))
+}
+
 /// Where a string that began on an earlier line ends on this one: the
 /// offset after its closing quote.
 fn string_close(line: &str) -> Option<usize> {
@@ -224,6 +214,8 @@ pub fn format(text: &str) -> Option<String> {
             if let Some(close) = close {
                 let rest = raw.get(close..).unwrap_or("");
                 let toks = tokens(rest);
+                // The same line may open the next string.
+                in_string = opens_string(&toks);
                 let d = toks.iter().fold(depth as isize, |d, t| match t {
                     Tok::Punct("{" | "(" | "[") => d + 1,
                     Tok::Punct("}" | ")" | "]") => d - 1,
@@ -235,7 +227,7 @@ pub fn format(text: &str) -> Option<String> {
             continue;
         }
         let toks = tokens(raw);
-        in_string = matches!(toks.last(), Some(Tok::Str(s)) if s.len() < 2 || !s.ends_with('"') || s.ends_with("\\\""));
+        in_string = opens_string(&toks);
         if toks.is_empty() {
             blank = started;
             continue;
