@@ -261,6 +261,23 @@ enum Color {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Records and rules nest as deep as their limits allow, and those can be
+    // raised: give the work a stack that matches, reserved, not used.
+    // Where memory is capped so that the stack cannot be reserved, the work
+    // runs on the main thread with the ordinary stack.
+    match std::thread::Builder::new()
+        .stack_size(STACK_SIZE)
+        .spawn(move || run(cli))
+    {
+        Ok(handle) => handle.join().unwrap_or(ExitCode::from(2)),
+        Err(_) => run(Cli::parse()),
+    }
+}
+
+/// The stack of the thread that does the work.
+const STACK_SIZE: usize = 256 << 20;
+
+fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Explain(args) => explain(&args),

@@ -91,11 +91,23 @@ impl LineIndex {
         self.line_starts.len()
     }
 
+    /// Where line `line`'s columns start: its first byte, or after a
+    /// byte order mark on the first line (editors do not show the mark).
+    fn column_base(&self, text: &str, line: usize, offset: usize) -> usize {
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let start = if line == 0 && text.starts_with('\u{feff}') {
+            3
+        } else {
+            start
+        };
+        start.min(offset)
+    }
+
     /// 1-based line and character column of byte `offset` in `text`.
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = floor_char_boundary(text, offset);
         let line = self.line_of(offset);
-        let start = self.line_starts.get(line).copied().unwrap_or(0).min(offset);
+        let start = self.column_base(text, line, offset);
         let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
         LineCol {
             line: line + 1,
@@ -107,7 +119,7 @@ impl LineIndex {
     pub fn utf16_position(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = floor_char_boundary(text, offset);
         let line = self.line_of(offset);
-        let start = self.line_starts.get(line).copied().unwrap_or(0).min(offset);
+        let start = self.column_base(text, line, offset);
         let col: usize = text
             .get(start..offset)
             .map_or(0, |s| s.chars().map(char::len_utf16).sum());

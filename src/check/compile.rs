@@ -50,6 +50,7 @@ pub fn compile(
         defs: HashMap::new(),
         errors: Vec::new(),
         def_stack: Vec::new(),
+        expansions: 0,
         locals: Vec::new(),
         symbols: Vec::new(),
         uses: Vec::new(),
@@ -208,6 +209,9 @@ struct Compiler<'a> {
     errors: Vec<Diagnostic>,
     /// Defs being expanded, to refuse recursion.
     def_stack: Vec<String>,
+    /// `def` expansions in the current rule or parameter: nested calls
+    /// can multiply them, so they are bounded.
+    expansions: usize,
     /// Visible local variables, innermost last: name, slot, type, symbol.
     locals: Vec<(String, usize, Ty, usize)>,
     symbols: Vec<Symbol>,
@@ -225,6 +229,9 @@ struct Compiler<'a> {
     /// `findings("PATTERN", …)` calls of the rule being compiled.
     finding_queries: Vec<(String, Span)>,
 }
+
+/// Most `def` expansions in one rule or parameter.
+const MAX_EXPANSIONS: usize = 10_000;
 
 /// Names of built-in functions, for suggestions and the editor.
 pub const BUILTINS: &[(&str, &str)] = &[
@@ -617,6 +624,7 @@ impl<'a> Compiler<'a> {
     /// Compile and evaluate a parameter's value (literals, lists, arithmetic
     /// on them and earlier parameters).
     fn const_value(&mut self, e: &Expr) -> Option<(Value<'static>, Ty)> {
+        self.expansions = 0;
         let before = self.errors.len();
         let saved = std::mem::take(&mut self.locals);
         let (ir, ty) = self.expr(e);
@@ -802,6 +810,7 @@ impl<'a> Compiler<'a> {
     // ------------------------------------------------------------ rules
 
     fn rule(&mut self, r: &ast::RuleDecl, decl: &ast::Decl) -> Option<Rule> {
+        self.expansions = 0;
         self.locals.clear();
         self.next_slot = 0;
         let before = self.errors.len();
@@ -2287,6 +2296,21 @@ impl<'a> Compiler<'a> {
                 )
                 .with_related(def.name.span, "defined here"),
             );
+            return fail;
+        }
+        self.expansions += 1;
+        if self.expansions > MAX_EXPANSIONS {
+            if self.expansions == MAX_EXPANSIONS + 1 {
+                self.err(
+                    Diagnostic::error(
+                        name.span,
+                        format!("`def`s expand to more than {MAX_EXPANSIONS} calls here"),
+                    )
+                    .with_help(
+                        "nested calls of `def`s multiply; bind intermediate values with `let`",
+                    ),
+                );
+            }
             return fail;
         }
         if self.def_stack.contains(&def.name.name) {

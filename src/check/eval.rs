@@ -19,6 +19,11 @@ use crate::schema::{Data, Datum, KindId, Schema};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, UnOp};
 
+/// The longest text or list an expression may build: rules that double a
+/// value in a chain of `let`s or `def`s stop here instead of exhausting
+/// memory.
+pub const MAX_VALUE_LEN: usize = 1 << 20;
+
 /// What an id names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdEntry {
@@ -512,6 +517,9 @@ impl<'a> Ev<'a> {
                         TemplatePiece::Text(t) => s.push_str(t),
                         TemplatePiece::Value(ir) => self.eval(ir, frame)?.display(&mut s),
                     }
+                    if s.len() > MAX_VALUE_LEN {
+                        return fault(span, format!("text longer than {MAX_VALUE_LEN} bytes"));
+                    }
                 }
                 Value::Text(Arc::from(s.as_str()))
             }
@@ -598,8 +606,19 @@ impl<'a> Ev<'a> {
                     Value::Days(product.to_i64().ok_or_else(overflow)?)
                 }
                 (x, y) => match (x.as_str(), y.as_str()) {
-                    (Some(s), Some(t)) if op == BinOp::Add => Value::text(&format!("{s}{t}")),
+                    (Some(s), Some(t)) if op == BinOp::Add => {
+                        if s.len() + t.len() > MAX_VALUE_LEN {
+                            return fault(span, format!("text longer than {MAX_VALUE_LEN} bytes"));
+                        }
+                        Value::text(&format!("{s}{t}"))
+                    }
                     _ if op == BinOp::Add => {
+                        if x.len() + y.len() > MAX_VALUE_LEN {
+                            return fault(
+                                span,
+                                format!("list longer than {MAX_VALUE_LEN} elements"),
+                            );
+                        }
                         let mut items = x.items();
                         items.extend(y.items());
                         Value::List(Arc::new(items))

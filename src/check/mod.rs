@@ -74,6 +74,22 @@ pub fn read_params(file: FileId, sources: &SourceMap) -> (Vec<ParamOverride>, Ve
         match &node.kind {
             NodeKind::Scalar { text, plain } => {
                 let base = node.span.start as usize + usize::from(!plain);
+                let numeric = *plain
+                    && !text.is_empty()
+                    && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                if numeric && crate::num::Num::parse_decimal(text).is_none() {
+                    errors.push(
+                        Diagnostic::error(
+                            node.span,
+                            format!(
+                                "`{}…` is too large a number",
+                                text.get(..12).unwrap_or(text)
+                            ),
+                        )
+                        .with_help("numbers have at most 30 digits"),
+                    );
+                    return None;
+                }
                 let parsed = syntax::parse_expr_at(node.span.file, text, base).ok();
                 Some(match parsed {
                     Some(e)

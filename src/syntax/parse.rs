@@ -69,7 +69,12 @@ pub fn parse_with(file: FileId, text: &str, max_nesting: usize) -> Parsed {
                     errors: &mut errors,
                     max_chain: 4 * max_nesting,
                 };
-                if let Some(mut decl) = b.decl(pair) {
+                let errors_before = b.errors.len();
+                let built = b.decl(pair);
+                // A declaration the builder refused part of is not compiled:
+                // its placeholder would only cause errors of its own.
+                let built = built.filter(|_| b.errors.len() == errors_before);
+                if let Some(mut decl) = built {
                     let deepest = decl.exprs().into_iter().map(Expr::depth).max().unwrap_or(0);
                     if deepest > 4 * max_nesting {
                         errors.push(
@@ -245,15 +250,54 @@ fn nesting_error(file: FileId, text: &str, pos: usize, max: usize) -> Option<Dia
         )
     };
     let mut prev = ' ';
+    // Contexts: `true` inside a string, `false` in code (the declaration,
+    // or an interpolation `{…}` inside a string).
+    let mut stack: Vec<bool> = vec![false];
+    let mut escaped = false;
+    let mut comment = false;
     for (i, ch) in decl.char_indices() {
+        let in_string = stack.last().copied().unwrap_or(false);
+        if comment {
+            comment = ch != '\n';
+            prev = ch;
+            continue;
+        }
+        if in_string {
+            match ch {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    stack.pop();
+                }
+                '{' => {
+                    stack.push(false);
+                    depth += 1;
+                    if depth > max {
+                        return too_deep(i, format!("expression nested deeper than {max} levels"));
+                    }
+                }
+                _ => {}
+            }
+            prev = ch;
+            continue;
+        }
         match ch {
+            '/' if prev == '/' => comment = true,
+            '"' => stack.push(true),
             '(' | '[' | '{' => {
                 depth += 1;
                 if depth > max {
                     return too_deep(i, format!("expression nested deeper than {max} levels"));
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            ')' | ']' => depth = depth.saturating_sub(1),
+            '}' => {
+                depth = depth.saturating_sub(1);
+                // The end of an interpolation returns to its string.
+                if stack.len() > 1 {
+                    stack.pop();
+                }
+            }
             '>' if prev == '=' => nested_words += 1,
             'i' if !(prev.is_alphanumeric() || prev == '_')
                 && decl.get(i..).is_some_and(|r| {
