@@ -28,8 +28,15 @@ const PUNCT: &[&str] = &[
 
 /// Split one line into tokens. Strings may hold `{…}` with nested strings.
 fn tokens(line: &str) -> Vec<Tok<'_>> {
+    tokens_after(line, false)
+}
+
+/// Split a line into tokens; `after_rule` when the previous line ended with
+/// the keyword `rule`, so that this line starts with a rule id.
+fn tokens_after(line: &str, after_rule: bool) -> Vec<Tok<'_>> {
     let mut out = Vec::new();
     let mut i = 0;
+    let mut expect_id = after_rule;
     let bytes = line.as_bytes();
     while i < line.len() {
         let rest = &line[i..];
@@ -39,9 +46,10 @@ fn tokens(line: &str) -> Vec<Tok<'_>> {
         } else if rest.starts_with("//") {
             out.push(Tok::Comment(rest.trim_end()));
             break;
-        } else if matches!(out.last(), Some(Tok::Word("rule")))
+        } else if (expect_id || matches!(out.last(), Some(Tok::Word("rule"))))
             && (c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         {
+            expect_id = false;
             // A rule id such as `SZYD-002` is one token.
             let len = rest
                 .find(|ch: char| !(ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.')))
@@ -127,7 +135,10 @@ fn is_keyword(w: &str) -> bool {
 /// Whether a `-` after `prev` is a minus sign of a number (no space after).
 /// Whether a line's last token is a string left open at the line's end.
 fn opens_string(toks: &[Tok<'_>]) -> bool {
-    matches!(toks.last(), Some(Tok::Str(s)) if s.len() < 2 || !s.ends_with('"') || s.ends_with("\\\""))
+    match toks.last() {
+        Some(Tok::Str(s)) => s.get(1..).is_none_or(|body| string_close(body).is_none_or(|end| end < body.len())),
+        _ => false,
+    }
 }
 
 /// Where a string that began on an earlier line ends on this one: the
@@ -205,6 +216,7 @@ pub fn format(text: &str) -> Option<String> {
     // Inside a string that runs over several lines every character counts:
     // such lines are kept as they are.
     let mut in_string = false;
+    let mut after_rule = false;
     for raw in text.lines() {
         if in_string {
             out.push_str(raw);
@@ -226,7 +238,10 @@ pub fn format(text: &str) -> Option<String> {
             blank = false;
             continue;
         }
-        let toks = tokens(raw);
+        let toks = tokens_after(raw, after_rule);
+        if !toks.is_empty() {
+            after_rule = matches!(toks.last(), Some(Tok::Word("rule")));
+        }
         in_string = opens_string(&toks);
         if toks.is_empty() {
             blank = started;
