@@ -136,7 +136,9 @@ fn is_keyword(w: &str) -> bool {
 /// Whether a line's last token is a string left open at the line's end.
 fn opens_string(toks: &[Tok<'_>]) -> bool {
     match toks.last() {
-        Some(Tok::Str(s)) => s.get(1..).is_none_or(|body| string_close(body).is_none_or(|end| end < body.len())),
+        Some(Tok::Str(s)) => s
+            .get(1..)
+            .is_none_or(|body| string_close(body).is_none_or(|end| end < body.len())),
         _ => false,
     }
 }
