@@ -230,6 +230,19 @@ impl SourceMap {
         Some((file.line_col(span.start), file.line_col(span.end)))
     }
 
+    /// A span cut at the end of its first line (trailing blanks dropped):
+    /// a finding on a whole structure points at where it starts.
+    pub fn first_line(&self, span: Span) -> Span {
+        let text = self.get(span.file).map_or("", |f| f.slice(span));
+        match text.find('\n') {
+            Some(nl) => Span {
+                end: span.start + clamp_u32(text.get(..nl).unwrap_or("").trim_end().len()),
+                ..span
+            },
+            None => span,
+        }
+    }
+
     /// All files with their ids.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files

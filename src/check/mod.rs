@@ -284,7 +284,7 @@ pub fn evaluate_focused(
                     .related
                     .iter()
                     .map(|(span, note)| Related {
-                        span: first_line(sources, *span),
+                        span: sources.first_line(*span),
                         note: note.clone(),
                     })
                     .collect(),
@@ -355,23 +355,7 @@ fn anchor_span(sources: &SourceMap, span: crate::source::Span, path: &str) -> cr
             return crate::source::Span::new(span.file, start, start + field.len());
         }
     }
-    first_line(sources, span)
-}
-
-/// A span cut at the end of its first line: a finding on a whole
-/// structure points at where it starts, not at every line of it.
-fn first_line(sources: &SourceMap, span: crate::source::Span) -> crate::source::Span {
-    let text = sources.get(span.file).map_or("", |f| f.slice(span));
-    match text.find('\n') {
-        Some(nl) => {
-            let line = text.get(..nl).unwrap_or("").trim_end();
-            crate::source::Span {
-                end: span.start + u32::try_from(line.len()).unwrap_or(0),
-                ..span
-            }
-        }
-        None => span,
-    }
+    sources.first_line(span)
 }
 
 /// Sort by file, line, column, rule, as the JSON format promises.

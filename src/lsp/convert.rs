@@ -36,19 +36,6 @@ pub fn place(sources: &SourceMap, span: Span) -> String {
     }
 }
 
-/// A span cut at the end of its first line.
-pub fn first_line(sources: &SourceMap, span: Span) -> Span {
-    let text = sources.get(span.file).map_or("", |f| f.slice(span));
-    match text.find('\n') {
-        Some(nl) => Span {
-            end: span.start
-                + u32::try_from(text.get(..nl).unwrap_or("").trim_end().len()).unwrap_or(0),
-            ..span
-        },
-        None => span,
-    }
-}
-
 fn related(
     sources: &SourceMap,
     uris: &HashMap<FileId, Url>,

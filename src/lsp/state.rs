@@ -523,7 +523,7 @@ impl State {
                     {
                         fields.first().map_or(d.span, |f| f.span)
                     }
-                    _ => convert::first_line(&self.sources, d.span),
+                    _ => self.sources.first_line(d.span),
                 };
                 convert::location(&self.sources, &self.uri_of, target)
             })?,
