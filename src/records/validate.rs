@@ -48,6 +48,15 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
         .and_then(Node::as_str)
         .map(str::to_string)
         .filter(|s| !s.is_empty());
+    if let Some(n) = doc
+        .get("id")
+        .filter(|n| n.as_str().is_some_and(|s| s.trim().is_empty()))
+    {
+        v.errors.push(
+            Diagnostic::error(n.span, "`id` is empty")
+                .with_help("give every record an id, unique among the records of its kind"),
+        );
+    }
     let Some(kind) = kind else {
         return Validated::Rejected {
             kind: None,

@@ -255,7 +255,21 @@ pub fn render(report: &Report, sources: &SourceMap, color: bool) -> String {
         emit(&mut out, sources, &finding_diagnostic(sources, f), color);
     }
     summary(&mut out, report);
-    out
+    if color { out } else { without_controls(&out) }
+}
+
+/// Text with control characters (other than line breaks and tabs) shown as
+/// `\u{FFFD}`: values from records must not drive the terminal.
+fn without_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
