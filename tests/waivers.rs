@@ -12,38 +12,7 @@ type TestResult<T = ()> = Result<T, Box<dyn Error>>;
 
 /// 生态环境局: one error (the chair speaks first on item 1, SZYD-004 at
 /// line 26, column 9) and nothing else.
-const RECORDS: &str = "\
-kind: org
-id: huanbao
-name: 龙潭区生态环境局
-leaders:
-  - {name: 周立, post: 党组书记、局长, principal: true, manages: [全面工作]}
-  - {name: 戚月, post: 副局长, manages: [财务, 人事, 物资采购]}
-  - {name: 卜凡, post: 副局长, manages: [工程招投标, 行政审批]}
-  - {name: 车晓, post: 纪检组长, manages: [纪检监察]}
----
-kind: meeting
-id: HB-DZ-2015-09
-org: huanbao
-body: 党组会
-date: 2015-09-15
-chair: 周立
-members: [周立, 戚月, 卜凡, 车晓]
-attendees: [周立, 戚月, 卜凡, 车晓]
-observers: [{name: 阮静, unit: 区纪委监委派驻第八纪检监察组}]
-items:
-  - no: 1
-    title: 关于拨付污水处理厂提标改造工程款的议题
-    category: 大额资金使用
-    amount: 800000
-    materials_sent: 2015-09-11
-    opinions:
-      - {name: 周立, stance: 同意}
-      - {name: 戚月, stance: 同意}
-      - {name: 卜凡, stance: 同意}
-      - {name: 车晓, stance: 同意}
-    outcome: 通过
-";
+const RECORDS: &str = include_str!("fixtures/ci/huanbao.yaml");
 
 /// A second item decided as an ad-hoc motion: a new error (SZYD-008).
 const NEW_ITEM: &str = "  - no: 2
