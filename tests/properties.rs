@@ -1083,6 +1083,42 @@ proptest! {
     }
 }
 
+/// Found by the property above: ZJBF-009's message lists the items that
+/// tried to ratify a payment in the order their files were read, so the
+/// same records in renamed files give a different message.
+#[test]
+fn zjbf_009_message_does_not_depend_on_file_order() -> Result<(), Box<dyn Error>> {
+    let org = "kind: org\nid: org-0\nname: 单位\nleaders:\n  - {name: 王建国, principal: true, manages: [全面工作]}\n  - {name: 李明, manages: [财务, 人事, 物资采购, 工程招投标, 行政审批]}\n";
+    let payment = "kind: disbursement\nid: P-1\norg: org-0\npayee: 防汛站\namount: 30000\nemergency: {decided_by: 王建国, reason: 防汛抢险}\nsteps:\n  - {step: 划拨, by: 周敏, date: 2014-06-01}\n";
+    let meeting = |id: &str, date: &str| {
+        format!(
+            "kind: meeting\nid: {id}\norg: org-0\nbody: 党组会\ndate: {date}\nchair: 王建国\nmembers: [王建国, 李明]\nattendees: [王建国, 李明]\nitems:\n  - no: 1\n    title: 追认\n    category: 一般事项\n    outcome: 缓议\n    ratifies: P-1\n"
+        )
+    };
+    let (early, late) = (meeting("M-A", "2014-06-05"), meeting("M-B", "2014-06-20"));
+    let messages = |first: &str, second: &str| -> Result<BTreeSet<Fired>, Box<dyn Error>> {
+        let dir = tempfile::tempdir()?;
+        write(
+            dir.path(),
+            &[
+                ("a.yaml".to_string(), format!("{org}---\n{payment}")),
+                ("b.yaml".to_string(), first.to_string()),
+                ("c.yaml".to_string(), second.to_string()),
+            ],
+        )?;
+        let (_, json) = check_json(dir.path(), &[])?;
+        Ok(finding_set(&json)?
+            .into_iter()
+            .filter(|f| f.0 == "ZJBF-009")
+            .collect())
+    };
+    let one = messages(&early, &late)?;
+    let two = messages(&late, &early)?;
+    assert!(!one.is_empty(), "ZJBF-009 should fire");
+    assert_eq!(one, two);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(Config { cases: config().cases / 4, ..config() })]
 

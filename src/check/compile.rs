@@ -298,7 +298,7 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ),
     (
         "records",
-        "records(KIND): every checked record of a kind; records(): every checked record",
+        "records(KIND): every checked record of a kind, ordered by id; records(): every checked record, kind by kind",
     ),
     (
         "lookup",

@@ -38,7 +38,7 @@ pub enum IdEntry {
 pub struct Store<'a> {
     /// Checked records in path order.
     pub records: Vec<&'a Record>,
-    /// Record indexes per kind.
+    /// Record indexes per kind, ordered by id.
     pub by_kind: Vec<Vec<u32>>,
     /// Ids of checked and rejected records. The first record with an id wins.
     pub ids: HashMap<(KindId, &'a str), IdEntry>,
@@ -60,6 +60,15 @@ impl<'a> Store<'a> {
             }
             ids.entry((r.kind, r.id.as_str()))
                 .or_insert(IdEntry::Checked(i));
+        }
+        // Rules see the records of a kind ordered by id, so that what they
+        // list does not depend on how the files were named; the sort is
+        // stable, so records sharing an id stay in path order.
+        for list in &mut by_kind {
+            list.sort_by(|&a, &b| {
+                let id = |r: u32| records.get(r as usize).map(|r| r.id.as_str());
+                id(a).cmp(&id(b))
+            });
         }
         for (kind, id) in rejected {
             ids.entry((kind, id)).or_insert(IdEntry::Rejected);
@@ -455,8 +464,11 @@ impl<'a> Ev<'a> {
                     .unwrap_or_default(),
             )),
             Op::AllRecords => Value::List(Arc::new(
-                (0..self.store.records.len())
-                    .filter_map(|r| self.store.root(u32::try_from(r).unwrap_or(u32::MAX)))
+                self.store
+                    .by_kind
+                    .iter()
+                    .flatten()
+                    .filter_map(|&r| self.store.root(r))
                     .collect(),
             )),
             Op::LookupRef(kind, id) => {
