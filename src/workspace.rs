@@ -402,9 +402,14 @@ pub fn check_paths(
     let mut files = Vec::with_capacity(ids.len());
     let mut read = 0;
     for (n, &id) in ids.iter().enumerate() {
-        let set = check::read_file(sources, id, &rules.program.schema, &limits.yaml);
+        let mut set = check::read_file(sources, id, &rules.program.schema, &limits.yaml);
         read += set.infos.len();
         if read > limits.max_records {
+            // The records of this file were read: they are reported as not
+            // checked rather than left out of the counts, and references to
+            // them still resolve.
+            set.reject_all();
+            files.push(set);
             errors.push(
                 Diagnostic::file_error(
                     sources.name(id),
@@ -416,7 +421,7 @@ pub fn check_paths(
                 )
                 .with_help("check fewer files at a time, or raise the limit with --max-records"),
             );
-            unreadable += ids.len() - n;
+            unreadable += ids.len() - n - 1;
             break;
         }
         files.push(set);

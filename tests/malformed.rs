@@ -918,7 +918,6 @@ fn values_that_double_are_refused_not_built() -> TestResult {
 }
 
 #[test]
-#[ignore = "known failures of the malformed-input corpus, listed in the issue note; run with --ignored"]
 fn max_records_refuses_and_counts_what_it_read() -> TestResult {
     let mut many = String::new();
     for i in 0..60 {

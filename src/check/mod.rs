@@ -175,6 +175,18 @@ pub struct FileSet {
     pub infos: Vec<RecordInfo>,
 }
 
+impl FileSet {
+    /// Keep the records of this file out of the check: each is reported as
+    /// rejected, and references to it still resolve.
+    pub fn reject_all(&mut self) {
+        self.rejected
+            .extend(self.records.drain(..).map(|r| (r.kind, r.id)));
+        for info in &mut self.infos {
+            info.rejected = true;
+        }
+    }
+}
+
 /// Read and validate the records of one file already added to `sources`.
 pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limits) -> FileSet {
     let text = sources.get(id).map_or("", |f| &f.text);
