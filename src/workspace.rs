@@ -190,7 +190,7 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
     if let Some(p) = &opts.params
         && let Some(id) = read_into(sources, p, limits, &mut errors)
     {
-        let (o, e) = check::read_params(id, sources);
+        let (o, e) = check::read_params(id, sources, &limits.yaml);
         overrides = o;
         errors.extend(e);
     }

@@ -337,7 +337,7 @@ fn params_target(path: &Path) -> Result<(), String> {
     let mut sources = SourceMap::new();
     let files = add_standard(&mut sources);
     let id = sources.add("params.yaml", text.as_str());
-    let (overrides, errors) = check::read_params(id, &sources);
+    let (overrides, errors) = check::read_params(id, &sources, &fuzz_limits());
     diagnostics_ok(&sources, &errors)?;
     let (_, errors) = check::compile_files(&sources, &files, &overrides, &[], MAX_NESTING);
     diagnostics_ok(&sources, &errors)?;

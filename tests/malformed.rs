@@ -961,7 +961,6 @@ fn max_records_refuses_and_counts_what_it_read() -> TestResult {
 }
 
 #[test]
-#[ignore = "known failures of the malformed-input corpus, listed in the issue note; run with --ignored"]
 fn parameter_files_obey_the_yaml_limits_given() -> TestResult {
     // The parameter file is YAML too: --max-depth and --max-nodes apply.
     let deep = format!("大额资金标准: {}1{}\n", "[".repeat(20), "]".repeat(20));

@@ -206,7 +206,7 @@ pub fn check_params(text: &str) -> (SourceMap, Vec<Diagnostic>) {
     add_standard_rules(&mut sources);
     let id = sources.add("params.yaml", text);
     let (overrides, mut errors): (Vec<ParamOverride>, Vec<Diagnostic>) =
-        check::read_params(id, &sources);
+        check::read_params(id, &sources, &fuzz_limits());
     assert_diagnostics(&sources, &errors);
     // An empty extra file: the standard rules alone, with the overrides.
     let none = sources.add("none.rules", "");

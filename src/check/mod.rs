@@ -62,12 +62,17 @@ pub fn compile_files(
 
 /// Read a parameter file (YAML: `名称: 值`) into overrides. Values use the
 /// rule language's literals (`50万`, `30天`); words are text.
-pub fn read_params(file: FileId, sources: &SourceMap) -> (Vec<ParamOverride>, Vec<Diagnostic>) {
+/// `limits` bound its YAML like a record file's.
+pub fn read_params(
+    file: FileId,
+    sources: &SourceMap,
+    limits: &Limits,
+) -> (Vec<ParamOverride>, Vec<Diagnostic>) {
     use crate::records::tree::{Node, NodeKind};
     let Some(src) = sources.get(file) else {
         return (Vec::new(), Vec::new());
     };
-    let loaded = records::yaml::load(file, &src.text, &Limits::default());
+    let loaded = records::yaml::load(file, &src.text, limits);
     let mut errors = loaded.errors;
     let mut out = Vec::new();
     fn to_expr(node: &Node, errors: &mut Vec<Diagnostic>) -> Option<ast::Expr> {

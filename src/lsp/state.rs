@@ -272,7 +272,7 @@ impl State {
         let mut errors = Vec::new();
         match workspace::read_into(&mut sources, path, &self.limits, &mut errors) {
             Some(id) => {
-                let (o, mut e) = check::read_params(id, &sources);
+                let (o, mut e) = check::read_params(id, &sources, &self.limits.yaml);
                 errors.append(&mut e);
                 // Parameter-file spans are not in our source map; keep the
                 // values, drop the positions.
