@@ -465,7 +465,6 @@ fn malformed_record_files() -> TestResult {
 }
 
 #[test]
-#[ignore = "known failures of the malformed-input corpus, listed in the issue note; run with --ignored"]
 fn malformed_rule_files() -> TestResult {
     check_all(Input::Rules)
 }

@@ -379,7 +379,7 @@ fn help_for(variant: &pest::error::ErrorVariant<Rule>) -> String {
     let pest::error::ErrorVariant::ParsingError { positives, .. } = variant else {
         return "see the rule language in the README".into();
     };
-    if positives.contains(&Rule::rule_item) {
+    if positives.contains(&Rule::rule_item) || positives.contains(&Rule::kw_rule_item) {
         "a rule holds `severity`, `cite`, `for`, `where`, `let`, `require`, `at`, `message`, `help` and `related` clauses".into()
     } else if positives.contains(&Rule::decl) {
         "a file holds `rule`, `param`, `set`, `kind`, `struct`, `enum`, `def`, `chain` and `import` declarations".into()
@@ -393,7 +393,9 @@ fn help_for(variant: &pest::error::ErrorVariant<Rule>) -> String {
 fn rule_name(rule: Rule) -> &'static str {
     match rule {
         Rule::decl | Rule::file | Rule::EOI => "a declaration (`rule`, `param`, `kind` …)",
-        Rule::rule_item => "a rule clause (`for`, `where`, `require` …) or `}`",
+        Rule::rule_item | Rule::kw_rule_item => {
+            "a rule clause (`for`, `where`, `require` …) or `}`"
+        }
         Rule::expr | Rule::expr_only | Rule::primary | Rule::postfix_expr | Rule::unary_expr => {
             "an expression"
         }
@@ -405,14 +407,20 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::field_decl => "a field (`name: type`) or `}`",
         Rule::variant_decl => "a variant (`名称 { … }`) or `}`",
         Rule::enum_member => "an enum member",
-        Rule::chain_item => {
+        Rule::chain_item | Rule::kw_chain_item => {
             "a chain clause (`steps`, `name`, `date`, `actor`, `order`, `optional`, `distinct`) or `}`"
         }
         Rule::binding => "a binding (`x in KIND`)",
         Rule::cmp_op => "a comparison",
-        Rule::add_op | Rule::mul_op | Rule::or_op | Rule::and_op => "an operator",
+        Rule::add_op | Rule::mul_op | Rule::or_op | Rule::and_op | Rule::default_op => {
+            "an operator"
+        }
         Rule::field_access | Rule::index_access => "`.` or `[`",
-        Rule::tagged_by => "`tagged by`",
+        Rule::tagged_by | Rule::kw_tagged => "`tagged by`",
+        Rule::kw_by => "`by`",
+        Rule::kw_in => "`in`",
+        Rule::kw_then => "`then`",
+        Rule::kw_else => "`else`",
         Rule::optional_mark => "`?`",
         Rule::lambda => "a function (`x => …`)",
         _ => "more input",
@@ -1001,5 +1009,45 @@ rule SZYD-012 "一般事项金额达到大额" {
         };
         assert_eq!(t.parts.len(), 3);
         assert_eq!(t.parts[2], TemplatePart::Text(" 人 {x}".into()));
+    }
+
+    #[test]
+    fn keywords_glued_to_what_follows_are_not_keywords() {
+        for (src, found) in [
+            ("rule X \"t\" {\n  requirecount(m) > 0\n}\n", "2:3"),
+            ("rule X \"t\" {\n  for m inmeeting\n}\n", "2:9"),
+            ("rule X \"t\" {\n  for m in meeting\n  atm.body\n}\n", "3:3"),
+            ("chain c {\n  namex y\n}\n", "2:3"),
+            ("kind k {\n  a: [x] uniqueby y\n}\n", "2:10"),
+        ] {
+            let p = parse(FileId(0), src);
+            let lines = crate::source::LineIndex::new(src);
+            let at: Vec<String> = p
+                .errors
+                .iter()
+                .filter_map(|e| e.span)
+                .map(|s| {
+                    let at = lines.line_col(src, s.start as usize);
+                    format!("{}:{}", at.line, at.column)
+                })
+                .collect();
+            assert_eq!(at, [found], "{src}: {:?}", p.errors);
+        }
+        // Where the glued word can be a name, it is one.
+        let f = parse_ok("kind k {\n  a: reference\n  b: keys\n}\n");
+        let DeclKind::Struct(StructDecl {
+            body: StructBody::Fields(fields),
+            ..
+        }) = &f.decls[0].kind
+        else {
+            unreachable!("not a kind")
+        };
+        assert!(matches!(&fields[0].ty.kind, TypeKind::Named(n) if n.name == "reference"));
+        assert!(matches!(&fields[1].ty.kind, TypeKind::Named(n) if n.name == "keys"));
+        let e = parse_expr(FileId(0), "ifx").map(|e| e.kind);
+        assert!(
+            matches!(&e, Ok(ExprKind::Name(n)) if n.name == "ifx"),
+            "{e:?}"
+        );
     }
 }
