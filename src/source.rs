@@ -66,10 +66,19 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
-    /// Index the line starts of `text`.
+    /// Index the line starts of `text`. Lines end at LF, CRLF or a lone CR,
+    /// as YAML, the rule grammar and the language server protocol all count
+    /// them.
     pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+                .map(|(i, _)| i + 1),
+        );
         LineIndex { line_starts }
     }
 
@@ -234,7 +243,7 @@ impl SourceMap {
     /// a finding on a whole structure points at where it starts.
     pub fn first_line(&self, span: Span) -> Span {
         let text = self.get(span.file).map_or("", |f| f.slice(span));
-        match text.find('\n') {
+        match text.find(['\n', '\r']) {
             Some(nl) => Span {
                 end: span.start + clamp_u32(text.get(..nl).unwrap_or("").trim_end().len()),
                 ..span
@@ -267,6 +276,20 @@ mod tests {
         // past the end of the line clamps to the line's end
         assert_eq!(idx.offset_of_utf16(text, 1, 99), text.len() - 1);
         assert_eq!(idx.offset_of_utf16(text, 9, 0), text.len());
+    }
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_a_lone_cr() {
+        let text = "a\rb\r\nc\nd";
+        let idx = LineIndex::new(text);
+        let at = |c: char| idx.line_col(text, text.find(c).unwrap_or(0));
+        assert_eq!(at('b'), LineCol { line: 2, column: 1 });
+        assert_eq!(at('c'), LineCol { line: 3, column: 1 });
+        assert_eq!(at('d'), LineCol { line: 4, column: 1 });
+        assert_eq!(
+            idx.utf16_position(text, text.find('c').unwrap_or(0)),
+            (2, 0)
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::check::{self, ParamOverride, Program};
 use crate::diag::Diagnostic;
 use crate::records::Limits;
 use crate::report::Report;
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
 
 /// Where the rules of a run come from.
@@ -357,12 +357,28 @@ pub fn read_into(
         Ok(text) => Some(sources.add(name, text)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
+            // The file is kept, with the bad bytes shown as U+FFFD, so that
+            // the error can point at its line and column; it is not checked.
+            // The valid prefix is unchanged, so `at` is still its offset.
+            let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let id = sources.add(name, shown);
+            let end = at + char::REPLACEMENT_CHARACTER.len_utf8();
             errors.push(
-                Diagnostic::file_error(
-                    &name,
+                Diagnostic::error(
+                    Span::new(id, at, end),
                     format!("file is not valid UTF-8 (invalid byte at offset {at})"),
                 )
-                .with_help("save the file as UTF-8"),
+                .with_label(match e.utf8_error().error_len() {
+                    Some(_) => "not UTF-8",
+                    None => "the file ends inside a character",
+                })
+                .with_help(
+                    if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) {
+                        "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8"
+                    } else {
+                        "save the file as UTF-8"
+                    },
+                ),
             );
             None
         }
