@@ -711,7 +711,7 @@ fn github_reports_input_errors_at_their_place() -> TestResult {
     let text = stdout(&out)?;
     let typo = text
         .lines()
-        .find(|l| l.contains("typo.yaml") && l.contains("attendee"))
+        .find(|l| l.contains("typo.yaml") && l.contains("unknown field `attendee`"))
         .ok_or_else(|| format!("no annotation for typo.yaml:\n{text}"))?;
     assert!(typo.starts_with("::error "), "{typo}");
     assert!(typo.contains(",line=7,col=1"), "{typo}");

@@ -459,7 +459,6 @@ fn check_all(kind: Input) -> TestResult {
 }
 
 #[test]
-#[ignore = "known failures of the malformed-input corpus, listed in the issue note; run with --ignored"]
 fn malformed_record_files() -> TestResult {
     check_all(Input::Records)
 }

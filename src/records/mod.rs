@@ -7,7 +7,7 @@ pub mod yaml;
 pub use validate::Record;
 pub use yaml::Limits;
 
-use crate::diag::Diagnostic;
+use crate::diag::{self, Diagnostic};
 use crate::schema::{KindId, Schema};
 use crate::source::{FileId, Span};
 
@@ -37,26 +37,41 @@ pub struct FileRecords {
 pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileRecords {
     let loaded = yaml::load(file, text, limits);
     let mut out = FileRecords::default();
-    let mut stray: Vec<Diagnostic> = Vec::new();
-    // Errors of the YAML layer belong to the document they fall in; one past
-    // the last document (a syntax error) stands for a broken document.
-    for err in loaded.errors {
-        let at = err.span.map_or(0, |s| s.start);
-        let inside = loaded
-            .documents
-            .iter()
-            .any(|d| d.span.start <= at && at <= d.span.end.max(d.span.start));
-        if inside {
-            out.errors.push(err);
-        } else {
-            stray.push(err);
-        }
+    let mut errors: Vec<Option<Diagnostic>> = loaded.errors.into_iter().map(Some).collect();
+    // A document cut short by a syntax error is rejected. It still names its
+    // kind and id, usually before the error: references to it resolve (SPEC:
+    // no REF-001 for a record that exists but is malformed).
+    let mut broken: Vec<(Rejected, Vec<Diagnostic>)> = Vec::new();
+    for b in &loaded.broken {
+        let own: Vec<Diagnostic> = errors
+            .get_mut(b.errors.clone())
+            .into_iter()
+            .flatten()
+            .filter_map(Option::take)
+            .collect();
+        let span = own.iter().find_map(|e| e.span).unwrap_or(b.span);
+        let (kind, id) = salvage_kind_and_id(text.get(b.span.range()).unwrap_or(""), schema);
+        broken.push((Rejected { kind, id, span }, own));
     }
-    for doc in &loaded.documents {
-        let yaml_error = out.errors.iter().any(|e| {
-            e.span
-                .is_some_and(|s| doc.span.start <= s.start && s.start <= doc.span.end)
-        });
+    // The other errors belong to the complete document they fall in.
+    let mut in_document = vec![false; loaded.documents.len()];
+    for err in errors.into_iter().flatten() {
+        let at = err.span.map_or(0, |s| s.start);
+        // Documents are in file order: the candidate is the last one
+        // starting at or before the error.
+        let doc = loaded
+            .documents
+            .partition_point(|d| d.span.start <= at)
+            .checked_sub(1)
+            .filter(|&i| loaded.documents.get(i).is_some_and(|d| at <= d.span.end));
+        if let (Some(i), diag::Level::Error) = (doc, err.level)
+            && let Some(flag) = in_document.get_mut(i)
+        {
+            *flag = true;
+        }
+        out.errors.push(err);
+    }
+    for (doc, yaml_error) in loaded.documents.iter().zip(in_document) {
         match validate::validate(doc, schema) {
             validate::Validated::Ok(record) if !yaml_error => out.records.push(record),
             validate::Validated::Ok(record) => out.rejected.push(Rejected {
@@ -74,19 +89,11 @@ pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileR
             }
         }
     }
-    if !stray.is_empty() {
-        let span = stray
-            .iter()
-            .find_map(|e| e.span)
-            .unwrap_or(Span::new(file, 0, 0));
-        // The broken document still names its kind and id, usually before
-        // the error: references to it resolve (SPEC: no REF-001 for a record
-        // that exists but is malformed).
-        let after = loaded.documents.last().map_or(0, |d| d.span.end as usize);
-        let (kind, id) = salvage_kind_and_id(text.get(after..).unwrap_or(""), schema);
-        out.rejected.push(Rejected { kind, id, span });
-        out.errors.extend(stray);
+    for (rejected, errors) in broken {
+        out.rejected.push(rejected);
+        out.errors.extend(errors);
     }
+    out.errors.sort_by_key(|e| e.span.map_or(0, |s| s.start));
     out
 }
 

@@ -36,28 +36,77 @@ impl Default for Limits {
     }
 }
 
-/// What one file held: the documents parsed completely, and the errors found.
+/// What one file held: the documents parsed completely, those that could
+/// not be, and the errors found.
 #[derive(Clone, Debug, Default)]
 pub struct Loaded {
     /// The root node of every complete, non-empty document, in file order.
     pub documents: Vec<Node>,
-    /// Problems found: at most one fatal error (syntax, limits, aliases),
-    /// which ends reading, plus any duplicate or non-text keys seen before it.
+    /// Documents that a syntax error or a crossed limit cut short.
+    pub broken: Vec<Broken>,
+    /// Problems found: in complete documents (duplicate or non-text keys,
+    /// unprintable characters), the fatal error of each broken document
+    /// and what was seen before it, and warnings outside any document.
     pub errors: Vec<Diagnostic>,
+}
+
+/// A document that could not be read to its end.
+#[derive(Clone, Debug)]
+pub struct Broken {
+    /// From where the document starts to where reading resumed (the next
+    /// `---` line) or the end of the file.
+    pub span: Span,
+    /// Its errors, as indexes into [`Loaded::errors`]; the last is the one
+    /// that stopped it.
+    pub errors: std::ops::Range<usize>,
 }
 
 /// Read every document of `text` (a YAML stream; JSON is accepted).
 ///
-/// Never panics. Reading stops at the first syntax error or crossed limit;
-/// documents completed before it are kept.
+/// Never panics. A syntax error or crossed limit ends its document; reading
+/// resumes at the next line that starts a document (`---`), so one broken
+/// record does not hide the ones after it.
 #[must_use]
 pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
     let mut loader = Loader::new(file, text, limits);
-    loader.run();
+    let mut from = 0;
+    while let Some((start, errors)) = loader.run(from) {
+        let next = next_document_line(text, start);
+        if let Some(errors) = errors {
+            loader.broken.push(Broken {
+                span: Span::new(file, start, next.unwrap_or(text.len())),
+                errors,
+            });
+        }
+        match next {
+            Some(next) => from = next,
+            None => break,
+        }
+    }
+    loader.flag_unprintable();
     Loaded {
         documents: loader.documents,
+        broken: loader.broken,
         errors: loader.errors,
     }
+}
+
+/// The start of the first line after byte `after` that opens a document
+/// (`---` alone or followed by a blank). A document marker cannot occur
+/// inside a scalar, so reading can restart there whatever broke before it,
+/// even where the parser read past it (an unclosed `[`).
+fn next_document_line(text: &str, after: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .skip(after)
+        .filter(|&(_, &c)| c == b'\n' || c == b'\r')
+        .map(|(i, _)| i + 1)
+        .find(|&ls| {
+            bytes.get(ls..).is_some_and(|rest| rest.starts_with(b"---"))
+                && matches!(bytes.get(ls + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+        })
 }
 
 /// Character index → byte offset in O(n) overall: events arrive nearly in
@@ -168,11 +217,19 @@ struct Frame {
 }
 
 /// Why reading stopped.
-struct Stop;
+enum Stop {
+    /// The stream ended.
+    End,
+    /// A limit was crossed or an alias was bad; the error is recorded.
+    Limit,
+}
 
 struct Loader<'t, 'l> {
     file: FileId,
     text: &'t str,
+    /// Where the current parser started reading: its positions are relative
+    /// to this byte.
+    base: usize,
     offsets: Offsets<'t>,
     limits: &'l Limits,
     documents: Vec<Node>,
@@ -185,6 +242,13 @@ struct Loader<'t, 'l> {
     alias_nodes: usize,
     /// Byte end of the previous event, where a block scalar's header is searched.
     prev_end: usize,
+    /// Where the current document began (or the previous one ended), and
+    /// the first of its errors.
+    doc_start: usize,
+    doc_errors: usize,
+    /// The current document's root node is complete.
+    root_done: bool,
+    broken: Vec<Broken>,
 }
 
 impl<'t, 'l> Loader<'t, 'l> {
@@ -192,6 +256,7 @@ impl<'t, 'l> Loader<'t, 'l> {
         Loader {
             file,
             text,
+            base: 0,
             offsets: Offsets::new(text),
             limits,
             documents: Vec::new(),
@@ -201,15 +266,36 @@ impl<'t, 'l> Loader<'t, 'l> {
             doc_nodes: 0,
             alias_nodes: 0,
             prev_end: 0,
+            doc_start: 0,
+            doc_errors: 0,
+            root_done: false,
+            broken: Vec::new(),
         }
+    }
+
+    /// Byte offset in the whole text of a parser's character index.
+    fn byte(&mut self, char_index: usize) -> usize {
+        self.base + self.offsets.byte(char_index)
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start, end)
     }
 
-    fn run(&mut self) {
-        let mut parser = Parser::new_from_str(self.text);
+    /// Parse from byte `from` until the end, or until an error stops a
+    /// document: then return where that document began and its errors, or
+    /// no errors when they fall after a complete document's root (text
+    /// after it that is not YAML), which then holds them.
+    fn run(&mut self, from: usize) -> Option<(usize, Option<std::ops::Range<usize>>)> {
+        let rest = self.text.get(from..).unwrap_or("");
+        self.base = from;
+        self.offsets = Offsets::new(rest);
+        self.prev_end = from;
+        self.doc_start = from;
+        self.doc_errors = self.errors.len();
+        self.root_done = false;
+        self.stack.clear();
+        let mut parser = Parser::new_from_str(rest);
         loop {
             // saphyr is not supposed to panic, but a bug there must not take
             // the whole run down with it.
@@ -224,29 +310,51 @@ impl<'t, 'l> Loader<'t, 'l> {
                         )
                         .with_help("check the indentation and brackets near this line"),
                     );
-                    return;
+                    break;
                 }
-                Ok(None) => return,
+                Ok(None) => return None,
                 Ok(Some(Err(e))) => {
                     self.syntax_error(&e);
-                    return;
+                    break;
                 }
                 Ok(Some(Ok(pair))) => pair,
             };
-            let start = self.offsets.byte(span.start.index());
-            let end = self.offsets.byte(span.end.index()).max(start);
+            let start = self.byte(span.start.index());
+            let end = self.byte(span.end.index()).max(start);
             let result = self.event(event, start, end);
             self.prev_end = self.prev_end.max(end);
-            if result.is_err() {
-                return;
+            match result {
+                Ok(()) => {}
+                Err(Stop::End) => return None,
+                Err(Stop::Limit) => break,
             }
         }
+        let errors = self.doc_errors..self.errors.len();
+        if self.root_done
+            && let Some(doc) = self.documents.last_mut()
+        {
+            // Stretch the document over its errors, so that they reject it.
+            let end = self
+                .errors
+                .get(errors)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.span)
+                .map(|s| s.start)
+                .fold(doc.span.end, u32::max);
+            doc.span.end = end;
+            return Some((self.doc_start, None));
+        }
+        Some((self.doc_start, Some(errors)))
     }
 
     fn event(&mut self, event: Event<'_>, start: usize, end: usize) -> Result<(), Stop> {
         match event {
-            Event::StreamEnd => return Err(Stop),
+            Event::StreamEnd => return Err(Stop::End),
             Event::DocumentStart(_) => {
+                self.doc_start = start;
+                self.doc_errors = self.errors.len();
+                self.root_done = false;
                 // Anchors do not reach across documents.
                 self.anchors.clear();
                 self.stack.clear();
@@ -325,7 +433,7 @@ impl<'t, 'l> Loader<'t, 'l> {
         let span = self.char_span(at);
         self.errors
             .push(Diagnostic::error(span, message).with_help(help));
-        Err(Stop)
+        Err(Stop::Limit)
     }
 
     fn too_deep(&mut self, at: usize) -> Stop {
@@ -335,7 +443,7 @@ impl<'t, 'l> Loader<'t, 'l> {
             Diagnostic::error(span, format!("nesting deeper than {max} levels"))
                 .with_help("raise the limit with --max-depth"),
         );
-        Stop
+        Stop::Limit
     }
 
     fn open(&mut self, is_map: bool, anchor: usize, start: usize, end: usize) -> Result<(), Stop> {
@@ -403,7 +511,7 @@ impl<'t, 'l> Loader<'t, 'l> {
                 ))
             };
             self.errors.push(diag);
-            return Err(Stop);
+            return Err(Stop::Limit);
         };
         let (shape, count, height) = (target.shape.clone(), target.count, target.height);
         if self.stack.len().saturating_add(height) > self.limits.max_depth {
@@ -429,7 +537,10 @@ impl<'t, 'l> Loader<'t, 'l> {
             );
         }
         let Some(frame) = self.stack.last_mut() else {
+            self.doc_start = child.span.end as usize;
             self.documents.push(build(child));
+            self.doc_errors = self.errors.len();
+            self.root_done = true;
             return;
         };
         frame.count = frame.count.saturating_add(count);
@@ -519,8 +630,53 @@ impl<'t, 'l> Loader<'t, 'l> {
         self.span(at, end)
     }
 
+    /// YAML allows no control characters other than tab and line breaks,
+    /// even where the parser reads on. The first in each record is an
+    /// error that rejects it; the first outside the records (in a comment
+    /// after the last field, say) is an error too, that rejects nothing.
+    fn flag_unprintable(&mut self) {
+        let reported: std::collections::HashSet<u32> = self
+            .errors
+            .iter()
+            .filter_map(|e| e.span.map(|s| s.start))
+            .collect();
+        let mut docs = self.documents.iter().map(|d| d.span).peekable();
+        // The first of each group, and how many: one group per document,
+        // and one for the rest.
+        let mut groups: Vec<(Option<u32>, Span, usize)> = Vec::new();
+        for (at, len) in unprintable(self.text) {
+            let span = self.span(at, at + len);
+            if reported.contains(&span.start) {
+                continue;
+            }
+            while docs.peek().is_some_and(|d| (d.end as usize) < at) {
+                docs.next();
+            }
+            let doc = docs
+                .peek()
+                .filter(|d| d.start as usize <= at)
+                .map(|d| d.start);
+            match groups.iter_mut().find(|g| g.0 == doc) {
+                Some(group) => group.2 += 1,
+                None => groups.push((doc, span, 1)),
+            }
+        }
+        for (doc, span, n) in groups {
+            let mut diag = unprintable_error(self.text, span);
+            if n > 1 {
+                let place = if doc.is_some() {
+                    "in this record"
+                } else {
+                    "outside the records"
+                };
+                diag = diag.with_label(format!("and {} more {place}", n - 1));
+            }
+            self.errors.push(diag);
+        }
+    }
+
     fn syntax_error(&mut self, e: &ScanError) {
-        let mut at = self.offsets.byte(e.marker().index());
+        let mut at = self.byte(e.marker().index());
         let info = e.info();
         let bytes = self.text.as_bytes();
         let (message, help) = if info.contains("unknown anchor") {
@@ -539,6 +695,10 @@ impl<'t, 'l> Loader<'t, 'l> {
                         name.trim_start_matches('*')
                     )),
             );
+            return;
+        } else if info.contains("unprintable character") {
+            let diag = unprintable_error(self.text, self.char_span(at));
+            self.errors.push(diag);
             return;
         } else if info.contains("tab") {
             // Point at the tab itself rather than the character after it.
@@ -582,6 +742,36 @@ impl<'t, 'l> Loader<'t, 'l> {
         self.errors
             .push(Diagnostic::error(span, message).with_help(help));
     }
+}
+
+/// The error for an unprintable character at `span`.
+fn unprintable_error(text: &str, span: Span) -> Diagnostic {
+    let code = text
+        .get(span.range())
+        .and_then(|s| s.chars().next())
+        .map_or(String::new(), |c| format!(" U+{:04X}", u32::from(c)));
+    Diagnostic::error(
+        span,
+        format!("unprintable character{code}: YAML allows no control characters"),
+    )
+    .with_help("delete it; if the value needs it, write it as an escape (`\\x01`) in a double-quoted string")
+}
+
+/// Byte offset and length of every character YAML 1.2 does not allow in
+/// a stream: C0 controls other than tab, LF and CR; DEL; C1 controls other
+/// than NEL; U+FFFE and U+FFFF. One pass over the bytes.
+fn unprintable(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().filter_map(move |(i, &b)| {
+        let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+        match b {
+            b'\t' | b'\n' | b'\r' => None,
+            0..0x20 | 0x7F => Some((i, 1)),
+            0xC2 if (0x80..0xA0).contains(&next(1)) && next(1) != 0x85 => Some((i, 2)),
+            0xEF if next(1) == 0xBF && matches!(next(2), 0xBE | 0xBF) => Some((i, 3)),
+            _ => None,
+        }
+    })
 }
 
 /// Plain scalars that YAML reads as null.
@@ -1271,6 +1461,76 @@ mod tests {
         {
             assert_eq!(entries.len(), 1);
         }
+    }
+
+    #[test]
+    fn reading_resumes_at_the_next_document_after_an_error() {
+        // A bad indentation in the second document, and a flow list left
+        // open in the fourth, whose parser would read on past `---`.
+        let text = "a: 1\n---\nb: 2\n  c: 3\n---\nd: 4\n---\ne: [5\n---\nf: 6\n";
+        let loaded = run(text);
+        let keys: Vec<&str> = loaded
+            .documents
+            .iter()
+            .filter_map(|d| match &d.kind {
+                NodeKind::Map(entries) => entries.first().and_then(|(k, _)| k.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(keys, ["a", "d", "f"], "{:?}", loaded.errors);
+        let broken: Vec<&str> = loaded
+            .broken
+            .iter()
+            .map(|b| slice(text, b.span).trim_start_matches("---").trim())
+            .collect();
+        assert_eq!(broken, ["b: 2\n  c: 3", "e: [5"]);
+        for b in &loaded.broken {
+            assert_eq!(b.errors.len(), 1);
+        }
+        assert_eq!(loaded.errors.len(), 2);
+    }
+
+    #[test]
+    fn an_error_after_a_document_root_belongs_to_that_document() {
+        let text = "// comment\n{\"a\": 1}\n";
+        let loaded = run(text);
+        assert!(loaded.broken.is_empty());
+        assert_eq!(loaded.documents.len(), 1);
+        let doc = loaded.documents.first().map_or(Span::default(), |d| d.span);
+        let error = first_error(&loaded).span.unwrap_or_default();
+        assert!(doc.start <= error.start && error.start <= doc.end);
+    }
+
+    #[test]
+    fn control_characters_are_flagged_once_per_document() {
+        let text = "a: x\u{1}y\u{7f}\n---\nb: \u{85}ok \u{9f}\n---\nc: \u{fffe}\n# \u{7}\n";
+        let loaded = run(text);
+        let found: Vec<(&str, Option<String>)> = loaded
+            .errors
+            .iter()
+            .map(|e| (error_slice(text, e), e.label.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("\u{1}", Some("and 1 more in this record".into())),
+                ("\u{9f}", None),
+                ("\u{fffe}", None),
+                ("\u{7}", None),
+            ]
+        );
+        assert!(loaded.errors.iter().all(|e| e.message.starts_with(&format!(
+            "unprintable character U+{:04X}: YAML allows no control characters",
+            u32::from(error_slice(text, e).chars().next().unwrap_or('?'))
+        ))));
+        // A NUL stops the parser; it is reported once, the same way.
+        let text = "a: x\u{0}y\n";
+        let loaded = run(text);
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        assert_eq!(
+            first_error(&loaded).message,
+            "unprintable character U+0000: YAML allows no control characters"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! [`SourceFile::line_col`] computes (characters, 1-based). Underlines follow
 //! display width, so CJK text is underlined under the right characters.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -17,32 +18,138 @@ use codespan_reporting::term::{self, Config};
 
 use crate::diag::{Diagnostic, Level};
 use crate::report::{Finding, Report, Severity};
-use crate::source::{FileId, SourceFile, SourceMap, Span, floor_char_boundary};
+use crate::source::{FileId, LineIndex, SourceFile, SourceMap, Span, floor_char_boundary};
 
 /// The [`Files`] view codespan-reporting needs, over our [`SourceMap`].
-struct SourceFiles<'s>(&'s SourceMap);
+///
+/// Files holding control characters are shown with each one replaced by
+/// U+FFFD: record values must not drive the terminal, and a replaced
+/// character has a width, so it can be underlined. Spans are moved by the
+/// bytes the replacements add; lines and columns do not change, since a
+/// control character and its replacement are one character each.
+struct SourceFiles<'s> {
+    sources: &'s SourceMap,
+    cleaned: HashMap<FileId, Cleaned>,
+}
+
+/// A file's text with its control characters replaced.
+struct Cleaned {
+    text: String,
+    lines: LineIndex,
+    /// Original byte offset of each replaced character, and the bytes added
+    /// by the replacements up to and including it.
+    shifts: Vec<(usize, usize)>,
+}
+
+/// Control characters other than line breaks and tabs.
+fn is_shown_replaced(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+}
+
+impl Cleaned {
+    fn new(text: &str) -> Option<Cleaned> {
+        if !text.chars().any(is_shown_replaced) {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut shifts = Vec::new();
+        let mut added = 0;
+        for (i, c) in text.char_indices() {
+            if is_shown_replaced(c) {
+                out.push(char::REPLACEMENT_CHARACTER);
+                added += char::REPLACEMENT_CHARACTER.len_utf8() - c.len_utf8();
+                shifts.push((i, added));
+            } else {
+                out.push(c);
+            }
+        }
+        let lines = LineIndex::new(&out);
+        Some(Cleaned {
+            text: out,
+            lines,
+            shifts,
+        })
+    }
+
+    /// The shown offset of an original byte offset.
+    fn shift(&self, offset: usize) -> usize {
+        let before = self.shifts.partition_point(|&(at, _)| at < offset);
+        offset
+            + before
+                .checked_sub(1)
+                .and_then(|k| self.shifts.get(k))
+                .map_or(0, |s| s.1)
+    }
+}
 
 impl<'s> SourceFiles<'s> {
+    /// A view of the files the report speaks of.
+    fn new(sources: &'s SourceMap, report: &Report) -> SourceFiles<'s> {
+        let spans = report
+            .errors
+            .iter()
+            .flat_map(|d| d.span.into_iter().chain(d.related.iter().map(|l| l.span)))
+            .chain(
+                report
+                    .active()
+                    .flat_map(|f| std::iter::once(f.span).chain(f.related.iter().map(|r| r.span))),
+            );
+        let mut cleaned = HashMap::new();
+        for span in spans {
+            if cleaned.contains_key(&span.file) {
+                continue;
+            }
+            if let Some(c) = sources.get(span.file).and_then(|f| Cleaned::new(&f.text)) {
+                cleaned.insert(span.file, c);
+            }
+        }
+        SourceFiles { sources, cleaned }
+    }
+
     fn file(&self, id: FileId) -> Result<&'s SourceFile, FilesError> {
-        self.0.get(id).ok_or(FilesError::FileMissing)
+        self.sources.get(id).ok_or(FilesError::FileMissing)
+    }
+
+    /// The text shown and its line index.
+    fn shown(&self, id: FileId) -> Result<(&str, &LineIndex), FilesError> {
+        match self.cleaned.get(&id) {
+            Some(c) => Ok((&c.text, &c.lines)),
+            None => self.file(id).map(|f| (&*f.text, &f.lines)),
+        }
+    }
+
+    /// The byte range of `span` in the shown text, made safe for codespan:
+    /// inside the text and on character boundaries (the end rounds up).
+    fn fit(&self, span: Span) -> Option<Range<usize>> {
+        let (text, _) = self.shown(span.file).ok()?;
+        let (start, end) = match self.cleaned.get(&span.file) {
+            Some(c) => (c.shift(span.start as usize), c.shift(span.end as usize)),
+            None => (span.start as usize, span.end as usize),
+        };
+        let start = floor_char_boundary(text, start);
+        let mut end = end.clamp(start, text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        Some(start..end)
     }
 }
 
 impl<'a> Files<'a> for SourceFiles<'_> {
     type FileId = FileId;
-    type Name = &'a str;
+    type Name = String;
     type Source = &'a str;
 
-    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        Ok(self.file(id)?.name.as_str())
+    fn name(&'a self, id: FileId) -> Result<String, FilesError> {
+        Ok(printable(&self.file(id)?.name))
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        Ok(&self.file(id)?.text)
+        Ok(self.shown(id)?.0)
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
-        Ok(self.file(id)?.lines.line_of(byte_index))
+        Ok(self.shown(id)?.1.line_of(byte_index))
     }
 
     fn column_number(
@@ -51,76 +158,64 @@ impl<'a> Files<'a> for SourceFiles<'_> {
         _line_index: usize,
         byte_index: usize,
     ) -> Result<usize, FilesError> {
-        let offset = u32::try_from(byte_index).unwrap_or(u32::MAX);
-        Ok(self.file(id)?.line_col(offset).column)
+        let (text, lines) = self.shown(id)?;
+        Ok(lines.line_col(text, byte_index).column)
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
-        let file = self.file(id)?;
-        let start = file
-            .lines
+        let (text, lines) = self.shown(id)?;
+        let start = lines
             .line_start(line_index)
             .ok_or(FilesError::LineTooLarge {
                 given: line_index,
-                max: file.lines.line_count().saturating_sub(1),
+                max: lines.line_count().saturating_sub(1),
             })?;
-        let end = file
-            .lines
-            .line_start(line_index + 1)
-            .unwrap_or(file.text.len());
+        let end = lines.line_start(line_index + 1).unwrap_or(text.len());
         Ok(start..end)
     }
 }
 
-/// The byte range of `span` made safe for codespan: inside the text and on
-/// character boundaries (the end rounds up). `None` for an unknown file.
-fn fit(sources: &SourceMap, span: Span) -> Option<Range<usize>> {
-    let text: &str = &sources.get(span.file)?.text;
-    let start = floor_char_boundary(text, span.start as usize);
-    let mut end = (span.end as usize).clamp(start, text.len());
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    Some(start..end)
+fn primary(files: &SourceFiles<'_>, span: Span, message: &str) -> Option<Label<FileId>> {
+    files
+        .fit(span)
+        .map(|r| Label::primary(span.file, r).with_message(printable(message)))
 }
 
-fn primary(sources: &SourceMap, span: Span, message: &str) -> Option<Label<FileId>> {
-    fit(sources, span).map(|r| Label::primary(span.file, r).with_message(message))
+fn secondary(files: &SourceFiles<'_>, span: Span, message: &str) -> Option<Label<FileId>> {
+    files
+        .fit(span)
+        .map(|r| Label::secondary(span.file, r).with_message(printable(message)))
 }
 
-fn secondary(sources: &SourceMap, span: Span, message: &str) -> Option<Label<FileId>> {
-    fit(sources, span).map(|r| Label::secondary(span.file, r).with_message(message))
-}
-
-fn finding_diagnostic(sources: &SourceMap, f: &Finding) -> CsDiagnostic<FileId> {
+fn finding_diagnostic(files: &SourceFiles<'_>, f: &Finding) -> CsDiagnostic<FileId> {
     let severity = match f.severity {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
     };
-    let labels = primary(sources, f.span, &f.title).into_iter().chain(
+    let labels = primary(files, f.span, &f.title).into_iter().chain(
         f.related
             .iter()
-            .filter_map(|r| secondary(sources, r.span, &r.note)),
+            .filter_map(|r| secondary(files, r.span, &r.note)),
     );
     let notes = [("cite", &f.cite), ("help", &f.help)]
         .into_iter()
         .filter(|(_, text)| !text.is_empty())
-        .map(|(name, text)| format!("{name}: {text}"));
+        .map(|(name, text)| printable(&format!("{name}: {text}")));
     CsDiagnostic::new(severity)
-        .with_code(&f.rule)
-        .with_message(&f.message)
+        .with_code(printable(&f.rule))
+        .with_message(printable(&f.message))
         .with_labels_iter(labels)
         .with_notes_iter(notes)
 }
 
-fn input_diagnostic(sources: &SourceMap, d: &Diagnostic) -> CsDiagnostic<FileId> {
+fn input_diagnostic(files: &SourceFiles<'_>, d: &Diagnostic) -> CsDiagnostic<FileId> {
     let severity = match d.level {
         Level::Error => CsSeverity::Error,
         Level::Warning => CsSeverity::Warning,
     };
     let main = d
         .span
-        .and_then(|span| primary(sources, span, d.label.as_deref().unwrap_or("")));
+        .and_then(|span| primary(files, span, d.label.as_deref().unwrap_or("")));
     let message = match (&main, &d.file) {
         (None, Some(file)) if !file.is_empty() => format!("{file}: {}", d.message),
         _ => d.message.clone(),
@@ -128,17 +223,17 @@ fn input_diagnostic(sources: &SourceMap, d: &Diagnostic) -> CsDiagnostic<FileId>
     let labels = main.into_iter().chain(
         d.related
             .iter()
-            .filter_map(|l| secondary(sources, l.span, &l.message)),
+            .filter_map(|l| secondary(files, l.span, &l.message)),
     );
     CsDiagnostic::new(severity)
-        .with_message(message)
+        .with_message(printable(&message))
         .with_labels_iter(labels)
-        .with_notes_iter(d.help.iter().map(|h| format!("help: {h}")))
+        .with_notes_iter(d.help.iter().map(|h| printable(&format!("help: {h}"))))
 }
 
 /// A last-resort rendering if codespan refuses a diagnostic (it should not:
 /// every label has been fitted to its file).
-fn plain(sources: &SourceMap, d: &CsDiagnostic<FileId>) -> String {
+fn plain(files: &SourceFiles<'_>, d: &CsDiagnostic<FileId>) -> String {
     let severity = match d.severity {
         CsSeverity::Warning => "warning",
         _ => "error",
@@ -148,15 +243,13 @@ fn plain(sources: &SourceMap, d: &CsDiagnostic<FileId>) -> String {
         None => format!("{severity}: {}\n", d.message),
     };
     for label in &d.labels {
-        let span = Span::new(label.file_id, label.range.start, label.range.end);
-        if let Some((start, _)) = sources.span_lines(span) {
-            let _ = writeln!(
-                out,
-                "  --> {}:{}:{}",
-                sources.name(label.file_id),
-                start.line,
-                start.column
-            );
+        let id = label.file_id;
+        let name = files.name(id).unwrap_or_default();
+        if let Ok(line) = files.line_index(id, label.range.start) {
+            let column = files
+                .column_number(id, line, label.range.start)
+                .unwrap_or(1);
+            let _ = writeln!(out, "  --> {name}:{}:{column}", line + 1);
         }
     }
     for note in &d.notes {
@@ -166,19 +259,18 @@ fn plain(sources: &SourceMap, d: &CsDiagnostic<FileId>) -> String {
     out
 }
 
-fn emit(out: &mut String, sources: &SourceMap, d: &CsDiagnostic<FileId>, color: bool) {
+fn emit(out: &mut String, files: &SourceFiles<'_>, d: &CsDiagnostic<FileId>, color: bool) {
     let config = Config::default();
-    let files = SourceFiles(sources);
     let bytes = if color {
         let mut writer = Ansi::new(Vec::new());
-        term::emit_to_write_style(&mut writer, &config, &files, d).map(|()| writer.into_inner())
+        term::emit_to_write_style(&mut writer, &config, files, d).map(|()| writer.into_inner())
     } else {
         let mut writer = NoColor::new(Vec::new());
-        term::emit_to_write_style(&mut writer, &config, &files, d).map(|()| writer.into_inner())
+        term::emit_to_write_style(&mut writer, &config, files, d).map(|()| writer.into_inner())
     };
     match bytes {
         Ok(bytes) => out.push_str(&String::from_utf8_lossy(&bytes)),
-        Err(_) => out.push_str(&plain(sources, d)),
+        Err(_) => out.push_str(&plain(files, d)),
     }
 }
 
@@ -247,29 +339,36 @@ fn summary(out: &mut String, report: &Report) {
 /// records were not checked), then findings in the order given, then the
 /// summary. With `color` false the text has no ANSI escape codes.
 pub fn render(report: &Report, sources: &SourceMap, color: bool) -> String {
+    let files = SourceFiles::new(sources, report);
     let mut out = String::new();
     for d in &report.errors {
-        emit(&mut out, sources, &input_diagnostic(sources, d), color);
+        emit(&mut out, &files, &input_diagnostic(&files, d), color);
     }
     for f in report.active() {
-        emit(&mut out, sources, &finding_diagnostic(sources, f), color);
+        emit(&mut out, &files, &finding_diagnostic(&files, f), color);
     }
     summary(&mut out, report);
-    if color { out } else { without_controls(&out) }
+    out
 }
 
 /// Text with control characters (other than line breaks and tabs) shown as
-/// `\u{FFFD}`: values from records must not drive the terminal.
-fn without_controls(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
+/// U+FFFD: names and values from input must not drive the terminal.
+fn printable(text: &str) -> String {
+    // A CR is a line break in a source, but would overwrite a message.
+    let replaced = |c: char| c == '\r' || is_shown_replaced(c);
+    if text.chars().any(replaced) {
+        text.chars()
+            .map(|c| {
+                if replaced(c) {
+                    char::REPLACEMENT_CHARACTER
+                } else {
+                    c
+                }
+            })
+            .collect()
+    } else {
+        text.to_string()
+    }
 }
 
 #[cfg(test)]
