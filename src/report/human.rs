@@ -520,6 +520,48 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let text = "name: a\u{1b}[2Jb\u{9b}c\nx: 1\n";
+        let mut sources = SourceMap::new();
+        let file = sources.add("records/\u{7}.yaml", text);
+        let at = text.find('\u{1b}').unwrap();
+        let report = Report {
+            errors: vec![
+                Diagnostic::error(Span::new(file, at, at + 1), "bad \u{1b}[31m value\r!")
+                    .with_label("here\u{8}"),
+            ],
+            ..Report::default()
+        };
+        for color in [false, true] {
+            let out = render(&report, &sources, color);
+            // With colour on the only escapes are the renderer's own colour
+            // codes (`ESC [ digits m`), never the `ESC [ 2 J` of the record.
+            for (i, _) in out.match_indices('\u{1b}') {
+                assert!(color, "{out:?}");
+                let code: String = out[i + 1..]
+                    .chars()
+                    .take_while(|c| !c.is_ascii_alphabetic())
+                    .collect();
+                assert!(
+                    code.starts_with('[')
+                        && code[1..].chars().all(|c| c.is_ascii_digit() || c == ';')
+                );
+                assert!(out[i + 1 + code.len()..].starts_with('m'), "{out:?}");
+            }
+            assert!(!out.contains(['\u{7}', '\u{8}', '\u{9b}', '\r']), "{out:?}");
+            assert!(out.contains("bad \u{FFFD}[31m value\u{FFFD}!"), "{out:?}");
+            assert!(out.contains("records/\u{FFFD}.yaml:1:8"), "{out:?}");
+        }
+        // The replaced character is underlined.
+        let plain = render(&report, &sources, false);
+        let line = plain.lines().find(|l| l.contains("here")).unwrap_or("");
+        assert_eq!(
+            line.trim_start_matches([' ', '│']).trim_start(),
+            "^ here\u{FFFD}"
+        );
+    }
+
+    #[test]
     fn summaries_count_right() {
         let sources = SourceMap::new();
         let mut report = Report {
