@@ -69,19 +69,28 @@ pub struct Broken {
 #[must_use]
 pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
     let mut loader = Loader::new(file, text, limits);
-    let mut from = 0;
-    while let Some((start, errors)) = loader.run(from) {
-        let next = next_document_line(text, start);
-        if let Some(errors) = errors {
-            loader.broken.push(Broken {
-                span: Span::new(file, start, next.unwrap_or(text.len())),
-                errors,
-            });
-        }
-        match next {
-            Some(next) => from = next,
-            None => break,
-        }
+    // The whole stream at first. After an error, one document at a time:
+    // the parser may have read far past the document that broke (an
+    // unclosed `[` runs to the end of the file), and reading that text
+    // again for every later document would cost the square of its length.
+    let (mut from, mut until) = (0, text.len());
+    loop {
+        let next = match loader.run(from, until) {
+            Some((start, errors)) => {
+                let next = next_document_line(text, start);
+                if let Some(errors) = errors {
+                    loader.broken.push(Broken {
+                        span: Span::new(file, start, next.unwrap_or(text.len())),
+                        errors,
+                    });
+                }
+                next
+            }
+            None => (until < text.len()).then_some(until),
+        };
+        let Some(next) = next else { break };
+        from = next;
+        until = next_document_line(text, next).unwrap_or(text.len());
     }
     loader.flag_unprintable();
     Loaded {
@@ -248,6 +257,8 @@ struct Loader<'t, 'l> {
     doc_errors: usize,
     /// The current document's root node is complete.
     root_done: bool,
+    /// Line starts, built at the first error that names a line.
+    lines: Option<crate::source::LineIndex>,
     broken: Vec<Broken>,
 }
 
@@ -269,6 +280,7 @@ impl<'t, 'l> Loader<'t, 'l> {
             doc_start: 0,
             doc_errors: 0,
             root_done: false,
+            lines: None,
             broken: Vec::new(),
         }
     }
@@ -282,12 +294,16 @@ impl<'t, 'l> Loader<'t, 'l> {
         Span::new(self.file, start, end)
     }
 
-    /// Parse from byte `from` until the end, or until an error stops a
+    /// Parse from byte `from` to `until`, or until an error stops a
     /// document: then return where that document began and its errors, or
     /// no errors when they fall after a complete document's root (text
     /// after it that is not YAML), which then holds them.
-    fn run(&mut self, from: usize) -> Option<(usize, Option<std::ops::Range<usize>>)> {
-        let rest = self.text.get(from..).unwrap_or("");
+    fn run(
+        &mut self,
+        from: usize,
+        until: usize,
+    ) -> Option<(usize, Option<std::ops::Range<usize>>)> {
+        let rest = self.text.get(from..until).unwrap_or("");
         self.base = from;
         self.offsets = Offsets::new(rest);
         self.prev_end = from;
@@ -641,9 +657,11 @@ impl<'t, 'l> Loader<'t, 'l> {
             .filter_map(|e| e.span.map(|s| s.start))
             .collect();
         let mut docs = self.documents.iter().map(|d| d.span).peekable();
-        // The first of each group, and how many: one group per document,
+        // The first of each group, and how many: one group per document
+        // (documents come in order, so a document's group is the last one),
         // and one for the rest.
         let mut groups: Vec<(Option<u32>, Span, usize)> = Vec::new();
+        let mut outside: Option<(Option<u32>, Span, usize)> = None;
         for (at, len) in unprintable(self.text) {
             let span = self.span(at, at + len);
             if reported.contains(&span.start) {
@@ -656,12 +674,17 @@ impl<'t, 'l> Loader<'t, 'l> {
                 .peek()
                 .filter(|d| d.start as usize <= at)
                 .map(|d| d.start);
-            match groups.iter_mut().find(|g| g.0 == doc) {
-                Some(group) => group.2 += 1,
-                None => groups.push((doc, span, 1)),
+            let group = match doc {
+                None => outside.as_mut(),
+                Some(_) => groups.last_mut().filter(|g| g.0 == doc),
+            };
+            match (group, doc) {
+                (Some(group), _) => group.2 += 1,
+                (None, None) => outside = Some((None, span, 1)),
+                (None, Some(_)) => groups.push((doc, span, 1)),
             }
         }
-        for (doc, span, n) in groups {
+        for (doc, span, n) in groups.into_iter().chain(outside) {
             let mut diag = unprintable_error(self.text, span);
             if n > 1 {
                 let place = if doc.is_some() {
@@ -725,10 +748,13 @@ impl<'t, 'l> Loader<'t, 'l> {
                 )
             }
         } else {
-            let error_line = line_of(self.text, at);
+            let lines = self
+                .lines
+                .get_or_insert_with(|| crate::source::LineIndex::new(self.text));
+            let error_line = lines.line_of(at) + 1;
             let open = self.stack.iter().rev().find(|f| f.flow).map(|f| {
                 let bracket = if f.is_map { '{' } else { '[' };
-                (bracket, line_of(self.text, f.start))
+                (bracket, lines.line_of(f.start) + 1)
             });
             let help = match open {
                 Some((bracket, line)) if line < error_line => {
@@ -832,11 +858,6 @@ fn skip_word(bytes: &[u8], mut i: usize, limit: usize) -> usize {
 }
 
 /// 1-based line of byte `at`.
-fn line_of(text: &str, at: usize) -> usize {
-    let at = crate::source::floor_char_boundary(text, at);
-    text.get(..at).map_or(0, |s| s.matches('\n').count()) + 1
-}
-
 /// Rewrite the scanner's `'x'`, `"x"` and `` `x' `` quoting of single characters as
 /// backticks, as our messages quote input.
 fn backticks(info: &str) -> String {

@@ -7,7 +7,7 @@
 //! [`SourceFile::line_col`] computes (characters, 1-based). Underlines follow
 //! display width, so CJK text is underlined under the right characters.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -94,9 +94,10 @@ impl<'s> SourceFiles<'s> {
                     .active()
                     .flat_map(|f| std::iter::once(f.span).chain(f.related.iter().map(|r| r.span))),
             );
+        let mut seen = HashSet::new();
         let mut cleaned = HashMap::new();
         for span in spans {
-            if cleaned.contains_key(&span.file) {
+            if !seen.insert(span.file) {
                 continue;
             }
             if let Some(c) = sources.get(span.file).and_then(|f| Cleaned::new(&f.text)) {
