@@ -143,14 +143,27 @@ pub fn parse_expr_at(file: FileId, text: &str, base: usize) -> Result<Expr, Diag
 
 /// Skip white space and comments from `pos`; return the next position and
 /// the `///` lines met on the way (the doc of the declaration that follows).
-fn skip_trivia(text: &str, mut pos: usize) -> (usize, Option<String>) {
+fn skip_trivia(text: &str, pos: usize) -> (usize, Option<String>) {
+    skip_trivia_noting(text, pos, |_, _| {})
+}
+
+/// [`skip_trivia`], telling `comment_at` where each comment starts and ends.
+fn skip_trivia_noting(
+    text: &str,
+    mut pos: usize,
+    mut comment_at: impl FnMut(usize, usize),
+) -> (usize, Option<String>) {
     let mut doc: Vec<String> = Vec::new();
     loop {
         let rest = text.get(pos..).unwrap_or("");
         let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{3000}', '\u{feff}']);
         pos += rest.len() - trimmed.len();
         if let Some(comment) = trimmed.strip_prefix("//") {
-            let line_len = comment.find('\n').unwrap_or(comment.len());
+            // As `COMMENT` in the grammar: a lone `\r` ends a comment too, so
+            // that a comment ends at the same place between declarations as
+            // inside one.
+            let line_len = comment.find(['\n', '\r']).unwrap_or(comment.len());
+            comment_at(pos, pos + 2 + line_len);
             if let Some(d) = comment.strip_prefix('/') {
                 let line = d.get(..line_len.saturating_sub(1)).unwrap_or("");
                 doc.push(
@@ -991,6 +1004,16 @@ rule SZYD-012 "一般事项金额达到大额" {
                 "rule X \"t\" { severity error }"
             ]
         );
+    }
+
+    /// The grammar ends a comment at any line break, a lone `\r` too;
+    /// between declarations the comment ran on to the next `\n` and hid
+    /// the declaration after the `\r`.
+    #[test]
+    fn a_comment_ends_at_a_lone_carriage_return_between_declarations_too() {
+        let f = parse_ok("param a = 1 // 注\rparam b = 2\n/// 文档\r\nparam c = 3\n");
+        assert_eq!(f.decls.len(), 3);
+        assert_eq!(f.decls[2].doc.as_deref(), Some("文档"));
     }
 
     #[test]
