@@ -721,6 +721,51 @@ fn formatting_keeps_a_rule_id_on_the_line_after_rule() {
     assert_format_keeps(
         "rule\n  LOCAL-001 \"标题\" {\n  for m in meeting\n  require count(m.items) > 0\n}\n",
     );
+    // … also with a comment after `rule` (still split into `LOCAL - 001`).
+    assert_format_keeps("rule // 注释\n  LOCAL-001 \"t\" {\n  for m in meeting\n}\n");
+}
+
+/// Found with the rule id above: the formatter followed strings line by
+/// line with its own lexer, which took the `"` and `}` of a comment inside
+/// an interpolation for the string's end and re-spaced the string's next
+/// lines (`  y"` became `y "`).
+#[test]
+fn formatting_keeps_a_comment_inside_an_interpolation() {
+    assert_format_keeps("param p = \"{1 // } \"\n} x\n  y\"\n");
+}
+
+/// Found with the rule id above: a string inside an interpolation was not
+/// followed, so its `}}` closed the interpolation and its `"` the outer
+/// string (`} a"` became `} a "`).
+#[test]
+fn formatting_keeps_a_string_inside_an_interpolation() {
+    assert_format_keeps("param p = \"{ \"}}\" } a\"\n");
+    assert_format_keeps("param p = \"a\n{\"}}\"} b\n   c\"\n");
+}
+
+/// Found with the rule id above: the literal braces `{{` were counted as
+/// an open interpolation, so the string seemed to run on, and a later
+/// string that spans lines seemed to end on its first line (`   n"`
+/// became `n "`).
+#[test]
+fn formatting_keeps_literal_braces() {
+    assert_format_keeps("param p = \"{{\"\n  + \"x\"\nparam q = \"m\n   n\"\n");
+}
+
+/// Found with the rule id above: a `\r\n` inside a string became `\n`,
+/// because the formatter rebuilt every line break of the file.
+#[test]
+fn formatting_keeps_a_carriage_return_inside_a_string() {
+    assert_format_keeps("param p = \"a\r\nb\"\r\nparam q = 1\r\n");
+}
+
+/// Not a failure found, a guard: a comment ends at a lone `\r` (as in the
+/// grammar), so what follows is code and must stay code once the `\r`
+/// becomes a line break.
+#[test]
+fn formatting_keeps_code_after_a_lone_carriage_return() {
+    assert_format_keeps("rule X \"t\" { // 注\r  for m in meeting\n}\n");
+    assert_format_keeps("param a = 1 // 注\rparam b = 2\n");
 }
 
 /// Found by the `fmt` fuzz target: a rule id may start with `-` or `.`
