@@ -417,20 +417,26 @@ fn nesting_error(file: FileId, text: &str, pos: usize, max: usize) -> Option<Dia
     // or an interpolation `{…}` inside a string).
     let mut stack: Vec<bool> = vec![false];
     let mut escaped = false;
+    let mut literal_brace = false;
     let mut comment = false;
     for (i, ch) in decl.char_indices() {
         let in_string = stack.last().copied().unwrap_or(false);
         if comment {
-            comment = ch != '\n';
+            comment = !matches!(ch, '\n' | '\r');
             prev = ch;
             continue;
         }
         if in_string {
             match ch {
                 _ if escaped => escaped = false,
+                _ if literal_brace => literal_brace = false,
                 '\\' => escaped = true,
                 '"' => {
                     stack.pop();
+                }
+                // `{{` is a brace in the text, not an interpolation.
+                '{' if decl.get(i + 1..).is_some_and(|r| r.starts_with('{')) => {
+                    literal_brace = true;
                 }
                 '{' => {
                     stack.push(false);
@@ -1164,6 +1170,15 @@ rule SZYD-012 "一般事项金额达到大额" {
         let f = parse_ok("param a = 1 // 注\rparam b = 2\n/// 文档\r\nparam c = 3\n");
         assert_eq!(f.decls.len(), 3);
         assert_eq!(f.decls[2].doc.as_deref(), Some("文档"));
+    }
+
+    /// Found by the formatting property: `{{` in a string was counted as
+    /// an interpolation, and from there on code as text and text as code,
+    /// so a list of such strings was refused as too deeply nested.
+    #[test]
+    fn literal_braces_are_not_nesting() {
+        let list = format!("param p = [{}]\n", "\"{{\", ".repeat(40));
+        parse_ok(&list);
     }
 
     #[test]
