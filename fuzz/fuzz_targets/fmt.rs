@@ -7,8 +7,5 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if std::env::var_os("SUNLIGHT_FUZZ_ALL").is_none() && sunlight_fuzz::known_formatter_bug(text) {
-        return;
-    }
     sunlight_fuzz::check_format(text);
 });

@@ -216,37 +216,6 @@ pub fn check_params(text: &str) -> (SourceMap, Vec<Diagnostic>) {
     (sources, errors)
 }
 
-/// Inputs that hit formatter bugs already reported (tests/properties.rs
-/// has a case for each): a rule id on the line after `rule`, a line
-/// starting with a word that begins with `rule`. The `fmt`
-/// target skips them so that it can look for others; drop this once they
-/// are fixed. (Fixed since, and no longer skipped: strings that span lines,
-/// rule ids starting with `-` or glued to `rule`, `for r in *`.)
-pub fn known_formatter_bug(text: &str) -> bool {
-    rule_id_on_next_line(text) || line_starts_with_rule_word(text)
-}
-
-/// Whether a line starts with a longer word that begins with `rule`
-/// (`rulebook`), which the formatter splits into `rule book`.
-fn line_starts_with_rule_word(text: &str) -> bool {
-    text.lines().any(|l| {
-        l.trim_start()
-            .strip_prefix("rule")
-            .and_then(|rest| rest.chars().next())
-            .is_some_and(|c| c.is_alphanumeric() || c == '_')
-    })
-}
-
-/// Whether `rule` is followed by a line break (or a comment) before its id.
-fn rule_id_on_next_line(text: &str) -> bool {
-    text.match_indices("rule").any(|(i, _)| {
-        text.get(i + 4..).is_some_and(|rest| {
-            rest.trim_start_matches([' ', '\t', '\u{3000}'])
-                .starts_with(['\n', '\r', '/'])
-        })
-    })
-}
-
 /// The rule formatter: formatting twice changes nothing, and the
 /// formatted text means the same (equal syntax trees; spans are ignored).
 pub fn check_format(text: &str) {

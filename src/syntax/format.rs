@@ -5,109 +5,26 @@
 //! operators and after commas, none inside brackets, no trailing white
 //! space, at most one blank line in a row, one final newline. A file that
 //! does not parse is left alone. Formatting twice changes nothing.
+//!
+//! It lays out the tokens the parser reads ([`parse::tokens`]) and only
+//! changes the white space between them: a string, comments and line
+//! breaks inside it included, is copied as it is.
 
-use super::parse;
+use super::parse::{self, TokenKind};
 use crate::source::FileId;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Tok<'a> {
     /// A name, keyword or number (with its unit).
     Word(&'a str),
-    /// A string literal, verbatim.
+    /// A string literal, verbatim, line breaks included.
     Str(&'a str),
     /// A `//` comment, verbatim.
     Comment(&'a str),
     /// Punctuation or an operator.
     Punct(&'a str),
-}
-
-const PUNCT: &[&str] = &[
-    "=>", "->", "==", "!=", "<=", ">=", "??", "(", ")", "[", "]", "{", "}", ",", ".", ":", "=",
-    "<", ">", "+", "-", "*", "/", "&", "|", "?",
-];
-
-/// Split one line into tokens. Strings may hold `{…}` with nested strings.
-fn tokens(line: &str) -> Vec<Tok<'_>> {
-    tokens_after(line, false)
-}
-
-/// Split a line into tokens; `after_rule` when the previous line ended with
-/// the keyword `rule`, so that this line starts with a rule id.
-fn tokens_after(line: &str, after_rule: bool) -> Vec<Tok<'_>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut expect_id = after_rule;
-    let bytes = line.as_bytes();
-    while i < line.len() {
-        let rest = &line[i..];
-        let Some(c) = rest.chars().next() else { break };
-        if c.is_whitespace() {
-            i += c.len_utf8();
-        } else if rest.starts_with("//") {
-            out.push(Tok::Comment(rest.trim_end()));
-            break;
-        } else if (expect_id || matches!(out.last(), Some(Tok::Word("rule"))))
-            && (c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        {
-            expect_id = false;
-            // A rule id such as `SZYD-002` is one token.
-            let len = rest
-                .find(|ch: char| !(ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.')))
-                .unwrap_or(rest.len());
-            out.push(Tok::Word(&rest[..len]));
-            i += len;
-        } else if c == '"' {
-            let end = string_end(line, i);
-            out.push(Tok::Str(&line[i..end]));
-            i = end;
-        } else if let Some(p) = PUNCT.iter().find(|p| rest.starts_with(**p)) {
-            out.push(Tok::Punct(p));
-            i += p.len();
-        } else {
-            let start = i;
-            while i < line.len() {
-                let Some(ch) = line[i..].chars().next() else {
-                    break;
-                };
-                let is_punct = PUNCT.iter().any(|p| line[i..].starts_with(p))
-                    && !(ch == '.' && i > start && bytes[start].is_ascii_digit());
-                if ch.is_whitespace() || ch == '"' || is_punct || line[i..].starts_with("//") {
-                    break;
-                }
-                i += ch.len_utf8();
-            }
-            if i == start {
-                i += c.len_utf8();
-            }
-            out.push(Tok::Word(&line[start..i]));
-        }
-    }
-    out
-}
-
-/// The end of the string starting at `start` (a `"`), interpolations and
-/// the strings inside them included; the line's end if it never closes.
-fn string_end(line: &str, start: usize) -> usize {
-    let mut depth = 0usize;
-    let mut in_str = false;
-    let mut escaped = false;
-    for (off, c) in line[start..].char_indices() {
-        let i = start + off;
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' => escaped = true,
-            '"' if depth == 0 && in_str => return i + 1,
-            '"' if depth == 0 => in_str = true,
-            '"' => {}
-            '{' if in_str => depth += 1,
-            '}' if in_str && depth > 0 => depth -= 1,
-            _ => {}
-        }
-    }
-    line.len()
+    /// A minus sign before an operand.
+    Sign(&'a str),
 }
 
 /// Words after which a bracket opens a new expression, not a call or index.
@@ -132,78 +49,62 @@ fn is_keyword(w: &str) -> bool {
     )
 }
 
-/// Whether a `-` after `prev` is a minus sign of a number (no space after).
-/// Whether a line's last token is a string left open at the line's end.
-fn opens_string(toks: &[Tok<'_>]) -> bool {
-    match toks.last() {
-        Some(Tok::Str(s)) => s
-            .get(1..)
-            .is_none_or(|body| string_close(body).is_none_or(|end| end < body.len())),
-        _ => false,
-    }
-}
-
-/// Where a string that began on an earlier line ends on this one: the
-/// offset after its closing quote.
-fn string_close(line: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' => escaped = true,
-            '"' if depth == 0 => return Some(i + 1),
-            '{' => depth += 1,
-            '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
-}
-
-fn is_unary_minus(prev: Option<&Tok<'_>>) -> bool {
-    match prev {
-        None => true,
-        Some(Tok::Punct(p)) => !matches!(*p, ")" | "]" | "}"),
-        Some(Tok::Word(w)) => matches!(
-            *w,
-            "and" | "or" | "not" | "in" | "if" | "then" | "else" | "require" | "where" | "at"
-        ),
-        _ => false,
-    }
-}
-
-/// Lay out one line's tokens with normalised spacing.
+/// Lay out one line's tokens with normalised spacing. Only white space
+/// between tokens changes; every token is copied as it is.
 fn layout(toks: &[Tok<'_>]) -> String {
     let mut out = String::new();
     let mut prev: Option<&Tok<'_>> = None;
-    let mut unary_before = false;
-    for (i, t) in toks.iter().enumerate() {
+    for t in toks {
         let space = match (prev, t) {
             (None, _) => false,
             (_, Tok::Comment(_)) => true,
-            (Some(Tok::Punct("(" | "[" | ".")), _) => false,
+            (Some(Tok::Punct("(" | "[" | ".") | Tok::Sign(_)), _) => false,
             (_, Tok::Punct(")" | "]" | "," | "." | ":" | "?")) => false,
             (Some(Tok::Word(w)), Tok::Punct("(" | "[")) if !is_keyword(w) => false,
             (Some(Tok::Str(_)), Tok::Punct("(")) => false,
             (Some(Tok::Punct(")" | "]")), Tok::Punct("[")) => false,
-            _ if unary_before => false,
             _ => true,
         };
         if space {
             out.push(' ');
         }
         match t {
-            Tok::Word(w) | Tok::Str(w) | Tok::Comment(w) | Tok::Punct(w) => out.push_str(w),
+            Tok::Comment(c) => out.push_str(c.trim_end()),
+            Tok::Word(w) | Tok::Str(w) | Tok::Punct(w) | Tok::Sign(w) => out.push_str(w),
         }
-        unary_before = matches!(t, Tok::Punct("-"))
-            && is_unary_minus(if i == 0 { None } else { toks.get(i - 1) });
         prev = Some(t);
     }
     out
+}
+
+/// How many line breaks white space between tokens holds (`\r\n`, `\n`
+/// or a lone `\r`, as the grammar counts them).
+fn line_breaks(space: &str) -> usize {
+    space.matches('\n').count() + space.matches('\r').count() - space.matches("\r\n").count()
+}
+
+/// The file's tokens grouped by the line they start on, each line with
+/// whether a blank line stands above it.
+fn lines(text: &str) -> Option<Vec<(bool, Vec<Tok<'_>>)>> {
+    let mut lines: Vec<(bool, Vec<Tok<'_>>)> = Vec::new();
+    let mut prev_end = 0;
+    for t in parse::tokens(text)? {
+        let piece = text.get(t.start..t.end)?;
+        let breaks = line_breaks(text.get(prev_end..t.start)?);
+        let tok = match t.kind {
+            TokenKind::Word => Tok::Word(piece),
+            TokenKind::Str => Tok::Str(piece),
+            TokenKind::Comment => Tok::Comment(piece),
+            TokenKind::Punct => Tok::Punct(piece),
+            TokenKind::Sign => Tok::Sign(piece),
+        };
+        match lines.last_mut() {
+            Some((_, line)) if breaks == 0 => line.push(tok),
+            _ => lines.push((breaks > 1 && !lines.is_empty(), vec![tok])),
+        }
+        prev_end = t.end;
+    }
+    Some(lines)
 }
 
 /// Format rule text; `None` when it does not parse (it is then left alone).
@@ -212,49 +113,18 @@ pub fn format(text: &str) -> Option<String> {
         return None;
     }
     let mut out = String::with_capacity(text.len());
+    // A byte order mark is white space to the parser, but editors want it
+    // kept at the start.
+    if text.starts_with('\u{feff}') {
+        out.push('\u{feff}');
+    }
     let mut depth: usize = 0;
-    let mut blank = false;
-    let mut started = false;
-    // Inside a string that runs over several lines every character counts:
-    // such lines are kept as they are.
-    let mut in_string = false;
-    let mut after_rule = false;
-    for raw in text.lines() {
-        if in_string {
-            out.push_str(raw);
-            out.push('\n');
-            let close = string_close(raw);
-            in_string = close.is_none();
-            if let Some(close) = close {
-                let rest = raw.get(close..).unwrap_or("");
-                let toks = tokens(rest);
-                // The same line may open the next string.
-                in_string = opens_string(&toks);
-                let d = toks.iter().fold(depth as isize, |d, t| match t {
-                    Tok::Punct("{" | "(" | "[") => d + 1,
-                    Tok::Punct("}" | ")" | "]") => d - 1,
-                    _ => d,
-                });
-                depth = usize::try_from(d.max(0)).unwrap_or(0);
-            }
-            blank = false;
-            continue;
-        }
-        let toks = tokens_after(raw, after_rule);
-        if !toks.is_empty() {
-            after_rule = matches!(toks.last(), Some(Tok::Word("rule")));
-        }
-        in_string = opens_string(&toks);
-        if toks.is_empty() {
-            blank = started;
-            continue;
-        }
+    for (blank, toks) in lines(text)? {
         // A line starting with closers is indented at the depth they return to.
         let leading_closers = toks
             .iter()
             .take_while(|t| matches!(t, Tok::Punct("}" | ")" | "]")))
             .count();
-        let mut line_depth = depth;
         let mut d = depth as isize;
         for t in &toks {
             match t {
@@ -263,7 +133,7 @@ pub fn format(text: &str) -> Option<String> {
                 _ => {}
             }
         }
-        line_depth = line_depth.saturating_sub(leading_closers);
+        let mut line_depth = depth.saturating_sub(leading_closers);
         // A line that continues an expression is indented one step further.
         let continues = matches!(
             toks.first(),
@@ -293,8 +163,6 @@ pub fn format(text: &str) -> Option<String> {
         if blank {
             out.push('\n');
         }
-        blank = false;
-        started = true;
         for _ in 0..line_depth {
             out.push_str("  ");
         }

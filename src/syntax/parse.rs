@@ -143,14 +143,27 @@ pub fn parse_expr_at(file: FileId, text: &str, base: usize) -> Result<Expr, Diag
 
 /// Skip white space and comments from `pos`; return the next position and
 /// the `///` lines met on the way (the doc of the declaration that follows).
-fn skip_trivia(text: &str, mut pos: usize) -> (usize, Option<String>) {
+fn skip_trivia(text: &str, pos: usize) -> (usize, Option<String>) {
+    skip_trivia_noting(text, pos, |_, _| {})
+}
+
+/// [`skip_trivia`], telling `comment_at` where each comment starts and ends.
+fn skip_trivia_noting(
+    text: &str,
+    mut pos: usize,
+    mut comment_at: impl FnMut(usize, usize),
+) -> (usize, Option<String>) {
     let mut doc: Vec<String> = Vec::new();
     loop {
         let rest = text.get(pos..).unwrap_or("");
         let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{3000}', '\u{feff}']);
         pos += rest.len() - trimmed.len();
         if let Some(comment) = trimmed.strip_prefix("//") {
-            let line_len = comment.find('\n').unwrap_or(comment.len());
+            // As `COMMENT` in the grammar: a lone `\r` ends a comment too, so
+            // that a comment ends at the same place between declarations as
+            // inside one.
+            let line_len = comment.find(['\n', '\r']).unwrap_or(comment.len());
+            comment_at(pos, pos + 2 + line_len);
             if let Some(d) = comment.strip_prefix('/') {
                 let line = d.get(..line_len.saturating_sub(1)).unwrap_or("");
                 doc.push(
@@ -197,6 +210,156 @@ fn token_end(rest: &str, pair: &Pair<'_, Rule>) -> usize {
         end = q + ch.len_utf8();
         p = end;
     }
+}
+
+/// What a token is, as far as laying it out goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A name, keyword, number or rule id.
+    Word,
+    /// A string literal with its interpolations: one token, even over
+    /// several lines.
+    Str,
+    /// A `//` comment, to the end of its line.
+    Comment,
+    /// Punctuation or an operator.
+    Punct,
+    /// A minus sign before an operand (`-x`), not a subtraction.
+    Sign,
+}
+
+/// A token of rule text: its kind and byte range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// What it is.
+    pub kind: TokenKind,
+    /// Where it starts.
+    pub start: usize,
+    /// Where it ends (exclusive).
+    pub end: usize,
+}
+
+/// The tokens of a rule file, comments included, as the parser reads
+/// them; `None` when a declaration does not parse. The text between two
+/// tokens is white space only. The formatter lays these out, so it cannot
+/// split or join what the grammar reads as one token.
+pub fn tokens(text: &str) -> Option<Vec<Token>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    loop {
+        let (next, _) = skip_trivia_noting(text, pos, |start, end| {
+            out.push(Token {
+                kind: TokenKind::Comment,
+                start,
+                end,
+            });
+        });
+        pos = next;
+        if pos >= text.len() {
+            return Some(out);
+        }
+        // The limit guards pest's recursion, as in `parse_with`.
+        if nesting_error(FileId(0), text, pos, MAX_NESTING).is_some() {
+            return None;
+        }
+        let rest = text.get(pos..)?;
+        let pair = RuleParser::parse(Rule::decl, rest).ok()?.next()?;
+        let end = token_end(rest, &pair);
+        if end == 0 {
+            return None;
+        }
+        let mut at = 0;
+        // Pre-order: a string or number comes before the parts inside it,
+        // which are then skipped as already covered.
+        for p in pair.into_inner().flatten() {
+            let span = p.as_span();
+            let (start, stop) = (span.start(), span.end());
+            let kind = match p.as_rule() {
+                Rule::string => TokenKind::Str,
+                Rule::number | Rule::rule_id => TokenKind::Word,
+                Rule::neg_op => TokenKind::Sign,
+                Rule::cmp_op
+                | Rule::default_op
+                | Rule::add_op
+                | Rule::mul_op
+                | Rule::all_kinds
+                | Rule::optional_mark
+                    if p.clone().into_inner().next().is_none() =>
+                {
+                    TokenKind::Punct
+                }
+                _ if p.clone().into_inner().next().is_none() => TokenKind::Word,
+                _ => continue,
+            };
+            if stop <= at {
+                continue;
+            }
+            if start < at || stop > end {
+                // Not one token after another: better not to format at all.
+                return None;
+            }
+            gap_tokens(rest, at, start, pos, &mut out)?;
+            if p.as_rule() == Rule::not_in_op {
+                // `not in` may break over lines: two words with only white
+                // space between them.
+                for (s, e) in [(start, start + 3), (stop - 2, stop)] {
+                    out.push(Token {
+                        kind: TokenKind::Word,
+                        start: pos + s,
+                        end: pos + e,
+                    });
+                }
+            } else {
+                out.push(Token {
+                    kind,
+                    start: pos + start,
+                    end: pos + stop,
+                });
+            }
+            at = stop;
+        }
+        gap_tokens(rest, at, end, pos, &mut out)?;
+        pos += end;
+    }
+}
+
+/// The tokens between two tokens that the parser names: only the grammar's
+/// literal keywords and punctuation, white space and comments are there.
+fn gap_tokens(rest: &str, from: usize, to: usize, base: usize, out: &mut Vec<Token>) -> Option<()> {
+    let gap = rest.get(from..to)?;
+    let mut i = 0;
+    while let Some(c) = gap.get(i..).and_then(|r| r.chars().next()) {
+        let tail = gap.get(i..).unwrap_or("");
+        let (kind, len) = if matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{3000}') {
+            i += c.len_utf8();
+            continue;
+        } else if tail.starts_with("//") {
+            // `COMMENT` in the grammar: up to a line break.
+            (
+                TokenKind::Comment,
+                tail.find(['\n', '\r']).unwrap_or(tail.len()),
+            )
+        } else if tail.starts_with("=>") || tail.starts_with("->") {
+            (TokenKind::Punct, 2)
+        } else if c.is_ascii_punctuation() && c != '_' {
+            (TokenKind::Punct, 1)
+        } else {
+            let len = tail
+                .find(|ch: char| {
+                    matches!(ch, ' ' | '\t' | '\r' | '\n' | '\u{3000}')
+                        || (ch.is_ascii_punctuation() && ch != '_')
+                })
+                .unwrap_or(tail.len());
+            (TokenKind::Word, len)
+        };
+        out.push(Token {
+            kind,
+            start: base + from + i,
+            end: base + from + i + len,
+        });
+        i += len;
+    }
+    Some(())
 }
 
 /// Whether a line (text from a line start) begins a declaration or its doc comment.
@@ -254,20 +417,26 @@ fn nesting_error(file: FileId, text: &str, pos: usize, max: usize) -> Option<Dia
     // or an interpolation `{…}` inside a string).
     let mut stack: Vec<bool> = vec![false];
     let mut escaped = false;
+    let mut literal_brace = false;
     let mut comment = false;
     for (i, ch) in decl.char_indices() {
         let in_string = stack.last().copied().unwrap_or(false);
         if comment {
-            comment = ch != '\n';
+            comment = !matches!(ch, '\n' | '\r');
             prev = ch;
             continue;
         }
         if in_string {
             match ch {
                 _ if escaped => escaped = false,
+                _ if literal_brace => literal_brace = false,
                 '\\' => escaped = true,
                 '"' => {
                     stack.pop();
+                }
+                // `{{` is a brace in the text, not an interpolation.
+                '{' if decl.get(i + 1..).is_some_and(|r| r.starts_with('{')) => {
+                    literal_brace = true;
                 }
                 '{' => {
                     stack.push(false);
@@ -999,6 +1168,25 @@ rule SZYD-012 "一般事项金额达到大额" {
                 "rule X \"t\" { severity error }"
             ]
         );
+    }
+
+    /// The grammar ends a comment at any line break, a lone `\r` too;
+    /// between declarations the comment ran on to the next `\n` and hid
+    /// the declaration after the `\r`.
+    #[test]
+    fn a_comment_ends_at_a_lone_carriage_return_between_declarations_too() {
+        let f = parse_ok("param a = 1 // 注\rparam b = 2\n/// 文档\r\nparam c = 3\n");
+        assert_eq!(f.decls.len(), 3);
+        assert_eq!(f.decls[2].doc.as_deref(), Some("文档"));
+    }
+
+    /// Found by the formatting property: `{{` in a string was counted as
+    /// an interpolation, and from there on code as text and text as code,
+    /// so a list of such strings was refused as too deeply nested.
+    #[test]
+    fn literal_braces_are_not_nesting() {
+        let list = format!("param p = [{}]\n", "\"{{\", ".repeat(40));
+        parse_ok(&list);
     }
 
     #[test]
