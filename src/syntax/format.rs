@@ -118,6 +118,12 @@ pub fn format(text: &str) -> Option<String> {
     if text.starts_with('\u{feff}') {
         out.push('\u{feff}');
     }
+    // Lines end as the file's first line does (CRLF files stay CRLF);
+    // line breaks inside strings are kept as written.
+    let newline = match text.find(['\n', '\r']) {
+        Some(i) if text.get(i..i + 2) == Some("\r\n") => "\r\n",
+        _ => "\n",
+    };
     let mut depth: usize = 0;
     for (blank, toks) in lines(text)? {
         // A line starting with closers is indented at the depth they return to.
@@ -161,13 +167,13 @@ pub fn format(text: &str) -> Option<String> {
         }
         depth = usize::try_from(d.max(0)).unwrap_or(0);
         if blank {
-            out.push('\n');
+            out.push_str(newline);
         }
         for _ in 0..line_depth {
             out.push_str("  ");
         }
         out.push_str(&layout(&toks));
-        out.push('\n');
+        out.push_str(newline);
     }
     Some(out)
 }
@@ -193,6 +199,14 @@ mod tests {
         let once = format(MESSY).unwrap_or_default();
         assert_eq!(format(&once).as_deref(), Some(once.as_str()));
         assert_eq!(parse(FileId(0), MESSY).file, parse(FileId(0), &once).file);
+    }
+
+    #[test]
+    fn keeps_crlf_line_ends() {
+        let crlf = MESSY.replace('\n', "\r\n");
+        let out = format(&crlf).unwrap_or_default();
+        assert_eq!(out, format(MESSY).unwrap_or_default().replace('\n', "\r\n"));
+        assert_eq!(format(&out).as_deref(), Some(out.as_str()));
     }
 
     #[test]

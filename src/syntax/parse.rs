@@ -373,7 +373,8 @@ fn starts_decl(line: &str) -> bool {
 /// The start of the first line after `pos` that begins with a declaration keyword.
 pub fn next_decl_start(text: &str, pos: usize) -> usize {
     let mut offset = pos;
-    while let Some(nl) = text.get(offset..).and_then(|r| r.find('\n')) {
+    // A line ends at LF, CRLF or a lone CR, as the grammar reads it.
+    while let Some(nl) = text.get(offset..).and_then(|r| r.find(['\n', '\r'])) {
         offset += nl + 1;
         if starts_decl(text.get(offset..).unwrap_or("")) {
             return offset;
@@ -387,12 +388,12 @@ pub fn next_decl_start(text: &str, pos: usize) -> usize {
 pub fn decl_start_before(text: &str, pos: usize) -> usize {
     let mut line_start = text
         .get(..pos)
-        .and_then(|t| t.rfind('\n'))
+        .and_then(|t| t.rfind(['\n', '\r']))
         .map_or(0, |i| i + 1);
     while line_start > 0 && !starts_decl(text.get(line_start..).unwrap_or("")) {
         line_start = text
             .get(..line_start - 1)
-            .and_then(|t| t.rfind('\n'))
+            .and_then(|t| t.rfind(['\n', '\r']))
             .map_or(0, |i| i + 1);
     }
     line_start
@@ -1125,6 +1126,13 @@ rule SZYD-012 "一般事项金额达到大额" {
         assert_eq!(p.file.decls.len(), 2);
         let second = p.errors[1].span.map(|s| s.start as usize).unwrap_or(0);
         assert_eq!(&src[second..second + 2], "==");
+        // The same with CR-only and CRLF line ends.
+        for line_end in ["\r", "\r\n"] {
+            let src = src.replace('\n', line_end);
+            let p = parse(FileId(0), &src);
+            assert_eq!(p.errors.len(), 2, "{line_end:?}: {:?}", p.errors);
+            assert_eq!(p.file.decls.len(), 2, "{line_end:?}");
+        }
     }
 
     #[test]
