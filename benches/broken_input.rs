@@ -1,9 +1,9 @@
 //! How the cost of bad input scales: one file of N records, every one of
 //! them broken (N = 2,000 and 20,000).
 //!
-//! Each record leaves a flow list open, so the YAML parser reads on past the
-//! `---` of the records after it; reading resumes record by record, and every
-//! error is rendered for a terminal. Both phases are timed with
+//! Each record ends in a complex key left open (`? [`), so the YAML parser
+//! reads on past the `---` of the record after it before it fails; reading
+//! resumes record by record, and every error is rendered for a terminal. Both phases are timed with
 //! `Throughput::Elements(N)`: the time per record should stay flat as N
 //! grows. Outside the timed part the bench checks that every record was read
 //! and rejected with one error each, so the timings are of real work.
@@ -19,10 +19,10 @@ use sunlight::workspace::{InputLimits, RuleOptions, RuleSet, load_rules};
 
 const SIZES: [usize; 2] = [2_000, 20_000];
 
-/// N records, each with a list never closed.
+/// N records, each with a complex key never closed.
 fn broken_records(n: usize) -> String {
     (0..n)
-        .map(|i| format!("---\nkind: org\nid: org-{i}\nname: [单位{i}\nleaders: []\n"))
+        .map(|i| format!("---\nkind: org\nid: org-{i}\nname: 单位{i}\nleaders: []\n? [\n"))
         .collect()
 }
 

@@ -65,7 +65,7 @@ impl Diagnostic {
         }
     }
 
-    /// An error about a whole file that has no position (unreadable, not UTF-8).
+    /// An error about a whole file that has no position (unreadable, too large).
     pub fn file_error(file: impl Into<String>, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             span: None,

@@ -937,3 +937,24 @@ fn documents_that_are_not_records_are_input_errors_and_counted() -> TestResult {
     assert!(errors_in(&run, "a-comment.yaml").is_empty());
     Ok(())
 }
+
+#[test]
+fn references_to_a_broken_record_resolve_whatever_its_line_ends() -> TestResult {
+    // The org's leaders list is never closed; the meeting names the org.
+    let broken_org = base_org().replace("manages: [全面工作]", "manages: [全面工作");
+    let meeting = base_meeting("M-1")?;
+    let json_org = "{\"kind\": \"org\", \"id\": \"zhujian\", \"name\": \"x\", \"leaders\": [}\n";
+    for (how, org) in [
+        ("LF", broken_org.clone()),
+        ("CRLF", broken_org.replace('\n', "\r\n")),
+        ("CR", broken_org.replace('\n', "\r")),
+        ("JSON on one line", json_org.to_string()),
+    ] {
+        let run = check_files(&[("a-org.yaml", &org), ("b-meeting.yaml", &meeting)])?;
+        let s = &run.report.summary;
+        assert_eq!((s.records, s.checked, s.rejected), (2, 1, 1), "{how}");
+        assert!(!run.report.errors.is_empty(), "{how}");
+        assert_eq!(run.pairs_of("REF-001"), none(), "{how}: {}", run.human());
+    }
+    Ok(())
+}

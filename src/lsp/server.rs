@@ -89,14 +89,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let problems: Vec<String> = self
-            .with(|s| {
-                s.workspace_errors()
-                    .iter()
-                    .map(|d| format!("{}: {}", d.file.clone().unwrap_or_default(), d.message))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let problems: Vec<String> = self.with(|s| s.workspace_problems()).unwrap_or_default();
         for p in problems {
             self.client.log_message(MessageType::WARNING, p).await;
         }

@@ -826,9 +826,25 @@ impl State {
         }
     }
 
-    /// Problems with the workspace set-up, for the log.
-    pub fn workspace_errors(&self) -> &[Diag] {
-        &self.workspace_errors
+    /// Problems with the workspace set-up, as log lines
+    /// (`file:line:column: message`, or `file: message` with no position).
+    pub fn workspace_problems(&self) -> Vec<String> {
+        self.workspace_errors
+            .iter()
+            .map(|d| {
+                let place = match d.span {
+                    Some(span) => {
+                        let at = self
+                            .sources
+                            .span_lines(span)
+                            .map_or(String::new(), |(s, _)| format!(":{}:{}", s.line, s.column));
+                        format!("{}{at}", self.sources.name(span.file))
+                    }
+                    None => d.file.clone().unwrap_or_default(),
+                };
+                format!("{place}: {}", d.message)
+            })
+            .collect()
     }
 }
 

@@ -7,7 +7,7 @@ pub mod yaml;
 pub use validate::Record;
 pub use yaml::Limits;
 
-use crate::diag::{self, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::schema::{KindId, Schema};
 use crate::source::{FileId, Span};
 
@@ -43,14 +43,24 @@ pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileR
     // no REF-001 for a record that exists but is malformed).
     let mut broken: Vec<(Rejected, Vec<Diagnostic>)> = Vec::new();
     for b in &loaded.broken {
-        let own: Vec<Diagnostic> = errors
-            .get_mut(b.errors.clone())
-            .into_iter()
-            .flatten()
-            .filter_map(Option::take)
+        let own: Vec<Diagnostic> = b
+            .errors
+            .iter()
+            .filter_map(|&i| errors.get_mut(i).and_then(Option::take))
             .collect();
-        let span = own.iter().find_map(|e| e.span).unwrap_or(b.span);
-        let (kind, id) = salvage_kind_and_id(text.get(b.span.range()).unwrap_or(""), schema);
+        let document = text.get(b.span.range()).unwrap_or("");
+        let (kind, id) = salvage_kind_and_id(document, schema);
+        // The record is where its text starts, past `---` and blank lines.
+        let body = document
+            .trim_start()
+            .strip_prefix("---")
+            .unwrap_or(document.trim_start())
+            .trim_start();
+        let start = b.span.end - u32::try_from(body.len()).unwrap_or(0);
+        let span = Span {
+            start: start.min(b.span.end),
+            ..b.span
+        };
         broken.push((Rejected { kind, id, span }, own));
     }
     // The other errors belong to the complete document they fall in.
@@ -64,9 +74,7 @@ pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileR
             .partition_point(|d| d.span.start <= at)
             .checked_sub(1)
             .filter(|&i| loaded.documents.get(i).is_some_and(|d| at <= d.span.end));
-        if let (Some(i), diag::Level::Error) = (doc, err.level)
-            && let Some(flag) = in_document.get_mut(i)
-        {
+        if let Some(flag) = doc.and_then(|i| in_document.get_mut(i)) {
             *flag = true;
         }
         out.errors.push(err);
@@ -98,10 +106,13 @@ pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileR
 }
 
 /// The top-level `kind:` and `id:` of a document that is not valid YAML,
-/// read line by line (`kind: x` or `"kind": "x"` at the start of a line).
+/// read piece by piece: `kind: x` at the start of a line, or `"kind": "x"`
+/// at the start of a line or after `{` or `,` (JSON on one line).
 fn salvage_kind_and_id(text: &str, schema: &Schema) -> (Option<KindId>, Option<String>) {
+    let json = text.trim_start().starts_with('{');
     let value_of = |key: &str| {
-        text.lines().find_map(|line| {
+        let pieces = |c: char| c == '\n' || c == '\r' || (json && (c == '{' || c == ','));
+        text.split(pieces).find_map(|line| {
             let rest = line
                 .strip_prefix(key)
                 .or_else(|| line.trim_start().strip_prefix(&format!("\"{key}\"")))?;

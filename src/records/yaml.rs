@@ -45,8 +45,8 @@ pub struct Loaded {
     /// Documents that a syntax error or a crossed limit cut short.
     pub broken: Vec<Broken>,
     /// Problems found: in complete documents (duplicate or non-text keys,
-    /// unprintable characters), the fatal error of each broken document
-    /// and what was seen before it, and warnings outside any document.
+    /// unprintable characters), in broken ones (what stopped them, and
+    /// what was seen before), and unprintable characters outside any.
     pub errors: Vec<Diagnostic>,
 }
 
@@ -56,32 +56,35 @@ pub struct Broken {
     /// From where the document starts to where reading resumed (the next
     /// `---` line) or the end of the file.
     pub span: Span,
-    /// Its errors, as indexes into [`Loaded::errors`]; the last is the one
-    /// that stopped it.
-    pub errors: std::ops::Range<usize>,
+    /// Its errors, as indexes into [`Loaded::errors`].
+    pub errors: Vec<usize>,
 }
 
 /// Read every document of `text` (a YAML stream; JSON is accepted).
 ///
 /// Never panics. A syntax error or crossed limit ends its document; reading
-/// resumes at the next line that starts a document (`---`), so one broken
-/// record does not hide the ones after it.
+/// resumes where the next document starts (a `---` line, with the
+/// directives before it, or the line after `...`), so one broken record
+/// does not hide the ones after it.
 #[must_use]
 pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
     let mut loader = Loader::new(file, text, limits);
     // The whole stream at first. After an error, one document at a time:
-    // the parser may have read far past the document that broke (an
-    // unclosed `[` runs to the end of the file), and reading that text
-    // again for every later document would cost the square of its length.
+    // restarting the parser on the rest of the file for every broken record
+    // would cost the square of its length.
     let (mut from, mut until) = (0, text.len());
     loop {
         let next = match loader.run(from, until) {
             Some((start, errors)) => {
                 let next = next_document_line(text, start);
                 if let Some(errors) = errors {
+                    let end = next.unwrap_or(text.len());
+                    if next.is_some() {
+                        loader.keep_inside(start, end, errors.clone());
+                    }
                     loader.broken.push(Broken {
-                        span: Span::new(file, start, next.unwrap_or(text.len())),
-                        errors,
+                        span: Span::new(file, start, end),
+                        errors: errors.collect(),
                     });
                 }
                 next
@@ -90,7 +93,7 @@ pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
         };
         let Some(next) = next else { break };
         from = next;
-        until = next_document_line(text, next).unwrap_or(text.len());
+        until = next_document_line(text, past_directives(text, next)).unwrap_or(text.len());
     }
     loader.flag_unprintable();
     Loaded {
@@ -100,22 +103,83 @@ pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
     }
 }
 
-/// The start of the first line after byte `after` that opens a document
-/// (`---` alone or followed by a blank). A document marker cannot occur
-/// inside a scalar, so reading can restart there whatever broke before it,
-/// even where the parser read past it (an unclosed `[`).
+/// Where the first document after byte `after` starts: a `---` line
+/// (`---` alone or followed by a blank), with the directive lines (`%…`)
+/// just before it, or the line after a `...` line. Document markers cannot
+/// occur inside a scalar, so reading can restart there whatever broke
+/// before, even where the parser read past them (an unclosed `? [`).
 fn next_document_line(text: &str, after: usize) -> Option<usize> {
     let bytes = text.as_bytes();
-    bytes
+    let marker = |ls: usize, m: &[u8]| {
+        bytes.get(ls..).is_some_and(|rest| rest.starts_with(m))
+            && matches!(
+                bytes.get(ls + m.len()),
+                None | Some(b' ' | b'\t' | b'\r' | b'\n')
+            )
+    };
+    let line_starts = bytes
         .iter()
         .enumerate()
         .skip(after)
-        .filter(|&(_, &c)| c == b'\n' || c == b'\r')
-        .map(|(i, _)| i + 1)
-        .find(|&ls| {
-            bytes.get(ls..).is_some_and(|rest| rest.starts_with(b"---"))
-                && matches!(bytes.get(ls + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
-        })
+        .filter(|&(i, &c)| c == b'\n' || (c == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .map(|(i, _)| i + 1);
+    let mut after_end_marker = false;
+    for ls in line_starts {
+        if after_end_marker {
+            return (ls < bytes.len()).then_some(ls);
+        }
+        if marker(ls, b"...") {
+            after_end_marker = true;
+        } else if marker(ls, b"---") {
+            let mut start = ls;
+            while let Some(prev) = previous_line_start(bytes, start)
+                && prev > after
+                && bytes.get(prev) == Some(&b'%')
+            {
+                start = prev;
+            }
+            return Some(start);
+        }
+    }
+    None
+}
+
+/// The start of the first line at or after `line_start` that is not a
+/// directive (`%…`): the `---` a document's directives stand before.
+fn past_directives(text: &str, mut line_start: usize) -> usize {
+    let bytes = text.as_bytes();
+    while bytes.get(line_start) == Some(&b'%') {
+        match bytes
+            .get(line_start..)
+            .and_then(|rest| rest.iter().position(|&c| c == b'\n' || c == b'\r'))
+        {
+            Some(i) => {
+                line_start += i + 1;
+                if bytes.get(line_start - 1) == Some(&b'\r')
+                    && bytes.get(line_start) == Some(&b'\n')
+                {
+                    line_start += 1;
+                }
+            }
+            None => return bytes.len(),
+        }
+    }
+    line_start
+}
+
+/// The start of the line before the one starting at `line_start`.
+fn previous_line_start(bytes: &[u8], line_start: usize) -> Option<usize> {
+    let mut end = line_start.checked_sub(1)?;
+    if bytes.get(end) == Some(&b'\n') && end > 0 && bytes.get(end - 1) == Some(&b'\r') {
+        end -= 1;
+    }
+    Some(
+        bytes
+            .get(..end)?
+            .iter()
+            .rposition(|&c| c == b'\n' || c == b'\r')
+            .map_or(0, |i| i + 1),
+    )
 }
 
 /// Character index → byte offset in O(n) overall: events arrive nearly in
@@ -376,7 +440,13 @@ impl<'t, 'l> Loader<'t, 'l> {
                 self.stack.clear();
                 self.doc_nodes = 0;
             }
-            Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
+            Event::DocumentEnd => {
+                // What follows `...` is not part of this document.
+                self.doc_start = end;
+                self.doc_errors = self.errors.len();
+                self.root_done = false;
+            }
+            Event::Nothing | Event::StreamStart => {}
             Event::Scalar(value, style, anchor, tag) => {
                 let plain = style == ScalarStyle::Plain;
                 if self.stack.is_empty()
@@ -624,6 +694,11 @@ impl<'t, 'l> Loader<'t, 'l> {
             {
                 last -= 1;
             }
+        } else if let (ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, Some(close)) =
+            (style, closing_quote(bytes, first, end))
+        {
+            // The event may run on over a comment after the closing quote.
+            last = close + 1;
         } else if absent || first >= last {
             // An empty value (saphyr may hand it the span of the next
             // token): put it just after its `:` or `-`.
@@ -646,53 +721,101 @@ impl<'t, 'l> Loader<'t, 'l> {
         self.span(at, end)
     }
 
+    /// Errors of the broken document `start..end` that the parser found
+    /// after reading past its end are moved to its last character, so that
+    /// they do not point into the next record; the label says where.
+    fn keep_inside(&mut self, start: usize, end: usize, errors: std::ops::Range<usize>) {
+        let last = self
+            .text
+            .get(start..end)
+            .map(|d| d.trim_end().len())
+            .and_then(|len| (start + len).checked_sub(1));
+        let Some(last) = last else { return };
+        for i in errors {
+            let Some(span) = self.errors.get(i).and_then(|e| e.span) else {
+                continue;
+            };
+            if (span.start as usize) < end {
+                continue;
+            }
+            let lines = self
+                .lines
+                .get_or_insert_with(|| crate::source::LineIndex::new(self.text));
+            let line = lines.line_of(span.start as usize) + 1;
+            let at = self.char_span(last);
+            if let Some(e) = self.errors.get_mut(i) {
+                e.span = Some(at);
+                e.label = Some(format!(
+                    "this document is not complete: reading on, the YAML reader failed at line {line}"
+                ));
+            }
+        }
+    }
+
     /// YAML allows no control characters other than tab and line breaks,
-    /// even where the parser reads on. The first in each record is an
-    /// error that rejects it; the first outside the records (in a comment
-    /// after the last field, say) is an error too, that rejects nothing.
+    /// even where the parser reads on. The first in each record, read or
+    /// broken, is an error that rejects it; the first outside the records
+    /// (in a comment after the last field, say) is an error too, that
+    /// rejects nothing.
     fn flag_unprintable(&mut self) {
         let reported: std::collections::HashSet<u32> = self
             .errors
             .iter()
             .filter_map(|e| e.span.map(|s| s.start))
             .collect();
-        let mut docs = self.documents.iter().map(|d| d.span).peekable();
-        // The first of each group, and how many: one group per document
-        // (documents come in order, so a document's group is the last one),
-        // and one for the rest.
-        let mut groups: Vec<(Option<u32>, Span, usize)> = Vec::new();
-        let mut outside: Option<(Option<u32>, Span, usize)> = None;
+        // Every record's extent, in file order, with its broken index.
+        let mut regions: Vec<(usize, usize, Option<usize>)> = self
+            .documents
+            .iter()
+            .map(|d| (d.span.start as usize, d.span.end as usize, None))
+            .chain(
+                self.broken
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| (b.span.start as usize, b.span.end as usize, Some(i))),
+            )
+            .collect();
+        regions.sort_unstable();
+        // The first of each group, and how many: one group per record (they
+        // come in order, so a record's group is the last one), and one for
+        // the rest.
+        let mut groups: Vec<(usize, Span, usize)> = Vec::new();
+        let mut outside: Option<(Span, usize)> = None;
         for (at, len) in unprintable(self.text) {
             let span = self.span(at, at + len);
             if reported.contains(&span.start) {
                 continue;
             }
-            while docs.peek().is_some_and(|d| (d.end as usize) < at) {
-                docs.next();
-            }
-            let doc = docs
-                .peek()
-                .filter(|d| d.start as usize <= at)
-                .map(|d| d.start);
-            let group = match doc {
-                None => outside.as_mut(),
-                Some(_) => groups.last_mut().filter(|g| g.0 == doc),
-            };
-            match (group, doc) {
-                (Some(group), _) => group.2 += 1,
-                (None, None) => outside = Some((None, span, 1)),
-                (None, Some(_)) => groups.push((doc, span, 1)),
+            let region = regions
+                .partition_point(|r| r.0 <= at)
+                .checked_sub(1)
+                .filter(|&i| regions.get(i).is_some_and(|r| at <= r.1));
+            match (region, groups.last_mut(), outside.as_mut()) {
+                (Some(r), Some(g), _) if g.0 == r => g.2 += 1,
+                (Some(r), _, _) => groups.push((r, span, 1)),
+                (None, _, Some(o)) => o.1 += 1,
+                (None, _, None) => outside = Some((span, 1)),
             }
         }
-        for (doc, span, n) in groups.into_iter().chain(outside) {
+        for (region, span, n) in groups {
             let mut diag = unprintable_error(self.text, span);
             if n > 1 {
-                let place = if doc.is_some() {
-                    "in this record"
-                } else {
-                    "outside the records"
-                };
-                diag = diag.with_label(format!("and {} more {place}", n - 1));
+                diag = diag.with_label(format!("and {} more in this record", n - 1));
+            }
+            let index = self.errors.len();
+            self.errors.push(diag);
+            if let Some(b) = regions
+                .get(region)
+                .and_then(|r| r.2)
+                .and_then(|b| self.broken.get_mut(b))
+            {
+                b.errors.push(index);
+            }
+        }
+        if let Some((span, n)) = outside {
+            let mut diag = unprintable_error(self.text, span);
+            if n > 1 {
+                diag = diag.with_label(format!("and {} more outside the records", n - 1));
             }
             self.errors.push(diag);
         }
@@ -800,6 +923,22 @@ fn unprintable(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// The closing quote of the quoted scalar opening at byte `open`, before
+/// `limit`: `"` not escaped by `\\`, or `'` not doubled.
+fn closing_quote(bytes: &[u8], open: usize, limit: usize) -> Option<usize> {
+    let quote = *bytes.get(open).filter(|&&q| q == b'"' || q == b'\'')?;
+    let mut i = open + 1;
+    while i < limit {
+        match bytes.get(i)? {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            &c if c == quote => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// Plain scalars that YAML reads as null.
 fn is_null(value: &str) -> bool {
     matches!(value, "~" | "null" | "Null" | "NULL")
@@ -857,7 +996,6 @@ fn skip_word(bytes: &[u8], mut i: usize, limit: usize) -> usize {
     i
 }
 
-/// 1-based line of byte `at`.
 /// Rewrite the scanner's `'x'`, `"x"` and `` `x' `` quoting of single characters as
 /// backticks, as our messages quote input.
 fn backticks(info: &str) -> String {
@@ -1487,18 +1625,10 @@ mod tests {
     #[test]
     fn reading_resumes_at_the_next_document_after_an_error() {
         // A bad indentation in the second document, and a flow list left
-        // open in the fourth, whose parser would read on past `---`.
+        // open in the fourth.
         let text = "a: 1\n---\nb: 2\n  c: 3\n---\nd: 4\n---\ne: [5\n---\nf: 6\n";
         let loaded = run(text);
-        let keys: Vec<&str> = loaded
-            .documents
-            .iter()
-            .filter_map(|d| match &d.kind {
-                NodeKind::Map(entries) => entries.first().and_then(|(k, _)| k.as_str()),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(keys, ["a", "d", "f"], "{:?}", loaded.errors);
+        assert_eq!(first_keys(&loaded), ["a", "d", "f"], "{:?}", loaded.errors);
         let broken: Vec<&str> = loaded
             .broken
             .iter()
@@ -1509,6 +1639,68 @@ mod tests {
             assert_eq!(b.errors.len(), 1);
         }
         assert_eq!(loaded.errors.len(), 2);
+    }
+
+    /// The first key of each document read.
+    fn first_keys(loaded: &Loaded) -> Vec<&str> {
+        loaded
+            .documents
+            .iter()
+            .filter_map(|d| match &d.kind {
+                NodeKind::Map(entries) => entries.first().and_then(|(k, _)| k.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn after_an_error_directives_and_end_markers_still_start_documents() {
+        // Directives before `---` go with the document after them.
+        let text = "a: [\n---\nx: 1\n...\n%TAG !e! tag:e.com,2000:\n---\ny: !e!t 2\n";
+        let loaded = run(text);
+        assert_eq!(first_keys(&loaded), ["x", "y"], "{:?}", loaded.errors);
+        assert_eq!(loaded.broken.len(), 1);
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        // A document may start after `...` without `---`.
+        let text = "a: [\n...\nc: 1\n---\nd: 2\n";
+        let loaded = run(text);
+        assert_eq!(first_keys(&loaded), ["c", "d"], "{:?}", loaded.errors);
+        assert_eq!(loaded.broken.len(), 1);
+        // What follows `...` is not part of the document it ended.
+        let text = "a: 1\n...\n]\n---\nb: 2\n";
+        let loaded = run(text);
+        assert_eq!(first_keys(&loaded), ["a", "b"]);
+        let broken: Vec<&str> = loaded
+            .broken
+            .iter()
+            .map(|b| slice(text, b.span).trim())
+            .collect();
+        assert_eq!(broken, ["]"]);
+    }
+
+    #[test]
+    fn an_error_found_past_the_next_document_stays_in_its_own() {
+        // The parser reads past `---` looking for the end of `? [`.
+        let text = "a: x\n? [\n---\nb: 2\n";
+        let loaded = run(text);
+        assert_eq!(first_keys(&loaded), ["b"], "{:?}", loaded.errors);
+        let e = first_error(&loaded);
+        assert_eq!(error_slice(text, e), "[");
+        assert!(
+            e.label
+                .as_deref()
+                .is_some_and(|l| l.ends_with("failed at line 4")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_quoted_value_ends_at_its_closing_quote() {
+        let text = "a: \"x \\\" y\"  # comment\nb: 'it''s'  # comment\n";
+        let loaded = run(text);
+        let doc = only_doc(&loaded);
+        assert_eq!(slice(text, get(doc, "a").span), "\"x \\\" y\"");
+        assert_eq!(slice(text, get(doc, "b").span), "'it''s'");
     }
 
     #[test]

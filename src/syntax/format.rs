@@ -83,14 +83,32 @@ fn line_breaks(space: &str) -> usize {
     space.matches('\n').count() + space.matches('\r').count() - space.matches("\r\n").count()
 }
 
+/// A line's tokens, with whether a blank line stands above it.
+type Line<'t> = (bool, Vec<Tok<'t>>);
+
+/// The first line break in white space between tokens, the file's line
+/// end (`\n` when there is none).
+fn first_break(space: &str) -> Option<&'static str> {
+    let i = space.find(['\n', '\r'])?;
+    Some(match space.get(i..i + 2) {
+        Some("\r\n") => "\r\n",
+        _ if space.get(i..i + 1) == Some("\r") => "\r",
+        _ => "\n",
+    })
+}
+
 /// The file's tokens grouped by the line they start on, each line with
-/// whether a blank line stands above it.
-fn lines(text: &str) -> Option<Vec<(bool, Vec<Tok<'_>>)>> {
-    let mut lines: Vec<(bool, Vec<Tok<'_>>)> = Vec::new();
+/// whether a blank line stands above it; and the file's line end, the
+/// first one outside strings.
+fn lines(text: &str) -> Option<(Vec<Line<'_>>, &'static str)> {
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut newline = None;
     let mut prev_end = 0;
     for t in parse::tokens(text)? {
         let piece = text.get(t.start..t.end)?;
-        let breaks = line_breaks(text.get(prev_end..t.start)?);
+        let space = text.get(prev_end..t.start)?;
+        newline = newline.or_else(|| first_break(space));
+        let breaks = line_breaks(space);
         let tok = match t.kind {
             TokenKind::Word => Tok::Word(piece),
             TokenKind::Str => Tok::Str(piece),
@@ -104,7 +122,10 @@ fn lines(text: &str) -> Option<Vec<(bool, Vec<Tok<'_>>)>> {
         }
         prev_end = t.end;
     }
-    Some(lines)
+    let newline = newline
+        .or_else(|| first_break(text.get(prev_end..)?))
+        .unwrap_or("\n");
+    Some((lines, newline))
 }
 
 /// Format rule text; `None` when it does not parse (it is then left alone).
@@ -118,14 +139,11 @@ pub fn format(text: &str) -> Option<String> {
     if text.starts_with('\u{feff}') {
         out.push('\u{feff}');
     }
-    // Lines end as the file's first line does (CRLF files stay CRLF);
-    // line breaks inside strings are kept as written.
-    let newline = match text.find(['\n', '\r']) {
-        Some(i) if text.get(i..i + 2) == Some("\r\n") => "\r\n",
-        _ => "\n",
-    };
+    // Lines end as the file's first line does (CRLF and CR files keep
+    // theirs); line breaks inside strings are kept as written.
+    let (lines, newline) = lines(text)?;
     let mut depth: usize = 0;
-    for (blank, toks) in lines(text)? {
+    for (blank, toks) in lines {
         // A line starting with closers is indented at the depth they return to.
         let leading_closers = toks
             .iter()
@@ -202,11 +220,16 @@ mod tests {
     }
 
     #[test]
-    fn keeps_crlf_line_ends() {
-        let crlf = MESSY.replace('\n', "\r\n");
-        let out = format(&crlf).unwrap_or_default();
-        assert_eq!(out, format(MESSY).unwrap_or_default().replace('\n', "\r\n"));
-        assert_eq!(format(&out).as_deref(), Some(out.as_str()));
+    fn keeps_the_files_line_ends() {
+        for end in ["\r\n", "\r"] {
+            let text = MESSY.replace('\n', end);
+            let out = format(&text).unwrap_or_default();
+            assert_eq!(out, format(MESSY).unwrap_or_default().replace('\n', end));
+            assert_eq!(format(&out).as_deref(), Some(out.as_str()));
+        }
+        // A line break inside a string does not decide.
+        let text = "param a = \"x\r\ny\"\nparam b = 2\n";
+        assert_eq!(format(text).as_deref(), Some(text));
     }
 
     #[test]

@@ -137,3 +137,26 @@ def test_without_a_workspace_folder_open_files_are_checked(workspace):
         assert r is not None and "WBZG-001" in str(r.get("result"))
     finally:
         s.close()
+
+
+def test_unreadable_workspace_files_are_logged_where_they_break(workspace):
+    """A record file that is not UTF-8 cannot be opened as a document; the
+    server says so in its log, with the file, line and column."""
+    (workspace / "records" / "latin1.yaml").write_bytes(b"kind: org\nname: Caf\xe9\n")
+    s = RawServer(workspace)
+    try:
+        deadline = time.monotonic() + 10
+        logged: list[str] = []
+        while time.monotonic() < deadline and not logged:
+            with s._lock:
+                logged = [
+                    m["params"]["message"]
+                    for m in s.messages
+                    if m.get("method") == "window/logMessage" and "UTF-8" in m["params"]["message"]
+                ]
+            time.sleep(0.05)
+        assert logged, s.messages
+        expected = f"{workspace / 'records' / 'latin1.yaml'}:2:10: file is not valid UTF-8"
+        assert logged[0].startswith(expected), logged
+    finally:
+        s.close()
