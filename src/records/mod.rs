@@ -56,11 +56,11 @@ pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileR
             .strip_prefix("---")
             .unwrap_or(document.trim_start())
             .trim_start();
-        let start = b.span.end - u32::try_from(body.len()).unwrap_or(0);
-        let span = Span {
-            start: start.min(b.span.end),
-            ..b.span
-        };
+        let start = b
+            .span
+            .end
+            .saturating_sub(u32::try_from(body.len()).unwrap_or(0));
+        let span = Span { start, ..b.span };
         broken.push((Rejected { kind, id, span }, own));
     }
     // The other errors belong to the complete document they fall in.
