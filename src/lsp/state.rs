@@ -833,13 +833,7 @@ impl State {
             .iter()
             .map(|d| {
                 let place = match d.span {
-                    Some(span) => {
-                        let at = self
-                            .sources
-                            .span_lines(span)
-                            .map_or(String::new(), |(s, _)| format!(":{}:{}", s.line, s.column));
-                        format!("{}{at}", self.sources.name(span.file))
-                    }
+                    Some(span) => convert::place(&self.sources, span),
                     None => d.file.clone().unwrap_or_default(),
                 };
                 format!("{place}: {}", d.message)
