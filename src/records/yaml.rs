@@ -14,7 +14,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
 use crate::diag::Diagnostic;
 use crate::records::tree::{Node, NodeKind};
-use crate::source::{FileId, Span};
+use crate::source::{FileId, LineIndex, Span};
 
 /// Bounds that keep hostile input cheap.
 #[derive(Clone, Debug)]
@@ -76,7 +76,7 @@ pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
     loop {
         let next = match loader.run(from, until) {
             Some((start, errors)) => {
-                let next = next_document_line(text, start);
+                let next = next_document_line(text, loader.line_index(), start);
                 if let Some(errors) = errors {
                     let end = next.unwrap_or(text.len());
                     if next.is_some() {
@@ -93,7 +93,9 @@ pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
         };
         let Some(next) = next else { break };
         from = next;
-        until = next_document_line(text, past_directives(text, next)).unwrap_or(text.len());
+        let lines = loader.line_index();
+        until = next_document_line(text, lines, past_directives(text, lines, next))
+            .unwrap_or(text.len());
     }
     loader.flag_unprintable();
     Loaded {
@@ -108,78 +110,50 @@ pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
 /// just before it, or the line after a `...` line. Document markers cannot
 /// occur inside a scalar, so reading can restart there whatever broke
 /// before, even where the parser read past them (an unclosed `? [`).
-fn next_document_line(text: &str, after: usize) -> Option<usize> {
+fn next_document_line(text: &str, lines: &LineIndex, after: usize) -> Option<usize> {
     let bytes = text.as_bytes();
-    let marker = |ls: usize, m: &[u8]| {
-        bytes.get(ls..).is_some_and(|rest| rest.starts_with(m))
-            && matches!(
-                bytes.get(ls + m.len()),
-                None | Some(b' ' | b'\t' | b'\r' | b'\n')
-            )
+    let marker = |line: usize, m: &[u8]| {
+        lines.line_start(line).is_some_and(|ls| {
+            bytes.get(ls..).is_some_and(|rest| rest.starts_with(m))
+                && matches!(
+                    bytes.get(ls + m.len()),
+                    None | Some(b' ' | b'\t' | b'\r' | b'\n')
+                )
+        })
     };
-    let line_starts = bytes
-        .iter()
-        .enumerate()
-        .skip(after)
-        .filter(|&(i, &c)| c == b'\n' || (c == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
-        .map(|(i, _)| i + 1);
-    let mut after_end_marker = false;
-    for ls in line_starts {
-        if after_end_marker {
-            return (ls < bytes.len()).then_some(ls);
+    let first = lines.line_of(after) + 1;
+    for line in first..lines.line_count() {
+        if marker(line, b"...") {
+            return lines.line_start(line + 1).filter(|&ls| ls < bytes.len());
         }
-        if marker(ls, b"...") {
-            after_end_marker = true;
-        } else if marker(ls, b"---") {
-            let mut start = ls;
-            while let Some(prev) = previous_line_start(bytes, start)
-                && prev > after
-                && bytes.get(prev) == Some(&b'%')
+        if marker(line, b"---") {
+            let mut start = line;
+            while start > first
+                && lines
+                    .line_start(start - 1)
+                    .is_some_and(|ls| bytes.get(ls) == Some(&b'%'))
             {
-                start = prev;
+                start -= 1;
             }
-            return Some(start);
+            return lines.line_start(start);
         }
     }
     None
 }
 
-/// The start of the first line at or after `line_start` that is not a
-/// directive (`%…`): the `---` a document's directives stand before.
-fn past_directives(text: &str, mut line_start: usize) -> usize {
+/// The start of the first line at or after the one starting at
+/// `line_start` that is not a directive (`%…`): the `---` a document's
+/// directives stand before.
+fn past_directives(text: &str, lines: &LineIndex, line_start: usize) -> usize {
     let bytes = text.as_bytes();
-    while bytes.get(line_start) == Some(&b'%') {
-        match bytes
-            .get(line_start..)
-            .and_then(|rest| rest.iter().position(|&c| c == b'\n' || c == b'\r'))
-        {
-            Some(i) => {
-                line_start += i + 1;
-                if bytes.get(line_start - 1) == Some(&b'\r')
-                    && bytes.get(line_start) == Some(&b'\n')
-                {
-                    line_start += 1;
-                }
-            }
-            None => return bytes.len(),
-        }
+    let mut line = lines.line_of(line_start);
+    while lines
+        .line_start(line)
+        .is_some_and(|ls| bytes.get(ls) == Some(&b'%'))
+    {
+        line += 1;
     }
-    line_start
-}
-
-/// The start of the line before the one starting at `line_start`.
-fn previous_line_start(bytes: &[u8], line_start: usize) -> Option<usize> {
-    let mut end = line_start.checked_sub(1)?;
-    if bytes.get(end) == Some(&b'\n') && end > 0 && bytes.get(end - 1) == Some(&b'\r') {
-        end -= 1;
-    }
-    Some(
-        bytes
-            .get(..end)?
-            .iter()
-            .rposition(|&c| c == b'\n' || c == b'\r')
-            .map_or(0, |i| i + 1),
-    )
+    lines.line_start(line).unwrap_or(bytes.len())
 }
 
 /// Character index → byte offset in O(n) overall: events arrive nearly in
@@ -322,7 +296,7 @@ struct Loader<'t, 'l> {
     /// The current document's root node is complete.
     root_done: bool,
     /// Line starts, built at the first error that names a line.
-    lines: Option<crate::source::LineIndex>,
+    lines: Option<LineIndex>,
     broken: Vec<Broken>,
 }
 
@@ -352,6 +326,12 @@ impl<'t, 'l> Loader<'t, 'l> {
     /// Byte offset in the whole text of a parser's character index.
     fn byte(&mut self, char_index: usize) -> usize {
         self.base + self.offsets.byte(char_index)
+    }
+
+    /// The text's line starts, built the first time an error needs them.
+    fn line_index(&mut self) -> &LineIndex {
+        let text = self.text;
+        self.lines.get_or_insert_with(|| LineIndex::new(text))
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
@@ -738,10 +718,7 @@ impl<'t, 'l> Loader<'t, 'l> {
             if (span.start as usize) < end {
                 continue;
             }
-            let lines = self
-                .lines
-                .get_or_insert_with(|| crate::source::LineIndex::new(self.text));
-            let line = lines.line_of(span.start as usize) + 1;
+            let line = self.line_index().line_of(span.start as usize) + 1;
             let at = self.char_span(last);
             if let Some(e) = self.errors.get_mut(i) {
                 e.span = Some(at);
@@ -758,6 +735,10 @@ impl<'t, 'l> Loader<'t, 'l> {
     /// (in a comment after the last field, say) is an error too, that
     /// rejects nothing.
     fn flag_unprintable(&mut self) {
+        let mut found = unprintable(self.text).peekable();
+        if found.peek().is_none() {
+            return;
+        }
         let reported: std::collections::HashSet<u32> = self
             .errors
             .iter()
@@ -781,7 +762,7 @@ impl<'t, 'l> Loader<'t, 'l> {
         // the rest.
         let mut groups: Vec<(usize, Span, usize)> = Vec::new();
         let mut outside: Option<(Span, usize)> = None;
-        for (at, len) in unprintable(self.text) {
+        for (at, len) in found {
             let span = self.span(at, at + len);
             if reported.contains(&span.start) {
                 continue;
@@ -871,14 +852,13 @@ impl<'t, 'l> Loader<'t, 'l> {
                 )
             }
         } else {
-            let lines = self
-                .lines
-                .get_or_insert_with(|| crate::source::LineIndex::new(self.text));
-            let error_line = lines.line_of(at) + 1;
             let open = self.stack.iter().rev().find(|f| f.flow).map(|f| {
                 let bracket = if f.is_map { '{' } else { '[' };
-                (bracket, lines.line_of(f.start) + 1)
+                (bracket, f.start)
             });
+            let lines = self.line_index();
+            let error_line = lines.line_of(at) + 1;
+            let open = open.map(|(bracket, start)| (bracket, lines.line_of(start) + 1));
             let help = match open {
                 Some((bracket, line)) if line < error_line => {
                     format!("close the `{bracket}` opened at line {line}")
