@@ -89,6 +89,10 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        let log: Vec<String> = self.with(|s| s.take_log()).unwrap_or_default();
+        for line in log {
+            self.client.log_message(MessageType::INFO, line).await;
+        }
         let problems: Vec<String> = self.with(|s| s.workspace_problems()).unwrap_or_default();
         for p in problems {
             self.client.log_message(MessageType::WARNING, p).await;
@@ -103,7 +107,20 @@ impl LanguageServer for Backend {
         if doc_kind(&params.text_document.uri) == DocKind::Other {
             return;
         }
-        self.with(|s| s.set_text(&params.text_document.uri, params.text_document.text));
+        let log = self
+            .with(|s| {
+                s.set_text(&params.text_document.uri, params.text_document.text);
+                let mut log = s.take_log();
+                // A root chosen only now brings its own set-up problems.
+                if !log.is_empty() {
+                    log.extend(s.workspace_problems());
+                }
+                log
+            })
+            .unwrap_or_default();
+        for line in log {
+            self.client.log_message(MessageType::INFO, line).await;
+        }
         self.refresh().await;
     }
 

@@ -68,12 +68,26 @@ pub struct State {
     analysis: Option<Analysis>,
     /// Problems with the workspace itself (project file, unreadable files).
     workspace_errors: Vec<Diag>,
+    /// The client named no workspace folder: the root is chosen when the
+    /// first document opens.
+    root_pending: bool,
+    /// Lines for the client's log that have not been sent yet.
+    log: Vec<String>,
 }
 
 impl State {
     /// Set up for a workspace folder: read `sunlight.toml`, the rule files
     /// and every record file under the folder.
     pub fn initialize(&mut self, root: Option<PathBuf>) {
+        if root.is_none() {
+            // Loading nothing now: the first document decides the root.
+            self.root_pending = true;
+            return;
+        }
+        self.root_pending = false;
+        if let Some(root) = &root {
+            self.log.push(format!("workspace root: {}", root.display()));
+        }
         self.root = root.clone();
         self.rules_dirty = true;
         if let Some(root) = &root
@@ -145,9 +159,71 @@ impl State {
         self.by_uri.get(&normalize(uri)).copied()
     }
 
+    /// Choose the root for a client that named none, from the first
+    /// document: the nearest folder above it holding `sunlight.toml`, else the
+    /// folder the server was started in if the document is inside it, else
+    /// the document's own folder.
+    fn choose_root(&mut self, uri: &Url) {
+        let Ok(path) = uri.to_file_path() else {
+            return;
+        };
+        let Some(dir) = path.parent() else {
+            return;
+        };
+        let cwd = std::env::current_dir()
+            .ok()
+            .map(|d| d.canonicalize().unwrap_or(d));
+        let root = match workspace::find_config(dir) {
+            Some(cfg) => cfg.parent().map(Path::to_path_buf),
+            None => match cwd {
+                Some(cwd) if dir.starts_with(&cwd) => Some(cwd),
+                _ => Some(dir.to_path_buf()),
+            },
+        };
+        if let Some(root) = root {
+            self.log.push(format!(
+                "no workspace folder from the client; using {} (chosen from {})",
+                root.display(),
+                path.display()
+            ));
+            self.initialize(Some(root));
+        }
+    }
+
+    /// Lines for the client's log since the last call.
+    pub fn take_log(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.log)
+    }
+
+    /// Whether a path is inside the workspace root.
+    fn inside_root(&self, path: &Path) -> bool {
+        self.root
+            .as_ref()
+            .is_some_and(|root| path.starts_with(root))
+    }
+
+    /// Whether a path lies under a hidden folder or is a hidden file (below
+    /// the root, when inside it): `.vscode`, `.github` and the like hold
+    /// settings, not records, as in `sunlight check`.
+    fn hidden(&self, path: &Path) -> bool {
+        let relative = self
+            .root
+            .as_ref()
+            .and_then(|root| path.strip_prefix(root).ok())
+            .unwrap_or(path);
+        relative.components().any(|c| {
+            c.as_os_str()
+                .to_str()
+                .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
+        })
+    }
+
     /// A document was opened or changed in the editor.
     pub fn set_text(&mut self, client_uri: &Url, text: String) {
         let uri = &normalize(client_uri);
+        if self.root_pending {
+            self.choose_root(uri);
+        }
         self.open.insert(uri.clone(), client_uri.clone());
         let kind = doc_kind(uri);
         match self.file(uri) {
@@ -166,7 +242,7 @@ impl State {
                 let path = uri
                     .to_file_path()
                     .unwrap_or_else(|_| PathBuf::from(uri.path()));
-                if kind == DocKind::Records && !self.is_not_record(&path) {
+                if kind == DocKind::Records && !self.is_not_record(&path) && !self.hidden(&path) {
                     let at = self.record_files.partition_point(|(p, _)| p < &path);
                     self.record_files.insert(at, (path, id));
                 }
@@ -181,11 +257,14 @@ impl State {
         let Some(id) = self.file(uri) else {
             return;
         };
-        match uri
-            .to_file_path()
-            .ok()
-            .and_then(|p| std::fs::read_to_string(p).ok())
-        {
+        let on_disk = uri.to_file_path().ok();
+        if on_disk.as_deref().is_none_or(|p| !self.inside_root(p)) {
+            // Opened from outside the workspace: it leaves with its editor.
+            self.record_files.retain(|(_, f)| *f != id);
+            self.cache.remove(&id);
+            return;
+        }
+        match on_disk.and_then(|p| std::fs::read_to_string(p).ok()) {
             Some(text) => self.sources.replace(id, text),
             None => {
                 // Gone from disk: it no longer takes part.
@@ -573,7 +652,12 @@ impl State {
 
     /// References to a record from the record files: the record whose `id`
     /// is under the cursor, or the one a reference under the cursor names.
-    fn record_references(&self, id: FileId, offset: usize) -> Vec<Location> {
+    fn record_references(
+        &self,
+        id: FileId,
+        offset: usize,
+        include_declaration: bool,
+    ) -> Vec<Location> {
         self.with_store(|program, store| {
             let target = store.records.iter().position(|r| {
                 r.root.span.file == id
@@ -594,6 +678,14 @@ impl State {
                 .map(|e| e.weight().span)
                 .collect();
             spans.sort_by_key(|s| (self.sources.name(s.file).to_string(), s.start));
+            // The declaration of a record is its `id` value (slot 0).
+            let declaration = store.records.get(target).and_then(|r| match &r.root.data {
+                crate::schema::Data::Struct(_, f) => f.first().map(|d| d.span),
+                _ => None,
+            });
+            if include_declaration && let Some(d) = declaration {
+                spans.insert(0, d);
+            }
             spans.iter().filter_map(|s| convert::location(&self.sources, &self.uri_of, *s)).collect()
         })
         .unwrap_or_default()
@@ -609,7 +701,7 @@ impl State {
         let offset = self.offset(id, pos);
         match doc_kind(uri) {
             DocKind::Rules => {}
-            DocKind::Records => return self.record_references(id, offset),
+            DocKind::Records => return self.record_references(id, offset, include_declaration),
             DocKind::Other => return Vec::new(),
         }
         self.with_program(id, |program| {

@@ -370,9 +370,10 @@ class RawServer:
     client library refuses to send (malformed messages, out-of-range
     numbers) and for the exit behaviour."""
 
-    def __init__(self, root: pathlib.Path | None):
+    def __init__(self, root: pathlib.Path | None, cwd: pathlib.Path | None = None):
         self.proc = subprocess.Popen(
             [SUNLIGHT_BIN, "lsp"],
+            cwd=cwd,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -449,6 +450,29 @@ class RawServer:
 
     def request(self, method: str, params, timeout: float = WAIT) -> dict | None:
         return self.response(self.send_request(method, params), timeout)
+
+    def logs(self) -> list[str]:
+        with self._lock:
+            return [m["params"]["message"] for m in self.messages if m.get("method") == "window/logMessage"]
+
+    def wait_diagnostics(self, uri: str, timeout: float = WAIT) -> list[dict] | None:
+        """The newest diagnostics published for `uri`, waiting for the first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            published = self.diagnostics(uri)
+            if published:
+                return published[-1]
+            time.sleep(0.02)
+        return None
+
+    def open(self, path: pathlib.Path) -> str:
+        uri = path.as_uri()
+        language = "sunlight" if path.suffix == ".rules" else path.suffix.lstrip(".")
+        self.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": path.read_text(encoding="utf-8")}},
+        )
+        return uri
 
     def diagnostics(self, uri: str) -> list[list[dict]]:
         with self._lock:

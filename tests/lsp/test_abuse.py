@@ -291,6 +291,12 @@ MALFORMED = {
     "not JSON": b"\xe7\x8e\x8b\xf0\xa0\x80\x80 hello",
     "invalid UTF-8 in a text": b'{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"URI","version":7},"contentChanges":[{"text":"kind: org\xff\xfe\\n"}]}}',
     "lone surrogate in a text": b'{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"URI","version":7},"contentChanges":[{"text":"kind: org\\ud800\\n"}]}}',
+    # Valid JSON that is no JSON-RPC 2.0 message.
+    "an empty array": b"[]",
+    "an empty object": b"{}",
+    "null": b"null",
+    "JSON-RPC 1.0": b'{"jsonrpc":"1.0","id":901,"method":"textDocument/hover","params":{}}',
+    "a number as method": b'{"jsonrpc":"2.0","id":902,"method":12}',
 }
 
 

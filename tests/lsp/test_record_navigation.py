@@ -139,3 +139,22 @@ async def test_definition_of_a_dangling_reference_is_empty(lsp):
     assert await lsp.definition(PAYMENTS, lsp.pos(PAYMENTS, "org: nowhere", delta=6)) == []
     # A field that is no reference.
     assert await lsp.definition(PAYMENTS, lsp.pos(PAYMENTS, "payee:", delta=2)) == []
+
+
+# ---------------------------------------------------------------- references
+
+
+async def test_references_to_a_record_honour_include_declaration(lsp):
+    await lsp.open(ORG)
+    at_id = lsp.pos(ORG, "id: chengjian", delta=len("id: ch"))
+    with_decl = await lsp.references(ORG, at_id, decl=True)
+    without = await lsp.references(ORG, at_id, decl=False)
+    lines = lambda locs: sorted((l.uri, _lines(l.uri, lsp.texts)[l.range.start.line].strip()) for l in locs)
+    # Every `org: chengjian` of the meetings and payments refers to it.
+    assert (lsp.uri(PAYMENTS), "org: chengjian") in lines(without)
+    assert (lsp.uri(MEETINGS), "org: chengjian") in lines(without)
+    assert all(uri != lsp.uri(ORG) for uri, _ in lines(without)), lines(without)
+    # With the declaration: the same list and the record's own `id` first.
+    assert with_decl[0].uri == lsp.uri(ORG)
+    assert _lines(with_decl[0].uri, lsp.texts)[with_decl[0].range.start.line] == "id: chengjian"
+    assert lines(with_decl[1:]) == lines(without)
