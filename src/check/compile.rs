@@ -64,6 +64,7 @@ pub fn compile(
         next_slot: 0,
         cache_slots: 0,
         finding_queries: Vec::new(),
+        params_read: Vec::new(),
     };
     c.schema_symbols(&decls);
     c.params(&decls, overrides);
@@ -228,6 +229,9 @@ struct Compiler<'a> {
     cache_slots: usize,
     /// `findings("PATTERN", …)` calls of the rule being compiled.
     finding_queries: Vec<(String, Span)>,
+    /// Parameters read by the expression being compiled, so that a
+    /// parameter derived from others can follow their overrides.
+    params_read: Vec<String>,
 }
 
 /// Most `def` expansions in one rule or parameter.
@@ -515,6 +519,9 @@ impl<'a> Compiler<'a> {
     // ------------------------------------------------------------ parameters
 
     fn params(&mut self, decls: &[&'a ast::Decl], overrides: &[ParamOverride]) {
+        // Parameters whose value reads other parameters, in declaration
+        // order: name, expression, the parameters it reads.
+        let mut derived: Vec<(String, &'a Expr, Vec<String>)> = Vec::new();
         for decl in decls {
             let DeclKind::Param(p) = &decl.kind else {
                 continue;
@@ -537,9 +544,14 @@ impl<'a> Compiler<'a> {
                 );
                 continue;
             }
+            self.params_read.clear();
             let Some((value, ty)) = self.const_value(&p.value) else {
                 continue;
             };
+            let reads = std::mem::take(&mut self.params_read);
+            if !reads.is_empty() {
+                derived.push((p.name.name.clone(), &p.value, reads));
+            }
             let mut shown = String::new();
             value.display(&mut shown);
             let sym = self.symbol(
@@ -570,6 +582,54 @@ impl<'a> Compiler<'a> {
         }
         for o in overrides {
             self.set_param(&o.name, o.span, &o.value, Some(&o.file));
+        }
+        self.follow_overrides(derived);
+    }
+
+    /// Re-evaluate, in declaration order, each parameter derived from one
+    /// that was overridden (directly or through another derived one), so
+    /// that `param 倍数 = 基数 * 2` follows `set 基数 = 20万`. A parameter
+    /// overridden itself keeps the value it was given.
+    fn follow_overrides(&mut self, derived: Vec<(String, &'a Expr, Vec<String>)>) {
+        let mut changed: Vec<String> = self
+            .params
+            .iter()
+            .filter(|p| !p.overridden_at.is_empty() || p.overridden_by_file.is_some())
+            .map(|p| p.name.clone())
+            .collect();
+        for (name, expr, reads) in derived {
+            let Some(idx) = self.params.iter().position(|p| p.name == name) else {
+                continue;
+            };
+            let overridden = self
+                .params
+                .get(idx)
+                .is_some_and(|p| !p.overridden_at.is_empty() || p.overridden_by_file.is_some());
+            if overridden || !reads.iter().any(|r| changed.contains(r)) {
+                continue;
+            }
+            // The declaration's uses were recorded on the first evaluation.
+            let uses = self.uses.len();
+            let value = self.const_value(expr);
+            self.uses.truncate(uses);
+            let Some((value, _)) = value else {
+                continue;
+            };
+            let mut shown = String::new();
+            value.display(&mut shown);
+            let ty = self
+                .params
+                .get(idx)
+                .map_or(String::new(), |p| self.describe(&p.ty));
+            if let Some(&sym) = self.param_syms.get(&name)
+                && let Some(symbol) = self.symbols.get_mut(sym)
+            {
+                symbol.detail = format!("param {name} = {shown} ({ty})");
+            }
+            if let Some(p) = self.params.get_mut(idx) {
+                p.value = value;
+            }
+            changed.push(name);
         }
     }
 
@@ -1265,6 +1325,7 @@ impl<'a> Compiler<'a> {
             self.uses.push((id.span, sym));
         }
         if let Some(p) = self.params.iter().find(|p| p.name == id.name) {
+            self.params_read.push(p.name.clone());
             return (ir(Op::Const(p.value.clone())), p.ty.clone());
         }
         if let Some(i) = self.chains.iter().position(|c| c.name == id.name) {
