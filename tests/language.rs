@@ -52,3 +52,55 @@ fn a_derived_parameter_overridden_itself_keeps_its_given_value() -> TestResult {
     assert_eq!(derived_message(setup)?, "倍数 10000 三倍 210000");
     Ok(())
 }
+
+/// A local rule that asks for the findings of `pattern` on each org.
+fn asking_for(pattern: &str) -> String {
+    format!(
+        r#"rule T-002 "依赖" {{
+  severity warning
+  cite "测试"
+  for o in org
+  require count(findings("{pattern}", o)) == 0
+  at o.name
+  message "有问题"
+  help "无"
+}}
+"#
+    )
+}
+
+#[test]
+fn a_findings_pattern_that_matches_no_rule_is_an_error_with_a_suggestion() -> TestResult {
+    for (pattern, suggestion) in [("WBZG-0001", "WBZG-001"), ("wbzg-001", "WBZG-001"), ("T-0002", "T-002"), ("szyd-*", "SZYD-*")] {
+        let run = check_yaml_with(
+            &with_org(&[]),
+            &Setup::default().rules("local.rules", &asking_for(pattern)),
+        )?;
+        let errors = run.errors();
+        let e = errors
+            .iter()
+            .find(|e| e.message == format!("no rule matches `{pattern}`"))
+            .ok_or_else(|| fail(format!("no error for `{pattern}`: {errors:?}")))?;
+        assert!(e.is_error);
+        assert_eq!((e.file.ends_with("local.rules"), e.line), (true, 5), "{e:?}");
+        assert_eq!(e.help, format!("did you mean `{suggestion}`?"));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_findings_pattern_of_switched_off_rules_is_no_error() -> TestResult {
+    let setup = Setup::default()
+        .rules("local.rules", &asking_for("WBZG-*"))
+        .disable("WBZG-001")
+        .disable("WBZG-002");
+    let run = check_yaml_with(&with_org(&[]), &setup)?;
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    // A wildcard that matches existing rules is fine too.
+    let run = check_yaml_with(
+        &with_org(&[]),
+        &Setup::default().rules("local.rules", &asking_for("SZYD-*")),
+    )?;
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    Ok(())
+}

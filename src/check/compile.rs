@@ -177,6 +177,30 @@ pub fn compile(
             if let Some(&sym) = rule_syms.get(pattern) {
                 c.uses.push((*span, sym));
             }
+            // A pattern that names no rule at all (a typo) would make the
+            // asking rule silently never fire. Matching only switched-off
+            // rules is fine: their findings are just absent.
+            if !seen.keys().any(|id| pattern_matches(pattern, id)) {
+                let mut known: Vec<&str> = seen.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                // Rule ids are upper case; `t-030` is most likely `T-030`.
+                let upper = pattern.to_uppercase();
+                let suggestion = known
+                    .iter()
+                    .copied()
+                    .find(|id| pattern_matches(&upper, id))
+                    .map(|_| upper.as_str())
+                    .or_else(|| closest(&upper, known.iter().copied()));
+                let help = match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "a pattern is a rule id, or a prefix followed by `*` such as `SZYD-*`"
+                        .to_string(),
+                };
+                c.errors.push(
+                    Diagnostic::error(*span, format!("no rule matches `{pattern}`"))
+                        .with_help(help),
+                );
+            }
         }
     }
     let order = c.order(&mut rules, &queries);
