@@ -104,3 +104,37 @@ fn a_findings_pattern_of_switched_off_rules_is_no_error() -> TestResult {
     assert!(run.errors().is_empty(), "{:?}", run.errors());
     Ok(())
 }
+
+fn rule_at(at: &str) -> String {
+    format!(
+        r#"rule T-003 "锚点" {{
+  severity warning
+  cite "测试"
+  for o in org, l in o.leaders
+  require false
+  at {at}
+  message "x"
+  help "无"
+}}
+"#
+    )
+}
+
+#[test]
+fn at_must_name_a_place_in_the_record() -> TestResult {
+    for bad in ["5", "count(o.leaders) + 1", "\"名称\"", "[o.name]", "o.name == \"x\""] {
+        let run = check_yaml_with(&with_org(&[]), &Setup::default().rules("local.rules", &rule_at(bad)))?;
+        let errors = run.errors();
+        let [e] = errors.as_slice() else {
+            return Err(fail(format!("`at {bad}`: want one error, got {errors:?}")));
+        };
+        assert_eq!(e.message, "`at` must name a field, a list element or a record");
+        assert_eq!((e.line, e.column), (6, 6), "`at {bad}`: {e:?}");
+    }
+    for good in ["o", "l", "l.name", "o.leaders", "first(o.leaders)", "l.post ?? l.name", "if l.principal then l else o.name"] {
+        let run = check_yaml_with(&with_org(&[]), &Setup::default().rules("local.rules", &rule_at(good)))?;
+        assert!(run.errors().is_empty(), "`at {good}`: {:?}", run.errors());
+        assert!(!run.report.findings.is_empty());
+    }
+    Ok(())
+}

@@ -965,7 +965,21 @@ impl<'a> Compiler<'a> {
                     let ir = self.condition(e);
                     steps.push(Step::Require(ir));
                 }
-                RuleItem::At(e) => at = Some(self.expr(e).0),
+                RuleItem::At(e) => {
+                    let ir = self.expr(e).0;
+                    if !denotes_place(&ir) {
+                        self.err(
+                            Diagnostic::error(
+                                e.span,
+                                "`at` must name a field, a list element or a record",
+                            )
+                            .with_help(
+                                "a computed value has no place in the record; name the field it comes from, e.g. `at d.amount`",
+                            ),
+                        );
+                    }
+                    at = Some(ir);
+                }
                 RuleItem::Message(t) => message = Some(self.template(t)),
                 RuleItem::Help(t) => {
                     help_text = t
@@ -2506,6 +2520,34 @@ fn builtin(name: &str) -> Option<Builtin> {
         "record" => B::Record,
         _ => return None,
     })
+}
+
+/// Whether an expression can denote a place in a record (a field, an
+/// element, a record), so that a finding can be anchored at it. Constants,
+/// arithmetic, comparisons, lists built in the rule and texts cannot.
+fn denotes_place(ir: &Ir) -> bool {
+    match &ir.op {
+        Op::Local(_)
+        | Op::Field(..)
+        | Op::ObjField(..)
+        | Op::Index(..)
+        | Op::Call(..)
+        | Op::LookupRef(..)
+        | Op::LookupKey(..) => true,
+        Op::If(_, a, b) | Op::Binary(BinOp::Default, a, b) => denotes_place(a) && denotes_place(b),
+        Op::Let(_, _, body) | Op::Cached(_, body) => denotes_place(body),
+        // `none` stands for "no place": the record is used.
+        Op::Const(Value::None) => true,
+        Op::Const(_)
+        | Op::KindName(_)
+        | Op::List(_)
+        | Op::Unary(..)
+        | Op::Binary(..)
+        | Op::Records(_)
+        | Op::AllRecords
+        | Op::Rejected(..)
+        | Op::Template(_) => false,
+    }
 }
 
 /// Whether a rule id matches a pattern: an exact id, or a prefix ending in `*`.
