@@ -232,12 +232,30 @@ impl<'a> Ev<'a> {
         if let Err(f) = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.root.span))
             && self.faulted.insert(ri)
         {
+            // Name the record too: its data is usually what made the
+            // expression fail (a team with no members, a far-off date).
+            let id_span = match &record.root.data {
+                crate::schema::Data::Struct(_, fields) => fields.first().map(|d| d.span),
+                _ => None,
+            }
+            .unwrap_or(record.root.span);
+            let kind = self
+                .schema
+                .kinds
+                .get(record.kind)
+                .map_or("record", |k| k.name.as_str());
             self.errors.push(
                 Diagnostic::error(
                     f.span,
-                    format!("rule `{}` could not be evaluated: {}", rule.id, f.message),
+                    format!(
+                        "rule `{}` could not be evaluated on {kind} `{}`: {}",
+                        rule.id, record.id, f.message
+                    ),
                 )
-                .with_help("this is a problem of the rule, not of the records; fix the rule file"),
+                .with_related(id_span, format!("the {kind} `{}` it was evaluated on", record.id))
+                .with_help(
+                    "guard the expression against such records (e.g. `where count(…) > 0` before dividing), or correct the record",
+                ),
             );
         }
     }
@@ -571,7 +589,7 @@ impl<'a> Ev<'a> {
         let b = self.eval(r, frame)?;
         let overflow = || Fault {
             span,
-            message: "arithmetic overflow or division by zero".into(),
+            message: "arithmetic overflow: the result is too large".into(),
         };
         Ok(match op {
             BinOp::Eq => Value::Bool(equal(&a, &b)),
@@ -594,6 +612,9 @@ impl<'a> Ev<'a> {
             BinOp::Union | BinOp::Intersect => set_op(op, &a, &b),
             _ => match (a.force(), b.force()) {
                 (Value::None, _) | (_, Value::None) => Value::None,
+                (Value::Num(_), Value::Num(y)) if op == BinOp::Div && y == Num::int(0) => {
+                    return fault(span, "division by zero: the divisor is 0");
+                }
                 (Value::Num(x), Value::Num(y)) => Value::Num(
                     match op {
                         BinOp::Add => x.checked_add(y),
@@ -605,14 +626,29 @@ impl<'a> Ev<'a> {
                 ),
                 (Value::Date(x), Value::Date(y)) => Value::Days(i64::from(x.0) - i64::from(y.0)),
                 (Value::Date(x), Value::Days(d)) => {
-                    let d = if op == BinOp::Sub { -d } else { d };
-                    x.add_days(d).map_or(Value::None, Value::Date)
+                    let d = if op == BinOp::Sub {
+                        d.checked_neg()
+                    } else {
+                        Some(d)
+                    };
+                    match d.and_then(|d| x.add_days(d)) {
+                        Some(date) => Value::Date(date),
+                        None => {
+                            return fault(
+                                span,
+                                "date out of range: the result is not a date between years 1 and 9999",
+                            );
+                        }
+                    }
                 }
-                (Value::Days(x), Value::Days(y)) => Value::Days(if op == BinOp::Sub {
-                    x - y
-                } else {
-                    x.saturating_add(y)
-                }),
+                (Value::Days(x), Value::Days(y)) => Value::Days(
+                    if op == BinOp::Sub {
+                        x.checked_sub(y)
+                    } else {
+                        x.checked_add(y)
+                    }
+                    .ok_or_else(overflow)?,
+                ),
                 (Value::Days(x), Value::Num(n)) | (Value::Num(n), Value::Days(x)) => {
                     let product = Num::int(x).checked_mul(n).ok_or_else(overflow)?;
                     Value::Days(product.to_i64().ok_or_else(overflow)?)
