@@ -65,6 +65,7 @@ pub fn compile(
         cache_slots: 0,
         finding_queries: Vec::new(),
         params_read: Vec::new(),
+        rule_lets: Vec::new(),
     };
     c.schema_symbols(&decls);
     c.params(&decls, overrides);
@@ -100,10 +101,51 @@ pub fn compile(
     let mut rules: Vec<Rule> = Vec::new();
     let mut queries: Vec<Vec<(String, Span)>> = Vec::new();
     let mut seen: HashMap<String, Span> = HashMap::new();
-    for decl in &decls {
+    // `rule ID replaces …` takes the place of the earlier rule with its id:
+    // the declarations replaced, by position in `decls`.
+    let mut replaced: Vec<usize> = Vec::new();
+    {
+        let mut latest: HashMap<&str, usize> = HashMap::new();
+        for (i, decl) in decls.iter().enumerate() {
+            let DeclKind::Rule(r) = &decl.kind else {
+                continue;
+            };
+            match (r.replaces, latest.get(r.id.name.as_str())) {
+                (true, Some(&earlier)) => {
+                    replaced.push(earlier);
+                    latest.insert(&r.id.name, i);
+                }
+                (true, None) => {
+                    let ids: Vec<&str> = decls
+                        .iter()
+                        .filter_map(|d| match &d.kind {
+                            DeclKind::Rule(o) if !o.replaces => Some(o.id.name.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    let help = match closest(&r.id.name, ids.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`? a rule replaces one declared in an earlier file"),
+                        None => "a rule replaces one declared in an earlier file; leave out `replaces` for a new rule".to_string(),
+                    };
+                    c.errors.push(
+                        Diagnostic::error(r.id.span, format!("no rule `{}` to replace", r.id.name))
+                            .with_help(help),
+                    );
+                    latest.insert(&r.id.name, i);
+                }
+                (false, _) => {
+                    latest.entry(&r.id.name).or_insert(i);
+                }
+            }
+        }
+    }
+    for (i, decl) in decls.iter().enumerate() {
         let DeclKind::Rule(r) = &decl.kind else {
             continue;
         };
+        if replaced.contains(&i) {
+            continue;
+        }
         if let Some(first) = seen.get(&r.id.name) {
             c.errors.push(
                 Diagnostic::error(r.id.span, format!("rule id `{}` is used twice", r.id.name))
@@ -139,10 +181,13 @@ pub fn compile(
         }
     }
     let mut rule_syms: HashMap<String, usize> = HashMap::new();
-    for decl in &decls {
+    for (i, decl) in decls.iter().enumerate() {
         let DeclKind::Rule(r) = &decl.kind else {
             continue;
         };
+        if replaced.contains(&i) {
+            continue;
+        }
         if rule_syms.contains_key(&r.id.name) {
             continue;
         }
@@ -256,6 +301,9 @@ struct Compiler<'a> {
     /// Parameters read by the expression being compiled, so that a
     /// parameter derived from others can follow their overrides.
     params_read: Vec<String>,
+    /// The `let`s of the rule being compiled, to explain a name used
+    /// before its `let`.
+    rule_lets: Vec<(String, Span)>,
 }
 
 /// Most `def` expansions in one rule or parameter.
@@ -456,17 +504,19 @@ impl<'a> Compiler<'a> {
             }
         }
         for decl in decls {
-            let DeclKind::Struct(st) = &decl.kind else {
+            let (st, extends) = match &decl.kind {
+                DeclKind::Struct(st) => (st, false),
+                DeclKind::Extend(st) => (st, true),
+                _ => continue,
+            };
+            let Some(sid) = self.schema.structs.iter().position(|s| {
+                s.name == st.name.name && (extends || s.span == st.name.span)
+            }) else {
                 continue;
             };
-            let Some(sid) = self
-                .schema
-                .structs
-                .iter()
-                .position(|s| s.name == st.name.name && s.span == st.name.span)
-            else {
-                continue;
-            };
+            if extends && let Some(&sym) = self.type_syms.get(&st.name.name) {
+                self.uses.push((st.name.span, sym));
+            }
             let fields: Vec<&ast::FieldDecl> = match &st.body {
                 ast::StructBody::Fields(f) => f.iter().collect(),
                 ast::StructBody::Tagged { variants, tag } => {
@@ -919,6 +969,14 @@ impl<'a> Compiler<'a> {
             }
         };
         let mut seen_for = false;
+        self.rule_lets = r
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                RuleItem::Let(name, _) => Some((name.name.clone(), name.span)),
+                _ => None,
+            })
+            .collect();
         for item in &r.items {
             match item {
                 RuleItem::Severity(s) => {
@@ -1089,10 +1147,24 @@ impl<'a> Compiler<'a> {
                                 .iter()
                                 .map(|k| format!("`{}`", k.name))
                                 .collect();
-                            self.err(
-                                Diagnostic::error(e.span, "the first binding of `for` must range over a record kind")
+                            let written = match &e.kind {
+                                ExprKind::Name(n) => Some(n.name.as_str()),
+                                _ => None,
+                            };
+                            let suggestion = written.and_then(|w| {
+                                closest(w, self.schema.kinds.iter().map(|k| k.name.as_str()))
+                            });
+                            let d = match (written, suggestion) {
+                                (Some(w), Some(s)) => Diagnostic::error(e.span, format!("unknown record kind `{w}`"))
+                                    .with_help(format!("did you mean `{s}`? the kinds are {}", kinds.join(", "))),
+                                _ => Diagnostic::error(e.span, "the first binding of `for` must range over a record kind")
                                     .with_help(format!("write `{} in KIND` with KIND one of {}, or `{} in *` for every record", b.var.name, kinds.join(", "), b.var.name)),
-                            );
+                            };
+                            self.err(d);
+                            // Bind the variable anyway, untyped, so that its
+                            // uses do not each report an unknown name.
+                            let slot = self.new_slot();
+                            self.push_local(&b.var, slot, Ty::Any);
                             return None;
                         }
                         let (ir, ty) = self.expr(e);
@@ -1390,6 +1462,25 @@ impl<'a> Compiler<'a> {
         names.extend(self.params.iter().map(|p| p.name.clone()));
         names.extend(self.chains.iter().map(|c| c.name.clone()));
         names.extend(self.defs.keys().cloned());
+        if let Some((_, later)) = self
+            .rule_lets
+            .iter()
+            .find(|(n, s)| *n == id.name && s.start > span.start && s.file == span.file)
+        {
+            let later = *later;
+            self.err(
+                Diagnostic::error(span, format!("`{}` is used before its `let`", id.name))
+                    .with_related(
+                        later,
+                        format!("`{}` is defined here, later in the rule", id.name),
+                    )
+                    .with_help(format!(
+                        "clauses run from top to bottom: move `let {} = …` above this use",
+                        id.name
+                    )),
+            );
+            return (ir(Op::Const(Value::None)), Ty::Any);
+        }
         let d = Diagnostic::error(span, format!("unknown name `{}`", id.name));
         let d = match closest(&id.name, names.iter().map(String::as_str)) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
@@ -1581,7 +1672,8 @@ impl<'a> Compiler<'a> {
                     span,
                     format!("cannot apply `{}` to {x} and {y}", op.symbol()),
                 )
-                .with_label(format!("{x} {} {y}", op.symbol())),
+                .with_label(format!("{x} {} {y}", op.symbol()))
+                .with_help(mismatch_help(op, &lt, &rt, l, r)),
             );
             Ty::Any
         };
@@ -2520,6 +2612,43 @@ fn builtin(name: &str) -> Option<Builtin> {
         "record" => B::Record,
         _ => return None,
     })
+}
+
+/// How to fix operands whose types an operator does not accept.
+fn mismatch_help(op: BinOp, lt: &Ty, rt: &Ty, l: &Expr, r: &Expr) -> String {
+    let (a, b) = (lt.strip(), rt.strip());
+    // A plain number beside a number of days: say it in days.
+    let plain_number = |e: &Expr| match &e.kind {
+        ExprKind::Num(n, ast::NumUnit::None) => Some(*n),
+        _ => None,
+    };
+    match (a, b) {
+        (Ty::Days, Ty::Num) | (Ty::Num, Ty::Days) => {
+            match plain_number(r).or_else(|| plain_number(l)) {
+                Some(n) => format!("write the number in days, `{n}天`, or compare `days(…)` with it"),
+                None => "write the number in days (e.g. `5天`), or turn the days into a number with `days(…)`".into(),
+            }
+        }
+        (Ty::Date, Ty::Num | Ty::Money) | (Ty::Num | Ty::Money, Ty::Date) => {
+            "add or subtract days (`d + 5天`); the difference of two dates is days (`d2 - d1`)".into()
+        }
+        (x, y) if x.is_textual() != y.is_textual() => {
+            "text and numbers do not mix: quote text (`\"财务\"`), leave numbers and amounts unquoted (`20万`)".into()
+        }
+        (_, Ty::List(_)) if matches!(op, BinOp::In | BinOp::NotIn) => {
+            "the list on the right of `in` must hold values like the one on the left".into()
+        }
+        (_, y) if matches!(op, BinOp::In | BinOp::NotIn) && !matches!(y, Ty::List(_)) => {
+            "the right side of `in` is a list, e.g. `x in [\"a\", \"b\"]` or a list parameter".into()
+        }
+        _ if matches!(op, BinOp::Eq | BinOp::Ne) => {
+            "compare values of one type: text with text, numbers with numbers, dates with dates".into()
+        }
+        _ => format!(
+            "see which types `{}` accepts in the operator table of docs/language.md",
+            op.symbol()
+        ),
+    }
 }
 
 /// Whether an expression can denote a place in a record (a field, an
