@@ -252,7 +252,10 @@ fn date_overflow_is_an_error_like_number_overflow() -> TestResult {
 
 /// The only error of a local rule file, with its related locations as
 /// (line, column, message).
-fn only_error(rules: &str) -> TestResult<(InputError, Vec<(usize, usize, String)>)> {
+/// A related location: line, column, message.
+type Related = (usize, usize, String);
+
+fn only_error(rules: &str) -> TestResult<(InputError, Vec<Related>)> {
     let run = check_yaml_with(
         &with_org(&[]),
         &Setup::default().rules("local.rules", rules),
@@ -421,9 +424,15 @@ rule LOCAL-101 "会议地点未记录" {
 
 #[test]
 fn extend_kind_adds_optional_fields_to_a_standard_kind() -> TestResult {
-    let with_venue = Meeting::new().id("M-V").render().replace("body: ", "venue: 三楼会议室\nbody: ");
+    let with_venue = Meeting::new()
+        .id("M-V")
+        .render()
+        .replace("body: ", "venue: 三楼会议室\nbody: ");
     let without = Meeting::new().id("M-N").render();
-    let recorded = Meeting::new().id("M-R").render().replace("body: ", "recorded: true\nbody: ");
+    let recorded = Meeting::new()
+        .id("M-R")
+        .render()
+        .replace("body: ", "recorded: true\nbody: ");
     let run = check_yaml_with(
         &with_org(&[&with_venue, &without, &recorded]),
         &Setup::default().rules("local.rules", VENUE),
@@ -432,14 +441,21 @@ fn extend_kind_adds_optional_fields_to_a_standard_kind() -> TestResult {
     assert_eq!(run.pairs_of("LOCAL-101"), set(&[("LOCAL-101", "M-N")]));
     // Without the overlay, `venue` is an unknown field.
     let run = check_yaml(&with_org(&[&with_venue]))?;
-    assert!(run.errors().iter().any(|e| e.message.contains("venue")), "{:?}", run.errors());
+    assert!(
+        run.errors().iter().any(|e| e.message.contains("venue")),
+        "{:?}",
+        run.errors()
+    );
     Ok(())
 }
 
 #[test]
 fn extend_refuses_required_fields_and_unknown_kinds() -> TestResult {
     let (e, _) = only_error("extend kind meeting { venue: text }\n")?;
-    assert_eq!(e.message, "field `venue` added by `extend` must be optional or have a default");
+    assert_eq!(
+        e.message,
+        "field `venue` added by `extend` must be optional or have a default"
+    );
     assert_eq!((e.line, e.column), (1, 23));
     let (e, _) = only_error("extend kind meetng { venue: text? }\n")?;
     assert_eq!(e.message, "no kind `meetng` to extend");
@@ -468,14 +484,27 @@ fn a_rule_replaces_a_standard_rule_under_its_id() -> TestResult {
     // The default meeting has an observer from a 纪检组, not the 区纪委.
     let m = Meeting::new().render();
     let run = check_yaml(&with_org(&[&m]))?;
-    assert!(!run.pairs().contains(&("SZYD-010".to_string(), "M-1".to_string())));
-    let run = check_yaml_with(&with_org(&[&m]), &Setup::default().rules("local.rules", STRICTER_SZYD_010))?;
+    assert!(
+        !run.pairs()
+            .contains(&("SZYD-010".to_string(), "M-1".to_string()))
+    );
+    let run = check_yaml_with(
+        &with_org(&[&m]),
+        &Setup::default().rules("local.rules", STRICTER_SZYD_010),
+    )?;
     assert!(run.errors().is_empty(), "{:?}", run.errors());
     let f = run.finding("SZYD-010", "M-1")?;
     assert_eq!(f.title, "未邀请区纪委列席");
     assert_eq!(f.message, "M-1 没有区纪委人员列席");
     // One SZYD-010 per meeting: the standard version is gone.
-    assert_eq!(run.report.findings.iter().filter(|f| f.rule == "SZYD-010").count(), 1);
+    assert_eq!(
+        run.report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "SZYD-010")
+            .count(),
+        1
+    );
     Ok(())
 }
 
@@ -487,5 +516,54 @@ fn a_rule_with_a_used_id_and_no_replaces_is_still_an_error() -> TestResult {
     let (e, _) = only_error(&STRICTER_SZYD_010.replace("SZYD-010", "SZYD-0100"))?;
     assert_eq!(e.message, "no rule `SZYD-0100` to replace");
     assert!(e.help.starts_with("did you mean `SZYD-010`?"), "{}", e.help);
+    Ok(())
+}
+
+// ---------------------------------------------------------------- group scope
+
+const PER_ORG: &str = r#"
+/// At most one meeting per org in this test.
+rule G-001 "会议过多" {
+  severity warning
+  cite "测试"
+  for g in group(records(meeting), m => m.org)
+  let 单位 = lookup(first(g.members).org)
+  require count(g.members) <= 1
+  at 单位.name
+  message "{g.key} 共 {count(g.members)} 次会议"
+  help "无"
+}
+"#;
+
+#[test]
+fn a_group_scope_fires_once_per_group_at_the_place_it_names() -> TestResult {
+    let a = Meeting::new().id("M-A").render();
+    let b = Meeting::new().id("M-B").render();
+    let run = check_yaml_with(
+        &with_org(&[&a, &b]),
+        &Setup::default().rules("local.rules", PER_ORG),
+    )?;
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    // One finding, on the org record (where the anchor is), not per meeting.
+    assert_eq!(run.pairs_of("G-001"), set(&[("G-001", "zhujian")]));
+    let f = run.finding("G-001", "zhujian")?;
+    assert_eq!(f.message, "zhujian 共 2 次会议");
+    assert_eq!(run.anchor_text(f), "龙潭区住房和城乡建设局");
+    // The members are related locations, at their ids.
+    let notes: Vec<String> = run.related(f).into_iter().map(|(_, _, n)| n).collect();
+    assert_eq!(notes, vec!["组内记录".to_string(), "组内记录".to_string()]);
+    // One meeting: no finding.
+    let run = check_yaml_with(
+        &with_org(&[&a]),
+        &Setup::default().rules("local.rules", PER_ORG),
+    )?;
+    assert_eq!(run.pairs_of("G-001"), none());
+    Ok(())
+}
+
+#[test]
+fn a_group_has_key_and_members_only() -> TestResult {
+    let (e, _) = only_error(&PER_ORG.replace("g.key}", "g.size}"))?;
+    assert_eq!(e.message, "a group has no field `size`");
     Ok(())
 }

@@ -509,9 +509,12 @@ impl<'a> Compiler<'a> {
                 DeclKind::Extend(st) => (st, true),
                 _ => continue,
             };
-            let Some(sid) = self.schema.structs.iter().position(|s| {
-                s.name == st.name.name && (extends || s.span == st.name.span)
-            }) else {
+            let Some(sid) = self
+                .schema
+                .structs
+                .iter()
+                .position(|s| s.name == st.name.name && (extends || s.span == st.name.span))
+            else {
                 continue;
             };
             if extends && let Some(&sym) = self.type_syms.get(&st.name.name) {
@@ -1139,6 +1142,33 @@ impl<'a> Compiler<'a> {
                         let root = self.schema.kinds.get(k).map(|k| k.root).unwrap_or(0);
                         (ScopeSource::Kind(k), Ty::Struct(root, Some(k)))
                     }
+                    None if first && is_group_call(e) => {
+                        let ExprKind::Call(name, args) = &e.kind else {
+                            return None;
+                        };
+                        if !self.arity(name, args, 2, usize::MAX) {
+                            return None;
+                        }
+                        let (list, elem) = self.list_arg(&args[0]);
+                        let Arg::Value(list) = list else {
+                            return None;
+                        };
+                        let mut keys = Vec::new();
+                        let mut key_tys = Vec::new();
+                        for key in &args[1..] {
+                            let (f, t) = self.lambda(key, elem.clone());
+                            keys.push(f);
+                            key_tys.push(t);
+                        }
+                        let key_ty = match key_tys.as_slice() {
+                            [one] => one.clone(),
+                            _ => Ty::List(Box::new(Ty::Any)),
+                        };
+                        (
+                            ScopeSource::Groups { list, keys },
+                            Ty::Group(Box::new(key_ty), Box::new(elem)),
+                        )
+                    }
                     None => {
                         if first {
                             let kinds: Vec<String> = self
@@ -1567,6 +1597,20 @@ impl<'a> Compiler<'a> {
                     (ir(Op::Const(Value::None)), Ty::Any)
                 }
             },
+            Ty::Group(key, members) => match field.name.as_str() {
+                "key" => (ir(Op::ObjField(Box::new(b), 0)), (*key).clone()),
+                "members" => (ir(Op::ObjField(Box::new(b), 1)), Ty::List(members.clone())),
+                _ => {
+                    self.err(
+                        Diagnostic::error(
+                            field.span,
+                            format!("a group has no field `{}`", field.name),
+                        )
+                        .with_help("its fields are key, members"),
+                    );
+                    (ir(Op::Const(Value::None)), Ty::Any)
+                }
+            },
             Ty::Obj(kind, param) => match kind.fields().iter().position(|f| *f == field.name) {
                 Some(slot) => {
                     let ty = match (kind, slot) {
@@ -1577,6 +1621,7 @@ impl<'a> Compiler<'a> {
                         (ObjKind::RefUse, 3) => Ty::Bool,
                         (ObjKind::RefUse, 4) => Ty::Any,
                         (ObjKind::RefUse, _) => Ty::Text,
+                        (ObjKind::Group, _) => Ty::Any,
                     };
                     (ir(Op::ObjField(Box::new(b), slot)), wrap(ty))
                 }
@@ -2612,6 +2657,11 @@ fn builtin(name: &str) -> Option<Builtin> {
         "record" => B::Record,
         _ => return None,
     })
+}
+
+/// Whether a `for` source is a call of `group`: the group scope.
+fn is_group_call(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Call(name, _) if name.name == "group")
 }
 
 /// How to fix operands whose types an operator does not accept.

@@ -217,8 +217,11 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                 None => format!("the {what}s are: {}", candidates.join(", ")),
             };
             errors.push(
-                Diagnostic::error(ext.name.span, format!("no {what} `{}` to extend", ext.name.name))
-                    .with_help(help),
+                Diagnostic::error(
+                    ext.name.span,
+                    format!("no {what} `{}` to extend", ext.name.name),
+                )
+                .with_help(help),
             );
             continue;
         };
@@ -245,9 +248,15 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                 );
                 continue;
             }
-            if let Some(slot) =
-                add_field(&schema, &mut fields, f, true, &mut errors, &mut pending_keys, sid)
-            {
+            if let Some(slot) = add_field(
+                &schema,
+                &mut fields,
+                f,
+                true,
+                &mut errors,
+                &mut pending_keys,
+                sid,
+            ) {
                 added.push(slot);
             }
         }
