@@ -64,6 +64,8 @@ pub fn compile(
         next_slot: 0,
         cache_slots: 0,
         finding_queries: Vec::new(),
+        params_read: Vec::new(),
+        rule_lets: Vec::new(),
     };
     c.schema_symbols(&decls);
     c.params(&decls, overrides);
@@ -99,10 +101,51 @@ pub fn compile(
     let mut rules: Vec<Rule> = Vec::new();
     let mut queries: Vec<Vec<(String, Span)>> = Vec::new();
     let mut seen: HashMap<String, Span> = HashMap::new();
-    for decl in &decls {
+    // `rule ID replaces …` takes the place of the earlier rule with its id:
+    // the declarations replaced, by position in `decls`.
+    let mut replaced: Vec<usize> = Vec::new();
+    {
+        let mut latest: HashMap<&str, usize> = HashMap::new();
+        for (i, decl) in decls.iter().enumerate() {
+            let DeclKind::Rule(r) = &decl.kind else {
+                continue;
+            };
+            match (r.replaces, latest.get(r.id.name.as_str())) {
+                (true, Some(&earlier)) => {
+                    replaced.push(earlier);
+                    latest.insert(&r.id.name, i);
+                }
+                (true, None) => {
+                    let ids: Vec<&str> = decls
+                        .iter()
+                        .filter_map(|d| match &d.kind {
+                            DeclKind::Rule(o) if !o.replaces => Some(o.id.name.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    let help = match closest(&r.id.name, ids.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`? a rule replaces one declared in an earlier file"),
+                        None => "a rule replaces one declared in an earlier file; leave out `replaces` for a new rule".to_string(),
+                    };
+                    c.errors.push(
+                        Diagnostic::error(r.id.span, format!("no rule `{}` to replace", r.id.name))
+                            .with_help(help),
+                    );
+                    latest.insert(&r.id.name, i);
+                }
+                (false, _) => {
+                    latest.entry(&r.id.name).or_insert(i);
+                }
+            }
+        }
+    }
+    for (i, decl) in decls.iter().enumerate() {
         let DeclKind::Rule(r) = &decl.kind else {
             continue;
         };
+        if replaced.contains(&i) {
+            continue;
+        }
         if let Some(first) = seen.get(&r.id.name) {
             c.errors.push(
                 Diagnostic::error(r.id.span, format!("rule id `{}` is used twice", r.id.name))
@@ -138,10 +181,13 @@ pub fn compile(
         }
     }
     let mut rule_syms: HashMap<String, usize> = HashMap::new();
-    for decl in &decls {
+    for (i, decl) in decls.iter().enumerate() {
         let DeclKind::Rule(r) = &decl.kind else {
             continue;
         };
+        if replaced.contains(&i) {
+            continue;
+        }
         if rule_syms.contains_key(&r.id.name) {
             continue;
         }
@@ -175,6 +221,30 @@ pub fn compile(
         for (pattern, span) in qs {
             if let Some(&sym) = rule_syms.get(pattern) {
                 c.uses.push((*span, sym));
+            }
+            // A pattern that names no rule at all (a typo) would make the
+            // asking rule silently never fire. Matching only switched-off
+            // rules is fine: their findings are just absent.
+            if !seen.keys().any(|id| pattern_matches(pattern, id)) {
+                let mut known: Vec<&str> = seen.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                // Rule ids are upper case; `t-030` is most likely `T-030`.
+                let upper = pattern.to_uppercase();
+                let suggestion = known
+                    .iter()
+                    .copied()
+                    .find(|id| pattern_matches(&upper, id))
+                    .map(|_| upper.as_str())
+                    .or_else(|| closest(&upper, known.iter().copied()));
+                let help = match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "a pattern is a rule id, or a prefix followed by `*` such as `SZYD-*`"
+                        .to_string(),
+                };
+                c.errors.push(
+                    Diagnostic::error(*span, format!("no rule matches `{pattern}`"))
+                        .with_help(help),
+                );
             }
         }
     }
@@ -228,6 +298,12 @@ struct Compiler<'a> {
     cache_slots: usize,
     /// `findings("PATTERN", …)` calls of the rule being compiled.
     finding_queries: Vec<(String, Span)>,
+    /// Parameters read by the expression being compiled, so that a
+    /// parameter derived from others can follow their overrides.
+    params_read: Vec<String>,
+    /// The `let`s of the rule being compiled, to explain a name used
+    /// before its `let`.
+    rule_lets: Vec<(String, Span)>,
 }
 
 /// Most `def` expansions in one rule or parameter.
@@ -428,17 +504,22 @@ impl<'a> Compiler<'a> {
             }
         }
         for decl in decls {
-            let DeclKind::Struct(st) = &decl.kind else {
-                continue;
+            let (st, extends) = match &decl.kind {
+                DeclKind::Struct(st) => (st, false),
+                DeclKind::Extend(st) => (st, true),
+                _ => continue,
             };
             let Some(sid) = self
                 .schema
                 .structs
                 .iter()
-                .position(|s| s.name == st.name.name && s.span == st.name.span)
+                .position(|s| s.name == st.name.name && (extends || s.span == st.name.span))
             else {
                 continue;
             };
+            if extends && let Some(&sym) = self.type_syms.get(&st.name.name) {
+                self.uses.push((st.name.span, sym));
+            }
             let fields: Vec<&ast::FieldDecl> = match &st.body {
                 ast::StructBody::Fields(f) => f.iter().collect(),
                 ast::StructBody::Tagged { variants, tag } => {
@@ -515,6 +596,9 @@ impl<'a> Compiler<'a> {
     // ------------------------------------------------------------ parameters
 
     fn params(&mut self, decls: &[&'a ast::Decl], overrides: &[ParamOverride]) {
+        // Parameters whose value reads other parameters, in declaration
+        // order: name, expression, the parameters it reads.
+        let mut derived: Vec<(String, &'a Expr, Vec<String>)> = Vec::new();
         for decl in decls {
             let DeclKind::Param(p) = &decl.kind else {
                 continue;
@@ -537,9 +621,14 @@ impl<'a> Compiler<'a> {
                 );
                 continue;
             }
+            self.params_read.clear();
             let Some((value, ty)) = self.const_value(&p.value) else {
                 continue;
             };
+            let reads = std::mem::take(&mut self.params_read);
+            if !reads.is_empty() {
+                derived.push((p.name.name.clone(), &p.value, reads));
+            }
             let mut shown = String::new();
             value.display(&mut shown);
             let sym = self.symbol(
@@ -570,6 +659,54 @@ impl<'a> Compiler<'a> {
         }
         for o in overrides {
             self.set_param(&o.name, o.span, &o.value, Some(&o.file));
+        }
+        self.follow_overrides(derived);
+    }
+
+    /// Re-evaluate, in declaration order, each parameter derived from one
+    /// that was overridden (directly or through another derived one), so
+    /// that `param 倍数 = 基数 * 2` follows `set 基数 = 20万`. A parameter
+    /// overridden itself keeps the value it was given.
+    fn follow_overrides(&mut self, derived: Vec<(String, &'a Expr, Vec<String>)>) {
+        let mut changed: Vec<String> = self
+            .params
+            .iter()
+            .filter(|p| !p.overridden_at.is_empty() || p.overridden_by_file.is_some())
+            .map(|p| p.name.clone())
+            .collect();
+        for (name, expr, reads) in derived {
+            let Some(idx) = self.params.iter().position(|p| p.name == name) else {
+                continue;
+            };
+            let overridden = self
+                .params
+                .get(idx)
+                .is_some_and(|p| !p.overridden_at.is_empty() || p.overridden_by_file.is_some());
+            if overridden || !reads.iter().any(|r| changed.contains(r)) {
+                continue;
+            }
+            // The declaration's uses were recorded on the first evaluation.
+            let uses = self.uses.len();
+            let value = self.const_value(expr);
+            self.uses.truncate(uses);
+            let Some((value, _)) = value else {
+                continue;
+            };
+            let mut shown = String::new();
+            value.display(&mut shown);
+            let ty = self
+                .params
+                .get(idx)
+                .map_or(String::new(), |p| self.describe(&p.ty));
+            if let Some(&sym) = self.param_syms.get(&name)
+                && let Some(symbol) = self.symbols.get_mut(sym)
+            {
+                symbol.detail = format!("param {name} = {shown} ({ty})");
+            }
+            if let Some(p) = self.params.get_mut(idx) {
+                p.value = value;
+            }
+            changed.push(name);
         }
     }
 
@@ -835,6 +972,14 @@ impl<'a> Compiler<'a> {
             }
         };
         let mut seen_for = false;
+        self.rule_lets = r
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                RuleItem::Let(name, _) => Some((name.name.clone(), name.span)),
+                _ => None,
+            })
+            .collect();
         for item in &r.items {
             match item {
                 RuleItem::Severity(s) => {
@@ -881,7 +1026,21 @@ impl<'a> Compiler<'a> {
                     let ir = self.condition(e);
                     steps.push(Step::Require(ir));
                 }
-                RuleItem::At(e) => at = Some(self.expr(e).0),
+                RuleItem::At(e) => {
+                    let ir = self.expr(e).0;
+                    if !denotes_place(&ir) {
+                        self.err(
+                            Diagnostic::error(
+                                e.span,
+                                "`at` must name a field, a list element or a record",
+                            )
+                            .with_help(
+                                "a computed value has no place in the record; name the field it comes from, e.g. `at d.amount`",
+                            ),
+                        );
+                    }
+                    at = Some(ir);
+                }
                 RuleItem::Message(t) => message = Some(self.template(t)),
                 RuleItem::Help(t) => {
                     help_text = t
@@ -983,6 +1142,33 @@ impl<'a> Compiler<'a> {
                         let root = self.schema.kinds.get(k).map(|k| k.root).unwrap_or(0);
                         (ScopeSource::Kind(k), Ty::Struct(root, Some(k)))
                     }
+                    None if first && is_group_call(e) => {
+                        let ExprKind::Call(name, args) = &e.kind else {
+                            return None;
+                        };
+                        if !self.arity(name, args, 2, usize::MAX) {
+                            return None;
+                        }
+                        let (list, elem) = self.list_arg(&args[0]);
+                        let Arg::Value(list) = list else {
+                            return None;
+                        };
+                        let mut keys = Vec::new();
+                        let mut key_tys = Vec::new();
+                        for key in &args[1..] {
+                            let (f, t) = self.lambda(key, elem.clone());
+                            keys.push(f);
+                            key_tys.push(t);
+                        }
+                        let key_ty = match key_tys.as_slice() {
+                            [one] => one.clone(),
+                            _ => Ty::List(Box::new(Ty::Any)),
+                        };
+                        (
+                            ScopeSource::Groups { list, keys },
+                            Ty::Group(Box::new(key_ty), Box::new(elem)),
+                        )
+                    }
                     None => {
                         if first {
                             let kinds: Vec<String> = self
@@ -991,10 +1177,24 @@ impl<'a> Compiler<'a> {
                                 .iter()
                                 .map(|k| format!("`{}`", k.name))
                                 .collect();
-                            self.err(
-                                Diagnostic::error(e.span, "the first binding of `for` must range over a record kind")
+                            let written = match &e.kind {
+                                ExprKind::Name(n) => Some(n.name.as_str()),
+                                _ => None,
+                            };
+                            let suggestion = written.and_then(|w| {
+                                closest(w, self.schema.kinds.iter().map(|k| k.name.as_str()))
+                            });
+                            let d = match (written, suggestion) {
+                                (Some(w), Some(s)) => Diagnostic::error(e.span, format!("unknown record kind `{w}`"))
+                                    .with_help(format!("did you mean `{s}`? the kinds are {}", kinds.join(", "))),
+                                _ => Diagnostic::error(e.span, "the first binding of `for` must range over a record kind")
                                     .with_help(format!("write `{} in KIND` with KIND one of {}, or `{} in *` for every record", b.var.name, kinds.join(", "), b.var.name)),
-                            );
+                            };
+                            self.err(d);
+                            // Bind the variable anyway, untyped, so that its
+                            // uses do not each report an unknown name.
+                            let slot = self.new_slot();
+                            self.push_local(&b.var, slot, Ty::Any);
                             return None;
                         }
                         let (ir, ty) = self.expr(e);
@@ -1265,6 +1465,7 @@ impl<'a> Compiler<'a> {
             self.uses.push((id.span, sym));
         }
         if let Some(p) = self.params.iter().find(|p| p.name == id.name) {
+            self.params_read.push(p.name.clone());
             return (ir(Op::Const(p.value.clone())), p.ty.clone());
         }
         if let Some(i) = self.chains.iter().position(|c| c.name == id.name) {
@@ -1291,6 +1492,25 @@ impl<'a> Compiler<'a> {
         names.extend(self.params.iter().map(|p| p.name.clone()));
         names.extend(self.chains.iter().map(|c| c.name.clone()));
         names.extend(self.defs.keys().cloned());
+        if let Some((_, later)) = self
+            .rule_lets
+            .iter()
+            .find(|(n, s)| *n == id.name && s.start > span.start && s.file == span.file)
+        {
+            let later = *later;
+            self.err(
+                Diagnostic::error(span, format!("`{}` is used before its `let`", id.name))
+                    .with_related(
+                        later,
+                        format!("`{}` is defined here, later in the rule", id.name),
+                    )
+                    .with_help(format!(
+                        "clauses run from top to bottom: move `let {} = …` above this use",
+                        id.name
+                    )),
+            );
+            return (ir(Op::Const(Value::None)), Ty::Any);
+        }
         let d = Diagnostic::error(span, format!("unknown name `{}`", id.name));
         let d = match closest(&id.name, names.iter().map(String::as_str)) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
@@ -1377,6 +1597,20 @@ impl<'a> Compiler<'a> {
                     (ir(Op::Const(Value::None)), Ty::Any)
                 }
             },
+            Ty::Group(key, members) => match field.name.as_str() {
+                "key" => (ir(Op::ObjField(Box::new(b), 0)), (*key).clone()),
+                "members" => (ir(Op::ObjField(Box::new(b), 1)), Ty::List(members.clone())),
+                _ => {
+                    self.err(
+                        Diagnostic::error(
+                            field.span,
+                            format!("a group has no field `{}`", field.name),
+                        )
+                        .with_help("its fields are key, members"),
+                    );
+                    (ir(Op::Const(Value::None)), Ty::Any)
+                }
+            },
             Ty::Obj(kind, param) => match kind.fields().iter().position(|f| *f == field.name) {
                 Some(slot) => {
                     let ty = match (kind, slot) {
@@ -1387,6 +1621,7 @@ impl<'a> Compiler<'a> {
                         (ObjKind::RefUse, 3) => Ty::Bool,
                         (ObjKind::RefUse, 4) => Ty::Any,
                         (ObjKind::RefUse, _) => Ty::Text,
+                        (ObjKind::Group, _) => Ty::Any,
                     };
                     (ir(Op::ObjField(Box::new(b), slot)), wrap(ty))
                 }
@@ -1482,7 +1717,8 @@ impl<'a> Compiler<'a> {
                     span,
                     format!("cannot apply `{}` to {x} and {y}", op.symbol()),
                 )
-                .with_label(format!("{x} {} {y}", op.symbol())),
+                .with_label(format!("{x} {} {y}", op.symbol()))
+                .with_help(mismatch_help(op, &lt, &rt, l, r)),
             );
             Ty::Any
         };
@@ -2421,6 +2657,76 @@ fn builtin(name: &str) -> Option<Builtin> {
         "record" => B::Record,
         _ => return None,
     })
+}
+
+/// Whether a `for` source is a call of `group`: the group scope.
+fn is_group_call(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Call(name, _) if name.name == "group")
+}
+
+/// How to fix operands whose types an operator does not accept.
+fn mismatch_help(op: BinOp, lt: &Ty, rt: &Ty, l: &Expr, r: &Expr) -> String {
+    let (a, b) = (lt.strip(), rt.strip());
+    // A plain number beside a number of days: say it in days.
+    let plain_number = |e: &Expr| match &e.kind {
+        ExprKind::Num(n, ast::NumUnit::None) => Some(*n),
+        _ => None,
+    };
+    match (a, b) {
+        (Ty::Days, Ty::Num) | (Ty::Num, Ty::Days) => {
+            match plain_number(r).or_else(|| plain_number(l)) {
+                Some(n) => format!("write the number in days, `{n}天`, or compare `days(…)` with it"),
+                None => "write the number in days (e.g. `5天`), or turn the days into a number with `days(…)`".into(),
+            }
+        }
+        (Ty::Date, Ty::Num | Ty::Money) | (Ty::Num | Ty::Money, Ty::Date) => {
+            "add or subtract days (`d + 5天`); the difference of two dates is days (`d2 - d1`)".into()
+        }
+        (x, y) if x.is_textual() != y.is_textual() => {
+            "text and numbers do not mix: quote text (`\"财务\"`), leave numbers and amounts unquoted (`20万`)".into()
+        }
+        (_, Ty::List(_)) if matches!(op, BinOp::In | BinOp::NotIn) => {
+            "the list on the right of `in` must hold values like the one on the left".into()
+        }
+        (_, y) if matches!(op, BinOp::In | BinOp::NotIn) && !matches!(y, Ty::List(_)) => {
+            "the right side of `in` is a list, e.g. `x in [\"a\", \"b\"]` or a list parameter".into()
+        }
+        _ if matches!(op, BinOp::Eq | BinOp::Ne) => {
+            "compare values of one type: text with text, numbers with numbers, dates with dates".into()
+        }
+        _ => format!(
+            "see which types `{}` accepts in the operator table of docs/language.md",
+            op.symbol()
+        ),
+    }
+}
+
+/// Whether an expression can denote a place in a record (a field, an
+/// element, a record), so that a finding can be anchored at it. Constants,
+/// arithmetic, comparisons, lists built in the rule and texts cannot.
+fn denotes_place(ir: &Ir) -> bool {
+    match &ir.op {
+        Op::Local(_)
+        | Op::Field(..)
+        | Op::ObjField(..)
+        | Op::Index(..)
+        | Op::Call(..)
+        | Op::LookupRef(..)
+        | Op::LookupKey(..) => true,
+        Op::If(_, a, b) | Op::Binary(BinOp::Default, a, b) => denotes_place(a) && denotes_place(b),
+        Op::Let(_, _, body) | Op::Cached(_, body) => denotes_place(body),
+        // `none` stands for "no place": the record is used.
+        Op::Const(Value::None) => true,
+        Op::Const(_)
+        | Op::KindName(_)
+        | Op::List(_)
+        | Op::Unary(..)
+        | Op::Binary(..)
+        | Op::Records(_)
+        | Op::AllRecords
+        | Op::Rejected(..)
+        | Op::Template(_) => false,
+    }
 }
 
 /// Whether a rule id matches a pattern: an exact id, or a prefix ending in `*`.

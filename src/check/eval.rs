@@ -3,7 +3,7 @@
 //! Every loop in the language runs over a finite list and there is no
 //! recursion, so evaluation always ends.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
 use super::compile::pattern_matches;
@@ -117,6 +117,10 @@ struct Fault {
 
 type R<'a> = Result<Value<'a>, Fault>;
 
+/// Stands for "the record of the anchor" while a group scope runs, and
+/// marks a group rule as run in `done`.
+const GROUP_RECORD: u32 = u32::MAX;
+
 fn fault<T>(span: Span, message: impl Into<String>) -> Result<T, Fault> {
     Err(Fault {
         span,
@@ -199,6 +203,10 @@ impl<'a> Ev<'a> {
             Some(ScopeSource::All) => (0..self.store.records.len())
                 .map(|r| u32::try_from(r).unwrap_or(u32::MAX))
                 .collect(),
+            Some(ScopeSource::Groups { list, keys }) => {
+                self.group_rule(ri, rule, list, keys);
+                return;
+            }
             // The compiler makes every rule's first binding range over records.
             Some(ScopeSource::Expr(_)) | None => Vec::new(),
         };
@@ -217,6 +225,10 @@ impl<'a> Ev<'a> {
         let Some(first) = rule.bindings.first() else {
             return;
         };
+        if let ScopeSource::Groups { list, keys } = &first.source {
+            self.group_rule(ri, rule, list, keys);
+            return;
+        }
         let Some(record) = self.store.records.get(rec as usize) else {
             return;
         };
@@ -232,12 +244,98 @@ impl<'a> Ev<'a> {
         if let Err(f) = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.root.span))
             && self.faulted.insert(ri)
         {
+            // Name the record too: its data is usually what made the
+            // expression fail (a team with no members, a far-off date).
+            let id_span = match &record.root.data {
+                crate::schema::Data::Struct(_, fields) => fields.first().map(|d| d.span),
+                _ => None,
+            }
+            .unwrap_or(record.root.span);
+            let kind = self
+                .schema
+                .kinds
+                .get(record.kind)
+                .map_or("record", |k| k.name.as_str());
             self.errors.push(
                 Diagnostic::error(
                     f.span,
-                    format!("rule `{}` could not be evaluated: {}", rule.id, f.message),
+                    format!(
+                        "rule `{}` could not be evaluated on {kind} `{}`: {}",
+                        rule.id, record.id, f.message
+                    ),
                 )
-                .with_help("this is a problem of the rule, not of the records; fix the rule file"),
+                .with_related(id_span, format!("the {kind} `{}` it was evaluated on", record.id))
+                .with_help(
+                    "guard the expression against such records (e.g. `where count(…) > 0` before dividing), or correct the record",
+                ),
+            );
+        }
+    }
+
+    /// Run a rule whose first binding is a group scope: once per run, on
+    /// every group, ordered by key. Its findings belong to the record of
+    /// their anchor.
+    fn group_rule(&mut self, ri: usize, rule: &'a Rule, list: &'a Ir, keys: &'a [Arg]) {
+        if !self.done.insert((ri, GROUP_RECORD)) {
+            return;
+        }
+        let Some(first) = rule.bindings.first() else {
+            return;
+        };
+        let mut frame = vec![Value::None; rule.locals];
+        let result = (|| -> Result<(), Fault> {
+            let items = self.eval(list, &mut frame)?.items();
+            let mut groups: BTreeMap<Vec<Key>, (Vec<Value<'a>>, Vec<Value<'a>>)> = BTreeMap::new();
+            for x in items {
+                let mut key = Vec::new();
+                let mut values = Vec::new();
+                for f in keys {
+                    let k = self.apply(f, x.clone(), &mut frame)?;
+                    key.push(k.key());
+                    values.push(k);
+                }
+                // As in `group`, an element with a none key is in no group.
+                if values.iter().any(Value::is_none) {
+                    continue;
+                }
+                groups
+                    .entry(key)
+                    .or_insert_with(|| (values, Vec::new()))
+                    .1
+                    .push(x);
+            }
+            for (_, (mut values, members)) in groups {
+                let key = if values.len() == 1 {
+                    values.pop().unwrap_or(Value::None)
+                } else {
+                    Value::List(Arc::new(values))
+                };
+                let subject = members.iter().find_map(|m| m.datum()).map(|(d, _)| d.span);
+                let group = Value::Obj(
+                    ObjKind::Group,
+                    Arc::new(vec![key, Value::List(Arc::new(members))]),
+                );
+                if let Some(slot) = frame.get_mut(first.slot) {
+                    *slot = group;
+                }
+                if let Some(subject) = subject {
+                    self.scope(ri, rule, 1, &mut frame, Some(GROUP_RECORD), Some(subject))?;
+                }
+            }
+            Ok(())
+        })();
+        if let Err(f) = result
+            && self.faulted.insert(ri)
+        {
+            self.errors.push(
+                Diagnostic::error(
+                    f.span,
+                    format!(
+                        "rule `{}` could not be evaluated on a group: {}",
+                        rule.id, f.message
+                    ),
+                )
+                .with_help("guard the expression against such groups, or correct the records"),
             );
         }
     }
@@ -268,6 +366,8 @@ impl<'a> Ev<'a> {
                 .filter_map(|r| self.store.root(u32::try_from(r).unwrap_or(u32::MAX)))
                 .collect(),
             ScopeSource::Expr(ir) => self.eval(ir, frame)?.items(),
+            // Only a first binding, run by `group_rule`.
+            ScopeSource::Groups { .. } => Vec::new(),
         };
         for item in items {
             let (rec, subject) = match item.datum() {
@@ -314,9 +414,13 @@ impl<'a> Ev<'a> {
         if rule.has_require && !failed {
             return Ok(());
         }
+        let mut rec = rec;
         let (anchor, span) = match &rule.at {
             Some(ir) => match self.eval(ir, frame)?.datum() {
                 Some((d, r)) => {
+                    if rec == GROUP_RECORD {
+                        rec = r;
+                    }
                     let d = self.id_of_root(d, r);
                     (Some(d), d.span)
                 }
@@ -324,6 +428,20 @@ impl<'a> Ev<'a> {
             },
             None => (None, subject),
         };
+        let group_members = match rule.bindings.first().map(|b| (&b.source, b.slot)) {
+            Some((ScopeSource::Groups { .. }, slot)) => match frame.get(slot) {
+                Some(Value::Obj(ObjKind::Group, fields)) => fields.get(1).map(Value::items),
+                _ => None,
+            },
+            _ => None,
+        };
+        if rec == GROUP_RECORD {
+            // No anchor in a record: the group's first member's record.
+            match group_members.iter().flatten().find_map(Value::datum) {
+                Some((_, r)) => rec = r,
+                None => return Ok(()),
+            }
+        }
         let message = match &rule.message {
             Some(ir) => self.text_of(ir, frame)?,
             None => rule.title.clone(),
@@ -346,6 +464,15 @@ impl<'a> Ev<'a> {
             for item in list {
                 if let Some((d, r)) = item.datum() {
                     related.push((self.id_of_root(d, r).span, note.clone()));
+                }
+            }
+        }
+        // A group's findings list its members (but the anchor itself).
+        for m in group_members.into_iter().flatten() {
+            if let Some((d, r)) = m.datum() {
+                let s = self.id_of_root(d, r).span;
+                if s != span && !related.iter().any(|(x, _)| *x == s) {
+                    related.push((s, "组内记录".to_string()));
                 }
             }
         }
@@ -571,7 +698,7 @@ impl<'a> Ev<'a> {
         let b = self.eval(r, frame)?;
         let overflow = || Fault {
             span,
-            message: "arithmetic overflow or division by zero".into(),
+            message: "arithmetic overflow: the result is too large".into(),
         };
         Ok(match op {
             BinOp::Eq => Value::Bool(equal(&a, &b)),
@@ -594,6 +721,9 @@ impl<'a> Ev<'a> {
             BinOp::Union | BinOp::Intersect => set_op(op, &a, &b),
             _ => match (a.force(), b.force()) {
                 (Value::None, _) | (_, Value::None) => Value::None,
+                (Value::Num(_), Value::Num(y)) if op == BinOp::Div && y == Num::int(0) => {
+                    return fault(span, "division by zero: the divisor is 0");
+                }
                 (Value::Num(x), Value::Num(y)) => Value::Num(
                     match op {
                         BinOp::Add => x.checked_add(y),
@@ -605,14 +735,29 @@ impl<'a> Ev<'a> {
                 ),
                 (Value::Date(x), Value::Date(y)) => Value::Days(i64::from(x.0) - i64::from(y.0)),
                 (Value::Date(x), Value::Days(d)) => {
-                    let d = if op == BinOp::Sub { -d } else { d };
-                    x.add_days(d).map_or(Value::None, Value::Date)
+                    let d = if op == BinOp::Sub {
+                        d.checked_neg()
+                    } else {
+                        Some(d)
+                    };
+                    match d.and_then(|d| x.add_days(d)) {
+                        Some(date) => Value::Date(date),
+                        None => {
+                            return fault(
+                                span,
+                                "date out of range: the result is not a date between years 1 and 9999",
+                            );
+                        }
+                    }
                 }
-                (Value::Days(x), Value::Days(y)) => Value::Days(if op == BinOp::Sub {
-                    x - y
-                } else {
-                    x.saturating_add(y)
-                }),
+                (Value::Days(x), Value::Days(y)) => Value::Days(
+                    if op == BinOp::Sub {
+                        x.checked_sub(y)
+                    } else {
+                        x.checked_add(y)
+                    }
+                    .ok_or_else(overflow)?,
+                ),
                 (Value::Days(x), Value::Num(n)) | (Value::Num(n), Value::Days(x)) => {
                     let product = Num::int(x).checked_mul(n).ok_or_else(overflow)?;
                     Value::Days(product.to_i64().ok_or_else(overflow)?)

@@ -162,6 +162,15 @@ pub enum ScopeSource {
     All,
     /// A list computed from earlier bindings.
     Expr(Ir),
+    /// `for g in group(list, x => key, …)` as the first binding: each group
+    /// of the list's elements by key, as a value with `key` and `members`.
+    /// A finding's record is the record of its anchor.
+    Groups {
+        /// The elements to group (reads records, no local variables).
+        list: Ir,
+        /// The key functions.
+        keys: Vec<super::ir::Arg>,
+    },
 }
 
 /// One `for` binding.

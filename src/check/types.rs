@@ -13,6 +13,8 @@ pub enum ObjKind {
     ActorFault,
     /// A reference in a record: `field`, `target`, `value`, `resolved`, `node`.
     RefUse,
+    /// A group of a group scope: `key`, `members`.
+    Group,
 }
 
 impl ObjKind {
@@ -23,6 +25,7 @@ impl ObjKind {
             ObjKind::OrderFault => &["step", "after"],
             ObjKind::ActorFault => &["person", "first", "second"],
             ObjKind::RefUse => &["field", "target", "value", "resolved", "node"],
+            ObjKind::Group => &["key", "members"],
         }
     }
 
@@ -33,6 +36,7 @@ impl ObjKind {
             ObjKind::OrderFault => "order fault",
             ObjKind::ActorFault => "actor fault",
             ObjKind::RefUse => "reference",
+            ObjKind::Group => "group",
         }
     }
 }
@@ -77,6 +81,9 @@ pub enum Ty {
     Obj(ObjKind, Box<Ty>),
     /// The result of `group(...)`: lists of the given element type by key.
     Groups(Box<Ty>),
+    /// One group of a group scope (`for g in group(…)`): its key's type and
+    /// its members' type; fields `key` and `members`.
+    Group(Box<Ty>, Box<Ty>),
     /// A chain template.
     Chain(usize),
 }
@@ -185,6 +192,7 @@ impl Ty {
             Ty::Key(base, _, _) => format!("key ({})", base.describe(schema)),
             Ty::Obj(o, _) => o.name().into(),
             Ty::Groups(t) => format!("groups of {}", t.describe(schema)),
+            Ty::Group(_, t) => format!("group of {}", t.describe(schema)),
             Ty::Chain(_) => "chain".into(),
         }
     }

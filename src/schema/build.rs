@@ -190,6 +190,87 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
         }
     }
 
+    // Pass 2b: `extend kind` / `extend struct` add fields to a structure
+    // declared earlier. Only fields a record may leave out, so that the
+    // records written for the standard schema stay valid.
+    for decl in decls {
+        let DeclKind::Extend(ext) = &decl.kind else {
+            continue;
+        };
+        let what = if ext.is_kind { "kind" } else { "struct" };
+        let target = match schema.names.get(&ext.name.name) {
+            Some(TypeName::Struct(sid)) => {
+                let is_kind = schema.structs.get(*sid).is_some_and(|s| s.kind.is_some());
+                (is_kind == ext.is_kind).then_some(*sid)
+            }
+            _ => None,
+        };
+        let Some(sid) = target else {
+            let candidates: Vec<&str> = schema
+                .structs
+                .iter()
+                .filter(|s| s.kind.is_some() == ext.is_kind)
+                .map(|s| s.name.as_str())
+                .collect();
+            let help = match crate::suggest::closest(&ext.name.name, candidates.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!("the {what}s are: {}", candidates.join(", ")),
+            };
+            errors.push(
+                Diagnostic::error(
+                    ext.name.span,
+                    format!("no {what} `{}` to extend", ext.name.name),
+                )
+                .with_help(help),
+            );
+            continue;
+        };
+        let StructBody::Fields(list) = &ext.body else {
+            continue;
+        };
+        let mut fields = schema
+            .structs
+            .get(sid)
+            .map(|s| s.fields.clone())
+            .unwrap_or_default();
+        let mut added = Vec::new();
+        for f in list {
+            if !f.ty.optional && f.default.is_none() {
+                errors.push(
+                    Diagnostic::error(
+                        f.name.span,
+                        format!("field `{}` added by `extend` must be optional or have a default", f.name.name),
+                    )
+                    .with_help(format!(
+                        "records written for the declared {what} do not have it: write `{}: …?` or `{}: … = value`",
+                        f.name.name, f.name.name
+                    )),
+                );
+                continue;
+            }
+            if let Some(slot) = add_field(
+                &schema,
+                &mut fields,
+                f,
+                true,
+                &mut errors,
+                &mut pending_keys,
+                sid,
+            ) {
+                added.push(slot);
+            }
+        }
+        if let Some(s) = schema.structs.get_mut(sid) {
+            s.fields = fields;
+            // In a tagged struct the new fields belong to every variant.
+            if let Some(tag) = &mut s.tag {
+                for v in &mut tag.variants {
+                    v.slots.extend(added.iter().copied());
+                }
+            }
+        }
+    }
+
     // Pass 3: keys and `unique by`.
     for (sid, slot, field) in pending_keys {
         if let TypeKind::Key {

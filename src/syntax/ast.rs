@@ -52,6 +52,9 @@ pub enum DeclKind {
     Enum(EnumDecl),
     /// `struct` (nested) or `kind` (a record kind, with `kind` and `id`).
     Struct(StructDecl),
+    /// `extend kind NAME { … }` or `extend struct NAME { … }`: fields added
+    /// to a kind or struct declared in an earlier file.
+    Extend(StructDecl),
     /// `param 名称 = 值` or `set 名称 = 值` (override of an existing parameter).
     Param(ParamDecl),
     /// `def 名称(x) = 表达式`.
@@ -226,6 +229,8 @@ pub enum ChainItem {
 pub struct RuleDecl {
     /// `SZYD-002`.
     pub id: Ident,
+    /// `replaces`: this rule takes the place of an earlier one with its id.
+    pub replaces: bool,
     /// The title.
     pub title: Template,
     /// Its clauses in order.
@@ -500,7 +505,7 @@ impl Decl {
         match &self.kind {
             DeclKind::Import(t) => t.exprs(),
             DeclKind::Enum(_) | DeclKind::Chain(_) => Vec::new(),
-            DeclKind::Struct(s) => match &s.body {
+            DeclKind::Struct(s) | DeclKind::Extend(s) => match &s.body {
                 StructBody::Fields(f) => f.iter().filter_map(|f| f.default.as_ref()).collect(),
                 StructBody::Tagged { variants, .. } => variants
                     .iter()

@@ -22,7 +22,18 @@ pub const KEYWORDS: &[(&str, &str)] = &[
         "struct",
         "struct 名称 { … } or struct 名称 tagged by FIELD { 变体 { … } … }: a nested structure",
     ),
-    ("enum", "enum 名称 { 甲, 乙 }: the values a field may take"),
+    (
+        "enum",
+        "enum 名称 { 甲, 乙, \"不予许可（补正后）\" }: the values a field may take (quote those that are no names)",
+    ),
+    (
+        "extend",
+        "extend kind 名称 { field: type? … }: add optional fields (or fields with a default) to a kind or struct declared in an earlier file",
+    ),
+    (
+        "replaces",
+        "rule ID replaces \"标题\" { … }: a local version of a rule declared in an earlier file, under the same id",
+    ),
     (
         "def",
         "def 名称(x) = 表达式: a named expression, expanded where it is used (no recursion)",

@@ -29,7 +29,7 @@ pub struct Parsed {
 
 /// Words that start a declaration; recovery resumes at a line starting with one.
 const DECL_KEYWORDS: &[&str] = &[
-    "rule", "param", "set", "kind", "struct", "enum", "def", "chain", "import",
+    "rule", "param", "set", "kind", "struct", "enum", "def", "chain", "import", "extend",
 ];
 
 /// Deepest nesting of brackets in a declaration accepted by default; deeper
@@ -95,7 +95,7 @@ pub fn parse_with(file: FileId, text: &str, max_nesting: usize) -> Parsed {
                 };
             }
             Err(e) => {
-                errors.push(syntax_error(file, pos, rest, e));
+                errors.push(syntax_error(file, pos, rest, deepest_error(rest, e)));
                 pos = next_decl_start(text, pos);
             }
         }
@@ -284,6 +284,8 @@ pub fn tokens(text: &str) -> Option<Vec<Token>> {
                 | Rule::mul_op
                 | Rule::all_kinds
                 | Rule::optional_mark
+                | Rule::enum_sep
+                | Rule::enum_end
                     if p.clone().into_inner().next().is_none() =>
                 {
                     TokenKind::Punct
@@ -496,6 +498,37 @@ fn nesting_error(file: FileId, text: &str, pos: usize, max: usize) -> Option<Dia
     None
 }
 
+/// The error of the declaration its keyword announces, when that reaches
+/// further than the error of `decl` as a whole: pest gives up on the
+/// alternatives of `decl` at their start, which would blame the keyword
+/// (`enum`) for a bad character far inside the declaration.
+fn deepest_error(rest: &str, e: pest::error::Error<Rule>) -> pest::error::Error<Rule> {
+    let keyword = rest
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    let rule = match keyword {
+        "rule" => Rule::rule_decl,
+        "param" => Rule::param_decl,
+        "set" => Rule::set_decl,
+        "kind" => Rule::kind_decl,
+        "struct" => Rule::struct_decl,
+        "enum" => Rule::enum_decl,
+        "extend" => Rule::extend_decl,
+        "def" => Rule::def_decl,
+        "chain" => Rule::chain_decl,
+        "import" => Rule::import_decl,
+        _ => return e,
+    };
+    let start = |e: &pest::error::Error<Rule>| match e.location {
+        InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
+    };
+    match RuleParser::parse(rule, rest) {
+        Err(specific) if start(&specific) > start(&e) => specific,
+        _ => e,
+    }
+}
+
 fn syntax_error(file: FileId, base: usize, rest: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     let (start, end) = match e.location {
         InputLocation::Pos(p) => (p, p),
@@ -526,12 +559,71 @@ fn syntax_error(file: FileId, base: usize, rest: &str, e: pest::error::Error<Rul
         pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
+    // A bracket left open earlier is the usual cause of an error found
+    // only at the next clause: blame the bracket, show where parsing gave up.
+    if let Some((at, open)) = unclosed_bracket(rest, start) {
+        let close = if open == '(' { ')' } else { ']' };
+        return Diagnostic::error(
+            Span::new(file, base + at, base + at + 1),
+            format!("syntax error: `{open}` is not closed"),
+        )
+        .with_label(format!("this `{open}` has no matching `{close}`"))
+        .with_related(
+            Span::new(file, base + start, base + end),
+            format!("expected `{close}` or {expected} before {found}"),
+        )
+        .with_help(format!("add the missing `{close}`"));
+    }
     Diagnostic::error(
         Span::new(file, base + start, base + end),
         format!("syntax error: expected {expected}, found {found}"),
     )
     .with_label(format!("expected {expected}"))
     .with_help(help_for(&e.variant))
+}
+
+/// The innermost `(` or `[` of `text[..upto]` still open at `upto`, when it
+/// is on an earlier line than `upto` (strings, interpolations and comments
+/// are read as the grammar reads them).
+fn unclosed_bracket(text: &str, upto: usize) -> Option<(usize, char)> {
+    let before = text.get(..upto)?;
+    // Open brackets in code; `"` marks a string, `{` a brace or interpolation.
+    let mut stack: Vec<(usize, char)> = Vec::new();
+    let mut chars = before.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        let in_string = stack.last().is_some_and(|(_, c)| *c == '"');
+        if in_string {
+            match ch {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => {
+                    stack.pop();
+                }
+                '{' if chars.peek().is_some_and(|(_, c)| *c == '{') => {
+                    chars.next();
+                }
+                '{' => stack.push((i, '{')),
+                _ => {}
+            }
+            continue;
+        }
+        match ch {
+            '/' if chars.peek().is_some_and(|(_, c)| *c == '/') => {
+                while chars.peek().is_some_and(|(_, c)| !matches!(c, '\n' | '\r')) {
+                    chars.next();
+                }
+            }
+            '"' | '(' | '[' | '{' => stack.push((i, ch)),
+            ')' | ']' | '}' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    let (at, open) = stack.last().copied()?;
+    let later_line = before.get(at..).is_some_and(|r| r.contains(['\n', '\r']));
+    (matches!(open, '(' | '[') && later_line).then_some((at, open))
 }
 
 fn describe_expected(rules: &[Rule]) -> String {
@@ -551,6 +643,8 @@ fn help_for(variant: &pest::error::ErrorVariant<Rule>) -> String {
     };
     if positives.contains(&Rule::rule_item) || positives.contains(&Rule::kw_rule_item) {
         "a rule holds `severity`, `cite`, `for`, `where`, `let`, `require`, `at`, `message`, `help` and `related` clauses".into()
+    } else if positives.contains(&Rule::enum_sep) || positives.contains(&Rule::enum_end) {
+        "enum members are names separated by `,`; quote a member that is no name: `\"不予许可（补正后）\"`".into()
     } else if positives.contains(&Rule::decl) {
         "a file holds `rule`, `param`, `set`, `kind`, `struct`, `enum`, `def`, `chain` and `import` declarations".into()
     } else if positives.contains(&Rule::type_expr) || positives.contains(&Rule::type_atom) {
@@ -571,6 +665,8 @@ fn rule_name(rule: Rule) -> &'static str {
         }
         Rule::ident | Rule::name_ref => "a name",
         Rule::rule_id => "a rule id",
+        Rule::enum_sep => "`,`",
+        Rule::enum_end => "`}`",
         Rule::string => "a quoted string",
         Rule::number | Rule::digits => "a number",
         Rule::type_expr | Rule::type_atom | Rule::type_name => "a type",
@@ -621,6 +717,23 @@ impl Builder<'_> {
         }
     }
 
+    /// An enum member: a name, or the text of a quoted member.
+    fn enum_member(&mut self, pair: Pair<'_, Rule>) -> Ident {
+        if pair.as_rule() != Rule::string {
+            return self.ident(pair);
+        }
+        let span = self.span(&pair);
+        let template = self.template(pair);
+        let name = template.as_plain().unwrap_or_else(|| {
+            self.errors.push(
+                Diagnostic::error(span, "an enum member is plain text")
+                    .with_help("write the value without `{…}`; use `{{` and `}}` for braces"),
+            );
+            String::new()
+        });
+        Ident { name, span }
+    }
+
     fn idents(&self, pair: Pair<'_, Rule>) -> Vec<Ident> {
         pair.into_inner()
             .filter(|p| p.as_rule() == Rule::ident)
@@ -638,7 +751,7 @@ impl Builder<'_> {
                 let name = self.ident(it.next()?);
                 let members = it
                     .filter_map(|m| m.into_inner().next())
-                    .map(|p| self.ident(p))
+                    .map(|p| self.enum_member(p))
                     .collect();
                 DeclKind::Enum(EnumDecl { name, members })
             }
@@ -648,6 +761,18 @@ impl Builder<'_> {
                 let fields = it.filter_map(|f| self.field(f)).collect();
                 DeclKind::Struct(StructDecl {
                     is_kind: true,
+                    name,
+                    body: StructBody::Fields(fields),
+                })
+            }
+            Rule::extend_decl => {
+                let mut it = inner.into_inner();
+                let target = it.next()?;
+                let is_kind = target.as_str().starts_with("kind");
+                let name = self.ident(it.next()?);
+                let fields = it.filter_map(|f| self.field(f)).collect();
+                DeclKind::Extend(StructDecl {
+                    is_kind,
                     name,
                     body: StructBody::Fields(fields),
                 })
@@ -706,9 +831,19 @@ impl Builder<'_> {
             Rule::rule_decl => {
                 let mut it = inner.into_inner();
                 let id = self.ident(it.next()?);
-                let title = self.template(it.next()?);
+                let mut next = it.next()?;
+                let replaces = next.as_rule() == Rule::replaces;
+                if replaces {
+                    next = it.next()?;
+                }
+                let title = self.template(next);
                 let items = it.filter_map(|i| self.rule_item(i)).collect();
-                DeclKind::Rule(RuleDecl { id, title, items })
+                DeclKind::Rule(RuleDecl {
+                    id,
+                    replaces,
+                    title,
+                    items,
+                })
             }
             _ => return None,
         };

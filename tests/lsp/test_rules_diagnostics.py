@@ -67,13 +67,19 @@ async def test_syntax_and_semantic_errors_with_exact_ranges(lsp):
         assert d.severity == T.DiagnosticSeverity.Error
         assert d.source == "sunlight"
 
-    # The syntax error: the expression after `and (` never ends; the parser
-    # notices at the next clause, `at`, on the following line.
+    # The syntax error: the `(` after `and` is never closed; the parser
+    # notices at the next clause, `at`, on the following line, and blames
+    # the bracket, with the place it gave up as related information.
     syntax = _by_message(diags, "syntax error")
-    broken_line = text.splitlines().index("  require d.project != none and (")
+    assert syntax.message.split("\n")[0] == "syntax error: `(` is not closed"
+    broken = "  require d.project != none and ("
+    broken_line = text.splitlines().index(broken)
     at_line = broken_line + 1
     assert text.splitlines()[at_line] == "  at d.payee"
-    assert rng(syntax.range) == (at_line, 2, at_line, 4), rng(syntax.range)
+    assert rng(syntax.range) == (broken_line, len(broken) - 1, broken_line, len(broken)), rng(syntax.range)
+    [gave_up] = syntax.related_information
+    assert rng(gave_up.location.range) == (at_line, 2, at_line, 4)
+    assert "before `at`" in gave_up.message
 
     # The rules after the broken one are still analysed: their semantic
     # errors are reported, each at the name in question. Column of `payeee`

@@ -1,0 +1,569 @@
+//! The rule author's language: answers that used to be silently wrong are
+//! now right or refused with an error at the cause.
+
+mod common;
+
+use common::*;
+
+/// A local rule that reports the value of a derived parameter on every org.
+const DERIVED: &str = r#"
+param 基数 = 10万
+param 倍数 = 基数 * 2
+param 三倍 = 倍数 + 基数
+
+rule T-001 "派生参数" {
+  severity warning
+  cite "测试"
+  for o in org
+  require false
+  at o.name
+  message "倍数 {倍数} 三倍 {三倍}"
+  help "无"
+}
+"#;
+
+fn derived_message(setup: Setup) -> TestResult<String> {
+    let run = check_yaml_with(&with_org(&[]), &setup.rules("local.rules", DERIVED))?;
+    assert!(run.report.errors.is_empty(), "\n{}", run.human());
+    Ok(run.finding("T-001", "zhujian")?.message.clone())
+}
+
+#[test]
+fn a_derived_parameter_follows_an_override_from_a_parameter_file() -> TestResult {
+    assert_eq!(
+        derived_message(Setup::default())?,
+        "倍数 200000 三倍 300000"
+    );
+    assert_eq!(
+        derived_message(Setup::default().params("基数: 20万\n"))?,
+        "倍数 400000 三倍 600000"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_derived_parameter_follows_a_set_in_a_later_rules_file() -> TestResult {
+    let setup = Setup::default().rules("z-local.rules", "set 基数 = 30万\n");
+    assert_eq!(derived_message(setup)?, "倍数 600000 三倍 900000");
+    Ok(())
+}
+
+#[test]
+fn a_derived_parameter_overridden_itself_keeps_its_given_value() -> TestResult {
+    // 倍数 is set explicitly: it stays; 三倍 follows both.
+    let setup = Setup::default().params("基数: 20万\n倍数: 1万\n");
+    assert_eq!(derived_message(setup)?, "倍数 10000 三倍 210000");
+    Ok(())
+}
+
+/// A local rule that asks for the findings of `pattern` on each org.
+fn asking_for(pattern: &str) -> String {
+    format!(
+        r#"rule T-002 "依赖" {{
+  severity warning
+  cite "测试"
+  for o in org
+  require count(findings("{pattern}", o)) == 0
+  at o.name
+  message "有问题"
+  help "无"
+}}
+"#
+    )
+}
+
+#[test]
+fn a_findings_pattern_that_matches_no_rule_is_an_error_with_a_suggestion() -> TestResult {
+    for (pattern, suggestion) in [
+        ("WBZG-0001", "WBZG-001"),
+        ("wbzg-001", "WBZG-001"),
+        ("T-0002", "T-002"),
+        ("szyd-*", "SZYD-*"),
+    ] {
+        let run = check_yaml_with(
+            &with_org(&[]),
+            &Setup::default().rules("local.rules", &asking_for(pattern)),
+        )?;
+        let errors = run.errors();
+        let e = errors
+            .iter()
+            .find(|e| e.message == format!("no rule matches `{pattern}`"))
+            .ok_or_else(|| fail(format!("no error for `{pattern}`: {errors:?}")))?;
+        assert!(e.is_error);
+        assert_eq!(
+            (e.file.ends_with("local.rules"), e.line),
+            (true, 5),
+            "{e:?}"
+        );
+        assert_eq!(e.help, format!("did you mean `{suggestion}`?"));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_findings_pattern_of_switched_off_rules_is_no_error() -> TestResult {
+    let setup = Setup::default()
+        .rules("local.rules", &asking_for("WBZG-*"))
+        .disable("WBZG-001")
+        .disable("WBZG-002");
+    let run = check_yaml_with(&with_org(&[]), &setup)?;
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    // A wildcard that matches existing rules is fine too.
+    let run = check_yaml_with(
+        &with_org(&[]),
+        &Setup::default().rules("local.rules", &asking_for("SZYD-*")),
+    )?;
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    Ok(())
+}
+
+fn rule_at(at: &str) -> String {
+    format!(
+        r#"rule T-003 "锚点" {{
+  severity warning
+  cite "测试"
+  for o in org, l in o.leaders
+  require false
+  at {at}
+  message "x"
+  help "无"
+}}
+"#
+    )
+}
+
+#[test]
+fn at_must_name_a_place_in_the_record() -> TestResult {
+    for bad in [
+        "5",
+        "count(o.leaders) + 1",
+        "\"名称\"",
+        "[o.name]",
+        "o.name == \"x\"",
+    ] {
+        let run = check_yaml_with(
+            &with_org(&[]),
+            &Setup::default().rules("local.rules", &rule_at(bad)),
+        )?;
+        let errors = run.errors();
+        let [e] = errors.as_slice() else {
+            return Err(fail(format!("`at {bad}`: want one error, got {errors:?}")));
+        };
+        assert_eq!(
+            e.message,
+            "`at` must name a field, a list element or a record"
+        );
+        assert_eq!((e.line, e.column), (6, 6), "`at {bad}`: {e:?}");
+    }
+    for good in [
+        "o",
+        "l",
+        "l.name",
+        "o.leaders",
+        "first(o.leaders)",
+        "l.post ?? l.name",
+        "if l.principal then l else o.name",
+    ] {
+        let run = check_yaml_with(
+            &with_org(&[]),
+            &Setup::default().rules("local.rules", &rule_at(good)),
+        )?;
+        assert!(run.errors().is_empty(), "`at {good}`: {:?}", run.errors());
+        assert!(!run.report.findings.is_empty());
+    }
+    Ok(())
+}
+
+#[test]
+fn a_runtime_error_names_the_rule_the_record_and_the_expression() -> TestResult {
+    let rule = r#"rule DZ-001 "人均" {
+  severity warning
+  cite "测试"
+  for o in org
+  let 人均 = 100 / count(filter(o.leaders, l => l.post == "不存在"))
+  require 人均 > 1
+  at o.name
+  message "人均 {人均}"
+  help "无"
+}
+"#;
+    let run = check_yaml_with(&with_org(&[]), &Setup::default().rules("local.rules", rule))?;
+    let errors = run.errors();
+    let [e] = errors.as_slice() else {
+        return Err(fail(format!("want one error, got {errors:?}")));
+    };
+    assert_eq!(
+        e.message,
+        "rule `DZ-001` could not be evaluated on org `zhujian`: division by zero: the divisor is 0"
+    );
+    // At the division in the rule file, with the record as related.
+    assert!(e.file.ends_with("local.rules"), "{e:?}");
+    assert_eq!((e.line, e.column), (5, 12));
+    assert!(!e.help.contains("not of the records"), "{}", e.help);
+    let d = run.report.errors.first().ok_or_else(|| fail("no error"))?;
+    let related = d
+        .related
+        .first()
+        .ok_or_else(|| fail("no related location"))?;
+    assert_eq!(related.message, "the org `zhujian` it was evaluated on");
+    assert_eq!(
+        run.sources
+            .get(related.span.file)
+            .map(|f| f.slice(related.span).to_string()),
+        Some("zhujian".to_string())
+    );
+    Ok(())
+}
+
+#[test]
+fn date_overflow_is_an_error_like_number_overflow() -> TestResult {
+    let rule = r#"rule DZ-002 "远期" {
+  severity warning
+  cite "测试"
+  for m in meeting
+  require m.date + 999999999天 > m.date
+  at m.date
+  message "x"
+  help "无"
+}
+"#;
+    let m = Meeting::new();
+    let run = check_yaml_with(
+        &with_org(&[&m.render()]),
+        &Setup::default().rules("local.rules", rule),
+    )?;
+    let errors = run.errors();
+    let e = errors
+        .iter()
+        .find(|e| {
+            e.message
+                .starts_with("rule `DZ-002` could not be evaluated on meeting")
+        })
+        .ok_or_else(|| fail(format!("no evaluation error: {errors:?}")))?;
+    assert!(
+        e.message
+            .ends_with("date out of range: the result is not a date between years 1 and 9999"),
+        "{}",
+        e.message
+    );
+    assert_eq!((e.line, e.column), (5, 11));
+    Ok(())
+}
+
+/// The only error of a local rule file, with its related locations as
+/// (line, column, message).
+/// A related location: line, column, message.
+type Related = (usize, usize, String);
+
+fn only_error(rules: &str) -> TestResult<(InputError, Vec<Related>)> {
+    let run = check_yaml_with(
+        &with_org(&[]),
+        &Setup::default().rules("local.rules", rules),
+    )?;
+    let errors = run.errors();
+    let ([e], [d]) = (errors.as_slice(), run.report.errors.as_slice()) else {
+        return Err(fail(format!("want one error, got {errors:?}")));
+    };
+    let related = d
+        .related
+        .iter()
+        .filter_map(|l| {
+            run.sources
+                .span_lines(l.span)
+                .map(|(p, _)| (p.line, p.column, l.message.clone()))
+        })
+        .collect();
+    Ok((e.clone(), related))
+}
+
+#[test]
+fn an_enum_member_that_is_no_name_is_blamed_where_it_is() -> TestResult {
+    let (e, _) = only_error("enum 结论2 { 准予许可, 不予许可（补正后） }\n")?;
+    assert_eq!(
+        e.message,
+        "syntax error: expected `,` or `}`, found `（补正后）`"
+    );
+    assert_eq!((e.line, e.column), (1, 22));
+    assert!(e.help.contains("\"不予许可（补正后）\""), "{}", e.help);
+    Ok(())
+}
+
+#[test]
+fn enum_members_may_be_quoted_text() -> TestResult {
+    let rules = r#"
+enum 等级 { "3A", "不予许可（补正后）", 普通 }
+kind 单位评级 { org: ref org, 等级: 等级 }
+rule T-010 "评级" {
+  severity warning
+  cite "测试"
+  for x in 单位评级
+  require x.等级 != "不予许可（补正后）"
+  at x.等级
+  message "{x.等级}"
+  help "无"
+}
+"#;
+    let records = with_org(&[
+        "kind: 单位评级\nid: a\norg: zhujian\n等级: 不予许可（补正后）\n",
+        "kind: 单位评级\nid: b\norg: zhujian\n等级: \"3A\"\n",
+        "kind: 单位评级\nid: c\norg: zhujian\n等级: 4A\n",
+    ]);
+    let run = check_yaml_with(&records, &Setup::default().rules("local.rules", rules))?;
+    assert_eq!(run.pairs_of("T-010"), set(&[("T-010", "a")]));
+    let errors = run.errors();
+    let [e] = errors.as_slice() else {
+        return Err(fail(format!("want one input error, got {errors:?}")));
+    };
+    assert!(e.message.contains("4A"), "{e:?}");
+    assert!(
+        e.help.contains("3A") && e.help.contains("不予许可（补正后）"),
+        "{e:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_missing_parenthesis_is_blamed_at_the_open_one() -> TestResult {
+    let rules = "rule T-011 \"x\" {\n  severity warning\n  cite \"c\"\n  for o in org\n  require count(o.leaders > 0\n  message \"m\"\n  at o.name\n  help \"h\"\n}\n";
+    let (e, related) = only_error(rules)?;
+    assert_eq!(e.message, "syntax error: `(` is not closed");
+    assert_eq!((e.line, e.column), (5, 16));
+    assert_eq!(e.help, "add the missing `)`");
+    assert_eq!(related.len(), 1);
+    let (line, column, note) = &related[0];
+    assert_eq!((*line, *column), (6, 3));
+    assert!(
+        note.starts_with("expected `)`") && note.ends_with("before `message`"),
+        "{note}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_name_used_before_its_let_points_at_the_let() -> TestResult {
+    let rules = "rule T-012 \"x\" {\n  severity warning\n  cite \"c\"\n  for o in org\n  require 后定义 > 0\n  let 后定义 = count(o.leaders)\n  at o.name\n  message \"m\"\n  help \"h\"\n}\n";
+    let (e, related) = only_error(rules)?;
+    assert_eq!(e.message, "`后定义` is used before its `let`");
+    assert_eq!((e.line, e.column), (5, 11));
+    assert!(e.help.contains("move `let 后定义 = …` above"), "{}", e.help);
+    assert_eq!(
+        related,
+        vec![(
+            6,
+            7,
+            "`后定义` is defined here, later in the rule".to_string()
+        )]
+    );
+    Ok(())
+}
+
+#[test]
+fn type_errors_say_how_to_fix_them() -> TestResult {
+    let rule = |cond: &str| {
+        format!(
+            "rule T-013 \"x\" {{\n  severity warning\n  cite \"c\"\n  for m in meeting\n  require {cond}\n  at m.date\n  message \"m\"\n  help \"h\"\n}}\n"
+        )
+    };
+    let (e, _) = only_error(&rule("m.date - m.date > 5"))?;
+    assert_eq!(e.message, "cannot apply `>` to days and number");
+    assert_eq!(
+        e.help,
+        "write the number in days, `5天`, or compare `days(…)` with it"
+    );
+    let (e, _) = only_error(&rule("m.body == 5"))?;
+    assert!(
+        e.help.starts_with("text and numbers do not mix"),
+        "{}",
+        e.help
+    );
+    let (e, _) = only_error(&rule("m.date > 5"))?;
+    assert!(e.help.contains("d + 5天"), "{}", e.help);
+    Ok(())
+}
+
+#[test]
+fn an_unknown_kind_in_for_suggests_the_nearest_and_does_not_cascade() -> TestResult {
+    let rules = "rule T-014 \"x\" {\n  severity warning\n  cite \"c\"\n  for m in meetng\n  require m.date != none\n  at m.date\n  message \"{m.body}\"\n  help \"h\"\n}\n";
+    let (e, _) = only_error(rules)?;
+    assert_eq!(e.message, "unknown record kind `meetng`");
+    assert!(e.help.starts_with("did you mean `meeting`?"), "{}", e.help);
+    Ok(())
+}
+
+#[test]
+fn a_local_name_that_collides_with_a_standard_one_is_one_error_without_cascade() -> TestResult {
+    // 环节 takes two parameters in the standard library and is used there.
+    let (e, related) = only_error("def 环节(x) = x\n")?;
+    assert_eq!(e.message, "`环节` is defined twice");
+    assert!(e.file.ends_with("local.rules"), "{e:?}");
+    assert_eq!((e.line, e.column), (1, 5));
+    assert_eq!(related.len(), 1, "{related:?}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- overlays
+
+const VENUE: &str = r#"
+/// Where the meeting was held (本地要求).
+extend kind meeting {
+  venue: text?
+  /// Whether it was recorded on video.
+  recorded: bool = false
+}
+
+rule LOCAL-101 "会议地点未记录" {
+  severity warning
+  cite "本地实施办法"
+  for m in meeting
+  require m.venue != none or m.recorded
+  at m.body
+  message "{m.id} 未记录会议地点"
+  help "在纪要中写明 venue"
+}
+"#;
+
+#[test]
+fn extend_kind_adds_optional_fields_to_a_standard_kind() -> TestResult {
+    let with_venue = Meeting::new()
+        .id("M-V")
+        .render()
+        .replace("body: ", "venue: 三楼会议室\nbody: ");
+    let without = Meeting::new().id("M-N").render();
+    let recorded = Meeting::new()
+        .id("M-R")
+        .render()
+        .replace("body: ", "recorded: true\nbody: ");
+    let run = check_yaml_with(
+        &with_org(&[&with_venue, &without, &recorded]),
+        &Setup::default().rules("local.rules", VENUE),
+    )?;
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    assert_eq!(run.pairs_of("LOCAL-101"), set(&[("LOCAL-101", "M-N")]));
+    // Without the overlay, `venue` is an unknown field.
+    let run = check_yaml(&with_org(&[&with_venue]))?;
+    assert!(
+        run.errors().iter().any(|e| e.message.contains("venue")),
+        "{:?}",
+        run.errors()
+    );
+    Ok(())
+}
+
+#[test]
+fn extend_refuses_required_fields_and_unknown_kinds() -> TestResult {
+    let (e, _) = only_error("extend kind meeting { venue: text }\n")?;
+    assert_eq!(
+        e.message,
+        "field `venue` added by `extend` must be optional or have a default"
+    );
+    assert_eq!((e.line, e.column), (1, 23));
+    let (e, _) = only_error("extend kind meetng { venue: text? }\n")?;
+    assert_eq!(e.message, "no kind `meetng` to extend");
+    assert_eq!(e.help, "did you mean `meeting`?");
+    let (e, _) = only_error("extend kind meeting { date: date? }\n")?;
+    assert_eq!(e.message, "field `date` is declared twice");
+    Ok(())
+}
+
+const STRICTER_SZYD_010: &str = r#"
+/// Locally the observer must come from the 区纪委 itself.
+rule SZYD-010 replaces "未邀请区纪委列席" {
+  severity error
+  cite "本地实施办法第五条"
+  for m in meeting
+  where any(m.items, i => i.category in 三重一大)
+  require any(m.observers, o => o.unit == "区纪委")
+  at m.observers
+  message "{m.id} 没有区纪委人员列席"
+  help "邀请区纪委派员列席"
+}
+"#;
+
+#[test]
+fn a_rule_replaces_a_standard_rule_under_its_id() -> TestResult {
+    // The default meeting has an observer from a 纪检组, not the 区纪委.
+    let m = Meeting::new().render();
+    let run = check_yaml(&with_org(&[&m]))?;
+    assert!(
+        !run.pairs()
+            .contains(&("SZYD-010".to_string(), "M-1".to_string()))
+    );
+    let run = check_yaml_with(
+        &with_org(&[&m]),
+        &Setup::default().rules("local.rules", STRICTER_SZYD_010),
+    )?;
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    let f = run.finding("SZYD-010", "M-1")?;
+    assert_eq!(f.title, "未邀请区纪委列席");
+    assert_eq!(f.message, "M-1 没有区纪委人员列席");
+    // One SZYD-010 per meeting: the standard version is gone.
+    assert_eq!(
+        run.report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "SZYD-010")
+            .count(),
+        1
+    );
+    Ok(())
+}
+
+#[test]
+fn a_rule_with_a_used_id_and_no_replaces_is_still_an_error() -> TestResult {
+    let (e, related) = only_error(&STRICTER_SZYD_010.replace(" replaces", ""))?;
+    assert_eq!(e.message, "rule id `SZYD-010` is used twice");
+    assert_eq!(related.len(), 1);
+    let (e, _) = only_error(&STRICTER_SZYD_010.replace("SZYD-010", "SZYD-0100"))?;
+    assert_eq!(e.message, "no rule `SZYD-0100` to replace");
+    assert!(e.help.starts_with("did you mean `SZYD-010`?"), "{}", e.help);
+    Ok(())
+}
+
+// ---------------------------------------------------------------- group scope
+
+const PER_ORG: &str = r#"
+/// At most one meeting per org in this test.
+rule G-001 "会议过多" {
+  severity warning
+  cite "测试"
+  for g in group(records(meeting), m => m.org)
+  let 单位 = lookup(first(g.members).org)
+  require count(g.members) <= 1
+  at 单位.name
+  message "{g.key} 共 {count(g.members)} 次会议"
+  help "无"
+}
+"#;
+
+#[test]
+fn a_group_scope_fires_once_per_group_at_the_place_it_names() -> TestResult {
+    let a = Meeting::new().id("M-A").render();
+    let b = Meeting::new().id("M-B").render();
+    let run = check_yaml_with(
+        &with_org(&[&a, &b]),
+        &Setup::default().rules("local.rules", PER_ORG),
+    )?;
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    // One finding, on the org record (where the anchor is), not per meeting.
+    assert_eq!(run.pairs_of("G-001"), set(&[("G-001", "zhujian")]));
+    let f = run.finding("G-001", "zhujian")?;
+    assert_eq!(f.message, "zhujian 共 2 次会议");
+    assert_eq!(run.anchor_text(f), "龙潭区住房和城乡建设局");
+    // The members are related locations, at their ids.
+    let notes: Vec<String> = run.related(f).into_iter().map(|(_, _, n)| n).collect();
+    assert_eq!(notes, vec!["组内记录".to_string(), "组内记录".to_string()]);
+    // One meeting: no finding.
+    let run = check_yaml_with(
+        &with_org(&[&a]),
+        &Setup::default().rules("local.rules", PER_ORG),
+    )?;
+    assert_eq!(run.pairs_of("G-001"), none());
+    Ok(())
+}
+
+#[test]
+fn a_group_has_key_and_members_only() -> TestResult {
+    let (e, _) = only_error(&PER_ORG.replace("g.key}", "g.size}"))?;
+    assert_eq!(e.message, "a group has no field `size`");
+    Ok(())
+}
