@@ -416,7 +416,10 @@ fn check_all(kind: Input) -> TestResult {
         "files without an expectation: {unlisted:?}"
     );
     let before = snapshot(&dir)?;
+    // Rule and parameter files are checked against a folder with one empty
+    // record file: a folder with none would be an input error of its own.
     let empty = tempfile::tempdir()?;
+    std::fs::write(empty.path().join("none.yaml"), "")?;
     let mut problems = Vec::new();
     let mut ran = 0;
     for (name, expect) in &expected {
@@ -444,7 +447,7 @@ fn check_all(kind: Input) -> TestResult {
     );
     assert_eq!(
         std::fs::read_dir(empty.path())?.count(),
-        0,
+        1,
         "sunlight wrote into the folder it checked"
     );
     assert!(
@@ -832,6 +835,7 @@ fn deep_rule_expressions_are_refused_not_a_stack_overflow() -> TestResult {
     let files: Vec<(&str, &str)> = cases.iter().map(|(n, t)| (*n, t.as_str())).collect();
     let dir = folder(&files)?;
     std::fs::create_dir(dir.path().join("records"))?;
+    std::fs::write(dir.path().join("records/none.yaml"), "")?;
     let mut problems = Vec::new();
     for (name, _) in &cases {
         let run = run_in(
@@ -947,7 +951,7 @@ fn max_records_refuses_and_counts_what_it_read() -> TestResult {
 fn parameter_files_obey_the_yaml_limits_given() -> TestResult {
     // The parameter file is YAML too: --max-depth and --max-nodes apply.
     let deep = format!("大额资金标准: {}1{}\n", "[".repeat(20), "]".repeat(20));
-    let dir = folder(&[("params.yaml", &deep), ("records/.keep", "")])?;
+    let dir = folder(&[("params.yaml", &deep), ("records/none.yaml", "")])?;
     let run = run_in(
         dir.path(),
         &[
