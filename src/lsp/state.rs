@@ -27,12 +27,15 @@ pub enum DocKind {
     Other,
 }
 
-/// The kind of a document by its name.
+/// The kind of a document by its name (extensions in any case, as the
+/// walk reads them).
 pub fn doc_kind(uri: &Url) -> DocKind {
     let path = uri.path();
-    if path.ends_with(".rules") {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    let is = |exts: &[&str]| exts.iter().any(|x| x.eq_ignore_ascii_case(ext));
+    if is(workspace::RULE_EXTENSIONS) {
         DocKind::Rules
-    } else if path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json") {
+    } else if is(workspace::RECORD_EXTENSIONS) {
         DocKind::Records
     } else {
         DocKind::Other
@@ -914,4 +917,21 @@ fn embedded_rules_dir() -> Option<PathBuf> {
         }
     }
     Some(dir)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_kinds_ignore_the_case_of_extensions() {
+        let kind = |s: &str| doc_kind(&Url::parse(s).unwrap());
+        assert_eq!(kind("file:///w/a.RULES"), DocKind::Rules);
+        assert_eq!(kind("file:///w/records/A.YAML"), DocKind::Records);
+        assert_eq!(kind("file:///w/records/b.Yml"), DocKind::Records);
+        assert_eq!(kind("file:///w/records/c.JSON"), DocKind::Records);
+        assert_eq!(kind("file:///w/notes.md"), DocKind::Other);
+        assert_eq!(kind("file:///w/x.yaml/readme"), DocKind::Other);
+    }
 }
