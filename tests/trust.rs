@@ -741,3 +741,30 @@ fn no_test_asserts_wall_clock_time_and_ci_runs_every_test() -> TestResult {
     );
     Ok(())
 }
+
+#[cfg(unix)]
+#[test]
+fn rule_tests_under_a_link_back_up_the_tree_end() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let case = dir.path().join("cases/clean");
+    std::fs::create_dir_all(case.join("records"))?;
+    std::fs::write(
+        case.join("records/org.yaml"),
+        std::fs::read_to_string(records().join("org.yaml"))?,
+    )?;
+    std::fs::write(
+        case.join("expected.yaml"),
+        "findings:\n  - {rule: WBZG-001, record: jiaoyu}\n  - {rule: WBZG-002, record: jiaoyu}\n",
+    )?;
+    symlink(".", dir.path().join("cases/loop"))?;
+    let run = sunlight(dir.path(), &["test", "cases", "--no-config"])?;
+    // The one case, once: not again under loop/, loop/loop/ …
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(run.stdout.starts_with("ok     clean\n"), "{}", run.all());
+    assert!(
+        run.stdout.contains("\n1 passed, 0 failed\n"),
+        "{}",
+        run.all()
+    );
+    Ok(())
+}

@@ -187,7 +187,7 @@ impl State {
         match uri
             .to_file_path()
             .ok()
-            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|p| workspace::read_text_bounded(&p, self.limits.max_file_size).ok())
         {
             Some(text) => self.sources.replace(id, text),
             None => {
@@ -912,7 +912,8 @@ fn embedded_rules_dir() -> Option<PathBuf> {
     std::fs::create_dir_all(&dir).ok()?;
     for (name, text) in check::STANDARD_RULES {
         let path = dir.join(name);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
+        let limit = InputLimits::default().max_file_size;
+        if workspace::read_text_bounded(&path, limit).ok().as_deref() != Some(*text) {
             workspace::write_atomically(&path, text).ok()?;
         }
     }
