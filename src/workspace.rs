@@ -30,22 +30,13 @@ pub struct RuleOptions {
 /// The project file read from the current folder or its nearest parent.
 pub const CONFIG_FILE: &str = "sunlight.toml";
 
-/// `sunlight.toml`: project settings shared by `sunlight check` and the
-/// language server, so that editor and CI agree.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    /// Extra rule files or folders, relative to the project file.
-    #[serde(default)]
-    rules: Vec<toml::Spanned<PathBuf>>,
-    /// A parameter file, relative to the project file.
-    params: Option<toml::Spanned<PathBuf>>,
-    /// Rule ids switched off.
-    #[serde(default)]
-    disable: Vec<toml::Spanned<String>>,
-    /// `false` drops the embedded standard rules.
-    default_rules: Option<bool>,
-}
+/// The keys of `sunlight.toml`, with what each holds.
+const CONFIG_KEYS: &[(&str, &str)] = &[
+    ("rules", "a list of rule files or folders"),
+    ("params", "a parameter file"),
+    ("disable", "a list of rule ids"),
+    ("default_rules", "true or false"),
+];
 
 /// The nearest `sunlight.toml` at or above `start`.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
@@ -69,81 +60,128 @@ pub struct Project {
     pub disabled_at: Vec<Span>,
 }
 
-/// Read a project file into `sources`. Its problems are diagnostics at
-/// their place; a file that cannot be read or understood gives no settings,
-/// and a rule or parameter file it names that does not exist is left out,
-/// so that the run goes on with the rest.
+/// Read a project file (`sunlight.toml`: project settings shared by
+/// `sunlight check` and the language server, so that editor and CI agree)
+/// into `sources`. Its problems are diagnostics at their place, and each
+/// spoils only itself: an unknown key, a value of the wrong type or a path
+/// that does not exist is left out and the rest of the file holds. A file
+/// that cannot be read or parsed gives no settings.
 pub fn load_config(
     sources: &mut SourceMap,
     path: &Path,
     limits: &InputLimits,
     errors: &mut Vec<Diagnostic>,
 ) -> Project {
+    let mut project = Project::default();
     let Some(id) = read_into(sources, path, limits, errors) else {
-        return Project::default();
+        return project;
     };
     let text = sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
-    let cfg: ConfigFile = match toml::from_str(&text) {
-        Ok(c) => c,
+    let span = |r: std::ops::Range<usize>| Span::new(id, r.start, r.end.max(r.start));
+    let keys_help = {
+        let keys: Vec<String> = CONFIG_KEYS
+            .iter()
+            .map(|(k, what)| format!("`{k}` ({what})"))
+            .collect();
+        format!("the keys are {}", keys.join(", "))
+    };
+    let table = match toml::de::DeTable::parse(&text) {
+        Ok(t) => t.into_inner(),
         Err(e) => {
             let message = format!("invalid project file: {}", e.message().trim_end());
             let d = match e.span() {
-                Some(r) => Diagnostic::error(Span::new(id, r.start, r.end.max(r.start)), message),
+                Some(r) => Diagnostic::error(span(r), message),
                 None => Diagnostic::file_error(display_path(path), message),
             };
-            errors.push(d.with_help(
-                "keys are `rules` (list of paths), `params` (a path), `disable` (list of rule ids) and `default_rules` (true/false); the rest of the run goes on without this file",
-            ));
-            return Project::default();
+            errors.push(d.with_help(format!("{keys_help}; the run goes on without this file")));
+            return project;
         }
     };
     let base = path.parent().unwrap_or(Path::new("."));
-    let span = |r: std::ops::Range<usize>| Span::new(id, r.start, r.end);
-    let existing = |p: toml::Spanned<PathBuf>, errors: &mut Vec<Diagnostic>| {
-        let at = span(p.span());
-        let written = p.into_inner();
-        let full = if written.is_absolute() {
-            written.clone()
-        } else {
-            base.join(&written)
+    let mut found = Vec::new();
+    for (key, value) in &table {
+        let name: &str = key.get_ref();
+        let at = span(value.span());
+        let wrong = |what: &str| {
+            Diagnostic::error(at, format!("`{name}` must be {what}"))
+                .with_help("this setting is left out; the rest of the file holds")
         };
-        if full.exists() {
-            Some(full)
-        } else {
-            errors.push(
-                Diagnostic::error(
-                    at,
-                    format!("no such file or folder `{}`", written.display()),
-                )
-                .with_help(format!(
-                    "paths are read relative to the project file's folder: {}",
-                    display_path(&full)
-                )),
-            );
-            None
+        match name {
+            "rules" | "disable" => {
+                let what = if name == "rules" {
+                    "a list of paths"
+                } else {
+                    "a list of rule ids"
+                };
+                let Some(items) = value.get_ref().as_array() else {
+                    found.push(wrong(what));
+                    continue;
+                };
+                for item in items {
+                    let Some(s) = item.get_ref().as_str() else {
+                        found.push(Diagnostic::error(
+                            span(item.span()),
+                            format!("`{name}` must be {what}"),
+                        ));
+                        continue;
+                    };
+                    if name == "disable" {
+                        project.opts.disabled.push(s.to_string());
+                        project.disabled_at.push(span(item.span()));
+                    } else if let Some(p) = existing(base, s, span(item.span()), &mut found) {
+                        project.opts.rules.push(p);
+                    }
+                }
+            }
+            "params" => match value.get_ref().as_str() {
+                Some(s) => project.opts.params = existing(base, s, at, &mut found),
+                None => found.push(wrong("a path")),
+            },
+            "default_rules" => match value.get_ref().as_bool() {
+                Some(b) => project.opts.no_default_rules = !b,
+                None => found.push(wrong("`true` or `false`")),
+            },
+            _ => {
+                let hint = crate::suggest::closest(name, CONFIG_KEYS.iter().map(|(k, _)| *k))
+                    .map_or_else(|| keys_help.clone(), |k| format!("did you mean `{k}`?"));
+                found.push(
+                    Diagnostic::error(
+                        span(key.span()),
+                        format!("unknown key `{name}` in the project file"),
+                    )
+                    .with_help(hint),
+                );
+            }
         }
-    };
-    let rules = cfg
-        .rules
-        .into_iter()
-        .filter_map(|p| existing(p, errors))
-        .collect();
-    let params = cfg.params.and_then(|p| existing(p, errors));
-    let disabled_at = cfg.disable.iter().map(|d| span(d.span())).collect();
-    Project {
-        opts: RuleOptions {
-            no_default_rules: cfg.default_rules == Some(false),
-            rules,
-            params,
-            disabled: cfg
-                .disable
-                .into_iter()
-                .map(toml::Spanned::into_inner)
-                .collect(),
-            config: None,
-        },
-        disabled_at,
     }
+    found.sort_by_key(|d| d.span.map(|s| s.start));
+    errors.extend(found);
+    project
+}
+
+/// A path written in the project file, made relative to its folder; a
+/// path that does not exist is an error at `at`.
+fn existing(base: &Path, written: &str, at: Span, errors: &mut Vec<Diagnostic>) -> Option<PathBuf> {
+    let written = Path::new(written);
+    let full = if written.is_absolute() {
+        written.to_path_buf()
+    } else {
+        base.join(written)
+    };
+    if full.exists() {
+        return Some(full);
+    }
+    errors.push(
+        Diagnostic::error(
+            at,
+            format!("no such file or folder `{}`", written.display()),
+        )
+        .with_help(format!(
+            "paths are read relative to the project file's folder: {}",
+            display_path(&full)
+        )),
+    );
+    None
 }
 
 /// Read a project file into rule options, the first problem as an error

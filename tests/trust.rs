@@ -768,3 +768,48 @@ fn rule_tests_under_a_link_back_up_the_tree_end() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn a_bad_setting_in_the_project_file_spoils_only_itself() -> TestResult {
+    let dir = with_config("disabel = [\"X\"]\ndisable = [\"SZYD-004\"]\ndefault_rules = \"no\"\n")?;
+    let run = sunlight(dir.path(), &["check", "records", "--format", "json"])?;
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let report = run.json()?;
+    let places: Vec<(String, u64, u64, String)> = report["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["file"].as_str().unwrap_or("").to_string(),
+                        e["line"].as_u64().unwrap_or(0),
+                        e["column"].as_u64().unwrap_or(0),
+                        e["message"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        places,
+        vec![
+            (
+                "sunlight.toml".to_string(),
+                1,
+                1,
+                "unknown key `disabel` in the project file".to_string()
+            ),
+            (
+                "sunlight.toml".to_string(),
+                3,
+                17,
+                "`default_rules` must be `true` or `false`".to_string()
+            ),
+        ]
+    );
+    assert_eq!(report["errors"][0]["help"], "did you mean `disable`?");
+    // The good setting holds.
+    assert_eq!(report["configuration"]["disabled"][0], "SZYD-004");
+    assert_eq!(report["configuration"]["default_rules"], true);
+    Ok(())
+}
