@@ -338,7 +338,7 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
         limits.max_expr_depth,
     );
     errors.extend(compile_errors);
-    errors.extend(unknown_disabled(&program, &opts.disabled, &disabled_at));
+    errors.extend(unknown_disabled(&program, &opts.disabled, &disabled_at, None));
     let not_records = opts
         .params
         .iter()
@@ -393,8 +393,14 @@ fn rule_ids(program: &Program) -> Vec<&str> {
 }
 
 /// Warnings for disabled ids no rule has: at their place in the project
-/// file, or naming the `--disable` flag.
-fn unknown_disabled(program: &Program, ids: &[String], at: &[Option<Span>]) -> Vec<Diagnostic> {
+/// file where it is known (`at`), else about the project file `config`
+/// when given, else naming the `--disable` flag.
+pub fn unknown_disabled(
+    program: &Program,
+    ids: &[String],
+    at: &[Option<Span>],
+    config: Option<&str>,
+) -> Vec<Diagnostic> {
     let known = rule_ids(program);
     let mut out = Vec::new();
     for (n, id) in ids.iter().enumerate() {
@@ -406,9 +412,15 @@ fn unknown_disabled(program: &Program, ids: &[String], at: &[Option<Span>]) -> V
             None => "`sunlight explain` lists the rule ids".to_string(),
         };
         let message = format!("no rule `{id}` to switch off");
-        out.push(match at.get(n).copied().flatten() {
-            Some(span) => Diagnostic::warning(span, message).with_help(help),
-            None => Diagnostic {
+        out.push(match (at.get(n).copied().flatten(), config) {
+            (Some(span), _) => Diagnostic::warning(span, message).with_help(help),
+            (None, Some(file)) => Diagnostic {
+                file: Some(file.to_string()),
+                span: None,
+                ..Diagnostic::warning(Span::default(), message)
+            }
+            .with_help(help),
+            (None, None) => Diagnostic {
                 span: None,
                 ..Diagnostic::warning(Span::default(), format!("`--disable {id}`: {message}"))
             }

@@ -264,6 +264,18 @@ impl State {
             self.limits.max_expr_depth,
         );
         errors.extend(compile_errors);
+        // Disabled ids come from the project file only.
+        let config = self
+            .root
+            .as_deref()
+            .and_then(workspace::find_config)
+            .map(|p| workspace::display_path(&p));
+        errors.extend(workspace::unknown_disabled(
+            &program,
+            &self.opts.disabled,
+            &[],
+            Some(config.as_deref().unwrap_or(workspace::CONFIG_FILE)),
+        ));
         (program, errors)
     }
 
