@@ -338,7 +338,12 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
         limits.max_expr_depth,
     );
     errors.extend(compile_errors);
-    errors.extend(unknown_disabled(&program, &opts.disabled, &disabled_at, None));
+    errors.extend(unknown_disabled(
+        &program,
+        &opts.disabled,
+        &disabled_at,
+        None,
+    ));
     let not_records = opts
         .params
         .iter()

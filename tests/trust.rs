@@ -322,7 +322,7 @@ fn hidden_and_other_files_are_counted_and_listed_with_verbose() -> TestResult {
     let human = sunlight(dir.path(), &["check", "records", "--no-config"])?;
     assert!(
         human.stdout.contains(
-            "skipped 2 files and folders (1 hidden, 1 of other extensions): --verbose lists them"
+            "skipped: 1 hidden file or folder, 1 file of other extensions (--verbose lists them)\n"
         ),
         "{}",
         human.stdout

@@ -298,22 +298,16 @@ fn summary(out: &mut String, report: &Report) {
         let other = report.skipped.len() - hidden;
         let mut parts = Vec::new();
         if hidden > 0 {
-            parts.push(format!("{hidden} hidden"));
+            parts.push(if hidden == 1 {
+                "1 hidden file or folder".to_string()
+            } else {
+                format!("{hidden} hidden files and folders")
+            });
         }
         if other > 0 {
-            parts.push(format!("{other} of other extensions"));
+            parts.push(format!("{} of other extensions", count(other, "file")));
         }
-        let n = report.skipped.len();
-        let noun = if n == 1 {
-            "file or folder"
-        } else {
-            "files and folders"
-        };
-        let _ = writeln!(
-            out,
-            "skipped {n} {noun} ({}): --verbose lists them",
-            parts.join(", ")
-        );
+        let _ = writeln!(out, "skipped: {} (--verbose lists them)", parts.join(", "));
     }
     let s = &report.summary;
     let _ = write!(
