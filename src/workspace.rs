@@ -945,7 +945,7 @@ pub fn check_paths(
             let skipped = walked
                 .skipped
                 .iter()
-                .filter(|s| Path::new(&s.path).starts_with(given) || shown == ".")
+                .filter(|s| shown == "." || Path::new(&s.path).starts_with(&shown))
                 .count();
             let mut help = "folders are searched for *.yaml, *.yml and *.json (in any case); hidden files and folders are skipped".to_string();
             if skipped > 0 {
