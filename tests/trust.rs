@@ -219,6 +219,24 @@ fn a_fifo_named_like_a_record_is_never_opened() -> TestResult {
         "{:?}",
         errors(&given)
     );
+    // As a waiver, baseline or parameter file, or a project file, too.
+    std::fs::rename(dir.path().join("records/x.yaml"), dir.path().join("fifo"))?;
+    for flag in ["--waivers", "--baseline", "--params", "--config"] {
+        let run = sunlight(
+            dir.path(),
+            &["check", "records", flag, "fifo", "--format", "json"],
+        )?;
+        assert_eq!(run.code, Some(2), "{flag}: {}", run.stderr);
+        let report = run.json()?;
+        assert!(
+            errors(&report)
+                .iter()
+                .any(|(f, m)| f == "fifo" && m.contains("not a regular file")),
+            "{flag}: {:?}",
+            errors(&report)
+        );
+        assert_eq!(summary(&report, "checked"), 10, "{flag}");
+    }
     Ok(())
 }
 
