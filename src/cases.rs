@@ -116,7 +116,12 @@ pub fn cases_on_disk(root: &Path) -> Result<Vec<Case>, Diagnostic> {
     }
     let mut dirs = Vec::new();
     let mut stack = vec![root.to_path_buf()];
+    // A link back up the tree must not make the search endless.
+    let mut visited = std::collections::HashSet::new();
     while let Some(d) = stack.pop() {
+        if !visited.insert(d.canonicalize().unwrap_or_else(|_| d.clone())) {
+            continue;
+        }
         if d.join("expected.yaml").is_file() {
             dirs.push(d);
             continue;
@@ -137,12 +142,14 @@ pub fn cases_on_disk(root: &Path) -> Result<Vec<Case>, Diagnostic> {
             .ok()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(&dir);
-        let expected = std::fs::read_to_string(dir.join("expected.yaml")).map_err(|e| {
-            Diagnostic::file_error(
-                workspace::display_path(&dir.join("expected.yaml")),
-                format!("cannot read: {e}"),
-            )
-        })?;
+        let limit = InputLimits::default().max_file_size;
+        let expected =
+            workspace::read_text_bounded(&dir.join("expected.yaml"), limit).map_err(|e| {
+                Diagnostic::file_error(
+                    workspace::display_path(&dir.join("expected.yaml")),
+                    format!("cannot read: {e}"),
+                )
+            })?;
         let mut errors = Vec::new();
         let files = workspace::record_files(&[dir.join("records")], &mut errors);
         let mut records = Vec::new();
@@ -151,7 +158,7 @@ pub fn cases_on_disk(root: &Path) -> Result<Vec<Case>, Diagnostic> {
                 .strip_prefix(dir.join("records"))
                 .map(Path::to_path_buf)
                 .unwrap_or(f.clone());
-            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            let text = workspace::read_text_bounded(&f, limit).unwrap_or_default();
             records.push((workspace::display_path(&rel), text));
         }
         cases.push(Case {

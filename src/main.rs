@@ -110,48 +110,30 @@ struct RuleArgs {
 }
 
 impl RuleArgs {
-    /// The rule options: flags over the project file (sunlight.toml in the
-    /// current folder or the nearest parent). A broken project file is
-    /// reported here and ends the run with exit code 2.
-    fn options(&self) -> Result<RuleOptions, ExitCode> {
-        self.read_options().map_err(|msg| {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
-        })
-    }
-
-    fn read_options(&self) -> Result<RuleOptions, String> {
-        let flags = RuleOptions {
-            no_default_rules: self.no_default_rules,
-            rules: self.rules.clone(),
-            params: self.params.clone(),
-            disabled: self.disable.clone(),
-        };
+    /// The rule options: flags over the project file (`--config`, or
+    /// sunlight.toml in the current folder or the nearest parent). The
+    /// project file is read with the rules, so that its problems are input
+    /// errors at their place and the rest of the run goes on.
+    fn options(&self) -> RuleOptions {
         let config = match (&self.config, self.no_config) {
             (_, true) => None,
             (Some(c), _) => Some(c.clone()),
             (None, false) => workspace::find_config(Path::new(".")),
         };
-        match config {
-            None => Ok(flags),
-            Some(path) => workspace::read_config(&path)
-                .map(|project| flags.over(project))
-                .map_err(|d| {
-                    format!(
-                        "{}: {}\n  help: {}",
-                        d.file.unwrap_or_default(),
-                        d.message,
-                        d.help.unwrap_or_default()
-                    )
-                }),
+        RuleOptions {
+            no_default_rules: self.no_default_rules,
+            rules: self.rules.clone(),
+            params: self.params.clone(),
+            disabled: self.disable.clone(),
+            config,
         }
     }
 }
 
 #[derive(clap::Args, Debug)]
 struct ExplainArgs {
-    /// The rule id, e.g. SZYD-002.
-    rule: String,
+    /// The rule id, e.g. SZYD-002; without it the rules are listed.
+    rule: Option<String>,
 
     #[command(flatten)]
     rules: RuleArgs,
@@ -203,6 +185,10 @@ struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+
+    /// List the files and folders skipped (hidden, or not *.yaml, *.yml, *.json) in human output.
+    #[arg(long, short = 'v')]
+    verbose: bool,
 
     /// Largest file read, in bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
@@ -305,9 +291,15 @@ fn limits(args: &CheckArgs) -> InputLimits {
     }
 }
 
-fn render(format: Format, report: &Report, sources: &SourceMap, color: bool) -> String {
+fn render(
+    format: Format,
+    report: &Report,
+    sources: &SourceMap,
+    color: bool,
+    verbose: bool,
+) -> String {
     match format {
-        Format::Human => report::human::render(report, sources, color),
+        Format::Human => report::human::render_verbose(report, sources, color, verbose),
         Format::Json => report::json::render(report, sources),
         Format::Sarif => report::sarif::render(report, sources),
         Format::Junit => report::junit::render(report, sources),
@@ -346,6 +338,10 @@ fn check(args: &CheckArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+    if let Some(msg) = repeated_output(&outputs) {
+        eprintln!("error: {msg}");
+        return ExitCode::from(2);
+    }
     let today = match &args.today {
         None => suppress::today(),
         Some(t) => match sunlight::date::Date::parse(t) {
@@ -356,10 +352,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             }
         },
     };
-    let opts = match args.rules.options() {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
+    let opts = args.rules.options();
     let mut sources = SourceMap::new();
     let mut rules = workspace::load_rules(&mut sources, &opts, &limits);
     // Waiver and baseline files may sit among the records; they are not records.
@@ -380,7 +373,7 @@ fn check(args: &CheckArgs) -> ExitCode {
     }
     if let Some(path) = &args.baseline {
         let name = workspace::display_path(path);
-        let result = std::fs::read_to_string(path)
+        let result = workspace::read_text_bounded(path, limits.max_file_size)
             .map_err(|e| {
                 sunlight::diag::Diagnostic::file_error(&name, format!("cannot read baseline: {e}"))
             })
@@ -396,12 +389,15 @@ fn check(args: &CheckArgs) -> ExitCode {
     };
     let mut failed_write = false;
     for (format, path) in &outputs {
-        if let Err(e) = std::fs::write(path, render(*format, &report, &sources, false)) {
+        if let Err(e) = std::fs::write(
+            path,
+            render(*format, &report, &sources, false, args.verbose),
+        ) {
             eprintln!("error: cannot write {}: {e}", path.display());
             failed_write = true;
         }
     }
-    let out = render(args.format, &report, &sources, color);
+    let out = render(args.format, &report, &sources, color, args.verbose);
     let mut stdout = std::io::stdout().lock();
     if stdout
         .write_all(out.as_bytes())
@@ -412,6 +408,27 @@ fn check(args: &CheckArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     exit_code(&report, args.fail_on)
+}
+
+/// Two `--output` flags naming one file: the second would overwrite the first.
+fn repeated_output(outputs: &[(Format, PathBuf)]) -> Option<String> {
+    let key = |p: &Path| {
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        dir.join(p.file_name().unwrap_or_default())
+    };
+    for (n, (_, a)) in outputs.iter().enumerate() {
+        if outputs[..n].iter().any(|(_, b)| key(a) == key(b)) {
+            return Some(format!(
+                "`--output` names `{}` twice: the second report would overwrite the first\n  help: give each report its own file",
+                a.display()
+            ));
+        }
+    }
+    None
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
@@ -427,19 +444,28 @@ fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
 }
 
 fn explain(args: &ExplainArgs) -> ExitCode {
-    let opts = match args.rules.options() {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
+    let opts = args.rules.options();
     let mut sources = SourceMap::new();
     let rules = workspace::load_rules(&mut sources, &opts, &InputLimits::default());
-    let Some(rule) = rules.program.rule(&args.rule) else {
+    for d in rules.errors.iter().filter(|d| d.is_error()) {
+        eprintln!("{}", report::human::one_line(d, &sources));
+    }
+    let Some(id) = &args.rule else {
+        let mut out = String::new();
+        for r in &rules.program.rules {
+            let _ = writeln!(out, "{:<10} {:<7} {}", r.id, r.severity.as_str(), r.title);
+        }
+        let _ = writeln!(out, "\nsee one rule with `sunlight explain RULE-ID`");
+        print!("{out}");
+        return ExitCode::SUCCESS;
+    };
+    let Some(rule) = rules.program.rule(id) else {
         let ids: Vec<&str> = rules.program.rules.iter().map(|r| r.id.as_str()).collect();
-        let hint = sunlight::suggest::closest(&args.rule, ids.iter().copied()).map_or_else(
+        let hint = sunlight::suggest::closest(id, ids.iter().copied()).map_or_else(
             || format!("rules are {}", ids.join(", ")),
             |s| format!("did you mean `{s}`?"),
         );
-        eprintln!("error: no rule `{}`\n  help: {hint}", args.rule);
+        eprintln!("error: no rule `{id}`\n  help: {hint}");
         return ExitCode::from(2);
     };
     let mut out = String::new();
@@ -502,10 +528,7 @@ fn test(args: &TestArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let opts = match args.rules.options() {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
+    let opts = args.rules.options();
     let limits = InputLimits::default();
     let mut failed = 0;
     let mut exercised = std::collections::BTreeSet::new();
@@ -589,7 +612,10 @@ fn fmt(args: &FmtArgs) -> ExitCode {
     }
     for path in &files {
         let name = workspace::display_path(path);
-        let text = match std::fs::read_to_string(path) {
+        // A linked rule file is formatted where it really is; the link stays.
+        let target = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let text = match workspace::read_text_bounded(&target, InputLimits::default().max_file_size)
+        {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("error: {name}: cannot read: {e}");
@@ -610,7 +636,7 @@ fn fmt(args: &FmtArgs) -> ExitCode {
         unformatted += 1;
         if args.check {
             println!("{name}");
-        } else if let Err(e) = workspace::write_atomically(path, &formatted) {
+        } else if let Err(e) = workspace::write_atomically(&target, &formatted) {
             eprintln!("error: {name}: cannot write: {e}");
             broken += 1;
         } else {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::check::{self, ParamOverride, Program};
 use crate::diag::Diagnostic;
 use crate::records::Limits;
-use crate::report::Report;
+use crate::report::{Configuration, Report};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
 
@@ -22,30 +22,28 @@ pub struct RuleOptions {
     pub params: Option<PathBuf>,
     /// Rule ids switched off.
     pub disabled: Vec<String>,
+    /// A project file (`sunlight.toml`) read underneath these options by
+    /// [`load_rules`].
+    pub config: Option<PathBuf>,
 }
 
 /// The project file read from the current folder or its nearest parent.
 pub const CONFIG_FILE: &str = "sunlight.toml";
 
-/// `sunlight.toml`: project settings shared by `sunlight check` and the
-/// language server, so that editor and CI agree.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    /// Extra rule files or folders, relative to the project file.
-    #[serde(default)]
-    rules: Vec<PathBuf>,
-    /// A parameter file, relative to the project file.
-    params: Option<PathBuf>,
-    /// Rule ids switched off.
-    #[serde(default)]
-    disable: Vec<String>,
-    /// `false` drops the embedded standard rules.
-    default_rules: Option<bool>,
-}
+/// The keys of `sunlight.toml`, with what each holds.
+const CONFIG_KEYS: &[(&str, &str)] = &[
+    ("rules", "a list of rule files or folders"),
+    ("params", "a parameter file"),
+    ("disable", "a list of rule ids"),
+    ("default_rules", "true or false"),
+];
 
 /// The nearest `sunlight.toml` at or above `start`.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let here = start.join(CONFIG_FILE);
+    if here.is_file() {
+        return Some(here);
+    }
     let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
     start
         .ancestors()
@@ -53,28 +51,156 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Read a project file into rule options, paths made relative to its folder.
-pub fn read_config(path: &Path) -> Result<RuleOptions, Diagnostic> {
-    let name = display_path(path);
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::file_error(&name, format!("cannot read: {e}")))?;
-    let cfg: ConfigFile = toml::from_str(&text).map_err(|e| {
-        let mut d = Diagnostic::file_error(&name, format!("invalid project file: {}", e.message()))
-            .with_help("keys are `rules` (list of paths), `params` (a path), `disable` (list of rule ids) and `default_rules` (true/false)");
-        if let Some(r) = e.span() {
-            let at = crate::source::LineIndex::new(&text).line_col(&text, r.start);
-            d.message = format!("{} (line {}, column {})", d.message, at.line, at.column);
+/// A project file's settings, with where each disabled id is written.
+#[derive(Debug, Default)]
+pub struct Project {
+    /// The settings, paths made relative to the project file's folder.
+    pub opts: RuleOptions,
+    /// Where each of `opts.disabled` is written.
+    pub disabled_at: Vec<Span>,
+}
+
+/// Read a project file (`sunlight.toml`: project settings shared by
+/// `sunlight check` and the language server, so that editor and CI agree)
+/// into `sources`. Its problems are diagnostics at their place, and each
+/// spoils only itself: an unknown key, a value of the wrong type or a path
+/// that does not exist is left out and the rest of the file holds. A file
+/// that cannot be read or parsed gives no settings.
+pub fn load_config(
+    sources: &mut SourceMap,
+    path: &Path,
+    limits: &InputLimits,
+    errors: &mut Vec<Diagnostic>,
+) -> Project {
+    let mut project = Project::default();
+    let Some(id) = read_into(sources, path, limits, errors) else {
+        return project;
+    };
+    let text = sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
+    let span = |r: std::ops::Range<usize>| Span::new(id, r.start, r.end.max(r.start));
+    let keys_help = {
+        let keys: Vec<String> = CONFIG_KEYS
+            .iter()
+            .map(|(k, what)| format!("`{k}` ({what})"))
+            .collect();
+        format!("the keys are {}", keys.join(", "))
+    };
+    let table = match toml::de::DeTable::parse(&text) {
+        Ok(t) => t.into_inner(),
+        Err(e) => {
+            let message = format!("invalid project file: {}", e.message().trim_end());
+            let d = match e.span() {
+                Some(r) => Diagnostic::error(span(r), message),
+                None => Diagnostic::file_error(display_path(path), message),
+            };
+            errors.push(d.with_help(format!("{keys_help}; the run goes on without this file")));
+            return project;
         }
-        d
-    })?;
+    };
     let base = path.parent().unwrap_or(Path::new("."));
-    let rel = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
-    Ok(RuleOptions {
-        no_default_rules: cfg.default_rules == Some(false),
-        rules: cfg.rules.into_iter().map(rel).collect(),
-        params: cfg.params.map(rel),
-        disabled: cfg.disable,
-    })
+    let mut found = Vec::new();
+    for (key, value) in &table {
+        let name: &str = key.get_ref();
+        let at = span(value.span());
+        let wrong = |what: &str| {
+            Diagnostic::error(at, format!("`{name}` must be {what}"))
+                .with_help("this setting is left out; the rest of the file holds")
+        };
+        match name {
+            "rules" | "disable" => {
+                let what = if name == "rules" {
+                    "a list of paths"
+                } else {
+                    "a list of rule ids"
+                };
+                let Some(items) = value.get_ref().as_array() else {
+                    found.push(wrong(what));
+                    continue;
+                };
+                for item in items {
+                    let Some(s) = item.get_ref().as_str() else {
+                        found.push(Diagnostic::error(
+                            span(item.span()),
+                            format!("`{name}` must be {what}"),
+                        ));
+                        continue;
+                    };
+                    if name == "disable" {
+                        project.opts.disabled.push(s.to_string());
+                        project.disabled_at.push(span(item.span()));
+                    } else if let Some(p) = existing(base, s, span(item.span()), &mut found) {
+                        project.opts.rules.push(p);
+                    }
+                }
+            }
+            "params" => match value.get_ref().as_str() {
+                Some(s) => project.opts.params = existing(base, s, at, &mut found),
+                None => found.push(wrong("a path")),
+            },
+            "default_rules" => match value.get_ref().as_bool() {
+                Some(b) => project.opts.no_default_rules = !b,
+                None => found.push(wrong("`true` or `false`")),
+            },
+            _ => {
+                let hint = crate::suggest::closest(name, CONFIG_KEYS.iter().map(|(k, _)| *k))
+                    .map_or_else(|| keys_help.clone(), |k| format!("did you mean `{k}`?"));
+                found.push(
+                    Diagnostic::error(
+                        span(key.span()),
+                        format!("unknown key `{name}` in the project file"),
+                    )
+                    .with_help(hint),
+                );
+            }
+        }
+    }
+    found.sort_by_key(|d| d.span.map(|s| s.start));
+    errors.extend(found);
+    project
+}
+
+/// A path written in the project file, made relative to its folder; a
+/// path that does not exist is an error at `at`.
+fn existing(base: &Path, written: &str, at: Span, errors: &mut Vec<Diagnostic>) -> Option<PathBuf> {
+    let written = Path::new(written);
+    let full = if written.is_absolute() {
+        written.to_path_buf()
+    } else {
+        base.join(written)
+    };
+    if full.exists() {
+        return Some(full);
+    }
+    errors.push(
+        Diagnostic::error(
+            at,
+            format!("no such file or folder `{}`", written.display()),
+        )
+        .with_help(format!(
+            "paths are read relative to the project file's folder: {}",
+            display_path(&full)
+        )),
+    );
+    None
+}
+
+/// Read a project file into rule options, the first problem as an error
+/// (the language server's view: it reads the file on its own).
+pub fn read_config(path: &Path) -> Result<RuleOptions, Diagnostic> {
+    let mut sources = SourceMap::new();
+    let mut errors = Vec::new();
+    let project = load_config(&mut sources, path, &InputLimits::default(), &mut errors);
+    match errors.into_iter().next() {
+        None => Ok(project.opts),
+        Some(mut d) => {
+            if let Some((at, _)) = d.span.and_then(|s| sources.span_lines(s)) {
+                d.message = format!("{} (line {}, column {})", d.message, at.line, at.column);
+            }
+            d.file = Some(display_path(path));
+            d.span = None;
+            Err(d)
+        }
+    }
 }
 
 impl RuleOptions {
@@ -91,6 +217,7 @@ impl RuleOptions {
             rules,
             params: self.params.or(project.params),
             disabled,
+            config: self.config.or(project.config),
         }
     }
 }
@@ -131,25 +258,34 @@ pub struct RuleSet {
     /// Files that are not records though they may sit among them (the
     /// parameter file; the CLI adds waiver and baseline files).
     pub not_records: Vec<PathBuf>,
+    /// What the project file and the flags changed.
+    pub configuration: Configuration,
 }
 
 /// Load, parse and compile the rules of a run into `sources`.
 pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLimits) -> RuleSet {
     let mut errors = Vec::new();
+    // Where each disabled id is written: in the project file, or `None` for
+    // a `--disable` flag.
+    let mut disabled_at: Vec<Option<Span>> = Vec::new();
+    let merged;
+    let opts = match &opts.config {
+        Some(path) => {
+            let project = load_config(sources, path, limits, &mut errors);
+            disabled_at.extend(project.disabled_at.iter().copied().map(Some));
+            merged = opts.clone().over(project.opts);
+            &merged
+        }
+        None => opts,
+    };
+    disabled_at.resize(opts.disabled.len(), None);
     let mut files = Vec::new();
     if !opts.no_default_rules {
         for (name, text) in check::STANDARD_RULES {
             files.push(sources.add(check::embedded_name(name), *text));
         }
     }
-    let mut paths = Vec::new();
-    for p in &opts.rules {
-        if p.is_dir() {
-            collect(p, &["rules"], &mut paths, &mut errors);
-        } else {
-            paths.push(p.clone());
-        }
-    }
+    let mut paths = rule_files(&opts.rules, &mut errors);
     let mut loaded: Vec<PathBuf> = Vec::new();
     while let Some(path) = (!paths.is_empty()).then(|| paths.remove(0)) {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
@@ -202,38 +338,109 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
         limits.max_expr_depth,
     );
     errors.extend(compile_errors);
+    errors.extend(unknown_disabled(
+        &program,
+        &opts.disabled,
+        &disabled_at,
+        None,
+    ));
     let not_records = opts
         .params
         .iter()
+        .chain(&opts.config)
         .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
         .collect();
+    let embedded = if opts.no_default_rules {
+        0
+    } else {
+        check::STANDARD_RULES.len()
+    };
+    let mut overridden: Vec<String> = overrides.iter().map(|o| o.name.clone()).collect();
+    overridden.dedup();
+    let known = rule_ids(&program);
+    let mut disabled: Vec<String> = opts
+        .disabled
+        .iter()
+        .filter(|d| known.contains(&d.as_str()))
+        .cloned()
+        .collect();
+    disabled.sort();
+    disabled.dedup();
+    let configuration = Configuration {
+        project_file: opts.config.as_deref().map(display_path),
+        default_rules: !opts.no_default_rules,
+        rules: files
+            .iter()
+            .skip(embedded)
+            .map(|id| sources.name(*id).to_string())
+            .collect(),
+        params: opts.params.as_deref().map(display_path),
+        overridden,
+        disabled,
+    };
     RuleSet {
         program,
         files,
         errors,
         not_records,
+        configuration,
     }
 }
 
-/// Rule files under the given paths: files as given, folders searched
-/// recursively for `*.rules`. Sorted by path.
-pub fn rule_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+/// Every rule id declared, disabled or not.
+fn rule_ids(program: &Program) -> Vec<&str> {
+    program
+        .symbols
+        .iter()
+        .filter(|s| s.kind == check::program::SymbolKind::Rule)
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
+/// Warnings for disabled ids no rule has: at their place in the project
+/// file where it is known (`at`), else about the project file `config`
+/// when given, else naming the `--disable` flag.
+pub fn unknown_disabled(
+    program: &Program,
+    ids: &[String],
+    at: &[Option<Span>],
+    config: Option<&str>,
+) -> Vec<Diagnostic> {
+    let known = rule_ids(program);
     let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            collect(p, &["rules"], &mut out, errors);
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            errors.push(Diagnostic::file_error(
-                p.display().to_string(),
-                "no such file or folder",
-            ));
+    for (n, id) in ids.iter().enumerate() {
+        if known.contains(&id.as_str()) {
+            continue;
         }
+        let help = match crate::suggest::closest(id, known.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "`sunlight explain` lists the rule ids".to_string(),
+        };
+        let message = format!("no rule `{id}` to switch off");
+        out.push(match (at.get(n).copied().flatten(), config) {
+            (Some(span), _) => Diagnostic::warning(span, message).with_help(help),
+            (None, Some(file)) => Diagnostic {
+                file: Some(file.to_string()),
+                span: None,
+                ..Diagnostic::warning(Span::default(), message)
+            }
+            .with_help(help),
+            (None, None) => Diagnostic {
+                span: None,
+                ..Diagnostic::warning(Span::default(), format!("`--disable {id}`: {message}"))
+            }
+            .with_help(help),
+        });
     }
-    out.sort();
-    out.dedup();
     out
+}
+
+/// Rule files under the given paths: files as given, folders searched
+/// recursively for `*.rules` (see [`walk`]). Sorted by path.
+pub fn rule_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut w = walk(paths, RULE_EXTENSIONS);
+    errors.append(&mut w.errors);
+    w.files.into_iter().map(|(p, _)| p).collect()
 }
 
 /// Replace a file's contents all at once: write a temporary file beside it,
@@ -255,60 +462,407 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Record files under the given paths: files as given, folders searched
-/// recursively for `*.yaml`, `*.yml` and `*.json`. Sorted by path.
+/// recursively for `*.yaml`, `*.yml` and `*.json` (see [`walk`]). Sorted by path.
 pub fn record_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            collect(p, &["yaml", "yml", "json"], &mut out, errors);
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            errors.push(
-                Diagnostic::file_error(p.display().to_string(), "no such file or folder")
-                    .with_help("check the path; folders are searched for *.yaml, *.yml and *.json"),
-            );
+    let mut w = walk(paths, RECORD_EXTENSIONS);
+    errors.append(&mut w.errors);
+    w.files.into_iter().map(|(p, _)| p).collect()
+}
+
+/// Extensions of record files, compared without regard to case.
+pub const RECORD_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+/// Extension of rule files, compared without regard to case.
+pub const RULE_EXTENSIONS: &[&str] = &["rules"];
+
+/// Why a walk passed over a file or folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// Its name starts with `.`.
+    Hidden,
+    /// A file whose extension is not one the walk reads.
+    Extension,
+}
+
+impl SkipReason {
+    /// `hidden` or `other extension`, as reports show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Hidden => "hidden",
+            SkipReason::Extension => "other extension",
         }
     }
-    out.sort();
-    out.dedup();
+}
+
+/// A file or folder inside a given folder that was not read.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    /// The path as shown in output.
+    pub path: String,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// What a walk over the given paths found.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// Files to read, sorted by path, each file once, with the index of
+    /// the given path it was found under.
+    pub files: Vec<(PathBuf, usize)>,
+    /// Hidden entries and files of other extensions, sorted by path.
+    pub skipped: Vec<Skipped>,
+    /// Paths that cannot be read, and links that are not followed.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// One folder met on the walk.
+struct Entry {
+    /// As shown: the given path joined with the names below it.
+    shown: PathBuf,
+    /// Where it really is, links resolved.
+    real: PathBuf,
+    /// Reached through a symbolic link.
+    linked: bool,
+}
+
+/// What a walk collects on its way.
+struct Walker<'a> {
+    exts: &'a [&'a str],
+    /// Canonical given paths (and whether each is a folder): the bounds
+    /// links must stay within.
+    roots: Vec<(PathBuf, bool)>,
+    /// Folders read: as shown, and where they really are.
+    visited: Vec<(PathBuf, PathBuf)>,
+    /// Files found: as shown, where they really are, the given path's index.
+    found: Vec<(PathBuf, PathBuf, usize)>,
+    out: Walk,
+}
+
+/// Walk the given paths: the file policy shared by the command line and
+/// the language server.
+///
+/// - A given file is read whatever its extension; a given folder is searched
+///   recursively for files with one of `exts` (in any case).
+/// - Hidden files and folders (name starting with `.`) and files of other
+///   extensions inside a given folder are skipped and listed in
+///   [`Walk::skipped`].
+/// - Only regular files are read: a FIFO, socket or device is an error, and
+///   is never opened.
+/// - A symbolic link is followed only when its target stays inside the
+///   given paths; otherwise it is an error naming the link (the target is
+///   neither read nor shown).
+/// - A folder reached twice (a link back up the tree) is read once; a file
+///   reached twice is read once, under the first path in sorted order.
+pub fn walk(paths: &[PathBuf], exts: &[&str]) -> Walk {
+    let mut walker = Walker {
+        exts,
+        roots: paths
+            .iter()
+            .filter_map(|p| {
+                let real = p.canonicalize().ok()?;
+                let is_dir = real.is_dir();
+                Some((real, is_dir))
+            })
+            .collect(),
+        visited: Vec::new(),
+        found: Vec::new(),
+        out: Walk::default(),
+    };
+    for (index, given) in paths.iter().enumerate() {
+        walker.given(given, index);
+    }
+    let Walker {
+        mut found, mut out, ..
+    } = walker;
+    found.sort();
+    let mut seen = std::collections::HashSet::new();
+    for (shown, real, index) in found {
+        if seen.insert(real) {
+            out.files.push((shown, index));
+        }
+    }
+    out.skipped.sort();
     out
 }
 
-fn collect(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = match std::fs::read_dir(&d) {
-            Ok(e) => e,
-            Err(e) => {
-                errors.push(Diagnostic::file_error(
-                    d.display().to_string(),
-                    format!("cannot read folder: {e}"),
-                ));
-                continue;
+/// `*.yaml, *.yml and *.json`.
+fn pattern(exts: &[&str]) -> String {
+    let globs: Vec<String> = exts.iter().map(|e| format!("*.{e}")).collect();
+    match globs.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => globs.join(""),
+    }
+}
+
+fn not_regular(shown: &str) -> Diagnostic {
+    Diagnostic::file_error(
+        shown,
+        "not a regular file (a FIFO, socket or device): not read",
+    )
+    .with_help("only regular files are read; copy the records into a file")
+}
+
+fn broken_link(shown: &str) -> Diagnostic {
+    Diagnostic::file_error(shown, "symbolic link to a file that does not exist")
+        .with_help("fix or remove the link")
+}
+
+fn has_extension(name: &Path, exts: &[&str]) -> bool {
+    name.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| exts.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+impl Walker<'_> {
+    fn inside(&self, real: &Path) -> bool {
+        self.roots.iter().any(|(root, is_dir)| {
+            if *is_dir {
+                real.starts_with(root)
+            } else {
+                real == root
+            }
+        })
+    }
+
+    fn skip(&mut self, path: String, reason: SkipReason) {
+        self.out.skipped.push(Skipped { path, reason });
+    }
+
+    fn error(&mut self, d: Diagnostic) {
+        self.out.errors.push(d);
+    }
+
+    /// A path given on the command line.
+    fn given(&mut self, given: &Path, index: usize) {
+        let shown = display_path(given);
+        let real = match given.canonicalize() {
+            Ok(r) => r,
+            Err(_) if given.symlink_metadata().is_ok() => return self.error(broken_link(&shown)),
+            Err(_) => {
+                let help = format!(
+                    "check the path; folders are searched for {}",
+                    pattern(self.exts)
+                );
+                return self.error(
+                    Diagnostic::file_error(&shown, "no such file or folder").with_help(help),
+                );
             }
         };
-        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for path in entries {
-            let hidden = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if hidden {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| exts.contains(&e))
-            {
-                out.push(path);
-            }
+        match std::fs::metadata(&real) {
+            Ok(m) if m.is_dir() => self.dir(
+                Entry {
+                    shown: given.to_path_buf(),
+                    real,
+                    linked: false,
+                },
+                index,
+            ),
+            Ok(m) if m.is_file() => self.found.push((given.to_path_buf(), real, index)),
+            Ok(_) => self.error(not_regular(&shown)),
+            Err(e) => self.error(Diagnostic::file_error(&shown, format!("cannot read: {e}"))),
         }
     }
+
+    /// A folder and everything under it, in name order.
+    fn dir(&mut self, top: Entry, index: usize) {
+        let mut stack = vec![top];
+        while let Some(dir) = stack.pop() {
+            if let Some((first, _)) = self.visited.iter().find(|(_, real)| *real == dir.real) {
+                // A link back to a folder already read (`loop -> .`): reading
+                // it again would read its records twice, or forever.
+                if dir.linked {
+                    let message = format!(
+                        "symbolic link to a folder already read (`{}`): not read again",
+                        display_path(first)
+                    );
+                    self.error(Diagnostic {
+                        level: crate::diag::Level::Warning,
+                        ..Diagnostic::file_error(display_path(&dir.shown), message)
+                            .with_help("remove the link; its files are read once either way")
+                    });
+                }
+                continue;
+            }
+            self.visited.push((dir.shown.clone(), dir.real.clone()));
+            let entries = match std::fs::read_dir(&dir.real) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.error(Diagnostic::file_error(
+                        display_path(&dir.shown),
+                        format!("cannot read folder: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            let mut entries: Vec<std::fs::DirEntry> = entries.filter_map(Result::ok).collect();
+            entries.sort_by_key(std::fs::DirEntry::file_name);
+            let mut subdirs = Vec::new();
+            for e in entries {
+                if let Some(sub) = self.entry(&dir, &e, index) {
+                    subdirs.push(sub);
+                }
+            }
+            // Popped in name order.
+            stack.extend(subdirs.into_iter().rev());
+        }
+    }
+
+    /// One entry of a folder: a file is recorded, a folder returned.
+    fn entry(&mut self, dir: &Entry, e: &std::fs::DirEntry, index: usize) -> Option<Entry> {
+        let name = e.file_name();
+        let shown = dir.shown.join(&name);
+        let shown_str = display_path(&shown);
+        if name.to_string_lossy().starts_with('.') {
+            self.skip(shown_str, SkipReason::Hidden);
+            return None;
+        }
+        let Ok(kind) = e.file_type() else {
+            self.error(Diagnostic::file_error(&shown_str, "cannot read"));
+            return None;
+        };
+        let wanted = has_extension(&shown, self.exts);
+        let real = if kind.is_symlink() {
+            match std::fs::canonicalize(e.path()) {
+                Ok(real) => real,
+                Err(_) if wanted => {
+                    self.error(broken_link(&shown_str));
+                    return None;
+                }
+                Err(_) => {
+                    self.skip(shown_str, SkipReason::Extension);
+                    return None;
+                }
+            }
+        } else {
+            dir.real.join(&name)
+        };
+        let meta = match std::fs::metadata(&real) {
+            Ok(m) => m,
+            Err(err) => {
+                self.error(Diagnostic::file_error(
+                    &shown_str,
+                    format!("cannot read: {err}"),
+                ));
+                return None;
+            }
+        };
+        if !meta.is_dir() && !wanted {
+            self.skip(shown_str, SkipReason::Extension);
+            return None;
+        }
+        if kind.is_symlink() && !self.inside(&real) {
+            self.error(
+                Diagnostic::file_error(
+                    &shown_str,
+                    "symbolic link to a place outside the paths being checked: not read",
+                )
+                .with_help(
+                    "links are followed only within the files and folders given; give the target's folder too, or copy the file in",
+                ),
+            );
+            return None;
+        }
+        if meta.is_dir() {
+            return Some(Entry {
+                shown,
+                real,
+                linked: kind.is_symlink(),
+            });
+        }
+        if meta.is_file() {
+            self.found.push((shown, real, index));
+        } else {
+            self.error(not_regular(&shown_str));
+        }
+        None
+    }
+}
+
+/// Why a file could not be read by [`read_bounded`].
+#[derive(Debug)]
+pub enum ReadError {
+    /// Larger than the limit (its size, when known).
+    TooLarge(Option<u64>),
+    /// A FIFO, socket, device or folder.
+    NotRegular,
+    /// Any other failure.
+    Io(std::io::Error),
+}
+
+impl ReadError {
+    /// The error as a diagnostic about the file `name`.
+    pub fn diagnostic(&self, name: &str, limit: u64) -> Diagnostic {
+        match self {
+            ReadError::TooLarge(size) => Diagnostic::file_error(
+                name,
+                match size {
+                    Some(n) => format!("file is {n} bytes, more than the limit of {limit} bytes"),
+                    None => format!("file is more than the limit of {limit} bytes"),
+                },
+            )
+            .with_help("split the file, or raise the limit with --max-file-size"),
+            ReadError::NotRegular => not_regular(name),
+            ReadError::Io(e) => Diagnostic::file_error(name, format!("cannot read file: {e}")),
+        }
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::TooLarge(_) => f.write_str("file is too large"),
+            ReadError::NotRegular => f.write_str("not a regular file"),
+            ReadError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Read a regular file of at most `limit` bytes. Anything else is refused
+/// before it is opened (a FIFO would block, `/dev/zero` never ends), and the
+/// read itself stops past the limit, should the file grow meanwhile.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge(Some(meta.len())));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Should the file be swapped for a FIFO after the check above, opening
+    // it must not block.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(ReadError::Io)?;
+    if !file.metadata().map_err(ReadError::Io)?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(None));
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`] as text; bytes that are not UTF-8 are an I/O error.
+pub fn read_text_bounded(path: &Path, limit: u64) -> Result<String, ReadError> {
+    String::from_utf8(read_bounded(path, limit)?).map_err(|e| {
+        ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not valid UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
+    })
 }
 
 /// Read a file into the source map; problems become diagnostics.
@@ -319,37 +873,10 @@ pub fn read_into(
     errors: &mut Vec<Diagnostic>,
 ) -> Option<FileId> {
     let name = display_path(path);
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() > limits.max_file_size => {
-            errors.push(
-                Diagnostic::file_error(
-                    &name,
-                    format!(
-                        "file is {} bytes, more than the limit of {} bytes",
-                        m.len(),
-                        limits.max_file_size
-                    ),
-                )
-                .with_help("split the file, or raise the limit with --max-file-size"),
-            );
-            return None;
-        }
-        Err(e) => {
-            errors.push(Diagnostic::file_error(
-                &name,
-                format!("cannot read file: {e}"),
-            ));
-            return None;
-        }
-        Ok(_) => {}
-    }
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path, limits.max_file_size) {
         Ok(b) => b,
         Err(e) => {
-            errors.push(Diagnostic::file_error(
-                &name,
-                format!("cannot read file: {e}"),
-            ));
+            errors.push(e.diagnostic(&name, limits.max_file_size));
             return None;
         }
     };
@@ -399,14 +926,37 @@ pub fn check_paths(
     limits: &InputLimits,
 ) -> Report {
     let mut errors = rules.errors.clone();
-    let files: Vec<PathBuf> = record_files(paths, &mut errors)
+    let mut walked = walk(paths, RECORD_EXTENSIONS);
+    errors.append(&mut walked.errors);
+    let files: Vec<(PathBuf, usize)> = walked
+        .files
         .into_iter()
-        .filter(|f| {
+        .filter(|(f, _)| {
             !rules
                 .not_records
                 .contains(&f.canonicalize().unwrap_or_else(|_| f.clone()))
         })
         .collect();
+    // A folder given with no record file in it is most likely a mistyped
+    // path: a run that checked nothing must not pass.
+    for (index, given) in paths.iter().enumerate() {
+        if given.is_dir() && !files.iter().any(|(_, i)| *i == index) {
+            let shown = display_path(given);
+            let skipped = walked
+                .skipped
+                .iter()
+                .filter(|s| shown == "." || Path::new(&s.path).starts_with(&shown))
+                .count();
+            let mut help = "folders are searched for *.yaml, *.yml and *.json (in any case); hidden files and folders are skipped".to_string();
+            if skipped > 0 {
+                help.push_str(&format!("; {skipped} skipped here, listed with --verbose"));
+            }
+            errors.push(
+                Diagnostic::file_error(shown, "no record files in this folder").with_help(help),
+            );
+        }
+    }
+    let files: Vec<PathBuf> = files.into_iter().map(|(f, _)| f).collect();
     let mut ids = Vec::new();
     let mut unreadable = 0;
     for f in &files {
@@ -447,5 +997,7 @@ pub fn check_paths(
     report.summary.files += unreadable;
     errors.append(&mut report.errors);
     report.errors = errors;
+    report.skipped = walked.skipped;
+    report.configuration = rules.configuration.clone();
     report
 }

@@ -770,7 +770,9 @@ fn disabling_a_rule_on_the_command_line() -> TestResult {
     )?;
     let (code, text) = code_and_stdout(&out);
     assert_eq!(code, Some(0), "{text}");
-    assert!(!text.contains("SZYD-010"), "{text}");
+    assert!(!text.contains("[SZYD-010]"), "{text}");
+    // The report says what was switched off.
+    assert!(text.contains("rules switched off: SZYD-010\n"), "{text}");
     assert!(text.contains("no findings"), "{text}");
     Ok(())
 }

@@ -163,23 +163,6 @@ pub fn compile(
             queries.push(std::mem::take(&mut c.finding_queries));
         }
     }
-    for id in disabled {
-        if !seen.contains_key(id) {
-            let known: Vec<&str> = seen.keys().map(String::as_str).collect();
-            let help = match closest(id, known.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "see `sunlight explain` for the rule ids".to_string(),
-            };
-            c.errors.push(
-                Diagnostic {
-                    file: Some("--disable".into()),
-                    span: None,
-                    ..Diagnostic::warning(Span::default(), format!("no rule `{id}` to switch off"))
-                }
-                .with_help(help),
-            );
-        }
-    }
     let mut rule_syms: HashMap<String, usize> = HashMap::new();
     for (i, decl) in decls.iter().enumerate() {
         let DeclKind::Rule(r) = &decl.kind else {

@@ -341,6 +341,7 @@ pub fn evaluate_focused(
         summary,
         rules,
         records: files.iter().flat_map(|f| f.infos.iter().cloned()).collect(),
+        ..Report::default()
     }
 }
 

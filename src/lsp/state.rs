@@ -27,12 +27,15 @@ pub enum DocKind {
     Other,
 }
 
-/// The kind of a document by its name.
+/// The kind of a document by its name (extensions in any case, as the
+/// walk reads them).
 pub fn doc_kind(uri: &Url) -> DocKind {
     let path = uri.path();
-    if path.ends_with(".rules") {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    let is = |exts: &[&str]| exts.iter().any(|x| x.eq_ignore_ascii_case(ext));
+    if is(workspace::RULE_EXTENSIONS) {
         DocKind::Rules
-    } else if path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json") {
+    } else if is(workspace::RECORD_EXTENSIONS) {
         DocKind::Records
     } else {
         DocKind::Other
@@ -264,7 +267,7 @@ impl State {
             self.cache.remove(&id);
             return;
         }
-        match on_disk.and_then(|p| std::fs::read_to_string(p).ok()) {
+        match on_disk.and_then(|p| workspace::read_text_bounded(&p, self.limits.max_file_size).ok()) {
             Some(text) => self.sources.replace(id, text),
             None => {
                 // Gone from disk: it no longer takes part.
@@ -340,6 +343,18 @@ impl State {
             self.limits.max_expr_depth,
         );
         errors.extend(compile_errors);
+        // Disabled ids come from the project file only.
+        let config = self
+            .root
+            .as_deref()
+            .and_then(workspace::find_config)
+            .map(|p| workspace::display_path(&p));
+        errors.extend(workspace::unknown_disabled(
+            &program,
+            &self.opts.disabled,
+            &[],
+            Some(config.as_deref().unwrap_or(workspace::CONFIG_FILE)),
+        ));
         (program, errors)
     }
 
@@ -1001,9 +1016,27 @@ fn embedded_rules_dir() -> Option<PathBuf> {
     std::fs::create_dir_all(&dir).ok()?;
     for (name, text) in check::STANDARD_RULES {
         let path = dir.join(name);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
+        let limit = InputLimits::default().max_file_size;
+        if workspace::read_text_bounded(&path, limit).ok().as_deref() != Some(*text) {
             workspace::write_atomically(&path, text).ok()?;
         }
     }
     Some(dir)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_kinds_ignore_the_case_of_extensions() {
+        let kind = |s: &str| doc_kind(&Url::parse(s).unwrap());
+        assert_eq!(kind("file:///w/a.RULES"), DocKind::Rules);
+        assert_eq!(kind("file:///w/records/A.YAML"), DocKind::Records);
+        assert_eq!(kind("file:///w/records/b.Yml"), DocKind::Records);
+        assert_eq!(kind("file:///w/records/c.JSON"), DocKind::Records);
+        assert_eq!(kind("file:///w/notes.md"), DocKind::Other);
+        assert_eq!(kind("file:///w/x.yaml/readme"), DocKind::Other);
+    }
 }

@@ -36,12 +36,21 @@ fn position(sources: &SourceMap, span: Span) -> String {
 /// Render a report as workflow commands, one per line.
 pub fn render(report: &Report, sources: &SourceMap) -> String {
     let mut out = String::new();
+    let config = report.configuration.lines();
+    if report.configuration.changes_anything() {
+        let _ = writeln!(
+            out,
+            "::notice title={}::{}",
+            esc_prop("sunlight configuration"),
+            esc_data(&config.join("\n"))
+        );
+    }
     for d in &report.errors {
         let cmd = if d.is_error() { "error" } else { "warning" };
         let pos = match (d.span, &d.file) {
-            (Some(span), _) => position(sources, span),
-            (None, Some(file)) => format!("file={}", esc_prop(file)),
-            (None, None) => String::new(),
+            (Some(span), _) => format!("{},", position(sources, span)),
+            (None, Some(file)) if !file.is_empty() => format!("file={},", esc_prop(file)),
+            _ => String::new(),
         };
         let msg = match &d.help {
             Some(h) => format!("{}\nhelp: {h}", d.message),
@@ -49,7 +58,7 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
         };
         let _ = writeln!(
             out,
-            "::{cmd} {pos},title={}::{}",
+            "::{cmd} {pos}title={}::{}",
             esc_prop("sunlight input error"),
             esc_data(&msg)
         );

@@ -19,6 +19,7 @@ use codespan_reporting::term::{self, Config};
 use crate::diag::{Diagnostic, Level};
 use crate::report::{Finding, Report, Severity};
 use crate::source::{FileId, LineIndex, SourceFile, SourceMap, Span, floor_char_boundary};
+use crate::workspace::SkipReason;
 
 /// The [`Files`] view codespan-reporting needs, over our [`SourceMap`].
 ///
@@ -285,6 +286,29 @@ fn count(n: usize, noun: &str) -> String {
 }
 
 fn summary(out: &mut String, report: &Report) {
+    for line in report.configuration.lines() {
+        let _ = writeln!(out, "{}", printable(&line));
+    }
+    if !report.skipped.is_empty() {
+        let hidden = report
+            .skipped
+            .iter()
+            .filter(|s| s.reason == SkipReason::Hidden)
+            .count();
+        let other = report.skipped.len() - hidden;
+        let mut parts = Vec::new();
+        if hidden > 0 {
+            parts.push(if hidden == 1 {
+                "1 hidden file or folder".to_string()
+            } else {
+                format!("{hidden} hidden files and folders")
+            });
+        }
+        if other > 0 {
+            parts.push(format!("{} of other extensions", count(other, "file")));
+        }
+        let _ = writeln!(out, "skipped: {} (--verbose lists them)", parts.join(", "));
+    }
     let s = &report.summary;
     let _ = write!(
         out,
@@ -340,8 +364,24 @@ fn summary(out: &mut String, report: &Report) {
 /// records were not checked), then findings in the order given, then the
 /// summary. With `color` false the text has no ANSI escape codes.
 pub fn render(report: &Report, sources: &SourceMap, color: bool) -> String {
+    render_verbose(report, sources, color, false)
+}
+
+/// [`render`], with `verbose` listing the files and folders skipped before
+/// the summary.
+pub fn render_verbose(report: &Report, sources: &SourceMap, color: bool, verbose: bool) -> String {
     let files = SourceFiles::new(sources, report);
     let mut out = String::new();
+    if verbose {
+        for s in &report.skipped {
+            let _ = writeln!(
+                out,
+                "skipped {} ({})",
+                printable(&s.path),
+                s.reason.as_str()
+            );
+        }
+    }
     for d in &report.errors {
         emit(&mut out, &files, &input_diagnostic(&files, d), color);
     }
@@ -349,6 +389,28 @@ pub fn render(report: &Report, sources: &SourceMap, color: bool) -> String {
         emit(&mut out, &files, &finding_diagnostic(&files, f), color);
     }
     summary(&mut out, report);
+    out
+}
+
+/// A diagnostic on one line (and its help on the next), for messages on
+/// standard error: `error: file:line:column: message`.
+pub fn one_line(d: &Diagnostic, sources: &SourceMap) -> String {
+    let place = match d
+        .span
+        .and_then(|s| sources.span_lines(s).map(|(a, _)| (s, a)))
+    {
+        Some((s, a)) => format!("{}:{}:{}: ", sources.name(s.file), a.line, a.column),
+        None => d
+            .file
+            .as_deref()
+            .filter(|f| !f.is_empty())
+            .map_or(String::new(), |f| format!("{f}: ")),
+    };
+    let level = if d.is_error() { "error" } else { "warning" };
+    let mut out = printable(&format!("{level}: {place}{}", d.message));
+    if let Some(h) = &d.help {
+        out.push_str(&printable(&format!("\n  help: {h}")));
+    }
     out
 }
 

@@ -21,6 +21,18 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
     summary: JsonSummary,
+    configuration: JsonConfiguration<'a>,
+}
+
+/// What the configuration changed: see [`crate::report::Configuration`].
+#[derive(Serialize)]
+struct JsonConfiguration<'a> {
+    project_file: Option<&'a str>,
+    default_rules: bool,
+    rules: &'a [String],
+    params: Option<&'a str>,
+    overridden: &'a [String],
+    disabled: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -91,6 +103,7 @@ struct JsonSummary {
     error: usize,
     warning: usize,
     suppressed: usize,
+    skipped: usize,
 }
 
 /// Start line, start column, end line, end column of a span (zeros when the
@@ -184,6 +197,22 @@ fn error<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> JsonError<'a> {
     }
 }
 
+fn configuration(c: &crate::report::Configuration) -> JsonConfiguration<'_> {
+    JsonConfiguration {
+        project_file: c.project_file.as_deref(),
+        default_rules: c.default_rules,
+        rules: &c.rules,
+        params: c.params.as_deref(),
+        overridden: &c.overridden,
+        disabled: &c.disabled,
+    }
+}
+
+/// The configuration as a JSON value (the SARIF run's properties carry it too).
+pub fn configuration_value(c: &crate::report::Configuration) -> serde_json::Value {
+    serde_json::to_value(configuration(c)).unwrap_or_default()
+}
+
 /// Render a report as the documented JSON: pretty-printed with a 2-space
 /// indent and a final newline. Findings and errors keep the order the report
 /// gives them.
@@ -205,7 +234,9 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
             error: report.count(crate::report::Severity::Error),
             warning: report.count(crate::report::Severity::Warning),
             suppressed: report.suppressed(),
+            skipped: report.skipped.len(),
         },
+        configuration: configuration(&report.configuration),
     };
     match serde_json::to_string_pretty(&out) {
         Ok(mut text) => {

@@ -164,6 +164,34 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
         out,
         "<testsuites name=\"sunlight\" tests=\"{total}\" failures=\"{failures}\" errors=\"{errors}\">"
     );
+    // Every suite says what the run was checked with.
+    let config = &report.configuration;
+    let mut properties = String::new();
+    if config.changes_anything() || config.project_file.is_some() {
+        let mut props: Vec<(&str, String)> = Vec::new();
+        if let Some(p) = &config.project_file {
+            props.push(("sunlight.project_file", p.clone()));
+        }
+        props.push(("sunlight.default_rules", config.default_rules.to_string()));
+        props.push(("sunlight.rules", config.rules.join(", ")));
+        if let Some(p) = &config.params {
+            props.push(("sunlight.params", p.clone()));
+        }
+        props.push(("sunlight.overridden", config.overridden.join(", ")));
+        props.push(("sunlight.disabled", config.disabled.join(", ")));
+        properties.push_str("    <properties>\n");
+        for (name, value) in props {
+            let _ = writeln!(
+                properties,
+                "      <property name=\"{name}\" value=\"{}\"/>",
+                esc(&value)
+            );
+        }
+        properties.push_str("    </properties>\n");
+        if suites.is_empty() {
+            suites.push(("sunlight".to_string(), Vec::new()));
+        }
+    }
     for (file, cases) in &suites {
         let f = cases.iter().filter(|c| !c.failures.is_empty()).count();
         let e = cases.iter().filter(|c| !c.errors.is_empty()).count();
@@ -173,6 +201,7 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
             esc(file),
             cases.len()
         );
+        out.push_str(&properties);
         for c in cases {
             let _ = write!(
                 out,

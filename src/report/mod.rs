@@ -141,6 +141,79 @@ pub struct Report {
     pub rules: Vec<RuleInfo>,
     /// Every record read, in path order.
     pub records: Vec<RecordInfo>,
+    /// Hidden entries and files of other extensions the walk passed over.
+    pub skipped: Vec<crate::workspace::Skipped>,
+    /// What the project file and the flags changed from the standard rules.
+    pub configuration: Configuration,
+}
+
+/// What a run's configuration (`sunlight.toml` and the flags) changed from
+/// the standard rules, so that every report says what it was checked with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Configuration {
+    /// The project file read, if any.
+    pub project_file: Option<String>,
+    /// Whether the embedded standard rules ran.
+    pub default_rules: bool,
+    /// Rule files loaded besides the standard ones.
+    pub rules: Vec<String>,
+    /// The parameter file.
+    pub params: Option<String>,
+    /// Parameters it overrides.
+    pub overridden: Vec<String>,
+    /// Rules switched off.
+    pub disabled: Vec<String>,
+}
+
+impl Default for Configuration {
+    fn default() -> Configuration {
+        Configuration {
+            project_file: None,
+            default_rules: true,
+            rules: Vec::new(),
+            params: None,
+            overridden: Vec::new(),
+            disabled: Vec::new(),
+        }
+    }
+}
+
+impl Configuration {
+    /// Whether anything differs from the standard rules as built in.
+    pub fn changes_anything(&self) -> bool {
+        !self.default_rules
+            || !self.rules.is_empty()
+            || self.params.is_some()
+            || !self.overridden.is_empty()
+            || !self.disabled.is_empty()
+    }
+
+    /// One line per change, for people: `rules switched off: A, B`.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.project_file {
+            out.push(format!("project file: {p}"));
+        }
+        if !self.default_rules {
+            out.push("standard rules left out".to_string());
+        }
+        if !self.rules.is_empty() {
+            out.push(format!("rule files added: {}", self.rules.join(", ")));
+        }
+        if let Some(p) = &self.params {
+            out.push(format!("parameter file: {p}"));
+        }
+        if !self.overridden.is_empty() {
+            out.push(format!(
+                "parameters overridden: {}",
+                self.overridden.join(", ")
+            ));
+        }
+        if !self.disabled.is_empty() {
+            out.push(format!("rules switched off: {}", self.disabled.join(", ")));
+        }
+        out
+    }
 }
 
 impl Report {

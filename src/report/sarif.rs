@@ -186,6 +186,10 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
             "invocations": [{
                 "executionSuccessful": !report.has_input_errors(),
                 "toolExecutionNotifications": notifications,
+                "properties": {
+                    "configuration": crate::report::json::configuration_value(&report.configuration),
+                    "skipped": report.skipped.len(),
+                },
             }],
         }],
     });
