@@ -126,6 +126,7 @@ impl RuleArgs {
             params: self.params.clone(),
             disabled: self.disable.clone(),
             config,
+            ..RuleOptions::default()
         }
     }
 }

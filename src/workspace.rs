@@ -20,6 +20,9 @@ pub struct RuleOptions {
     pub rules: Vec<PathBuf>,
     /// A parameter file.
     pub params: Option<PathBuf>,
+    /// A parameter file read before `params`, which overrides it key by
+    /// key: the project file's, when the command line names another.
+    pub base_params: Option<PathBuf>,
     /// Rule ids switched off.
     pub disabled: Vec<String>,
     /// A project file (`sunlight.toml`) read underneath these options by
@@ -206,7 +209,8 @@ pub fn read_config(path: &Path) -> Result<RuleOptions, Diagnostic> {
 impl RuleOptions {
     /// These options with a project file's settings underneath: the project
     /// file's rules and disabled rules come first, command-line flags add to
-    /// them, and a command-line parameter file wins.
+    /// them, and a command-line parameter file is read over the project
+    /// file's, key by key.
     pub fn over(self, project: RuleOptions) -> RuleOptions {
         let mut rules = project.rules;
         rules.extend(self.rules);
@@ -215,6 +219,10 @@ impl RuleOptions {
         RuleOptions {
             no_default_rules: self.no_default_rules || project.no_default_rules,
             rules,
+            base_params: match (&self.params, &project.params) {
+                (Some(_), Some(_)) => project.params.clone(),
+                _ => None,
+            },
             params: self.params.or(project.params),
             disabled,
             config: self.config.or(project.config),
@@ -322,13 +330,15 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
             }
         }
     }
+    // The project file's parameters first, then the command line's: the
+    // later value of a key wins, the others stay.
     let mut overrides: Vec<ParamOverride> = Vec::new();
-    if let Some(p) = &opts.params
-        && let Some(id) = read_into(sources, p, limits, &mut errors)
-    {
-        let (o, e) = check::read_params(id, sources, &limits.yaml);
-        overrides = o;
-        errors.extend(e);
+    for p in opts.base_params.iter().chain(&opts.params) {
+        if let Some(id) = read_into(sources, p, limits, &mut errors) {
+            let (o, e) = check::read_params(id, sources, &limits.yaml);
+            overrides.extend(o);
+            errors.extend(e);
+        }
     }
     let (program, compile_errors) = check::compile_files(
         sources,
@@ -347,6 +357,7 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
     let not_records = opts
         .params
         .iter()
+        .chain(&opts.base_params)
         .chain(&opts.config)
         .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
         .collect();
@@ -355,8 +366,12 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
     } else {
         check::STANDARD_RULES.len()
     };
-    let mut overridden: Vec<String> = overrides.iter().map(|o| o.name.clone()).collect();
-    overridden.dedup();
+    let mut overridden: Vec<String> = Vec::new();
+    for o in &overrides {
+        if !overridden.contains(&o.name) {
+            overridden.push(o.name.clone());
+        }
+    }
     let known = rule_ids(&program);
     let mut disabled: Vec<String> = opts
         .disabled
@@ -374,7 +389,14 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
             .skip(embedded)
             .map(|id| sources.name(*id).to_string())
             .collect(),
-        params: opts.params.as_deref().map(display_path),
+        params: match (&opts.base_params, &opts.params) {
+            (Some(base), Some(over)) => Some(format!(
+                "{}, then {}",
+                display_path(base),
+                display_path(over)
+            )),
+            (_, p) => p.as_deref().map(display_path),
+        },
         overridden,
         disabled,
     };

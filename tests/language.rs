@@ -567,3 +567,46 @@ fn a_group_has_key_and_members_only() -> TestResult {
     assert_eq!(e.message, "a group has no field `size`");
     Ok(())
 }
+
+#[test]
+fn command_line_params_are_merged_over_the_project_files_key_by_key() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    write_files(
+        dir.path(),
+        &[
+            (
+                "sunlight.toml",
+                "rules = [\"local.rules\"]\nparams = \"project.yaml\"\n",
+            ),
+            ("project.yaml", "大额资金标准: 50万\n拆分窗口: 45天\n"),
+            ("cli.yaml", "大额资金标准: 30万\n"),
+            (
+                "local.rules",
+                "rule T-020 \"参数\" {\n  severity warning\n  cite \"c\"\n  for o in org\n  require false\n  at o.name\n  message \"{大额资金标准} {拆分窗口}\"\n  help \"h\"\n}\n",
+            ),
+            ("records/org.yaml", &base_org()),
+        ],
+    )?;
+    let out = bin()
+        .args([
+            "check", "records", "--params", "cli.yaml", "--format", "json",
+        ])
+        .current_dir(dir.path())
+        .output()?;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let f = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == "T-020")
+        .ok_or_else(|| fail(format!("no T-020: {report}")))?;
+    // 大额资金标准 from the command line, 拆分窗口 still from the project file.
+    assert_eq!(f["message"], "300000 45天");
+    let configuration = &report["configuration"];
+    assert_eq!(configuration["params"], "project.yaml, then cli.yaml");
+    assert_eq!(
+        configuration["overridden"],
+        serde_json::json!(["大额资金标准", "拆分窗口"])
+    );
+    Ok(())
+}

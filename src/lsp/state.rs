@@ -267,7 +267,8 @@ impl State {
             self.cache.remove(&id);
             return;
         }
-        match on_disk.and_then(|p| workspace::read_text_bounded(&p, self.limits.max_file_size).ok()) {
+        match on_disk.and_then(|p| workspace::read_text_bounded(&p, self.limits.max_file_size).ok())
+        {
             Some(text) => self.sources.replace(id, text),
             None => {
                 // Gone from disk: it no longer takes part.
