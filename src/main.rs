@@ -114,23 +114,36 @@ impl RuleArgs {
     /// current folder or the nearest parent). A broken project file is
     /// reported here and ends the run with exit code 2.
     fn options(&self) -> Result<RuleOptions, ExitCode> {
-        self.read_options().map_err(|msg| {
+        self.options_for(&[])
+    }
+
+    /// The rule options of a check of `paths`: without a project file in
+    /// the current folder or above, the one at or above the first path
+    /// checked is used, so that a records folder carries its settings.
+    fn options_for(&self, paths: &[PathBuf]) -> Result<RuleOptions, ExitCode> {
+        self.read_options(paths).map_err(|msg| {
             eprintln!("error: {msg}");
             ExitCode::from(2)
         })
     }
 
-    fn read_options(&self) -> Result<RuleOptions, String> {
+    fn read_options(&self, paths: &[PathBuf]) -> Result<RuleOptions, String> {
         let flags = RuleOptions {
             no_default_rules: self.no_default_rules,
             rules: self.rules.clone(),
             params: self.params.clone(),
             disabled: self.disable.clone(),
+            today: None,
         };
         let config = match (&self.config, self.no_config) {
             (_, true) => None,
             (Some(c), _) => Some(c.clone()),
-            (None, false) => workspace::find_config(Path::new(".")),
+            (None, false) => workspace::find_config(Path::new(".")).or_else(|| {
+                paths.first().and_then(|p| {
+                    let dir = if p.is_dir() { p.as_path() } else { p.parent()? };
+                    workspace::find_config(dir)
+                })
+            }),
         };
         match config {
             None => Ok(flags),
@@ -347,19 +360,22 @@ fn check(args: &CheckArgs) -> ExitCode {
             }
         };
     let today = match &args.today {
-        None => suppress::today(),
+        None => None,
         Some(t) => match sunlight::date::Date::parse(t) {
-            Ok(d) => d,
+            Ok(d) => Some(d),
             Err(e) => {
                 eprintln!("error: `--today {t}`: {e}");
                 return ExitCode::from(2);
             }
         },
     };
-    let opts = match args.rules.options() {
+    let mut opts = match args.rules.options_for(&args.paths) {
         Ok(o) => o,
         Err(code) => return code,
     };
+    // The run date: the flag, else the project file's, else the current date.
+    let today = today.or(opts.today).unwrap_or_else(suppress::today);
+    opts.today = Some(today);
     let mut sources = SourceMap::new();
     let mut rules = workspace::load_rules(&mut sources, &opts, &limits);
     // Waiver and baseline files may sit among the records; they are not records.

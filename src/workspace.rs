@@ -22,6 +22,8 @@ pub struct RuleOptions {
     pub params: Option<PathBuf>,
     /// Rule ids switched off.
     pub disabled: Vec<String>,
+    /// The run date (`today = …` in the project file).
+    pub today: Option<crate::date::Date>,
 }
 
 /// The project file read from the current folder or its nearest parent.
@@ -42,6 +44,8 @@ struct ConfigFile {
     disable: Vec<String>,
     /// `false` drops the embedded standard rules.
     default_rules: Option<bool>,
+    /// The run date, `today = 2014-09-30` (a TOML date, or a quoted one).
+    today: Option<toml::Value>,
 }
 
 /// The nearest `sunlight.toml` at or above `start`.
@@ -60,13 +64,33 @@ pub fn read_config(path: &Path) -> Result<RuleOptions, Diagnostic> {
         .map_err(|e| Diagnostic::file_error(&name, format!("cannot read: {e}")))?;
     let cfg: ConfigFile = toml::from_str(&text).map_err(|e| {
         let mut d = Diagnostic::file_error(&name, format!("invalid project file: {}", e.message()))
-            .with_help("keys are `rules` (list of paths), `params` (a path), `disable` (list of rule ids) and `default_rules` (true/false)");
+            .with_help("keys are `rules` (list of paths), `params` (a path), `disable` (list of rule ids), `default_rules` (true/false) and `today` (the run date, YYYY-MM-DD)");
         if let Some(r) = e.span() {
             let at = crate::source::LineIndex::new(&text).line_col(&text, r.start);
             d.message = format!("{} (line {}, column {})", d.message, at.line, at.column);
         }
         d
     })?;
+    let today = match &cfg.today {
+        None => None,
+        Some(v) => {
+            let text = match v {
+                toml::Value::Datetime(d) => d.to_string(),
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            match crate::date::Date::parse(&text) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    return Err(Diagnostic::file_error(
+                        &name,
+                        format!("invalid project file: `today = {text}` is not a date: {e}"),
+                    )
+                    .with_help("write the run date as `today = YYYY-MM-DD`"));
+                }
+            }
+        }
+    };
     let base = path.parent().unwrap_or(Path::new("."));
     let rel = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
     Ok(RuleOptions {
@@ -74,6 +98,7 @@ pub fn read_config(path: &Path) -> Result<RuleOptions, Diagnostic> {
         rules: cfg.rules.into_iter().map(rel).collect(),
         params: cfg.params.map(rel),
         disabled: cfg.disable,
+        today,
     })
 }
 
@@ -91,6 +116,7 @@ impl RuleOptions {
             rules,
             params: self.params.or(project.params),
             disabled,
+            today: self.today.or(project.today),
         }
     }
 }
@@ -194,13 +220,16 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
         overrides = o;
         errors.extend(e);
     }
-    let (program, compile_errors) = check::compile_files(
+    let (mut program, compile_errors) = check::compile_files(
         sources,
         &files,
         &overrides,
         &opts.disabled,
         limits.max_expr_depth,
     );
+    if let Some(today) = opts.today {
+        program.today = today;
+    }
     errors.extend(compile_errors);
     let not_records = opts
         .params

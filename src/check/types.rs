@@ -13,6 +13,8 @@ pub enum ObjKind {
     ActorFault,
     /// A reference in a record: `field`, `target`, `value`, `resolved`, `node`.
     RefUse,
+    /// A working-day calendar: `years`, `holidays`, `working_days`.
+    Calendar,
 }
 
 impl ObjKind {
@@ -23,6 +25,7 @@ impl ObjKind {
             ObjKind::OrderFault => &["step", "after"],
             ObjKind::ActorFault => &["person", "first", "second"],
             ObjKind::RefUse => &["field", "target", "value", "resolved", "node"],
+            ObjKind::Calendar => &["years", "holidays", "working_days"],
         }
     }
 
@@ -33,6 +36,7 @@ impl ObjKind {
             ObjKind::OrderFault => "order fault",
             ObjKind::ActorFault => "actor fault",
             ObjKind::RefUse => "reference",
+            ObjKind::Calendar => "calendar",
         }
     }
 }

@@ -173,6 +173,12 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
             esc(file),
             cases.len()
         );
+        if let Some(today) = report.today {
+            let _ = writeln!(
+                out,
+                "    <properties><property name=\"today\" value=\"{today}\"/></properties>"
+            );
+        }
         for c in cases {
             let _ = write!(
                 out,

@@ -141,6 +141,8 @@ pub struct Report {
     pub rules: Vec<RuleInfo>,
     /// Every record read, in path order.
     pub records: Vec<RecordInfo>,
+    /// The run date the rules read as `today`.
+    pub today: Option<crate::date::Date>,
 }
 
 impl Report {

@@ -94,6 +94,8 @@ pub struct StructDef {
     pub tag: Option<TagDef>,
     /// The kind whose top-level structure this is.
     pub kind: Option<KindId>,
+    /// `require a <= b`: comparisons between fields every value keeps.
+    pub checks: Vec<CheckDef>,
     /// Where declared.
     pub span: Span,
     /// Doc comment.
@@ -105,6 +107,27 @@ impl StructDef {
     pub fn slot(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)
     }
+}
+
+/// `require a <= b` in a struct: the two fields' slots and the comparison.
+#[derive(Debug, Clone)]
+pub struct CheckDef {
+    /// Slot of the left field.
+    pub left: usize,
+    /// The comparison.
+    pub op: crate::syntax::ast::BinOp,
+    /// Slot of the right field.
+    pub right: usize,
+}
+
+/// `when FIELD == VALUE` on a field: required when the sibling has that
+/// value, absent otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhenDef {
+    /// Slot of the sibling field.
+    pub slot: usize,
+    /// The value that requires the field.
+    pub value: String,
 }
 
 /// The tag of a tagged struct.
@@ -144,6 +167,8 @@ pub struct FieldDef {
     pub in_all_variants: bool,
     /// For a list of structs: the slot of the element field whose values must differ.
     pub unique_by: Option<usize>,
+    /// Required only under a sibling's value, and absent otherwise.
+    pub when: Option<WhenDef>,
     /// Where declared.
     pub span: Span,
     /// Doc comment.
