@@ -749,6 +749,17 @@ impl Builder<'_> {
             Some(Rule::when_clause) => rest.next().and_then(|p| {
                 let mut w = p.into_inner();
                 let field = self.ident(w.next()?);
+                let op = w.next()?;
+                if op.as_str() != "==" {
+                    self.errors.push(
+                        Diagnostic::error(
+                            self.span(&op),
+                            format!("`when` compares with `==`, found `{}`", op.as_str()),
+                        )
+                        .with_help("write `when FIELD == VALUE`"),
+                    );
+                    return None;
+                }
                 let v = w.next()?;
                 let value = if v.as_rule() == Rule::string {
                     let text = v.as_str();
