@@ -2059,21 +2059,16 @@ impl<'a> Compiler<'a> {
                 if !self.arity(name, args, 3, 3) {
                     return fail;
                 }
-                let wants: [(&str, fn(&Ty) -> bool); 3] = [
-                    ("a list of years", |t| {
-                        t.elem().is_some_and(|e| e.is_numeric())
-                    }),
-                    ("a list of dates", |t| {
-                        t.elem()
-                            .is_some_and(|e| matches!(e.strip(), Ty::Date | Ty::Any))
-                    }),
-                    ("a list of dates", |t| {
-                        t.elem()
-                            .is_some_and(|e| matches!(e.strip(), Ty::Date | Ty::Any))
-                    }),
-                ];
-                for (a, (what, ok)) in args.iter().zip(wants) {
-                    let (i, _) = self.typed_arg(name, a, what, ok);
+                let date_list = |t: &Ty| {
+                    t.elem()
+                        .is_some_and(|e| matches!(e.strip(), Ty::Date | Ty::Any))
+                };
+                let (i, _) = self.typed_arg(name, &args[0], "a list of years", |t| {
+                    t.elem().is_some_and(|e| e.is_numeric())
+                });
+                out.push(Arg::Value(i));
+                for a in &args[1..] {
+                    let (i, _) = self.typed_arg(name, a, "a list of dates", date_list);
                     out.push(Arg::Value(i));
                 }
                 Ty::Obj(ObjKind::Calendar, Box::new(Ty::Any))

@@ -997,7 +997,7 @@ impl<'a> Ev<'a> {
                     Value::Num(Num::int(match b {
                         B::Year => i64::from(y),
                         B::Month => i64::from(m),
-                        _ => i64::from((m + 2) / 3),
+                        _ => i64::from(m.div_ceil(3)),
                     }))
                 }
                 _ => Value::None,

@@ -85,7 +85,7 @@ pub struct StructDecl {
 }
 
 /// `require from <= to` in a struct: a comparison of two of its fields.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct FieldCheck {
     /// The field on the left.
     pub left: Ident,
@@ -95,6 +95,12 @@ pub struct FieldCheck {
     pub right: Ident,
     /// The whole clause.
     pub span: Span,
+}
+
+impl PartialEq for FieldCheck {
+    fn eq(&self, other: &FieldCheck) -> bool {
+        self.left == other.left && self.op == other.op && self.right == other.right
+    }
 }
 
 /// `when status == 取消`: a field required under a sibling's value and
