@@ -97,6 +97,23 @@ pub fn read_params(
                     );
                     return None;
                 }
+                // `2014-09-30`, quoted or not, is a date; a day that does
+                // not exist is an error here, not text.
+                let date_shaped = text.len() == 10
+                    && text.bytes().enumerate().all(|(i, b)| {
+                        if i == 4 || i == 7 {
+                            b == b'-'
+                        } else {
+                            b.is_ascii_digit()
+                        }
+                    });
+                if date_shaped && let Err(e) = crate::date::Date::parse(text) {
+                    errors.push(
+                        Diagnostic::error(node.span, format!("`{text}` is not a date: {e}"))
+                            .with_help("write a day that exists, as YYYY-MM-DD"),
+                    );
+                    return None;
+                }
                 let parsed = syntax::parse_expr_at(node.span.file, text, base).ok();
                 Some(match parsed {
                     Some(e)

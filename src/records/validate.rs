@@ -346,7 +346,7 @@ impl Validator<'_> {
             );
             ok = false;
         }
-        if ok && !self.field_checks(def, &fields) {
+        if !self.field_checks(def, &fields) {
             ok = false;
         }
         ok.then_some(Datum {
