@@ -92,9 +92,11 @@ def yaml_list(steps):
 def main():
     rng = random.Random(2014)
     days = [dt.date(2014, 1, 2) + dt.timedelta(days=i) for i in range(360)]
-    # Cases are accepted up to early December, so that every deadline and
-    # every 送达时限 stays inside the 2014 calendar.
-    accept_days = [d for d in days if workday(d) and d <= dt.date(2014, 12, 5)]
+    # Cases accepted up to 12-01 are closed by the run date (and approved by
+    # 12-16, so their 送达时限 ends in 2014); later
+    # ones are still open then. Every deadline and every 送达时限 stays
+    # inside the 2014 calendar.
+    accept_days = [d for d in days if workday(d) and d <= TODAY]
     seq = {}
     all_apps = {}
     for unit, pfx, n_powers, n_cancelled, window, officers, approver, office, names in UNITS:
@@ -116,14 +118,33 @@ def main():
             for _ in range(count):
                 pool = [d for d in accept_days if p["cancelled_on"] is None or d < p["cancelled_on"]]
                 d0 = rng.choice(pool)
+                late = d0 > dt.date(2014, 12, 1)
+                if late and not add_wd(TODAY, 2) < deadline(d0, p["promised"]) <= dt.date(2014, 12, 31):
+                    d0 = rng.choice([d for d in pool if d <= dt.date(2014, 12, 1)])
+                    late = False
                 seq[d0] = seq.get(d0, 0) + 1
-                apps.append(make_case(rng, f"ZW-2014-{d0:%m%d}-{seq[d0]:03d}", p, d0, window, officers,
-                                      approver, slow=(unit == SLOW_UNIT)))
+                case_id = f"ZW-2014-{d0:%m%d}-{seq[d0]:03d}"
+                if late:
+                    apps.append(open_case(rng, case_id, p, d0, window, officers))
+                else:
+                    apps.append(make_case(rng, case_id, p, d0, window, officers, approver,
+                                          slow=(unit == SLOW_UNIT)))
         apps.sort(key=lambda a: a["id"])
         all_apps[unit] = (powers, apps, window, officers, approver, office)
     plant(rng, all_apps, seq)
     for unit, (powers, apps, *_rest) in all_apps.items():
         write(unit, powers, apps)
+
+
+def open_case(rng, case_id, power, d0, window, officers):
+    """A case still open on the run date, due after the warning window."""
+    steps = [("受理", rng.choice(window), d0, None)]
+    if add_wd(d0, 1) <= TODAY:
+        steps.append(("承办", rng.choice(officers), add_wd(d0, 1), None))
+    return {"id": case_id, "power": power, "suspended": [], "steps": steps,
+            "place": CENTRE, "fee": power["fee"] if power["fee"] else None, "fee_place": CENTRE,
+            "applicant": "龙潭" + rng.choice(APPLICANT_PARTS) + rng.choice(APPLICANT_KINDS),
+            "comment": None}
 
 
 def make_case(rng, case_id, power, d0, window, officers, approver, slow):
@@ -150,6 +171,7 @@ def make_case(rng, case_id, power, d0, window, officers, approver, slow):
     # day itself: on time, but not early.
     if slow and rng.random() < 1 / 12:
         closed = due
+        approved = max(approved, add_wd(due, -1))
     told = add_wd(closed, rng.randint(0, 2))
     steps = [("受理", clerk, accepted, None), ("承办", officer, handled, None),
              ("批准", approver, approved, None),
@@ -190,8 +212,9 @@ def plant(rng, all_apps, seq):
     # XZSP-001: a case accepted after its power was cancelled.
     cancelled = next(p for p in jy[0] if p["cancelled_on"] == dt.date(2014, 3, 1))
     a = pick(rng, jy[1], lambda a: a["steps"][0][2] > dt.date(2014, 4, 1) and a["power"]["cancelled_on"] is None
-             and a["power"]["promised"] <= cancelled["promised"] and a["fee"] is None)
+             and a["steps"][3][2] < deadline(a["steps"][0][2], cancelled["promised"]))
     a["power"] = cancelled
+    a["fee"] = cancelled["fee"] or None
     a["comment"] = f"XZSP-001：{cancelled['id']} 已于 {cancelled['cancelled_on']} 取消，本件仍予受理"
 
     # XZSP-002: received and decided in the bureau's own office.
