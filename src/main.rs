@@ -202,7 +202,8 @@ struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
 
-    /// The date waivers expire against (default: today, UTC).
+    /// The run date: rules read it as `today` and waivers expire against it
+    /// (default: `today` in sunlight.toml, else the current date, UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     today: Option<String>,
 

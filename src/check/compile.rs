@@ -2569,3 +2569,37 @@ pub fn pattern_matches(pattern: &str, id: &str) -> bool {
         None => pattern == id,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_has_editor_documentation() {
+        // Names compiled without the function table, and `today`, a name.
+        let special = ["records", "lookup", "rejected", "today"];
+        for (name, doc) in BUILTINS {
+            assert!(!doc.is_empty(), "{name}");
+            assert!(
+                special.contains(name) || builtin(name).is_some(),
+                "`{name}` is documented but not a function"
+            );
+        }
+        for name in [
+            "today",
+            "year",
+            "month",
+            "quarter",
+            "round",
+            "percent",
+            "calendar",
+            "workdays",
+            "add_workdays",
+        ] {
+            assert!(
+                BUILTINS.iter().any(|b| b.0 == name),
+                "`{name}` has no hover text"
+            );
+        }
+    }
+}
