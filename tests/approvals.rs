@@ -367,3 +367,39 @@ fn conditional_fields_and_field_orders_are_declared_in_the_schema() -> TestResul
     );
     Ok(())
 }
+
+#[test]
+fn the_example_shows_every_xzsp_rule_as_of_its_fixed_run_date() -> TestResult {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // From the repository root, as the README's first command runs: the
+    // example's own sunlight.toml fixes the run date.
+    let (code, report) = run_check_json(root, &["examples/longtan-2014"])?;
+    assert_eq!(code, Some(1));
+    assert_eq!(report["today"], "2014-12-19");
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let s = &report["summary"];
+    assert_eq!(
+        (s["records"].as_u64(), s["rejected"].as_u64()),
+        (Some(2797), Some(0)),
+        "{s}"
+    );
+    assert_eq!(s["findings"], 37, "{s}");
+    let xzsp: std::collections::BTreeSet<String> = json_pairs(&report)
+        .into_iter()
+        .map(|(rule, _)| rule)
+        .filter(|r| r.starts_with("XZSP-"))
+        .collect();
+    let all: std::collections::BTreeSet<String> =
+        (1..=12).map(|i| format!("XZSP-{i:03}")).collect();
+    assert_eq!(xzsp, all);
+
+    let out = bin()
+        .current_dir(root)
+        .args(["explain", "XZSP-004"])
+        .output()?;
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("XZSP-004 超期办结 (error)"), "{text}");
+    assert!(text.contains("kind: application"), "{text}");
+    Ok(())
+}
