@@ -182,6 +182,8 @@ fn bad_input_in_the_new_kinds_is_reported_at_its_place_and_nothing_else_is_lost(
         "status: 保留\ncancelled_on: 2014-05-01\n",
     )?;
     let kept_with_date = edit(&kept_with_date, "SC-XK-001", "SC-XK-002")?;
+    let half_day = edit(POWER, "promised_days: 5", "promised_days: 7.5")?;
+    let half_day = edit(&half_day, "SC-XK-001", "SC-XK-003")?;
     let unknown = edit(
         &closed_case("SC-2014-0303-001", "2014-03-03", "2014-03-04"),
         "applicant:",
@@ -211,6 +213,7 @@ fn bad_input_in_the_new_kinds_is_reported_at_its_place_and_nothing_else_is_lost(
         ORG,
         POWER,
         &kept_with_date,
+        &half_day,
         &unknown,
         &no_result,
         &twice,
@@ -225,6 +228,10 @@ fn bad_input_in_the_new_kinds_is_reported_at_its_place_and_nothing_else_is_lost(
             "belongs only to a `status` of `取消`",
         ),
         (at("applicant_name", 0)?, "unknown field `applicant_name`"),
+        (
+            at("7.5", 0)?,
+            "`promised_days` must be a whole number, zero or more",
+        ),
         (at("step: 办结", 1)?, "missing required field `result`"),
         (at("受理, by: 许刚", 0)?, "`受理` appears twice in `steps`"),
         (

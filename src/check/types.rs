@@ -139,7 +139,7 @@ impl Ty {
         match ty {
             FieldTy::Scalar(s) => match s {
                 FieldTy0::Text => Ty::Text,
-                FieldTy0::Number => Ty::Num,
+                FieldTy0::Number | FieldTy0::Whole => Ty::Num,
                 FieldTy0::Money => Ty::Money,
                 FieldTy0::Date => Ty::Date,
                 FieldTy0::Days => Ty::Days,

@@ -532,8 +532,10 @@ impl Validator<'_> {
                 let plain = matches!(node.kind, NodeKind::Scalar { plain: true, .. });
                 match s {
                     FieldTy0::Text => Data::Text(text.into()),
-                    FieldTy0::Number | FieldTy0::Money => {
-                        match Num::parse_decimal(text).filter(|_| plain) {
+                    FieldTy0::Number | FieldTy0::Money | FieldTy0::Whole => {
+                        let whole =
+                            |n: &Num| *s != FieldTy0::Whole || (n.is_integer() && *n >= Num::ZERO);
+                        match Num::parse_decimal(text).filter(|n| plain && whole(n)) {
                             Some(n) => Data::Num(n),
                             None => {
                                 let too_big = plain
@@ -700,6 +702,7 @@ fn scalar_article(s: FieldTy0) -> &'static str {
     match s {
         FieldTy0::Text => "text",
         FieldTy0::Number => "a number",
+        FieldTy0::Whole => "a whole number, zero or more",
         FieldTy0::Money => "an amount in yuan",
         FieldTy0::Date => "a date",
         FieldTy0::Days => "a whole number of days",
@@ -711,6 +714,7 @@ fn scalar_help(s: FieldTy0) -> &'static str {
     match s {
         FieldTy0::Text => "write the text on one line, quoted if it contains `:` or `#`",
         FieldTy0::Number => "write a plain number without quotes, e.g. `3`",
+        FieldTy0::Whole => "write a whole number without quotes or sign, e.g. `15`",
         FieldTy0::Money => {
             "write the amount in yuan as a plain number without quotes or units, e.g. `1200000`"
         }

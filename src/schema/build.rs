@@ -9,6 +9,7 @@ use crate::syntax::ast::{self, DeclKind, ExprKind, StructBody, TypeKind};
 const SCALARS: &[(&str, FieldTy0)] = &[
     ("text", FieldTy0::Text),
     ("number", FieldTy0::Number),
+    ("whole", FieldTy0::Whole),
     ("money", FieldTy0::Money),
     ("date", FieldTy0::Date),
     ("days", FieldTy0::Days),
@@ -548,6 +549,11 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
         (ExprKind::None, _) => Data::None,
         (ExprKind::Bool(b), FieldTy::Scalar(FieldTy0::Bool)) => Data::Bool(*b),
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Number | FieldTy0::Money)) => Data::Num(*n),
+        (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Whole))
+            if n.is_integer() && *n >= crate::num::Num::ZERO =>
+        {
+            Data::Num(*n)
+        }
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Days)) => {
             Data::Days(n.to_i64().ok_or_else(bad)?)
         }

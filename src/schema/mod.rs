@@ -49,6 +49,8 @@ pub enum FieldTy0 {
     Text,
     /// `number`.
     Number,
+    /// `whole`: a whole number, zero or more (counts, working days).
+    Whole,
     /// `money` (yuan).
     Money,
     /// `date`.
@@ -280,6 +282,7 @@ pub fn scalar_name(s: FieldTy0) -> &'static str {
     match s {
         FieldTy0::Text => "text",
         FieldTy0::Number => "number",
+        FieldTy0::Whole => "whole",
         FieldTy0::Money => "money",
         FieldTy0::Date => "date",
         FieldTy0::Days => "days",
