@@ -6,6 +6,7 @@
 //! findings:
 //!   - {rule: SZYD-002, record: JY-2014-03}
 //! errors: 0            # or a list of files under records/ with input errors
+//! today: 2014-09-30    # optional: the run date the case is judged as of
 //! ```
 //!
 //! The standard library's own cases (rules/tests) are embedded in the binary.
@@ -39,6 +40,8 @@ pub struct Expected {
     pub findings: BTreeSet<(String, String)>,
     /// Files under `records/` with input errors.
     pub errors: BTreeSet<String>,
+    /// The run date the case is judged as of, where it names one.
+    pub today: Option<crate::date::Date>,
 }
 
 /// How a case went.
@@ -187,6 +190,13 @@ pub fn parse_expected(text: &str) -> Result<Expected, String> {
             }
         }
     }
+    if let Some(t) = v.get("today") {
+        let text = t.as_str().unwrap_or("");
+        out.today = Some(
+            crate::date::Date::parse(text)
+                .map_err(|e| format!("`today: {text}` in expected.yaml is not a date: {e}"))?,
+        );
+    }
     if let Some(list) = v.get("errors").and_then(|e| e.as_sequence()) {
         out.errors = list
             .iter()
@@ -199,7 +209,13 @@ pub fn parse_expected(text: &str) -> Result<Expected, String> {
 /// Run one case with the given rules.
 pub fn run(case: &Case, opts: &RuleOptions, limits: &InputLimits) -> Outcome {
     let mut sources = SourceMap::new();
-    let rules = workspace::load_rules(&mut sources, opts, limits);
+    let mut rules = workspace::load_rules(&mut sources, opts, limits);
+    if let Ok(Expected {
+        today: Some(today), ..
+    }) = parse_expected(&case.expected)
+    {
+        rules.program.today = today;
+    }
     let mut problems: Vec<Diagnostic> = rules
         .errors
         .iter()

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-/// A proleptic Gregorian date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A proleptic Gregorian date (the default is 1970-01-01).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(pub i32);
 
 fn is_leap(y: i32) -> bool {
@@ -80,6 +80,19 @@ impl Date {
     }
 }
 
+impl Date {
+    /// The day of the week, 1 (Monday) to 7 (Sunday).
+    pub fn weekday(self) -> u32 {
+        // 1970-01-01 was a Thursday.
+        (self.0 + 3).rem_euclid(7).unsigned_abs() + 1
+    }
+
+    /// The year.
+    pub fn year(self) -> i32 {
+        self.ymd().0
+    }
+}
+
 /// Why text is not a date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
@@ -114,6 +127,15 @@ mod tests {
             Date::parse("2016-02-29").map(|d| d.to_string()),
             Ok("2016-02-29".into())
         );
+    }
+
+    #[test]
+    fn knows_the_day_of_the_week() {
+        let day = |s: &str| Date::parse(s).map(Date::weekday);
+        assert_eq!(day("2014-09-28"), Ok(7));
+        assert_eq!(day("2014-09-29"), Ok(1));
+        assert_eq!(day("2014-10-11"), Ok(6));
+        assert_eq!(day("1969-12-31"), Ok(3));
     }
 
     #[test]

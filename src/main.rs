@@ -115,10 +115,22 @@ impl RuleArgs {
     /// project file is read with the rules, so that its problems are input
     /// errors at their place and the rest of the run goes on.
     fn options(&self) -> RuleOptions {
+        self.options_for(&[])
+    }
+
+    /// The rule options of a check of `paths`: without a project file in
+    /// the current folder or above, the one at or above the first path
+    /// checked is used, so that a records folder carries its settings.
+    fn options_for(&self, paths: &[PathBuf]) -> RuleOptions {
         let config = match (&self.config, self.no_config) {
             (_, true) => None,
             (Some(c), _) => Some(c.clone()),
-            (None, false) => workspace::find_config(Path::new(".")),
+            (None, false) => workspace::find_config(Path::new(".")).or_else(|| {
+                paths.first().and_then(|p| {
+                    let dir = if p.is_dir() { p.as_path() } else { p.parent()? };
+                    workspace::find_config(dir)
+                })
+            }),
         };
         RuleOptions {
             no_default_rules: self.no_default_rules,
@@ -172,7 +184,8 @@ struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
 
-    /// The date waivers expire against (default: today, UTC).
+    /// The run date: rules read it as `today` and waivers expire against it
+    /// (default: `today` in sunlight.toml, else the current date, UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     today: Option<String>,
 
@@ -344,16 +357,19 @@ fn check(args: &CheckArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let today = match &args.today {
-        None => suppress::today(),
+        None => None,
         Some(t) => match sunlight::date::Date::parse(t) {
-            Ok(d) => d,
+            Ok(d) => Some(d),
             Err(e) => {
                 eprintln!("error: `--today {t}`: {e}");
                 return ExitCode::from(2);
             }
         },
     };
-    let opts = args.rules.options();
+    let mut opts = args.rules.options_for(&args.paths);
+    // The run date: the flag, else the project file's (read with the
+    // rules), else the current date.
+    opts.today = today;
     let mut sources = SourceMap::new();
     let mut rules = workspace::load_rules(&mut sources, &opts, &limits);
     // Waiver and baseline files may sit among the records; they are not records.
@@ -362,6 +378,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             .not_records
             .push(p.canonicalize().unwrap_or_else(|_| p.clone()));
     }
+    let today = rules.program.today;
     let mut report = workspace::check_paths(&mut sources, &rules, &args.paths, &limits);
     if let Some(path) = &args.waivers {
         let mut errors = Vec::new();

@@ -102,6 +102,40 @@ impl Num {
         Num { n: q + up, d: 1 }
     }
 
+    /// Rounded to `places` decimal places, halves away from zero.
+    pub fn round(self, places: u32) -> Option<Num> {
+        let scale = 10i128.checked_pow(places)?;
+        let scaled = self.n.checked_mul(scale)?;
+        let (q, r) = (scaled / self.d, scaled % self.d);
+        let up = r.unsigned_abs().checked_mul(2)? >= self.d.unsigned_abs();
+        let q = if up { q + scaled.signum() } else { q };
+        Num::ratio(q, scale)
+    }
+
+    /// As a decimal with exactly `places` digits after the point (the
+    /// number rounded first, halves away from zero): `50.0`, `93.33`.
+    pub fn fixed(self, places: u32) -> String {
+        let Some(scale) = 10i128.checked_pow(places) else {
+            return self.to_string();
+        };
+        let Some(r) = self
+            .round(places)
+            .and_then(|r| r.n.checked_mul(scale / r.d))
+        else {
+            return self.to_string();
+        };
+        let sign = if r < 0 { "-" } else { "" };
+        let (whole, frac) = (
+            r.unsigned_abs() / scale.unsigned_abs(),
+            r.unsigned_abs() % scale.unsigned_abs(),
+        );
+        if places == 0 {
+            format!("{sign}{whole}")
+        } else {
+            format!("{sign}{whole}.{frac:0width$}", width = places as usize)
+        }
+    }
+
     /// Sum.
     pub fn checked_add(self, o: Num) -> Option<Num> {
         let n = self
@@ -203,6 +237,19 @@ mod tests {
         assert_eq!(two_thirds.checked_mul(Num::int(6)), Some(Num::int(4)));
         assert_eq!(two_thirds.to_string(), "2/3");
         assert_eq!(n("-0.25").to_string(), "-0.25");
+    }
+
+    #[test]
+    fn rounds_and_formats_decimals() {
+        let third = Num::ratio(1, 3).unwrap_or(Num::ZERO);
+        assert_eq!(third.round(2), Some(n("0.33")));
+        assert_eq!(n("2.5").round(0), Some(Num::int(3)));
+        assert_eq!(n("-2.5").round(0), Some(Num::int(-3)));
+        assert_eq!(Num::int(50).fixed(1), "50.0");
+        assert_eq!(Num::ratio(1400, 15).unwrap_or(Num::ZERO).fixed(1), "93.3");
+        assert_eq!(n("0.005").fixed(2), "0.01");
+        assert_eq!(n("-1.25").fixed(1), "-1.3");
+        assert_eq!(Num::int(7).fixed(0), "7");
     }
 
     #[test]

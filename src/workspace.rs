@@ -28,6 +28,8 @@ pub struct RuleOptions {
     /// A project file (`sunlight.toml`) read underneath these options by
     /// [`load_rules`].
     pub config: Option<PathBuf>,
+    /// The run date (`today = …` in the project file).
+    pub today: Option<crate::date::Date>,
 }
 
 /// The project file read from the current folder or its nearest parent.
@@ -39,6 +41,7 @@ const CONFIG_KEYS: &[(&str, &str)] = &[
     ("params", "a parameter file"),
     ("disable", "a list of rule ids"),
     ("default_rules", "true or false"),
+    ("today", "the run date, YYYY-MM-DD"),
 ];
 
 /// The nearest `sunlight.toml` at or above `start`.
@@ -144,6 +147,22 @@ pub fn load_config(
                 Some(b) => project.opts.no_default_rules = !b,
                 None => found.push(wrong("`true` or `false`")),
             },
+            "today" => {
+                // A TOML date (`today = 2014-09-30`) or a quoted one.
+                let written = match value.get_ref() {
+                    toml::de::DeValue::Datetime(d) => Some(d.to_string()),
+                    toml::de::DeValue::String(s) => Some(s.to_string()),
+                    _ => None,
+                };
+                match written.map(|w| (crate::date::Date::parse(&w), w)) {
+                    Some((Ok(d), _)) => project.opts.today = Some(d),
+                    Some((Err(e), w)) => found.push(
+                        Diagnostic::error(at, format!("`today = {w}` is not a date: {e}"))
+                            .with_help("write the run date as `today = YYYY-MM-DD`; this setting is left out"),
+                    ),
+                    None => found.push(wrong("a date, `YYYY-MM-DD`")),
+                }
+            }
             _ => {
                 let hint = crate::suggest::closest(name, CONFIG_KEYS.iter().map(|(k, _)| *k))
                     .map_or_else(|| keys_help.clone(), |k| format!("did you mean `{k}`?"));
@@ -226,6 +245,7 @@ impl RuleOptions {
             params: self.params.or(project.params),
             disabled,
             config: self.config.or(project.config),
+            today: self.today.or(project.today),
         }
     }
 }
@@ -340,13 +360,16 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
             errors.extend(e);
         }
     }
-    let (program, compile_errors) = check::compile_files(
+    let (mut program, compile_errors) = check::compile_files(
         sources,
         &files,
         &overrides,
         &opts.disabled,
         limits.max_expr_depth,
     );
+    if let Some(today) = opts.today {
+        program.today = today;
+    }
     errors.extend(compile_errors);
     errors.extend(unknown_disabled(
         &program,

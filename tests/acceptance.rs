@@ -24,12 +24,15 @@ fn run_case(case: &Path) -> Result<(), String> {
         &std::fs::read_to_string(case.join("expected.yaml")).map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
-    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
-        .arg("check")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sunlight"));
+    cmd.arg("check")
         .arg(case.join("records"))
-        .args(["--format", "json"])
-        .output()
-        .map_err(|e| e.to_string())?;
+        .args(["--format", "json"]);
+    // The run date the case is judged as of, where it names one.
+    if let Some(today) = expected["today"].as_str() {
+        cmd.args(["--today", today]);
+    }
+    let out = cmd.output().map_err(|e| e.to_string())?;
     let report: serde_json::Value =
         serde_json::from_slice(&out.stdout).map_err(|e| format!("bad JSON: {e}"))?;
 
@@ -106,6 +109,14 @@ fn run_case(case: &Path) -> Result<(), String> {
             out.status.code()
         ));
     }
+    if let Some(today) = expected["today"].as_str()
+        && report["today"].as_str() != Some(today)
+    {
+        problems.push(format!(
+            "report states today {}, want {today}",
+            report["today"]
+        ));
+    }
     let s = &report["summary"];
     if s["records"].as_u64()
         != Some(s["checked"].as_u64().unwrap_or(0) + s["rejected"].as_u64().unwrap_or(0))
@@ -124,8 +135,8 @@ fn every_acceptance_case_passes_exactly() {
     let cases = cases();
     assert_eq!(
         cases.len(),
-        7,
-        "the seven acceptance cases are in tests/fixtures/acceptance"
+        8,
+        "the eight acceptance cases are in tests/fixtures/acceptance"
     );
     let failures: Vec<String> = cases
         .iter()

@@ -514,11 +514,13 @@ fn broken_files_do_not_stop_the_others_from_being_checked() -> TestResult {
     assert_eq!(s["findings"], 1, "{s}");
     assert_summary_adds_up(&report)?;
 
-    let (code, text) = human_run(dir.path(), &["records"])?;
+    let (code, text) = human_run(dir.path(), &["records", "--today", "2014-12-31"])?;
     assert_eq!(code, Some(2));
     assert!(text.contains("error[SZYD-001]"), "{text}");
     assert!(
-        text.contains("checked 3 of 9 records in 9 files: 6 rejected for input errors"),
+        text.contains(
+            "checked 3 of 9 records in 9 files as of 2014-12-31: 6 rejected for input errors"
+        ),
         "{text}"
     );
     Ok(())
@@ -780,10 +782,10 @@ fn missing_path_is_an_input_error() -> TestResult {
 #[test]
 fn clean_run_exits_zero_and_findings_exit_one() -> TestResult {
     let dir = folder(&[("records/zhujian.yaml", BASE)])?;
-    let (code, text) = human_run(dir.path(), &["records"])?;
+    let (code, text) = human_run(dir.path(), &["records", "--today", "2014-12-31"])?;
     assert_eq!(code, Some(0), "{text}");
     assert!(
-        text.ends_with("checked 3 of 3 records in 1 file\nno findings\n"),
+        text.ends_with("checked 3 of 3 records in 1 file as of 2014-12-31\nno findings\n"),
         "{text}"
     );
     let faulty = base_with("body: 党组会", "body: 碰头会")?;

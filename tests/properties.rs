@@ -121,7 +121,18 @@ fn call(name: &str, args: Vec<Vec<Tok>>) -> Vec<Tok> {
 
 fn number() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "0", "1", "2", "20万", "1.5亿", "30天", "7日", "200000", "0.5", "100元",
+        "0",
+        "1",
+        "2",
+        "20万",
+        "1.5亿",
+        "30天",
+        "7日",
+        "200000",
+        "0.5",
+        "100元",
+        "95%",
+        "2014-09-30",
     ])
     .prop_map(str::to_string)
 }

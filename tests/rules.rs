@@ -123,6 +123,18 @@ fn catalogue_has_every_rule_of_spec_with_its_severity() -> TestResult {
         ("REF-001", Error),
         ("REF-002", Error),
         ("REF-003", Error),
+        ("XZSP-001", Error),
+        ("XZSP-002", Error),
+        ("XZSP-003", Error),
+        ("XZSP-004", Error),
+        ("XZSP-005", Error),
+        ("XZSP-006", Error),
+        ("XZSP-007", Error),
+        ("XZSP-008", Warning),
+        ("XZSP-009", Warning),
+        ("XZSP-010", Error),
+        ("XZSP-011", Warning),
+        ("XZSP-012", Warning),
     ] {
         want.insert(id.to_string(), sev);
     }

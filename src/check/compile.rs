@@ -250,6 +250,7 @@ pub fn compile(
             uses
         },
         probe: c.probe,
+        today: crate::suppress::today(),
     };
     (program, errors)
 }
@@ -406,6 +407,36 @@ pub const BUILTINS: &[(&str, &str)] = &[
     (
         "refs",
         "refs(record): the references a record makes (`.field`, `.target`, `.value`, `.resolved`, `.node`)",
+    ),
+    (
+        "today",
+        "today: the run date (a date), set by `--today YYYY-MM-DD` or `today = …` in sunlight.toml; the current date otherwise",
+    ),
+    (
+        "year",
+        "year(date): the year, e.g. year(2014-09-30) is 2014",
+    ),
+    ("month", "month(date): the month, 1 to 12"),
+    ("quarter", "quarter(date): the quarter, 1 to 4"),
+    (
+        "round",
+        "round(x) or round(x, n): x rounded to n decimal places (default 0), halves away from zero",
+    ),
+    (
+        "percent",
+        "percent(x) or percent(x, n): the share x as text with n decimals (default 1), e.g. percent(1/2) is \"50.0%\"",
+    ),
+    (
+        "calendar",
+        "calendar(years, holidays, working_days): a working-day calendar covering the listed years; days off are Saturdays, Sundays and `holidays`, except the weekend days in `working_days`",
+    ),
+    (
+        "workdays",
+        "workdays(from, to, calendar): how many working days lie between two dates, both included (0 when `to` is before `from`); a year the calendar does not cover is an input error on the record the date comes from",
+    ),
+    (
+        "add_workdays",
+        "add_workdays(date, n, calendar): the n-th working day after date (before it when n is negative; date itself when n is 0); a year the calendar does not cover is an input error on the record the date comes from",
     ),
 ];
 
@@ -1331,6 +1362,7 @@ impl<'a> Compiler<'a> {
                     }
                 },
             },
+            ExprKind::Date(d) => (ir(Op::Const(Value::Date(*d))), Ty::Date),
             ExprKind::Str(t) => match t.as_plain() {
                 Some(s) => (ir(Op::Const(Value::Text(Arc::from(s.as_str())))), Ty::Text),
                 None => (self.template(t), Ty::Text),
@@ -1459,6 +1491,9 @@ impl<'a> Compiler<'a> {
         {
             return self.call(id, &[], span);
         }
+        if id.name == "today" {
+            return (ir(Op::Today), Ty::Date);
+        }
         if self.schema.kind(&id.name).is_some() {
             self.err(
                 Diagnostic::error(span, format!("`{}` is a record kind, not a value", id.name))
@@ -1475,6 +1510,7 @@ impl<'a> Compiler<'a> {
         names.extend(self.params.iter().map(|p| p.name.clone()));
         names.extend(self.chains.iter().map(|c| c.name.clone()));
         names.extend(self.defs.keys().cloned());
+        names.push("today".into());
         if let Some((_, later)) = self
             .rule_lets
             .iter()
@@ -1605,6 +1641,8 @@ impl<'a> Compiler<'a> {
                         (ObjKind::RefUse, 4) => Ty::Any,
                         (ObjKind::RefUse, _) => Ty::Text,
                         (ObjKind::Group, _) => Ty::Any,
+                        (ObjKind::Calendar, 0) => Ty::List(Box::new(Ty::Num)),
+                        (ObjKind::Calendar, _) => Ty::List(Box::new(Ty::Date)),
                     };
                     (ir(Op::ObjField(Box::new(b), slot)), wrap(ty))
                 }
@@ -1887,6 +1925,32 @@ impl<'a> Compiler<'a> {
                 result
             };
         (ir, ty)
+    }
+
+    /// Compile an argument that must satisfy `ok`, reporting it otherwise.
+    fn typed_arg(
+        &mut self,
+        name: &ast::Ident,
+        e: &Expr,
+        what: &str,
+        ok: impl Fn(&Ty) -> bool,
+    ) -> Typed {
+        let (i, t) = self.expr(e);
+        if !ok(&t) {
+            let found = self.describe(&t);
+            let usage = BUILTINS
+                .iter()
+                .find(|b| b.0 == name.name)
+                .map_or("", |b| b.1);
+            self.err(
+                Diagnostic::error(
+                    e.span,
+                    format!("`{}` takes {what} here, found {found}", name.name),
+                )
+                .with_help(format!("usage: {usage}")),
+            );
+        }
+        (i, t)
     }
 
     fn arity(&mut self, name: &ast::Ident, args: &[Expr], min: usize, max: usize) -> bool {
@@ -2183,6 +2247,73 @@ impl<'a> Compiler<'a> {
                 }
                 out.push(Arg::Value(self.expr(&args[0]).0));
                 Ty::Text
+            }
+            B::Year | B::Month | B::Quarter => {
+                if !self.arity(name, args, 1, 1) {
+                    return fail;
+                }
+                let (i, t) = self.typed_arg(name, &args[0], "a date", |t| {
+                    matches!(t.strip(), Ty::Date | Ty::Any)
+                });
+                out.push(Arg::Value(i));
+                if t.is_opt() { Ty::Num.opt() } else { Ty::Num }
+            }
+            B::Round | B::Percent => {
+                if !self.arity(name, args, 1, 2) {
+                    return fail;
+                }
+                let mut opt = false;
+                for a in args {
+                    let (i, t) = self.typed_arg(name, a, "a number", Ty::is_numeric);
+                    opt |= t.is_opt();
+                    out.push(Arg::Value(i));
+                }
+                match b {
+                    B::Round if opt => Ty::Num.opt(),
+                    B::Round => Ty::Num,
+                    _ => Ty::Text,
+                }
+            }
+            B::Calendar => {
+                if !self.arity(name, args, 3, 3) {
+                    return fail;
+                }
+                let date_list = |t: &Ty| {
+                    t.elem()
+                        .is_some_and(|e| matches!(e.strip(), Ty::Date | Ty::Any))
+                };
+                let (i, _) = self.typed_arg(name, &args[0], "a list of years", |t| {
+                    t.elem().is_some_and(|e| e.is_numeric())
+                });
+                out.push(Arg::Value(i));
+                for a in &args[1..] {
+                    let (i, _) = self.typed_arg(name, a, "a list of dates", date_list);
+                    out.push(Arg::Value(i));
+                }
+                Ty::Obj(ObjKind::Calendar, Box::new(Ty::Any))
+            }
+            B::Workdays | B::AddWorkdays => {
+                if !self.arity(name, args, 3, 3) {
+                    return fail;
+                }
+                let is_date = |t: &Ty| matches!(t.strip(), Ty::Date | Ty::Any);
+                let second: (&str, fn(&Ty) -> bool) = if b == B::Workdays {
+                    ("a date", |t| matches!(t.strip(), Ty::Date | Ty::Any))
+                } else {
+                    ("a number", Ty::is_numeric)
+                };
+                let (a0, t0) = self.typed_arg(name, &args[0], "a date", is_date);
+                let (a1, t1) = self.typed_arg(name, &args[1], second.0, second.1);
+                let (a2, _) = self.typed_arg(name, &args[2], "a calendar", |t| {
+                    matches!(t.strip(), Ty::Obj(ObjKind::Calendar, _) | Ty::Any)
+                });
+                out.extend([Arg::Value(a0), Arg::Value(a1), Arg::Value(a2)]);
+                let ty = if b == B::Workdays { Ty::Num } else { Ty::Date };
+                if t0.is_opt() || t1.is_opt() {
+                    ty.opt()
+                } else {
+                    ty
+                }
             }
             B::Join => {
                 if !self.arity(name, args, 2, 2) {
@@ -2638,6 +2769,14 @@ fn builtin(name: &str) -> Option<Builtin> {
         "windows" => B::Windows,
         "refs" => B::Refs,
         "record" => B::Record,
+        "year" => B::Year,
+        "month" => B::Month,
+        "quarter" => B::Quarter,
+        "round" => B::Round,
+        "percent" => B::Percent,
+        "calendar" => B::Calendar,
+        "workdays" => B::Workdays,
+        "add_workdays" => B::AddWorkdays,
         _ => return None,
     })
 }
@@ -2701,6 +2840,7 @@ fn denotes_place(ir: &Ir) -> bool {
         // `none` stands for "no place": the record is used.
         Op::Const(Value::None) => true,
         Op::Const(_)
+        | Op::Today
         | Op::KindName(_)
         | Op::List(_)
         | Op::Unary(..)
@@ -2717,5 +2857,39 @@ pub fn pattern_matches(pattern: &str, id: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => id.starts_with(prefix),
         None => pattern == id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_has_editor_documentation() {
+        // Names compiled without the function table, and `today`, a name.
+        let special = ["records", "lookup", "rejected", "today"];
+        for (name, doc) in BUILTINS {
+            assert!(!doc.is_empty(), "{name}");
+            assert!(
+                special.contains(name) || builtin(name).is_some(),
+                "`{name}` is documented but not a function"
+            );
+        }
+        for name in [
+            "today",
+            "year",
+            "month",
+            "quarter",
+            "round",
+            "percent",
+            "calendar",
+            "workdays",
+            "add_workdays",
+        ] {
+            assert!(
+                BUILTINS.iter().any(|b| b.0 == name),
+                "`{name}` has no hover text"
+            );
+        }
     }
 }

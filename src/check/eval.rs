@@ -108,11 +108,14 @@ pub struct Fired<'a> {
     pub related: Vec<(Span, String)>,
 }
 
-/// A run-time error in a rule.
+/// A run-time error in a rule, or (with `reject`) a problem of the input
+/// that the rule met: a date outside the working-day calendar.
 #[derive(Debug)]
 struct Fault {
     span: Span,
     message: String,
+    /// The record to reject, with the help line, when the input is at fault.
+    reject: Option<(u32, String)>,
 }
 
 type R<'a> = Result<Value<'a>, Fault>;
@@ -125,7 +128,18 @@ fn fault<T>(span: Span, message: impl Into<String>) -> Result<T, Fault> {
     Err(Fault {
         span,
         message: message.into(),
+        reject: None,
     })
+}
+
+/// A record that evaluation found to be bad input: it is rejected, and the
+/// run is repeated without it.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    /// Index of the record in [`Store::records`].
+    pub record: u32,
+    /// The input error, at the value at fault.
+    pub error: Diagnostic,
 }
 
 /// Run every rule in dependency order.
@@ -137,7 +151,7 @@ pub fn run<'a>(
     program: &'a Program,
     store: &'a Store<'a>,
     focus: Option<&'a HashSet<u32>>,
-) -> (Vec<Fired<'a>>, Vec<Diagnostic>) {
+) -> (Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>) {
     let mut ev = Ev {
         program: Some(program),
         schema: &program.schema,
@@ -149,13 +163,16 @@ pub fn run<'a>(
         focus,
         done: HashSet::new(),
         faulted: HashSet::new(),
+        current: None,
+        today: Some(program.today),
+        rejections: Vec::new(),
     };
     for &ri in &program.order {
         if let Some(rule) = program.rules.get(ri) {
             ev.rule(ri, rule);
         }
     }
-    (ev.fired, ev.errors)
+    (ev.fired, ev.errors, ev.rejections)
 }
 
 static EMPTY_STORE: LazyLock<Store<'static>> = LazyLock::new(Store::default);
@@ -174,6 +191,9 @@ pub fn eval_const(ir: &Ir) -> Result<Value<'static>, Diagnostic> {
         focus: None,
         done: HashSet::new(),
         faulted: HashSet::new(),
+        current: None,
+        today: None,
+        rejections: Vec::new(),
     };
     let mut frame = Vec::new();
     ev.eval(ir, &mut frame)
@@ -194,6 +214,12 @@ struct Ev<'a> {
     done: HashSet<(usize, u32)>,
     /// Rules that met a run-time error (reported once).
     faulted: HashSet<usize>,
+    /// The record the running rule's scope starts from.
+    current: Option<u32>,
+    /// The run date (none for parameter values).
+    today: Option<crate::date::Date>,
+    /// Records found to be bad input, each once.
+    rejections: Vec<Rejection>,
 }
 
 impl<'a> Ev<'a> {
@@ -241,7 +267,24 @@ impl<'a> Ev<'a> {
         if let Some(slot) = frame.get_mut(first.slot) {
             *slot = Value::Node(&record.root, rec);
         }
-        if let Err(f) = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.root.span))
+        let outer = self.current.replace(rec);
+        let result = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.root.span));
+        self.current = outer;
+        if let Err(Fault {
+            span,
+            message,
+            reject: Some((bad, help)),
+        }) = &result
+        {
+            if !self.rejections.iter().any(|r| r.record == *bad) {
+                self.rejections.push(Rejection {
+                    record: *bad,
+                    error: Diagnostic::error(*span, message.clone()).with_help(help.clone()),
+                });
+            }
+            return;
+        }
+        if let Err(f) = result
             && self.faulted.insert(ri)
         {
             // Name the record too: its data is usually what made the
@@ -491,6 +534,44 @@ impl<'a> Ev<'a> {
         Ok(())
     }
 
+    /// The input error for a date whose working days fall in a year the
+    /// calendar does not cover: on the record the date was read from (at the
+    /// date), else on the record the rule is looking at (at its id).
+    fn outside_calendar(&self, date: &Value<'a>, year: i32, cal: &Calendar, span: Span) -> Fault {
+        let covered = cal.years_text();
+        let help = format!(
+            "the working-day calendar covers {covered}: declare the holidays and working weekend days of {year} and add {year} to its years"
+        );
+        let shown = match date.force() {
+            Value::Date(d) => d.to_string(),
+            _ => String::new(),
+        };
+        let message = format!(
+            "`{shown}`: the working days of {year} are needed, but the calendar does not cover {year}"
+        );
+        match (date.datum(), self.current) {
+            (Some((d, rec)), _) => Fault {
+                span: d.span,
+                message,
+                reject: Some((rec, help)),
+            },
+            (None, Some(rec)) => Fault {
+                span: self
+                    .store
+                    .records
+                    .get(rec as usize)
+                    .map_or(span, |r| self.id_of_root(&r.root, rec).span),
+                message,
+                reject: Some((rec, help)),
+            },
+            (None, None) => Fault {
+                span,
+                message,
+                reject: None,
+            },
+        }
+    }
+
     /// A whole record is pointed at by its `id`.
     fn id_of_root(&self, d: &'a Datum, rec: u32) -> &'a Datum {
         match (self.store.records.get(rec as usize), &d.data) {
@@ -649,6 +730,7 @@ impl<'a> Ev<'a> {
                 }
                 v
             }
+            Op::Today => self.today.map_or(Value::None, Value::Date),
             Op::Template(pieces) => {
                 let mut s = String::new();
                 for p in pieces {
@@ -699,6 +781,7 @@ impl<'a> Ev<'a> {
         let overflow = || Fault {
             span,
             message: "arithmetic overflow: the result is too large".into(),
+            reject: None,
         };
         Ok(match op {
             BinOp::Eq => Value::Bool(equal(&a, &b)),
@@ -1053,6 +1136,91 @@ impl<'a> Ev<'a> {
                 }
                 Value::text(&s)
             }
+            B::Year | B::Month | B::Quarter => match self.arg(args, 0, frame)?.force() {
+                Value::Date(d) => {
+                    let (y, m, _) = d.ymd();
+                    Value::Num(Num::int(match b {
+                        B::Year => i64::from(y),
+                        B::Month => i64::from(m),
+                        _ => i64::from(m.div_ceil(3)),
+                    }))
+                }
+                _ => Value::None,
+            },
+            B::Round | B::Percent => {
+                let x = self.arg(args, 0, frame)?.as_num();
+                let places = match args.get(1) {
+                    Some(_) => self.arg(args, 1, frame)?.as_num().and_then(Num::to_i64),
+                    None => Some(if b == B::Round { 0 } else { 1 }),
+                };
+                let Some(places) = places
+                    .and_then(|p| u32::try_from(p).ok())
+                    .filter(|p| *p <= 12)
+                else {
+                    return fault(
+                        span,
+                        "the number of decimal places is a whole number from 0 to 12",
+                    );
+                };
+                let Some(x) = x else {
+                    return Ok(Value::None);
+                };
+                let shown = if b == B::Percent {
+                    x.checked_mul(Num::int(100))
+                } else {
+                    Some(x)
+                };
+                let Some(rounded) = shown.and_then(|v| v.round(places)) else {
+                    return fault(span, "number too large");
+                };
+                if b == B::Round {
+                    Value::Num(rounded)
+                } else {
+                    Value::text(&format!("{}%", rounded.fixed(places)))
+                }
+            }
+            B::Calendar => {
+                let mut parts = Vec::with_capacity(3);
+                for i in 0..3 {
+                    let v = self.arg(args, i, frame)?;
+                    parts.push(Value::List(Arc::new(
+                        v.items().iter().map(Value::force).collect(),
+                    )));
+                }
+                Value::Obj(ObjKind::Calendar, Arc::new(parts))
+            }
+            B::Workdays | B::AddWorkdays => {
+                let a = self.arg(args, 0, frame)?;
+                let n = self.arg(args, 1, frame)?;
+                let cal = match self.arg(args, 2, frame)? {
+                    Value::Obj(ObjKind::Calendar, parts) => Calendar::new(&parts),
+                    _ => return Ok(Value::None),
+                };
+                let Value::Date(start) = a.force() else {
+                    return Ok(Value::None);
+                };
+                if b == B::Workdays {
+                    let Value::Date(end) = n.force() else {
+                        return Ok(Value::None);
+                    };
+                    match cal.count(start, end) {
+                        Ok(c) => Value::Num(Num::int(c)),
+                        Err(year) => {
+                            let at = if cal.covers(start.year()) { &n } else { &a };
+                            return Err(self.outside_calendar(at, year, &cal, span));
+                        }
+                    }
+                } else {
+                    let Some(steps) = n.as_num().and_then(Num::to_i64) else {
+                        return Ok(Value::None);
+                    };
+                    match cal.add(start, steps) {
+                        Ok(Some(d)) => Value::Date(d),
+                        Ok(None) => Value::None,
+                        Err(year) => return Err(self.outside_calendar(&a, year, &cal, span)),
+                    }
+                }
+            }
             B::Days => match self.arg(args, 0, frame)?.force() {
                 Value::Days(d) => Value::Num(Num::int(d)),
                 _ => Value::None,
@@ -1356,4 +1524,108 @@ fn chain_shared<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
         }
     }
     out
+}
+
+/// A working-day calendar, read from a `calendar(years, holidays,
+/// working_days)` value: Monday to Friday work, except the holidays; the
+/// listed weekend days work too.
+struct Calendar {
+    years: Vec<i32>,
+    holidays: HashSet<crate::date::Date>,
+    working: HashSet<crate::date::Date>,
+}
+
+impl Calendar {
+    fn new(parts: &[Value<'_>]) -> Calendar {
+        let dates = |i: usize| -> HashSet<crate::date::Date> {
+            parts
+                .get(i)
+                .map(|v| {
+                    v.iter()
+                        .filter_map(|d| match d.force() {
+                            Value::Date(d) => Some(d),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut years: Vec<i32> = parts
+            .first()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|y| y.as_num().and_then(Num::to_i64))
+                    .filter_map(|y| i32::try_from(y).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        years.sort_unstable();
+        years.dedup();
+        Calendar {
+            years,
+            holidays: dates(1),
+            working: dates(2),
+        }
+    }
+
+    fn covers(&self, year: i32) -> bool {
+        self.years.binary_search(&year).is_ok()
+    }
+
+    /// Whether a day is a working day; `Err(year)` outside the calendar.
+    fn is_workday(&self, d: crate::date::Date) -> Result<bool, i32> {
+        let year = d.year();
+        if !self.covers(year) {
+            return Err(year);
+        }
+        Ok(!self.holidays.contains(&d) && (self.working.contains(&d) || d.weekday() <= 5))
+    }
+
+    /// Working days from `from` to `to`, both included.
+    fn count(&self, from: crate::date::Date, to: crate::date::Date) -> Result<i64, i32> {
+        let mut n = 0;
+        let mut d = from;
+        while d <= to {
+            if self.is_workday(d)? {
+                n += 1;
+            }
+            match d.add_days(1) {
+                Some(next) => d = next,
+                None => break,
+            }
+        }
+        Ok(n)
+    }
+
+    /// The `n`-th working day after `from` (before it when negative).
+    /// Every step stays inside the covered years, so the walk ends.
+    fn add(&self, from: crate::date::Date, n: i64) -> Result<Option<crate::date::Date>, i32> {
+        if !self.covers(from.year()) {
+            return Err(from.year());
+        }
+        let step = if n < 0 { -1 } else { 1 };
+        let mut left = n.unsigned_abs();
+        let mut d = from;
+        while left > 0 {
+            let Some(next) = d.add_days(step) else {
+                return Ok(None);
+            };
+            d = next;
+            if self.is_workday(d)? {
+                left -= 1;
+            }
+        }
+        Ok(Some(d))
+    }
+
+    fn years_text(&self) -> String {
+        if self.years.is_empty() {
+            return "no year".into();
+        }
+        self.years
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }

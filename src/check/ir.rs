@@ -45,6 +45,14 @@ pub enum Builtin {
     Windows,
     Refs,
     Record,
+    Year,
+    Month,
+    Quarter,
+    Round,
+    Percent,
+    Calendar,
+    Workdays,
+    AddWorkdays,
 }
 
 /// An argument: a value, or a function of one variable.
@@ -107,6 +115,8 @@ pub enum Op {
     Cached(usize, Box<Ir>),
     /// A message template.
     Template(Vec<TemplatePiece>),
+    /// The run date.
+    Today,
 }
 
 /// A piece of a compiled template.
@@ -125,11 +135,12 @@ impl Ir {
         closed(self, &mut bound)
     }
 
-    /// Whether the expression reads all records of a kind.
+    /// Whether the expression depends on the run: reads all records of a
+    /// kind, or the run date.
     pub fn reads_records(&self) -> bool {
         let mut found = false;
         self.visit(&mut |ir| {
-            if matches!(ir.op, Op::Records(_) | Op::AllRecords) {
+            if matches!(ir.op, Op::Records(_) | Op::AllRecords | Op::Today) {
                 found = true;
             }
         });
@@ -148,7 +159,7 @@ impl Ir {
     /// evaluation (a lambda's parameter, a `let`'s variable in its body).
     fn children(&self) -> Vec<(&Ir, Option<usize>)> {
         match &self.op {
-            Op::Const(_) | Op::Local(_) | Op::Records(_) | Op::AllRecords => Vec::new(),
+            Op::Const(_) | Op::Local(_) | Op::Records(_) | Op::AllRecords | Op::Today => Vec::new(),
             Op::Field(a, _)
             | Op::KindName(a)
             | Op::ObjField(a, _)

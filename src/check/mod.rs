@@ -22,10 +22,12 @@ use crate::syntax::{self, ast};
 pub const STANDARD_RULES: &[(&str, &str)] = &[
     ("schema.rules", include_str!("../../rules/schema.rules")),
     ("params.rules", include_str!("../../rules/params.rules")),
+    ("calendar.rules", include_str!("../../rules/calendar.rules")),
     ("common.rules", include_str!("../../rules/common.rules")),
     ("wbzg.rules", include_str!("../../rules/wbzg.rules")),
     ("szyd.rules", include_str!("../../rules/szyd.rules")),
     ("zjbf.rules", include_str!("../../rules/zjbf.rules")),
+    ("xzsp.rules", include_str!("../../rules/xzsp.rules")),
     ("ref.rules", include_str!("../../rules/ref.rules")),
 ];
 
@@ -92,6 +94,23 @@ pub fn read_params(
                             ),
                         )
                         .with_help("numbers have at most 30 digits"),
+                    );
+                    return None;
+                }
+                // `2014-09-30`, quoted or not, is a date; a day that does
+                // not exist is an error here, not text.
+                let date_shaped = text.len() == 10
+                    && text.bytes().enumerate().all(|(i, b)| {
+                        if i == 4 || i == 7 {
+                            b == b'-'
+                        } else {
+                            b.is_ascii_digit()
+                        }
+                    });
+                if date_shaped && let Err(e) = crate::date::Date::parse(text) {
+                    errors.push(
+                        Diagnostic::error(node.span, format!("`{text}` is not a date: {e}"))
+                            .with_help("write a day that exists, as YYYY-MM-DD"),
                     );
                     return None;
                 }
@@ -259,63 +278,92 @@ pub fn evaluate_focused(
     sources: &SourceMap,
     focus: Option<&[FileId]>,
 ) -> Report {
-    let records: Vec<&Record> = files.iter().flat_map(|f| f.records.iter()).collect();
-    let store = eval::Store::new(
-        records.clone(),
-        files
+    let mut records: Vec<&Record> = files.iter().flat_map(|f| f.records.iter()).collect();
+    // Records that evaluation finds to be bad input (a date outside the
+    // working-day calendar) are rejected and the rules run again without
+    // them, so that no finding, count or share includes them. Each round
+    // removes at least one record, so this ends.
+    let mut late_rejected: Vec<(crate::schema::KindId, String)> = Vec::new();
+    let mut late_errors: Vec<Diagnostic> = Vec::new();
+    let mut late_spans: Vec<crate::source::Span> = Vec::new();
+    let (mut findings, eval_errors) = loop {
+        let store = eval::Store::new(
+            records.clone(),
+            files
+                .iter()
+                .flat_map(|f| f.rejected.iter().map(|(k, id)| (*k, id.as_str())))
+                .chain(late_rejected.iter().map(|(k, id)| (*k, id.as_str()))),
+            program.schema.kinds.len(),
+        );
+        let focus_records: Option<std::collections::HashSet<u32>> = focus.map(|f| {
+            records
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| f.contains(&r.root.span.file))
+                .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
+                .collect()
+        });
+        let (fired, eval_errors, rejections) = eval::run(program, &store, focus_records.as_ref());
+        if !rejections.is_empty() {
+            let bad: std::collections::HashSet<u32> = rejections.iter().map(|r| r.record).collect();
+            for r in rejections {
+                if let Some(rec) = records.get(r.record as usize) {
+                    late_rejected.push((rec.kind, rec.id.clone()));
+                    late_spans.push(rec.root.span);
+                }
+                late_errors.push(r.error);
+            }
+            records = records
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !bad.contains(&u32::try_from(*i).unwrap_or(u32::MAX)))
+                .map(|(_, r)| *r)
+                .collect();
+            continue;
+        }
+        let findings: Vec<Finding> = fired
             .iter()
-            .flat_map(|f| f.rejected.iter().map(|(k, id)| (*k, id.as_str()))),
-        program.schema.kinds.len(),
-    );
-    let focus_records: Option<std::collections::HashSet<u32>> = focus.map(|f| {
-        records
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| f.contains(&r.root.span.file))
-            .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
-            .collect()
-    });
-    let (fired, eval_errors) = eval::run(program, &store, focus_records.as_ref());
-    let mut findings: Vec<Finding> = fired
-        .iter()
-        .filter_map(|f| {
-            let rule = program.rules.get(f.rule)?;
-            let record = records.get(f.record as usize)?;
-            let kind = program.schema.kinds.get(record.kind)?;
-            let path = f
-                .anchor
-                .and_then(|a| path_of(&program.schema, &record.root, kind.root, a))
-                .unwrap_or_default();
-            Some(Finding {
-                rule: rule.id.clone(),
-                title: rule.title.clone(),
-                severity: rule.severity,
-                kind: kind.name.clone(),
-                record: record.id.clone(),
-                span: anchor_span(sources, f.span, &path),
-                path,
-                message: f.message.clone(),
-                cite: rule.cite.clone(),
-                help: f.help.clone(),
-                related: f
-                    .related
-                    .iter()
-                    .map(|(span, note)| Related {
-                        span: sources.first_line(*span),
-                        note: note.clone(),
-                    })
-                    .collect(),
-                suppressed: None,
+            .filter_map(|f| {
+                let rule = program.rules.get(f.rule)?;
+                let record = records.get(f.record as usize)?;
+                let kind = program.schema.kinds.get(record.kind)?;
+                let path = f
+                    .anchor
+                    .and_then(|a| path_of(&program.schema, &record.root, kind.root, a))
+                    .unwrap_or_default();
+                Some(Finding {
+                    rule: rule.id.clone(),
+                    title: rule.title.clone(),
+                    severity: rule.severity,
+                    kind: kind.name.clone(),
+                    record: record.id.clone(),
+                    span: anchor_span(sources, f.span, &path),
+                    path,
+                    message: f.message.clone(),
+                    cite: rule.cite.clone(),
+                    help: f.help.clone(),
+                    related: f
+                        .related
+                        .iter()
+                        .map(|(span, note)| Related {
+                            span: sources.first_line(*span),
+                            note: note.clone(),
+                        })
+                        .collect(),
+                    suppressed: None,
+                })
             })
-        })
-        .collect();
+            .collect();
+        break (findings, eval_errors);
+    };
     sort_findings(&mut findings, sources);
     let mut errors: Vec<Diagnostic> = files
         .iter()
         .flat_map(|f| f.errors.iter().cloned())
         .collect();
+    errors.extend(late_errors);
     errors.extend(eval_errors);
-    let checked: usize = files.iter().map(|f| f.records.len()).sum();
+    let checked = records.len();
     let records_read: usize = files.iter().map(|f| f.infos.len()).sum();
     let summary = Summary {
         files: files.len(),
@@ -340,7 +388,17 @@ pub fn evaluate_focused(
         errors,
         summary,
         rules,
-        records: files.iter().flat_map(|f| f.infos.iter().cloned()).collect(),
+        records: files
+            .iter()
+            .flat_map(|f| f.infos.iter().cloned())
+            .map(|mut info| {
+                if late_spans.contains(&info.span) {
+                    info.rejected = true;
+                }
+                info
+            })
+            .collect(),
+        today: Some(program.today),
         ..Report::default()
     }
 }

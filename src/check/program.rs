@@ -30,6 +30,8 @@ pub struct Program {
     pub uses: Vec<(Span, usize)>,
     /// What the editor asked about with [`PROBE`], if it was met.
     pub probe: Option<Probe>,
+    /// The run date that `today` reads (the current date unless a run sets it).
+    pub today: crate::date::Date,
 }
 
 /// A name the editor can complete at: compiling text with this identifier

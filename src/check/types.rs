@@ -15,6 +15,8 @@ pub enum ObjKind {
     RefUse,
     /// A group of a group scope: `key`, `members`.
     Group,
+    /// A working-day calendar: `years`, `holidays`, `working_days`.
+    Calendar,
 }
 
 impl ObjKind {
@@ -26,6 +28,7 @@ impl ObjKind {
             ObjKind::ActorFault => &["person", "first", "second"],
             ObjKind::RefUse => &["field", "target", "value", "resolved", "node"],
             ObjKind::Group => &["key", "members"],
+            ObjKind::Calendar => &["years", "holidays", "working_days"],
         }
     }
 
@@ -37,6 +40,7 @@ impl ObjKind {
             ObjKind::ActorFault => "actor fault",
             ObjKind::RefUse => "reference",
             ObjKind::Group => "group",
+            ObjKind::Calendar => "calendar",
         }
     }
 }
@@ -142,7 +146,7 @@ impl Ty {
         match ty {
             FieldTy::Scalar(s) => match s {
                 FieldTy0::Text => Ty::Text,
-                FieldTy0::Number => Ty::Num,
+                FieldTy0::Number | FieldTy0::Whole => Ty::Num,
                 FieldTy0::Money => Ty::Money,
                 FieldTy0::Date => Ty::Date,
                 FieldTy0::Days => Ty::Days,

@@ -336,13 +336,16 @@ impl State {
 
     fn compile_workspace_rules(&self) -> (Program, Vec<Diag>) {
         let (overrides, mut errors) = self.param_overrides();
-        let (program, compile_errors) = check::compile_files(
+        let (mut program, compile_errors) = check::compile_files(
             &self.sources,
             &self.rule_files,
             &overrides,
             &self.opts.disabled,
             self.limits.max_expr_depth,
         );
+        if let Some(today) = self.opts.today {
+            program.today = today;
+        }
         errors.extend(compile_errors);
         // Disabled ids come from the project file only.
         let config = self
@@ -434,13 +437,16 @@ impl State {
         sources_ids.extend(siblings);
         sources_ids.push(id);
         let (overrides, _) = self.param_overrides();
-        let (program, errors) = check::compile_files(
+        let (mut program, errors) = check::compile_files(
             &self.sources,
             &sources_ids,
             &overrides,
             &self.opts.disabled,
             self.limits.max_expr_depth,
         );
+        if let Some(today) = self.opts.today {
+            program.today = today;
+        }
         Some((program, errors, true))
     }
 

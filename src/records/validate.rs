@@ -4,7 +4,7 @@ use super::tree::{Node, NodeKind};
 use crate::date::{Date, DateError};
 use crate::diag::Diagnostic;
 use crate::num::Num;
-use crate::schema::{Data, Datum, FieldTy, FieldTy0, KindId, Schema, StructId};
+use crate::schema::{Data, Datum, FieldTy, FieldTy0, KindId, Schema, StructDef, StructId};
 use crate::source::Span;
 use crate::suggest::closest;
 
@@ -205,6 +205,7 @@ impl Validator<'_> {
         // Fields written in the record, valid or not: an invalid value is
         // reported once, not again as missing.
         let mut written = vec![false; def.fields.len()];
+        let mut key_spans: Vec<Option<Span>> = vec![None; def.fields.len()];
         let mut ok = true;
         for (key, value) in entries {
             let Some(key_name) = key.as_str() else {
@@ -261,6 +262,9 @@ impl Validator<'_> {
             if let Some(w) = written.get_mut(slot) {
                 *w = true;
             }
+            if let Some(k) = key_spans.get_mut(slot) {
+                *k = Some(key.span);
+            }
             if matches!(value.kind, NodeKind::Null) {
                 if field.optional {
                     continue;
@@ -291,6 +295,9 @@ impl Validator<'_> {
                 }
                 None => ok = false,
             }
+        }
+        if !self.conditional_fields(def, &values, &written, &key_spans, node) {
+            ok = false;
         }
         let mut fields = Vec::with_capacity(values.len());
         let mut missing: Vec<&str> = Vec::new();
@@ -339,10 +346,139 @@ impl Validator<'_> {
             );
             ok = false;
         }
+        if !self.field_checks(def, &fields) {
+            ok = false;
+        }
         ok.then_some(Datum {
             span: node.span,
             data: Data::Struct(variant, fields),
         })
+    }
+
+    /// `when FIELD == VALUE`: the field is required when the sibling has
+    /// that value and must be absent otherwise. Returns whether all hold.
+    fn conditional_fields(
+        &mut self,
+        def: &StructDef,
+        values: &[Option<Datum>],
+        written: &[bool],
+        key_spans: &[Option<Span>],
+        node: &Node,
+    ) -> bool {
+        let mut ok = true;
+        for (slot, field) in def.fields.iter().enumerate() {
+            let Some(when) = &field.when else { continue };
+            let Some(sibling) = def.fields.get(when.slot) else {
+                continue;
+            };
+            // Nothing to say when the sibling itself is missing or invalid:
+            // that has its own error.
+            let Some(Some(Datum {
+                data: Data::Text(value),
+                ..
+            })) = values.get(when.slot)
+            else {
+                continue;
+            };
+            let needed = value.as_ref() == when.value;
+            let present = written.get(slot).copied().unwrap_or(false);
+            if needed && !present {
+                ok = false;
+                self.errors.push(
+                    Diagnostic::error(
+                        first_line(node.span, node),
+                        format!(
+                            "missing field `{}`: it is required when `{}` is `{}`",
+                            field.name, sibling.name, when.value
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `{}: …` of type `{}`",
+                        field.name,
+                        self.schema.describe(&field.ty)
+                    )),
+                );
+            } else if !needed && present {
+                ok = false;
+                let at = key_spans.get(slot).copied().flatten().unwrap_or(node.span);
+                self.errors.push(
+                    Diagnostic::error(
+                        at,
+                        format!(
+                            "field `{}` belongs only to a `{}` of `{}`, and `{}` here is `{value}`",
+                            field.name, sibling.name, when.value, sibling.name
+                        ),
+                    )
+                    .with_help(format!(
+                        "remove `{}`, or set `{}` to `{}`",
+                        field.name, sibling.name, when.value
+                    )),
+                );
+            }
+        }
+        ok
+    }
+
+    /// `require a <= b`: comparisons between fields. Returns whether all hold.
+    fn field_checks(&mut self, def: &StructDef, fields: &[Datum]) -> bool {
+        use crate::syntax::ast::BinOp;
+        use std::cmp::Ordering;
+        let mut ok = true;
+        for c in &def.checks {
+            let (Some(l), Some(r)) = (fields.get(c.left), fields.get(c.right)) else {
+                continue;
+            };
+            let ord = match (&l.data, &r.data) {
+                (Data::Date(a), Data::Date(b)) => a.cmp(b),
+                (Data::Num(a), Data::Num(b)) => a.cmp(b),
+                (Data::Days(a), Data::Days(b)) => a.cmp(b),
+                (Data::Text(a), Data::Text(b)) => a.cmp(b),
+                // Absent values are not compared.
+                _ => continue,
+            };
+            let holds = match c.op {
+                BinOp::Eq => ord == Ordering::Equal,
+                BinOp::Ne => ord != Ordering::Equal,
+                BinOp::Lt => ord.is_lt(),
+                BinOp::Le => ord.is_le(),
+                BinOp::Gt => ord.is_gt(),
+                _ => ord.is_ge(),
+            };
+            if holds {
+                continue;
+            }
+            ok = false;
+            let name = |slot: usize| def.fields.get(slot).map_or("", |f| f.name.as_str());
+            let (ln, rn) = (name(c.left), name(c.right));
+            let show = |d: &Datum| match &d.data {
+                Data::Date(x) => x.to_string(),
+                Data::Num(x) => x.to_string(),
+                Data::Days(x) => format!("{x}天"),
+                Data::Text(x) => x.to_string(),
+                _ => String::new(),
+            };
+            let relation = match c.op {
+                BinOp::Eq => "equal to",
+                BinOp::Ne => "different from",
+                BinOp::Lt => "before",
+                BinOp::Le => "on or before",
+                BinOp::Gt => "after",
+                _ => "on or after",
+            };
+            self.errors.push(
+                Diagnostic::error(
+                    l.span,
+                    format!(
+                        "`{ln}` ({}) must be {relation} `{rn}` ({})",
+                        show(l),
+                        show(r)
+                    ),
+                )
+                .with_related(r.span, format!("`{rn}` is here"))
+                .with_help(format!("correct `{ln}` or `{rn}`")),
+            );
+        }
+        ok
     }
 
     /// `unique by`: report elements of a list that repeat an earlier
@@ -396,8 +532,10 @@ impl Validator<'_> {
                 let plain = matches!(node.kind, NodeKind::Scalar { plain: true, .. });
                 match s {
                     FieldTy0::Text => Data::Text(text.into()),
-                    FieldTy0::Number | FieldTy0::Money => {
-                        match Num::parse_decimal(text).filter(|_| plain) {
+                    FieldTy0::Number | FieldTy0::Money | FieldTy0::Whole => {
+                        let whole =
+                            |n: &Num| *s != FieldTy0::Whole || (n.is_integer() && *n >= Num::ZERO);
+                        match Num::parse_decimal(text).filter(|n| plain && whole(n)) {
                             Some(n) => Data::Num(n),
                             None => {
                                 let too_big = plain
@@ -564,6 +702,7 @@ fn scalar_article(s: FieldTy0) -> &'static str {
     match s {
         FieldTy0::Text => "text",
         FieldTy0::Number => "a number",
+        FieldTy0::Whole => "a whole number, zero or more",
         FieldTy0::Money => "an amount in yuan",
         FieldTy0::Date => "a date",
         FieldTy0::Days => "a whole number of days",
@@ -575,6 +714,7 @@ fn scalar_help(s: FieldTy0) -> &'static str {
     match s {
         FieldTy0::Text => "write the text on one line, quoted if it contains `:` or `#`",
         FieldTy0::Number => "write a plain number without quotes, e.g. `3`",
+        FieldTy0::Whole => "write a whole number without quotes or sign, e.g. `15`",
         FieldTy0::Money => {
             "write the amount in yuan as a plain number without quotes or units, e.g. `1200000`"
         }

@@ -317,6 +317,9 @@ fn summary(out: &mut String, report: &Report) {
         count(s.records, "record"),
         count(s.files, "file")
     );
+    if let Some(today) = report.today {
+        let _ = write!(out, " as of {today}");
+    }
     if s.rejected > 0 {
         let _ = write!(out, ": {} rejected for input errors", s.rejected);
     }

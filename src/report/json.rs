@@ -18,6 +18,9 @@ const FORMAT_VERSION: u32 = 1;
 #[derive(Serialize)]
 struct JsonReport<'a> {
     version: u32,
+    /// The run date the rules read as `today`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    today: Option<String>,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
     summary: JsonSummary,
@@ -219,6 +222,7 @@ pub fn configuration_value(c: &crate::report::Configuration) -> serde_json::Valu
 pub fn render(report: &Report, sources: &SourceMap) -> String {
     let out = JsonReport {
         version: FORMAT_VERSION,
+        today: report.today.map(|d| d.to_string()),
         findings: report
             .findings
             .iter()

@@ -167,8 +167,11 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
     // Every suite says what the run was checked with.
     let config = &report.configuration;
     let mut properties = String::new();
+    let mut props: Vec<(&str, String)> = Vec::new();
+    if let Some(today) = report.today {
+        props.push(("today", today.to_string()));
+    }
     if config.changes_anything() || config.project_file.is_some() {
-        let mut props: Vec<(&str, String)> = Vec::new();
         if let Some(p) = &config.project_file {
             props.push(("sunlight.project_file", p.clone()));
         }
@@ -179,6 +182,8 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
         }
         props.push(("sunlight.overridden", config.overridden.join(", ")));
         props.push(("sunlight.disabled", config.disabled.join(", ")));
+    }
+    if !props.is_empty() {
         properties.push_str("    <properties>\n");
         for (name, value) in props {
             let _ = writeln!(

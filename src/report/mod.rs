@@ -141,6 +141,8 @@ pub struct Report {
     pub rules: Vec<RuleInfo>,
     /// Every record read, in path order.
     pub records: Vec<RecordInfo>,
+    /// The run date the rules read as `today`.
+    pub today: Option<crate::date::Date>,
     /// Hidden entries and files of other extensions the walk passed over.
     pub skipped: Vec<crate::workspace::Skipped>,
     /// What the project file and the flags changed from the standard rules.

@@ -182,6 +182,7 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",
+            "properties": {"today": report.today.map(|d| d.to_string())},
             "results": results,
             "invocations": [{
                 "executionSuccessful": !report.has_input_errors(),

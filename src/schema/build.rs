@@ -9,6 +9,7 @@ use crate::syntax::ast::{self, DeclKind, ExprKind, StructBody, TypeKind};
 const SCALARS: &[(&str, FieldTy0)] = &[
     ("text", FieldTy0::Text),
     ("number", FieldTy0::Number),
+    ("whole", FieldTy0::Whole),
     ("money", FieldTy0::Money),
     ("date", FieldTy0::Date),
     ("days", FieldTy0::Days),
@@ -68,6 +69,7 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                     fields: Vec::new(),
                     tag: None,
                     kind,
+                    checks: Vec::new(),
                     span: s.name.span,
                     doc: decl.doc.clone(),
                 });
@@ -111,6 +113,7 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                 default: None,
                 in_all_variants: true,
                 unique_by: None,
+                when: None,
                 span: decl.name.span,
                 doc: Some("The record's id, unique per kind.".into()),
             });
@@ -140,6 +143,7 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                     default: None,
                     in_all_variants: true,
                     unique_by: None,
+                    when: None,
                     span: tag_name.span,
                     doc: Some("Which variant this is.".into()),
                 });
@@ -184,9 +188,67 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                 });
             }
         }
+        // `when` and `require` name sibling fields, known now.
+        let slot_of = |fields: &[FieldDef], id: &ast::Ident, errors: &mut Vec<Diagnostic>| {
+            let slot = fields.iter().position(|f| f.name == id.name);
+            if slot.is_none() {
+                let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+                let d = Diagnostic::error(
+                    id.span,
+                    format!("`{}` has no field `{}`", decl.name.name, id.name),
+                );
+                errors.push(
+                    match crate::suggest::closest(&id.name, names.iter().copied()) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(format!("fields are {}", names.join(", "))),
+                    },
+                );
+            }
+            slot
+        };
+        if let StructBody::Fields(list) = &decl.body {
+            for f in list {
+                let Some(w) = &f.when else { continue };
+                let Some(sibling) = slot_of(&fields, &w.field, &mut errors) else {
+                    continue;
+                };
+                if let Some(FieldTy::Enum(e)) = fields.get(sibling).map(|s| &s.ty)
+                    && let Some(def) = schema.enums.get(*e)
+                    && !def.members.contains(&w.value.name)
+                {
+                    errors.push(
+                        Diagnostic::error(
+                            w.value.span,
+                            format!("`{}` is not a value of `{}`", w.value.name, def.name),
+                        )
+                        .with_help(format!("values are {}", def.members.join(", "))),
+                    );
+                    continue;
+                }
+                if let Some(field) = fields.iter_mut().find(|x| x.name == f.name.name) {
+                    field.when = Some(WhenDef {
+                        slot: sibling,
+                        value: w.value.name.clone(),
+                    });
+                }
+            }
+        }
+        let mut checks = Vec::new();
+        for c in &decl.checks {
+            let left = slot_of(&fields, &c.left, &mut errors);
+            let right = slot_of(&fields, &c.right, &mut errors);
+            if let (Some(left), Some(right)) = (left, right) {
+                checks.push(CheckDef {
+                    left,
+                    op: c.op,
+                    right,
+                });
+            }
+        }
         if let Some(s) = schema.structs.get_mut(sid) {
             s.fields = fields;
             s.tag = tag;
+            s.checks = checks;
         }
     }
 
@@ -362,7 +424,8 @@ fn add_field<'a>(
             }
         },
     };
-    let optional = f.ty.optional || default.is_some();
+    // A field under `when` may be absent, so rules see it as optional.
+    let optional = f.ty.optional || default.is_some() || f.when.is_some();
     if let Some(slot) = fields.iter().position(|x| x.name == f.name.name) {
         let existing = fields.get(slot)?;
         if plain_struct || existing.name == "id" || slot == 0 {
@@ -403,6 +466,7 @@ fn add_field<'a>(
         default,
         in_all_variants: true,
         unique_by: None,
+        when: None,
         span: f.span,
         doc: f.doc.clone(),
     });
@@ -566,12 +630,18 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
         (ExprKind::None, _) => Data::None,
         (ExprKind::Bool(b), FieldTy::Scalar(FieldTy0::Bool)) => Data::Bool(*b),
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Number | FieldTy0::Money)) => Data::Num(*n),
+        (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Whole))
+            if n.is_integer() && *n >= crate::num::Num::ZERO =>
+        {
+            Data::Num(*n)
+        }
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Days)) => {
             Data::Days(n.to_i64().ok_or_else(bad)?)
         }
         (ExprKind::Str(t), FieldTy::Scalar(FieldTy0::Text)) => {
             Data::Text(t.as_plain().ok_or_else(bad)?.into())
         }
+        (ExprKind::Date(d), FieldTy::Scalar(FieldTy0::Date)) => Data::Date(*d),
         (ExprKind::Str(t), FieldTy::Scalar(FieldTy0::Date)) => {
             let text = t.as_plain().ok_or_else(bad)?;
             Data::Date(crate::date::Date::parse(&text).map_err(|_| bad())?)

@@ -49,6 +49,8 @@ pub enum FieldTy0 {
     Text,
     /// `number`.
     Number,
+    /// `whole`: a whole number, zero or more (counts, working days).
+    Whole,
     /// `money` (yuan).
     Money,
     /// `date`.
@@ -94,6 +96,8 @@ pub struct StructDef {
     pub tag: Option<TagDef>,
     /// The kind whose top-level structure this is.
     pub kind: Option<KindId>,
+    /// `require a <= b`: comparisons between fields every value keeps.
+    pub checks: Vec<CheckDef>,
     /// Where declared.
     pub span: Span,
     /// Doc comment.
@@ -105,6 +109,27 @@ impl StructDef {
     pub fn slot(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)
     }
+}
+
+/// `require a <= b` in a struct: the two fields' slots and the comparison.
+#[derive(Debug, Clone)]
+pub struct CheckDef {
+    /// Slot of the left field.
+    pub left: usize,
+    /// The comparison.
+    pub op: crate::syntax::ast::BinOp,
+    /// Slot of the right field.
+    pub right: usize,
+}
+
+/// `when FIELD == VALUE` on a field: required when the sibling has that
+/// value, absent otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhenDef {
+    /// Slot of the sibling field.
+    pub slot: usize,
+    /// The value that requires the field.
+    pub value: String,
 }
 
 /// The tag of a tagged struct.
@@ -144,6 +169,8 @@ pub struct FieldDef {
     pub in_all_variants: bool,
     /// For a list of structs: the slot of the element field whose values must differ.
     pub unique_by: Option<usize>,
+    /// Required only under a sibling's value, and absent otherwise.
+    pub when: Option<WhenDef>,
     /// Where declared.
     pub span: Span,
     /// Doc comment.
@@ -255,6 +282,7 @@ pub fn scalar_name(s: FieldTy0) -> &'static str {
     match s {
         FieldTy0::Text => "text",
         FieldTy0::Number => "number",
+        FieldTy0::Whole => "whole",
         FieldTy0::Money => "money",
         FieldTy0::Date => "date",
         FieldTy0::Days => "days",

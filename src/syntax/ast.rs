@@ -83,6 +83,37 @@ pub struct StructDecl {
     pub name: Ident,
     /// Fields, or tagged variants.
     pub body: StructBody,
+    /// `require a <= b`: orders between fields that every value must keep.
+    pub checks: Vec<FieldCheck>,
+}
+
+/// `require from <= to` in a struct: a comparison of two of its fields.
+#[derive(Clone, Debug)]
+pub struct FieldCheck {
+    /// The field on the left.
+    pub left: Ident,
+    /// The comparison.
+    pub op: BinOp,
+    /// The field on the right.
+    pub right: Ident,
+    /// The whole clause.
+    pub span: Span,
+}
+
+impl PartialEq for FieldCheck {
+    fn eq(&self, other: &FieldCheck) -> bool {
+        self.left == other.left && self.op == other.op && self.right == other.right
+    }
+}
+
+/// `when status == 取消`: a field required under a sibling's value and
+/// absent otherwise.
+#[derive(Clone, Debug, PartialEq)]
+pub struct When {
+    /// The sibling field.
+    pub field: Ident,
+    /// The value that requires the field.
+    pub value: Ident,
 }
 
 /// The body of a struct.
@@ -119,6 +150,8 @@ pub struct FieldDecl {
     pub default: Option<Expr>,
     /// `unique by FIELD`: elements of the list must differ in that field.
     pub unique_by: Option<Ident>,
+    /// `when FIELD == VALUE`: required then, absent otherwise.
+    pub when: Option<When>,
     /// The whole declaration.
     pub span: Span,
     /// Doc comment lines above it.
@@ -131,6 +164,7 @@ impl PartialEq for FieldDecl {
             && self.ty == other.ty
             && self.default == other.default
             && self.unique_by == other.unique_by
+            && self.when == other.when
     }
 }
 
@@ -432,6 +466,8 @@ impl BinOp {
 pub enum ExprKind {
     /// A number literal with its unit.
     Num(Num, NumUnit),
+    /// A date literal, `2014-09-30`.
+    Date(crate::date::Date),
     /// A string literal, possibly with interpolations.
     Str(Template),
     /// `true` / `false`.
@@ -462,9 +498,11 @@ impl Expr {
     /// The sub-expressions directly under this one.
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {
-            ExprKind::Num(..) | ExprKind::Bool(_) | ExprKind::None | ExprKind::Name(_) => {
-                Vec::new()
-            }
+            ExprKind::Num(..)
+            | ExprKind::Date(_)
+            | ExprKind::Bool(_)
+            | ExprKind::None
+            | ExprKind::Name(_) => Vec::new(),
             ExprKind::Str(t) => t.exprs(),
             ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().collect(),
             ExprKind::Field(e, _) | ExprKind::Lambda(_, e) | ExprKind::Unary(_, e) => vec![e],

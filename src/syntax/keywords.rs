@@ -65,7 +65,11 @@ pub const KEYWORDS: &[(&str, &str)] = &[
     ),
     (
         "require",
-        "require 条件: the rule fires where the condition is false",
+        "require 条件: the rule fires where the condition is false; in a struct or kind, `require a <= b` makes every value keep that order between two of its fields (an input error otherwise)",
+    ),
+    (
+        "when",
+        "field: type when FIELD == VALUE: the field is required when the sibling field has that value and must be absent otherwise",
     ),
     ("at", "at 表达式: the field the finding points at"),
     (

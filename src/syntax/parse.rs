@@ -276,7 +276,7 @@ pub fn tokens(text: &str) -> Option<Vec<Token>> {
             let (start, stop) = (span.start(), span.end());
             let kind = match p.as_rule() {
                 Rule::string => TokenKind::Str,
-                Rule::number | Rule::rule_id => TokenKind::Word,
+                Rule::number | Rule::date_lit | Rule::rule_id => TokenKind::Word,
                 Rule::neg_op => TokenKind::Sign,
                 Rule::cmp_op
                 | Rule::default_op
@@ -670,7 +670,8 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::string => "a quoted string",
         Rule::number | Rule::digits => "a number",
         Rule::type_expr | Rule::type_atom | Rule::type_name => "a type",
-        Rule::field_decl => "a field (`name: type`) or `}`",
+        Rule::field_decl | Rule::field_check => "a field (`name: type`) or `}`",
+        Rule::when_clause => "`when FIELD == VALUE`",
         Rule::variant_decl => "a variant (`名称 { … }`) or `}`",
         Rule::enum_member => "an enum member",
         Rule::chain_item | Rule::kw_chain_item => {
@@ -758,11 +759,18 @@ impl Builder<'_> {
             Rule::kind_decl => {
                 let mut it = inner.into_inner();
                 let name = self.ident(it.next()?);
-                let fields = it.filter_map(|f| self.field(f)).collect();
+                let (checks, fields): (Vec<_>, Vec<_>) =
+                    it.partition(|p| p.as_rule() == Rule::field_check);
                 DeclKind::Struct(StructDecl {
                     is_kind: true,
                     name,
-                    body: StructBody::Fields(fields),
+                    body: StructBody::Fields(
+                        fields.into_iter().filter_map(|f| self.field(f)).collect(),
+                    ),
+                    checks: checks
+                        .into_iter()
+                        .filter_map(|c| self.field_check(c))
+                        .collect(),
                 })
             }
             Rule::extend_decl => {
@@ -775,11 +783,13 @@ impl Builder<'_> {
                     is_kind,
                     name,
                     body: StructBody::Fields(fields),
+                    checks: Vec::new(),
                 })
             }
             Rule::struct_decl => {
                 let mut it = inner.into_inner().peekable();
                 let name = self.ident(it.next()?);
+                let mut checks = Vec::new();
                 let body = if it.peek().map(Pair::as_rule) == Some(Rule::tagged_by) {
                     let tag = self.ident(it.next()?.into_inner().next()?);
                     let variants = it
@@ -792,12 +802,16 @@ impl Builder<'_> {
                         .collect();
                     StructBody::Tagged { tag, variants }
                 } else {
-                    StructBody::Fields(it.filter_map(|f| self.field(f)).collect())
+                    let (cs, fields): (Vec<_>, Vec<_>) =
+                        it.partition(|p| p.as_rule() == Rule::field_check);
+                    checks = cs.into_iter().filter_map(|c| self.field_check(c)).collect();
+                    StructBody::Fields(fields.into_iter().filter_map(|f| self.field(f)).collect())
                 };
                 DeclKind::Struct(StructDecl {
                     is_kind: false,
                     name,
                     body,
+                    checks,
                 })
             }
             Rule::param_decl | Rule::set_decl => {
@@ -867,14 +881,79 @@ impl Builder<'_> {
                 .map(|p| self.ident(p)),
             _ => None,
         };
+        let when = match rest.peek().map(Pair::as_rule) {
+            Some(Rule::when_clause) => rest.next().and_then(|p| {
+                let mut w = p.into_inner();
+                let field = self.ident(w.next()?);
+                let op = w.next()?;
+                if op.as_str() != "==" {
+                    self.errors.push(
+                        Diagnostic::error(
+                            self.span(&op),
+                            format!("`when` compares with `==`, found `{}`", op.as_str()),
+                        )
+                        .with_help("write `when FIELD == VALUE`"),
+                    );
+                    return None;
+                }
+                let v = w.next()?;
+                let value = if v.as_rule() == Rule::string {
+                    let text = v.as_str();
+                    Ident {
+                        name: text
+                            .get(1..text.len().saturating_sub(1))
+                            .unwrap_or("")
+                            .to_string(),
+                        span: self.span(&v),
+                    }
+                } else {
+                    self.ident(v)
+                };
+                Some(When { field, value })
+            }),
+            _ => None,
+        };
         let default = rest.next().map(|p| self.expr(p));
         Some(FieldDecl {
             name,
             ty,
             default,
             unique_by,
+            when,
             span,
             doc: None,
+        })
+    }
+
+    fn field_check(&mut self, pair: Pair<'_, Rule>) -> Option<FieldCheck> {
+        let span = self.span(&pair);
+        let mut it = pair.into_inner();
+        let left = self.ident(it.next()?);
+        let op_pair = it.next()?;
+        let op = match op_pair.as_str() {
+            "==" => BinOp::Eq,
+            "!=" => BinOp::Ne,
+            "<" => BinOp::Lt,
+            "<=" => BinOp::Le,
+            ">" => BinOp::Gt,
+            ">=" => BinOp::Ge,
+            other => {
+                self.errors.push(
+                    Diagnostic::error(
+                        self.span(&op_pair),
+                        format!("`{other}` cannot compare two fields here"),
+                    )
+                    .with_help("use one of ==, !=, <, <=, >, >="),
+                );
+                return None;
+            }
+        };
+        let right = self.ident(it.next()?);
+        Some(FieldCheck {
+            left,
+            op,
+            right,
+            span,
         })
     }
 
@@ -1081,6 +1160,16 @@ impl Builder<'_> {
             Rule::bool_lit => ExprKind::Bool(text == "true"),
             Rule::none_lit => ExprKind::None,
             Rule::number => self.number(inner, span),
+            Rule::date_lit => match crate::date::Date::parse(text) {
+                Ok(d) => ExprKind::Date(d),
+                Err(e) => {
+                    self.errors.push(
+                        Diagnostic::error(span, format!("`{text}` is not a date: {e}"))
+                            .with_help("write a day that exists, as YYYY-MM-DD"),
+                    );
+                    ExprKind::None
+                }
+            },
             Rule::string => return self.string_expr(inner, span),
             _ => ExprKind::None,
         };
@@ -1134,11 +1223,15 @@ impl Builder<'_> {
             _ => 1,
         };
         let kind = match unit.as_deref() {
-            None => NumUnit::None,
+            None | Some("%") => NumUnit::None,
             Some("天" | "日") => NumUnit::Days,
             Some(_) => NumUnit::Money,
         };
-        match Num::parse_decimal(&digits).and_then(|n| n.checked_mul(Num::int(factor))) {
+        let divisor = if unit.as_deref() == Some("%") { 100 } else { 1 };
+        match Num::parse_decimal(&digits)
+            .and_then(|n| n.checked_mul(Num::int(factor)))
+            .and_then(|n| n.checked_div(Num::int(divisor)))
+        {
             Some(n) => ExprKind::Num(n, kind),
             None => {
                 self.errors.push(
