@@ -113,6 +113,9 @@ pub struct RecordInfo {
     pub span: Span,
     /// Not checked because of input errors.
     pub rejected: bool,
+    /// What its marked fields hold: unit, label, period, personal names
+    /// (empty when rejected).
+    pub marked: crate::schema::Marked,
 }
 
 /// Counts for the summary line. `records == checked + rejected`.

@@ -116,6 +116,8 @@ pub struct FieldDecl {
     pub default: Option<Expr>,
     /// `unique by FIELD`: elements of the list must differ in that field.
     pub unique_by: Option<Ident>,
+    /// Report marks written after the type (`@personal` …), without the `@`.
+    pub marks: Vec<Ident>,
     /// The whole declaration.
     pub span: Span,
     /// Doc comment lines above it.
@@ -128,6 +130,7 @@ impl PartialEq for FieldDecl {
             && self.ty == other.ty
             && self.default == other.default
             && self.unique_by == other.unique_by
+            && self.marks == other.marks
     }
 }
 
