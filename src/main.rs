@@ -177,7 +177,8 @@ struct CheckArgs {
     format: Format,
 
     /// Also write a report to a file (repeatable): `FORMAT=FILE`, or a FILE
-    /// whose extension tells the format (.json, .sarif, .xml for JUnit, .txt).
+    /// whose extension tells the format (.json, .sarif, .xml for JUnit, .txt,
+    /// .html).
     #[arg(long, short = 'o', value_name = "[FORMAT=]FILE")]
     output: Vec<String>,
 
@@ -192,6 +193,11 @@ struct CheckArgs {
     /// The date waivers expire against (default: today, UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     today: Option<String>,
+
+    /// The HTML report for 阳光公示: personal names (fields marked
+    /// `@personal`) masked as 王* everywhere, no record text.
+    #[arg(long)]
+    public: bool,
 
     /// The lowest severity that makes the run fail (exit code 1).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
@@ -237,6 +243,8 @@ enum Format {
     Junit,
     /// GitHub Actions annotations.
     Github,
+    /// One self-contained HTML page: statistics, warnings, every finding.
+    Html,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -305,8 +313,15 @@ fn limits(args: &CheckArgs) -> InputLimits {
     }
 }
 
-fn render(format: Format, report: &Report, sources: &SourceMap, color: bool) -> String {
+fn render(
+    format: Format,
+    report: &Report,
+    sources: &SourceMap,
+    color: bool,
+    scope: &report::html::Scope,
+) -> String {
     match format {
+        Format::Html => report::html::render(report, sources, scope),
         Format::Human => report::human::render(report, sources, color),
         Format::Json => report::json::render(report, sources),
         Format::Sarif => report::sarif::render(report, sources),
@@ -318,7 +333,7 @@ fn render(format: Format, report: &Report, sources: &SourceMap, color: bool) -> 
 /// `FORMAT=FILE`, or a file whose extension names the format.
 fn parse_output(spec: &str) -> Result<(Format, PathBuf), String> {
     if let Some((fmt, file)) = spec.split_once('=') {
-        let format = Format::from_str(fmt, true).map_err(|_| format!("unknown format `{fmt}` in `--output {spec}`: use human, json, sarif, junit or github"))?;
+        let format = Format::from_str(fmt, true).map_err(|_| format!("unknown format `{fmt}` in `--output {spec}`: use human, json, sarif, junit, github or html"))?;
         return Ok((format, PathBuf::from(file)));
     }
     let path = PathBuf::from(spec);
@@ -327,9 +342,10 @@ fn parse_output(spec: &str) -> Result<(Format, PathBuf), String> {
         Some("sarif") => Format::Sarif,
         Some("xml") => Format::Junit,
         Some("txt") => Format::Human,
+        Some("html" | "htm") => Format::Html,
         _ => {
             return Err(format!(
-                "cannot tell the format of `{spec}` from its extension: write `sarif={spec}` (or json, junit, github, human)"
+                "cannot tell the format of `{spec}` from its extension: write `sarif={spec}` (or json, junit, github, human, html)"
             ));
         }
     };
@@ -394,14 +410,15 @@ fn check(args: &CheckArgs) -> ExitCode {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    let scope = html_scope(args, &opts, &rules, &sources, &limits, today);
     let mut failed_write = false;
     for (format, path) in &outputs {
-        if let Err(e) = std::fs::write(path, render(*format, &report, &sources, false)) {
+        if let Err(e) = std::fs::write(path, render(*format, &report, &sources, false, &scope)) {
             eprintln!("error: cannot write {}: {e}", path.display());
             failed_write = true;
         }
     }
-    let out = render(args.format, &report, &sources, color);
+    let out = render(args.format, &report, &sources, color, &scope);
     let mut stdout = std::io::stdout().lock();
     if stdout
         .write_all(out.as_bytes())
@@ -412,6 +429,62 @@ fn check(args: &CheckArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     exit_code(&report, args.fail_on)
+}
+
+/// What the HTML page's header says of the run.
+fn html_scope(
+    args: &CheckArgs,
+    opts: &RuleOptions,
+    rules: &workspace::RuleSet,
+    sources: &SourceMap,
+    limits: &InputLimits,
+    today: sunlight::date::Date,
+) -> report::html::Scope {
+    let embedded = |id: &sunlight::source::FileId| {
+        sunlight::check::STANDARD_RULES
+            .iter()
+            .any(|(name, _)| sources.name(*id) == sunlight::check::embedded_name(name))
+    };
+    let params = opts.params.as_ref().map(|p| workspace::display_path(p));
+    let overrides = params
+        .as_ref()
+        .and_then(|name| sources.iter().find(|(_, f)| &f.name == name))
+        .map(|(id, _)| {
+            sunlight::check::read_params(id, sources, &limits.yaml)
+                .0
+                .into_iter()
+                .map(|o| {
+                    let value = sources
+                        .get(o.value.span.file)
+                        .map_or("", |f| f.slice(o.value.span))
+                        .to_string();
+                    (o.name, value)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (y, m, d) = today.ymd();
+    report::html::Scope {
+        paths: args
+            .paths
+            .iter()
+            .map(|p| workspace::display_path(p))
+            .collect(),
+        today: format!("{y:04}-{m:02}-{d:02}"),
+        standard_rules: !opts.no_default_rules,
+        rule_files: rules
+            .files
+            .iter()
+            .filter(|id| !embedded(id))
+            .map(|id| sources.name(*id).to_string())
+            .collect(),
+        params,
+        overrides,
+        disabled: opts.disabled.clone(),
+        waivers: args.waivers.as_ref().map(|p| workspace::display_path(p)),
+        baseline: args.baseline.as_ref().map(|p| workspace::display_path(p)),
+        public: args.public,
+    }
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {

@@ -1,7 +1,9 @@
 //! Rendering the results of a run: for people (`human`) and for machines
-//! (`json`). Renderers only read a [`Report`]; they decide nothing.
+//! (`json`, `sarif`, `junit`, `github`) and the audit page (`html`).
+//! Renderers only read a [`Report`]; they decide nothing.
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
