@@ -55,8 +55,6 @@ const NO_UNIT: &str = "（未注明单位）";
 const NO_MONTH: &str = "无日期";
 /// Record lines shown around an anchor at most.
 const EXCERPT_LINES: usize = 8;
-/// Record lines shown when a related location is opened, at most.
-const RECORD_LINES: usize = 60;
 
 /// Compound surnames kept whole when a name is masked (欧阳修 → 欧阳*).
 const COMPOUND_SURNAMES: &[&str] = &[
@@ -266,27 +264,6 @@ fn excerpt(sources: &SourceMap, span: Span) -> Value {
     Value::Array(out)
 }
 
-/// A record's lines as `[line number, text]`, at most [`RECORD_LINES`].
-fn record_lines(sources: &SourceMap, span: Span) -> Value {
-    let Some(file) = sources.get(span.file) else {
-        return Value::Null;
-    };
-    let first = file.lines.line_of(span.start as usize);
-    let last = file
-        .lines
-        .line_of(
-            (span.end as usize)
-                .saturating_sub(1)
-                .max(span.start as usize),
-        )
-        .min(first + RECORD_LINES - 1);
-    Value::Array(
-        (first..=last)
-            .map(|l| json!([l + 1, line_text(&file.text, &file.lines, l).1]))
-            .collect(),
-    )
-}
-
 /// Counts of the active findings, for the statistics.
 #[derive(Default)]
 struct Stats {
@@ -305,15 +282,26 @@ fn month_axis(by_month: &BTreeMap<String, usize>) -> Vec<(String, usize)> {
     };
     let dated: Vec<(i32, u32)> = by_month.keys().filter_map(|m| parse(m)).collect();
     let mut out = Vec::new();
-    if let (Some(&first), Some(&last)) = (dated.first(), dated.last()) {
-        let (mut y, mut m) = first;
-        // Bounded: a run spans at most a few decades of months.
-        while (y, m) <= last && out.len() < 1200 {
-            let key = format!("{y:04}-{m:02}");
-            let n = by_month.get(&key).copied().unwrap_or(0);
-            out.push((key, n));
-            (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    let span = |(y0, m0): (i32, u32), (y1, m1): (i32, u32)| {
+        (i64::from(y1) - i64::from(y0)) * 12 + i64::from(m1) - i64::from(m0)
+    };
+    match (dated.first(), dated.last()) {
+        // Up to twenty years: every month, the empty ones too.
+        (Some(&first), Some(&last)) if span(first, last) <= 240 => {
+            let (mut y, mut m) = first;
+            while (y, m) <= last {
+                let key = format!("{y:04}-{m:02}");
+                let n = by_month.get(&key).copied().unwrap_or(0);
+                out.push((key, n));
+                (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            }
         }
+        _ => out.extend(
+            by_month
+                .iter()
+                .filter(|(k, _)| parse(k).is_some())
+                .map(|(k, v)| (k.clone(), *v)),
+        ),
     }
     if let Some(&n) = by_month.get(NO_MONTH) {
         out.push((NO_MONTH.to_string(), n));
@@ -469,6 +457,15 @@ pub fn render(report: &Report, sources: &SourceMap, scope: &Scope) -> String {
 
     // Findings as data, and the statistics of the active ones.
     let mut stats = Stats::default();
+    // File names once; findings, related locations and records point into it.
+    let mut file_index: HashMap<FileId, usize> = HashMap::new();
+    let mut file_names: Vec<Value> = Vec::new();
+    let mut file_of = |id: FileId| -> usize {
+        *file_index.entry(id).or_insert_with(|| {
+            file_names.push(Value::String(m(sources.name(id))));
+            file_names.len() - 1
+        })
+    };
     let mut shown_records: BTreeMap<usize, Value> = BTreeMap::new();
     let mut findings = Vec::with_capacity(report.findings.len());
     for f in &report.findings {
@@ -501,9 +498,10 @@ pub fn render(report: &Report, sources: &SourceMap, scope: &Scope) -> String {
                 let line = sources.span_lines(r.span).map_or(0, |(a, _)| a.line);
                 json!({
                     "rec": target.map_or(-1, |t| t as i64),
-                    "file": m(sources.name(r.span.file)),
+                    "file": file_of(r.span.file),
                     "line": line,
                     "note": m(&r.note),
+                    "ex": if scope.public { Value::Null } else { excerpt(sources, r.span) },
                 })
             })
             .collect();
@@ -530,7 +528,7 @@ pub fn render(report: &Report, sources: &SourceMap, scope: &Scope) -> String {
             "kind": f.kind,
             "id": m(&f.record),
             "path": f.path,
-            "file": m(sources.name(f.span.file)),
+            "file": file_of(f.span.file),
             "line": at.map_or(0, |a| a.line),
             "col": at.map_or(0, |a| a.column),
             "msg": m(&f.message),
@@ -551,10 +549,9 @@ pub fn render(report: &Report, sources: &SourceMap, scope: &Scope) -> String {
             "kind": r.kind,
             "id": m(&r.id),
             "unit": r.marked.unit.clone().unwrap_or_default(),
-            "file": m(sources.name(r.span.file)),
+            "file": file_of(r.span.file),
             "line": start,
             "end": end,
-            "text": if scope.public { Value::Null } else { record_lines(sources, r.span) },
         });
     }
     let mut families: Vec<String> = stats
@@ -617,6 +614,7 @@ pub fn render(report: &Report, sources: &SourceMap, scope: &Scope) -> String {
         .collect();
     let data = json!({
         "public": scope.public,
+        "files": file_names,
         "rules": rules,
         "units": unit_map,
         "records": shown_records.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<serde_json::Map<_, _>>(),

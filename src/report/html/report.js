@@ -17,12 +17,13 @@
 
   // Errors first, then warnings, then waived; by unit within each.
   var all = D.findings.map(function (f, i) { f.i = i; return f; });
+  function fileName(i) { return D.files[i] || ""; }
   all.sort(function (a, b) {
     return rank(a) - rank(b) || unitName(a.unit).localeCompare(unitName(b.unit), "zh") || a.i - b.i;
   });
   all.forEach(function (f) {
     var r = D.rules[f.rule] || {};
-    f.hay = [f.rule, r.title, f.id, f.kind, f.msg, f.help, unitName(f.unit), f.file].join("\n").toLowerCase();
+    f.hay = [f.rule, r.title, f.id, f.kind, f.msg, f.help, unitName(f.unit), fileName(f.file)].join("\n").toLowerCase();
   });
 
   var state = { unit: "*", rule: "*", sev: "*", text: "", page: 0 };
@@ -51,15 +52,15 @@
   function card(f) {
     var r = D.rules[f.rule] || {};
     var badge = f.sup ? '<span class="badge sup">' + (f.sup.type === "baseline" ? "基线" : "已豁免") + "</span>" : "";
-    var rel = f.rel.map(function (x) {
-      var label = h(x.note) + " — " + h(x.file) + ":" + x.line;
-      return x.rec >= 0 ? '<a class="rel" href="#rec-' + x.rec + "-L" + x.line + '" data-rec="' + x.rec + '" data-line="' + x.line + '">' + label + "</a>" : label;
+    var rel = f.rel.map(function (x, k) {
+      var label = h(x.note) + " — " + h(fileName(x.file)) + ":" + x.line;
+      return x.rec >= 0 ? '<a class="rel" href="#rec-' + x.rec + "-L" + x.line + '" data-finding-rel="' + f.i + ":" + k + '" data-line="' + x.line + '">' + label + "</a>" : label;
     }).join("<br>");
     return '<article class="finding sev-' + f.sev + (f.sup ? " suppressed" : "") + '" id="f-' + f.i +
       '" data-unit="' + h(f.unit) + '" data-rule="' + h(f.rule) + '" data-sev="' + f.sev + '" data-record="' + h(f.id) + '">' +
       '<header><span class="badge ' + f.sev + '">' + SEV[f.sev] + "</span>" + badge + '<code class="rule">' + h(f.rule) +
       '</code><span class="title">' + h(r.title) + '</span><span class="where">' + h(unitName(f.unit)) + " · " + h(f.kind) + " <b>" + h(f.id) +
-      "</b> · " + h(f.file) + ":" + f.line + ":" + f.col + "</span></header>" +
+      "</b> · " + h(fileName(f.file)) + ":" + f.line + ":" + f.col + "</span></header>" +
       '<p class="msg">' + h(f.msg) + "</p>" + excerpt(f.ex) + supNote(f.sup) +
       '<dl class="facts">' + (r.cite ? "<dt>依据</dt><dd>" + h(r.cite) + "</dd>" : "") +
       (f.help ? "<dt>整改</dt><dd>" + h(f.help) + "</dd>" : "") + (rel ? "<dt>相关</dt><dd>" + rel + "</dd>" : "") + "</dl></article>";
@@ -145,7 +146,15 @@
     if (el) el.scrollIntoView({ block: "center" });
   });
 
-  // A related location opens its record.
+  // A related location opens its record, with the lines it points at.
+  var relExcerpt = null;
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-finding-rel]");
+    if (!a) return;
+    var p = a.getAttribute("data-finding-rel").split(":");
+    var x = (D.findings[+p[0]] || { rel: [] }).rel[+p[1]];
+    relExcerpt = x ? { hash: a.getAttribute("href"), ex: x.ex } : null;
+  }, true);
   function openRecord() {
     var m = /^#rec-(\d+)(?:-L(\d+))?$/.exec(location.hash);
     var view = $("record-view");
@@ -153,17 +162,15 @@
     var r = D.records[m[1]];
     if (!r) { view.hidden = true; return; }
     var line = +(m[2] || 0);
-    var text = r.text ? '<pre class="excerpt">' + r.text.map(function (l) {
-      var body = '<span class="ln">' + l[0] + "</span>" + h(l[1]);
-      return l[0] === line ? '<span class="hl">' + body + "</span>" : body;
-    }).join("\n") + "</pre>" : '<p class="empty">公示版不含记录原文。</p>';
+    var text = D.public ? '<p class="empty">公示版不含记录原文。</p>' :
+      relExcerpt && relExcerpt.hash === location.hash ? excerpt(relExcerpt.ex) : "";
     var own = all.filter(function (f) { return f.rec === +m[1]; });
     view.innerHTML = '<button type="button" class="close" id="record-close">关闭</button><h3>' + h(r.kind) + " " + h(r.id) + "</h3>" +
-      '<p class="lead">' + h(unitName(r.unit)) + " · " + h(r.file) + ":" + r.line + "–" + r.end + "</p>" + text +
+      '<p class="lead">' + h(unitName(r.unit)) + " · " + h(fileName(r.file)) + ":" + r.line + "–" + r.end + (line ? "，第 " + line + " 行" : "") + "</p>" + text +
       (own.length ? "<p>本记录的问题：" + own.map(function (f) { return '<a href="#f-' + f.i + '" data-finding="' + f.i + '">' + h(f.rule) + "</a>"; }).join("、") + "</p>" : "<p class=\"empty\">本记录无问题。</p>");
     view.setAttribute("data-record", r.id);
     view.setAttribute("data-kind", r.kind);
-    view.setAttribute("data-file", r.file);
+    view.setAttribute("data-file", fileName(r.file));
     view.setAttribute("data-start", r.line);
     view.setAttribute("data-end", r.end);
     view.hidden = false;
