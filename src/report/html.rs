@@ -232,8 +232,9 @@ fn line_text<'t>(text: &'t str, lines: &crate::source::LineIndex, line: usize) -
     (start, s.trim_end_matches(['\n', '\r']))
 }
 
-/// The lines of a span, each as `[line number, before, highlighted, after]`.
-fn excerpt(sources: &SourceMap, span: Span) -> Value {
+/// The lines of a span and `context` lines around it, each as
+/// `[line number, before, highlighted, after]`.
+fn excerpt(sources: &SourceMap, span: Span, context: usize) -> Value {
     let Some(file) = sources.get(span.file) else {
         return Value::Null;
     };
@@ -246,8 +247,9 @@ fn excerpt(sources: &SourceMap, span: Span) -> Value {
         .lines
         .line_of(end.saturating_sub(usize::from(end > start)))
         .min(first + EXCERPT_LINES - 1);
+    let last = (last + context).min(file.lines.line_count().saturating_sub(1)).max(first);
     let mut out = Vec::new();
-    for line in first..=last {
+    for line in first.saturating_sub(context)..=last {
         let (at, text) = line_text(&file.text, &file.lines, line);
         let cut = |offset: usize| {
             crate::source::floor_char_boundary(text, offset.saturating_sub(at).min(text.len()))
@@ -501,7 +503,7 @@ pub fn render(report: &Report, sources: &SourceMap, scope: &Scope) -> String {
                     "file": file_of(r.span.file),
                     "line": line,
                     "note": m(&r.note),
-                    "ex": if scope.public { Value::Null } else { excerpt(sources, r.span) },
+                    "ex": if scope.public { Value::Null } else { excerpt(sources, r.span, 3) },
                 })
             })
             .collect();
@@ -533,7 +535,7 @@ pub fn render(report: &Report, sources: &SourceMap, scope: &Scope) -> String {
             "col": at.map_or(0, |a| a.column),
             "msg": m(&f.message),
             "help": m(&f.help),
-            "ex": if scope.public { Value::Null } else { excerpt(sources, f.span) },
+            "ex": if scope.public { Value::Null } else { excerpt(sources, f.span, 0) },
             "rel": related,
             "sup": sup,
         }));
