@@ -388,3 +388,106 @@ fn browser_suite() -> Result<(), String> {
         }
     }
 }
+
+#[test]
+fn header_names_the_scope_and_waivers_show_as_such() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let records = dir.path().join("records");
+    std::fs::create_dir(&records)?;
+    std::fs::write(
+        records.join("huanbao.yaml"),
+        include_str!("fixtures/ci/huanbao.yaml"),
+    )?;
+    std::fs::write(
+        dir.path().join("waivers.yaml"),
+        "waivers:\n  - rule: SZYD-004\n    record: HB-DZ-2015-09\n    reason: 经区纪委认定不属先行定调\n    approved_by: 区纪委 阮静\n    expires: 2016-06-30\n",
+    )?;
+    std::fs::write(dir.path().join("params.yaml"), "大额资金标准: 50万\n")?;
+    std::fs::write(
+        dir.path().join("local.rules"),
+        "/// Local.\nrule LOCAL-001 \"本地规则\" {\n  severity warning\n  for m in meeting\n  require m.body != \"\"\n  at m.body\n  message \"无会议形式\"\n}\n",
+    )?;
+    let page = dir.path().join("r.html");
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "records",
+            "--no-config",
+            "--today",
+            "2016-01-04",
+            "--waivers",
+            "waivers.yaml",
+            "--params",
+            "params.yaml",
+            "--rules",
+            "local.rules",
+            "--disable",
+            "WBZG-003",
+            "--output",
+            "r.html",
+        ])
+        .output()?;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(page)?;
+    for text in [
+        "<code>records</code>",
+        "2016-01-04",
+        "标准规则库 + <code>local.rules</code>",
+        "大额资金标准 = <code>50万</code>",
+        "<code>WBZG-003</code>",
+        "<code>waivers.yaml</code>",
+    ] {
+        assert!(html.contains(text), "no `{text}` in the header");
+    }
+    // The fingerprint is a SHA-256 and changes with the records.
+    let hash_at = html.find("class=\"hash\"").ok_or("no hash")?;
+    let hash: String = html[hash_at..]
+        .split('>')
+        .nth(1)
+        .unwrap_or("")
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(hash.len(), 64);
+    assert_eq!(number_after(&html, "data-count=\"suppressed\">")?, 1);
+    let data = page_data(&html)?;
+    let waived = data["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["rule"] == "SZYD-004"))
+        .ok_or("waived finding missing")?;
+    assert_eq!(waived["sup"]["type"], "waiver");
+    assert_eq!(waived["sup"]["by"], "区纪委 阮静");
+    assert_eq!(waived["sup"]["expires"], "2016-06-30");
+    // Waived findings are not in the statistics.
+    let chart = attr_json(&html, "data-chart=\"rule\"", "data-counts")?;
+    assert!(chart.get("SZYD-004").is_none(), "{chart}");
+
+    std::fs::write(
+        records.join("extra.yaml"),
+        "kind: org\nid: x\nname: X\nleaders: []\n",
+    )?;
+    let again = bin()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "records",
+            "--no-config",
+            "--today",
+            "2016-01-04",
+            "--format",
+            "html",
+        ])
+        .output()?;
+    let other = String::from_utf8(again.stdout)?;
+    assert!(
+        !other.contains(&hash),
+        "the fingerprint ignores the records"
+    );
+    Ok(())
+}

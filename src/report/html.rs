@@ -247,7 +247,9 @@ fn excerpt(sources: &SourceMap, span: Span, context: usize) -> Value {
         .lines
         .line_of(end.saturating_sub(usize::from(end > start)))
         .min(first + EXCERPT_LINES - 1);
-    let last = (last + context).min(file.lines.line_count().saturating_sub(1)).max(first);
+    let last = (last + context)
+        .min(file.lines.line_count().saturating_sub(1))
+        .max(first);
     let mut out = Vec::new();
     for line in first.saturating_sub(context)..=last {
         let (at, text) = line_text(&file.text, &file.lines, line);
