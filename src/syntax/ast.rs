@@ -116,7 +116,8 @@ pub struct FieldDecl {
     pub default: Option<Expr>,
     /// `unique by FIELD`: elements of the list must differ in that field.
     pub unique_by: Option<Ident>,
-    /// Report marks written after the type (`@personal` …), without the `@`.
+    /// Report marks written after the type (`@personal` …): names without
+    /// the `@`, spans with it.
     pub marks: Vec<Ident>,
     /// The whole declaration.
     pub span: Span,

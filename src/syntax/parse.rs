@@ -730,7 +730,7 @@ impl Builder<'_> {
             let s = p.as_span();
             marks.push(Ident {
                 name: p.as_str().trim_start_matches('@').to_string(),
-                span: Span::new(self.file, self.base + s.start() + 1, self.base + s.end()),
+                span: Span::new(self.file, self.base + s.start(), self.base + s.end()),
             });
         }
         let unique_by = match rest.peek().map(Pair::as_rule) {
