@@ -194,8 +194,9 @@ struct CheckArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     today: Option<String>,
 
-    /// The HTML report for 阳光公示: personal names (fields marked
-    /// `@personal`) masked as 王* everywhere, no record text.
+    /// Make the HTML report the version for 阳光公示: personal names (fields
+    /// marked `@personal`) masked as 王* everywhere, no record text. Other
+    /// formats are not masked.
     #[arg(long)]
     public: bool,
 
@@ -362,6 +363,14 @@ fn check(args: &CheckArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+    if args.public && args.format != Format::Html && outputs.iter().all(|(f, _)| *f != Format::Html)
+    {
+        // Only the page masks names: a "public" JSON report would not be.
+        eprintln!(
+            "error: `--public` applies to the HTML report only\n  help: add `--output report.html` or `--format html`"
+        );
+        return ExitCode::from(2);
+    }
     let today = match &args.today {
         None => suppress::today(),
         Some(t) => match sunlight::date::Date::parse(t) {

@@ -491,3 +491,22 @@ fn header_names_the_scope_and_waivers_show_as_such() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn public_without_a_page_is_an_error() -> TestResult {
+    let out = bin()
+        .args(["check", "--no-config", "--public", "--format", "json"])
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/acceptance/01-compliant/records"),
+        )
+        .output()?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr)?;
+    assert!(
+        err.contains("`--public` applies to the HTML report only"),
+        "{err}"
+    );
+    Ok(())
+}
