@@ -812,15 +812,21 @@ fn statistics(
         .max()
         .unwrap_or(0)
         .max(1);
-    let titles: HashMap<&str, &str> = report
-        .rules
-        .iter()
-        .map(|r| (rule_family(&r.id), r.title.as_str()))
-        .collect();
-    let _ = titles;
     out.push_str("<h3>各单位问题分布（单位 × 规则类别）</h3><div class=\"scroll\"><table id=\"unit-table\" class=\"matrix\"><thead><tr><th>单位</th>");
     for fam in &stats.families {
-        let _ = write!(out, "<th>{}</th>", esc(fam));
+        // The family's rules, on hover.
+        let rules: Vec<String> = report
+            .rules
+            .iter()
+            .filter(|r| rule_family(&r.id) == fam)
+            .map(|r| format!("{} {}", r.id, r.title))
+            .collect();
+        let _ = write!(
+            out,
+            "<th title=\"{}\">{}</th>",
+            esc(&rules.join("\n")),
+            esc(fam)
+        );
     }
     out.push_str("<th>合计</th></tr></thead><tbody>");
     let mut col_totals: BTreeMap<&str, usize> = BTreeMap::new();
