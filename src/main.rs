@@ -172,7 +172,8 @@ struct CheckArgs {
     format: Format,
 
     /// Also write a report to a file (repeatable): `FORMAT=FILE`, or a FILE
-    /// whose extension tells the format (.json, .sarif, .xml for JUnit, .txt).
+    /// whose extension tells the format (.json, .sarif, .xml for JUnit, .txt,
+    /// .html).
     #[arg(long, short = 'o', value_name = "[FORMAT=]FILE")]
     output: Vec<String>,
 
@@ -188,6 +189,12 @@ struct CheckArgs {
     /// (default: `today` in sunlight.toml, else the current date, UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     today: Option<String>,
+
+    /// Make the HTML report the version for 阳光公示: personal names (fields
+    /// marked `@personal`) masked as 王* everywhere, no record text. Other
+    /// formats are not masked.
+    #[arg(long)]
+    public: bool,
 
     /// The lowest severity that makes the run fail (exit code 1).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
@@ -237,6 +244,8 @@ enum Format {
     Junit,
     /// GitHub Actions annotations.
     Github,
+    /// One self-contained HTML page: statistics, warnings, every finding.
+    Html,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -311,8 +320,10 @@ fn render(
     sources: &SourceMap,
     color: bool,
     verbose: bool,
+    scope: &report::html::Scope,
 ) -> String {
     match format {
+        Format::Html => report::html::render(report, sources, scope),
         Format::Human => report::human::render_verbose(report, sources, color, verbose),
         Format::Json => report::json::render(report, sources),
         Format::Sarif => report::sarif::render(report, sources),
@@ -324,7 +335,7 @@ fn render(
 /// `FORMAT=FILE`, or a file whose extension names the format.
 fn parse_output(spec: &str) -> Result<(Format, PathBuf), String> {
     if let Some((fmt, file)) = spec.split_once('=') {
-        let format = Format::from_str(fmt, true).map_err(|_| format!("unknown format `{fmt}` in `--output {spec}`: use human, json, sarif, junit or github"))?;
+        let format = Format::from_str(fmt, true).map_err(|_| format!("unknown format `{fmt}` in `--output {spec}`: use human, json, sarif, junit, github or html"))?;
         return Ok((format, PathBuf::from(file)));
     }
     let path = PathBuf::from(spec);
@@ -333,9 +344,10 @@ fn parse_output(spec: &str) -> Result<(Format, PathBuf), String> {
         Some("sarif") => Format::Sarif,
         Some("xml") => Format::Junit,
         Some("txt") => Format::Human,
+        Some("html" | "htm") => Format::Html,
         _ => {
             return Err(format!(
-                "cannot tell the format of `{spec}` from its extension: write `sarif={spec}` (or json, junit, github, human)"
+                "cannot tell the format of `{spec}` from its extension: write `sarif={spec}` (or json, junit, github, human, html)"
             ));
         }
     };
@@ -354,6 +366,14 @@ fn check(args: &CheckArgs) -> ExitCode {
         };
     if let Some(msg) = repeated_output(&outputs) {
         eprintln!("error: {msg}");
+        return ExitCode::from(2);
+    }
+    if args.public && args.format != Format::Html && outputs.iter().all(|(f, _)| *f != Format::Html)
+    {
+        // Only the page masks names: a "public" JSON report would not be.
+        eprintln!(
+            "error: `--public` applies to the HTML report only\n  help: add `--output report.html` or `--format html`"
+        );
         return ExitCode::from(2);
     }
     let today = match &args.today {
@@ -405,17 +425,18 @@ fn check(args: &CheckArgs) -> ExitCode {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    let scope = html_scope(args, &rules, &sources, &limits, today);
     let mut failed_write = false;
     for (format, path) in &outputs {
         if let Err(e) = std::fs::write(
             path,
-            render(*format, &report, &sources, false, args.verbose),
+            render(*format, &report, &sources, false, args.verbose, &scope),
         ) {
             eprintln!("error: cannot write {}: {e}", path.display());
             failed_write = true;
         }
     }
-    let out = render(args.format, &report, &sources, color, args.verbose);
+    let out = render(args.format, &report, &sources, color, args.verbose, &scope);
     let mut stdout = std::io::stdout().lock();
     if stdout
         .write_all(out.as_bytes())
@@ -447,6 +468,53 @@ fn repeated_output(outputs: &[(Format, PathBuf)]) -> Option<String> {
         }
     }
     None
+}
+
+/// What the HTML page's header says of the run: the configuration as the
+/// rules were loaded with it (project file and flags merged).
+fn html_scope(
+    args: &CheckArgs,
+    rules: &workspace::RuleSet,
+    sources: &SourceMap,
+    limits: &InputLimits,
+    today: sunlight::date::Date,
+) -> report::html::Scope {
+    let config = &rules.configuration;
+    // The values of the overrides as written in the parameter files, the
+    // later file's value of a key winning.
+    let mut overrides: Vec<(String, String)> = Vec::new();
+    for name in config.param_files() {
+        let Some((id, _)) = sources.iter().find(|(_, f)| f.name == name) else {
+            continue;
+        };
+        for o in sunlight::check::read_params(id, sources, &limits.yaml).0 {
+            let value = sources
+                .get(o.value.span.file)
+                .map_or("", |f| f.slice(o.value.span))
+                .to_string();
+            match overrides.iter_mut().find(|(n, _)| *n == o.name) {
+                Some(slot) => slot.1 = value,
+                None => overrides.push((o.name, value)),
+            }
+        }
+    }
+    let (y, m, d) = today.ymd();
+    report::html::Scope {
+        paths: args
+            .paths
+            .iter()
+            .map(|p| workspace::display_path(p))
+            .collect(),
+        today: format!("{y:04}-{m:02}-{d:02}"),
+        standard_rules: config.default_rules,
+        rule_files: config.rules.clone(),
+        params: config.params.clone(),
+        overrides,
+        disabled: config.disabled.clone(),
+        waivers: args.waivers.as_ref().map(|p| workspace::display_path(p)),
+        baseline: args.baseline.as_ref().map(|p| workspace::display_path(p)),
+        public: args.public,
+    }
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {

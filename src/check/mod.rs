@@ -219,6 +219,7 @@ pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limi
         k.and_then(|k| schema.kinds.get(k))
             .map_or(String::new(), |k| k.name.clone())
     };
+    let unit_kinds = schema.unit_kinds();
     let mut infos: Vec<RecordInfo> = fr
         .records
         .iter()
@@ -227,12 +228,14 @@ pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limi
             id: r.id.clone(),
             span: r.root.span,
             rejected: false,
+            marked: schema.marked(r.kind, &r.id, &r.root, &unit_kinds),
         })
         .chain(fr.rejected.iter().map(|r| RecordInfo {
             kind: kind_name(r.kind),
             id: r.id.clone().unwrap_or_default(),
             span: r.span,
             rejected: true,
+            marked: crate::schema::Marked::default(),
         }))
         .collect();
     infos.sort_by_key(|i| i.span.start);

@@ -1,7 +1,9 @@
 //! Rendering the results of a run: for people (`human`) and for machines
-//! (`json`). Renderers only read a [`Report`]; they decide nothing.
+//! (`json`, `sarif`, `junit`, `github`) and the audit page (`html`).
+//! Renderers only read a [`Report`]; they decide nothing.
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -113,6 +115,9 @@ pub struct RecordInfo {
     pub span: Span,
     /// Not checked because of input errors.
     pub rejected: bool,
+    /// What its marked fields hold: unit, label, period, personal names
+    /// (empty when rejected).
+    pub marked: crate::schema::Marked,
 }
 
 /// Counts for the summary line. `records == checked + rejected`.
@@ -188,6 +193,15 @@ impl Configuration {
             || self.params.is_some()
             || !self.overridden.is_empty()
             || !self.disabled.is_empty()
+    }
+
+    /// The parameter files read, in order (`params` names them joined by
+    /// `, then `).
+    pub fn param_files(&self) -> Vec<&str> {
+        self.params
+            .as_deref()
+            .map(|p| p.split(", then ").collect())
+            .unwrap_or_default()
     }
 
     /// One line per change, for people: `rules switched off: A, B`.

@@ -114,6 +114,7 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                 in_all_variants: true,
                 unique_by: None,
                 when: None,
+                marks: Vec::new(),
                 span: decl.name.span,
                 doc: Some("The record's id, unique per kind.".into()),
             });
@@ -144,6 +145,7 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                     in_all_variants: true,
                     unique_by: None,
                     when: None,
+                    marks: Vec::new(),
                     span: tag_name.span,
                     doc: Some("Which variant this is.".into()),
                 });
@@ -157,6 +159,7 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                         continue;
                     }
                     let mut slots = vec![0];
+                    let mut marks = Vec::new();
                     for f in &v.fields {
                         if let Some(slot) = add_field(
                             &schema,
@@ -168,11 +171,20 @@ pub fn build(decls: &[&ast::Decl]) -> (Schema, Vec<Diagnostic>) {
                             sid,
                         ) {
                             slots.push(slot);
+                            if let Some(field) = fields.get(slot) {
+                                let ty = field.ty.clone();
+                                marks.extend(
+                                    field_marks(&schema, f, &ty, &mut errors)
+                                        .into_iter()
+                                        .map(|m| (slot, m)),
+                                );
+                            }
                         }
                     }
                     vdefs.push(VariantDef {
                         name: v.name.name.clone(),
                         slots,
+                        marks,
                         span: v.name.span,
                     });
                 }
@@ -459,6 +471,11 @@ fn add_field<'a>(
     if matches!(f.ty.kind, TypeKind::Key { .. }) || f.unique_by.is_some() {
         pending_keys.push((sid, fields.len(), f));
     }
+    let marks = if plain_struct {
+        field_marks(schema, f, &ty, errors)
+    } else {
+        Vec::new()
+    };
     fields.push(FieldDef {
         name: f.name.name.clone(),
         ty,
@@ -467,10 +484,72 @@ fn add_field<'a>(
         in_all_variants: true,
         unique_by: None,
         when: None,
+        marks,
         span: f.span,
         doc: f.doc.clone(),
     });
     Some(fields.len() - 1)
+}
+
+/// The report marks written on a field, each checked against its type.
+fn field_marks(
+    schema: &Schema,
+    f: &ast::FieldDecl,
+    ty: &FieldTy,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Mark> {
+    let mut out = Vec::new();
+    for m in &f.marks {
+        let Some(mark) = Mark::ALL
+            .iter()
+            .find(|(name, _)| *name == m.name)
+            .map(|(_, mark)| *mark)
+        else {
+            let names = Mark::ALL.map(|(n, _)| n);
+            let help = crate::suggest::closest(&m.name, names.iter().copied()).map_or_else(
+                || "marks are `@personal`, `@unit`, `@label` and `@period`".to_string(),
+                |s| format!("did you mean `@{s}`?"),
+            );
+            errors.push(
+                Diagnostic::error(m.span, format!("unknown mark `@{}`", m.name)).with_help(help),
+            );
+            continue;
+        };
+        let text = FieldTy::Scalar(FieldTy0::Text);
+        let fits = match mark {
+            Mark::Personal => match ty {
+                FieldTy::List(t) | FieldTy::OneOrList(t) => **t == text,
+                t => *t == text,
+            },
+            Mark::Unit => matches!(ty, FieldTy::Ref(_)),
+            Mark::Label => *ty == text,
+            Mark::Period => *ty == FieldTy::Scalar(FieldTy0::Date),
+        };
+        if !fits {
+            let wanted = match mark {
+                Mark::Personal => "`text`, `[text]` or `text or [text]`",
+                Mark::Unit => "`ref KIND`",
+                Mark::Label => "`text`",
+                Mark::Period => "`date`",
+            };
+            errors.push(
+                Diagnostic::error(
+                    m.span,
+                    format!(
+                        "`@{}` does not apply to a field of type `{}`",
+                        m.name,
+                        schema.describe(ty)
+                    ),
+                )
+                .with_help(format!("`@{}` marks a field of type {wanted}", m.name)),
+            );
+            continue;
+        }
+        if !out.contains(&mark) {
+            out.push(mark);
+        }
+    }
+    out
 }
 
 fn resolve_type(schema: &Schema, t: &ast::TypeExpr) -> Result<FieldTy, Diagnostic> {

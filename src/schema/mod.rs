@@ -150,6 +150,9 @@ pub struct VariantDef {
     pub name: String,
     /// Slots of its fields.
     pub slots: Vec<usize>,
+    /// Report marks of its fields, by slot (a slot may be marked in one
+    /// variant only: the date of one step).
+    pub marks: Vec<(usize, Mark)>,
     /// Where declared.
     pub span: Span,
 }
@@ -171,10 +174,48 @@ pub struct FieldDef {
     pub unique_by: Option<usize>,
     /// Required only under a sibling's value, and absent otherwise.
     pub when: Option<WhenDef>,
+    /// Report marks (`@personal` …); in a tagged struct they live on the variants.
+    pub marks: Vec<Mark>,
     /// Where declared.
     pub span: Span,
     /// Doc comment.
     pub doc: Option<String>,
+}
+
+/// What a report makes of a field: written `@personal`, `@unit`, `@label`
+/// or `@period` after the field's type. The checker ignores them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// Its texts are personal names: `--public` masks them.
+    Personal,
+    /// A `ref` to the unit the record belongs to; records of the referenced
+    /// kind are units themselves.
+    Unit,
+    /// The text a report shows for the record (a unit's full name).
+    Label,
+    /// The date a report counts the record's findings under (by month);
+    /// the first such date in the record is taken.
+    Period,
+}
+
+impl Mark {
+    /// Every mark, with its written name.
+    pub const ALL: [(&'static str, Mark); 4] = [
+        ("personal", Mark::Personal),
+        ("unit", Mark::Unit),
+        ("label", Mark::Label),
+        ("period", Mark::Period),
+    ];
+
+    /// The written name, without `@`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mark::Personal => "personal",
+            Mark::Unit => "unit",
+            Mark::Label => "label",
+            Mark::Period => "period",
+        }
+    }
 }
 
 /// Field types.
@@ -287,5 +328,131 @@ pub fn scalar_name(s: FieldTy0) -> &'static str {
         FieldTy0::Date => "date",
         FieldTy0::Days => "days",
         FieldTy0::Bool => "bool",
+    }
+}
+
+/// What the marked fields of one record hold (see [`Mark`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Marked {
+    /// The id of the unit the record belongs to (its own id for a unit).
+    pub unit: Option<String>,
+    /// The text shown for the record.
+    pub label: Option<String>,
+    /// The first `@period` date.
+    pub period: Option<Date>,
+    /// Every `@personal` text, in document order, without repeats.
+    pub names: Vec<String>,
+}
+
+impl Schema {
+    /// The kinds `@unit` fields refer to: their records are units.
+    pub fn unit_kinds(&self) -> Vec<KindId> {
+        let mut out = Vec::new();
+        for s in &self.structs {
+            let variant_marks = s
+                .tag
+                .iter()
+                .flat_map(|t| t.variants.iter().flat_map(|v| v.marks.iter()));
+            let marked = s
+                .fields
+                .iter()
+                .enumerate()
+                .flat_map(|(i, f)| f.marks.iter().map(move |m| (i, *m)))
+                .chain(variant_marks.copied());
+            for (slot, mark) in marked {
+                if let (Mark::Unit, Some(FieldTy::Ref(k))) =
+                    (mark, s.fields.get(slot).map(|f| &f.ty))
+                    && !out.contains(k)
+                {
+                    out.push(*k);
+                }
+            }
+        }
+        out
+    }
+
+    /// What the marked fields of a record of `kind` hold; `unit_kinds` as
+    /// [`Schema::unit_kinds`] returns them.
+    pub fn marked(&self, kind: KindId, id: &str, root: &Datum, unit_kinds: &[KindId]) -> Marked {
+        let mut out = Marked::default();
+        if unit_kinds.contains(&kind) {
+            out.unit = Some(id.to_string());
+        }
+        if let Some(k) = self.kinds.get(kind) {
+            self.walk_marks(k.root, root, &mut out, 0);
+        }
+        out
+    }
+
+    fn walk_marks(&self, sid: StructId, datum: &Datum, out: &mut Marked, depth: usize) {
+        // Schemas cannot nest structs without bound, but records can be deep.
+        if depth > 64 {
+            return;
+        }
+        let (Some(s), Data::Struct(variant, slots)) = (self.structs.get(sid), &datum.data) else {
+            return;
+        };
+        let variant = s
+            .tag
+            .as_ref()
+            .and_then(|t| t.variants.get(*variant as usize));
+        for (i, d) in slots.iter().enumerate() {
+            let Some(field) = s.fields.get(i) else {
+                continue;
+            };
+            let marks = field.marks.iter().copied().chain(
+                variant
+                    .iter()
+                    .flat_map(|v| v.marks.iter())
+                    .filter(|(slot, _)| *slot == i)
+                    .map(|(_, m)| *m),
+            );
+            for mark in marks {
+                match (mark, &d.data) {
+                    (Mark::Unit, Data::Text(t)) if out.unit.is_none() => {
+                        out.unit = Some(t.to_string());
+                    }
+                    (Mark::Label, Data::Text(t)) if out.label.is_none() => {
+                        out.label = Some(t.to_string());
+                    }
+                    (Mark::Period, Data::Date(t)) if out.period.is_none() => {
+                        out.period = Some(*t);
+                    }
+                    (Mark::Personal, _) => {
+                        let texts: Vec<&str> = match &d.data {
+                            Data::Text(t) => vec![t],
+                            Data::List(l) => l
+                                .iter()
+                                .filter_map(|e| match &e.data {
+                                    Data::Text(t) => Some(&**t),
+                                    _ => None,
+                                })
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        for t in texts {
+                            if !t.trim().is_empty() && !out.names.iter().any(|n| n == t) {
+                                out.names.push(t.to_string());
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let elem = match &field.ty {
+                FieldTy::List(t) | FieldTy::OneOrList(t) => t,
+                t => t,
+            };
+            if let FieldTy::Struct(inner) = elem {
+                match &d.data {
+                    Data::List(list) => {
+                        for e in list {
+                            self.walk_marks(*inner, e, out, depth + 1);
+                        }
+                    }
+                    _ => self.walk_marks(*inner, d, out, depth + 1),
+                }
+            }
+        }
     }
 }

@@ -152,6 +152,9 @@ pub struct FieldDecl {
     pub unique_by: Option<Ident>,
     /// `when FIELD == VALUE`: required then, absent otherwise.
     pub when: Option<When>,
+    /// Report marks written after the type (`@personal` …): names without
+    /// the `@`, spans with it.
+    pub marks: Vec<Ident>,
     /// The whole declaration.
     pub span: Span,
     /// Doc comment lines above it.
@@ -165,6 +168,7 @@ impl PartialEq for FieldDecl {
             && self.default == other.default
             && self.unique_by == other.unique_by
             && self.when == other.when
+            && self.marks == other.marks
     }
 }
 

@@ -233,6 +233,17 @@ mod tests {
     }
 
     #[test]
+    fn lays_out_report_marks() {
+        let text = "kind v {\n  who:text   @personal\n  by: [text]@personal = []\n}\n";
+        let out = format(text).unwrap_or_default();
+        assert_eq!(
+            out,
+            "kind v {\n  who: text @personal\n  by: [text] @personal = []\n}\n"
+        );
+        assert_eq!(parse(FileId(0), text).file, parse(FileId(0), &out).file);
+    }
+
+    #[test]
     fn leaves_broken_files_alone() {
         assert_eq!(format("rule X \"t\" { where ( }"), None);
     }

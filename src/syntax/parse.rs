@@ -874,6 +874,14 @@ impl Builder<'_> {
         let name = self.ident(it.next()?);
         let ty = self.type_expr(it.next()?)?;
         let mut rest = it.peekable();
+        let mut marks = Vec::new();
+        while let Some(p) = rest.next_if(|p| p.as_rule() == Rule::field_mark) {
+            let s = p.as_span();
+            marks.push(Ident {
+                name: p.as_str().trim_start_matches('@').to_string(),
+                span: Span::new(self.file, self.base + s.start(), self.base + s.end()),
+            });
+        }
         let unique_by = match rest.peek().map(Pair::as_rule) {
             Some(Rule::unique_by) => rest
                 .next()
@@ -920,6 +928,7 @@ impl Builder<'_> {
             default,
             unique_by,
             when,
+            marks,
             span,
             doc: None,
         })
