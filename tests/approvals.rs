@@ -323,10 +323,11 @@ steps:
     write_files(dir.path(), &[("sunlight.toml", "today = 2014-02-30\n")])?;
     let out = run_check(dir.path(), &["records"])?;
     assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // An input error at its place in the project file; the run goes on.
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains("sunlight.toml") && stderr.contains("invalid date"),
-        "{stderr}"
+        stdout.contains("sunlight.toml:1:9") && stdout.contains("invalid date"),
+        "{stdout}"
     );
     Ok(())
 }

@@ -77,7 +77,7 @@ fn without_the_overlay_the_records_read_differently() -> TestResult {
     let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
         .arg("check")
         .arg(&dir)
-        .args(["--format", "json"])
+        .args(["--no-config", "--format", "json"])
         .current_dir(tmp.path())
         .output()?;
     assert_eq!(out.status.code(), Some(2));

@@ -386,21 +386,27 @@ pub fn evaluate_focused(
             help: r.help_text.clone(),
         })
         .collect();
+    let mut records: Vec<RecordInfo> = files
+        .iter()
+        .flat_map(|f| f.infos.iter().cloned())
+        .map(|mut info| {
+            if late_spans.contains(&info.span) {
+                info.rejected = true;
+            }
+            info
+        })
+        .collect();
+    crate::schema::resolve_units(
+        records
+            .iter_mut()
+            .map(|r| (r.kind.as_str(), r.id.as_str(), &mut r.marked)),
+    );
     Report {
         findings,
         errors,
         summary,
         rules,
-        records: files
-            .iter()
-            .flat_map(|f| f.infos.iter().cloned())
-            .map(|mut info| {
-                if late_spans.contains(&info.span) {
-                    info.rejected = true;
-                }
-                info
-            })
-            .collect(),
+        records,
         today: Some(program.today),
         ..Report::default()
     }

@@ -336,6 +336,10 @@ pub fn scalar_name(s: FieldTy0) -> &'static str {
 pub struct Marked {
     /// The id of the unit the record belongs to (its own id for a unit).
     pub unit: Option<String>,
+    /// Set while `unit` is still the id of a record of this kind that
+    /// itself belongs to a unit (an application's power, which belongs to
+    /// an org): [`resolve_units`] replaces it by that record's unit.
+    pub unit_via: Option<String>,
     /// The text shown for the record.
     pub label: Option<String>,
     /// The first `@period` date.
@@ -345,7 +349,20 @@ pub struct Marked {
 }
 
 impl Schema {
-    /// The kinds `@unit` fields refer to: their records are units.
+    /// Whether records of `kind` name their unit in a `@unit` field.
+    fn has_unit_field(&self, kind: KindId) -> bool {
+        let Some(s) = self.kinds.get(kind).and_then(|k| self.structs.get(k.root)) else {
+            return false;
+        };
+        s.fields.iter().any(|f| f.marks.contains(&Mark::Unit))
+            || s.tag
+                .iter()
+                .flat_map(|t| t.variants.iter().flat_map(|v| v.marks.iter()))
+                .any(|(_, m)| *m == Mark::Unit)
+    }
+
+    /// The kinds `@unit` fields refer to that name no unit of their own:
+    /// their records are units.
     pub fn unit_kinds(&self) -> Vec<KindId> {
         let mut out = Vec::new();
         for s in &self.structs {
@@ -363,6 +380,7 @@ impl Schema {
                 if let (Mark::Unit, Some(FieldTy::Ref(k))) =
                     (mark, s.fields.get(slot).map(|f| &f.ty))
                     && !out.contains(k)
+                    && !self.has_unit_field(*k)
                 {
                     out.push(*k);
                 }
@@ -411,6 +429,13 @@ impl Schema {
                 match (mark, &d.data) {
                     (Mark::Unit, Data::Text(t)) if out.unit.is_none() => {
                         out.unit = Some(t.to_string());
+                        // A reference to a record that has a unit of its own:
+                        // the unit is that record's, found once all are read.
+                        if let FieldTy::Ref(k) = &field.ty
+                            && self.has_unit_field(*k)
+                        {
+                            out.unit_via = self.kinds.get(*k).map(|k| k.name.clone());
+                        }
                     }
                     (Mark::Label, Data::Text(t)) if out.label.is_none() => {
                         out.label = Some(t.to_string());
@@ -453,6 +478,54 @@ impl Schema {
                     _ => self.walk_marks(*inner, d, out, depth + 1),
                 }
             }
+        }
+    }
+}
+
+/// Follow `unit_via` links: a record whose `@unit` names a record that
+/// belongs to a unit itself (application → power → org) gets that unit.
+/// `records` holds (kind name, id, marks); links are followed a bounded
+/// number of times, and a link to a missing record leaves no unit.
+pub fn resolve_units<'a>(records: impl Iterator<Item = (&'a str, &'a str, &'a mut Marked)>) {
+    let mut records: Vec<(&str, &str, &mut Marked)> = records.collect();
+    for _ in 0..8 {
+        let known: std::collections::HashMap<(String, String), (Option<String>, bool)> = records
+            .iter()
+            .map(|(k, id, m)| {
+                (
+                    (k.to_string(), id.to_string()),
+                    (m.unit.clone(), m.unit_via.is_some()),
+                )
+            })
+            .collect();
+        let mut changed = false;
+        for (_, _, m) in records.iter_mut() {
+            let (Some(via), Some(unit)) = (m.unit_via.clone(), m.unit.clone()) else {
+                continue;
+            };
+            match known.get(&(via, unit)) {
+                // Wait until the referenced record's own unit is resolved.
+                Some((_, true)) => {}
+                Some((target, false)) => {
+                    m.unit = target.clone();
+                    m.unit_via = None;
+                    changed = true;
+                }
+                None => {
+                    m.unit = None;
+                    m.unit_via = None;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    // A cycle of links: no unit.
+    for (_, _, m) in records {
+        if m.unit_via.take().is_some() {
+            m.unit = None;
         }
     }
 }

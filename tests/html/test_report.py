@@ -49,11 +49,11 @@ def names():
 
 def month(doc):
     """The month a record's findings count under: a meeting's date, a
-    disbursement's payment (划拨) date."""
+    disbursement's payment (划拨) date, an application's 受理 date."""
     if doc.get("kind") == "meeting":
         return str(doc["date"])[:7]
     for s in doc.get("steps", []):
-        if s.get("step") == "划拨":
+        if s.get("step") in ("划拨", "受理"):
             return str(s["date"])[:7]
     return "无日期"
 
