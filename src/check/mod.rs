@@ -6,6 +6,7 @@ pub mod ir;
 pub mod program;
 pub mod refs;
 pub mod types;
+pub mod validity;
 pub mod value;
 
 pub use compile::{BUILTINS, ParamOverride};
@@ -275,9 +276,94 @@ pub fn evaluate_focused(
             .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
             .collect()
     });
-    let (fired, eval_errors) = eval::run(program, &store, focus_records.as_ref());
-    let mut findings: Vec<Finding> = fired
+    let periods = program.periods();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut eval_errors: Vec<Diagnostic> = Vec::new();
+    // Each record is judged by the program of the period its decision
+    // date falls in; every program sees all records.
+    let in_period: Vec<usize> = if periods.len() > 1 {
+        let dates = eval::decision_dates(program, &store);
+        dates
+            .iter()
+            .map(|d| {
+                d.and_then(|d| periods.iter().position(|p| p.period.contains(d)))
+                    .unwrap_or(periods.len() - 1)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (pi, period) in periods.iter().enumerate() {
+        let (mut f, errs) = findings_of(
+            period,
+            &store,
+            &records,
+            sources,
+            focus_records.as_ref(),
+            |rec| in_period.get(rec as usize).is_none_or(|&p| p == pi),
+        );
+        findings.append(&mut f);
+        for e in errs {
+            if !eval_errors
+                .iter()
+                .any(|o| o.span == e.span && o.message == e.message)
+            {
+                eval_errors.push(e);
+            }
+        }
+    }
+    sort_findings(&mut findings, sources);
+    let mut errors: Vec<Diagnostic> = files
         .iter()
+        .flat_map(|f| f.errors.iter().cloned())
+        .collect();
+    errors.extend(eval_errors);
+    let checked: usize = files.iter().map(|f| f.records.len()).sum();
+    let records_read: usize = files.iter().map(|f| f.infos.len()).sum();
+    let summary = Summary {
+        files: files.len(),
+        records: records_read,
+        checked,
+        rejected: records_read - checked,
+    };
+    let mut rules: Vec<RuleInfo> = Vec::new();
+    for p in &periods {
+        for r in &p.rules {
+            if rules.iter().any(|o| o.id == r.id) {
+                continue;
+            }
+            rules.push(RuleInfo {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                severity: r.severity,
+                cite: r.cite.clone(),
+                description: r.doc.clone().unwrap_or_else(|| r.title.clone()),
+                help: r.help_text.clone(),
+            });
+        }
+    }
+    Report {
+        findings,
+        errors,
+        summary,
+        rules,
+        records: files.iter().flat_map(|f| f.infos.iter().cloned()).collect(),
+    }
+}
+
+/// The findings of one program on the records `keep` accepts.
+fn findings_of<'a>(
+    program: &'a Program,
+    store: &'a eval::Store<'a>,
+    records: &[&Record],
+    sources: &SourceMap,
+    focus: Option<&'a std::collections::HashSet<u32>>,
+    keep: impl Fn(u32) -> bool,
+) -> (Vec<Finding>, Vec<Diagnostic>) {
+    let (fired, eval_errors) = eval::run(program, store, focus);
+    let findings: Vec<Finding> = fired
+        .iter()
+        .filter(|f| keep(f.record))
         .filter_map(|f| {
             let rule = program.rules.get(f.rule)?;
             let record = records.get(f.record as usize)?;
@@ -306,42 +392,11 @@ pub fn evaluate_focused(
                     })
                     .collect(),
                 suppressed: None,
+                rule_version: rule.version.map(|p| p.to_string()),
             })
         })
         .collect();
-    sort_findings(&mut findings, sources);
-    let mut errors: Vec<Diagnostic> = files
-        .iter()
-        .flat_map(|f| f.errors.iter().cloned())
-        .collect();
-    errors.extend(eval_errors);
-    let checked: usize = files.iter().map(|f| f.records.len()).sum();
-    let records_read: usize = files.iter().map(|f| f.infos.len()).sum();
-    let summary = Summary {
-        files: files.len(),
-        records: records_read,
-        checked,
-        rejected: records_read - checked,
-    };
-    let rules = program
-        .rules
-        .iter()
-        .map(|r| RuleInfo {
-            id: r.id.clone(),
-            title: r.title.clone(),
-            severity: r.severity,
-            cite: r.cite.clone(),
-            description: r.doc.clone().unwrap_or_else(|| r.title.clone()),
-            help: r.help_text.clone(),
-        })
-        .collect();
-    Report {
-        findings,
-        errors,
-        summary,
-        rules,
-        records: files.iter().flat_map(|f| f.infos.iter().cloned()).collect(),
-    }
+    (findings, eval_errors)
 }
 
 /// Where a finding points. A list or mapping written as a block under its

@@ -21,6 +21,9 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
     summary: JsonSummary,
+    /// What the report was made from, for `check --verify`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inputs: Option<&'a serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -42,6 +45,9 @@ struct JsonFinding<'a> {
     related: Vec<JsonRelated<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<JsonSuppression<'a>>,
+    /// The period of the dated rule version that fired, e.g. `2015-01-01..`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_version: Option<&'a str>,
 }
 
 /// Why a finding does not count: `{"kind": "waiver", "reason": …}` or `{"kind": "baseline"}`.
@@ -136,6 +142,7 @@ fn finding<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
             .iter()
             .map(|Related { span, note }| related(sources, *span, note))
             .collect(),
+        rule_version: f.rule_version.as_deref(),
         suppressed: f.suppressed.as_ref().map(|s| match s {
             Suppression::Waiver {
                 reason,
@@ -188,7 +195,17 @@ fn error<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> JsonError<'a> {
 /// indent and a final newline. Findings and errors keep the order the report
 /// gives them.
 pub fn render(report: &Report, sources: &SourceMap) -> String {
+    render_with_inputs(report, sources, None)
+}
+
+/// [`render`], with the `inputs` object that `check --verify` replays.
+pub fn render_with_inputs(
+    report: &Report,
+    sources: &SourceMap,
+    inputs: Option<&serde_json::Value>,
+) -> String {
     let out = JsonReport {
+        inputs,
         version: FORMAT_VERSION,
         findings: report
             .findings
@@ -255,6 +272,7 @@ mod tests {
                     note: "决定的事项".into(),
                 }],
                 suppressed: None,
+                rule_version: None,
             }],
             errors: vec![
                 Diagnostic::error(

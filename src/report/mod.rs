@@ -67,6 +67,9 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// Set when a waiver or the baseline keeps the finding from failing the run.
     pub suppressed: Option<Suppression>,
+    /// The period of the rule's version that fired, e.g. `2015-01-01..`,
+    /// when the rule is dated.
+    pub rule_version: Option<String>,
 }
 
 /// Why a finding does not count against the run.

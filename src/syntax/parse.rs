@@ -29,7 +29,18 @@ pub struct Parsed {
 
 /// Words that start a declaration; recovery resumes at a line starting with one.
 const DECL_KEYWORDS: &[&str] = &[
-    "rule", "param", "set", "kind", "struct", "enum", "def", "chain", "import", "extend",
+    "rule",
+    "param",
+    "set",
+    "kind",
+    "struct",
+    "enum",
+    "def",
+    "chain",
+    "import",
+    "extend",
+    "effective",
+    "until",
 ];
 
 /// Deepest nesting of brackets in a declaration accepted by default; deeper
@@ -756,13 +767,28 @@ impl Builder<'_> {
                 DeclKind::Enum(EnumDecl { name, members })
             }
             Rule::kind_decl => {
-                let mut it = inner.into_inner();
+                let mut it = inner.into_inner().peekable();
                 let name = self.ident(it.next()?);
+                let decided_by = match it.peek().map(Pair::as_rule) {
+                    Some(Rule::decided_by) => {
+                        let lambda = it.next()?.into_inner().next()?;
+                        let span = self.span(&lambda);
+                        let mut li = lambda.into_inner();
+                        let var = self.ident(li.next()?);
+                        let body = self.expr(li.next()?);
+                        Some(Expr {
+                            kind: ExprKind::Lambda(var, Box::new(body)),
+                            span,
+                        })
+                    }
+                    _ => None,
+                };
                 let fields = it.filter_map(|f| self.field(f)).collect();
                 DeclKind::Struct(StructDecl {
                     is_kind: true,
                     name,
                     body: StructBody::Fields(fields),
+                    decided_by,
                 })
             }
             Rule::extend_decl => {
@@ -775,6 +801,7 @@ impl Builder<'_> {
                     is_kind,
                     name,
                     body: StructBody::Fields(fields),
+                    decided_by: None,
                 })
             }
             Rule::struct_decl => {
@@ -798,6 +825,7 @@ impl Builder<'_> {
                     is_kind: false,
                     name,
                     body,
+                    decided_by: None,
                 })
             }
             Rule::param_decl | Rule::set_decl => {
@@ -805,10 +833,15 @@ impl Builder<'_> {
                 let mut it = inner.into_inner();
                 let name = self.ident(it.next()?);
                 let value = self.expr(it.next()?);
+                let validity = match it.next() {
+                    Some(v) => Some(self.validity(v)?),
+                    None => None,
+                };
                 DeclKind::Param(ParamDecl {
                     name,
                     value,
                     is_override,
+                    validity,
                 })
             }
             Rule::def_decl => {
@@ -837,14 +870,21 @@ impl Builder<'_> {
                     next = it.next()?;
                 }
                 let title = self.template(next);
+                let mut it = it.peekable();
+                let validity = match it.peek().map(Pair::as_rule) {
+                    Some(Rule::validity) => Some(self.validity(it.next()?)?),
+                    _ => None,
+                };
                 let items = it.filter_map(|i| self.rule_item(i)).collect();
                 DeclKind::Rule(RuleDecl {
                     id,
                     replaces,
                     title,
                     items,
+                    validity,
                 })
             }
+            Rule::validity_decl => DeclKind::Validity(self.validity(inner.into_inner().next()?)?),
             _ => return None,
         };
         Some(Decl {
@@ -852,6 +892,43 @@ impl Builder<'_> {
             span,
             doc: None,
         })
+    }
+
+    /// `effective DATE until DATE`; a day that does not exist is an error.
+    fn validity(&mut self, pair: Pair<'_, Rule>) -> Option<Validity> {
+        let span = self.span(&pair);
+        let mut from = None;
+        let mut until = None;
+        for clause in pair.into_inner() {
+            let is_from = clause.as_rule() == Rule::effective_clause;
+            let date = clause.into_inner().next()?;
+            let dspan = self.span(&date);
+            let parsed = match crate::date::Date::parse(date.as_str()) {
+                Ok(d) => d,
+                Err(_) => {
+                    self.errors.push(
+                        Diagnostic::error(dspan, format!("`{}` is no date", date.as_str()))
+                            .with_help("write the day as YYYY-MM-DD, e.g. `2015-01-01`"),
+                    );
+                    return None;
+                }
+            };
+            if is_from {
+                from = Some((parsed, dspan));
+            } else {
+                until = Some((parsed, dspan));
+            }
+        }
+        if let (Some((f, _)), Some((u, uspan))) = (from, until) {
+            if u < f {
+                self.errors.push(
+                    Diagnostic::error(uspan, format!("`until {u}` is before `effective {f}`"))
+                        .with_help("the period runs from the `effective` day to the `until` day, both included"),
+                );
+                return None;
+            }
+        }
+        Some(Validity { from, until, span })
     }
 
     fn field(&mut self, pair: Pair<'_, Rule>) -> Option<FieldDecl> {
