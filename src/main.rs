@@ -433,7 +433,8 @@ fn explain(args: &ExplainArgs) -> ExitCode {
     };
     let mut sources = SourceMap::new();
     let rules = workspace::load_rules(&mut sources, &opts, &InputLimits::default());
-    let Some(rule) = rules.program.rule(&args.rule) else {
+    let versions = rules.program.rule_versions(&args.rule);
+    let Some(&rule) = versions.last() else {
         let ids: Vec<&str> = rules.program.rules.iter().map(|r| r.id.as_str()).collect();
         let hint = sunlight::suggest::closest(&args.rule, ids.iter().copied()).map_or_else(
             || format!("rules are {}", ids.join(", ")),
@@ -458,6 +459,16 @@ fn explain(args: &ExplainArgs) -> ExitCode {
     }
     if !rule.help_text.is_empty() {
         let _ = writeln!(out, "help: {}", rule.help_text);
+    }
+    if versions.iter().any(|v| v.version.is_some()) {
+        let _ = writeln!(out, "\nversions:");
+        for v in &versions {
+            let period = v.version.map_or("always".to_string(), |p| p.to_string());
+            let place = sources.get(v.span.file).map_or(String::new(), |f| {
+                format!("{}:{}", f.name, f.line_col(v.span.start).line)
+            });
+            let _ = writeln!(out, "  {period:<24} {} ({place})", v.title);
+        }
     }
     if let Some(file) = sources.get(rule.span.file) {
         let line = file.line_col(rule.span.start).line;

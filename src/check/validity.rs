@@ -179,10 +179,12 @@ pub fn compile(
             .collect();
         let (mut program, e) = compile_decls(&in_force, overrides, disabled);
         for err in e {
-            if !errors
-                .iter()
-                .any(|o| o.span == err.span && o.message == err.message)
-            {
+            // Same place, same error: once, however many periods meet it;
+            // "used twice" of an overlap already reported, not again.
+            if !errors.iter().any(|o| {
+                o.span == err.span
+                    && (o.message == err.message || err.message.ends_with("is used twice"))
+            }) {
                 errors.push(err);
             }
         }

@@ -1,0 +1,169 @@
+//! Rules and parameter values in force on the decision date: the example
+//! locality `examples/validity-2015`, version overlaps, `explain`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/validity-2015")
+}
+
+fn sunlight(args: &[&str]) -> Result<(Option<i32>, String, String), Box<dyn std::error::Error>> {
+    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .args(args)
+        .current_dir(example())
+        .output()?;
+    Ok((
+        out.status.code(),
+        String::from_utf8(out.stdout)?,
+        String::from_utf8(out.stderr)?,
+    ))
+}
+
+/// (rule, record, rule_version) of each finding.
+fn findings(json: &str) -> Result<Vec<(String, String, String)>, Box<dyn std::error::Error>> {
+    let v: serde_json::Value = serde_json::from_str(json)?;
+    let mut out: Vec<(String, String, String)> = v["findings"]
+        .as_array()
+        .ok_or("no findings array")?
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["record"].as_str().unwrap_or("").to_string(),
+                f["rule_version"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+fn triple(rule: &str, record: &str, version: &str) -> (String, String, String) {
+    (rule.into(), record.into(), version.into())
+}
+
+/// The findings the example's README lists.
+#[test]
+fn the_example_locality_judges_each_record_by_the_rules_of_its_date() -> TestResult {
+    let (code, out, err) = sunlight(&["check", "--format", "json", "records"])?;
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(
+        findings(&out)?,
+        vec![
+            triple("QS-001", "QS-DZ-2015-01-01", "2015-01-01.."),
+            triple("SZYD-012", "QS-DZ-2014-12-31", ""),
+            triple("ZJBF-001", "CZ-2014-1231-001", ""),
+            triple("ZJBF-008", "CZ-2014-1222-001", ""),
+        ]
+    );
+    Ok(())
+}
+
+/// 30万 on 2014-12-31 is a large sum (20万), on 2015-01-01 it is not (50万);
+/// without the county's dated values both days are judged by 20万.
+#[test]
+fn the_day_before_and_the_day_a_threshold_takes_effect_are_judged_by_different_values() -> TestResult
+{
+    let (_, out, _) = sunlight(&["check", "--format", "json", "records"])?;
+    let v: serde_json::Value = serde_json::from_str(&out)?;
+    let szyd: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .ok_or("no findings")?
+        .iter()
+        .filter(|f| f["rule"] == "SZYD-012")
+        .collect();
+    assert_eq!(szyd.len(), 1);
+    assert_eq!(szyd[0]["record"], "QS-DZ-2014-12-31");
+    assert!(
+        szyd[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("200000")),
+        "{}",
+        szyd[0]["message"]
+    );
+    let (_, plain, _) = sunlight(&["check", "--no-config", "--format", "json", "records"])?;
+    let all = findings(&plain)?;
+    assert!(all.contains(&triple("SZYD-012", "QS-DZ-2014-12-31", "")));
+    assert!(all.contains(&triple("SZYD-012", "QS-DZ-2015-01-01", "")));
+    assert!(all.contains(&triple("ZJBF-001", "CZ-2015-0101-001", "")));
+    Ok(())
+}
+
+/// ZJBF-008 groups a 2014 payment with a 2015 one: on the 2014 record the
+/// 20万 standard holds and the pair fires; on the 2015 record the 50万
+/// standard holds and it does not.
+#[test]
+fn a_cross_record_rule_uses_the_version_in_force_for_the_record_it_fires_on() -> TestResult {
+    let (_, out, _) = sunlight(&["check", "--format", "json", "records"])?;
+    let v: serde_json::Value = serde_json::from_str(&out)?;
+    let split: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .ok_or("no findings")?
+        .iter()
+        .filter(|f| f["rule"] == "ZJBF-008")
+        .collect();
+    assert_eq!(split.len(), 1);
+    assert_eq!(split[0]["record"], "CZ-2014-1222-001");
+    assert!(
+        split[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("CZ-2015-0105-001") && m.contains("200000")),
+        "{}",
+        split[0]["message"]
+    );
+    Ok(())
+}
+
+#[test]
+fn overlapping_versions_of_a_rule_are_an_error_naming_both() -> TestResult {
+    let dir = std::env::temp_dir().join(format!("sunlight-overlap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let rules = dir.join("v.rules");
+    std::fs::write(
+        &rules,
+        "rule QS-002 \"旧\" until 2014-12-31 {\n  severity warning\n  for m in meeting\n  require m.chair != \"\"\n  message \"x\"\n}\n\
+         rule QS-002 \"新\" effective 2014-06-01 {\n  severity warning\n  for m in meeting\n  require m.chair != \"\"\n  message \"x\"\n}\n",
+    )?;
+    let rules_arg = rules.to_string_lossy().to_string();
+    let (code, out, _) = sunlight(&[
+        "check",
+        "--no-config",
+        "--rules",
+        &rules_arg,
+        "--format",
+        "json",
+        "records",
+    ])?;
+    std::fs::remove_dir_all(&dir)?;
+    assert_eq!(code, Some(2));
+    let v: serde_json::Value = serde_json::from_str(&out)?;
+    let errors = v["errors"].as_array().ok_or("no errors")?;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = &errors[0];
+    assert_eq!(
+        e["message"],
+        "rule `QS-002` is in force twice from 2014-06-01 (2014-06-01.. and ..2014-12-31)"
+    );
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(7), Some(6))
+    );
+    assert_eq!(e["related"][0]["line"], 1);
+    assert_eq!(e["related"][0]["column"], 6);
+    Ok(())
+}
+
+#[test]
+fn explain_lists_the_versions_with_their_dates() -> TestResult {
+    let (code, out, _) = sunlight(&["explain", "QS-001"])?;
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("versions:\n  2015-01-01..             资金议题未写明金额 (")
+            && out.contains("qingshui.rules:11)"),
+        "{out}"
+    );
+    Ok(())
+}
