@@ -15,6 +15,7 @@ pub mod cases;
 pub mod check;
 pub mod date;
 pub mod diag;
+pub mod diff;
 pub mod lsp;
 pub mod num;
 pub mod records;

@@ -62,6 +62,18 @@ enum Command {
     #[command(after_help = "Examples:\n  sunlight fmt rules/\n  sunlight fmt --check .")]
     Fmt(FmtArgs),
 
+    /// Compare two rule configurations over the same records.
+    ///
+    /// Each side is a sunlight.toml (rule files, parameter file, disabled
+    /// rules; paths relative to it). Lists the findings that appear,
+    /// disappear or change severity or message, by rule, with counts per
+    /// rule and per unit. Exit codes: 0 when nothing changes, 1 when
+    /// something does, 2 when an input or rule file could not be read.
+    #[command(
+        after_help = "Examples:\n  sunlight diff --before old.toml --after sunlight.toml records/\n  sunlight diff --before-rev HEAD --after sunlight.toml --format json records/"
+    )]
+    Diff(DiffArgs),
+
     /// Serve the Language Server Protocol over standard input and output.
     ///
     /// Editors start this command themselves: diagnostics, hover, completion,
@@ -69,6 +81,30 @@ enum Command {
     /// files, and findings on record files open in the workspace. See the
     /// README for Neovim, VS Code and Helix settings.
     Lsp,
+}
+
+#[derive(clap::Args, Debug)]
+struct DiffArgs {
+    /// The configuration before the change (a sunlight.toml).
+    #[arg(long, value_name = "FILE", required_unless_present = "before_rev")]
+    before: Option<PathBuf>,
+
+    /// Take the before side from a git revision: the rule and parameter
+    /// files of the --after configuration (or of --before) as committed there.
+    #[arg(long, value_name = "REV")]
+    before_rev: Option<String>,
+
+    /// The configuration after the change (a sunlight.toml).
+    #[arg(long, value_name = "FILE")]
+    after: PathBuf,
+
+    /// Output format: human or json.
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    format: String,
+
+    /// Record files or folders.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -281,6 +317,13 @@ fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Explain(args) => explain(&args),
+        Command::Diff(args) => ExitCode::from(sunlight::diff::command(&sunlight::diff::Options {
+            before: args.before,
+            before_rev: args.before_rev,
+            after: args.after,
+            json: args.format == "json",
+            paths: args.paths,
+        })),
         Command::Test(args) => test(&args),
         Command::Fmt(args) => fmt(&args),
         Command::Lsp => match sunlight::lsp::serve_stdio() {
