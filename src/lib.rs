@@ -19,6 +19,7 @@ pub mod diff;
 pub mod lsp;
 pub mod num;
 pub mod records;
+pub mod replay;
 pub mod report;
 pub mod schema;
 pub mod source;

@@ -229,6 +229,11 @@ struct CheckArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     today: Option<String>,
 
+    /// Run again with the inputs of an earlier JSON report and say whether
+    /// the report is reproduced exactly (exit 0) or what differs (exit 1).
+    #[arg(long, value_name = "REPORT")]
+    verify: Option<PathBuf>,
+
     /// The lowest severity that makes the run fail (exit code 1).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
@@ -389,7 +394,34 @@ fn check(args: &CheckArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-    let today = match &args.today {
+    // The report to reproduce: its run date stands in for today's.
+    let verify = match &args.verify {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()))
+        {
+            Ok(v) if v.get("inputs").is_some() => Some(v),
+            Ok(_) => {
+                eprintln!(
+                    "error: `{}` records no inputs\n  help: verify a report written by `sunlight check --format json`",
+                    path.display()
+                );
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: cannot read `{}`: {e}\n  help: give a JSON report",
+                    path.display()
+                );
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let recorded_today = verify
+        .as_ref()
+        .and_then(|v| v["inputs"]["today"].as_str().map(str::to_string));
+    let today = match args.today.as_ref().or(recorded_today.as_ref()) {
         None => suppress::today(),
         Some(t) => match sunlight::date::Date::parse(t) {
             Ok(d) => d,
@@ -405,6 +437,7 @@ fn check(args: &CheckArgs) -> ExitCode {
     };
     let mut sources = SourceMap::new();
     let mut rules = workspace::load_rules(&mut sources, &opts, &limits);
+    let loaded = sources.len();
     // Waiver and baseline files may sit among the records; they are not records.
     for p in args.waivers.iter().chain(&args.baseline) {
         rules
@@ -412,6 +445,20 @@ fn check(args: &CheckArgs) -> ExitCode {
             .push(p.canonicalize().unwrap_or_else(|_| p.clone()));
     }
     let mut report = workspace::check_paths(&mut sources, &rules, &args.paths, &limits);
+    let ids = |r: std::ops::Range<usize>| -> Vec<sunlight::source::FileId> {
+        r.filter_map(|i| u32::try_from(i).ok().map(sunlight::source::FileId))
+            .collect()
+    };
+    let inputs = sunlight::replay::Inputs {
+        rules: rules.files.clone(),
+        params: ids(0..loaded)
+            .into_iter()
+            .filter(|id| !rules.files.contains(id))
+            .collect(),
+        records: ids(loaded..sources.len()),
+        disabled: opts.disabled.clone(),
+        today: today.to_string(),
+    };
     if let Some(path) = &args.waivers {
         let mut errors = Vec::new();
         if let Some(id) = workspace::read_into(&mut sources, path, &limits, &mut errors) {
@@ -436,6 +483,29 @@ fn check(args: &CheckArgs) -> ExitCode {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let inputs = sunlight::replay::to_json(&inputs, &sources);
+    if let Some(old) = &verify {
+        let again = report::json::render_with_inputs(&report, &sources, Some(&inputs));
+        let again: serde_json::Value = serde_json::from_str(&again).unwrap_or_default();
+        let name = args.verify.as_deref().unwrap_or(Path::new("")).display();
+        return match sunlight::replay::compare(old, &again) {
+            None => {
+                println!("reproduced: {name} ({} findings)", report.findings.len());
+                ExitCode::SUCCESS
+            }
+            Some(diff) => {
+                print!("not reproduced: {name}\n{diff}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let render = |format: Format, report: &Report, sources: &SourceMap, color: bool| {
+        if format == Format::Json {
+            report::json::render_with_inputs(report, sources, Some(&inputs))
+        } else {
+            render(format, report, sources, color)
+        }
     };
     let mut failed_write = false;
     for (format, path) in &outputs {
