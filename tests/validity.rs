@@ -145,7 +145,7 @@ fn overlapping_versions_of_a_rule_are_an_error_naming_both() -> TestResult {
     let e = &errors[0];
     assert_eq!(
         e["message"],
-        "rule `QS-002` is in force twice from 2014-06-01 (2014-06-01.. and ..2014-12-31)"
+        "rule `QS-002` has two versions in force from 2014-06-01 (2014-06-01.. and ..2014-12-31)"
     );
     assert_eq!(
         (e["line"].as_u64(), e["column"].as_u64()),
@@ -165,5 +165,125 @@ fn explain_lists_the_versions_with_their_dates() -> TestResult {
             && out.contains("qingshui.rules:11)"),
         "{out}"
     );
+    Ok(())
+}
+
+#[test]
+fn sarif_results_carry_the_rule_version() -> TestResult {
+    let (_, out, _) = sunlight(&["check", "--format", "sarif", "records"])?;
+    let v: serde_json::Value = serde_json::from_str(&out)?;
+    let results = v["runs"][0]["results"].as_array().ok_or("no results")?;
+    let versions: Vec<(&str, &str)> = results
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r["ruleId"].as_str()?,
+                r["properties"]["rule_version"].as_str()?,
+            ))
+        })
+        .collect();
+    assert_eq!(versions, [("QS-001", "2015-01-01..")]);
+    Ok(())
+}
+
+/// Rule-file errors of `check --no-config --rules FILE records` as
+/// (message, line, column).
+fn rule_errors(rules: &str) -> Result<Vec<(String, u64, u64)>, Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("t.rules");
+    std::fs::write(&path, rules)?;
+    let path = path.to_string_lossy().to_string();
+    let (_, out, _) = sunlight(&[
+        "check",
+        "--no-config",
+        "--rules",
+        &path,
+        "--format",
+        "json",
+        "records",
+    ])?;
+    let v: serde_json::Value = serde_json::from_str(&out)?;
+    Ok(v["errors"]
+        .as_array()
+        .ok_or("no errors")?
+        .iter()
+        .map(|e| {
+            (
+                e["message"].as_str().unwrap_or("").to_string(),
+                e["line"].as_u64().unwrap_or(0),
+                e["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect())
+}
+
+#[test]
+fn two_dated_values_of_a_parameter_on_one_day_are_an_error() -> TestResult {
+    let errors = rule_errors(
+        "set 大额资金标准 = 20万 until 2014-12-31\nset 大额资金标准 = 50万 effective 2014-12-31\n",
+    )?;
+    assert_eq!(
+        errors,
+        [(
+            "parameter `大额资金标准` has two values in force from 2014-12-31 (2014-12-31.. and ..2014-12-31)".to_string(),
+            2,
+            5
+        )]
+    );
+    Ok(())
+}
+
+#[test]
+fn a_date_that_does_not_exist_and_a_decision_date_that_is_no_date_are_errors() -> TestResult {
+    let errors = rule_errors(
+        "kind foo decided by f => f.name {\n  name: text\n}\n\
+         rule QS-010 \"t\" effective 2015-13-01 {\n  severity warning\n  for m in meeting\n  message \"x\"\n}\n",
+    )?;
+    assert!(
+        errors.contains(&("`2015-13-01` is no date".to_string(), 4, 27)),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&("`decided by` gives text, not a date".to_string(), 1, 21)),
+        "{errors:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_file_period_applies_to_its_rules_and_must_meet_their_own() -> TestResult {
+    let errors = rule_errors(
+        "effective 2015-01-01\nrule QS-009 \"t\" until 2014-06-01 {\n  severity warning\n  for m in meeting\n  message \"x\"\n}\n",
+    )?;
+    assert_eq!(
+        errors,
+        [(
+            "this period (..2014-06-01) lies outside the file's (2015-01-01..)".to_string(),
+            2,
+            17
+        )]
+    );
+    // A rule of a file in force from 2015 judges only the 2015 meeting.
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("t.rules");
+    std::fs::write(
+        &path,
+        "effective 2015-01-01\nrule QS-011 \"t\" {\n  severity warning\n  for m in meeting\n  message \"x\"\n}\n",
+    )?;
+    let path = path.to_string_lossy().to_string();
+    let (_, out, _) = sunlight(&[
+        "check",
+        "--no-config",
+        "--rules",
+        &path,
+        "--format",
+        "json",
+        "records",
+    ])?;
+    let on: Vec<(String, String, String)> = findings(&out)?
+        .into_iter()
+        .filter(|f| f.0 == "QS-011")
+        .collect();
+    assert_eq!(on, [triple("QS-011", "QS-DZ-2015-01-01", "2015-01-01..")]);
     Ok(())
 }

@@ -130,14 +130,28 @@ pub fn compile(
                 continue;
             }
         };
-        let file = file_period.get(&decl.span.file).map(|(p, _)| *p);
+        let file = file_period.get(&decl.span.file).copied();
         dated.push(match (own, file) {
-            (Some(a), Some(b)) => Some(a.intersect(&b).unwrap_or(Period {
-                // Never in force: a period no record date falls in.
-                from: Some(Date(i32::MAX)),
-                until: Some(Date(i32::MIN)),
-            })),
-            (a, b) => a.or(b),
+            (Some(a), Some((b, file_span))) => match a.intersect(&b) {
+                Some(p) => Some(p),
+                None => {
+                    let own_span = match &decl.kind {
+                        DeclKind::Rule(r) => r.validity.as_ref().map(|v| v.span),
+                        DeclKind::Param(p) => p.validity.as_ref().map(|v| v.span),
+                        _ => None,
+                    };
+                    errors.push(
+                        Diagnostic::error(
+                            own_span.unwrap_or(decl.span),
+                            format!("this period ({a}) lies outside the file's ({b})"),
+                        )
+                        .with_related(file_span, "the file's period")
+                        .with_help("a declaration is in force where its period and its file's meet: move it to another file or change the dates"),
+                    );
+                    None
+                }
+            },
+            (a, b) => a.or(b.map(|(p, _)| p)),
         });
     }
     overlaps(decls, &dated, &mut errors);
@@ -230,11 +244,13 @@ fn overlaps(decls: &[&ast::Decl], dated: &[Option<Period>], errors: &mut Vec<Dia
                 continue;
             }
             let (what, name_span, other_span) = match (&decl.kind, &other.kind) {
-                (DeclKind::Rule(a), DeclKind::Rule(b)) => {
-                    (format!("rule `{}`", a.id.name), a.id.span, b.id.span)
-                }
+                (DeclKind::Rule(a), DeclKind::Rule(b)) => (
+                    format!("rule `{}` has two versions", a.id.name),
+                    a.id.span,
+                    b.id.span,
+                ),
                 (DeclKind::Param(a), DeclKind::Param(b)) => (
-                    format!("parameter `{}`", a.name.name),
+                    format!("parameter `{}` has two values", a.name.name),
                     a.name.span,
                     b.name.span,
                 ),
@@ -250,7 +266,7 @@ fn overlaps(decls: &[&ast::Decl], dated: &[Option<Period>], errors: &mut Vec<Dia
             errors.push(
                 Diagnostic::error(
                     name_span,
-                    format!("{what} is in force twice from {} ({mine} and {theirs})", first_shared(&mine, &theirs)),
+                    format!("{what} in force from {} ({mine} and {theirs})", first_shared(&mine, &theirs)),
                 )
                 .with_related(other_span, format!("the version in force {theirs}"))
                 .with_help("give the versions periods that do not overlap: end the earlier with `until` the day before the later's `effective`"),

@@ -117,6 +117,10 @@ fn result(sources: &SourceMap, f: &Finding, rule_index: Option<usize>) -> Value 
     if !f.help.is_empty() || !f.cite.is_empty() {
         r["properties"] = json!({"help": f.help, "cite": f.cite});
     }
+    // The dated version of the rule that fired, e.g. `2015-01-01..`.
+    if let Some(v) = &f.rule_version {
+        r["properties"]["rule_version"] = json!(v);
+    }
     r
 }
 

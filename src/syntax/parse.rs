@@ -896,10 +896,12 @@ impl Builder<'_> {
 
     /// `effective DATE until DATE`; a day that does not exist is an error.
     fn validity(&mut self, pair: Pair<'_, Rule>) -> Option<Validity> {
-        let span = self.span(&pair);
+        let mut span = self.span(&pair);
         let mut from = None;
         let mut until = None;
         for clause in pair.into_inner() {
+            // The clause ends with its last date, not with the blanks after it.
+            span.end = self.span(&clause).end;
             let is_from = clause.as_rule() == Rule::effective_clause;
             let date = clause.into_inner().next()?;
             let dspan = self.span(&date);
