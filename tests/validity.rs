@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+type TestResult = Res<()>;
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/validity-2015")
 }
 
-fn sunlight(args: &[&str]) -> Result<(Option<i32>, String, String), Box<dyn std::error::Error>> {
+fn sunlight(args: &[&str]) -> Res<(Option<i32>, String, String)> {
     let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
         .args(args)
         .current_dir(example())
@@ -23,7 +24,7 @@ fn sunlight(args: &[&str]) -> Result<(Option<i32>, String, String), Box<dyn std:
 }
 
 /// (rule, record, rule_version) of each finding.
-fn findings(json: &str) -> Result<Vec<(String, String, String)>, Box<dyn std::error::Error>> {
+fn findings(json: &str) -> Res<Vec<(String, String, String)>> {
     let v: serde_json::Value = serde_json::from_str(json)?;
     let mut out: Vec<(String, String, String)> = v["findings"]
         .as_array()
@@ -188,7 +189,7 @@ fn sarif_results_carry_the_rule_version() -> TestResult {
 
 /// Rule-file errors of `check --no-config --rules FILE records` as
 /// (message, line, column).
-fn rule_errors(rules: &str) -> Result<Vec<(String, u64, u64)>, Box<dyn std::error::Error>> {
+fn rule_errors(rules: &str) -> Res<Vec<(String, u64, u64)>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("t.rules");
     std::fs::write(&path, rules)?;

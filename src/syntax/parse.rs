@@ -921,14 +921,14 @@ impl Builder<'_> {
                 until = Some((parsed, dspan));
             }
         }
-        if let (Some((f, _)), Some((u, uspan))) = (from, until) {
-            if u < f {
-                self.errors.push(
-                    Diagnostic::error(uspan, format!("`until {u}` is before `effective {f}`"))
-                        .with_help("the period runs from the `effective` day to the `until` day, both included"),
-                );
-                return None;
-            }
+        if let (Some((f, _)), Some((u, uspan))) = (from, until)
+            && u < f
+        {
+            self.errors.push(
+                Diagnostic::error(uspan, format!("`until {u}` is before `effective {f}`"))
+                    .with_help("the period runs from the `effective` day to the `until` day, both included"),
+            );
+            return None;
         }
         Some(Validity { from, until, span })
     }
