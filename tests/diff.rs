@@ -148,3 +148,78 @@ fn nothing_changes_exits_zero() -> TestResult {
     assert_eq!(out, "no finding changes (4 before, 4 after)\n");
     Ok(())
 }
+
+/// `--before-rev HEAD`: the committed rules against the rules as edited.
+#[test]
+fn before_rev_takes_the_before_side_from_git() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("records"))?;
+    std::fs::create_dir_all(root.join("rules"))?;
+    for f in [
+        "sunlight.toml",
+        "rules/qingshui.rules",
+        "records/org.yaml",
+        "records/meetings.yaml",
+        "records/disbursements.yaml",
+    ] {
+        std::fs::copy(example().join(f), root.join(f))?;
+    }
+    let git = |args: &[&str]| -> TestResult {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(root)
+            .output()?;
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    };
+    git(&["init", "-q"])?;
+    git(&["add", "."])?;
+    git(&["commit", "-qm", "rules"])?;
+    let rules = root.join("rules/qingshui.rules");
+    let edited = std::fs::read_to_string(&rules)?.replace(
+        "set 大额资金标准 = 50万 effective 2015-01-01",
+        "set 大额资金标准 = 25万 effective 2015-01-01",
+    );
+    std::fs::write(&rules, edited)?;
+    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .args([
+            "diff",
+            "--before-rev",
+            "HEAD",
+            "--after",
+            "sunlight.toml",
+            "--format",
+            "json",
+            "records",
+        ])
+        .current_dir(root)
+        .output()?;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let appeared: Vec<(String, String, u64)> = v["rules"]
+        .as_array()
+        .ok_or("no rules")?
+        .iter()
+        .flat_map(|r| items(&r["appeared"]))
+        .collect();
+    assert_eq!(
+        appeared,
+        [
+            ("SZYD-012".into(), "QS-DZ-2015-01-01".into(), 39),
+            ("ZJBF-001".into(), "CZ-2015-0101-001".into(), 21),
+        ]
+    );
+    assert_eq!(v["summary"]["disappeared"], 0);
+    Ok(())
+}
