@@ -184,6 +184,14 @@ fn sarif_results_carry_the_rule_version() -> TestResult {
         })
         .collect();
     assert_eq!(versions, [("QS-001", "2015-01-01..")]);
+    let rule = v["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .and_then(|rules| rules.iter().find(|r| r["id"] == "QS-001"))
+        .ok_or("QS-001 not described")?;
+    assert_eq!(
+        rule["properties"]["versions"],
+        serde_json::json!(["2015-01-01.."])
+    );
     Ok(())
 }
 

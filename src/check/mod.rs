@@ -332,6 +332,11 @@ pub fn evaluate_focused(
             if rules.iter().any(|o| o.id == r.id) {
                 continue;
             }
+            let versions = program
+                .rule_versions(&r.id)
+                .iter()
+                .filter_map(|v| v.version.map(|p| p.to_string()))
+                .collect();
             rules.push(RuleInfo {
                 id: r.id.clone(),
                 title: r.title.clone(),
@@ -339,6 +344,7 @@ pub fn evaluate_focused(
                 cite: r.cite.clone(),
                 description: r.doc.clone().unwrap_or_else(|| r.title.clone()),
                 help: r.help_text.clone(),
+                versions,
             });
         }
     }

@@ -103,6 +103,9 @@ pub struct RuleInfo {
     pub description: String,
     /// The help line as written (with `{…}` placeholders).
     pub help: String,
+    /// The periods of its dated versions, e.g. `..2014-12-31` (empty when
+    /// the rule is not dated).
+    pub versions: Vec<String>,
 }
 
 /// One record read, checked or rejected (JUnit has a test case per record).

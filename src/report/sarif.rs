@@ -155,7 +155,7 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
                 (false, true) => format!("依据:{}", r.cite),
                 (true, _) => r.help.clone(),
             };
-            json!({
+            let mut rule = json!({
                 "id": r.id,
                 "name": r.title,
                 "shortDescription": {"text": r.title},
@@ -163,7 +163,11 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
                 "help": {"text": if help.is_empty() { r.title.clone() } else { help }},
                 "defaultConfiguration": {"level": level(r.severity)},
                 "properties": {"cite": r.cite},
-            })
+            });
+            if !r.versions.is_empty() {
+                rule["properties"]["versions"] = json!(r.versions);
+            }
+            rule
         })
         .collect();
     let results: Vec<Value> = report

@@ -1299,6 +1299,55 @@ mod tests {
     }
 
     #[test]
+    fn validity_clauses_date_rules_sets_and_files() {
+        let f = parse_ok(
+            "effective 2016-01-01\n\
+             set 大额资金标准 = 50万 effective 2015-01-01 until 2016-12-31\n\
+             rule X \"t\" until 2014-12-31 { severity error }\n\
+             kind k decided by r => r.day { day: date }\n",
+        );
+        let date = |s: &str| crate::date::Date::parse(s).ok();
+        let DeclKind::Validity(v) = &f.decls[0].kind else {
+            unreachable!("not a file period")
+        };
+        assert_eq!((v.from.map(|d| d.0), v.until), (date("2016-01-01"), None));
+        let DeclKind::Param(p) = &f.decls[1].kind else {
+            unreachable!("not a set")
+        };
+        let v = p
+            .validity
+            .as_ref()
+            .map(|v| (v.from.map(|d| d.0), v.until.map(|d| d.0)));
+        assert_eq!(v, Some((date("2015-01-01"), date("2016-12-31"))));
+        let DeclKind::Rule(r) = &f.decls[2].kind else {
+            unreachable!("not a rule")
+        };
+        let v = r.validity.as_ref().map(|v| (v.from, v.until.map(|d| d.0)));
+        assert_eq!(v, Some((None, date("2014-12-31"))));
+        let DeclKind::Struct(k) = &f.decls[3].kind else {
+            unreachable!("not a kind")
+        };
+        assert!(matches!(
+            k.decided_by.as_ref().map(|e| &e.kind),
+            Some(ExprKind::Lambda(..))
+        ));
+    }
+
+    #[test]
+    fn a_period_that_ends_before_it_starts_is_an_error() {
+        let p = parse(
+            FileId(0),
+            "rule X \"t\" effective 2015-01-01 until 2014-12-31 { severity error }\n",
+        );
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(
+            p.errors[0].message,
+            "`until 2014-12-31` is before `effective 2015-01-01`"
+        );
+        assert_eq!(p.errors[0].span.map(|s| (s.start, s.end)), Some((38, 48)));
+    }
+
+    #[test]
     fn parses_a_rule_with_chinese_names() {
         let f = parse_ok(
             r#"
