@@ -296,3 +296,21 @@ fn a_file_period_applies_to_its_rules_and_must_meet_their_own() -> TestResult {
     assert_eq!(on, [triple("QS-011", "QS-DZ-2015-01-01", "2015-01-01..")]);
     Ok(())
 }
+
+/// QS-001 is not in force in 2014; switching it off is still no typo.
+#[test]
+fn switching_off_a_rule_of_another_period_is_no_warning() -> TestResult {
+    let (code, out, _) = sunlight(&[
+        "check",
+        "--disable",
+        "QS-001",
+        "--format",
+        "json",
+        "records",
+    ])?;
+    assert_eq!(code, Some(1));
+    let v: serde_json::Value = serde_json::from_str(&out)?;
+    assert_eq!(v["errors"], serde_json::json!([]));
+    assert!(findings(&out)?.iter().all(|f| f.0 != "QS-001"));
+    Ok(())
+}

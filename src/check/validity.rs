@@ -212,6 +212,32 @@ pub fn compile(
         program.period = period;
         programs.push(program);
     }
+    // A rule of another period is no typo: switching it off, or asking for
+    // its findings, is fine in the periods where it is not in force.
+    let ids: Vec<&str> = decls
+        .iter()
+        .filter_map(|d| match &d.kind {
+            DeclKind::Rule(r) => Some(r.id.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    errors.retain(|e| {
+        let named = |prefix: &str, suffix: &str| {
+            e.message
+                .strip_prefix(prefix)
+                .and_then(|m| m.strip_suffix(suffix))
+                .map(str::to_string)
+        };
+        if let Some(id) = named("no rule `", "` to switch off") {
+            return !ids.contains(&id.as_str());
+        }
+        if let Some(pattern) = named("no rule matches `", "`") {
+            return !ids
+                .iter()
+                .any(|id| super::compile::pattern_matches(&pattern, id));
+        }
+        true
+    });
     let mut latest = programs.pop().unwrap_or_default();
     latest.versions = programs;
     (latest, errors)
