@@ -239,8 +239,37 @@ pub fn compile(
         true
     });
     let mut latest = programs.pop().unwrap_or_default();
+    merge_symbols(&mut latest, &programs);
     latest.versions = programs;
     (latest, errors)
+}
+
+/// Give the editor the names of every period: the symbols and uses of the
+/// earlier programs that the latest lacks (an expired rule version, a
+/// dated `set`).
+fn merge_symbols(latest: &mut Program, earlier: &[Program]) {
+    for p in earlier {
+        let mut map = Vec::with_capacity(p.symbols.len());
+        for sym in &p.symbols {
+            let found = latest
+                .symbols
+                .iter()
+                .position(|s| s.span == sym.span && s.kind == sym.kind);
+            map.push(found.unwrap_or_else(|| {
+                latest.symbols.push(sym.clone());
+                latest.symbols.len() - 1
+            }));
+        }
+        for (span, i) in &p.uses {
+            if let Some(&j) = map.get(*i) {
+                latest.uses.push((*span, j));
+            }
+        }
+    }
+    latest
+        .uses
+        .sort_by_key(|(span, sym)| (span.file, span.start, span.end, *sym));
+    latest.uses.dedup();
 }
 
 /// Two versions of one rule, or two dated values of one parameter, in
@@ -317,6 +346,37 @@ mod tests {
 
     fn d(s: &str) -> Date {
         Date::parse(s).unwrap_or(Date(0))
+    }
+
+    #[test]
+    fn every_version_of_a_rule_is_a_symbol_and_each_period_has_its_program() {
+        let src = "kind k decided by r => r.day { day: date }\n\
+                   param 标准 = 1\n\
+                   set 标准 = 2 effective 2015-01-01\n\
+                   rule R-1 \"旧\" until 2014-12-31 { severity error\n for x in k\n message \"{标准}\" }\n\
+                   rule R-1 \"新\" effective 2015-01-01 { severity error\n for x in k\n message \"{标准}\" }\n";
+        let parsed = crate::syntax::parse(FileId(0), src);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let (program, errors) = super::super::compile::compile(&[&parsed.file], &[], &[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let periods: Vec<String> = program
+            .periods()
+            .iter()
+            .map(|p| p.period.to_string())
+            .collect();
+        assert_eq!(periods, ["..2014-12-31", "2015-01-01.."]);
+        let titles: Vec<&str> = program
+            .rule_versions("R-1")
+            .iter()
+            .map(|r| r.title.as_str())
+            .collect();
+        assert_eq!(titles, ["旧", "新"]);
+        let rule_symbols = program
+            .symbols
+            .iter()
+            .filter(|s| s.name == "R-1" && s.kind == super::super::program::SymbolKind::Rule)
+            .count();
+        assert_eq!(rule_symbols, 2);
     }
 
     #[test]
