@@ -314,3 +314,31 @@ fn switching_off_a_rule_of_another_period_is_no_warning() -> TestResult {
     assert!(findings(&out)?.iter().all(|f| f.0 != "QS-001"));
     Ok(())
 }
+
+/// A locality that judges payments by the day of the application: both
+/// 2015 transfers were applied for in December 2014, under 20万.
+#[test]
+fn extend_kind_can_decide_a_standard_kind_by_another_date() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("t.rules");
+    std::fs::write(
+        &path,
+        "extend kind disbursement decided by d => first(d.steps, s => s.step == \"用款申请\").date {\n}\n",
+    )?;
+    let path = path.to_string_lossy().to_string();
+    let (_, out, _) = sunlight(&["check", "--rules", &path, "--format", "json", "records"])?;
+    let payments: Vec<(String, String, String)> = findings(&out)?
+        .into_iter()
+        .filter(|f| f.0.starts_with("ZJBF"))
+        .collect();
+    assert_eq!(
+        payments,
+        [
+            triple("ZJBF-001", "CZ-2014-1231-001", ""),
+            triple("ZJBF-001", "CZ-2015-0101-001", ""),
+            triple("ZJBF-008", "CZ-2014-1222-001", ""),
+            triple("ZJBF-008", "CZ-2015-0105-001", ""),
+        ]
+    );
+    Ok(())
+}

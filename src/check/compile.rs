@@ -805,11 +805,20 @@ impl<'a> Compiler<'a> {
     /// the number of local slots it needs.
     fn decided_by(&mut self, decls: &[&'a ast::Decl]) -> Vec<Option<(Arg, usize)>> {
         let mut out = vec![None; self.schema.kinds.len()];
+        // A later `extend kind … decided by` replaces the kind's own.
         for decl in decls {
-            let DeclKind::Struct(st) = &decl.kind else {
+            let (DeclKind::Struct(st) | DeclKind::Extend(st)) = &decl.kind else {
                 continue;
             };
             let Some(e) = &st.decided_by else { continue };
+            if !st.is_kind {
+                self.err(
+                    Diagnostic::error(e.span, "only a kind is decided by a date").with_help(
+                        format!("`{}` is a struct: leave out `decided by`", st.name.name),
+                    ),
+                );
+                continue;
+            }
             let Some(k) = self.schema.kind(&st.name.name) else {
                 continue;
             };

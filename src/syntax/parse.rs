@@ -770,17 +770,7 @@ impl Builder<'_> {
                 let mut it = inner.into_inner().peekable();
                 let name = self.ident(it.next()?);
                 let decided_by = match it.peek().map(Pair::as_rule) {
-                    Some(Rule::decided_by) => {
-                        let lambda = it.next()?.into_inner().next()?;
-                        let span = self.span(&lambda);
-                        let mut li = lambda.into_inner();
-                        let var = self.ident(li.next()?);
-                        let body = self.expr(li.next()?);
-                        Some(Expr {
-                            kind: ExprKind::Lambda(var, Box::new(body)),
-                            span,
-                        })
-                    }
+                    Some(Rule::decided_by) => Some(self.decided_by(it.next()?)?),
                     _ => None,
                 };
                 let fields = it.filter_map(|f| self.field(f)).collect();
@@ -792,16 +782,20 @@ impl Builder<'_> {
                 })
             }
             Rule::extend_decl => {
-                let mut it = inner.into_inner();
+                let mut it = inner.into_inner().peekable();
                 let target = it.next()?;
                 let is_kind = target.as_str().starts_with("kind");
                 let name = self.ident(it.next()?);
+                let decided_by = match it.peek().map(Pair::as_rule) {
+                    Some(Rule::decided_by) => Some(self.decided_by(it.next()?)?),
+                    _ => None,
+                };
                 let fields = it.filter_map(|f| self.field(f)).collect();
                 DeclKind::Extend(StructDecl {
                     is_kind,
                     name,
                     body: StructBody::Fields(fields),
-                    decided_by: None,
+                    decided_by,
                 })
             }
             Rule::struct_decl => {
@@ -891,6 +885,19 @@ impl Builder<'_> {
             kind,
             span,
             doc: None,
+        })
+    }
+
+    /// `decided by x => …`, as a lambda expression.
+    fn decided_by(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let lambda = pair.into_inner().next()?;
+        let span = self.span(&lambda);
+        let mut li = lambda.into_inner();
+        let var = self.ident(li.next()?);
+        let body = self.expr(li.next()?);
+        Some(Expr {
+            kind: ExprKind::Lambda(var, Box::new(body)),
+            span,
         })
     }
 
