@@ -223,3 +223,25 @@ fn before_rev_takes_the_before_side_from_git() -> TestResult {
     assert_eq!(v["summary"]["disappeared"], 0);
     Ok(())
 }
+
+#[test]
+fn a_rule_file_that_cannot_be_read_exits_two() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let before = dir.path().join("before.toml");
+    std::fs::write(&before, "rules = [\"missing.rules\"]\n")?;
+    let before = before.to_string_lossy().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .args([
+            "diff",
+            "--before",
+            &before,
+            "--after",
+            "sunlight.toml",
+            "records",
+        ])
+        .current_dir(example())
+        .output()?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)?.contains("missing.rules"));
+    Ok(())
+}
