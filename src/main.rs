@@ -438,8 +438,14 @@ fn check(args: &CheckArgs) -> ExitCode {
     let mut sources = SourceMap::new();
     let mut rules = workspace::load_rules(&mut sources, &opts, &limits);
     let loaded = sources.len();
-    // Waiver and baseline files may sit among the records; they are not records.
-    for p in args.waivers.iter().chain(&args.baseline) {
+    // Waiver, baseline and verified report files may sit among the records;
+    // they are not records.
+    for p in args
+        .waivers
+        .iter()
+        .chain(&args.baseline)
+        .chain(&args.verify)
+    {
         rules
             .not_records
             .push(p.canonicalize().unwrap_or_else(|_| p.clone()));
