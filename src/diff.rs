@@ -322,17 +322,6 @@ pub fn compare(runs: &Runs, sources: &SourceMap) -> Diff {
     }
     let disappeared: Vec<Item> = before.into_values().flatten().collect();
     let mut units: BTreeMap<String, UnitCount> = BTreeMap::new();
-    let get = |rule: &str, by_rule: &mut BTreeMap<String, RuleChanges>| {
-        by_rule
-            .entry(rule.to_string())
-            .or_insert_with(|| RuleChanges {
-                rule: rule.to_string(),
-                title: titles.get(rule).map(|t| t.to_string()).unwrap_or_default(),
-                ..RuleChanges::default()
-            })
-            .rule
-            .clone()
-    };
     let summary = DiffSummary {
         before: runs.before.findings.len(),
         after: runs.after.findings.len(),
@@ -340,26 +329,30 @@ pub fn compare(runs: &Runs, sources: &SourceMap) -> Diff {
         disappeared: disappeared.len(),
         changed: changed.len(),
     };
+    let entry = |by_rule: &mut BTreeMap<String, RuleChanges>, rule: &str| -> RuleChanges {
+        by_rule.remove(rule).unwrap_or_else(|| RuleChanges {
+            rule: rule.to_string(),
+            title: titles.get(rule).map(|t| t.to_string()).unwrap_or_default(),
+            ..RuleChanges::default()
+        })
+    };
     for i in appeared {
-        let r = get(&i.rule, &mut by_rule);
         unit(&mut units, &i.unit).appeared += 1;
-        if let Some(rc) = by_rule.get_mut(&r) {
-            rc.appeared.push(i);
-        }
+        let mut rc = entry(&mut by_rule, &i.rule);
+        rc.appeared.push(i);
+        by_rule.insert(rc.rule.clone(), rc);
     }
     for i in disappeared {
-        let r = get(&i.rule, &mut by_rule);
         unit(&mut units, &i.unit).disappeared += 1;
-        if let Some(rc) = by_rule.get_mut(&r) {
-            rc.disappeared.push(i);
-        }
+        let mut rc = entry(&mut by_rule, &i.rule);
+        rc.disappeared.push(i);
+        by_rule.insert(rc.rule.clone(), rc);
     }
     for c in changed {
-        let r = get(&c.after.rule, &mut by_rule);
         unit(&mut units, &c.after.unit).changed += 1;
-        if let Some(rc) = by_rule.get_mut(&r) {
-            rc.changed.push(c);
-        }
+        let mut rc = entry(&mut by_rule, &c.after.rule);
+        rc.changed.push(c);
+        by_rule.insert(rc.rule.clone(), rc);
     }
     for rc in by_rule.values_mut() {
         rc.count = Counts {
