@@ -62,6 +62,18 @@ enum Command {
     #[command(after_help = "Examples:\n  sunlight fmt rules/\n  sunlight fmt --check .")]
     Fmt(FmtArgs),
 
+    /// Compare two rule configurations over the same records.
+    ///
+    /// Each side is a sunlight.toml (rule files, parameter file, disabled
+    /// rules; paths relative to it). Lists the findings that appear,
+    /// disappear or change severity or message, by rule, with counts per
+    /// rule and per unit. Exit codes: 0 when nothing changes, 1 when
+    /// something does, 2 when an input or rule file could not be read.
+    #[command(
+        after_help = "Examples:\n  sunlight diff --before old.toml --after sunlight.toml records/\n  sunlight diff --before-rev HEAD --after sunlight.toml --format json records/"
+    )]
+    Diff(DiffArgs),
+
     /// Serve the Language Server Protocol over standard input and output.
     ///
     /// Editors start this command themselves: diagnostics, hover, completion,
@@ -69,6 +81,30 @@ enum Command {
     /// files, and findings on record files open in the workspace. See the
     /// README for Neovim, VS Code and Helix settings.
     Lsp,
+}
+
+#[derive(clap::Args, Debug)]
+struct DiffArgs {
+    /// The configuration before the change (a sunlight.toml).
+    #[arg(long, value_name = "FILE", required_unless_present = "before_rev")]
+    before: Option<PathBuf>,
+
+    /// Take the before side from a git revision: the rule and parameter
+    /// files of the --after configuration (or of --before) as committed there.
+    #[arg(long, value_name = "REV")]
+    before_rev: Option<String>,
+
+    /// The configuration after the change (a sunlight.toml).
+    #[arg(long, value_name = "FILE")]
+    after: PathBuf,
+
+    /// Output format: human or json.
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    format: String,
+
+    /// Record files or folders.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -195,6 +231,10 @@ struct CheckArgs {
     /// formats are not masked.
     #[arg(long)]
     public: bool,
+    /// Run again with the inputs of an earlier JSON report and say whether
+    /// the report is reproduced exactly (exit 0) or what differs (exit 1).
+    #[arg(long, value_name = "REPORT")]
+    verify: Option<PathBuf>,
 
     /// The lowest severity that makes the run fail (exit code 1).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
@@ -290,6 +330,13 @@ fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Explain(args) => explain(&args),
+        Command::Diff(args) => ExitCode::from(sunlight::diff::command(&sunlight::diff::Options {
+            before: args.before,
+            before_rev: args.before_rev,
+            after: args.after,
+            json: args.format == "json",
+            paths: args.paths,
+        })),
         Command::Test(args) => test(&args),
         Command::Fmt(args) => fmt(&args),
         Command::Lsp => match sunlight::lsp::serve_stdio() {
@@ -376,7 +423,34 @@ fn check(args: &CheckArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let today = match &args.today {
+    // The report to reproduce: its run date stands in for today's.
+    let verify = match &args.verify {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()))
+        {
+            Ok(v) if v.get("inputs").is_some() => Some(v),
+            Ok(_) => {
+                eprintln!(
+                    "error: `{}` records no inputs\n  help: verify a report written by `sunlight check --format json`",
+                    path.display()
+                );
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: cannot read `{}`: {e}\n  help: give a JSON report",
+                    path.display()
+                );
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let recorded_today = verify
+        .as_ref()
+        .and_then(|v| v["inputs"]["today"].as_str().map(str::to_string));
+    let today = match args.today.as_ref().or(recorded_today.as_ref()) {
         None => None,
         Some(t) => match sunlight::date::Date::parse(t) {
             Ok(d) => Some(d),
@@ -392,14 +466,35 @@ fn check(args: &CheckArgs) -> ExitCode {
     opts.today = today;
     let mut sources = SourceMap::new();
     let mut rules = workspace::load_rules(&mut sources, &opts, &limits);
-    // Waiver and baseline files may sit among the records; they are not records.
-    for p in args.waivers.iter().chain(&args.baseline) {
+    let loaded = sources.len();
+    // Waiver, baseline and verified report files may sit among the records;
+    // they are not records.
+    for p in args
+        .waivers
+        .iter()
+        .chain(&args.baseline)
+        .chain(&args.verify)
+    {
         rules
             .not_records
             .push(p.canonicalize().unwrap_or_else(|_| p.clone()));
     }
     let today = rules.program.today;
     let mut report = workspace::check_paths(&mut sources, &rules, &args.paths, &limits);
+    let ids = |r: std::ops::Range<usize>| -> Vec<sunlight::source::FileId> {
+        r.filter_map(|i| u32::try_from(i).ok().map(sunlight::source::FileId))
+            .collect()
+    };
+    let inputs = sunlight::replay::Inputs {
+        rules: rules.files.clone(),
+        params: ids(0..loaded)
+            .into_iter()
+            .filter(|id| !rules.files.contains(id))
+            .collect(),
+        records: ids(loaded..sources.len()),
+        disabled: opts.disabled.clone(),
+        today: today.to_string(),
+    };
     if let Some(path) = &args.waivers {
         let mut errors = Vec::new();
         if let Some(id) = workspace::read_into(&mut sources, path, &limits, &mut errors) {
@@ -426,17 +521,37 @@ fn check(args: &CheckArgs) -> ExitCode {
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let scope = html_scope(args, &rules, &sources, &limits, today);
+    let inputs = sunlight::replay::to_json(&inputs, &sources);
+    if let Some(old) = &verify {
+        let again = report::json::render_with_inputs(&report, &sources, Some(&inputs));
+        let again: serde_json::Value = serde_json::from_str(&again).unwrap_or_default();
+        let name = args.verify.as_deref().unwrap_or(Path::new("")).display();
+        return match sunlight::replay::compare(old, &again) {
+            None => {
+                println!("reproduced: {name} ({} findings)", report.findings.len());
+                ExitCode::SUCCESS
+            }
+            Some(diff) => {
+                print!("not reproduced: {name}\n{diff}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let render = |format: Format, report: &Report, sources: &SourceMap, color: bool| {
+        if format == Format::Json {
+            report::json::render_with_inputs(report, sources, Some(&inputs))
+        } else {
+            render(format, report, sources, color, args.verbose, &scope)
+        }
+    };
     let mut failed_write = false;
     for (format, path) in &outputs {
-        if let Err(e) = std::fs::write(
-            path,
-            render(*format, &report, &sources, false, args.verbose, &scope),
-        ) {
+        if let Err(e) = std::fs::write(path, render(*format, &report, &sources, false)) {
             eprintln!("error: cannot write {}: {e}", path.display());
             failed_write = true;
         }
     }
-    let out = render(args.format, &report, &sources, color, args.verbose, &scope);
+    let out = render(args.format, &report, &sources, color);
     let mut stdout = std::io::stdout().lock();
     if stdout
         .write_all(out.as_bytes())
@@ -545,7 +660,8 @@ fn explain(args: &ExplainArgs) -> ExitCode {
         print!("{out}");
         return ExitCode::SUCCESS;
     };
-    let Some(rule) = rules.program.rule(id) else {
+    let versions = rules.program.rule_versions(id);
+    let Some(&rule) = versions.last() else {
         let ids: Vec<&str> = rules.program.rules.iter().map(|r| r.id.as_str()).collect();
         let hint = sunlight::suggest::closest(id, ids.iter().copied()).map_or_else(
             || format!("rules are {}", ids.join(", ")),
@@ -570,6 +686,16 @@ fn explain(args: &ExplainArgs) -> ExitCode {
     }
     if !rule.help_text.is_empty() {
         let _ = writeln!(out, "help: {}", rule.help_text);
+    }
+    if versions.iter().any(|v| v.version.is_some()) {
+        let _ = writeln!(out, "\nversions:");
+        for v in &versions {
+            let period = v.version.map_or("always".to_string(), |p| p.to_string());
+            let place = sources.get(v.span.file).map_or(String::new(), |f| {
+                format!("{}:{}", f.name, f.line_col(v.span.start).line)
+            });
+            let _ = writeln!(out, "  {period:<24} {} ({place})", v.title);
+        }
     }
     if let Some(file) = sources.get(rule.span.file) {
         let line = file.line_col(rule.span.start).line;

@@ -35,13 +35,24 @@ pub struct ParamOverride {
     pub file: String,
 }
 
-/// Compile rule files into a program, with every error found.
+/// Compile rule files into a program, with every error found. Dated rules
+/// and parameter values make one program per period (see [`super::validity`]).
 pub fn compile(
     files: &[&ast::File],
     overrides: &[ParamOverride],
     disabled: &[String],
 ) -> (Program, Vec<Diagnostic>) {
     let decls: Vec<&ast::Decl> = files.iter().flat_map(|f| f.decls.iter()).collect();
+    super::validity::compile(&decls, overrides, disabled)
+}
+
+/// Compile the declarations in force in one period.
+pub(super) fn compile_decls(
+    decls: &[&ast::Decl],
+    overrides: &[ParamOverride],
+    disabled: &[String],
+) -> (Program, Vec<Diagnostic>) {
+    let decls: Vec<&ast::Decl> = decls.to_vec();
     let (schema, mut errors) = schema::build(&decls);
     let mut c = Compiler {
         schema,
@@ -70,6 +81,7 @@ pub fn compile(
     c.schema_symbols(&decls);
     c.params(&decls, overrides);
     c.chains(&decls);
+    let decided_by = c.decided_by(&decls);
     let mut def_infos = Vec::new();
     for decl in &decls {
         if let DeclKind::Def(d) = &decl.kind {
@@ -251,6 +263,8 @@ pub fn compile(
         },
         probe: c.probe,
         today: crate::suppress::today(),
+        decided_by,
+        ..Program::default()
     };
     (program, errors)
 }
@@ -801,6 +815,52 @@ impl<'a> Compiler<'a> {
 
     // ------------------------------------------------------------ chains
 
+    /// The `decided by` functions of the kinds: each kind's function, with
+    /// the number of local slots it needs.
+    fn decided_by(&mut self, decls: &[&'a ast::Decl]) -> Vec<Option<(Arg, usize)>> {
+        let mut out = vec![None; self.schema.kinds.len()];
+        // A later `extend kind … decided by` replaces the kind's own.
+        for decl in decls {
+            let (DeclKind::Struct(st) | DeclKind::Extend(st)) = &decl.kind else {
+                continue;
+            };
+            let Some(e) = &st.decided_by else { continue };
+            if !st.is_kind {
+                self.err(
+                    Diagnostic::error(e.span, "only a kind is decided by a date").with_help(
+                        format!("`{}` is a struct: leave out `decided by`", st.name.name),
+                    ),
+                );
+                continue;
+            }
+            let Some(k) = self.schema.kind(&st.name.name) else {
+                continue;
+            };
+            let root = self.schema.kinds.get(k).map_or(0, |k| k.root);
+            self.locals.clear();
+            self.next_slot = 0;
+            self.expansions = 0;
+            let (f, ty) = self.lambda(e, Ty::Struct(root, Some(k)));
+            let body_ty = match &ty {
+                Ty::Opt(inner) => inner.as_ref(),
+                t => t,
+            };
+            if !matches!(body_ty, Ty::Date | Ty::Nothing | Ty::Any) {
+                let shown = self.describe(&ty);
+                self.err(
+                    Diagnostic::error(e.span, format!("`decided by` gives {shown}, not a date"))
+                        .with_help("write a function of the record that gives one of its dates, e.g. `m => m.date`"),
+                );
+                continue;
+            }
+            if let Some(slot) = out.get_mut(k) {
+                *slot = Some((f, self.next_slot));
+            }
+        }
+        self.locals.clear();
+        out
+    }
+
     fn chains(&mut self, decls: &[&ast::Decl]) {
         for decl in decls {
             let DeclKind::Chain(ch) = &decl.kind else {
@@ -1122,6 +1182,7 @@ impl<'a> Compiler<'a> {
             related,
             locals: self.next_slot,
             deps: Vec::new(),
+            version: None,
         })
     }
 

@@ -175,6 +175,43 @@ pub fn run<'a>(
     (ev.fired, ev.errors, ev.rejections)
 }
 
+/// The decision date of every record (by index in the store), by its
+/// kind's `decided by`; `None` where the kind declares none or the record
+/// has no such date.
+pub fn decision_dates(program: &Program, store: &Store<'_>) -> Vec<Option<crate::date::Date>> {
+    let mut ev = Ev {
+        program: Some(program),
+        schema: &program.schema,
+        store,
+        cache: vec![None; program.cache_slots],
+        fired: Vec::new(),
+        by_record: HashMap::new(),
+        errors: Vec::new(),
+        focus: None,
+        done: HashSet::new(),
+        faulted: HashSet::new(),
+        current: None,
+        today: Some(program.today),
+        rejections: Vec::new(),
+    };
+    let mut out = Vec::with_capacity(store.records.len());
+    for (i, r) in store.records.iter().enumerate() {
+        let rec = u32::try_from(i).unwrap_or(u32::MAX);
+        let date = match (program.decided_by.get(r.kind), store.root(rec)) {
+            (Some(Some((f, locals))), Some(root)) => {
+                let mut frame = vec![Value::None; *locals];
+                match ev.apply(f, root, &mut frame).map(|v| v.force()) {
+                    Ok(Value::Date(d)) => Some(d),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        out.push(date);
+    }
+    out
+}
+
 static EMPTY_STORE: LazyLock<Store<'static>> = LazyLock::new(Store::default);
 static EMPTY_SCHEMA: LazyLock<Schema> = LazyLock::new(Schema::default);
 

@@ -6,6 +6,7 @@ pub mod ir;
 pub mod program;
 pub mod refs;
 pub mod types;
+pub mod validity;
 pub mod value;
 
 pub use compile::{BUILTINS, ParamOverride};
@@ -282,6 +283,7 @@ pub fn evaluate_focused(
     focus: Option<&[FileId]>,
 ) -> Report {
     let mut records: Vec<&Record> = files.iter().flat_map(|f| f.records.iter()).collect();
+    let periods = program.periods();
     // Records that evaluation finds to be bad input (a date outside the
     // working-day calendar) are rejected and the rules run again without
     // them, so that no finding, count or share includes them. Each round
@@ -306,7 +308,46 @@ pub fn evaluate_focused(
                 .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
                 .collect()
         });
-        let (fired, eval_errors, rejections) = eval::run(program, &store, focus_records.as_ref());
+        // Each record is judged by the program of the period its decision
+        // date falls in; every program sees all records.
+        let in_period: Vec<usize> = if periods.len() > 1 {
+            eval::decision_dates(program, &store)
+                .iter()
+                .map(|d| {
+                    d.and_then(|d| periods.iter().position(|p| p.period.contains(d)))
+                        .unwrap_or(periods.len() - 1)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut findings: Vec<Finding> = Vec::new();
+        let mut eval_errors: Vec<Diagnostic> = Vec::new();
+        let mut rejections: Vec<eval::Rejection> = Vec::new();
+        for (pi, period) in periods.iter().enumerate() {
+            let (mut f, errs, rejected) = findings_of(
+                period,
+                &store,
+                &records,
+                sources,
+                focus_records.as_ref(),
+                |rec| in_period.get(rec as usize).is_none_or(|&p| p == pi),
+            );
+            findings.append(&mut f);
+            for e in errs {
+                if !eval_errors
+                    .iter()
+                    .any(|o| o.span == e.span && o.message == e.message)
+                {
+                    eval_errors.push(e);
+                }
+            }
+            for r in rejected {
+                if !rejections.iter().any(|o| o.record == r.record) {
+                    rejections.push(r);
+                }
+            }
+        }
         if !rejections.is_empty() {
             let bad: std::collections::HashSet<u32> = rejections.iter().map(|r| r.record).collect();
             for r in rejections {
@@ -324,39 +365,6 @@ pub fn evaluate_focused(
                 .collect();
             continue;
         }
-        let findings: Vec<Finding> = fired
-            .iter()
-            .filter_map(|f| {
-                let rule = program.rules.get(f.rule)?;
-                let record = records.get(f.record as usize)?;
-                let kind = program.schema.kinds.get(record.kind)?;
-                let path = f
-                    .anchor
-                    .and_then(|a| path_of(&program.schema, &record.root, kind.root, a))
-                    .unwrap_or_default();
-                Some(Finding {
-                    rule: rule.id.clone(),
-                    title: rule.title.clone(),
-                    severity: rule.severity,
-                    kind: kind.name.clone(),
-                    record: record.id.clone(),
-                    span: anchor_span(sources, f.span, &path),
-                    path,
-                    message: f.message.clone(),
-                    cite: rule.cite.clone(),
-                    help: f.help.clone(),
-                    related: f
-                        .related
-                        .iter()
-                        .map(|(span, note)| Related {
-                            span: sources.first_line(*span),
-                            note: note.clone(),
-                        })
-                        .collect(),
-                    suppressed: None,
-                })
-            })
-            .collect();
         break (findings, eval_errors);
     };
     sort_findings(&mut findings, sources);
@@ -374,18 +382,28 @@ pub fn evaluate_focused(
         checked,
         rejected: records_read - checked,
     };
-    let rules = program
-        .rules
-        .iter()
-        .map(|r| RuleInfo {
-            id: r.id.clone(),
-            title: r.title.clone(),
-            severity: r.severity,
-            cite: r.cite.clone(),
-            description: r.doc.clone().unwrap_or_else(|| r.title.clone()),
-            help: r.help_text.clone(),
-        })
-        .collect();
+    let mut rules: Vec<RuleInfo> = Vec::new();
+    for p in &periods {
+        for r in &p.rules {
+            if rules.iter().any(|o| o.id == r.id) {
+                continue;
+            }
+            let versions = program
+                .rule_versions(&r.id)
+                .iter()
+                .filter_map(|v| v.version.map(|p| p.to_string()))
+                .collect();
+            rules.push(RuleInfo {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                severity: r.severity,
+                cite: r.cite.clone(),
+                description: r.doc.clone().unwrap_or_else(|| r.title.clone()),
+                help: r.help_text.clone(),
+                versions,
+            });
+        }
+    }
     let mut records: Vec<RecordInfo> = files
         .iter()
         .flat_map(|f| f.infos.iter().cloned())
@@ -410,6 +428,55 @@ pub fn evaluate_focused(
         today: Some(program.today),
         ..Report::default()
     }
+}
+
+/// The findings of one program on the records `keep` accepts, its run-time
+/// errors and the records it found to be bad input.
+fn findings_of<'a>(
+    program: &'a Program,
+    store: &'a eval::Store<'a>,
+    records: &[&Record],
+    sources: &SourceMap,
+    focus: Option<&'a std::collections::HashSet<u32>>,
+    keep: impl Fn(u32) -> bool,
+) -> (Vec<Finding>, Vec<Diagnostic>, Vec<eval::Rejection>) {
+    let (fired, eval_errors, rejections) = eval::run(program, store, focus);
+    let findings: Vec<Finding> = fired
+        .iter()
+        .filter(|f| keep(f.record))
+        .filter_map(|f| {
+            let rule = program.rules.get(f.rule)?;
+            let record = records.get(f.record as usize)?;
+            let kind = program.schema.kinds.get(record.kind)?;
+            let path = f
+                .anchor
+                .and_then(|a| path_of(&program.schema, &record.root, kind.root, a))
+                .unwrap_or_default();
+            Some(Finding {
+                rule: rule.id.clone(),
+                title: rule.title.clone(),
+                severity: rule.severity,
+                kind: kind.name.clone(),
+                record: record.id.clone(),
+                span: anchor_span(sources, f.span, &path),
+                path,
+                message: f.message.clone(),
+                cite: rule.cite.clone(),
+                help: f.help.clone(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|(span, note)| Related {
+                        span: sources.first_line(*span),
+                        note: note.clone(),
+                    })
+                    .collect(),
+                suppressed: None,
+                rule_version: rule.version.map(|p| p.to_string()),
+            })
+        })
+        .collect();
+    (findings, eval_errors, rejections)
 }
 
 /// Where a finding points. A list or mapping written as a block under its

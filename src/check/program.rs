@@ -32,6 +32,15 @@ pub struct Program {
     pub probe: Option<Probe>,
     /// The run date that `today` reads (the current date unless a run sets it).
     pub today: crate::date::Date,
+    /// Per kind, the `decided by` function giving a record's decision
+    /// date, with the local slots it needs.
+    pub decided_by: Vec<Option<(super::ir::Arg, usize)>>,
+    /// The period this program holds for: everything unless rules or
+    /// parameter values are dated.
+    pub period: super::validity::Period,
+    /// The programs of the earlier periods, when rules or parameter values
+    /// are dated (this program is the latest period's).
+    pub versions: Vec<Program>,
 }
 
 /// A name the editor can complete at: compiling text with this identifier
@@ -93,6 +102,25 @@ impl Program {
     /// The rule with an id.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The program of every period, earliest first; just this one when
+    /// nothing is dated.
+    pub fn periods(&self) -> Vec<&Program> {
+        self.versions.iter().chain(std::iter::once(self)).collect()
+    }
+
+    /// Every version of a rule across the periods, earliest first, each once.
+    pub fn rule_versions(&self, id: &str) -> Vec<&Rule> {
+        let mut out: Vec<&Rule> = Vec::new();
+        for p in self.periods() {
+            for r in p.rules.iter().filter(|r| r.id == id) {
+                if !out.iter().any(|o| o.span == r.span) {
+                    out.push(r);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -233,4 +261,6 @@ pub struct Rule {
     pub locals: usize,
     /// Rules whose findings this one asks for.
     pub deps: Vec<usize>,
+    /// When this version of the rule is in force (`None`: always).
+    pub version: Option<super::validity::Period>,
 }

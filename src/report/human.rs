@@ -469,6 +469,7 @@ mod tests {
                     note: "决定的事项".into(),
                 }],
                 suppressed: None,
+                rule_version: None,
             }],
             errors: vec![
                 Diagnostic::error(

@@ -24,6 +24,9 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
     summary: JsonSummary,
+    /// What the report was made from, for `check --verify`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inputs: Option<&'a serde_json::Value>,
     configuration: JsonConfiguration<'a>,
 }
 
@@ -57,6 +60,9 @@ struct JsonFinding<'a> {
     related: Vec<JsonRelated<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<JsonSuppression<'a>>,
+    /// The period of the dated rule version that fired, e.g. `2015-01-01..`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_version: Option<&'a str>,
 }
 
 /// Why a finding does not count: `{"kind": "waiver", "reason": …}` or `{"kind": "baseline"}`.
@@ -152,6 +158,7 @@ fn finding<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
             .iter()
             .map(|Related { span, note }| related(sources, *span, note))
             .collect(),
+        rule_version: f.rule_version.as_deref(),
         suppressed: f.suppressed.as_ref().map(|s| match s {
             Suppression::Waiver {
                 reason,
@@ -220,7 +227,17 @@ pub fn configuration_value(c: &crate::report::Configuration) -> serde_json::Valu
 /// indent and a final newline. Findings and errors keep the order the report
 /// gives them.
 pub fn render(report: &Report, sources: &SourceMap) -> String {
+    render_with_inputs(report, sources, None)
+}
+
+/// [`render`], with the `inputs` object that `check --verify` replays.
+pub fn render_with_inputs(
+    report: &Report,
+    sources: &SourceMap,
+    inputs: Option<&serde_json::Value>,
+) -> String {
     let out = JsonReport {
+        inputs,
         version: FORMAT_VERSION,
         today: report.today.map(|d| d.to_string()),
         findings: report
@@ -290,6 +307,7 @@ mod tests {
                     note: "决定的事项".into(),
                 }],
                 suppressed: None,
+                rule_version: None,
             }],
             errors: vec![
                 Diagnostic::error(

@@ -69,6 +69,9 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// Set when a waiver or the baseline keeps the finding from failing the run.
     pub suppressed: Option<Suppression>,
+    /// The period of the rule's version that fired, e.g. `2015-01-01..`,
+    /// when the rule is dated.
+    pub rule_version: Option<String>,
 }
 
 /// Why a finding does not count against the run.
@@ -102,6 +105,9 @@ pub struct RuleInfo {
     pub description: String,
     /// The help line as written (with `{…}` placeholders).
     pub help: String,
+    /// The periods of its dated versions, e.g. `..2014-12-31` (empty when
+    /// the rule is not dated).
+    pub versions: Vec<String>,
 }
 
 /// One record read, checked or rejected (JUnit has a test case per record).

@@ -117,6 +117,10 @@ fn result(sources: &SourceMap, f: &Finding, rule_index: Option<usize>) -> Value 
     if !f.help.is_empty() || !f.cite.is_empty() {
         r["properties"] = json!({"help": f.help, "cite": f.cite});
     }
+    // The dated version of the rule that fired, e.g. `2015-01-01..`.
+    if let Some(v) = &f.rule_version {
+        r["properties"]["rule_version"] = json!(v);
+    }
     r
 }
 
@@ -151,7 +155,7 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
                 (false, true) => format!("依据:{}", r.cite),
                 (true, _) => r.help.clone(),
             };
-            json!({
+            let mut rule = json!({
                 "id": r.id,
                 "name": r.title,
                 "shortDescription": {"text": r.title},
@@ -159,7 +163,11 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
                 "help": {"text": if help.is_empty() { r.title.clone() } else { help }},
                 "defaultConfiguration": {"level": level(r.severity)},
                 "properties": {"cite": r.cite},
-            })
+            });
+            if !r.versions.is_empty() {
+                rule["properties"]["versions"] = json!(r.versions);
+            }
+            rule
         })
         .collect();
     let results: Vec<Value> = report

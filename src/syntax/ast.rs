@@ -63,6 +63,28 @@ pub enum DeclKind {
     Chain(ChainDecl),
     /// `rule ID "标题" { … }`.
     Rule(RuleDecl),
+    /// `effective 2015-01-01 until 2016-12-31` standing alone: the period
+    /// of every rule and `set` of the file that gives none of its own.
+    Validity(Validity),
+}
+
+/// When a rule, a parameter value or a file is in force: from the first to
+/// the last day, both included; an open end is unbounded.
+#[derive(Clone, Debug)]
+pub struct Validity {
+    /// `effective DATE`: the first day in force.
+    pub from: Option<(crate::date::Date, Span)>,
+    /// `until DATE`: the last day in force.
+    pub until: Option<(crate::date::Date, Span)>,
+    /// The whole clause.
+    pub span: Span,
+}
+
+impl PartialEq for Validity {
+    fn eq(&self, other: &Validity) -> bool {
+        self.from.map(|d| d.0) == other.from.map(|d| d.0)
+            && self.until.map(|d| d.0) == other.until.map(|d| d.0)
+    }
 }
 
 /// An enumeration of allowed text values.
@@ -83,6 +105,9 @@ pub struct StructDecl {
     pub name: Ident,
     /// Fields, or tagged variants.
     pub body: StructBody,
+    /// `decided by x => date`: the date deciding which dated rules judge a
+    /// record of the kind (a `x => …` lambda).
+    pub decided_by: Option<Expr>,
     /// `require a <= b`: orders between fields that every value must keep.
     pub checks: Vec<FieldCheck>,
 }
@@ -221,6 +246,8 @@ pub struct ParamDecl {
     pub value: Expr,
     /// `set`: overrides a parameter declared elsewhere.
     pub is_override: bool,
+    /// `set … effective …`: when the value is in force.
+    pub validity: Option<Validity>,
 }
 
 /// `def name(a, b) = body`.
@@ -273,6 +300,8 @@ pub struct RuleDecl {
     pub title: Template,
     /// Its clauses in order.
     pub items: Vec<RuleItem>,
+    /// `effective … until …`: when this version of the rule is in force.
+    pub validity: Option<Validity>,
 }
 
 /// One clause of a rule.
@@ -546,14 +575,18 @@ impl Decl {
     pub fn exprs(&self) -> Vec<&Expr> {
         match &self.kind {
             DeclKind::Import(t) => t.exprs(),
-            DeclKind::Enum(_) | DeclKind::Chain(_) => Vec::new(),
-            DeclKind::Struct(s) | DeclKind::Extend(s) => match &s.body {
-                StructBody::Fields(f) => f.iter().filter_map(|f| f.default.as_ref()).collect(),
-                StructBody::Tagged { variants, .. } => variants
-                    .iter()
-                    .flat_map(|v| v.fields.iter().filter_map(|f| f.default.as_ref()))
-                    .collect(),
-            },
+            DeclKind::Enum(_) | DeclKind::Chain(_) | DeclKind::Validity(_) => Vec::new(),
+            DeclKind::Struct(s) | DeclKind::Extend(s) => {
+                let mut v: Vec<&Expr> = match &s.body {
+                    StructBody::Fields(f) => f.iter().filter_map(|f| f.default.as_ref()).collect(),
+                    StructBody::Tagged { variants, .. } => variants
+                        .iter()
+                        .flat_map(|v| v.fields.iter().filter_map(|f| f.default.as_ref()))
+                        .collect(),
+                };
+                v.extend(s.decided_by.as_ref());
+                v
+            }
             DeclKind::Param(p) => vec![&p.value],
             DeclKind::Def(d) => vec![&d.body],
             DeclKind::Rule(r) => r

@@ -29,7 +29,18 @@ pub struct Parsed {
 
 /// Words that start a declaration; recovery resumes at a line starting with one.
 const DECL_KEYWORDS: &[&str] = &[
-    "rule", "param", "set", "kind", "struct", "enum", "def", "chain", "import", "extend",
+    "rule",
+    "param",
+    "set",
+    "kind",
+    "struct",
+    "enum",
+    "def",
+    "chain",
+    "import",
+    "extend",
+    "effective",
+    "until",
 ];
 
 /// Deepest nesting of brackets in a declaration accepted by default; deeper
@@ -757,8 +768,12 @@ impl Builder<'_> {
                 DeclKind::Enum(EnumDecl { name, members })
             }
             Rule::kind_decl => {
-                let mut it = inner.into_inner();
+                let mut it = inner.into_inner().peekable();
                 let name = self.ident(it.next()?);
+                let decided_by = match it.peek().map(Pair::as_rule) {
+                    Some(Rule::decided_by) => Some(self.decided_by(it.next()?)?),
+                    _ => None,
+                };
                 let (checks, fields): (Vec<_>, Vec<_>) =
                     it.partition(|p| p.as_rule() == Rule::field_check);
                 DeclKind::Struct(StructDecl {
@@ -771,19 +786,25 @@ impl Builder<'_> {
                         .into_iter()
                         .filter_map(|c| self.field_check(c))
                         .collect(),
+                    decided_by,
                 })
             }
             Rule::extend_decl => {
-                let mut it = inner.into_inner();
+                let mut it = inner.into_inner().peekable();
                 let target = it.next()?;
                 let is_kind = target.as_str().starts_with("kind");
                 let name = self.ident(it.next()?);
+                let decided_by = match it.peek().map(Pair::as_rule) {
+                    Some(Rule::decided_by) => Some(self.decided_by(it.next()?)?),
+                    _ => None,
+                };
                 let fields = it.filter_map(|f| self.field(f)).collect();
                 DeclKind::Extend(StructDecl {
                     is_kind,
                     name,
                     body: StructBody::Fields(fields),
                     checks: Vec::new(),
+                    decided_by,
                 })
             }
             Rule::struct_decl => {
@@ -812,6 +833,7 @@ impl Builder<'_> {
                     name,
                     body,
                     checks,
+                    decided_by: None,
                 })
             }
             Rule::param_decl | Rule::set_decl => {
@@ -819,10 +841,15 @@ impl Builder<'_> {
                 let mut it = inner.into_inner();
                 let name = self.ident(it.next()?);
                 let value = self.expr(it.next()?);
+                let validity = match it.next() {
+                    Some(v) => Some(self.validity(v)?),
+                    None => None,
+                };
                 DeclKind::Param(ParamDecl {
                     name,
                     value,
                     is_override,
+                    validity,
                 })
             }
             Rule::def_decl => {
@@ -851,14 +878,21 @@ impl Builder<'_> {
                     next = it.next()?;
                 }
                 let title = self.template(next);
+                let mut it = it.peekable();
+                let validity = match it.peek().map(Pair::as_rule) {
+                    Some(Rule::validity) => Some(self.validity(it.next()?)?),
+                    _ => None,
+                };
                 let items = it.filter_map(|i| self.rule_item(i)).collect();
                 DeclKind::Rule(RuleDecl {
                     id,
                     replaces,
                     title,
                     items,
+                    validity,
                 })
             }
+            Rule::validity_decl => DeclKind::Validity(self.validity(inner.into_inner().next()?)?),
             _ => return None,
         };
         Some(Decl {
@@ -866,6 +900,58 @@ impl Builder<'_> {
             span,
             doc: None,
         })
+    }
+
+    /// `decided by x => …`, as a lambda expression.
+    fn decided_by(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let lambda = pair.into_inner().next()?;
+        let span = self.span(&lambda);
+        let mut li = lambda.into_inner();
+        let var = self.ident(li.next()?);
+        let body = self.expr(li.next()?);
+        Some(Expr {
+            kind: ExprKind::Lambda(var, Box::new(body)),
+            span,
+        })
+    }
+
+    /// `effective DATE until DATE`; a day that does not exist is an error.
+    fn validity(&mut self, pair: Pair<'_, Rule>) -> Option<Validity> {
+        let mut span = self.span(&pair);
+        let mut from = None;
+        let mut until = None;
+        for clause in pair.into_inner() {
+            // The clause ends with its last date, not with the blanks after it.
+            span.end = self.span(&clause).end;
+            let is_from = clause.as_rule() == Rule::effective_clause;
+            let date = clause.into_inner().next()?;
+            let dspan = self.span(&date);
+            let parsed = match crate::date::Date::parse(date.as_str()) {
+                Ok(d) => d,
+                Err(_) => {
+                    self.errors.push(
+                        Diagnostic::error(dspan, format!("`{}` is no date", date.as_str()))
+                            .with_help("write the day as YYYY-MM-DD, e.g. `2015-01-01`"),
+                    );
+                    return None;
+                }
+            };
+            if is_from {
+                from = Some((parsed, dspan));
+            } else {
+                until = Some((parsed, dspan));
+            }
+        }
+        if let (Some((f, _)), Some((u, uspan))) = (from, until)
+            && u < f
+        {
+            self.errors.push(
+                Diagnostic::error(uspan, format!("`until {u}` is before `effective {f}`"))
+                    .with_help("the period runs from the `effective` day to the `until` day, both included"),
+            );
+            return None;
+        }
+        Some(Validity { from, until, span })
     }
 
     fn field(&mut self, pair: Pair<'_, Rule>) -> Option<FieldDecl> {
@@ -1319,6 +1405,55 @@ mod tests {
         let p = parse(FileId(0), src);
         assert!(p.errors.is_empty(), "unexpected errors: {:?}", p.errors);
         p.file
+    }
+
+    #[test]
+    fn validity_clauses_date_rules_sets_and_files() {
+        let f = parse_ok(
+            "effective 2016-01-01\n\
+             set 大额资金标准 = 50万 effective 2015-01-01 until 2016-12-31\n\
+             rule X \"t\" until 2014-12-31 { severity error }\n\
+             kind k decided by r => r.day { day: date }\n",
+        );
+        let date = |s: &str| crate::date::Date::parse(s).ok();
+        let DeclKind::Validity(v) = &f.decls[0].kind else {
+            unreachable!("not a file period")
+        };
+        assert_eq!((v.from.map(|d| d.0), v.until), (date("2016-01-01"), None));
+        let DeclKind::Param(p) = &f.decls[1].kind else {
+            unreachable!("not a set")
+        };
+        let v = p
+            .validity
+            .as_ref()
+            .map(|v| (v.from.map(|d| d.0), v.until.map(|d| d.0)));
+        assert_eq!(v, Some((date("2015-01-01"), date("2016-12-31"))));
+        let DeclKind::Rule(r) = &f.decls[2].kind else {
+            unreachable!("not a rule")
+        };
+        let v = r.validity.as_ref().map(|v| (v.from, v.until.map(|d| d.0)));
+        assert_eq!(v, Some((None, date("2014-12-31"))));
+        let DeclKind::Struct(k) = &f.decls[3].kind else {
+            unreachable!("not a kind")
+        };
+        assert!(matches!(
+            k.decided_by.as_ref().map(|e| &e.kind),
+            Some(ExprKind::Lambda(..))
+        ));
+    }
+
+    #[test]
+    fn a_period_that_ends_before_it_starts_is_an_error() {
+        let p = parse(
+            FileId(0),
+            "rule X \"t\" effective 2015-01-01 until 2014-12-31 { severity error }\n",
+        );
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(
+            p.errors[0].message,
+            "`until 2014-12-31` is before `effective 2015-01-01`"
+        );
+        assert_eq!(p.errors[0].span.map(|s| (s.start, s.end)), Some((38, 48)));
     }
 
     #[test]

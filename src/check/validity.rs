@@ -1,0 +1,402 @@
+//! Rules and parameter values in force on a date.
+//!
+//! A rule, a `set` or a whole file (a `effective … until …` declaration
+//! standing alone) may be dated. The dates cut time into periods within
+//! which the same declarations are in force; the rule files are compiled
+//! once per period, with exactly the rules and parameter values in force
+//! then, so parameters stay constants and evaluation is unchanged. A record
+//! is judged by the program of the period holding its decision date (its
+//! kind's `decided by`); cross-record rules see every record but report
+//! only findings on records decided in their period. A record without a
+//! decision date is judged by the latest period.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use super::compile::{ParamOverride, compile_decls};
+use super::program::Program;
+use crate::date::Date;
+use crate::diag::Diagnostic;
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{self, DeclKind};
+
+/// A span of days, both ends included; an open end is unbounded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Period {
+    /// The first day, if bounded.
+    pub from: Option<Date>,
+    /// The last day, if bounded.
+    pub until: Option<Date>,
+}
+
+impl Period {
+    /// Whether the day lies in the period.
+    pub fn contains(&self, d: Date) -> bool {
+        self.from.is_none_or(|f| f <= d) && self.until.is_none_or(|u| d <= u)
+    }
+
+    /// Whether two periods share a day.
+    pub fn overlaps(&self, other: &Period) -> bool {
+        let start = match (self.from, other.from) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let end = match (self.until, other.until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match (start, end) {
+            (Some(s), Some(e)) => s <= e,
+            _ => true,
+        }
+    }
+
+    /// The days both periods share, if any.
+    fn intersect(&self, other: &Period) -> Option<Period> {
+        let p = Period {
+            from: match (self.from, other.from) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
+            until: match (self.until, other.until) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        };
+        match (p.from, p.until) {
+            (Some(f), Some(u)) if u < f => None,
+            _ => Some(p),
+        }
+    }
+
+    /// Whether the period is unbounded at both ends.
+    pub fn is_always(&self) -> bool {
+        self.from.is_none() && self.until.is_none()
+    }
+}
+
+/// `2015-01-01..`, `..2014-12-31`, `2015-01-01..2016-12-31`, `..`.
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(d) = self.from {
+            write!(f, "{d}")?;
+        }
+        f.write_str("..")?;
+        if let Some(d) = self.until {
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+fn period_of(v: &ast::Validity) -> Period {
+    Period {
+        from: v.from.map(|d| d.0),
+        until: v.until.map(|d| d.0),
+    }
+}
+
+/// Compile declarations: once when nothing is dated, otherwise once per
+/// period (the latest period's program holds the others in `versions`).
+pub fn compile(
+    decls: &[&ast::Decl],
+    overrides: &[ParamOverride],
+    disabled: &[String],
+) -> (Program, Vec<Diagnostic>) {
+    let mut errors = Vec::new();
+    // The file-wide period of each file.
+    let mut file_period: HashMap<FileId, (Period, Span)> = HashMap::new();
+    for decl in decls {
+        if let DeclKind::Validity(v) = &decl.kind {
+            if let Some((_, first)) = file_period.get(&decl.span.file) {
+                errors.push(
+                    Diagnostic::error(v.span, "the file's period is declared twice")
+                        .with_related(*first, "first declared here")
+                        .with_help("keep one `effective … until …` line per file; date single rules or `set`s with their own clause"),
+                );
+                continue;
+            }
+            file_period.insert(decl.span.file, (period_of(v), v.span));
+        }
+    }
+    // The period of each dated rule or `set` (by position in `decls`).
+    let mut dated: Vec<Option<Period>> = Vec::with_capacity(decls.len());
+    for decl in decls {
+        let own = match &decl.kind {
+            DeclKind::Rule(r) => r.validity.as_ref().map(period_of),
+            DeclKind::Param(p) if p.is_override => p.validity.as_ref().map(period_of),
+            _ => {
+                dated.push(None);
+                continue;
+            }
+        };
+        let file = file_period.get(&decl.span.file).copied();
+        dated.push(match (own, file) {
+            (Some(a), Some((b, file_span))) => match a.intersect(&b) {
+                Some(p) => Some(p),
+                None => {
+                    let own_span = match &decl.kind {
+                        DeclKind::Rule(r) => r.validity.as_ref().map(|v| v.span),
+                        DeclKind::Param(p) => p.validity.as_ref().map(|v| v.span),
+                        _ => None,
+                    };
+                    errors.push(
+                        Diagnostic::error(
+                            own_span.unwrap_or(decl.span),
+                            format!("this period ({a}) lies outside the file's ({b})"),
+                        )
+                        .with_related(file_span, "the file's period")
+                        .with_help("a declaration is in force where its period and its file's meet: move it to another file or change the dates"),
+                    );
+                    None
+                }
+            },
+            (a, b) => a.or(b.map(|(p, _)| p)),
+        });
+    }
+    overlaps(decls, &dated, &mut errors);
+    if dated.iter().all(Option::is_none) {
+        let (program, mut e) = compile_decls(decls, overrides, disabled);
+        errors.append(&mut e);
+        return (program, errors);
+    }
+    // Periods start at every `effective` day and the day after every `until`.
+    let mut cuts: Vec<Date> = Vec::new();
+    for p in dated.iter().flatten() {
+        cuts.extend(p.from);
+        cuts.extend(p.until.and_then(|u| u.add_days(1)));
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut periods = Vec::with_capacity(cuts.len() + 1);
+    let mut start = None;
+    for &c in &cuts {
+        periods.push(Period {
+            from: start,
+            until: c.add_days(-1),
+        });
+        start = Some(c);
+    }
+    periods.push(Period {
+        from: start,
+        until: None,
+    });
+    let mut programs: Vec<Program> = Vec::with_capacity(periods.len());
+    for period in periods {
+        // Any day of the period stands for all of it.
+        let day = period.from.or(period.until).unwrap_or(Date(0));
+        let in_force: Vec<&ast::Decl> = decls
+            .iter()
+            .zip(&dated)
+            .filter(|(_, p)| p.is_none_or(|p| p.contains(day)))
+            .map(|(d, _)| *d)
+            .collect();
+        let (mut program, e) = compile_decls(&in_force, overrides, disabled);
+        for err in e {
+            // Same place, same error: once, however many periods meet it;
+            // "used twice" of an overlap already reported, not again.
+            if !errors.iter().any(|o| {
+                o.span == err.span
+                    && (o.message == err.message || err.message.ends_with("is used twice"))
+            }) {
+                errors.push(err);
+            }
+        }
+        for rule in &mut program.rules {
+            rule.version = decls
+                .iter()
+                .zip(&dated)
+                .find(|(d, _)| d.span == rule.span)
+                .and_then(|(_, p)| *p);
+        }
+        program.period = period;
+        programs.push(program);
+    }
+    // A rule of another period is no typo: switching it off, or asking for
+    // its findings, is fine in the periods where it is not in force.
+    let ids: Vec<&str> = decls
+        .iter()
+        .filter_map(|d| match &d.kind {
+            DeclKind::Rule(r) => Some(r.id.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    errors.retain(|e| {
+        let named = |prefix: &str, suffix: &str| {
+            e.message
+                .strip_prefix(prefix)
+                .and_then(|m| m.strip_suffix(suffix))
+                .map(str::to_string)
+        };
+        if let Some(id) = named("no rule `", "` to switch off") {
+            return !ids.contains(&id.as_str());
+        }
+        if let Some(pattern) = named("no rule matches `", "`") {
+            return !ids
+                .iter()
+                .any(|id| super::compile::pattern_matches(&pattern, id));
+        }
+        true
+    });
+    let mut latest = programs.pop().unwrap_or_default();
+    merge_symbols(&mut latest, &programs);
+    latest.versions = programs;
+    (latest, errors)
+}
+
+/// Give the editor the names of every period: the symbols and uses of the
+/// earlier programs that the latest lacks (an expired rule version, a
+/// dated `set`).
+fn merge_symbols(latest: &mut Program, earlier: &[Program]) {
+    for p in earlier {
+        let mut map = Vec::with_capacity(p.symbols.len());
+        for sym in &p.symbols {
+            let found = latest
+                .symbols
+                .iter()
+                .position(|s| s.span == sym.span && s.kind == sym.kind);
+            map.push(found.unwrap_or_else(|| {
+                latest.symbols.push(sym.clone());
+                latest.symbols.len() - 1
+            }));
+        }
+        for (span, i) in &p.uses {
+            if let Some(&j) = map.get(*i) {
+                latest.uses.push((*span, j));
+            }
+        }
+    }
+    latest
+        .uses
+        .sort_by_key(|(span, sym)| (span.file, span.start, span.end, *sym));
+    latest.uses.dedup();
+}
+
+/// Two versions of one rule, or two dated values of one parameter, in
+/// force on a same day. A rule that `replaces` one of another file takes
+/// its place and overlaps it on purpose.
+fn overlaps(decls: &[&ast::Decl], dated: &[Option<Period>], errors: &mut Vec<Diagnostic>) {
+    let always = Period::default();
+    let mut seen: HashMap<(bool, &str), Vec<usize>> = HashMap::new();
+    for (i, decl) in decls.iter().enumerate() {
+        let (key, replaces) = match &decl.kind {
+            DeclKind::Rule(r) => ((true, r.id.name.as_str()), r.replaces),
+            // Undated `set`s override one another in order, as always.
+            DeclKind::Param(p) if p.is_override && dated.get(i).is_some_and(Option::is_some) => {
+                ((false, p.name.name.as_str()), false)
+            }
+            _ => continue,
+        };
+        let mine = dated.get(i).copied().flatten().unwrap_or(always);
+        let earlier = seen.entry(key).or_default();
+        for &j in earlier.iter() {
+            let Some(other) = decls.get(j) else { continue };
+            if replaces && other.span.file != decl.span.file {
+                continue;
+            }
+            let theirs = dated.get(j).copied().flatten().unwrap_or(always);
+            if !mine.overlaps(&theirs) {
+                continue;
+            }
+            let (what, name_span, other_span) = match (&decl.kind, &other.kind) {
+                (DeclKind::Rule(a), DeclKind::Rule(b)) => (
+                    format!("rule `{}` has two versions", a.id.name),
+                    a.id.span,
+                    b.id.span,
+                ),
+                (DeclKind::Param(a), DeclKind::Param(b)) => (
+                    format!("parameter `{}` has two values", a.name.name),
+                    a.name.span,
+                    b.name.span,
+                ),
+                _ => continue,
+            };
+            // Dated duplicates only: an undated twin is the plain "used
+            // twice" error, reported by the compiler.
+            if dated.get(i).copied().flatten().is_none()
+                && dated.get(j).copied().flatten().is_none()
+            {
+                continue;
+            }
+            errors.push(
+                Diagnostic::error(
+                    name_span,
+                    format!("{what} in force from {} ({mine} and {theirs})", first_shared(&mine, &theirs)),
+                )
+                .with_related(other_span, format!("the version in force {theirs}"))
+                .with_help("give the versions periods that do not overlap: end the earlier with `until` the day before the later's `effective`"),
+            );
+        }
+        earlier.push(i);
+    }
+}
+
+/// The first day two overlapping periods share, as text.
+fn first_shared(a: &Period, b: &Period) -> String {
+    match (a.from, b.from) {
+        (Some(x), Some(y)) => x.max(y).to_string(),
+        (Some(x), None) | (None, Some(x)) => x.to_string(),
+        (None, None) => "the start".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap_or(Date(0))
+    }
+
+    #[test]
+    fn every_version_of_a_rule_is_a_symbol_and_each_period_has_its_program() {
+        let src = "kind k decided by r => r.day { day: date }\n\
+                   param 标准 = 1\n\
+                   set 标准 = 2 effective 2015-01-01\n\
+                   rule R-1 \"旧\" until 2014-12-31 { severity error\n for x in k\n message \"{标准}\" }\n\
+                   rule R-1 \"新\" effective 2015-01-01 { severity error\n for x in k\n message \"{标准}\" }\n";
+        let parsed = crate::syntax::parse(FileId(0), src);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let (program, errors) = super::super::compile::compile(&[&parsed.file], &[], &[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let periods: Vec<String> = program
+            .periods()
+            .iter()
+            .map(|p| p.period.to_string())
+            .collect();
+        assert_eq!(periods, ["..2014-12-31", "2015-01-01.."]);
+        let titles: Vec<&str> = program
+            .rule_versions("R-1")
+            .iter()
+            .map(|r| r.title.as_str())
+            .collect();
+        assert_eq!(titles, ["旧", "新"]);
+        let rule_symbols = program
+            .symbols
+            .iter()
+            .filter(|s| s.name == "R-1" && s.kind == super::super::program::SymbolKind::Rule)
+            .count();
+        assert_eq!(rule_symbols, 2);
+    }
+
+    #[test]
+    fn periods_overlap_when_they_share_a_day() {
+        let until = Period {
+            from: None,
+            until: Some(d("2014-12-31")),
+        };
+        let from = Period {
+            from: Some(d("2015-01-01")),
+            until: None,
+        };
+        assert!(!until.overlaps(&from));
+        let from_last_day = Period {
+            from: Some(d("2014-12-31")),
+            until: None,
+        };
+        assert!(until.overlaps(&from_last_day));
+        assert_eq!(until.to_string(), "..2014-12-31");
+        assert_eq!(from.to_string(), "2015-01-01..");
+        assert!(from.contains(d("2015-01-01")) && !from.contains(d("2014-12-31")));
+    }
+}

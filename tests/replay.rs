@@ -1,0 +1,132 @@
+//! `sunlight check --verify`: a JSON report records its inputs, and the run
+//! again says whether it is reproduced.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/validity-2015")
+}
+
+fn sunlight(dir: &Path, args: &[&str]) -> Result<Output, std::io::Error> {
+    Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+}
+
+/// A copy of the example locality in a temporary folder, with a report.
+fn setup() -> Result<(tempfile::TempDir, PathBuf), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let src = example();
+    std::fs::create_dir_all(dir.path().join("records"))?;
+    std::fs::create_dir_all(dir.path().join("rules"))?;
+    for f in [
+        "sunlight.toml",
+        "rules/qingshui.rules",
+        "records/org.yaml",
+        "records/meetings.yaml",
+        "records/disbursements.yaml",
+    ] {
+        std::fs::copy(src.join(f), dir.path().join(f))?;
+    }
+    let out = sunlight(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--today",
+            "2016-03-01",
+            "records",
+        ],
+    )?;
+    assert_eq!(out.status.code(), Some(1));
+    let report = dir.path().join("report.json");
+    std::fs::write(&report, &out.stdout)?;
+    Ok((dir, report))
+}
+
+#[test]
+fn the_report_records_the_hashes_of_its_inputs_and_the_run_date() -> TestResult {
+    let (dir, report) = setup()?;
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&report)?)?;
+    let inputs = &v["inputs"];
+    assert_eq!(inputs["today"], "2016-03-01");
+    let records: Vec<&str> = inputs["records"]
+        .as_array()
+        .ok_or("no records")?
+        .iter()
+        .filter_map(|r| r["file"].as_str())
+        .collect();
+    assert_eq!(
+        records,
+        [
+            "records/disbursements.yaml",
+            "records/meetings.yaml",
+            "records/org.yaml"
+        ]
+    );
+    let org = std::fs::read_to_string(dir.path().join("records/org.yaml"))?;
+    assert_eq!(
+        inputs["records"][2]["sha256"],
+        sunlight::replay::sha256_hex(&org)
+    );
+    let rules: Vec<&str> = inputs["rules"]
+        .as_array()
+        .ok_or("no rules")?
+        .iter()
+        .filter_map(|r| r["file"].as_str())
+        .collect();
+    assert!(rules.contains(&"<sunlight>/rules/schema.rules"));
+    assert!(
+        rules.iter().any(|r| r.ends_with("qingshui.rules")),
+        "{rules:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_same_inputs_reproduce_the_report() -> TestResult {
+    let (dir, report) = setup()?;
+    let report = report.to_string_lossy().to_string();
+    let out = sunlight(dir.path(), &["check", "--verify", &report, "records"])?;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8(out.stdout)?.starts_with("reproduced: "));
+    Ok(())
+}
+
+#[test]
+fn a_changed_record_says_what_differs() -> TestResult {
+    let (dir, report) = setup()?;
+    let meetings = dir.path().join("records/meetings.yaml");
+    let text = std::fs::read_to_string(&meetings)?.replacen("amount: 300000", "amount: 150000", 1);
+    std::fs::write(&meetings, text)?;
+    let report = report.to_string_lossy().to_string();
+    let out = sunlight(dir.path(), &["check", "--verify", &report, "records"])?;
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout)?;
+    assert!(text.starts_with("not reproduced: "), "{text}");
+    assert!(
+        text.contains("records file `records/meetings.yaml` changed\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- finding only in the report: SZYD-012 on meeting QS-DZ-2014-12-31 at records/meetings.yaml:15:"),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_report_without_inputs_is_refused() -> TestResult {
+    let (dir, report) = setup()?;
+    std::fs::write(&report, "{\"version\": 1, \"findings\": []}")?;
+    let report = report.to_string_lossy().to_string();
+    let out = sunlight(dir.path(), &["check", "--verify", &report, "records"])?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)?.contains("records no inputs"));
+    Ok(())
+}
