@@ -274,11 +274,16 @@ fn unit_file(u: usize, fault: Option<Fault>, rng: &mut Lcg) -> String {
              amount: {approved}\n    materials_sent: {}\n",
             date(m_day - 2)
         );
-        opinions(&mut y, &attendees, &p.principal, &[
+        opinions(
+            &mut y,
+            &attendees,
+            &p.principal,
+            &[
                 "按合同约定分两次拨付，拨付前须核对监理签认的工程量",
                 "同意，请财务严格按进度审核",
                 "同意，注意资金拨付与工程质量验收挂钩",
-            ]);
+            ],
+        );
         y.push_str("    outcome: 通过\n");
         if (1..=4).contains(&k) {
             let deferred = fault == Some(Fault::Unratified) && k == 2;

@@ -223,6 +223,11 @@ struct CheckArgs {
     /// Deepest bracket nesting accepted in a rule declaration.
     #[arg(long, default_value_t = InputLimits::default().max_expr_depth, value_name = "N")]
     max_expr_depth: usize,
+
+    /// Threads that read files and evaluate rules (default: one per core).
+    /// The output is the same for every number.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -336,7 +341,34 @@ fn parse_output(spec: &str) -> Result<(Format, PathBuf), String> {
     Ok((format, path))
 }
 
+/// Run `work` on a pool of `threads` threads (one per core when `None`),
+/// each with a stack as large as the main work's.
+fn on_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> T {
+    let pool = |stack: Option<usize>| {
+        let mut b = rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0));
+        if let Some(size) = stack {
+            b = b.stack_size(size);
+        }
+        b.build()
+    };
+    match pool(Some(STACK_SIZE)).or_else(|_| pool(None)) {
+        Ok(p) => p.install(work),
+        // No thread could be started: the work runs on this one.
+        Err(_) => work(),
+    }
+}
+
 fn check(args: &CheckArgs) -> ExitCode {
+    if args.threads == Some(0) {
+        eprintln!(
+            "error: `--threads 0`: at least one thread is needed\n  help: leave --threads out to use one thread per core"
+        );
+        return ExitCode::from(2);
+    }
+    on_threads(args.threads, || check_on_pool(args))
+}
+
+fn check_on_pool(args: &CheckArgs) -> ExitCode {
     let limits = limits(args);
     let outputs: Vec<(Format, PathBuf)> =
         match args.output.iter().map(|o| parse_output(o)).collect() {

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::check::{self, ParamOverride, Program};
 use crate::diag::Diagnostic;
 use crate::records::Limits;
@@ -318,12 +320,26 @@ pub fn read_into(
     limits: &InputLimits,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<FileId> {
-    let name = display_path(path);
+    add_read(sources, display_path(path), read_text(path, limits), errors)
+}
+
+/// Why a file's text could not be taken as it is.
+enum ReadError {
+    /// Not read at all.
+    Unreadable(Diagnostic),
+    /// Read, but not UTF-8: the bytes and the error.
+    NotUtf8(std::string::FromUtf8Error),
+}
+
+/// Read a file's text, within the size limit. Needs no source map, so that
+/// files can be read in parallel.
+fn read_text(path: &Path, limits: &InputLimits) -> Result<String, ReadError> {
+    let name = || display_path(path);
     match std::fs::metadata(path) {
         Ok(m) if m.len() > limits.max_file_size => {
-            errors.push(
+            return Err(ReadError::Unreadable(
                 Diagnostic::file_error(
-                    &name,
+                    name(),
                     format!(
                         "file is {} bytes, more than the limit of {} bytes",
                         m.len(),
@@ -331,31 +347,40 @@ pub fn read_into(
                     ),
                 )
                 .with_help("split the file, or raise the limit with --max-file-size"),
-            );
-            return None;
+            ));
         }
         Err(e) => {
-            errors.push(Diagnostic::file_error(
-                &name,
+            return Err(ReadError::Unreadable(Diagnostic::file_error(
+                name(),
                 format!("cannot read file: {e}"),
-            ));
-            return None;
+            )));
         }
         Ok(_) => {}
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            errors.push(Diagnostic::file_error(
-                &name,
-                format!("cannot read file: {e}"),
-            ));
-            return None;
-        }
-    };
-    match String::from_utf8(bytes) {
+    let bytes = std::fs::read(path).map_err(|e| {
+        ReadError::Unreadable(Diagnostic::file_error(
+            name(),
+            format!("cannot read file: {e}"),
+        ))
+    })?;
+    String::from_utf8(bytes).map_err(ReadError::NotUtf8)
+}
+
+/// Add what [`read_text`] returned to the source map; problems become
+/// diagnostics.
+fn add_read(
+    sources: &mut SourceMap,
+    name: String,
+    text: Result<String, ReadError>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<FileId> {
+    match text {
         Ok(text) => Some(sources.add(name, text)),
-        Err(e) => {
+        Err(ReadError::Unreadable(d)) => {
+            errors.push(d);
+            None
+        }
+        Err(ReadError::NotUtf8(e)) => {
             let at = e.utf8_error().valid_up_to();
             // The file is kept, with the bad bytes shown as U+FFFD, so that
             // the error can point at its line and column; it is not checked.
@@ -407,18 +432,32 @@ pub fn check_paths(
                 .contains(&f.canonicalize().unwrap_or_else(|_| f.clone()))
         })
         .collect();
+    // Files are read and their records validated in parallel; both results
+    // come back in path order, so the report is the same on any number of
+    // threads.
+    let read: Vec<(String, Result<String, ReadError>)> = files
+        .par_iter()
+        .map(|f| (display_path(f), read_text(f, limits)))
+        .collect();
     let mut ids = Vec::new();
     let mut unreadable = 0;
-    for f in &files {
-        match read_into(sources, f, limits, &mut errors) {
+    for (name, text) in read {
+        match add_read(sources, name, text, &mut errors) {
             Some(id) => ids.push(id),
             None => unreadable += 1,
         }
     }
-    let mut files = Vec::with_capacity(ids.len());
+    let schema = &rules.program.schema;
+    let shared: &SourceMap = sources;
+    let sets: Vec<check::FileSet> = ids
+        .par_iter()
+        .map(|&id| check::read_file(shared, id, schema, &limits.yaml))
+        .collect();
+    let mut files = Vec::with_capacity(sets.len());
     let mut read = 0;
-    for (n, &id) in ids.iter().enumerate() {
-        let mut set = check::read_file(sources, id, &rules.program.schema, &limits.yaml);
+    let total = sets.len();
+    for (n, mut set) in sets.into_iter().enumerate() {
+        let id = set.file;
         read += set.infos.len();
         if read > limits.max_records {
             // The records of this file were read: they are reported as not
@@ -432,12 +471,12 @@ pub fn check_paths(
                     format!(
                         "more than {} records: this file and the {} after it were not checked",
                         limits.max_records,
-                        ids.len() - n - 1
+                        total - n - 1
                     ),
                 )
                 .with_help("check fewer files at a time, or raise the limit with --max-records"),
             );
-            unreadable += ids.len() - n - 1;
+            unreadable += total - n - 1;
             break;
         }
         files.push(set);
