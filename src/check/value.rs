@@ -75,7 +75,7 @@ impl<'a> Value<'a> {
             Value::Node(d, rec) => match &d.data {
                 Data::None => Value::None,
                 Data::Bool(b) => Value::Bool(*b),
-                Data::Num(n) => Value::Num(*n),
+                Data::Num(n) => Value::Num(**n),
                 Data::Text(t) => Value::Str(t),
                 Data::Date(x) => Value::Date(*x),
                 Data::Days(n) => Value::Days(*n),

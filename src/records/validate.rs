@@ -341,7 +341,7 @@ impl Validator<'_> {
         }
         ok.then_some(Datum {
             span: node.span,
-            data: Data::Struct(variant, fields),
+            data: Data::Struct(variant, fields.into()),
         })
     }
 
@@ -398,7 +398,7 @@ impl Validator<'_> {
                     FieldTy0::Text => Data::Text(text.into()),
                     FieldTy0::Number | FieldTy0::Money => {
                         match Num::parse_decimal(text).filter(|_| plain) {
-                            Some(n) => Data::Num(n),
+                            Some(n) => Data::Num(Box::new(n)),
                             None => {
                                 let too_big = plain
                                     && text.len() > 30
@@ -506,10 +506,10 @@ impl Validator<'_> {
                     if !ok {
                         return None;
                     }
-                    Data::List(out)
+                    Data::List(out.into())
                 }
                 NodeKind::Scalar { .. } if matches!(ty, FieldTy::OneOrList(_)) => {
-                    Data::List(vec![self.value(inner, node, field)?])
+                    Data::List(Box::new([self.value(inner, node, field)?]))
                 }
                 _ => {
                     self.errors
