@@ -400,7 +400,10 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
             .not_records
             .push(p.canonicalize().unwrap_or_else(|_| p.clone()));
     }
-    let mut report = workspace::check_paths(&mut sources, &rules, &args.paths, &limits);
+    // Progress only where someone watches: never into a log or a pipe.
+    let progress = std::io::stderr().is_terminal();
+    let mut report =
+        workspace::check_paths_showing(&mut sources, &rules, &args.paths, &limits, progress);
     if let Some(path) = &args.waivers {
         let mut errors = Vec::new();
         if let Some(id) = workspace::read_into(&mut sources, path, &limits, &mut errors) {

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use crate::check::{self, ParamOverride, Program};
@@ -423,6 +425,19 @@ pub fn check_paths(
     paths: &[PathBuf],
     limits: &InputLimits,
 ) -> Report {
+    check_paths_showing(sources, rules, paths, limits, false)
+}
+
+/// Like [`check_paths`]; with `progress`, a line on standard error tells
+/// how many files were read and how many records are being checked,
+/// rewritten in place (for a terminal) and cleared at the end.
+pub fn check_paths_showing(
+    sources: &mut SourceMap,
+    rules: &RuleSet,
+    paths: &[PathBuf],
+    limits: &InputLimits,
+    progress: bool,
+) -> Report {
     let mut errors = rules.errors.clone();
     let files: Vec<PathBuf> = record_files(paths, &mut errors)
         .into_iter()
@@ -449,9 +464,24 @@ pub fn check_paths(
     }
     let schema = &rules.program.schema;
     let shared: &SourceMap = sources;
+    let (files_read, records_read) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let sets: Vec<check::FileSet> = ids
         .par_iter()
-        .map(|&id| check::read_file(shared, id, schema, &limits.yaml))
+        .map(|&id| {
+            let set = check::read_file(shared, id, schema, &limits.yaml);
+            if progress {
+                let records = records_read.fetch_add(set.infos.len(), Ordering::Relaxed);
+                let done = files_read.fetch_add(1, Ordering::Relaxed) + 1;
+                if done % 64 == 0 || done == ids.len() {
+                    eprint!(
+                        "\r{done} of {} files read, {} records",
+                        ids.len(),
+                        records + set.infos.len()
+                    );
+                }
+            }
+            set
+        })
         .collect();
     let mut files = Vec::with_capacity(sets.len());
     let mut read = 0;
@@ -482,7 +512,18 @@ pub fn check_paths(
         files.push(set);
     }
     let refs: Vec<&check::FileSet> = files.iter().collect();
+    if progress {
+        let records: usize = files.iter().map(|f| f.records.len()).sum();
+        eprint!(
+            "\r\x1b[K{} files read, checking {records} records against {} rules…",
+            files.len(),
+            rules.program.rules.len()
+        );
+    }
     let mut report = check::evaluate(&rules.program, &refs, sources);
+    if progress {
+        eprint!("\r\x1b[K");
+    }
     report.summary.files += unreadable;
     errors.append(&mut report.errors);
     report.errors = errors;

@@ -100,3 +100,16 @@ fn a_large_corpus_with_repeated_ids_is_reported_identically() -> TestResult {
     assert!(checked > 2000, "only {checked} records checked");
     same_for_every_thread_count(tmp.path())
 }
+
+/// Progress is shown only on a terminal: with standard error piped, a
+/// clean run writes nothing there.
+#[test]
+fn no_progress_when_stderr_is_not_a_terminal() -> TestResult {
+    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .args(["check", "--no-config", "--format", "json", "--threads", "2"])
+        .arg(root().join("examples/longtan-2014"))
+        .output()?;
+    assert!(!out.stdout.is_empty());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    Ok(())
+}
