@@ -30,21 +30,24 @@ root=target/archive-bench
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# run CMD… RUNS times; prints "median-seconds max-rss-kib"
+# run CMD… RUNS times; prints "median-wall-seconds median-cpu-seconds max-rss-kib"
 measure() {
   local runs=$1; shift
-  local secs=() rss=0
+  local secs=() cpus=() rss=0
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$root/time.out" "$@" >/dev/null 2>&1 || [ $? -eq 1 ]
-    read -r s m < "$root/time.out"
-    secs+=("$s"); [ "$m" -gt "$rss" ] && rss=$m
+    /usr/bin/time -f "%e %U %S %M" -o "$root/time.out" "$@" >/dev/null 2>&1 || [ $? -eq 1 ]
+    read -r s u k m < <(tail -n 1 "$root/time.out")
+    secs+=("$s"); cpus+=("$(awk -v u="$u" -v k="$k" 'BEGIN {print u + k}')")
+    [ "$m" -gt "$rss" ] && rss=$m
   done
-  printf '%s %s\n' "$(printf '%s\n' "${secs[@]}" | median)" "$rss"
+  printf '%s %s %s\n' "$(printf '%s\n' "${secs[@]}" | median)" \
+    "$(printf '%s\n' "${cpus[@]}" | median)" "$rss"
 }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-printf '%-9s %8s %9s %9s %8s %8s %8s %9s %9s\n' \
-  records MB floor_s t1_s rec/s t1/floor t2_s t2_speedup peak_MiB
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1 /proc/loadavg)"
+echo "wall = elapsed seconds, cpu = user+system seconds (cpu ratios stay meaningful on a busy machine)"
+printf '%-8s %5s %7s %7s %7s %7s %8s %8s %7s %8s %7s %8s\n' \
+  records MB floor_s floor_cpu t1_s t1_cpu rec/s t1/floor t2_s t2_gain t1cpu/fl peak_MiB
 for n in $sizes; do
   dir="$root/$n"
   if [ ! -f "$dir/.done" ]; then
@@ -54,12 +57,13 @@ for n in $sizes; do
   fi
   runs=${RUNS:-3}; [ "$n" -ge 1000000 ] && runs=${RUNS:-1}
   mb=$(du -sm "$dir" | cut -f1)
-  read -r floor _ < <(measure "$runs" target/release/examples/saphyr_floor "$dir")
+  read -r floor floor_cpu _ < <(measure "$runs" target/release/examples/saphyr_floor "$dir")
   check=("$bin" check "$dir" --format json --no-config --max-records 100000000)
-  read -r t1 rss1 < <(measure "$runs" "${check[@]}" --threads 1)
-  read -r t2 rss2 < <(measure "$runs" "${check[@]}" --threads 2)
+  read -r t1 c1 rss1 < <(measure "$runs" "${check[@]}" --threads 1)
+  read -r t2 _ rss2 < <(measure "$runs" "${check[@]}" --threads 2)
   rss=$(( (rss1 > rss2 ? rss1 : rss2) / 1024 ))
-  awk -v n="$n" -v mb="$mb" -v f="$floor" -v t1="$t1" -v t2="$t2" -v rss="$rss" 'BEGIN {
-    printf "%-9d %8d %9.2f %9.2f %8.0f %7.2fx %8.2f %8.2fx %9d\n",
-      n, mb, f, t1, n / t1, t1 / f, t2, t1 / t2, rss }'
+  awk -v n="$n" -v mb="$mb" -v f="$floor" -v fc="$floor_cpu" -v t1="$t1" -v c1="$c1" \
+      -v t2="$t2" -v rss="$rss" 'BEGIN {
+    printf "%-8d %5d %7.2f %7.2f %7.2f %7.2f %8.0f %7.2fx %7.2f %7.2fx %7.2fx %8d\n",
+      n, mb, f, fc, t1, c1, n / t1, t1 / f, t2, t1 / t2, c1 / fc, rss }'
 done
