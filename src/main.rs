@@ -341,19 +341,20 @@ fn parse_output(spec: &str) -> Result<(Format, PathBuf), String> {
     Ok((format, path))
 }
 
-/// Run `work` on a pool of `threads` threads (one per core when `None`),
-/// each with a stack as large as the main work's.
+/// Run `work` on a pool of `threads` threads (one per core when `None`):
+/// this thread, whose stack is reserved large, and others with stacks as
+/// large. Where memory is capped so that they cannot be reserved, the work
+/// runs on this thread alone.
 fn on_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> T {
-    let pool = |stack: Option<usize>| {
-        let mut b = rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0));
-        if let Some(size) = stack {
-            b = b.stack_size(size);
-        }
-        b.build()
+    let pool = |n: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .use_current_thread()
+            .stack_size(STACK_SIZE)
+            .build()
     };
-    match pool(Some(STACK_SIZE)).or_else(|_| pool(None)) {
+    match pool(threads.unwrap_or(0)).or_else(|_| pool(1)) {
         Ok(p) => p.install(work),
-        // No thread could be started: the work runs on this one.
         Err(_) => work(),
     }
 }
