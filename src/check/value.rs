@@ -256,7 +256,7 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
         (Value::Obj(_, x), Value::Obj(_, y)) => Arc::ptr_eq(x, y),
         _ => match (a.as_str(), b.as_str()) {
             (Some(s), Some(t)) => s == t,
-            (None, None) if is_list(&a) && is_list(&b) => {
+            (None, None) if is_list(a) && is_list(b) => {
                 a.len() == b.len()
                     && a.items()
                         .iter()
