@@ -270,6 +270,11 @@ struct CheckArgs {
     /// Deepest bracket nesting accepted in a rule declaration.
     #[arg(long, default_value_t = InputLimits::default().max_expr_depth, value_name = "N")]
     max_expr_depth: usize,
+
+    /// Threads that read files and evaluate rules (default: one per core).
+    /// The output is the same for every number.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -401,7 +406,35 @@ fn parse_output(spec: &str) -> Result<(Format, PathBuf), String> {
     Ok((format, path))
 }
 
+/// Run `work` on a pool of `threads` threads (one per core when `None`):
+/// this thread, whose stack is reserved large, and others with stacks as
+/// large. Where memory is capped so that they cannot be reserved, the work
+/// runs on this thread alone.
+fn on_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> T {
+    let pool = |n: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .use_current_thread()
+            .stack_size(STACK_SIZE)
+            .build()
+    };
+    match pool(threads.unwrap_or(0)).or_else(|_| pool(1)) {
+        Ok(p) => p.install(work),
+        Err(_) => work(),
+    }
+}
+
 fn check(args: &CheckArgs) -> ExitCode {
+    if args.threads == Some(0) {
+        eprintln!(
+            "error: `--threads 0`: at least one thread is needed\n  help: leave --threads out to use one thread per core"
+        );
+        return ExitCode::from(2);
+    }
+    on_threads(args.threads, || check_on_pool(args))
+}
+
+fn check_on_pool(args: &CheckArgs) -> ExitCode {
     let limits = limits(args);
     let outputs: Vec<(Format, PathBuf)> =
         match args.output.iter().map(|o| parse_output(o)).collect() {
@@ -480,7 +513,10 @@ fn check(args: &CheckArgs) -> ExitCode {
             .push(p.canonicalize().unwrap_or_else(|_| p.clone()));
     }
     let today = rules.program.today;
-    let mut report = workspace::check_paths(&mut sources, &rules, &args.paths, &limits);
+    // Progress only where someone watches: never into a log or a pipe.
+    let progress = std::io::stderr().is_terminal();
+    let mut report =
+        workspace::check_paths_showing(&mut sources, &rules, &args.paths, &limits, progress);
     let ids = |r: std::ops::Range<usize>| -> Vec<sunlight::source::FileId> {
         r.filter_map(|i| u32::try_from(i).ok().map(sunlight::source::FileId))
             .collect()

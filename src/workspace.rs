@@ -4,6 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
 use crate::check::{self, ParamOverride, Program};
 use crate::diag::Diagnostic;
 use crate::records::Limits;
@@ -917,17 +921,42 @@ pub fn read_into(
     limits: &InputLimits,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<FileId> {
-    let name = display_path(path);
-    let bytes = match read_bounded(path, limits.max_file_size) {
-        Ok(b) => b,
-        Err(e) => {
-            errors.push(e.diagnostic(&name, limits.max_file_size));
-            return None;
-        }
-    };
-    match String::from_utf8(bytes) {
+    add_read(sources, display_path(path), read_text(path, limits), errors)
+}
+
+/// Why a file's text could not be taken as it is.
+enum TextError {
+    /// Not read at all.
+    Unreadable(Diagnostic),
+    /// Read, but not UTF-8: the bytes and the error.
+    NotUtf8(std::string::FromUtf8Error),
+}
+
+/// Read a file's text through the file policy's bounded reader (regular
+/// files only, within the size limit). Needs no source map, so that files
+/// can be read in parallel.
+fn read_text(path: &Path, limits: &InputLimits) -> Result<String, TextError> {
+    let bytes = read_bounded(path, limits.max_file_size).map_err(|e| {
+        TextError::Unreadable(e.diagnostic(&display_path(path), limits.max_file_size))
+    })?;
+    String::from_utf8(bytes).map_err(TextError::NotUtf8)
+}
+
+/// Add what [`read_text`] returned to the source map; problems become
+/// diagnostics.
+fn add_read(
+    sources: &mut SourceMap,
+    name: String,
+    text: Result<String, TextError>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<FileId> {
+    match text {
         Ok(text) => Some(sources.add(name, text)),
-        Err(e) => {
+        Err(TextError::Unreadable(d)) => {
+            errors.push(d);
+            None
+        }
+        Err(TextError::NotUtf8(e)) => {
             let at = e.utf8_error().valid_up_to();
             // The file is kept, with the bad bytes shown as U+FFFD, so that
             // the error can point at its line and column; it is not checked.
@@ -970,6 +999,19 @@ pub fn check_paths(
     paths: &[PathBuf],
     limits: &InputLimits,
 ) -> Report {
+    check_paths_showing(sources, rules, paths, limits, false)
+}
+
+/// Like [`check_paths`]; with `progress`, a line on standard error tells
+/// how many files were read and how many records are being checked,
+/// rewritten in place (for a terminal) and cleared at the end.
+pub fn check_paths_showing(
+    sources: &mut SourceMap,
+    rules: &RuleSet,
+    paths: &[PathBuf],
+    limits: &InputLimits,
+    progress: bool,
+) -> Report {
     let mut errors = rules.errors.clone();
     let mut walked = walk(paths, RECORD_EXTENSIONS);
     errors.append(&mut walked.errors);
@@ -1002,18 +1044,47 @@ pub fn check_paths(
         }
     }
     let files: Vec<PathBuf> = files.into_iter().map(|(f, _)| f).collect();
+    // Files are read and their records validated in parallel; both results
+    // come back in path order, so the report is the same on any number of
+    // threads.
+    let read: Vec<(String, Result<String, TextError>)> = files
+        .par_iter()
+        .map(|f| (display_path(f), read_text(f, limits)))
+        .collect();
     let mut ids = Vec::new();
     let mut unreadable = 0;
-    for f in &files {
-        match read_into(sources, f, limits, &mut errors) {
+    for (name, text) in read {
+        match add_read(sources, name, text, &mut errors) {
             Some(id) => ids.push(id),
             None => unreadable += 1,
         }
     }
-    let mut files = Vec::with_capacity(ids.len());
+    let schema = &rules.program.schema;
+    let shared: &SourceMap = sources;
+    let (files_read, records_read) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let sets: Vec<check::FileSet> = ids
+        .par_iter()
+        .map(|&id| {
+            let set = check::read_file(shared, id, schema, &limits.yaml);
+            if progress {
+                let records = records_read.fetch_add(set.infos.len(), Ordering::Relaxed);
+                let done = files_read.fetch_add(1, Ordering::Relaxed) + 1;
+                if done % 64 == 0 || done == ids.len() {
+                    eprint!(
+                        "\r{done} of {} files read, {} records",
+                        ids.len(),
+                        records + set.infos.len()
+                    );
+                }
+            }
+            set
+        })
+        .collect();
+    let mut files = Vec::with_capacity(sets.len());
     let mut read = 0;
-    for (n, &id) in ids.iter().enumerate() {
-        let mut set = check::read_file(sources, id, &rules.program.schema, &limits.yaml);
+    let total = sets.len();
+    for (n, mut set) in sets.into_iter().enumerate() {
+        let id = set.file;
         read += set.infos.len();
         if read > limits.max_records {
             // The records of this file were read: they are reported as not
@@ -1027,18 +1098,29 @@ pub fn check_paths(
                     format!(
                         "more than {} records: this file and the {} after it were not checked",
                         limits.max_records,
-                        ids.len() - n - 1
+                        total - n - 1
                     ),
                 )
                 .with_help("check fewer files at a time, or raise the limit with --max-records"),
             );
-            unreadable += ids.len() - n - 1;
+            unreadable += total - n - 1;
             break;
         }
         files.push(set);
     }
     let refs: Vec<&check::FileSet> = files.iter().collect();
+    if progress {
+        let records: usize = files.iter().map(|f| f.records.len()).sum();
+        eprint!(
+            "\r\x1b[K{} files read, checking {records} records against {} rules…",
+            files.len(),
+            rules.program.rules.len()
+        );
+    }
     let mut report = check::evaluate(&rules.program, &refs, sources);
+    if progress {
+        eprint!("\r\x1b[K");
+    }
     report.summary.files += unreadable;
     errors.append(&mut report.errors);
     report.errors = errors;

@@ -77,6 +77,7 @@ pub(super) fn compile_decls(
         finding_queries: Vec::new(),
         params_read: Vec::new(),
         rule_lets: Vec::new(),
+        warnings: Vec::new(),
     };
     c.schema_symbols(&decls);
     c.params(&decls, overrides);
@@ -245,6 +246,15 @@ pub(super) fn compile_decls(
     }
     let order = c.order(&mut rules, &queries);
     errors.append(&mut c.errors);
+    // A def's body is compiled at each call: its warnings once.
+    for w in c.warnings {
+        if !errors
+            .iter()
+            .any(|e| e.span == w.span && e.message == w.message)
+        {
+            errors.push(w);
+        }
+    }
     let program = Program {
         schema: c.schema,
         params: c.params,
@@ -302,6 +312,8 @@ struct Compiler<'a> {
     /// The `let`s of the rule being compiled, to explain a name used
     /// before its `let`.
     rule_lets: Vec<(String, Span)>,
+    /// Warnings: kept apart, since new errors are what fails a declaration.
+    warnings: Vec<Diagnostic>,
 }
 
 /// Most `def` expansions in one rule or parameter.
@@ -2044,6 +2056,81 @@ impl<'a> Compiler<'a> {
     }
 
     /// Compile `x => body` (or the name of a one-parameter `def`) with `x` of type `param`.
+    /// Warn about `filter(records(K), x => x.f == y.g)` where `y` is bound
+    /// outside: it reads every record of K for each value of `y`, which is
+    /// quadratic when `y` ranges over records too. `group` builds the index
+    /// once per run and `get` looks a key up.
+    fn naive_join(&mut self, span: Span, list: &Expr, pred: &Expr) {
+        let ExprKind::Call(f, kind_args) = &list.kind else {
+            return;
+        };
+        let ExprKind::Lambda(param, body) = &pred.kind else {
+            return;
+        };
+        if f.name != "records" || self.locals.is_empty() {
+            return;
+        }
+        let mut conjuncts = vec![body.as_ref()];
+        let mut joins: Vec<(&Expr, &Expr)> = Vec::new();
+        let mut others = 0;
+        while let Some(e) = conjuncts.pop() {
+            match &e.kind {
+                ExprKind::Binary(BinOp::And, a, b) => {
+                    conjuncts.push(b);
+                    conjuncts.push(a);
+                }
+                ExprKind::Binary(BinOp::Eq, a, b) => {
+                    let (inner_a, inner_b) = (mentions(a, &param.name), mentions(b, &param.name));
+                    let outer = |e: &Expr| {
+                        self.locals
+                            .iter()
+                            .any(|(n, ..)| *n != param.name && mentions(e, n))
+                    };
+                    match (inner_a, inner_b) {
+                        (true, false) if outer(b) => joins.push((a, b)),
+                        (false, true) if outer(a) => joins.push((b, a)),
+                        _ => others += 1,
+                    }
+                }
+                _ => others += 1,
+            }
+        }
+        if joins.is_empty() {
+            return;
+        }
+        let kind = kind_args.first().and_then(show).unwrap_or_default();
+        let keys: Option<Vec<String>> = joins
+            .iter()
+            .map(|(inner, _)| show(inner).map(|k| format!("{} => {k}", param.name)))
+            .collect();
+        let values: Option<Vec<String>> = joins.iter().map(|(_, outer)| show(outer)).collect();
+        let rewrite = match (keys, values) {
+            (Some(k), Some(v)) => format!(
+                "`get(group(records({kind}), {}), {})`",
+                k.join(", "),
+                v.join(", ")
+            ),
+            _ => format!("`get(group(records({kind}), x => KEY), VALUE)`"),
+        };
+        let rest = if others > 0 {
+            ", then filter that for the other conditions"
+        } else {
+            ""
+        };
+        self.warnings.push(
+            Diagnostic::warning(
+                span,
+                format!(
+                    "this `filter` reads every `{kind}` record each time it runs: over many records the check slows down with the square of their number"
+                ),
+            )
+            .with_label("a join written as a filter")
+            .with_help(format!(
+                "index the records once with `group` and look the key up with `get`: {rewrite}{rest}"
+            )),
+        );
+    }
+
     fn lambda(&mut self, e: &Expr, param: Ty) -> (Arg, Ty) {
         match &e.kind {
             ExprKind::Lambda(v, body) => {
@@ -2179,6 +2266,9 @@ impl<'a> Compiler<'a> {
             B::Any | B::All | B::NoneOf | B::Filter | B::Position => {
                 if !self.arity(name, args, 2, 2) {
                     return fail;
+                }
+                if b == B::Filter {
+                    self.naive_join(span, &args[0], &args[1]);
                 }
                 let (list, elem) = self.list_arg(&args[0]);
                 out.push(list);
@@ -2921,6 +3011,33 @@ pub fn pattern_matches(pattern: &str, id: &str) -> bool {
     }
 }
 
+/// Whether `name` is read anywhere in `e` (a lambda inside that binds the
+/// same name hides it).
+fn mentions(e: &Expr, name: &str) -> bool {
+    match &e.kind {
+        ExprKind::Name(n) => n.name == name,
+        ExprKind::Lambda(v, _) if v.name == name => false,
+        _ => e.children().into_iter().any(|c| mentions(c, name)),
+    }
+}
+
+/// An expression written back as source, for names, fields, calls and
+/// literals; `None` for other shapes.
+fn show(e: &Expr) -> Option<String> {
+    Some(match &e.kind {
+        ExprKind::Name(n) => n.name.clone(),
+        ExprKind::Field(base, f) => format!("{}.{}", show(base)?, f.name),
+        ExprKind::Call(f, args) => {
+            let args: Option<Vec<String>> = args.iter().map(show).collect();
+            format!("{}({})", f.name, args?.join(", "))
+        }
+        ExprKind::Lambda(v, body) => format!("{} => {}", v.name, show(body)?),
+        ExprKind::Str(t) => format!("\"{}\"", t.as_plain()?),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::None => "none".to_string(),
+        _ => return None,
+    })
+}
 #[cfg(test)]
 mod tests {
     use super::*;

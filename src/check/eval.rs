@@ -4,7 +4,9 @@
 //! recursion, so evaluation always ends.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
+
+use rayon::prelude::*;
 
 use super::compile::pattern_matches;
 use super::ir::{Arg, Builtin, Ir, Op, TemplatePiece};
@@ -42,6 +44,8 @@ pub struct Store<'a> {
     pub by_kind: Vec<Vec<u32>>,
     /// Ids of checked and rejected records. The first record with an id wins.
     pub ids: HashMap<(KindId, &'a str), IdEntry>,
+    /// Every record index, in order.
+    all: Vec<u32>,
 }
 
 impl<'a> Store<'a> {
@@ -73,10 +77,25 @@ impl<'a> Store<'a> {
         for (kind, id) in rejected {
             ids.entry((kind, id)).or_insert(IdEntry::Rejected);
         }
+        let all = (0..records.len())
+            .map(|r| u32::try_from(r).unwrap_or(u32::MAX))
+            .collect();
         Store {
             records,
             by_kind,
             ids,
+            all,
+        }
+    }
+
+    /// The records a rule's first binding ranges over.
+    fn scope_of(&self, rule: &Rule) -> &[u32] {
+        match rule.bindings.first().map(|b| &b.source) {
+            Some(ScopeSource::Kind(k)) => self.by_kind.get(*k).map_or(&[], Vec::as_slice),
+            Some(ScopeSource::All) => &self.all,
+            // The compiler makes every rule's first binding range over
+            // records; a group scope runs whole (`Ev::group_rule`).
+            Some(ScopeSource::Expr(_) | ScopeSource::Groups { .. }) | None => &[],
         }
     }
 
@@ -146,54 +165,148 @@ pub struct Rejection {
 ///
 /// With a `focus`, rules run only on the records in it; a rule whose
 /// findings another rule asks for still runs, on demand, on the records
-/// asked about. The editor focuses on the records of open files.
+/// asked about. The editor focuses on the records of open files; that
+/// evaluation stays on one thread.
+///
+/// Without a focus, rules run in waves: a rule's wave comes after the waves
+/// of the rules whose findings it asks for. Within a wave every rule's
+/// records are cut into chunks evaluated in parallel (on the current rayon
+/// pool); the findings are merged back in rule order, chunk by chunk, so
+/// the result is the same for every number of threads.
 pub fn run<'a>(
     program: &'a Program,
     store: &'a Store<'a>,
     focus: Option<&'a HashSet<u32>>,
 ) -> (Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>) {
-    let mut ev = Ev {
-        program: Some(program),
-        schema: &program.schema,
-        store,
-        cache: vec![None; program.cache_slots],
-        fired: Vec::new(),
-        by_record: HashMap::new(),
-        errors: Vec::new(),
-        focus,
-        done: HashSet::new(),
-        faulted: HashSet::new(),
-        current: None,
-        today: Some(program.today),
-        rejections: Vec::new(),
-    };
-    for &ri in &program.order {
-        if let Some(rule) = program.rules.get(ri) {
-            ev.rule(ri, rule);
+    let cache: Vec<OnceLock<Value<'a>>> =
+        (0..program.cache_slots).map(|_| OnceLock::new()).collect();
+    if focus.is_some() {
+        let none = HashMap::new();
+        let mut ev = Ev::new(
+            Some(program),
+            &program.schema,
+            store,
+            &cache,
+            (&[], &none),
+            focus,
+        );
+        for &ri in &program.order {
+            if let Some(rule) = program.rules.get(ri) {
+                ev.rule(ri, rule);
+            }
+        }
+        return (ev.fired, ev.errors, ev.rejections);
+    }
+    let mut fired: Vec<Fired<'a>> = Vec::new();
+    let mut by_record: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut errors = Vec::new();
+    let mut rejections: Vec<Rejection> = Vec::new();
+    for wave in waves(program) {
+        // (rule, its records, whether the rule runs whole: a group scope
+        // is one task, since its groups span records).
+        let tasks: Vec<(usize, &'a Rule, &'a [u32], bool)> = wave
+            .iter()
+            .filter_map(|&ri| Some((ri, program.rules.get(ri)?)))
+            .flat_map(|(ri, rule)| {
+                let grouped = matches!(
+                    rule.bindings.first().map(|b| &b.source),
+                    Some(ScopeSource::Groups { .. })
+                );
+                let records = store.scope_of(rule);
+                let chunk = records.len().div_ceil(CHUNKS_PER_RULE).max(MIN_CHUNK);
+                let mut tasks: Vec<(usize, &'a Rule, &'a [u32], bool)> = records
+                    .chunks(chunk)
+                    .map(|c| (ri, rule, c, false))
+                    .collect();
+                if grouped {
+                    tasks.push((ri, rule, &[], true));
+                }
+                tasks
+            })
+            .collect();
+        let prior = (fired.as_slice(), &by_record);
+        type Done<'a> = (usize, Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>);
+        let results: Vec<Done<'a>> = tasks
+            .into_par_iter()
+            .map(|(ri, rule, records, whole)| {
+                let mut ev = Ev::new(Some(program), &program.schema, store, &cache, prior, None);
+                if whole {
+                    ev.rule(ri, rule);
+                } else {
+                    for &rec in records {
+                        ev.rule_on(ri, rule, rec);
+                    }
+                }
+                (ri, ev.fired, ev.errors, ev.rejections)
+            })
+            .collect();
+        // A rule that fails is reported once, at its first failing record.
+        let mut faulted = HashSet::new();
+        for (ri, f, e, r) in results {
+            for one in f {
+                by_record.entry(one.record).or_default().push(fired.len());
+                fired.push(one);
+            }
+            if !e.is_empty() && faulted.insert(ri) {
+                errors.extend(e.into_iter().take(1));
+            }
+            for one in r {
+                if !rejections.iter().any(|o| o.record == one.record) {
+                    rejections.push(one);
+                }
+            }
         }
     }
-    (ev.fired, ev.errors, ev.rejections)
+    (fired, errors, rejections)
+}
+
+/// Chunks a rule's records are cut into, so that two or more threads share
+/// the work of one large rule.
+const CHUNKS_PER_RULE: usize = 16;
+
+/// The fewest records worth a task of their own.
+const MIN_CHUNK: usize = 256;
+
+/// The rules of `program.order` in waves: every rule in a later wave than
+/// the rules whose findings it asks for; in each wave in `order`.
+fn waves(program: &Program) -> Vec<Vec<usize>> {
+    let mut wave_of: HashMap<usize, usize> = HashMap::new();
+    let mut waves: Vec<Vec<usize>> = Vec::new();
+    for &ri in &program.order {
+        let w = program.rules.get(ri).map_or(0, |r| {
+            r.deps
+                .iter()
+                .filter_map(|d| wave_of.get(d))
+                .map(|w| w + 1)
+                .max()
+                .unwrap_or(0)
+        });
+        wave_of.insert(ri, w);
+        if waves.len() <= w {
+            waves.resize_with(w + 1, Vec::new);
+        }
+        if let Some(list) = waves.get_mut(w) {
+            list.push(ri);
+        }
+    }
+    waves
 }
 
 /// The decision date of every record (by index in the store), by its
 /// kind's `decided by`; `None` where the kind declares none or the record
 /// has no such date.
 pub fn decision_dates(program: &Program, store: &Store<'_>) -> Vec<Option<crate::date::Date>> {
-    let mut ev = Ev {
-        program: Some(program),
-        schema: &program.schema,
+    let cache: Vec<OnceLock<Value<'_>>> =
+        (0..program.cache_slots).map(|_| OnceLock::new()).collect();
+    let none = HashMap::new();
+    let mut ev = Ev::new(
+        Some(program),
+        &program.schema,
         store,
-        cache: vec![None; program.cache_slots],
-        fired: Vec::new(),
-        by_record: HashMap::new(),
-        errors: Vec::new(),
-        focus: None,
-        done: HashSet::new(),
-        faulted: HashSet::new(),
-        current: None,
-        today: Some(program.today),
-        rejections: Vec::new(),
-    };
+        &cache,
+        (&[], &none),
+        None,
+    );
     let mut out = Vec::with_capacity(store.records.len());
     for (i, r) in store.records.iter().enumerate() {
         let rec = u32::try_from(i).unwrap_or(u32::MAX);
@@ -214,34 +327,33 @@ pub fn decision_dates(program: &Program, store: &Store<'_>) -> Vec<Option<crate:
 
 static EMPTY_STORE: LazyLock<Store<'static>> = LazyLock::new(Store::default);
 static EMPTY_SCHEMA: LazyLock<Schema> = LazyLock::new(Schema::default);
+static NO_FINDINGS: LazyLock<HashMap<u32, Vec<usize>>> = LazyLock::new(HashMap::new);
 
 /// Evaluate a constant expression (a parameter's value).
 pub fn eval_const(ir: &Ir) -> Result<Value<'static>, Diagnostic> {
-    let mut ev = Ev {
-        program: None,
-        schema: &EMPTY_SCHEMA,
-        store: &EMPTY_STORE,
-        cache: Vec::new(),
-        fired: Vec::new(),
-        by_record: HashMap::new(),
-        errors: Vec::new(),
-        focus: None,
-        done: HashSet::new(),
-        faulted: HashSet::new(),
-        current: None,
-        today: None,
-        rejections: Vec::new(),
-    };
+    let mut ev = Ev::new(
+        None,
+        &EMPTY_SCHEMA,
+        &EMPTY_STORE,
+        &[],
+        (&[], &NO_FINDINGS),
+        None,
+    );
     let mut frame = Vec::new();
     ev.eval(ir, &mut frame)
         .map_err(|f| Diagnostic::error(f.span, f.message))
 }
 
-struct Ev<'a> {
+struct Ev<'a, 'p> {
     program: Option<&'a Program>,
     schema: &'a Schema,
     store: &'a Store<'a>,
-    cache: Vec<Option<Value<'a>>>,
+    /// Values of expressions that depend on no record, shared by all threads.
+    cache: &'p [OnceLock<Value<'a>>],
+    /// Findings of the earlier waves.
+    prior: &'p [Fired<'a>],
+    /// Indexes into `prior` by record.
+    prior_by_record: &'p HashMap<u32, Vec<usize>>,
     fired: Vec<Fired<'a>>,
     by_record: HashMap<u32, Vec<usize>>,
     errors: Vec<Diagnostic>,
@@ -259,21 +371,40 @@ struct Ev<'a> {
     rejections: Vec<Rejection>,
 }
 
-impl<'a> Ev<'a> {
+impl<'a, 'p> Ev<'a, 'p> {
+    fn new(
+        program: Option<&'a Program>,
+        schema: &'a Schema,
+        store: &'a Store<'a>,
+        cache: &'p [OnceLock<Value<'a>>],
+        prior: (&'p [Fired<'a>], &'p HashMap<u32, Vec<usize>>),
+        focus: Option<&'a HashSet<u32>>,
+    ) -> Ev<'a, 'p> {
+        Ev {
+            program,
+            schema,
+            store,
+            cache,
+            prior: prior.0,
+            prior_by_record: prior.1,
+            fired: Vec::new(),
+            by_record: HashMap::new(),
+            errors: Vec::new(),
+            focus,
+            done: HashSet::new(),
+            faulted: HashSet::new(),
+            current: None,
+            today: program.map(|p| p.today),
+            rejections: Vec::new(),
+        }
+    }
+
     fn rule(&mut self, ri: usize, rule: &'a Rule) {
-        let records: Vec<u32> = match rule.bindings.first().map(|b| &b.source) {
-            Some(ScopeSource::Kind(k)) => self.store.by_kind.get(*k).cloned().unwrap_or_default(),
-            Some(ScopeSource::All) => (0..self.store.records.len())
-                .map(|r| u32::try_from(r).unwrap_or(u32::MAX))
-                .collect(),
-            Some(ScopeSource::Groups { list, keys }) => {
-                self.group_rule(ri, rule, list, keys);
-                return;
-            }
-            // The compiler makes every rule's first binding range over records.
-            Some(ScopeSource::Expr(_)) | None => Vec::new(),
-        };
-        for rec in records {
+        if let Some(ScopeSource::Groups { list, keys }) = rule.bindings.first().map(|b| &b.source) {
+            self.group_rule(ri, rule, list, keys);
+            return;
+        }
+        for &rec in self.store.scope_of(rule) {
             if self.focus.is_none_or(|f| f.contains(&rec)) {
                 self.rule_on(ri, rule, rec);
             }
@@ -282,7 +413,9 @@ impl<'a> Ev<'a> {
 
     /// Run a rule with its first binding on one record (once).
     fn rule_on(&mut self, ri: usize, rule: &'a Rule, rec: u32) {
-        if !self.done.insert((ri, rec)) {
+        // Only a focused evaluation runs rules on demand and so may come
+        // back to a record; elsewhere each rule meets each record once.
+        if self.focus.is_some() && !self.done.insert((ri, rec)) {
             return;
         }
         let Some(first) = rule.bindings.first() else {
@@ -758,12 +891,13 @@ impl<'a> Ev<'a> {
                 }
             }
             Op::Cached(slot, inner) => {
-                if let Some(Some(v)) = self.cache.get(*slot) {
+                if let Some(v) = self.cache.get(*slot).and_then(OnceLock::get) {
                     return Ok(v.clone());
                 }
+                // Two threads may both compute it; they compute the same value.
                 let v = self.eval(inner, frame)?;
-                if let Some(c) = self.cache.get_mut(*slot) {
-                    *c = Some(v.clone());
+                if let Some(c) = self.cache.get(*slot) {
+                    let _ = c.set(v.clone());
                 }
                 v
             }
@@ -1278,16 +1412,24 @@ impl<'a> Ev<'a> {
                     return Ok(Value::List(Arc::new(out)));
                 };
                 // The rules asked about may not have run on this record yet
-                // (when evaluation is focused): run them now.
-                for (j, other) in program.rules.iter().enumerate() {
-                    if pattern_matches(&pattern, &other.id) {
-                        self.rule_on(j, other, rec);
+                // (when evaluation is focused): run them now. Otherwise they
+                // ran in an earlier wave.
+                if self.focus.is_some() {
+                    for (j, other) in program.rules.iter().enumerate() {
+                        if pattern_matches(&pattern, &other.id) {
+                            self.rule_on(j, other, rec);
+                        }
                     }
                 }
-                for &fi in self.by_record.get(&rec).map(Vec::as_slice).unwrap_or(&[]) {
-                    let Some(f) = self.fired.get(fi) else {
-                        continue;
-                    };
+                let local = self.by_record.get(&rec).map(Vec::as_slice).unwrap_or(&[]);
+                let earlier = self
+                    .prior_by_record
+                    .get(&rec)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|&fi| self.prior.get(fi));
+                for f in earlier.chain(local.iter().filter_map(|&fi| self.fired.get(fi))) {
                     let Some(rule) = program.rules.get(f.rule) else {
                         continue;
                     };

@@ -2,6 +2,7 @@
 //! from a record is a reference to its [`Datum`], which also carries the
 //! position that findings point at.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -75,7 +76,7 @@ impl<'a> Value<'a> {
             Value::Node(d, rec) => match &d.data {
                 Data::None => Value::None,
                 Data::Bool(b) => Value::Bool(*b),
-                Data::Num(n) => Value::Num(*n),
+                Data::Num(n) => Value::Num(**n),
                 Data::Text(t) => Value::Str(t),
                 Data::Date(x) => Value::Date(*x),
                 Data::Days(n) => Value::Days(*n),
@@ -85,14 +86,25 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// Like [`Value::force`], without copying a value that is already
+    /// plain: computed lists and texts are shared between threads, and
+    /// counting their references on every comparison costs more than the
+    /// comparison.
+    pub fn forced(&self) -> Cow<'_, Value<'a>> {
+        match self {
+            Value::Node(..) => Cow::Owned(self.force()),
+            other => Cow::Borrowed(other),
+        }
+    }
+
     /// Whether the value is absent.
     pub fn is_none(&self) -> bool {
-        matches!(self.force(), Value::None)
+        matches!(*self.forced(), Value::None)
     }
 
     /// Truth of a condition: none counts as false.
     pub fn truthy(&self) -> bool {
-        matches!(self.force(), Value::Bool(true))
+        matches!(*self.forced(), Value::Bool(true))
     }
 
     /// The text of a textual value.
@@ -110,7 +122,7 @@ impl<'a> Value<'a> {
 
     /// The number of a numeric value.
     pub fn as_num(&self) -> Option<Num> {
-        match self.force() {
+        match *self.forced() {
             Value::Num(n) => Some(n),
             _ => None,
         }
@@ -156,7 +168,7 @@ impl<'a> Value<'a> {
 
     /// The hashable image of the value.
     pub fn key(&self) -> Key {
-        match self.force() {
+        match self.forced().into_owned() {
             Value::None => Key::None,
             Value::Bool(b) => Key::Bool(b),
             Value::Num(n) => Key::Num(n),
@@ -232,8 +244,9 @@ fn is_list(v: &Value<'_>) -> bool {
 /// identity, lists element by element. Agrees with [`Value::key`] without
 /// building keys (this runs in every comparison).
 pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
-    let (a, b) = (a.force(), b.force());
-    match (&a, &b) {
+    let (a, b) = (a.forced(), b.forced());
+    let (a, b) = (a.as_ref(), b.as_ref());
+    match (a, b) {
         (Value::None, Value::None) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Num(x), Value::Num(y)) => x == y,
@@ -243,7 +256,7 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
         (Value::Obj(_, x), Value::Obj(_, y)) => Arc::ptr_eq(x, y),
         _ => match (a.as_str(), b.as_str()) {
             (Some(s), Some(t)) => s == t,
-            (None, None) if is_list(&a) && is_list(&b) => {
+            (None, None) if is_list(a) && is_list(b) => {
                 a.len() == b.len()
                     && a.items()
                         .iter()
@@ -307,10 +320,10 @@ impl<'a> Value<'a> {
 
 /// Order as `<` sees it; `None` where the values do not order.
 pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Option<std::cmp::Ordering> {
-    match (a.force(), b.force()) {
-        (Value::Num(x), Value::Num(y)) => Some(x.cmp(&y)),
-        (Value::Date(x), Value::Date(y)) => Some(x.cmp(&y)),
-        (Value::Days(x), Value::Days(y)) => Some(x.cmp(&y)),
+    match (a.forced().as_ref(), b.forced().as_ref()) {
+        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::Days(x), Value::Days(y)) => Some(x.cmp(y)),
         (x, y) => match (x.as_str(), y.as_str()) {
             (Some(s), Some(t)) => Some(s.cmp(t)),
             _ => None,

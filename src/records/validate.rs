@@ -351,7 +351,7 @@ impl Validator<'_> {
         }
         ok.then_some(Datum {
             span: node.span,
-            data: Data::Struct(variant, fields),
+            data: Data::Struct(variant, fields.into()),
         })
     }
 
@@ -536,7 +536,7 @@ impl Validator<'_> {
                         let whole =
                             |n: &Num| *s != FieldTy0::Whole || (n.is_integer() && *n >= Num::ZERO);
                         match Num::parse_decimal(text).filter(|n| plain && whole(n)) {
-                            Some(n) => Data::Num(n),
+                            Some(n) => Data::Num(Box::new(n)),
                             None => {
                                 let too_big = plain
                                     && text.len() > 30
@@ -644,10 +644,10 @@ impl Validator<'_> {
                     if !ok {
                         return None;
                     }
-                    Data::List(out)
+                    Data::List(out.into())
                 }
                 NodeKind::Scalar { .. } if matches!(ty, FieldTy::OneOrList(_)) => {
-                    Data::List(vec![self.value(inner, node, field)?])
+                    Data::List(Box::new([self.value(inner, node, field)?]))
                 }
                 _ => {
                     self.errors

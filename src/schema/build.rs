@@ -708,11 +708,13 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
     let data = match (&expr.kind, ty) {
         (ExprKind::None, _) => Data::None,
         (ExprKind::Bool(b), FieldTy::Scalar(FieldTy0::Bool)) => Data::Bool(*b),
-        (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Number | FieldTy0::Money)) => Data::Num(*n),
+        (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Number | FieldTy0::Money)) => {
+            Data::Num(Box::new(*n))
+        }
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Whole))
             if n.is_integer() && *n >= crate::num::Num::ZERO =>
         {
-            Data::Num(*n)
+            Data::Num(Box::new(*n))
         }
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Days)) => {
             Data::Days(n.to_i64().ok_or_else(bad)?)
@@ -745,7 +747,7 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
                     data: literal_data(item, inner, schema)?,
                 });
             }
-            Data::List(out)
+            Data::List(out.into())
         }
         _ => return Err(bad()),
     };

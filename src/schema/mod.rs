@@ -274,8 +274,9 @@ pub enum Data {
     None,
     /// `true` / `false`.
     Bool(bool),
-    /// A number or an amount.
-    Num(Num),
+    /// A number or an amount (boxed: a number is 32 bytes, rarer than
+    /// text, and would double the size of every datum).
+    Num(Box<Num>),
     /// Text, an enum value, a tag or an id.
     Text(Box<str>),
     /// A date.
@@ -283,9 +284,9 @@ pub enum Data {
     /// A number of days.
     Days(i64),
     /// A list.
-    List(Vec<Datum>),
+    List(Box<[Datum]>),
     /// A structure: the variant index (0 when untagged) and one datum per slot.
-    Struct(u32, Vec<Datum>),
+    Struct(u32, Box<[Datum]>),
 }
 
 impl Schema {
@@ -529,3 +530,6 @@ pub fn resolve_units<'a>(records: impl Iterator<Item = (&'a str, &'a str, &'a mu
         }
     }
 }
+// A record holds tens to hundreds of data: their size is most of the
+// memory of a large run.
+const _: () = assert!(std::mem::size_of::<Datum>() <= 40);

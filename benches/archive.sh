@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Scale benchmark: sunlight over generated archives of 8,100 and 81,000
+# records (and 1,000,000 with --full), beside the saphyr-parser parse floor.
+#
+#   benches/archive.sh [--full] [--sizes "8100 81000"]
+#
+# For each size it prints records/s with one thread, the time as a multiple
+# of the floor (the same files parsed into saphyr events, one thread), the
+# speed-up of two threads over one, and the peak resident memory. Archives
+# are generated once (fixed seed) under target/archive-bench/ and reused.
+# Times are wall-clock medians of RUNS runs (default 3; 1 for 1,000,000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sizes="8100 81000"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --full) sizes="8100 81000 1000000" ;;
+    --sizes) sizes="$2"; shift ;;
+    *) echo "usage: benches/archive.sh [--full] [--sizes \"N …\"]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+cargo build --release --quiet --bin sunlight --example gen_archive --example saphyr_floor
+bin=target/release/sunlight
+root=target/archive-bench
+
+# median of the numbers on stdin
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# run CMD… RUNS times; prints "median-wall-seconds median-cpu-seconds max-rss-kib"
+measure() {
+  local runs=$1; shift
+  local secs=() cpus=() rss=0
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %U %S %M" -o "$root/time.out" "$@" >/dev/null 2>&1 || [ $? -eq 1 ]
+    read -r s u k m < <(tail -n 1 "$root/time.out")
+    secs+=("$s"); cpus+=("$(awk -v u="$u" -v k="$k" 'BEGIN {print u + k}')")
+    [ "$m" -gt "$rss" ] && rss=$m
+  done
+  printf '%s %s %s\n' "$(printf '%s\n' "${secs[@]}" | median)" \
+    "$(printf '%s\n' "${cpus[@]}" | median)" "$rss"
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1 /proc/loadavg)"
+echo "wall = elapsed seconds, cpu = user+system seconds (cpu ratios stay meaningful on a busy machine)"
+printf '%-8s %5s %7s %7s %7s %7s %8s %8s %7s %8s %7s %8s\n' \
+  records MB floor_s floor_cpu t1_s t1_cpu rec/s t1/floor t2_s t2_gain t1cpu/fl peak_MiB
+for n in $sizes; do
+  dir="$root/$n"
+  if [ ! -f "$dir/.done" ]; then
+    rm -rf "$dir"
+    target/release/examples/gen_archive --records "$n" --out "$dir" 2>/dev/null
+    touch "$dir/.done"
+  fi
+  runs=${RUNS:-3}; [ "$n" -ge 1000000 ] && runs=${RUNS:-1}
+  mb=$(du -sm "$dir" | cut -f1)
+  read -r floor floor_cpu _ < <(measure "$runs" target/release/examples/saphyr_floor "$dir")
+  check=("$bin" check "$dir" --format json --no-config --max-records 100000000)
+  read -r t1 c1 rss1 < <(measure "$runs" "${check[@]}" --threads 1)
+  read -r t2 _ rss2 < <(measure "$runs" "${check[@]}" --threads 2)
+  rss=$(( (rss1 > rss2 ? rss1 : rss2) / 1024 ))
+  awk -v n="$n" -v mb="$mb" -v f="$floor" -v fc="$floor_cpu" -v t1="$t1" -v c1="$c1" \
+      -v t2="$t2" -v rss="$rss" 'BEGIN {
+    printf "%-8d %5d %7.2f %7.2f %7.2f %7.2f %8.0f %7.2fx %7.2f %7.2fx %7.2fx %8d\n",
+      n, mb, f, fc, t1, c1, n / t1, t1 / f, t2, t1 / t2, c1 / fc, rss }'
+done

@@ -1,0 +1,115 @@
+//! `--threads`: the output of `sunlight check` is byte for byte the same
+//! whatever the number of threads, in every format, on the examples, the
+//! acceptance cases and a corpus large enough that rules are cut into
+//! chunks evaluated on different threads.
+
+use std::error::Error;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+
+const FORMATS: [&str; 4] = ["json", "sarif", "human", "junit"];
+
+/// Stdout and exit code of `sunlight check PATH --format FORMAT --threads N`.
+fn check(path: &Path, format: &str, threads: usize) -> TestResult<(Vec<u8>, Option<i32>)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .args([
+            "check",
+            "--no-config",
+            "--color",
+            "never",
+            "--format",
+            format,
+        ])
+        .arg("--threads")
+        .arg(threads.to_string())
+        .arg(path)
+        .output()?;
+    Ok((out.stdout, out.status.code()))
+}
+
+fn same_for_every_thread_count(path: &Path) -> TestResult {
+    for format in FORMATS {
+        let one = check(path, format, 1)?;
+        assert!(!one.0.is_empty(), "{}: no {format} output", path.display());
+        for threads in [2, 4] {
+            let many = check(path, format, threads)?;
+            assert!(
+                one == many,
+                "{}: --format {format} differs between --threads 1 and --threads {threads}",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn examples_are_reported_identically_on_any_number_of_threads() -> TestResult {
+    same_for_every_thread_count(&root().join("examples/longtan-2014"))
+}
+
+#[test]
+fn acceptance_cases_are_reported_identically_on_any_number_of_threads() -> TestResult {
+    let dir = root().join("tests/fixtures/acceptance");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok().map(|e| e.path().join("records")))
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 7, "acceptance cases not found");
+    for case in cases {
+        same_for_every_thread_count(&case)?;
+    }
+    Ok(())
+}
+
+/// Forty copies of the examples: thousands of records per kind (rules are
+/// evaluated in several chunks), every id repeated (REF-002 and its
+/// related locations across files), findings from every copy.
+#[test]
+fn a_large_corpus_with_repeated_ids_is_reported_identically() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let examples = root().join("examples/longtan-2014");
+    let mut units: Vec<PathBuf> = std::fs::read_dir(&examples)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    units.sort();
+    for copy in 0..40 {
+        for unit in &units {
+            let name = unit.file_name().ok_or("unit without a name")?;
+            let dest = tmp.path().join(format!("c{copy:02}")).join(name);
+            std::fs::create_dir_all(&dest)?;
+            for f in std::fs::read_dir(unit)? {
+                let f = f?.path();
+                if let Some(file) = f.file_name() {
+                    std::fs::copy(&f, dest.join(file))?;
+                }
+            }
+        }
+    }
+    let (json, _) = check(tmp.path(), "json", 1)?;
+    let report: serde_json::Value = serde_json::from_slice(&json)?;
+    let checked = report["summary"]["checked"].as_u64().unwrap_or(0);
+    assert!(checked > 2000, "only {checked} records checked");
+    same_for_every_thread_count(tmp.path())
+}
+
+/// Progress is shown only on a terminal: with standard error piped, a
+/// clean run writes nothing there.
+#[test]
+fn no_progress_when_stderr_is_not_a_terminal() -> TestResult {
+    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .args(["check", "--no-config", "--format", "json", "--threads", "2"])
+        .arg(root().join("examples/longtan-2014"))
+        .output()?;
+    assert!(!out.stdout.is_empty());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    Ok(())
+}
