@@ -8,7 +8,7 @@ pub mod refs;
 pub mod types;
 pub mod value;
 
-pub use compile::{BUILTINS, ParamOverride};
+pub use compile::{BUILTINS, BuiltinDoc, ParamOverride, builtins_markdown};
 pub use program::Program;
 
 use crate::diag::Diagnostic;
