@@ -404,9 +404,9 @@ pub const BUILTINS: &[BuiltinDoc] = &[
     },
     BuiltinDoc {
         name: "distinct",
-        signature: "distinct(list)",
-        doc: "the list without repeated values (first occurrence kept)",
-        cost: "one pass over the list; with a second argument `x => key`, elements count as repeated when their keys are equal",
+        signature: "distinct(list) or distinct(list, x => key)",
+        doc: "the list without repeated values, or without elements whose key repeats an earlier one's (the first is kept)",
+        cost: "one pass over the list",
         example: "distinct(map(m.items, x => x.category))",
     },
     BuiltinDoc {
