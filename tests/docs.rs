@@ -151,3 +151,56 @@ fn every_builtin_example_compiles_with_the_standard_rules() -> TestResult {
     );
     Ok(())
 }
+
+/// The reference's table of how `none` propagates, and its exact
+/// arithmetic and message forms, as a rule evaluates them on a record whose
+/// optional `amount` is left out.
+#[test]
+fn none_and_exact_numbers_behave_as_the_reference_says() -> TestResult {
+    let rules = r#"
+kind box {
+  amount: money?
+  flag: bool?
+  list: [number] = []
+}
+rule DOC-NONE "none" {
+  severity warning
+  for b in box
+  let a = b.amount
+  let f = b.flag
+  require false
+  message "{a + 1}|{a == none}|{a == 5}|{a < 5}|{a >= 5}|{a in [1]}|{a not in [1]}|{f and true}|{f or true}|{not f}|{if f then 1 else 2}|{a ?? 7}|{exists(a)}|{b.list[1]}|{1/3 * 3 == 1}|{18/19 < 95%}|{2/3}|{1/2}|{5天 * 2}|{true}"
+}
+rule DOC-REQ "require over none" {
+  severity warning
+  for b in box
+  require b.amount <= 20万
+  message "fires"
+}
+rule DOC-NOT "require not over none" {
+  severity warning
+  for b in box
+  require not (b.amount > 20万)
+  message "fires"
+}
+"#;
+    let setup = Setup {
+        no_default_rules: true,
+        ..Setup::default()
+    }
+    .rules("doc.rules", rules);
+    let run = check_files_with(&[("b.yaml", "kind: box\nid: B-1\n")], &setup)?;
+    assert!(run.errors().is_empty(), "{:#?}", run.errors());
+    let messages: Vec<&str> = run
+        .findings_of("DOC-NONE")
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        ["无|是|否|否|否|否|是|否|是|是|2|7|否|无|是|是|2/3|0.5|10天|是"]
+    );
+    assert_eq!(run.findings_of("DOC-REQ").len(), 1);
+    assert_eq!(run.findings_of("DOC-NOT").len(), 0);
+    Ok(())
+}
