@@ -152,8 +152,8 @@ fn every_builtin_example_compiles_with_the_standard_rules() -> TestResult {
     Ok(())
 }
 
-/// The reference's table of how `none` propagates, and its exact
-/// arithmetic and message forms, as a rule evaluates them on a record whose
+/// The reference's table of how `none` propagates, its exact arithmetic,
+/// operator precedence and message forms, as a rule evaluates them on a record whose
 /// optional `amount` is left out.
 #[test]
 fn none_and_exact_numbers_behave_as_the_reference_says() -> TestResult {
@@ -169,7 +169,7 @@ rule DOC-NONE "none" {
   let a = b.amount
   let f = b.flag
   require false
-  message "{a + 1}|{a == none}|{a == 5}|{a < 5}|{a >= 5}|{a in [1]}|{a not in [1]}|{f and true}|{f or true}|{not f}|{if f then 1 else 2}|{a ?? 7}|{exists(a)}|{b.list[1]}|{1/3 * 3 == 1}|{18/19 < 95%}|{2/3}|{1/2}|{5天 * 2}|{true}"
+  message "{a + 1}|{a == none}|{a == 5}|{a < 5}|{a >= 5}|{a in [1]}|{a not in [1]}|{f and true}|{f or true}|{not f}|{if f then 1 else 2}|{a ?? 7}|{exists(a)}|{b.list[1]}|{1/3 * 3 == 1}|{18/19 < 95%}|{2/3}|{1/2}|{5天 * 2}|{true}|{5 ?? 1 + 1}|{not 1 == 2}|{2 - 1 - 1}|{1 + 2 * 3}|{[1, 2, 3] - [2] | [5]}|{[1, 2, 3] & [3, 1]}"
 }
 rule DOC-REQ "require over none" {
   severity warning
@@ -198,7 +198,7 @@ rule DOC-NOT "require not over none" {
         .collect();
     assert_eq!(
         messages,
-        ["无|是|否|否|否|否|是|否|是|是|2|7|否|无|是|是|2/3|0.5|10天|是"]
+        ["无|是|否|否|否|否|是|否|是|是|2|7|否|无|是|是|2/3|0.5|10天|是|5|是|0|7|1、3、5|1、3"]
     );
     assert_eq!(run.findings_of("DOC-REQ").len(), 1);
     assert_eq!(run.findings_of("DOC-NOT").len(), 0);
