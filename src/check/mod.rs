@@ -9,7 +9,7 @@ pub mod types;
 pub mod validity;
 pub mod value;
 
-pub use compile::{BUILTINS, ParamOverride};
+pub use compile::{BUILTINS, BuiltinDoc, ParamOverride, builtins_markdown};
 pub use program::Program;
 
 use crate::diag::Diagnostic;

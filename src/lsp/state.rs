@@ -556,8 +556,8 @@ impl State {
                     .or_else(|| {
                         check::BUILTINS
                             .iter()
-                            .find(|b| b.0 == word)
-                            .map(|b| format!("`{word}` (function): {}", b.1))
+                            .find(|b| b.name == word)
+                            .map(|b| format!("`{word}` (function): {}", b.usage()))
                     })
             })?,
             DocKind::Records => {
@@ -907,8 +907,8 @@ impl State {
                 ));
             }
         }
-        for (name, doc) in check::BUILTINS {
-            items.push(item(name, CompletionItemKind::FUNCTION, doc, None));
+        for b in check::BUILTINS {
+            items.push(item(b.name, CompletionItemKind::FUNCTION, &b.usage(), None));
         }
         for (name, doc) in syntax::keywords::KEYWORDS {
             items.push(item(name, CompletionItemKind::KEYWORD, doc, None));
