@@ -136,7 +136,8 @@ impl Ty {
             FieldTy::Scalar(s) => match s {
                 FieldTy0::Text => Ty::Text,
                 FieldTy0::Number => Ty::Num,
-                FieldTy0::Money => Ty::Money,
+                FieldTy0::Money | FieldTy0::SignedMoney => Ty::Money,
+                FieldTy0::Ordinal => Ty::Num,
                 FieldTy0::Date => Ty::Date,
                 FieldTy0::Days => Ty::Days,
                 FieldTy0::Bool => Ty::Bool,

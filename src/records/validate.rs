@@ -351,7 +351,7 @@ impl Validator<'_> {
         let Data::List(items) = &list.data else {
             return true;
         };
-        let mut seen: Vec<(&Datum, &str)> = Vec::new();
+        let mut seen: Vec<(&Datum, &Data)> = Vec::new();
         let mut ok = true;
         for item in items {
             let Data::Struct(_, fields) = &item.data else {
@@ -360,19 +360,21 @@ impl Validator<'_> {
             let Some(key) = fields.get(key_slot) else {
                 continue;
             };
-            let Data::Text(text) = &key.data else {
-                continue;
+            let text = match &key.data {
+                Data::Text(text) => text.to_string(),
+                Data::Num(n) => n.to_string(),
+                _ => continue,
             };
-            match seen.iter().find(|(_, t)| *t == text.as_ref()) {
+            match seen.iter().find(|(_, d)| **d == key.data) {
                 Some((first, _)) => {
                     ok = false;
                     self.errors.push(
                         Diagnostic::error(key.span, format!("`{text}` appears twice in `{field}`"))
                             .with_related(first.span, "first here")
-                            .with_help(format!("each `{text}` may appear once in `{field}`: merge the entries or remove one")),
+                            .with_help(format!("each `{text}` may appear once in `{field}`: merge the entries, renumber or remove one")),
                     );
                 }
-                None => seen.push((key, text)),
+                None => seen.push((key, &key.data)),
             }
         }
         ok
@@ -396,28 +398,54 @@ impl Validator<'_> {
                 let plain = matches!(node.kind, NodeKind::Scalar { plain: true, .. });
                 match s {
                     FieldTy0::Text => Data::Text(text.into()),
-                    FieldTy0::Number | FieldTy0::Money => {
-                        match Num::parse_decimal(text).filter(|_| plain) {
-                            Some(n) => Data::Num(n),
-                            None => {
-                                let too_big = plain
-                                    && text.len() > 30
-                                    && text.bytes().all(|b| b.is_ascii_digit());
-                                let d = if too_big {
-                                    Diagnostic::error(
-                                        node.span,
-                                        format!(
-                                            "`{field}` is too large: numbers have at most 30 digits"
-                                        ),
-                                    )
-                                } else {
-                                    expected(scalar_article(*s))
-                                };
-                                self.errors.push(d.with_help(scalar_help(*s)));
-                                return None;
-                            }
+                    FieldTy0::Number
+                    | FieldTy0::Money
+                    | FieldTy0::SignedMoney
+                    | FieldTy0::Ordinal => match Num::parse_decimal(text).filter(|_| plain) {
+                        Some(n) if *s == FieldTy0::Money && n < Num::int(0) => {
+                            self.errors.push(
+                                Diagnostic::error(
+                                    node.span,
+                                    format!("`{field}` is `{text}`, a negative amount"),
+                                )
+                                .with_help(
+                                    "amounts are never negative; a field that may be negative \
+                                         is declared `signed_money` in the schema",
+                                ),
+                            );
+                            return None;
                         }
-                    }
+                        Some(n)
+                            if *s == FieldTy0::Ordinal && !(n.is_integer() && n > Num::int(0)) =>
+                        {
+                            self.errors.push(
+                                Diagnostic::error(
+                                    node.span,
+                                    format!("`{field}` is `{text}`, not a positive whole number"),
+                                )
+                                .with_help(scalar_help(*s)),
+                            );
+                            return None;
+                        }
+                        Some(n) => Data::Num(n),
+                        None => {
+                            let too_big = plain
+                                && text.len() > 30
+                                && text.bytes().all(|b| b.is_ascii_digit());
+                            let d = if too_big {
+                                Diagnostic::error(
+                                    node.span,
+                                    format!(
+                                        "`{field}` is too large: numbers have at most 30 digits"
+                                    ),
+                                )
+                            } else {
+                                expected(scalar_article(*s))
+                            };
+                            self.errors.push(d.with_help(scalar_help(*s)));
+                            return None;
+                        }
+                    },
                     FieldTy0::Days => match text.parse::<i64>().ok().filter(|_| plain) {
                         Some(n) => Data::Days(n),
                         None => {
@@ -565,6 +593,8 @@ fn scalar_article(s: FieldTy0) -> &'static str {
         FieldTy0::Text => "text",
         FieldTy0::Number => "a number",
         FieldTy0::Money => "an amount in yuan",
+        FieldTy0::SignedMoney => "an amount in yuan",
+        FieldTy0::Ordinal => "a positive whole number",
         FieldTy0::Date => "a date",
         FieldTy0::Days => "a whole number of days",
         FieldTy0::Bool => "`true` or `false`",
@@ -575,9 +605,10 @@ fn scalar_help(s: FieldTy0) -> &'static str {
     match s {
         FieldTy0::Text => "write the text on one line, quoted if it contains `:` or `#`",
         FieldTy0::Number => "write a plain number without quotes, e.g. `3`",
-        FieldTy0::Money => {
+        FieldTy0::Money | FieldTy0::SignedMoney => {
             "write the amount in yuan as a plain number without quotes or units, e.g. `1200000`"
         }
+        FieldTy0::Ordinal => "write a whole number from 1 up without quotes, e.g. `3`",
         FieldTy0::Date => "write dates as `YYYY-MM-DD`, e.g. `2014-07-18`",
         FieldTy0::Days => "write a whole number without quotes, e.g. `30`",
         FieldTy0::Bool => "write `true` or `false` without quotes",

@@ -10,6 +10,8 @@ const SCALARS: &[(&str, FieldTy0)] = &[
     ("text", FieldTy0::Text),
     ("number", FieldTy0::Number),
     ("money", FieldTy0::Money),
+    ("signed_money", FieldTy0::SignedMoney),
+    ("ordinal", FieldTy0::Ordinal),
     ("date", FieldTy0::Date),
     ("days", FieldTy0::Days),
     ("bool", FieldTy0::Bool),
@@ -484,7 +486,15 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
     let data = match (&expr.kind, ty) {
         (ExprKind::None, _) => Data::None,
         (ExprKind::Bool(b), FieldTy::Scalar(FieldTy0::Bool)) => Data::Bool(*b),
-        (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Number | FieldTy0::Money)) => Data::Num(*n),
+        (
+            ExprKind::Num(n, _),
+            FieldTy::Scalar(FieldTy0::Number | FieldTy0::Money | FieldTy0::SignedMoney),
+        ) => Data::Num(*n),
+        (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Ordinal))
+            if n.is_integer() && *n > Num::int(0) =>
+        {
+            Data::Num(*n)
+        }
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Days)) => {
             Data::Days(n.to_i64().ok_or_else(bad)?)
         }

@@ -1,0 +1,144 @@
+//! Records come from the units being audited: values that would hide a
+//! finding (negative amounts, odd or repeated item numbers) are input
+//! errors at their place, and adversarial volumes stay fast and bounded.
+
+mod common;
+
+use common::*;
+
+/// The base payment with its id and amount changed.
+fn payment(id: &str, amount: &str) -> TestResult<String> {
+    let Some(p) = BASE.split("\n---\n").nth(2) else {
+        return Err(fail("the base has no payment"));
+    };
+    Ok(p.replace(PAYMENT, id)
+        .replace(
+            "amount: 1200000\nsteps",
+            &format!("amount: {amount}\nsteps"),
+        )
+        .replace(", amount: 1200000}", "}")
+        + "\n")
+}
+
+/// The error at `line:column` of `records.yaml`, or a failure listing all.
+fn error_at(run: &Run, line: usize, column: usize) -> TestResult<InputError> {
+    let errors = run.errors();
+    errors
+        .iter()
+        .find(|e| e.line == line && e.column == column)
+        .cloned()
+        .ok_or_else(|| fail(format!("no error at {line}:{column}: {errors:#?}")))
+}
+
+// ================================================================ negative money (item 1)
+
+#[test]
+fn a_negative_amount_is_an_input_error_and_cannot_hide_an_over_payment() -> TestResult {
+    // The base approves 1,200,000 and pays it; a second payment of 100,000
+    // citing the same item goes over (ZJBF-005). A third of -200,000 would
+    // bring the total back under the approval if it were counted.
+    let over = payment("CZ-OVER", "100000")?;
+    let negative = payment("CZ-NEG", "-200000")?;
+    let text = stream(&[BASE, &over, &negative]);
+    let run = check_yaml(&text)?;
+    let (line, column) = position_of(&text, "-200000", 0)?;
+    let e = error_at(&run, line, column)?;
+    assert!(e.is_error, "{e:?}");
+    assert!(e.message.contains("`amount`"), "{e:?}");
+    assert!(e.message.contains("negative"), "{e:?}");
+    assert!(e.help.contains("signed_money"), "{e:?}");
+    assert_eq!(run.report.summary.rejected, 1, "{:?}", run.report.summary);
+    let fired = run.pairs_of("ZJBF-005");
+    assert_eq!(fired, set(&[("ZJBF-005", "CZ-OVER")]));
+    Ok(())
+}
+
+#[test]
+fn a_negative_transfer_amount_is_an_input_error() -> TestResult {
+    let text = base_with(
+        "date: 2014-07-21, amount: 1200000}",
+        "date: 2014-07-21, amount: -1}",
+    )?;
+    let run = check_yaml(&text)?;
+    let (line, column) = position_of(&text, "-1}", 0)?;
+    let e = error_at(&run, line, column)?;
+    assert!(e.message.contains("negative"), "{e:?}");
+    assert_eq!(run.report.summary.rejected, 1);
+    Ok(())
+}
+
+#[test]
+fn a_negative_payment_cannot_hide_a_split() -> TestResult {
+    // Three small payments to one payee within the window add up to the
+    // large-sum standard; a negative one would bring the sum under it.
+    let mut docs = vec![base_org()];
+    for (i, day) in ["2014-08-01", "2014-08-05", "2014-08-09"]
+        .iter()
+        .enumerate()
+    {
+        docs.push(small_payment(&format!("SPLIT-{i}"), "某公司", 90000, day)?);
+    }
+    docs.push(
+        small_payment("SPLIT-NEG", "某公司", 0, "2014-08-10")?
+            .replace("amount: 0", "amount: -100000"),
+    );
+    let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+    let text = stream(&refs);
+    let run = check_yaml(&text)?;
+    let (line, column) = position_of(&text, "-100000", 0)?;
+    error_at(&run, line, column)?;
+    assert_eq!(run.pairs_of("ZJBF-008").len(), 3, "{}", run.human());
+    Ok(())
+}
+
+#[test]
+fn signed_money_accepts_a_negative_amount_when_the_schema_says_so() -> TestResult {
+    let local = "kind 退款 {\n  org: ref org\n  amount: signed_money\n}\n";
+    let text = stream(&[BASE, "kind: 退款\nid: TK-1\norg: zhujian\namount: -5000\n"]);
+    let run = check_yaml_with(&text, &Setup::default().rules("local.rules", local))?;
+    assert_eq!(run.errors(), vec![], "{}", run.human());
+    assert_eq!(run.report.summary.rejected, 0);
+    Ok(())
+}
+
+// ================================================================ item numbers (item 6)
+
+#[test]
+fn item_numbers_are_positive_whole_numbers() -> TestResult {
+    for bad in ["1.5", "-3", "0"] {
+        let text = base_with("  - no: 2\n", &format!("  - no: {bad}\n"))?;
+        let run = check_yaml(&text)?;
+        let (line, column) = position_of(&text, &format!("no: {bad}"), 0)?;
+        let e = error_at(&run, line, column + 4)?;
+        assert!(
+            e.message.contains("not a positive whole number"),
+            "{bad}: {e:?}"
+        );
+        assert_eq!(run.report.summary.rejected, 1, "{bad}");
+    }
+    Ok(())
+}
+
+#[test]
+fn an_item_number_twice_in_one_meeting_is_an_input_error() -> TestResult {
+    let text = base_with("  - no: 2\n", "  - no: 1\n")?;
+    let run = check_yaml(&text)?;
+    let (line, column) = position_of(&text, "no: 1", 1)?;
+    let e = error_at(&run, line, column + 4)?;
+    assert!(e.message.contains("`1` appears twice in `items`"), "{e:?}");
+    assert_eq!(run.report.summary.rejected, 1);
+    // the payment citing item 1 is still checked; its meeting was rejected
+    // but still resolves
+    assert_eq!(run.report.summary.checked, 2);
+    Ok(())
+}
+
+#[test]
+fn a_fractional_item_citation_is_an_input_error() -> TestResult {
+    let text = base_with("item: 1,", "item: 1.5,")?;
+    let run = check_yaml(&text)?;
+    let (line, column) = position_of(&text, "1.5", 0)?;
+    let e = error_at(&run, line, column)?;
+    assert!(e.message.contains("positive whole number"), "{e:?}");
+    Ok(())
+}
