@@ -384,7 +384,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             .map_err(|e| {
                 sunlight::diag::Diagnostic::file_error(&name, format!("cannot read baseline: {e}"))
             })
-            .and_then(|text| suppress::apply_baseline(&mut report, &text, &name));
+            .and_then(|text| suppress::apply_baseline(&mut report, &sources, &text, &name));
         if let Err(d) = result {
             report.errors.push(d);
         }
