@@ -322,7 +322,12 @@ fn parse_output(spec: &str) -> Result<(Format, PathBuf), String> {
         return Ok((format, PathBuf::from(file)));
     }
     let path = PathBuf::from(spec);
-    let format = match path.extension().and_then(|e| e.to_str()) {
+    // `report.JSON` is as much a JSON file as `report.json`.
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let format = match extension.as_deref() {
         Some("json") => Format::Json,
         Some("sarif") => Format::Sarif,
         Some("xml") => Format::Junit,

@@ -142,3 +142,89 @@ fn a_fractional_item_citation_is_an_input_error() -> TestResult {
     assert!(e.message.contains("positive whole number"), "{e:?}");
     Ok(())
 }
+
+// ================================================================ smaller items (item 11)
+
+#[test]
+fn a_yaml_version_other_than_1_1_or_1_2_is_an_input_error() -> TestResult {
+    let v2 = format!("%YAML 2.0\n---\n{}", base_org());
+    let run = check_files(&[("v2.yaml", &v2)])?;
+    let errors = run.errors();
+    let e = errors
+        .iter()
+        .find(|e| e.message.contains("YAML version"))
+        .ok_or_else(|| fail(format!("{errors:#?}")))?;
+    assert_eq!((e.line, e.column), (1, 7), "{e:?}");
+    assert_eq!(e.message, "unsupported YAML version `2.0`");
+    assert_eq!(run.report.summary.rejected, 1);
+    assert_eq!(run.report.summary.checked, 0);
+    for ok in ["1.1", "1.2"] {
+        let text = format!("%YAML {ok}\n---\n{BASE}");
+        let run = check_files(&[("ok.yaml", &text)])?;
+        assert_eq!(run.errors(), vec![], "{ok}");
+        assert_eq!(run.report.summary.checked, 3, "{ok}");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_binary_value_is_an_input_error_not_text() -> TestResult {
+    let text = base_with("name: 龙潭区住房和城乡建设局", "name: !!binary 6b6Z5r2t")?;
+    let run = check_yaml(&text)?;
+    let (line, column) = position_of(&text, "!!binary", 0)?;
+    let e = error_at(&run, line, column)?;
+    assert!(e.message.contains("`!!binary`"), "{e:?}");
+    assert_eq!(run.report.summary.rejected, 1);
+    Ok(())
+}
+
+#[test]
+fn an_error_at_the_end_of_a_file_points_at_its_last_line() -> TestResult {
+    let text = "kind: org\nid: x\nname: [a\n";
+    let run = check_files(&[("eof.yaml", text)])?;
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!((errors[0].line, errors[0].column), (3, 9), "{errors:#?}");
+    Ok(())
+}
+
+#[test]
+fn a_syntax_error_at_the_end_of_a_rule_file_points_at_its_last_line() -> TestResult {
+    let setup = Setup::default().rules("bad.rules", "rule X-001 \"t\" {\n  severity error\n\n");
+    let run = check_yaml_with(BASE, &setup)?;
+    let errors = run.errors();
+    let e = errors
+        .iter()
+        .find(|e| e.file.ends_with("bad.rules"))
+        .ok_or_else(|| fail(format!("{errors:#?}")))?;
+    assert_eq!((e.line, e.column), (2, 17), "{e:?}");
+    assert!(e.message.ends_with("found the end of the file"), "{e:?}");
+    Ok(())
+}
+
+#[test]
+fn an_over_payment_on_its_own_says_so_without_an_empty_list() -> TestResult {
+    let text = base_with("amount: 1200000\nsteps", "amount: 1300000\nsteps")?
+        .replace(", amount: 1200000}", "}");
+    let run = check_yaml(&text)?;
+    let f = run.finding("ZJBF-005", PAYMENT)?;
+    assert!(
+        f.message.starts_with("本笔支付 1300000 元，超过"),
+        "{}",
+        f.message
+    );
+    assert!(!f.message.contains("  "), "{}", f.message);
+    Ok(())
+}
+
+#[test]
+fn an_upper_case_json_extension_names_the_json_format() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    write_files(dir.path(), &[("r.yaml", BASE)])?;
+    let out = run_check(dir.path(), &["r.yaml", "--output", "REPORT.JSON"])?;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let written = std::fs::read_to_string(dir.path().join("REPORT.JSON"))?;
+    let report: serde_json::Value = serde_json::from_str(&written)?;
+    assert_eq!(report["version"], 1);
+    Ok(())
+}
