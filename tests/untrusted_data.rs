@@ -228,3 +228,37 @@ fn an_upper_case_json_extension_names_the_json_format() -> TestResult {
     assert_eq!(report["version"], 1);
     Ok(())
 }
+
+// ================================================================ adversarial volume (item 5)
+
+/// 10,000 small payments to one payee within one month: every one is part
+/// of a split (ZJBF-008). The rule runs in about linear time (`windows` and
+/// `sum` over a shared group are computed once) and every finding lists at
+/// most 20 related records, saying how many more there are. No time is
+/// asserted: a quadratic or cubic evaluation would make the test hang,
+/// which the harness's timeout reports.
+#[test]
+fn ten_thousand_payments_to_one_payee_stay_bounded() -> TestResult {
+    const N: usize = 10_000;
+    let mut text = base_org();
+    for i in 0..N {
+        let day = add_days("2014-08-01", i64::try_from(i % 28)?)?;
+        text.push_str("---\n");
+        text.push_str(&small_payment(&format!("P-{i:05}"), "某公司", 1000, &day)?);
+    }
+    let run = check_yaml(&text)?;
+    assert_eq!(run.errors(), vec![]);
+    let split = run.findings_of("ZJBF-008");
+    assert_eq!(split.len(), N);
+    for f in &split {
+        assert_eq!(f.related.len(), 20, "{:?}", f.related);
+        let last = f.related.last().map(|r| r.note.as_str()).unwrap_or("");
+        assert_eq!(
+            last,
+            format!("同组的其他支付 (and {} more not listed)", N - 1 - 20)
+        );
+        assert!(f.message.contains(&format!("支付 {N} 笔")), "{}", f.message);
+        assert!(f.message.chars().count() < 400, "{}", f.message);
+    }
+    Ok(())
+}

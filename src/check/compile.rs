@@ -342,7 +342,7 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ),
     (
         "windows",
-        "windows(list, x => date, span): the sets of elements whose dates lie within span of each other",
+        "windows(list, x => date, span[, element]): the sets of elements whose dates lie within span of each other (only those holding `element` when given)",
     ),
     (
         "refs",
@@ -2068,7 +2068,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             B::Windows => {
-                if !self.arity(name, args, 3, 3) {
+                if !self.arity(name, args, 3, 4) {
                     return fail;
                 }
                 let (list, elem) = self.list_arg(&args[0]);
@@ -2093,6 +2093,11 @@ impl<'a> Compiler<'a> {
                     ));
                 }
                 out.push(Arg::Value(s));
+                if let Some(around) = args.get(3) {
+                    // Only the windows holding this element.
+                    let (a, _) = self.expr(around);
+                    out.push(Arg::Value(a));
+                }
                 Ty::List(Box::new(Ty::List(Box::new(elem))))
             }
             B::Refs => {
