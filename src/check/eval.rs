@@ -196,7 +196,7 @@ struct Ev<'a> {
     memo: Memo<'a>,
 }
 
-/// Results of `windows` and `sum` over a list that many evaluations share
+/// Results of `windows`, `sum` and `sort` over a list that many evaluations share
 /// (a group from `get`, a window), so that a rule over every member of a
 /// group of n costs about n, not n² or n³. A result is kept only when the
 /// call's other arguments are pure (see [`Ir::is_pure_in`]): then it
@@ -206,7 +206,7 @@ struct Ev<'a> {
 struct Memo<'a> {
     /// Call site → whether its arguments after the list are pure.
     pure: HashMap<usize, bool>,
-    /// (call site, list) → the list and the sum.
+    /// (call site, list) → the list and the result (of `sum`, `sort`).
     sums: HashMap<(usize, usize), (Value<'a>, Value<'a>)>,
     /// (call site, list) → its windows.
     windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
@@ -443,10 +443,10 @@ impl<'a> Ev<'a> {
             return Ok(None);
         }
         let site = Arc::as_ptr(items) as usize;
-        if !self.memo.keys.contains_key(&site) {
+        self.memo.keys.entry(site).or_insert_with(|| {
             let keys: HashSet<Key> = items.iter().map(Value::key).collect();
-            self.memo.keys.insert(site, (group.clone(), keys));
-        }
+            (group.clone(), keys)
+        });
         let others = self.eval(right, frame)?;
         let removed: HashSet<Key> = others.iter().map(|x| x.key()).collect();
         let Some((_, keys)) = self.memo.keys.get(&site) else {
@@ -972,7 +972,17 @@ impl<'a> Ev<'a> {
                     .collect(),
             )),
             B::Sort => {
-                let items = self.arg(args, 0, frame)?.items();
+                let list = self.arg(args, 0, frame)?;
+                let memo_key = match &list {
+                    Value::List(l) if l.len() >= MEMO_MIN_LEN && self.pure_site(args) => {
+                        Some((args.as_ptr() as usize, Arc::as_ptr(l) as usize))
+                    }
+                    _ => None,
+                };
+                if let Some((_, sorted)) = memo_key.and_then(|k| self.memo.sums.get(&k)) {
+                    return Ok(sorted.clone());
+                }
+                let items = list.items();
                 let mut keyed: Vec<(Vec<Value<'a>>, Value<'a>)> = Vec::with_capacity(items.len());
                 for x in items {
                     let mut keys = Vec::new();
@@ -995,7 +1005,11 @@ impl<'a> Ev<'a> {
                     }
                     std::cmp::Ordering::Equal
                 });
-                Value::List(Arc::new(keyed.into_iter().map(|(_, x)| x).collect()))
+                let sorted = Value::List(Arc::new(keyed.into_iter().map(|(_, x)| x).collect()));
+                if let Some(k) = memo_key {
+                    self.memo.sums.insert(k, (list, sorted.clone()));
+                }
+                sorted
             }
             B::Take | B::Skip => {
                 // Without copying the whole list: `take(group, 10)` of a
