@@ -212,7 +212,28 @@ struct Memo<'a> {
     windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
     /// List → the list and the keys of its elements.
     keys: HashMap<usize, (Value<'a>, HashSet<Key>)>,
+    /// Elements of the lists held above.
+    held: usize,
 }
+
+impl Memo<'_> {
+    /// Make room for remembering a result over a list of `len` elements:
+    /// lists built afresh for each record (a running total's prefix) would
+    /// otherwise be held until the end, so past a bound everything is
+    /// forgotten and recomputed when asked again.
+    fn room(&mut self, len: usize) {
+        self.held += len;
+        if self.held > MEMO_MAX_HELD {
+            self.sums.clear();
+            self.windows.clear();
+            self.keys.clear();
+            self.held = len;
+        }
+    }
+}
+
+/// The most list elements the memo holds at once.
+const MEMO_MAX_HELD: usize = 1 << 22;
 
 /// The windows of one list.
 struct Windows<'a> {
@@ -443,6 +464,9 @@ impl<'a> Ev<'a> {
             return Ok(None);
         }
         let site = Arc::as_ptr(items) as usize;
+        if !self.memo.keys.contains_key(&site) {
+            self.memo.room(items.len());
+        }
         self.memo.keys.entry(site).or_insert_with(|| {
             let keys: HashSet<Key> = items.iter().map(Value::key).collect();
             (group.clone(), keys)
@@ -886,6 +910,7 @@ impl<'a> Ev<'a> {
                 }
                 let total = self.sum(&items, args, span, frame)?;
                 if let Some(k) = memo_key {
+                    self.memo.room(items.len());
                     self.memo.sums.insert(k, (items, total.clone()));
                 }
                 total
@@ -1007,6 +1032,7 @@ impl<'a> Ev<'a> {
                 });
                 let sorted = Value::List(Arc::new(keyed.into_iter().map(|(_, x)| x).collect()));
                 if let Some(k) = memo_key {
+                    self.memo.room(list.len());
                     self.memo.sums.insert(k, (list, sorted.clone()));
                 }
                 sorted
@@ -1202,8 +1228,10 @@ impl<'a> Ev<'a> {
                 let windows = match memo_key.and_then(|k| self.memo.windows.get(&k)) {
                     Some(w) => w.clone(),
                     None => {
+                        let len = list.len();
                         let w = Arc::new(self.windows(list, args, span_days, frame)?);
                         if let Some(k) = memo_key {
+                            self.memo.room(len);
                             self.memo.windows.insert(k, w.clone());
                         }
                         w
