@@ -391,7 +391,12 @@ fn parse_output(spec: &str) -> Result<(Format, PathBuf), String> {
         return Ok((format, PathBuf::from(file)));
     }
     let path = PathBuf::from(spec);
-    let format = match path.extension().and_then(|e| e.to_str()) {
+    // `report.JSON` is as much a JSON file as `report.json`.
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let format = match extension.as_deref() {
         Some("json") => Format::Json,
         Some("sarif") => Format::Sarif,
         Some("xml") => Format::Junit,
@@ -546,7 +551,7 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
             .map_err(|e| {
                 sunlight::diag::Diagnostic::file_error(&name, format!("cannot read baseline: {e}"))
             })
-            .and_then(|text| suppress::apply_baseline(&mut report, &text, &name));
+            .and_then(|text| suppress::apply_baseline(&mut report, &sources, &text, &name));
         if let Err(d) = result {
             report.errors.push(d);
         }

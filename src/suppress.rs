@@ -208,11 +208,18 @@ pub fn apply_waivers(report: &mut Report, waivers: &[Waiver], today: Date) {
     }
 }
 
+/// The versions of the JSON report that a baseline may be.
+const BASELINE_VERSIONS: &[u64] = &[1];
+
 /// Mark the findings already present in a baseline report (an earlier
 /// `--format json` output). Findings match by rule, kind, record and field
 /// path, so moved lines still match; each baseline entry matches once.
+/// When a key occurs more often now than in the baseline, the entries go
+/// first to the findings in the file (and nearest the line) the baseline
+/// names, so that a new copy elsewhere is the one reported as new.
 pub fn apply_baseline(
     report: &mut Report,
+    sources: &SourceMap,
     baseline_json: &str,
     name: &str,
 ) -> Result<(), Diagnostic> {
@@ -220,13 +227,38 @@ pub fn apply_baseline(
         Diagnostic::file_error(name, format!("baseline is not a JSON report: {e}"))
             .with_help("create the baseline with `sunlight check … --format json > baseline.json`")
     })?;
+    let supported = BASELINE_VERSIONS
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match value.get("version") {
+        Some(v) if v.as_u64().is_some_and(|v| BASELINE_VERSIONS.contains(&v)) => {}
+        Some(v) => {
+            return Err(Diagnostic::file_error(
+                name,
+                format!("baseline is a report of version `{v}`; supported versions: {supported}"),
+            )
+            .with_help("write the baseline again with this sunlight: `sunlight check … --format json > baseline.json`"));
+        }
+        None if value.is_object() => {
+            return Err(Diagnostic::file_error(
+                name,
+                format!("baseline has no `version`; supported versions: {supported}"),
+            )
+            .with_help("use a report written by `sunlight check --format json`"));
+        }
+        None => {}
+    }
     let Some(findings) = value.get("findings").and_then(|f| f.as_array()) else {
         return Err(
             Diagnostic::file_error(name, "baseline has no `findings` list")
                 .with_help("use a report written by `sunlight check --format json`"),
         );
     };
-    let mut known: HashMap<(String, String, String, String), usize> = HashMap::new();
+    type Key = (String, String, String, String);
+    // Per key, the (file, line) of each baseline entry not yet matched.
+    let mut known: HashMap<Key, Vec<(String, u64)>> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
         let s = |k: &str| f.get(k).and_then(|v| v.as_str()).map(str::to_string);
         let (Some(rule), Some(kind), Some(record), Some(path)) =
@@ -241,20 +273,58 @@ pub fn apply_baseline(
             )
             .with_help("use a report written by `sunlight check --format json`"));
         };
-        *known.entry((rule, kind, record, path)).or_default() += 1;
+        let place = (
+            s("file").unwrap_or_default(),
+            f.get("line")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
+        );
+        known
+            .entry((rule, kind, record, path))
+            .or_default()
+            .push(place);
     }
-    for f in &mut report.findings {
-        let key = (
+    let key = |f: &crate::report::Finding| -> Key {
+        (
             f.rule.clone(),
             f.kind.clone(),
             f.record.clone(),
             f.path.clone(),
-        );
-        if let Some(n) = known.get_mut(&key).filter(|n| **n > 0) {
-            *n -= 1;
-            if f.suppressed.is_none() {
-                f.suppressed = Some(Suppression::Baseline);
-            }
+        )
+    };
+    let mut matched = vec![false; report.findings.len()];
+    // First the findings still in the file the baseline names.
+    for (i, f) in report.findings.iter().enumerate() {
+        let Some(entries) = known.get_mut(&key(f)) else {
+            continue;
+        };
+        let file = sources.name(f.span.file);
+        let line = sources.span_lines(f.span).map_or(0, |(a, _)| a.line as u64);
+        let nearest = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, (e_file, _))| e_file == file)
+            .min_by_key(|(_, (_, e_line))| e_line.abs_diff(line))
+            .map(|(j, _)| j);
+        if let Some(j) = nearest {
+            entries.swap_remove(j);
+            matched[i] = true;
+        }
+    }
+    // Then records that moved to another file.
+    for (i, f) in report.findings.iter().enumerate() {
+        if matched.get(i).copied().unwrap_or(true) {
+            continue;
+        }
+        if let Some(entries) = known.get_mut(&key(f))
+            && entries.pop().is_some()
+        {
+            matched[i] = true;
+        }
+    }
+    for (f, m) in report.findings.iter_mut().zip(matched) {
+        if m && f.suppressed.is_none() {
+            f.suppressed = Some(Suppression::Baseline);
         }
     }
     Ok(())

@@ -534,3 +534,53 @@ fn a_missing_baseline_is_an_input_error() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn a_baseline_of_another_report_version_is_an_input_error_naming_the_versions() -> TestResult {
+    let dir = workspace(RECORDS)?;
+    write_baseline(dir.path())?;
+    let text = std::fs::read_to_string(dir.path().join("previous.json"))?;
+    let v2 = text.replacen("\"version\": 1", "\"version\": 2", 1);
+    assert_ne!(text, v2);
+    assert_bad_baseline(&v2)?;
+    std::fs::write(dir.path().join("previous.json"), &v2)?;
+    let (_, report) = json(dir.path(), &["--baseline", "previous.json"])?;
+    let message = errors(&report)?
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .find(|m| m.contains("version"))
+        .ok_or_else(|| format!("no version error: {report}"))?
+        .to_string();
+    assert!(message.contains("`2`"), "{message}");
+    assert!(message.contains("supported versions: `1`"), "{message}");
+    Ok(())
+}
+
+#[test]
+fn a_new_copy_of_a_baselined_finding_is_the_one_reported() -> TestResult {
+    let dir = workspace(RECORDS)?;
+    write_baseline(dir.path())?;
+    // The same meeting again in a file that sorts before the original: its
+    // SZYD-004 has the same rule, kind, record and path as the baselined one.
+    let meeting = RECORDS
+        .split("\n---\n")
+        .nth(1)
+        .ok_or("the fixture has no meeting")?;
+    std::fs::write(dir.path().join("records/a-copy.yaml"), meeting)?;
+    let (code, report) = json(dir.path(), &["--baseline", "previous.json"])?;
+    assert_eq!(code, Some(1), "{report}");
+    let szyd: Vec<&Value> = findings(&report)?
+        .iter()
+        .filter(|f| f["rule"] == "SZYD-004")
+        .collect();
+    assert_eq!(szyd.len(), 2, "{report}");
+    for f in szyd {
+        let baselined = f.get("suppressed").is_some();
+        assert_eq!(
+            baselined,
+            f["file"] == "records/huanbao.yaml",
+            "only the original is in the baseline: {f}"
+        );
+    }
+    Ok(())
+}

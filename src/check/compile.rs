@@ -626,8 +626,8 @@ pub const BUILTINS: &[BuiltinDoc] = &[
     },
     BuiltinDoc {
         name: "windows",
-        signature: "windows(list, x => date, span)",
-        doc: "the sets of elements whose dates lie within span of each other",
+        signature: "windows(list, x => date, span) or windows(list, x => date, span, element)",
+        doc: "the sets of elements whose dates lie within span of each other (with `element`, only the sets holding it; computed once per list)",
         cost: "n log n to sort by date, then the total size of the windows",
         example: "windows(records(disbursement), x => first(x.steps, y => y.step == \"划拨\").date, 30天)",
     },
@@ -2806,7 +2806,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             B::Windows => {
-                if !self.arity(name, args, 3, 3) {
+                if !self.arity(name, args, 3, 4) {
                     return fail;
                 }
                 let (list, elem) = self.list_arg(&args[0]);
@@ -2831,6 +2831,11 @@ impl<'a> Compiler<'a> {
                     ));
                 }
                 out.push(Arg::Value(s));
+                if let Some(around) = args.get(3) {
+                    // Only the windows holding this element.
+                    let (a, _) = self.expr(around);
+                    out.push(Arg::Value(a));
+                }
                 Ty::List(Box::new(Ty::List(Box::new(elem))))
             }
             B::Refs => {

@@ -369,7 +369,66 @@ struct Ev<'a, 'p> {
     today: Option<crate::date::Date>,
     /// Records found to be bad input, each once.
     rejections: Vec<Rejection>,
+    /// Results of aggregates over shared lists.
+    memo: Memo<'a>,
 }
+
+/// Results of `windows`, `sum` and `sort` over a list that many evaluations share
+/// (a group from `get`, a window), so that a rule over every member of a
+/// group of n costs about n, not n² or n³. A result is kept only when the
+/// call's other arguments are pure (see [`Ir::is_pure_in`]): then it
+/// depends on the list alone. Lists are known by their allocation, which
+/// the memo keeps alive so that it cannot be reused.
+#[derive(Default)]
+struct Memo<'a> {
+    /// Call site → whether its arguments after the list are pure.
+    pure: HashMap<usize, bool>,
+    /// (call site, list) → the list and the result (of `sum`, `sort`).
+    sums: HashMap<(usize, usize), (Value<'a>, Value<'a>)>,
+    /// (call site, list) → its windows.
+    windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
+    /// List → the list and the keys of its elements.
+    keys: HashMap<usize, (Value<'a>, HashSet<Key>)>,
+    /// Elements of the lists held above.
+    held: usize,
+}
+
+impl Memo<'_> {
+    /// Make room for remembering a result over a list of `len` elements:
+    /// lists built afresh for each record (a running total's prefix) would
+    /// otherwise be held until the end, so past a bound everything is
+    /// forgotten and recomputed when asked again.
+    fn room(&mut self, len: usize) {
+        self.held += len;
+        if self.held > MEMO_MAX_HELD {
+            self.sums.clear();
+            self.windows.clear();
+            self.keys.clear();
+            self.held = len;
+        }
+    }
+}
+
+/// The most list elements the memo holds at once.
+const MEMO_MAX_HELD: usize = 1 << 22;
+
+/// The windows of one list.
+struct Windows<'a> {
+    /// The list they were made of.
+    _list: Value<'a>,
+    /// Each window's first date (day number), ascending.
+    starts: Vec<i64>,
+    /// Each window, a list.
+    windows: Vec<Value<'a>>,
+    /// The date of every dated element of the list, by key.
+    dates: HashMap<Key, i64>,
+}
+
+/// Shorter lists are summed again rather than remembered.
+const MEMO_MIN_LEN: usize = 16;
+
+/// Related locations listed per finding; the rest are counted.
+pub const MAX_RELATED: usize = 20;
 
 impl<'a, 'p> Ev<'a, 'p> {
     fn new(
@@ -396,6 +455,7 @@ impl<'a, 'p> Ev<'a, 'p> {
             current: None,
             today: program.map(|p| p.today),
             rejections: Vec::new(),
+            memo: Memo::default(),
         }
     }
 
@@ -663,20 +723,31 @@ impl<'a, 'p> Ev<'a, 'p> {
             Some(ir) => self.text_of(ir, frame)?,
             None => String::new(),
         };
+        // A finding about a group of thousands lists the first few and
+        // counts the rest, on the last one listed.
         let mut related = Vec::new();
+        let mut more = 0usize;
         for (ir, note) in &rule.related {
+            if let Some(n) = self.related_difference(ir, note, frame, &mut related)? {
+                more += n;
+                continue;
+            }
             let v = self.eval(ir, frame)?;
             let note = self.text_of(note, frame)?;
-            let list = if matches!(&v, Value::List(_))
-                || matches!(&v, Value::Node(d, _) if matches!(d.data, Data::List(_)))
-            {
-                v.items()
+            let list = matches!(&v, Value::List(_))
+                || matches!(&v, Value::Node(d, _) if matches!(d.data, Data::List(_)));
+            let items: Box<dyn Iterator<Item = Value<'a>>> = if list {
+                Box::new(v.iter())
             } else {
-                vec![v]
+                Box::new(std::iter::once(v.clone()))
             };
-            for item in list {
+            for item in items {
                 if let Some((d, r)) = item.datum() {
-                    related.push((self.id_of_root(d, r).span, note.clone()));
+                    if related.len() < MAX_RELATED {
+                        related.push((self.id_of_root(d, r).span, note.clone()));
+                    } else {
+                        more += 1;
+                    }
                 }
             }
         }
@@ -685,9 +756,18 @@ impl<'a, 'p> Ev<'a, 'p> {
             if let Some((d, r)) = m.datum() {
                 let s = self.id_of_root(d, r).span;
                 if s != span && !related.iter().any(|(x, _)| *x == s) {
-                    related.push((s, "组内记录".to_string()));
+                    if related.len() < MAX_RELATED {
+                        related.push((s, "组内记录".to_string()));
+                    } else {
+                        more += 1;
+                    }
                 }
             }
+        }
+        if more > 0
+            && let Some((_, note)) = related.last_mut()
+        {
+            note.push_str(&format!(" (and {more} more not listed)"));
         }
         let idx = self.fired.len();
         self.fired.push(Fired {
@@ -740,6 +820,60 @@ impl<'a, 'p> Ev<'a, 'p> {
                 reject: None,
             },
         }
+    }
+
+    /// `related GROUP - OTHERS` over a large shared group (the other
+    /// members of a split, say): list the first elements and count the
+    /// rest without building the difference, which would cost the group's
+    /// size for each of its members. `None` when `ir` is not such a
+    /// difference; else how many were not listed.
+    fn related_difference(
+        &mut self,
+        ir: &Ir,
+        note: &Ir,
+        frame: &mut Vec<Value<'a>>,
+        related: &mut Vec<(Span, String)>,
+    ) -> Result<Option<usize>, Fault> {
+        let Op::Binary(BinOp::Sub, left, right) = &ir.op else {
+            return Ok(None);
+        };
+        let group = self.eval(left, frame)?;
+        let Value::List(items) = &group else {
+            return Ok(None);
+        };
+        if items.len() < MEMO_MIN_LEN {
+            return Ok(None);
+        }
+        let site = Arc::as_ptr(items) as usize;
+        if !self.memo.keys.contains_key(&site) {
+            self.memo.room(items.len());
+        }
+        self.memo.keys.entry(site).or_insert_with(|| {
+            let keys: HashSet<Key> = items.iter().map(Value::key).collect();
+            (group.clone(), keys)
+        });
+        let others = self.eval(right, frame)?;
+        let removed: HashSet<Key> = others.iter().map(|x| x.key()).collect();
+        let Some((_, keys)) = self.memo.keys.get(&site) else {
+            return Ok(None);
+        };
+        let remaining = keys.len() - removed.iter().filter(|k| keys.contains(k)).count();
+        let note = self.text_of(note, frame)?;
+        let mut listed: HashSet<Key> = HashSet::new();
+        for x in items.iter() {
+            if related.len() >= MAX_RELATED {
+                break;
+            }
+            let k = x.key();
+            if removed.contains(&k) || listed.contains(&k) {
+                continue;
+            }
+            if let Some((d, r)) = x.datum() {
+                related.push((self.id_of_root(d, r).span, note.clone()));
+            }
+            listed.insert(k);
+        }
+        Ok(Some(remaining - listed.len()))
     }
 
     /// A whole record is pointed at by its `id`.
@@ -1065,6 +1199,88 @@ impl<'a, 'p> Ev<'a, 'p> {
         }
     }
 
+    /// Whether the arguments after the first are pure, so that a result
+    /// depends on the first alone.
+    fn pure_site(&mut self, args: &[Arg]) -> bool {
+        let site = args.as_ptr() as usize;
+        if let Some(&pure) = self.memo.pure.get(&site) {
+            return pure;
+        }
+        let pure = args.iter().skip(1).all(|a| match a {
+            Arg::Value(ir) => ir.is_pure_in(None),
+            Arg::Lambda(slot, body) => body.is_pure_in(Some(*slot)),
+        });
+        self.memo.pure.insert(site, pure);
+        pure
+    }
+
+    /// `sum(list)` or `sum(list, x => amount)`.
+    fn sum(
+        &mut self,
+        items: &Value<'a>,
+        args: &[Arg],
+        span: Span,
+        frame: &mut Vec<Value<'a>>,
+    ) -> R<'a> {
+        let mut total = Num::ZERO;
+        for x in items.iter() {
+            let v = match args.get(1) {
+                Some(f) => self.apply(f, x, frame)?,
+                None => x,
+            };
+            if let Some(n) = v.as_num() {
+                total = total
+                    .checked_add(n)
+                    .ok_or(())
+                    .or_else(|()| fault(span, "the sum is too large"))?;
+            }
+        }
+        Ok(Value::Num(total))
+    }
+
+    /// Every window of a list: for each distinct date, the elements dated
+    /// from it to `span_days` later.
+    fn windows(
+        &mut self,
+        list: Value<'a>,
+        args: &[Arg],
+        span_days: i64,
+        frame: &mut Vec<Value<'a>>,
+    ) -> Result<Windows<'a>, Fault> {
+        let mut out = Windows {
+            _list: list.clone(),
+            starts: Vec::new(),
+            windows: Vec::new(),
+            dates: HashMap::new(),
+        };
+        let Some(f) = args.get(1) else {
+            return Ok(out);
+        };
+        let mut dated = Vec::new();
+        for x in list.iter() {
+            if let Value::Date(d) = self.apply(f, x.clone(), frame)?.force() {
+                out.dates.insert(x.key(), i64::from(d.0));
+                dated.push((i64::from(d.0), x));
+            }
+        }
+        dated.sort_by_key(|(d, _)| *d);
+        let mut start = 0;
+        while let Some(&(first, _)) = dated.get(start) {
+            let members: Vec<Value<'a>> = dated[start..]
+                .iter()
+                .take_while(|(d, _)| *d - first <= span_days)
+                .map(|(_, x)| x.clone())
+                .collect();
+            out.starts.push(first);
+            out.windows.push(Value::List(Arc::new(members)));
+            // The next window starts at the next distinct date.
+            while dated.get(start).is_some_and(|(d, _)| *d == first) {
+                start += 1;
+            }
+        }
+        Ok(out)
+    }
+
     fn call(&mut self, b: Builtin, args: &[Arg], span: Span, frame: &mut Vec<Value<'a>>) -> R<'a> {
         use Builtin as B;
         Ok(match b {
@@ -1085,20 +1301,21 @@ impl<'a, 'p> Ev<'a, 'p> {
             }
             B::Sum => {
                 let items = self.arg(args, 0, frame)?;
-                let mut total = Num::ZERO;
-                for x in items.iter() {
-                    let v = match args.get(1) {
-                        Some(f) => self.apply(f, x, frame)?,
-                        None => x,
-                    };
-                    if let Some(n) = v.as_num() {
-                        total = total
-                            .checked_add(n)
-                            .ok_or(())
-                            .or_else(|()| fault(span, "the sum is too large"))?;
+                let memo_key = match &items {
+                    Value::List(l) if l.len() >= MEMO_MIN_LEN && self.pure_site(args) => {
+                        Some((args.as_ptr() as usize, Arc::as_ptr(l) as usize))
                     }
+                    _ => None,
+                };
+                if let Some((_, total)) = memo_key.and_then(|k| self.memo.sums.get(&k)) {
+                    return Ok(total.clone());
                 }
-                Value::Num(total)
+                let total = self.sum(&items, args, span, frame)?;
+                if let Some(k) = memo_key {
+                    self.memo.room(items.len());
+                    self.memo.sums.insert(k, (items, total.clone()));
+                }
+                total
             }
             B::Any | B::All | B::NoneOf => {
                 let items = self.arg(args, 0, frame)?;
@@ -1182,7 +1399,17 @@ impl<'a, 'p> Ev<'a, 'p> {
                     .collect(),
             )),
             B::Sort => {
-                let items = self.arg(args, 0, frame)?.items();
+                let list = self.arg(args, 0, frame)?;
+                let memo_key = match &list {
+                    Value::List(l) if l.len() >= MEMO_MIN_LEN && self.pure_site(args) => {
+                        Some((args.as_ptr() as usize, Arc::as_ptr(l) as usize))
+                    }
+                    _ => None,
+                };
+                if let Some((_, sorted)) = memo_key.and_then(|k| self.memo.sums.get(&k)) {
+                    return Ok(sorted.clone());
+                }
+                let items = list.items();
                 let mut keyed: Vec<(Vec<Value<'a>>, Value<'a>)> = Vec::with_capacity(items.len());
                 for x in items {
                     let mut keys = Vec::new();
@@ -1205,10 +1432,17 @@ impl<'a, 'p> Ev<'a, 'p> {
                     }
                     std::cmp::Ordering::Equal
                 });
-                Value::List(Arc::new(keyed.into_iter().map(|(_, x)| x).collect()))
+                let sorted = Value::List(Arc::new(keyed.into_iter().map(|(_, x)| x).collect()));
+                if let Some(k) = memo_key {
+                    self.memo.room(list.len());
+                    self.memo.sums.insert(k, (list, sorted.clone()));
+                }
+                sorted
             }
             B::Take | B::Skip => {
-                let items = self.arg(args, 0, frame)?.items();
+                // Without copying the whole list: `take(group, 10)` of a
+                // large group costs 10.
+                let items = self.arg(args, 0, frame)?;
                 let n = self
                     .arg(args, 1, frame)?
                     .as_num()
@@ -1217,9 +1451,9 @@ impl<'a, 'p> Ev<'a, 'p> {
                     .max(0);
                 let n = usize::try_from(n).unwrap_or(usize::MAX).min(items.len());
                 let out: Vec<Value<'a>> = if b == B::Take {
-                    items.into_iter().take(n).collect()
+                    items.iter().take(n).collect()
                 } else {
-                    items.into_iter().skip(n).collect()
+                    items.iter().skip(n).collect()
                 };
                 Value::List(Arc::new(out))
             }
@@ -1261,7 +1495,9 @@ impl<'a, 'p> Ev<'a, 'p> {
                         groups.entry(key).or_default().push(x);
                     }
                 }
-                Value::Groups(Arc::new(groups))
+                Value::Groups(Arc::new(
+                    groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+                ))
             }
             B::Get => {
                 let groups = self.arg(args, 0, frame)?;
@@ -1270,9 +1506,9 @@ impl<'a, 'p> Ev<'a, 'p> {
                     key.push(self.arg(args, i, frame)?.key());
                 }
                 match groups {
-                    Value::Groups(g) => {
-                        Value::List(Arc::new(g.get(&key).cloned().unwrap_or_default()))
-                    }
+                    // The group itself, shared: `windows` and `sum` over it
+                    // are then computed once per group.
+                    Value::Groups(g) => Value::List(g.get(&key).cloned().unwrap_or_default()),
                     _ => Value::List(Arc::new(Vec::new())),
                 }
             }
@@ -1473,40 +1709,43 @@ impl<'a, 'p> Ev<'a, 'p> {
                 }))
             }
             B::Windows => {
-                let items = self.arg(args, 0, frame)?.items();
-                let Some(f) = args.get(1) else {
-                    return Ok(Value::None);
-                };
+                let list = self.arg(args, 0, frame)?;
                 let span_days = match self.arg(args, 2, frame)?.force() {
                     Value::Days(d) => d,
                     _ => 0,
                 };
-                let mut dated = Vec::new();
-                for x in items {
-                    if let Value::Date(d) = self.apply(f, x.clone(), frame)?.force() {
-                        dated.push((d, x));
+                let memo_key = match &list {
+                    Value::List(l) if self.pure_site(args.get(..3).unwrap_or(args)) => {
+                        Some((args.as_ptr() as usize, Arc::as_ptr(l) as usize))
                     }
-                }
-                dated.sort_by_key(|(d, _)| *d);
-                let mut windows = Vec::new();
-                let mut start = 0;
-                while start < dated.len() {
-                    let Some((first, _)) = dated.get(start) else {
-                        break;
-                    };
-                    let first = *first;
-                    let members: Vec<Value<'a>> = dated[start..]
-                        .iter()
-                        .take_while(|(d, _)| i64::from(d.0) - i64::from(first.0) <= span_days)
-                        .map(|(_, x)| x.clone())
-                        .collect();
-                    windows.push(Value::List(Arc::new(members)));
-                    // The next window starts at the next distinct date.
-                    while dated.get(start).is_some_and(|(d, _)| *d == first) {
-                        start += 1;
+                    _ => None,
+                };
+                let windows = match memo_key.and_then(|k| self.memo.windows.get(&k)) {
+                    Some(w) => w.clone(),
+                    None => {
+                        let len = list.len();
+                        let w = Arc::new(self.windows(list, args, span_days, frame)?);
+                        if let Some(k) = memo_key {
+                            self.memo.room(len);
+                            self.memo.windows.insert(k, w.clone());
+                        }
+                        w
                     }
+                };
+                if args.len() < 4 {
+                    return Ok(Value::List(Arc::new(windows.windows.clone())));
                 }
-                Value::List(Arc::new(windows))
+                // Only the windows holding the element: those starting
+                // within the span before its date.
+                let around = self.arg(args, 3, frame)?;
+                let Some(&day) = windows.dates.get(&around.key()) else {
+                    return Ok(Value::List(Arc::new(Vec::new())));
+                };
+                let from = windows.starts.partition_point(|&s| s < day - span_days);
+                let to = windows.starts.partition_point(|&s| s <= day);
+                Value::List(Arc::new(
+                    windows.windows.get(from..to).unwrap_or_default().to_vec(),
+                ))
             }
             B::Refs => {
                 let target = self.arg(args, 0, frame)?;
@@ -1567,7 +1806,7 @@ fn set_op<'a>(op: BinOp, a: &Value<'a>, b: &Value<'a>) -> Value<'a> {
     let right: std::collections::HashSet<Key> = b.items().iter().map(Value::key).collect();
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for x in a.items() {
+    for x in a.iter() {
         let k = x.key();
         let keep = match op {
             BinOp::Intersect => right.contains(&k),

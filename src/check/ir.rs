@@ -135,6 +135,21 @@ impl Ir {
         closed(self, &mut bound)
     }
 
+    /// Whether the expression reads no local variable but `slot` (a
+    /// lambda's parameter) and asks for no findings: its value for a given
+    /// `slot` is the same wherever and whenever it is evaluated.
+    pub fn is_pure_in(&self, slot: Option<usize>) -> bool {
+        let mut bound: Vec<usize> = slot.into_iter().collect();
+        let mut asks = false;
+        self.visit(&mut |ir| {
+            if matches!(ir.op, Op::Call(Builtin::Findings | Builtin::FindingsOn, _)) {
+                asks = true;
+            }
+        });
+        !asks && closed(self, &mut bound)
+    }
+
+    /// Whether the expression reads all records of a kind.
     /// Whether the expression depends on the run: reads all records of a
     /// kind, or the run date.
     pub fn reads_records(&self) -> bool {

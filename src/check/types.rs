@@ -146,8 +146,8 @@ impl Ty {
         match ty {
             FieldTy::Scalar(s) => match s {
                 FieldTy0::Text => Ty::Text,
-                FieldTy0::Number | FieldTy0::Whole => Ty::Num,
-                FieldTy0::Money => Ty::Money,
+                FieldTy0::Number | FieldTy0::Whole | FieldTy0::Ordinal => Ty::Num,
+                FieldTy0::Money | FieldTy0::SignedMoney => Ty::Money,
                 FieldTy0::Date => Ty::Date,
                 FieldTy0::Days => Ty::Days,
                 FieldTy0::Bool => Ty::Bool,

@@ -36,7 +36,7 @@ pub enum Value<'a> {
     /// A built-in structured value.
     Obj(ObjKind, Arc<Vec<Value<'a>>>),
     /// Lists of values by key, from `group`.
-    Groups(Arc<HashMap<Vec<Key>, Vec<Value<'a>>>>),
+    Groups(Arc<HashMap<Vec<Key>, Arc<Vec<Value<'a>>>>>),
     /// A chain template.
     Chain(usize),
 }

@@ -487,7 +487,7 @@ impl Validator<'_> {
         let Data::List(items) = &list.data else {
             return true;
         };
-        let mut seen: Vec<(&Datum, &str)> = Vec::new();
+        let mut seen: Vec<(&Datum, &Data)> = Vec::new();
         let mut ok = true;
         for item in items {
             let Data::Struct(_, fields) = &item.data else {
@@ -496,19 +496,21 @@ impl Validator<'_> {
             let Some(key) = fields.get(key_slot) else {
                 continue;
             };
-            let Data::Text(text) = &key.data else {
-                continue;
+            let text = match &key.data {
+                Data::Text(text) => text.to_string(),
+                Data::Num(n) => n.to_string(),
+                _ => continue,
             };
-            match seen.iter().find(|(_, t)| *t == text.as_ref()) {
+            match seen.iter().find(|(_, d)| **d == key.data) {
                 Some((first, _)) => {
                     ok = false;
                     self.errors.push(
                         Diagnostic::error(key.span, format!("`{text}` appears twice in `{field}`"))
                             .with_related(first.span, "first here")
-                            .with_help(format!("each `{text}` may appear once in `{field}`: merge the entries or remove one")),
+                            .with_help(format!("each `{text}` may appear once in `{field}`: merge the entries, renumber or remove one")),
                     );
                 }
-                None => seen.push((key, text)),
+                None => seen.push((key, &key.data)),
             }
         }
         ok
@@ -532,10 +534,42 @@ impl Validator<'_> {
                 let plain = matches!(node.kind, NodeKind::Scalar { plain: true, .. });
                 match s {
                     FieldTy0::Text => Data::Text(text.into()),
-                    FieldTy0::Number | FieldTy0::Money | FieldTy0::Whole => {
+                    FieldTy0::Number
+                    | FieldTy0::Money
+                    | FieldTy0::SignedMoney
+                    | FieldTy0::Ordinal
+                    | FieldTy0::Whole => {
                         let whole =
                             |n: &Num| *s != FieldTy0::Whole || (n.is_integer() && *n >= Num::ZERO);
                         match Num::parse_decimal(text).filter(|n| plain && whole(n)) {
+                            Some(n) if *s == FieldTy0::Money && n < Num::int(0) => {
+                                self.errors.push(
+                                    Diagnostic::error(
+                                        node.span,
+                                        format!("`{field}` is `{text}`, a negative amount"),
+                                    )
+                                    .with_help(
+                                        "amounts are never negative; a field that may be negative \
+                                         is declared `signed_money` in the schema",
+                                    ),
+                                );
+                                return None;
+                            }
+                            Some(n)
+                                if *s == FieldTy0::Ordinal
+                                    && !(n.is_integer() && n > Num::int(0)) =>
+                            {
+                                self.errors.push(
+                                    Diagnostic::error(
+                                        node.span,
+                                        format!(
+                                            "`{field}` is `{text}`, not a positive whole number"
+                                        ),
+                                    )
+                                    .with_help(scalar_help(*s)),
+                                );
+                                return None;
+                            }
                             Some(n) => Data::Num(Box::new(n)),
                             None => {
                                 let too_big = plain
@@ -704,6 +738,8 @@ fn scalar_article(s: FieldTy0) -> &'static str {
         FieldTy0::Number => "a number",
         FieldTy0::Whole => "a whole number, zero or more",
         FieldTy0::Money => "an amount in yuan",
+        FieldTy0::SignedMoney => "an amount in yuan",
+        FieldTy0::Ordinal => "a positive whole number",
         FieldTy0::Date => "a date",
         FieldTy0::Days => "a whole number of days",
         FieldTy0::Bool => "`true` or `false`",
@@ -715,9 +751,10 @@ fn scalar_help(s: FieldTy0) -> &'static str {
         FieldTy0::Text => "write the text on one line, quoted if it contains `:` or `#`",
         FieldTy0::Number => "write a plain number without quotes, e.g. `3`",
         FieldTy0::Whole => "write a whole number without quotes or sign, e.g. `15`",
-        FieldTy0::Money => {
+        FieldTy0::Money | FieldTy0::SignedMoney => {
             "write the amount in yuan as a plain number without quotes or units, e.g. `1200000`"
         }
+        FieldTy0::Ordinal => "write a whole number from 1 up without quotes, e.g. `3`",
         FieldTy0::Date => "write dates as `YYYY-MM-DD`, e.g. `2014-07-18`",
         FieldTy0::Days => "write a whole number without quotes, e.g. `30`",
         FieldTy0::Bool => "write `true` or `false` without quotes",

@@ -277,6 +277,8 @@ struct Loader<'t, 'l> {
     /// Where the current parser started reading: its positions are relative
     /// to this byte.
     base: usize,
+    /// Where the text being parsed now ends.
+    until: usize,
     offsets: Offsets<'t>,
     limits: &'l Limits,
     documents: Vec<Node>,
@@ -306,6 +308,7 @@ impl<'t, 'l> Loader<'t, 'l> {
             file,
             text,
             base: 0,
+            until: 0,
             offsets: Offsets::new(text),
             limits,
             documents: Vec::new(),
@@ -334,6 +337,33 @@ impl<'t, 'l> Loader<'t, 'l> {
         self.lines.get_or_insert_with(|| LineIndex::new(text))
     }
 
+    /// The `%YAML` directive before the `---` at byte `marker`, when it
+    /// names a version other than 1.1 or 1.2: the version's bytes.
+    fn unsupported_version(&mut self, marker: usize) -> Option<std::ops::Range<usize>> {
+        let text = self.text;
+        let lines = self.line_index();
+        let mut line = lines.line_of(marker);
+        while line > 0 {
+            line -= 1;
+            let ls = lines.line_start(line)?;
+            let rest = text.get(ls..)?;
+            if !rest.starts_with('%') {
+                return None;
+            }
+            let Some(args) = rest.strip_prefix("%YAML") else {
+                continue;
+            };
+            let args = args.split(['\n', '#']).next().unwrap_or("");
+            let version = args.trim();
+            if matches!(version, "1.1" | "1.2") {
+                return None;
+            }
+            let at = ls + "%YAML".len() + (args.len() - args.trim_start().len());
+            return Some(at..at + version.len());
+        }
+        None
+    }
+
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start, end)
     }
@@ -349,6 +379,7 @@ impl<'t, 'l> Loader<'t, 'l> {
     ) -> Option<(usize, Option<std::ops::Range<usize>>)> {
         let rest = self.text.get(from..until).unwrap_or("");
         self.base = from;
+        self.until = until;
         self.offsets = Offsets::new(rest);
         self.prev_end = from;
         self.doc_start = from;
@@ -411,7 +442,7 @@ impl<'t, 'l> Loader<'t, 'l> {
     fn event(&mut self, event: Event<'_>, start: usize, end: usize) -> Result<(), Stop> {
         match event {
             Event::StreamEnd => return Err(Stop::End),
-            Event::DocumentStart(_) => {
+            Event::DocumentStart(explicit) => {
                 self.doc_start = start;
                 self.doc_errors = self.errors.len();
                 self.root_done = false;
@@ -419,6 +450,22 @@ impl<'t, 'l> Loader<'t, 'l> {
                 self.anchors.clear();
                 self.stack.clear();
                 self.doc_nodes = 0;
+                if explicit && let Some(version) = self.unsupported_version(start) {
+                    // The document is read by rules it does not declare:
+                    // not at all, as a broken document (from its `---`, so
+                    // that reading resumes after it).
+                    let text = self.text.get(version.clone()).unwrap_or("");
+                    self.errors.push(
+                        Diagnostic::error(
+                            self.span(version.start, version.end),
+                            format!("unsupported YAML version `{text}`"),
+                        )
+                        .with_help(
+                            "records are YAML 1.2: write `%YAML 1.2` or leave the directive out",
+                        ),
+                    );
+                    return Err(Stop::Limit);
+                }
             }
             Event::DocumentEnd => {
                 // What follows `...` is not part of this document.
@@ -428,6 +475,16 @@ impl<'t, 'l> Loader<'t, 'l> {
             }
             Event::Nothing | Event::StreamStart => {}
             Event::Scalar(value, style, anchor, tag) => {
+                if tag
+                    .as_ref()
+                    .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "binary")
+                {
+                    // Base64 bytes read as text would be compared as text.
+                    self.errors.push(
+                        Diagnostic::error(self.span(start, end), "`!!binary` values are not read")
+                            .with_help("records hold text, numbers and dates: write the value as text without the `!!binary` tag"),
+                    );
+                }
                 let plain = style == ScalarStyle::Plain;
                 if self.stack.is_empty()
                     && value.is_empty()
@@ -496,7 +553,17 @@ impl<'t, 'l> Loader<'t, 'l> {
                 "raise the limit with --max-nodes or remove the aliases",
             ),
         };
-        let span = self.char_span(at);
+        // An error at the end of the text points just after its last
+        // character, not at the empty line after its final line break.
+        let content_end = self
+            .text
+            .get(..self.until)
+            .map_or(self.text.len(), |t| t.trim_end().len());
+        let span = if at > content_end {
+            self.span(content_end, content_end)
+        } else {
+            self.char_span(at)
+        };
         self.errors
             .push(Diagnostic::error(span, message).with_help(help));
         Err(Stop::Limit)
@@ -867,7 +934,17 @@ impl<'t, 'l> Loader<'t, 'l> {
             };
             (format!("invalid YAML: {}", backticks(info)), help)
         };
-        let span = self.char_span(at);
+        // An error at the end of the text points just after its last
+        // character, not at the empty line after its final line break.
+        let content_end = self
+            .text
+            .get(..self.until)
+            .map_or(self.text.len(), |t| t.trim_end().len());
+        let span = if at > content_end {
+            self.span(content_end, content_end)
+        } else {
+            self.char_span(at)
+        };
         self.errors
             .push(Diagnostic::error(span, message).with_help(help));
     }
@@ -1374,7 +1451,9 @@ mod tests {
         assert_eq!(loaded.documents.len(), 1);
         assert_eq!(loaded.errors.len(), 1);
         let e = first_error(&loaded);
-        assert_eq!(e.span.map(Span::range), Some(text.len()..text.len()));
+        // Just after the last character, not on the line after the last.
+        let end = text.len() - 1;
+        assert_eq!(e.span.map(Span::range), Some(end..end));
         assert_eq!(
             e.message,
             "invalid YAML: while parsing a flow sequence, expected `,` or `]`"

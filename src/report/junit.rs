@@ -1,35 +1,52 @@
 //! JUnit XML (`--format junit`): a test suite per record file, a test case
 //! per record, a failure per finding and an error per input problem, so
 //! that CI systems show records as passing or failing tests.
+//!
+//! quick-xml writes the markup and escapes `<`, `&` and quotes; characters
+//! that XML 1.0 cannot carry at all (control characters, U+FFFE, U+FFFF,
+//! lone surrogates cannot occur in Rust strings) are replaced by U+FFFD
+//! first, since record ids and messages can contain anything.
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
+use std::io;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use crate::report::Report;
 use crate::source::SourceMap;
 
-/// Escape text for XML attributes and content.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+/// Whether XML 1.0 allows this character (its `Char` production).
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The text with every character XML 1.0 cannot carry replaced by U+FFFD.
+fn clean(s: &str) -> Cow<'_, str> {
+    if s.chars().all(xml_char) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if xml_char(c) { c } else { '\u{FFFD}' })
+                .collect(),
+        )
     }
-    out
+}
+
+/// A `<failure>` or `<error>` of a test case.
+struct Entry {
+    tag: &'static str,
+    ty: String,
+    message: String,
+    body: String,
 }
 
 struct Case {
     classname: String,
     name: String,
-    failures: Vec<String>,
-    errors: Vec<String>,
+    failures: Vec<Entry>,
+    errors: Vec<Entry>,
 }
 
 /// Render a report as JUnit XML.
@@ -78,16 +95,18 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
     };
     for f in report.active() {
         let at = locate(f.span);
-        let text = format!(
-            "<failure type=\"{}\" message=\"{}\">{}: {} [{}]\n{}\n依据: {}\n</failure>",
-            esc(&f.rule),
-            esc(&f.message),
-            esc(&at),
-            esc(&f.message),
-            f.severity.as_str(),
-            esc(&f.help),
-            esc(&f.cite)
-        );
+        let text = Entry {
+            tag: "failure",
+            ty: f.rule.clone(),
+            message: f.message.clone(),
+            body: format!(
+                "{at}: {} [{}]\n{}\n依据: {}\n",
+                f.message,
+                f.severity.as_str(),
+                f.help,
+                f.cite
+            ),
+        };
         let target = report.records.iter().position(|r| {
             r.kind == f.kind
                 && r.id == f.record
@@ -117,15 +136,18 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
             |s| sources.name(s.file).to_string(),
         );
         let at = d.span.map_or(file.clone(), locate);
-        let text = format!(
-            "<error type=\"input\" message=\"{}\">{}: {}{}</error>",
-            esc(&d.message),
-            esc(&at),
-            esc(&d.message),
-            d.help
-                .as_ref()
-                .map_or(String::new(), |h| format!("\nhelp: {}", esc(h)))
-        );
+        let text = Entry {
+            tag: "error",
+            ty: "input".into(),
+            message: d.message.clone(),
+            body: format!(
+                "{at}: {}{}",
+                d.message,
+                d.help
+                    .as_ref()
+                    .map_or(String::new(), |h| format!("\nhelp: {h}"))
+            ),
+        };
         // The rejected record the error falls in, else a case for the file.
         let target = d.span.and_then(|span| {
             report.records.iter().position(|r| {
@@ -159,14 +181,9 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
         .flat_map(|(_, c)| c)
         .filter(|c| !c.errors.is_empty())
         .count();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"sunlight\" tests=\"{total}\" failures=\"{failures}\" errors=\"{errors}\">"
-    );
-    // Every suite says what the run was checked with.
+    // Every suite says what the run was checked with: its date and what the
+    // configuration changed.
     let config = &report.configuration;
-    let mut properties = String::new();
     let mut props: Vec<(&str, String)> = Vec::new();
     if let Some(today) = report.today {
         props.push(("today", today.to_string()));
@@ -183,52 +200,92 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
         props.push(("sunlight.overridden", config.overridden.join(", ")));
         props.push(("sunlight.disabled", config.disabled.join(", ")));
     }
-    if !props.is_empty() {
-        properties.push_str("    <properties>\n");
-        for (name, value) in props {
-            let _ = writeln!(
-                properties,
-                "      <property name=\"{name}\" value=\"{}\"/>",
-                esc(&value)
-            );
-        }
-        properties.push_str("    </properties>\n");
-        if suites.is_empty() {
-            suites.push(("sunlight".to_string(), Vec::new()));
-        }
+    if !props.is_empty() && suites.is_empty() {
+        suites.push(("sunlight".to_string(), Vec::new()));
     }
-    for (file, cases) in &suites {
-        let f = cases.iter().filter(|c| !c.failures.is_empty()).count();
-        let e = cases.iter().filter(|c| !c.errors.is_empty()).count();
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"{e}\">",
-            esc(file),
-            cases.len()
-        );
-        out.push_str(&properties);
-        for c in cases {
-            let _ = write!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"",
-                esc(&c.classname),
-                esc(&c.name),
-                esc(file)
-            );
-            if c.failures.is_empty() && c.errors.is_empty() {
-                out.push_str("/>\n");
-                continue;
-            }
-            out.push_str(">\n");
-            for x in c.errors.iter().chain(&c.failures) {
-                let _ = writeln!(out, "      {x}");
-            }
-            out.push_str("    </testcase>\n");
-        }
-        out.push_str("  </testsuite>\n");
-    }
-    out.push_str("</testsuites>\n");
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    // Writing into a Vec cannot fail; an error would leave a short document.
+    let _ = write_document(&mut w, &suites, &props, total, failures, errors);
+    let mut out = String::from_utf8_lossy(&w.into_inner()).into_owned();
+    out.push('\n');
     out
+}
+
+fn write_document(
+    w: &mut Writer<Vec<u8>>,
+    suites: &[(String, Vec<Case>)],
+    props: &[(&str, String)],
+    total: usize,
+    failures: usize,
+    errors: usize,
+) -> io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    w.create_element("testsuites")
+        .with_attributes([
+            ("name", "sunlight"),
+            ("tests", total.to_string().as_str()),
+            ("failures", failures.to_string().as_str()),
+            ("errors", errors.to_string().as_str()),
+        ])
+        .write_inner_content(|w| {
+            for (file, cases) in suites {
+                let file = clean(file);
+                let f = cases.iter().filter(|c| !c.failures.is_empty()).count();
+                let e = cases.iter().filter(|c| !c.errors.is_empty()).count();
+                w.create_element("testsuite")
+                    .with_attributes([
+                        ("name", file.as_ref()),
+                        ("tests", cases.len().to_string().as_str()),
+                        ("failures", f.to_string().as_str()),
+                        ("errors", e.to_string().as_str()),
+                    ])
+                    .write_inner_content(|w| {
+                        if !props.is_empty() {
+                            w.create_element("properties").write_inner_content(|w| {
+                                for (name, value) in props {
+                                    w.create_element("property")
+                                        .with_attributes([
+                                            ("name", *name),
+                                            ("value", clean(value).as_ref()),
+                                        ])
+                                        .write_empty()?;
+                                }
+                                Ok(())
+                            })?;
+                        }
+                        for c in cases {
+                            write_case(w, c, &file)?;
+                        }
+                        Ok(())
+                    })?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn write_case(w: &mut Writer<Vec<u8>>, c: &Case, file: &str) -> io::Result<()> {
+    let element = w.create_element("testcase").with_attributes([
+        ("classname", clean(&c.classname).as_ref()),
+        ("name", clean(&c.name).as_ref()),
+        ("file", file),
+    ]);
+    if c.failures.is_empty() && c.errors.is_empty() {
+        element.write_empty()?;
+        return Ok(());
+    }
+    element.write_inner_content(|w| {
+        for x in c.errors.iter().chain(&c.failures) {
+            w.create_element(x.tag)
+                .with_attributes([
+                    ("type", clean(&x.ty).as_ref()),
+                    ("message", clean(&x.message).as_ref()),
+                ])
+                .write_text_content(BytesText::new(&clean(&x.body)))?;
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -236,10 +293,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup_and_control_characters() {
+    fn replaces_characters_xml_cannot_carry() {
         assert_eq!(
-            esc("<a href=\"x\">&'</a>\u{1}"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;\u{FFFD}"
+            clean("a\u{1}b\u{FFFE}\u{FFFF}\tc"),
+            "a\u{FFFD}b\u{FFFD}\u{FFFD}\tc"
         );
+        assert!(matches!(clean("通过 <ok>"), Cow::Borrowed(_)));
     }
 }

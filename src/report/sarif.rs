@@ -19,19 +19,87 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// A relative URI for a file name: `\` becomes `/`, and characters outside
-/// the URI set (Chinese names, spaces, `<`) are percent-encoded.
-pub fn file_uri(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.replace('\\', "/").bytes() {
-        let keep = b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b);
-        if keep {
+/// The id of the base that relative file URIs are resolved against: the
+/// folder sunlight ran in.
+pub const SRCROOT: &str = "%SRCROOT%";
+
+/// Where sunlight is documented: the package's `repository` in
+/// Cargo.toml (left out of the log while Cargo.toml names none).
+const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// Percent-encode one path segment: everything outside RFC 3986's
+/// unreserved characters and sub-delimiters (`/`, `?`, `#`, `%`, `\`,
+/// spaces, Chinese names …) becomes `%XX`.
+fn encode_segment(segment: &str, out: &mut String) {
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
     }
-    out
+}
+
+/// A file name as an RFC 3986 URI reference, and whether it is relative
+/// (then it is resolved against [`SRCROOT`]).
+///
+/// An absolute path becomes a `file:///…` URI. A relative one keeps its
+/// segments, percent-encoded; `./` goes in front when its first segment
+/// holds a `:`, which would otherwise read as a scheme (`a:b.yaml`). `\`
+/// separates segments only on Windows: on Unix it is part of a file name.
+pub fn file_uri(name: &str) -> (String, bool) {
+    let path = std::path::Path::new(name);
+    let separators: &[char] = if cfg!(windows) { &['/', '\\'] } else { &['/'] };
+    let mut out = String::new();
+    let absolute = path.is_absolute();
+    let rest = if absolute {
+        out.push_str("file://");
+        // `C:\x` on Windows: `file:///C:/x`.
+        if !name.starts_with(separators) {
+            out.push('/');
+        }
+        name
+    } else {
+        name
+    };
+    for (i, segment) in rest.split(separators).enumerate() {
+        if i > 0 {
+            out.push('/');
+        } else if !absolute && segment.contains(':') {
+            out.push_str("./");
+        }
+        if absolute && i == 0 && cfg!(windows) && segment.ends_with(':') {
+            // The drive letter stays as it is.
+            out.push_str(segment);
+            continue;
+        }
+        encode_segment(segment, &mut out);
+    }
+    (out, !absolute)
+}
+
+/// The `artifactLocation` of a file.
+fn artifact(name: &str) -> Value {
+    match file_uri(name) {
+        (uri, true) => json!({"uri": uri, "uriBaseId": SRCROOT}),
+        (uri, false) => json!({"uri": uri}),
+    }
+}
+
+/// The folder sunlight ran in as a `file:///…/` URI, the base of relative
+/// file URIs.
+fn srcroot() -> Value {
+    let description = json!({"text": "the folder sunlight ran in"});
+    match std::env::current_dir() {
+        Ok(dir) => {
+            let (mut uri, _) = file_uri(&dir.to_string_lossy());
+            if !uri.ends_with('/') {
+                uri.push('/');
+            }
+            json!({"uri": uri, "description": description})
+        }
+        Err(_) => json!({"description": description}),
+    }
 }
 
 fn region(sources: &SourceMap, span: Span) -> Value {
@@ -51,7 +119,7 @@ fn region(sources: &SourceMap, span: Span) -> Value {
 
 fn physical(sources: &SourceMap, span: Span) -> Value {
     json!({
-        "artifactLocation": {"uri": file_uri(sources.name(span.file))},
+        "artifactLocation": artifact(sources.name(span.file)),
         "region": region(sources, span),
     })
 }
@@ -137,7 +205,7 @@ fn notification(sources: &SourceMap, d: &Diagnostic) -> Value {
         None => {
             if let Some(file) = &d.file {
                 n["locations"] =
-                    json!([{"physicalLocation": {"artifactLocation": {"uri": file_uri(file)}}}]);
+                    json!([{"physicalLocation": {"artifactLocation": artifact(file)}}]);
             }
         }
     }
@@ -180,15 +248,21 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
         .iter()
         .map(|d| notification(sources, d))
         .collect();
+    let mut driver = json!({
+        "name": "sunlight",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    if !INFORMATION_URI.is_empty() {
+        driver["informationUri"] = json!(INFORMATION_URI);
+    }
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "sunlight",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
+            "tool": {"driver": driver},
+            "automationDetails": {"id": "sunlight/check/"},
+            "originalUriBaseIds": {SRCROOT: srcroot()},
             "columnKind": "unicodeCodePoints",
             "properties": {"today": report.today.map(|d| d.to_string())},
             "results": results,
@@ -212,11 +286,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn file_uris_are_percent_encoded() {
+    fn relative_file_uris_are_percent_encoded_segments() {
         assert_eq!(
             file_uri("records/教育局.yaml"),
-            "records/%E6%95%99%E8%82%B2%E5%B1%80.yaml"
+            ("records/%E6%95%99%E8%82%B2%E5%B1%80.yaml".into(), true)
         );
-        assert_eq!(file_uri("a b\\c.yaml"), "a%20b/c.yaml");
+        assert_eq!(
+            file_uri("a b/c#1%.yaml"),
+            ("a%20b/c%231%25.yaml".into(), true)
+        );
+    }
+
+    #[test]
+    fn a_colon_in_the_first_segment_does_not_read_as_a_scheme() {
+        assert_eq!(file_uri("a:b.yaml"), ("./a:b.yaml".into(), true));
+        assert_eq!(file_uri("x/a:b.yaml"), ("x/a:b.yaml".into(), true));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn absolute_paths_are_file_uris_and_backslash_is_part_of_a_name() {
+        assert_eq!(
+            file_uri("/tmp/审计 1/a.yaml"),
+            ("file:///tmp/%E5%AE%A1%E8%AE%A1%201/a.yaml".into(), false)
+        );
+        assert_eq!(file_uri("a\\b.yaml"), ("a%5Cb.yaml".into(), true));
     }
 }

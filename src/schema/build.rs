@@ -11,6 +11,8 @@ const SCALARS: &[(&str, FieldTy0)] = &[
     ("number", FieldTy0::Number),
     ("whole", FieldTy0::Whole),
     ("money", FieldTy0::Money),
+    ("signed_money", FieldTy0::SignedMoney),
+    ("ordinal", FieldTy0::Ordinal),
     ("date", FieldTy0::Date),
     ("days", FieldTy0::Days),
     ("bool", FieldTy0::Bool),
@@ -708,7 +710,13 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
     let data = match (&expr.kind, ty) {
         (ExprKind::None, _) => Data::None,
         (ExprKind::Bool(b), FieldTy::Scalar(FieldTy0::Bool)) => Data::Bool(*b),
-        (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Number | FieldTy0::Money)) => {
+        (
+            ExprKind::Num(n, _),
+            FieldTy::Scalar(FieldTy0::Number | FieldTy0::Money | FieldTy0::SignedMoney),
+        ) => Data::Num(Box::new(*n)),
+        (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Ordinal))
+            if n.is_integer() && *n > Num::int(0) =>
+        {
             Data::Num(Box::new(*n))
         }
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Whole))

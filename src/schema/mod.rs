@@ -51,8 +51,12 @@ pub enum FieldTy0 {
     Number,
     /// `whole`: a whole number, zero or more (counts, working days).
     Whole,
-    /// `money` (yuan).
+    /// `money` (yuan), never negative.
     Money,
+    /// `signed_money` (yuan) that may be negative, e.g. a refund.
+    SignedMoney,
+    /// `ordinal`: a positive whole number (1, 2, 3 …), e.g. an item's number.
+    Ordinal,
     /// `date`.
     Date,
     /// `days`.
@@ -326,6 +330,8 @@ pub fn scalar_name(s: FieldTy0) -> &'static str {
         FieldTy0::Number => "number",
         FieldTy0::Whole => "whole",
         FieldTy0::Money => "money",
+        FieldTy0::SignedMoney => "signed_money",
+        FieldTy0::Ordinal => "ordinal",
         FieldTy0::Date => "date",
         FieldTy0::Days => "days",
         FieldTy0::Bool => "bool",

@@ -545,6 +545,15 @@ fn syntax_error(file: FileId, base: usize, rest: &str, e: pest::error::Error<Rul
         InputLocation::Pos(p) => (p, p),
         InputLocation::Span((a, b)) => (a, b),
     };
+    // At the end of the file: just after its last character, not on the
+    // empty line after its final line break.
+    let content_end = rest.trim_end().len();
+    let at_end = start > content_end;
+    let (start, end) = if at_end {
+        (content_end, content_end)
+    } else {
+        (start, end)
+    };
     // Point at the whole offending token rather than at one character.
     let token_len = rest
         .get(start..)
@@ -554,14 +563,18 @@ fn syntax_error(file: FileId, base: usize, rest: &str, e: pest::error::Error<Rul
                 .map_or(r.len(), |(i, _)| i)
         })
         .unwrap_or(0);
-    let end = end.max(
-        start
-            + token_len.max(
-                rest.get(start..)
-                    .and_then(|r| r.chars().next())
-                    .map_or(0, char::len_utf8),
-            ),
-    );
+    let end = if at_end {
+        end
+    } else {
+        end.max(
+            start
+                + token_len.max(
+                    rest.get(start..)
+                        .and_then(|r| r.chars().next())
+                        .map_or(0, char::len_utf8),
+                ),
+        )
+    };
     let found = rest
         .get(start..end)
         .filter(|s| !s.is_empty())
