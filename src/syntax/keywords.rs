@@ -31,6 +31,18 @@ pub const KEYWORDS: &[(&str, &str)] = &[
         "extend kind 名称 { field: type? … }: add optional fields (or fields with a default) to a kind or struct declared in an earlier file",
     ),
     (
+        "effective",
+        "effective YYYY-MM-DD: from which day a rule, a `set` or (on its own line) a whole rule file is in force",
+    ),
+    (
+        "until",
+        "until YYYY-MM-DD: the last day a rule, a `set` or a rule file is in force",
+    ),
+    (
+        "decided",
+        "kind 名称 decided by x => date { … }: the date that decides which dated rules judge a record of the kind",
+    ),
+    (
         "replaces",
         "rule ID replaces \"标题\" { … }: a local version of a rule declared in an earlier file, under the same id",
     ),
