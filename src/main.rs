@@ -464,7 +464,7 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
     // The report to reproduce: its run date stands in for today's.
     let verify = match &args.verify {
         None => None,
-        Some(path) => match std::fs::read_to_string(path)
+        Some(path) => match workspace::read_text_bounded(path, limits.max_file_size)
             .map_err(|e| e.to_string())
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()))
         {

@@ -372,7 +372,7 @@ pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLim
         limits.max_expr_depth,
     );
     if let Some(today) = opts.today {
-        program.today = today;
+        program.set_today(today);
     }
     errors.extend(compile_errors);
     errors.extend(unknown_disabled(

@@ -130,3 +130,40 @@ fn a_report_without_inputs_is_refused() -> TestResult {
     assert!(String::from_utf8(out.stderr)?.contains("records no inputs"));
     Ok(())
 }
+
+/// The report to verify is read like every other input: a special file is
+/// refused at once, never read without end.
+#[cfg(unix)]
+#[test]
+fn a_report_that_is_not_a_regular_file_is_refused() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("org.yaml"),
+        "kind: org\nid: a\nname: 甲\nleaders: []\n",
+    )?;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .args(["check", ".", "--no-config", "--verify", "/dev/zero"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    // A generous bound on a hang; no assertion on time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill()?;
+            return Err("`--verify /dev/zero` did not end".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(2));
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        std::io::Read::read_to_string(&mut e, &mut err)?;
+    }
+    assert!(err.contains("/dev/zero"), "{err}");
+    Ok(())
+}

@@ -342,3 +342,38 @@ fn extend_kind_can_decide_a_standard_kind_by_another_date() -> TestResult {
     );
     Ok(())
 }
+
+/// `today` is the run date in every period's program, not only the latest:
+/// a rule reading it on a record of an earlier period sees `--today`.
+#[test]
+fn the_run_date_reaches_the_rules_of_every_period() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let rules = dir.path().join("today.rules");
+    std::fs::write(
+        &rules,
+        "rule TD-001 \"运行日期\" {\n  severity warning\n  cite \"c\"\n  for m in meeting\n  require false\n  at m.date\n  message \"{today}\"\n  help \"h\"\n}\n",
+    )?;
+    let rules = rules.to_string_lossy().to_string();
+    let (_, out, err) = sunlight(&[
+        "check",
+        ".",
+        "--today",
+        "2016-03-01",
+        "--rules",
+        &rules,
+        "--format",
+        "json",
+    ])?;
+    let v: serde_json::Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {err}"))?;
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .ok_or("no findings")?
+        .iter()
+        .filter(|f| f["rule"] == "TD-001")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    // Meetings on both sides of 2015-01-01, all judged as of the flag's date.
+    assert!(messages.len() >= 2, "{messages:?}");
+    assert!(messages.iter().all(|m| *m == "2016-03-01"), "{messages:?}");
+    Ok(())
+}

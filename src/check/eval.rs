@@ -597,6 +597,22 @@ impl<'a, 'p> Ev<'a, 'p> {
             }
             Ok(())
         })();
+        // A record found to be bad input is rejected, as in `rule_on`; the
+        // run is repeated without it, so the groups skipped here are seen.
+        if let Err(Fault {
+            span,
+            message,
+            reject: Some((bad, help)),
+        }) = &result
+        {
+            if !self.rejections.iter().any(|r| r.record == *bad) {
+                self.rejections.push(Rejection {
+                    record: *bad,
+                    error: Diagnostic::error(*span, message.clone()).with_help(help.clone()),
+                });
+            }
+            return;
+        }
         if let Err(f) = result
             && self.faulted.insert(ri)
         {

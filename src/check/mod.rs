@@ -342,7 +342,11 @@ pub fn evaluate_focused(
                     eval_errors.push(e);
                 }
             }
-            for r in rejected {
+            // Only the program in force for a record may reject it.
+            for r in rejected
+                .into_iter()
+                .filter(|r| in_period.get(r.record as usize).is_none_or(|&p| p == pi))
+            {
                 if !rejections.iter().any(|o| o.record == r.record) {
                     rejections.push(r);
                 }

@@ -104,6 +104,14 @@ impl Program {
         self.rules.iter().find(|r| r.id == id)
     }
 
+    /// Set the run date `today` reads, in the program of every period.
+    pub fn set_today(&mut self, today: crate::date::Date) {
+        self.today = today;
+        for v in &mut self.versions {
+            v.set_today(today);
+        }
+    }
+
     /// The program of every period, earliest first; just this one when
     /// nothing is dated.
     pub fn periods(&self) -> Vec<&Program> {

@@ -344,7 +344,7 @@ impl State {
             self.limits.max_expr_depth,
         );
         if let Some(today) = self.opts.today {
-            program.today = today;
+            program.set_today(today);
         }
         errors.extend(compile_errors);
         // Disabled ids come from the project file only.
@@ -445,7 +445,7 @@ impl State {
             self.limits.max_expr_depth,
         );
         if let Some(today) = self.opts.today {
-            program.today = today;
+            program.set_today(today);
         }
         Some((program, errors, true))
     }
