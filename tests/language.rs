@@ -610,3 +610,24 @@ fn command_line_params_are_merged_over_the_project_files_key_by_key() -> TestRes
     );
     Ok(())
 }
+
+#[test]
+fn a_large_group_lists_twenty_members_and_counts_each_other_one_once() -> TestResult {
+    let rule = PER_ORG.replace(
+        "  at 单位.name\n",
+        "  at 单位.name\n  related g.members \"成员\"\n",
+    );
+    let meetings: Vec<String> = (0..31)
+        .map(|i| Meeting::new().id(&format!("M-{i:02}")).render())
+        .collect();
+    let docs: Vec<&str> = meetings.iter().map(String::as_str).collect();
+    let run = check_yaml_with(
+        &with_org(&docs),
+        &Setup::default().rules("local.rules", &rule),
+    )?;
+    let f = run.finding("G-001", "zhujian")?;
+    assert_eq!(f.related.len(), 20);
+    let last = f.related.last().map(|r| r.note.clone()).unwrap_or_default();
+    assert_eq!(last, "成员 (and 11 more not listed)");
+    Ok(())
+}

@@ -743,6 +743,8 @@ impl<'a, 'p> Ev<'a, 'p> {
         // counts the rest, on the last one listed.
         let mut related = Vec::new();
         let mut more = 0usize;
+        // Elements past the bound, counted in `more` but not listed.
+        let mut counted: HashSet<Span> = HashSet::new();
         for (ir, note) in &rule.related {
             if let Some(n) = self.related_difference(ir, note, frame, &mut related)? {
                 more += n;
@@ -759,19 +761,22 @@ impl<'a, 'p> Ev<'a, 'p> {
             };
             for item in items {
                 if let Some((d, r)) = item.datum() {
+                    let s = self.id_of_root(d, r).span;
                     if related.len() < MAX_RELATED {
-                        related.push((self.id_of_root(d, r).span, note.clone()));
+                        related.push((s, note.clone()));
                     } else {
                         more += 1;
+                        counted.insert(s);
                     }
                 }
             }
         }
-        // A group's findings list its members (but the anchor itself).
+        // A group's findings list its members (but the anchor itself), each
+        // once: not again when a `related` clause listed or counted it.
         for m in group_members.into_iter().flatten() {
             if let Some((d, r)) = m.datum() {
                 let s = self.id_of_root(d, r).span;
-                if s != span && !related.iter().any(|(x, _)| *x == s) {
+                if s != span && !counted.contains(&s) && !related.iter().any(|(x, _)| *x == s) {
                     if related.len() < MAX_RELATED {
                         related.push((s, "组内记录".to_string()));
                     } else {
