@@ -500,18 +500,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         let outer = self.current.replace(rec);
         let result = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.root.span));
         self.current = outer;
-        if let Err(Fault {
-            span,
-            message,
-            reject: Some((bad, help)),
-        }) = &result
-        {
-            if !self.rejections.iter().any(|r| r.record == *bad) {
-                self.rejections.push(Rejection {
-                    record: *bad,
-                    error: Diagnostic::error(*span, message.clone()).with_help(help.clone()),
-                });
-            }
+        if self.rejected(&result) {
             return;
         }
         if let Err(f) = result
@@ -543,6 +532,26 @@ impl<'a, 'p> Ev<'a, 'p> {
                 ),
             );
         }
+    }
+
+    /// Whether a rule's run ended on a record found to be bad input; that
+    /// record is then rejected (once), instead of reporting a rule error.
+    fn rejected(&mut self, result: &Result<(), Fault>) -> bool {
+        let Err(Fault {
+            span,
+            message,
+            reject: Some((bad, help)),
+        }) = result
+        else {
+            return false;
+        };
+        if !self.rejections.iter().any(|r| r.record == *bad) {
+            self.rejections.push(Rejection {
+                record: *bad,
+                error: Diagnostic::error(*span, message.clone()).with_help(help.clone()),
+            });
+        }
+        true
     }
 
     /// Run a rule whose first binding is a group scope: once per run, on
@@ -597,20 +606,9 @@ impl<'a, 'p> Ev<'a, 'p> {
             }
             Ok(())
         })();
-        // A record found to be bad input is rejected, as in `rule_on`; the
-        // run is repeated without it, so the groups skipped here are seen.
-        if let Err(Fault {
-            span,
-            message,
-            reject: Some((bad, help)),
-        }) = &result
-        {
-            if !self.rejections.iter().any(|r| r.record == *bad) {
-                self.rejections.push(Rejection {
-                    record: *bad,
-                    error: Diagnostic::error(*span, message.clone()).with_help(help.clone()),
-                });
-            }
+        // The run is repeated without a rejected record, so the groups
+        // skipped here are seen then.
+        if self.rejected(&result) {
             return;
         }
         if let Err(f) = result
