@@ -9,12 +9,12 @@
 //! browser.
 
 mod common;
+mod process;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{TestResult, bin};
 use serde_json::Value;
@@ -316,14 +316,6 @@ fn html_is_chosen_by_the_extension() -> TestResult {
     Ok(())
 }
 
-fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = r.read_to_end(&mut buf);
-        String::from_utf8_lossy(&buf).into_owned()
-    })
-}
-
 /// Longer than the suite ever takes (under a minute).
 const TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -349,7 +341,7 @@ fn browser_suite() -> Result<(), String> {
             "`{python}` cannot import playwright, yaml and pytest: {install}"
         ));
     }
-    let mut child = Command::new(&python)
+    let child = Command::new(&python)
         .args(["-m", "pytest", "tests/html", "-q", "-p", "no:cacheprovider"])
         .current_dir(root)
         .env("SUNLIGHT_BIN", env!("CARGO_BIN_EXE_sunlight"))
@@ -360,23 +352,11 @@ fn browser_suite() -> Result<(), String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run `{python} -m pytest`: {e}"))?;
-    let out = child.stdout.take().map(drain);
-    let err = child.stderr.take().map(drain);
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() > TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
-            Err(e) => return Err(format!("waiting for pytest: {e}")),
-        }
-    };
-    let stdout = out.and_then(|h| h.join().ok()).unwrap_or_default();
-    let stderr = err.and_then(|h| h.join().ok()).unwrap_or_default();
+    let process::Finished {
+        status,
+        stdout,
+        stderr,
+    } = process::wait_bounded(child, TIMEOUT).map_err(|e| format!("waiting for pytest: {e}"))?;
     match status {
         Some(s) if s.success() => Ok(()),
         other => {

@@ -13,24 +13,17 @@
 //! `PYTHON` names another interpreter; extra arguments for pytest (e.g.
 //! `-k hover -x`) go in `SUNLIGHT_PYTEST_ARGS`.
 
-use std::io::Read;
+mod process;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Longer than the suite ever takes (about a minute with a debug build).
 const TIMEOUT: Duration = Duration::from_secs(600);
 
 fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string())
-}
-
-fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = r.read_to_end(&mut buf);
-        String::from_utf8_lossy(&buf).into_owned()
-    })
 }
 
 #[test]
@@ -72,27 +65,14 @@ fn language_server_end_to_end() -> Result<(), String> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd
+    let child = cmd
         .spawn()
         .map_err(|e| format!("cannot run `{python} -m pytest`: {e}"))?;
-    let out = child.stdout.take().map(drain);
-    let err = child.stderr.take().map(drain);
-
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() > TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
-            Err(e) => return Err(format!("waiting for pytest: {e}")),
-        }
-    };
-    let stdout = out.and_then(|h| h.join().ok()).unwrap_or_default();
-    let stderr = err.and_then(|h| h.join().ok()).unwrap_or_default();
+    let process::Finished {
+        status,
+        stdout,
+        stderr,
+    } = process::wait_bounded(child, TIMEOUT).map_err(|e| format!("waiting for pytest: {e}"))?;
 
     match status {
         Some(s) if s.success() => {

