@@ -16,7 +16,7 @@ use crate::diag::Diagnostic;
 use crate::records::{self, Limits, Record};
 use crate::report::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::schema::{Data, Datum, FieldTy, Schema, StructId};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::{self, ast};
 
 /// The standard rule library, embedded in the binary.
@@ -78,7 +78,7 @@ pub fn read_params(
     let loaded = records::yaml::load(file, &src.text, limits);
     let mut errors = loaded.errors;
     let mut out = Vec::new();
-    fn to_expr(node: &Node, errors: &mut Vec<Diagnostic>) -> Option<ast::Expr> {
+    fn to_expr(node: &Node, src: &SourceFile, errors: &mut Vec<Diagnostic>) -> Option<ast::Expr> {
         match &node.kind {
             NodeKind::Scalar { text, plain } => {
                 let base = node.span.start as usize + usize::from(!plain);
@@ -115,7 +115,13 @@ pub fn read_params(
                     );
                     return None;
                 }
-                let parsed = syntax::parse_expr_at(node.span.file, text, base).ok();
+                // A scalar folded over lines or written with escapes is not
+                // its source text, so offsets into it are not source offsets:
+                // it is read as text, with the scalar's own span.
+                let verbatim = src.text.get(base..base + text.len()) == Some(text.as_str());
+                let parsed = verbatim
+                    .then(|| syntax::parse_expr_at(node.span.file, text, base).ok())
+                    .flatten();
                 Some(match parsed {
                     Some(e)
                         if !matches!(e.kind, ast::ExprKind::Name(_) | ast::ExprKind::Call(..)) =>
@@ -137,7 +143,7 @@ pub fn read_params(
             NodeKind::Seq(items) => {
                 let mut exprs = Vec::new();
                 for i in items {
-                    exprs.push(to_expr(i, errors)?);
+                    exprs.push(to_expr(i, src, errors)?);
                 }
                 Some(ast::Expr {
                     kind: ast::ExprKind::List(exprs),
@@ -172,7 +178,7 @@ pub fn read_params(
         };
         for (k, v) in entries {
             let Some(name) = k.as_str() else { continue };
-            if let Some(value) = to_expr(v, &mut errors) {
+            if let Some(value) = to_expr(v, src, &mut errors) {
                 out.push(ParamOverride {
                     name: name.to_string(),
                     value,
