@@ -47,14 +47,14 @@ fn the_builtins_section_is_the_generated_one() {
     assert!(
         doc[start..end] == generated,
         "the built-ins section of docs/language.md differs from the table `BUILTINS` in \
-         src/check/compile.rs\nregenerate it with `SUNLIGHT_UPDATE_DOCS=1 cargo test --test docs`"
+         src/check/compile/builtin_docs.rs\nregenerate it with `SUNLIGHT_UPDATE_DOCS=1 cargo test --test docs`"
     );
 }
 
 /// The names in the `builtin()` match of the compiler, read from its source
 /// (the function is private): `"count" => B::Count,` lines.
 fn compiled_function_names() -> Vec<String> {
-    let src = include_str!("../src/check/compile.rs");
+    let src = include_str!("../src/check/compile/builtin_types.rs");
     let Some(start) = src.find("fn builtin(name: &str)") else {
         return Vec::new();
     };

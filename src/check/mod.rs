@@ -5,6 +5,7 @@ pub mod eval;
 pub mod ir;
 pub mod program;
 pub mod refs;
+pub mod store;
 pub mod types;
 pub mod validity;
 pub mod value;
@@ -292,7 +293,7 @@ pub fn evaluate_focused(
     let mut late_errors: Vec<Diagnostic> = Vec::new();
     let mut late_spans: Vec<crate::source::Span> = Vec::new();
     let (mut findings, eval_errors) = loop {
-        let store = eval::Store::new(
+        let store = store::Store::new(
             records.clone(),
             files
                 .iter()
@@ -438,7 +439,7 @@ pub fn evaluate_focused(
 /// errors and the records it found to be bad input.
 fn findings_of<'a>(
     program: &'a Program,
-    store: &'a eval::Store<'a>,
+    store: &'a store::Store<'a>,
     records: &[&Record],
     sources: &SourceMap,
     focus: Option<&'a std::collections::HashSet<u32>>,

@@ -272,3 +272,11 @@ pub struct Rule {
     /// When this version of the rule is in force (`None`: always).
     pub version: Option<super::validity::Period>,
 }
+
+/// Whether a rule id matches a pattern: an exact id, or a prefix ending in `*`.
+pub fn pattern_matches(pattern: &str, id: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => id.starts_with(prefix),
+        None => pattern == id,
+    }
+}

@@ -234,7 +234,7 @@ pub fn compile(
         if let Some(pattern) = named("no rule matches `", "`") {
             return !ids
                 .iter()
-                .any(|id| super::compile::pattern_matches(&pattern, id));
+                .any(|id| super::program::pattern_matches(&pattern, id));
         }
         true
     });
