@@ -58,8 +58,9 @@ pub fn compile_files(
         errors.extend(p.errors);
         parsed.push(p.file);
     }
-    let refs: Vec<&ast::File> = parsed.iter().collect();
-    let (program, mut compile_errors) = compile::compile(&refs, overrides, disabled);
+    // Dated rules and parameter values make one program per period.
+    let decls: Vec<&ast::Decl> = parsed.iter().flat_map(|f| f.decls.iter()).collect();
+    let (program, mut compile_errors) = validity::compile(&decls, overrides, disabled);
     errors.append(&mut compile_errors);
     (program, errors)
 }

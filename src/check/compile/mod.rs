@@ -42,18 +42,8 @@ pub struct ParamOverride {
     pub file: String,
 }
 
-/// Compile rule files into a program, with every error found. Dated rules
-/// and parameter values make one program per period (see [`super::validity`]).
-pub fn compile(
-    files: &[&ast::File],
-    overrides: &[ParamOverride],
-    disabled: &[String],
-) -> (Program, Vec<Diagnostic>) {
-    let decls: Vec<&ast::Decl> = files.iter().flat_map(|f| f.decls.iter()).collect();
-    super::validity::compile(&decls, overrides, disabled)
-}
-
-/// Compile the declarations in force in one period.
+/// Compile the declarations in force in one period (the periods are cut by
+/// [`super::validity`]).
 pub(super) fn compile_decls(
     decls: &[&ast::Decl],
     overrides: &[ParamOverride],
