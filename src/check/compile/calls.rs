@@ -214,8 +214,8 @@ impl<'a> Compiler<'a> {
                 let slot = self.new_slot();
                 self.locals
                     .push((format!(" arg{slot}"), slot, param, usize::MAX));
-                if let Some(&sym) = self.def_syms.get(&n.name) {
-                    self.uses.push((n.span, sym));
+                if let Some(&sym) = self.index.def_syms.get(&n.name) {
+                    self.index.uses.push((n.span, sym));
                 }
                 let arg = Expr {
                     kind: ExprKind::Name(ast::Ident {
@@ -313,8 +313,8 @@ impl<'a> Compiler<'a> {
         if let ExprKind::Field(base, field) = &arg.kind {
             let mark = (
                 self.errors.len(),
-                self.symbols.len(),
-                self.uses.len(),
+                self.index.symbols.len(),
+                self.index.uses.len(),
                 self.next_slot,
             );
             let (b, bt) = self.expr(base);
@@ -350,9 +350,9 @@ impl<'a> Compiler<'a> {
                 }
             }
             self.errors.truncate(mark.0);
-            self.symbols.truncate(mark.1);
-            self.def_param_syms.retain(|_, sym| *sym < mark.1);
-            self.uses.truncate(mark.2);
+            self.index.symbols.truncate(mark.1);
+            self.index.def_param_syms.retain(|_, sym| *sym < mark.1);
+            self.index.uses.truncate(mark.2);
             self.next_slot = mark.3;
         }
         let (i, t) = self.expr(arg);
@@ -444,11 +444,11 @@ impl<'a> Compiler<'a> {
             );
             return fail;
         }
-        if let Some(&sym) = self.def_syms.get(&def.name.name)
+        if let Some(&sym) = self.index.def_syms.get(&def.name.name)
             && name.span != def.name.span
             && !name.name.starts_with(' ')
         {
-            self.uses.push((name.span, sym));
+            self.index.uses.push((name.span, sym));
         }
         let mut bound = Vec::new();
         for (p, a) in def.params.iter().zip(args) {
@@ -460,7 +460,7 @@ impl<'a> Compiler<'a> {
         let saved = std::mem::take(&mut self.locals);
         let mut locals = Vec::new();
         for ((n, s, t, _), p) in bound.iter().zip(&def.params) {
-            let sym = match self.def_param_syms.get(&p.span) {
+            let sym = match self.index.def_param_syms.get(&p.span) {
                 Some(&sym) => sym,
                 None => {
                     let detail = format!(
@@ -470,7 +470,7 @@ impl<'a> Compiler<'a> {
                         def.name.name
                     );
                     let sym = self.symbol(p, SymbolKind::Local, detail, None);
-                    self.def_param_syms.insert(p.span, sym);
+                    self.index.def_param_syms.insert(p.span, sym);
                     sym
                 }
             };

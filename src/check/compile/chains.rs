@@ -75,7 +75,7 @@ impl<'a> Compiler<'a> {
                     decl.doc.clone(),
                 );
                 self.set_extent(sym, decl.span);
-                self.chain_syms.insert(def.name.clone(), sym);
+                self.index.chain_syms.insert(def.name.clone(), sym);
                 self.chains.push(def);
             }
         }

@@ -129,21 +129,21 @@ impl<'a> Compiler<'a> {
                 .filter(|l| !l.0.starts_with(' '))
                 .map(|l| (l.0.clone(), self.describe(&l.2)))
                 .collect();
-            self.probe.get_or_insert_with(Probe::default).locals = locals;
+            self.index.probe.get_or_insert_with(Probe::default).locals = locals;
             return (ir(Op::Const(Value::None)), Ty::Any);
         }
         if let Some((_, slot, ty, sym)) = self.locals.iter().rev().find(|l| l.0 == id.name) {
             let (slot, ty, sym) = (*slot, ty.clone(), *sym);
             if sym != usize::MAX {
-                self.uses.push((id.span, sym));
+                self.index.uses.push((id.span, sym));
             }
             return (ir(Op::Local(slot)), ty);
         }
-        if let Some(&sym) = self.param_syms.get(&id.name) {
-            self.uses.push((id.span, sym));
+        if let Some(&sym) = self.index.param_syms.get(&id.name) {
+            self.index.uses.push((id.span, sym));
         }
-        if let Some(&sym) = self.chain_syms.get(&id.name) {
-            self.uses.push((id.span, sym));
+        if let Some(&sym) = self.index.chain_syms.get(&id.name) {
+            self.index.uses.push((id.span, sym));
         }
         if let Some(p) = self.params.iter().find(|p| p.name == id.name) {
             self.params_read.push(p.name.clone());
@@ -209,7 +209,7 @@ impl<'a> Compiler<'a> {
         let (b, bt) = self.expr(base);
         if field.name == PROBE {
             let fields = self.fields_of(&bt);
-            self.probe.get_or_insert_with(Probe::default).fields = fields;
+            self.index.probe.get_or_insert_with(Probe::default).fields = fields;
             return (
                 Ir {
                     op: Op::Const(Value::None),
@@ -232,8 +232,8 @@ impl<'a> Compiler<'a> {
                 }
                 match def.slot(&field.name) {
                     Some(slot) => {
-                        if let Some(&sym) = self.field_syms.get(&(sid, slot)) {
-                            self.uses.push((field.span, sym));
+                        if let Some(&sym) = self.index.field_syms.get(&(sid, slot)) {
+                            self.index.uses.push((field.span, sym));
                         }
                         let Some(def) = self.schema.structs.get(sid) else {
                             return (ir(Op::Const(Value::None)), Ty::Any);

@@ -28,6 +28,7 @@ use crate::syntax::ast::{self, BinOp, DeclKind, Expr, ExprKind, RuleItem};
 
 pub use builtin_docs::{BUILTINS, BuiltinDoc, builtins_markdown};
 use builtin_types::builtin;
+use symbols::SymbolIndex;
 
 /// A parameter value given outside the rule files (a parameter file).
 #[derive(Debug, Clone)]
@@ -60,15 +61,7 @@ pub(super) fn compile_decls(
         def_stack: Vec::new(),
         expansions: 0,
         locals: Vec::new(),
-        symbols: Vec::new(),
-        uses: Vec::new(),
-        probe: None,
-        param_syms: HashMap::new(),
-        def_syms: HashMap::new(),
-        chain_syms: HashMap::new(),
-        type_syms: HashMap::new(),
-        field_syms: HashMap::new(),
-        def_param_syms: HashMap::new(),
+        index: SymbolIndex::default(),
         next_slot: 0,
         cache_slots: 0,
         finding_queries: Vec::new(),
@@ -99,7 +92,7 @@ pub(super) fn compile_decls(
                 decl.doc.clone(),
             );
             c.set_extent(sym, decl.span);
-            c.def_syms.insert(d.name.name.clone(), sym);
+            c.index.def_syms.insert(d.name.name.clone(), sym);
             def_infos.push(DefInfo {
                 name: d.name.name.clone(),
                 params: d.params.iter().map(|p| p.name.clone()).collect(),
@@ -213,7 +206,7 @@ pub(super) fn compile_decls(
     for qs in &queries {
         for (pattern, span) in qs {
             if let Some(&sym) = rule_syms.get(pattern) {
-                c.uses.push((*span, sym));
+                c.index.uses.push((*span, sym));
             }
             // A pattern that names no rule at all (a typo) would make the
             // asking rule silently never fire. Matching only switched-off
@@ -260,15 +253,15 @@ pub(super) fn compile_decls(
         rules,
         order,
         cache_slots: c.cache_slots,
-        symbols: c.symbols,
+        symbols: c.index.symbols,
         uses: {
-            let mut uses = c.uses;
+            let mut uses = c.index.uses;
             // Def bodies are compiled at every call: keep each use once.
             uses.sort_by_key(|(span, sym)| (span.file, span.start, span.end, *sym));
             uses.dedup();
             uses
         },
-        probe: c.probe,
+        probe: c.index.probe,
         today: crate::suppress::today(),
         decided_by,
         ..Program::default()
@@ -289,16 +282,8 @@ struct Compiler<'a> {
     expansions: usize,
     /// Visible local variables, innermost last: name, slot, type, symbol.
     locals: Vec<(String, usize, Ty, usize)>,
-    symbols: Vec<Symbol>,
-    uses: Vec<(Span, usize)>,
-    probe: Option<Probe>,
-    /// Symbols by what they name, for recording uses.
-    param_syms: HashMap<String, usize>,
-    def_syms: HashMap<String, usize>,
-    chain_syms: HashMap<String, usize>,
-    type_syms: HashMap<String, usize>,
-    field_syms: HashMap<(usize, usize), usize>,
-    def_param_syms: HashMap<Span, usize>,
+    /// What the editor needs of the names; nothing compiled reads it.
+    index: SymbolIndex,
     next_slot: usize,
     cache_slots: usize,
     /// `findings("PATTERN", …)` calls of the rule being compiled.

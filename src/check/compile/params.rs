@@ -55,7 +55,7 @@ impl<'a> Compiler<'a> {
                 decl.doc.clone(),
             );
             self.set_extent(sym, decl.span);
-            self.param_syms.insert(p.name.name.clone(), sym);
+            self.index.param_syms.insert(p.name.name.clone(), sym);
             self.params.push(Param {
                 name: p.name.name.clone(),
                 value,
@@ -103,9 +103,9 @@ impl<'a> Compiler<'a> {
                 continue;
             }
             // The declaration's uses were recorded on the first evaluation.
-            let uses = self.uses.len();
+            let uses = self.index.uses.len();
             let value = self.const_value(expr);
-            self.uses.truncate(uses);
+            self.index.uses.truncate(uses);
             let Some((value, _)) = value else {
                 continue;
             };
@@ -115,8 +115,8 @@ impl<'a> Compiler<'a> {
                 .params
                 .get(idx)
                 .map_or(String::new(), |p| self.describe(&p.ty));
-            if let Some(&sym) = self.param_syms.get(&name)
-                && let Some(symbol) = self.symbols.get_mut(sym)
+            if let Some(&sym) = self.index.param_syms.get(&name)
+                && let Some(symbol) = self.index.symbols.get_mut(sym)
             {
                 symbol.detail = format!("param {name} = {shown} ({ty})");
             }
@@ -131,9 +131,9 @@ impl<'a> Compiler<'a> {
         // A parameter file is not among the rule files: its positions are
         // not uses the editor could show.
         if file.is_none()
-            && let Some(&sym) = self.param_syms.get(name)
+            && let Some(&sym) = self.index.param_syms.get(name)
         {
-            self.uses.push((span, sym));
+            self.index.uses.push((span, sym));
         }
         let Some(idx) = self.params.iter().position(|p| p.name == name) else {
             let names: Vec<&str> = self.params.iter().map(|p| p.name.as_str()).collect();

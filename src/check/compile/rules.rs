@@ -196,8 +196,8 @@ impl<'a> Compiler<'a> {
             ast::BindingSource::Expr(e) => {
                 let kind = match &e.kind {
                     ExprKind::Name(n) if !self.locals.iter().any(|l| l.0 == n.name) => {
-                        if let Some(&sym) = self.type_syms.get(&n.name) {
-                            self.uses.push((n.span, sym));
+                        if let Some(&sym) = self.index.type_syms.get(&n.name) {
+                            self.index.uses.push((n.span, sym));
                         }
                         self.schema.kind(&n.name)
                     }

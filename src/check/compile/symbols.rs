@@ -1,11 +1,32 @@
 //! The editor's symbols: declarations, their extents and the uses of
 //! type names.
 
+use std::collections::HashMap;
+
 use super::Compiler;
 use crate::check::program::*;
 use crate::check::types::Ty;
 use crate::source::Span;
 use crate::syntax::ast::{self, DeclKind};
+
+/// The editor's index of the names in the rule files: each declared
+/// symbol, each use of one, and what is in scope at the completion probe.
+/// The compiler fills it as it resolves names; evaluation never reads it.
+#[derive(Default)]
+pub(super) struct SymbolIndex {
+    pub(super) symbols: Vec<Symbol>,
+    pub(super) uses: Vec<(Span, usize)>,
+    pub(super) probe: Option<Probe>,
+    /// Symbols by what they name, for recording uses.
+    pub(super) param_syms: HashMap<String, usize>,
+    pub(super) def_syms: HashMap<String, usize>,
+    pub(super) chain_syms: HashMap<String, usize>,
+    pub(super) type_syms: HashMap<String, usize>,
+    /// By (struct, field slot).
+    pub(super) field_syms: HashMap<(usize, usize), usize>,
+    /// A `def`'s parameters, by the span of their declaration.
+    pub(super) def_param_syms: HashMap<Span, usize>,
+}
 
 impl<'a> Compiler<'a> {
     /// Declare a symbol and return its index.
@@ -16,7 +37,7 @@ impl<'a> Compiler<'a> {
         detail: String,
         doc: Option<String>,
     ) -> usize {
-        self.symbols.push(Symbol {
+        self.index.symbols.push(Symbol {
             name: name.name.clone(),
             kind,
             span: name.span,
@@ -24,12 +45,12 @@ impl<'a> Compiler<'a> {
             detail,
             doc,
         });
-        self.symbols.len() - 1
+        self.index.symbols.len() - 1
     }
 
     /// The whole declaration a symbol names (for the editor's outline).
     pub(super) fn set_extent(&mut self, sym: usize, span: Span) {
-        if let Some(s) = self.symbols.get_mut(sym) {
+        if let Some(s) = self.index.symbols.get_mut(sym) {
             s.extent = span;
         }
     }
@@ -57,7 +78,10 @@ impl<'a> Compiler<'a> {
                     );
                     let sym = self.symbol(&e.name, SymbolKind::Enum, detail, decl.doc.clone());
                     self.set_extent(sym, decl.span);
-                    self.type_syms.entry(e.name.name.clone()).or_insert(sym);
+                    self.index
+                        .type_syms
+                        .entry(e.name.name.clone())
+                        .or_insert(sym);
                 }
                 DeclKind::Struct(st) => {
                     let kind = if st.is_kind {
@@ -73,7 +97,10 @@ impl<'a> Compiler<'a> {
                         decl.doc.clone(),
                     );
                     self.set_extent(sym, decl.span);
-                    self.type_syms.entry(st.name.name.clone()).or_insert(sym);
+                    self.index
+                        .type_syms
+                        .entry(st.name.name.clone())
+                        .or_insert(sym);
                 }
                 _ => {}
             }
@@ -92,8 +119,8 @@ impl<'a> Compiler<'a> {
             else {
                 continue;
             };
-            if extends && let Some(&sym) = self.type_syms.get(&st.name.name) {
-                self.uses.push((st.name.span, sym));
+            if extends && let Some(&sym) = self.index.type_syms.get(&st.name.name) {
+                self.index.uses.push((st.name.span, sym));
             }
             let fields: Vec<&ast::FieldDecl> = match &st.body {
                 ast::StructBody::Fields(f) => f.iter().collect(),
@@ -120,7 +147,7 @@ impl<'a> Compiler<'a> {
                 let Some(slot) = def.slot(&f.name.name) else {
                     continue;
                 };
-                if self.field_syms.contains_key(&(sid, slot)) {
+                if self.index.field_syms.contains_key(&(sid, slot)) {
                     continue;
                 }
                 let ty = def
@@ -136,7 +163,7 @@ impl<'a> Compiler<'a> {
                     if ty.1 { " (optional)" } else { "" }
                 );
                 let sym = self.symbol(&f.name, SymbolKind::Field, detail, f.doc.clone());
-                self.field_syms.insert((sid, slot), sym);
+                self.index.field_syms.insert((sid, slot), sym);
             }
         }
     }
@@ -154,8 +181,8 @@ impl<'a> Compiler<'a> {
     }
 
     pub(super) fn type_use(&mut self, n: &ast::Ident) {
-        if let Some(&sym) = self.type_syms.get(&n.name) {
-            self.uses.push((n.span, sym));
+        if let Some(&sym) = self.index.type_syms.get(&n.name) {
+            self.index.uses.push((n.span, sym));
         }
     }
 }
