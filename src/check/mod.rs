@@ -14,8 +14,8 @@ pub use compile::{BUILTINS, BuiltinDoc, ParamOverride, builtins_markdown};
 pub use program::Program;
 
 use crate::diag::Diagnostic;
+use crate::model::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::records::{self, Limits, Record};
-use crate::report::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::schema::{Data, Datum, FieldTy, Schema, StructId};
 use crate::source::{FileId, SourceMap};
 use crate::syntax::{self, ast};

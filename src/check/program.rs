@@ -6,7 +6,7 @@ use super::ir::Ir;
 use super::types::Ty;
 use super::value::Value;
 use crate::date::Date;
-use crate::report::Severity;
+use crate::model::Severity;
 use crate::schema::{KindId, Schema, StructId};
 use crate::source::Span;
 

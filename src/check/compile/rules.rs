@@ -5,7 +5,7 @@ use crate::check::ir::{Arg, Ir, Op, TemplatePiece};
 use crate::check::program::*;
 use crate::check::types::Ty;
 use crate::diag::Diagnostic;
-use crate::report::Severity;
+use crate::model::Severity;
 use crate::source::Span;
 use crate::suggest::closest;
 use crate::syntax::ast::{self, Expr, ExprKind, RuleItem};
