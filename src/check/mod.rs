@@ -1,5 +1,6 @@
 //! The checker: compile rule files, read records, evaluate, collect findings.
 
+mod builtins;
 pub mod compile;
 pub mod eval;
 pub mod ir;
@@ -10,7 +11,8 @@ pub mod types;
 pub mod validity;
 pub mod value;
 
-pub use compile::{BUILTINS, BuiltinDoc, ParamOverride, builtins_markdown};
+pub use builtins::{BUILTINS, BuiltinDoc, builtins_markdown};
+pub use compile::ParamOverride;
 pub use program::Program;
 
 use crate::diag::Diagnostic;

@@ -1,7 +1,8 @@
 //! Calls: arguments, lambdas, `def` expansion and the calls compiled
 //! without the built-in table (`records`, `lookup`).
 
-use super::{BUILTINS, BuiltinDoc, Compiler, MAX_EXPANSIONS, Typed, builtin, mentions, show};
+use super::{Compiler, MAX_EXPANSIONS, Typed, mentions, show};
+use crate::check::builtins::{BUILTINS, BuiltinDoc, lookup};
 use crate::check::ir::{Arg, Ir, Op};
 use crate::check::program::*;
 use crate::check::types::Ty;
@@ -13,7 +14,7 @@ use crate::suggest::closest;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind};
 
 impl<'a> Compiler<'a> {
-    pub(super) fn call(&mut self, name: &ast::Ident, args: &[Expr], span: Span) -> Typed {
+    pub(in crate::check) fn call(&mut self, name: &ast::Ident, args: &[Expr], span: Span) -> Typed {
         let none = (
             Ir {
                 op: Op::Const(Value::None),
@@ -29,7 +30,7 @@ impl<'a> Compiler<'a> {
             "lookup" | "rejected" => return self.lookup_call(name, args, span),
             _ => {}
         }
-        let Some(builtin) = builtin(&name.name) else {
+        let Some(builtin) = lookup(&name.name) else {
             let mut names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
             let defs: Vec<String> = self.defs.keys().cloned().collect();
             names.extend(defs.iter().map(String::as_str));
@@ -60,7 +61,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Compile an argument that must satisfy `ok`, reporting it otherwise.
-    pub(super) fn typed_arg(
+    pub(in crate::check) fn typed_arg(
         &mut self,
         name: &ast::Ident,
         e: &Expr,
@@ -85,7 +86,7 @@ impl<'a> Compiler<'a> {
         (i, t)
     }
 
-    pub(super) fn arity(
+    pub(in crate::check) fn arity(
         &mut self,
         name: &ast::Ident,
         args: &[Expr],
@@ -125,7 +126,7 @@ impl<'a> Compiler<'a> {
     /// outside: it reads every record of K for each value of `y`, which is
     /// quadratic when `y` ranges over records too. `group` builds the index
     /// once per run and `get` looks a key up.
-    pub(super) fn naive_join(&mut self, span: Span, list: &Expr, pred: &Expr) {
+    pub(in crate::check) fn naive_join(&mut self, span: Span, list: &Expr, pred: &Expr) {
         let ExprKind::Call(f, kind_args) = &list.kind else {
             return;
         };
@@ -196,7 +197,7 @@ impl<'a> Compiler<'a> {
         );
     }
 
-    pub(super) fn lambda(&mut self, e: &Expr, param: Ty) -> (Arg, Ty) {
+    pub(in crate::check) fn lambda(&mut self, e: &Expr, param: Ty) -> (Arg, Ty) {
         match &e.kind {
             ExprKind::Lambda(v, body) => {
                 let slot = self.new_slot();
@@ -244,13 +245,13 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn predicate(&mut self, e: &Expr, param: Ty) -> Arg {
+    pub(in crate::check) fn predicate(&mut self, e: &Expr, param: Ty) -> Arg {
         let (arg, ty) = self.lambda(e, param);
         self.expect_bool(&ty, e.span);
         arg
     }
 
-    pub(super) fn list_arg(&mut self, e: &Expr) -> (Arg, Ty) {
+    pub(in crate::check) fn list_arg(&mut self, e: &Expr) -> (Arg, Ty) {
         let (ir, ty) = self.expr(e);
         let elem = match ty.elem() {
             Some(t) => t,
@@ -266,7 +267,7 @@ impl<'a> Compiler<'a> {
         (Arg::Value(ir), elem)
     }
 
-    pub(super) fn records_call(&mut self, args: &[Expr], span: Span) -> Typed {
+    pub(in crate::check) fn records_call(&mut self, args: &[Expr], span: Span) -> Typed {
         let ir = |op: Op| Ir { op, span };
         match args {
             [] => (ir(Op::AllRecords), Ty::List(Box::new(Ty::AnyRecord))),
@@ -294,7 +295,12 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn lookup_call(&mut self, name: &ast::Ident, args: &[Expr], span: Span) -> Typed {
+    pub(in crate::check) fn lookup_call(
+        &mut self,
+        name: &ast::Ident,
+        args: &[Expr],
+        span: Span,
+    ) -> Typed {
         let fail = (
             Ir {
                 op: Op::Const(Value::None),
@@ -392,7 +398,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn call_def(
+    pub(in crate::check) fn call_def(
         &mut self,
         def: &'a ast::DefDecl,
         name: &ast::Ident,

@@ -11,7 +11,10 @@ use crate::syntax::ast::{self, DeclKind};
 impl<'a> Compiler<'a> {
     /// The `decided by` functions of the kinds: each kind's function, with
     /// the number of local slots it needs.
-    pub(super) fn decided_by(&mut self, decls: &[&'a ast::Decl]) -> Vec<Option<(Arg, usize)>> {
+    pub(in crate::check) fn decided_by(
+        &mut self,
+        decls: &[&'a ast::Decl],
+    ) -> Vec<Option<(Arg, usize)>> {
         let mut out = vec![None; self.schema.kinds.len()];
         // A later `extend kind … decided by` replaces the kind's own.
         for decl in decls {
@@ -55,7 +58,7 @@ impl<'a> Compiler<'a> {
         out
     }
 
-    pub(super) fn chains(&mut self, decls: &[&ast::Decl]) {
+    pub(in crate::check) fn chains(&mut self, decls: &[&ast::Decl]) {
         for decl in decls {
             let DeclKind::Chain(ch) = &decl.kind else {
                 continue;
@@ -81,7 +84,11 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn chain(&mut self, ch: &ast::ChainDecl, decl: &ast::Decl) -> Option<ChainDef> {
+    pub(in crate::check) fn chain(
+        &mut self,
+        ch: &ast::ChainDecl,
+        decl: &ast::Decl,
+    ) -> Option<ChainDef> {
         use ast::ChainItem as I;
         let mut steps = None;
         let (mut name, mut date, mut actor) = (None, None, None);

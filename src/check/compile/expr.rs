@@ -13,7 +13,7 @@ use crate::suggest::closest;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, NumUnit, UnOp};
 
 impl<'a> Compiler<'a> {
-    pub(super) fn expr(&mut self, e: &Expr) -> Typed {
+    pub(in crate::check) fn expr(&mut self, e: &Expr) -> Typed {
         let span = e.span;
         let ir = |op: Op| Ir { op, span };
         match &e.kind {
@@ -120,7 +120,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn name(&mut self, id: &ast::Ident, span: Span) -> Typed {
+    pub(in crate::check) fn name(&mut self, id: &ast::Ident, span: Span) -> Typed {
         let ir = |op: Op| Ir { op, span };
         if id.name == PROBE {
             let locals = self
@@ -205,7 +205,7 @@ impl<'a> Compiler<'a> {
         (ir(Op::Const(Value::None)), Ty::Any)
     }
 
-    pub(super) fn field(&mut self, base: &Expr, field: &ast::Ident, span: Span) -> Typed {
+    pub(in crate::check) fn field(&mut self, base: &Expr, field: &ast::Ident, span: Span) -> Typed {
         let (b, bt) = self.expr(base);
         if field.name == PROBE {
             let fields = self.fields_of(&bt);
@@ -348,7 +348,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Fields of a type, for completion after `x.`: name, type, doc.
-    pub(super) fn fields_of(&self, ty: &Ty) -> Vec<(String, String, Option<String>)> {
+    pub(in crate::check) fn fields_of(&self, ty: &Ty) -> Vec<(String, String, Option<String>)> {
         match ty.strip() {
             Ty::Struct(sid, owner) => {
                 let Some(def) = self.schema.structs.get(*sid) else {
@@ -387,7 +387,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> Typed {
+    pub(in crate::check) fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> Typed {
         let (li, lt) = self.expr(l);
         let (ri, rt) = self.expr(r);
         let ir = Ir {
@@ -508,7 +508,7 @@ impl<'a> Compiler<'a> {
 
     /// `category == "一般事項"`: a text literal compared with an enum must
     /// be one of its values.
-    pub(super) fn check_enum_literal(&mut self, ty: &Ty, other: &Expr) {
+    pub(in crate::check) fn check_enum_literal(&mut self, ty: &Ty, other: &Expr) {
         let members: Vec<String> = match ty.strip() {
             Ty::Enum(e) => self
                 .schema

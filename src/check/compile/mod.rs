@@ -4,8 +4,6 @@
 //! suggestion; compilation goes on after an error so that one run shows
 //! them all.
 
-mod builtin_docs;
-mod builtin_types;
 mod calls;
 mod chains;
 mod expr;
@@ -26,8 +24,6 @@ use crate::source::Span;
 use crate::suggest::closest;
 use crate::syntax::ast::{self, BinOp, DeclKind, Expr, ExprKind, RuleItem};
 
-pub use builtin_docs::{BUILTINS, BuiltinDoc, builtins_markdown};
-use builtin_types::builtin;
 use symbols::SymbolIndex;
 
 /// A parameter value given outside the rule files (a parameter file).
@@ -45,7 +41,7 @@ pub struct ParamOverride {
 
 /// Compile the declarations in force in one period (the periods are cut by
 /// [`super::validity`]).
-pub(super) fn compile_decls(
+pub(in crate::check) fn compile_decls(
     decls: &[&ast::Decl],
     overrides: &[ParamOverride],
     disabled: &[String],
@@ -269,51 +265,51 @@ pub(super) fn compile_decls(
     (program, errors)
 }
 
-struct Compiler<'a> {
-    schema: Schema,
-    params: Vec<Param>,
-    chains: Vec<ChainDef>,
-    defs: HashMap<String, (&'a ast::DefDecl, Option<String>)>,
-    errors: Vec<Diagnostic>,
+pub(in crate::check) struct Compiler<'a> {
+    pub(in crate::check) schema: Schema,
+    pub(in crate::check) params: Vec<Param>,
+    pub(in crate::check) chains: Vec<ChainDef>,
+    pub(in crate::check) defs: HashMap<String, (&'a ast::DefDecl, Option<String>)>,
+    pub(in crate::check) errors: Vec<Diagnostic>,
     /// Defs being expanded, to refuse recursion.
-    def_stack: Vec<String>,
+    pub(in crate::check) def_stack: Vec<String>,
     /// `def` expansions in the current rule or parameter: nested calls
     /// can multiply them, so they are bounded.
-    expansions: usize,
+    pub(in crate::check) expansions: usize,
     /// Visible local variables, innermost last: name, slot, type, symbol.
-    locals: Vec<(String, usize, Ty, usize)>,
+    pub(in crate::check) locals: Vec<(String, usize, Ty, usize)>,
     /// What the editor needs of the names; nothing compiled reads it.
     index: SymbolIndex,
-    next_slot: usize,
-    cache_slots: usize,
+    pub(in crate::check) next_slot: usize,
+    pub(in crate::check) cache_slots: usize,
     /// `findings("PATTERN", …)` calls of the rule being compiled.
-    finding_queries: Vec<(String, Span)>,
+    pub(in crate::check) finding_queries: Vec<(String, Span)>,
     /// Parameters read by the expression being compiled, so that a
     /// parameter derived from others can follow their overrides.
-    params_read: Vec<String>,
+    pub(in crate::check) params_read: Vec<String>,
     /// The `let`s of the rule being compiled, to explain a name used
     /// before its `let`.
-    rule_lets: Vec<(String, Span)>,
+    pub(in crate::check) rule_lets: Vec<(String, Span)>,
     /// Warnings: kept apart, since new errors are what fails a declaration.
-    warnings: Vec<Diagnostic>,
+    pub(in crate::check) warnings: Vec<Diagnostic>,
 }
 
 /// Most `def` expansions in one rule or parameter.
 const MAX_EXPANSIONS: usize = 10_000;
 
-type Typed = (Ir, Ty);
+pub(in crate::check) type Typed = (Ir, Ty);
 
 impl<'a> Compiler<'a> {
-    fn err(&mut self, d: Diagnostic) {
+    pub(in crate::check) fn err(&mut self, d: Diagnostic) {
         self.errors.push(d);
     }
 
-    fn new_slot(&mut self) -> usize {
+    pub(in crate::check) fn new_slot(&mut self) -> usize {
         self.next_slot += 1;
         self.next_slot - 1
     }
 
-    fn describe(&self, t: &Ty) -> String {
+    pub(in crate::check) fn describe(&self, t: &Ty) -> String {
         t.describe(&self.schema)
     }
 }
@@ -414,41 +410,4 @@ fn show(e: &Expr) -> Option<String> {
         ExprKind::None => "none".to_string(),
         _ => return None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_function_has_editor_documentation() {
-        // Names compiled without the function table, and `today`, a name.
-        let special = ["records", "lookup", "rejected", "today"];
-        for b in BUILTINS {
-            let name = b.name;
-            for part in [b.signature, b.doc, b.cost, b.example] {
-                assert!(!part.is_empty(), "{name}");
-            }
-            assert!(
-                special.contains(&name) || builtin(name).is_some(),
-                "`{name}` is documented but not a function"
-            );
-        }
-        for name in [
-            "today",
-            "year",
-            "month",
-            "quarter",
-            "round",
-            "percent",
-            "calendar",
-            "workdays",
-            "add_workdays",
-        ] {
-            assert!(
-                BUILTINS.iter().any(|b| b.name == name),
-                "`{name}` has no hover text"
-            );
-        }
-    }
 }

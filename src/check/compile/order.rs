@@ -11,7 +11,7 @@ use crate::source::Span;
 impl<'a> Compiler<'a> {
     /// Order rules so that each runs after the rules whose findings it asks
     /// for; a cycle is an error naming the rules in it.
-    pub(super) fn order(
+    pub(in crate::check) fn order(
         &mut self,
         rules: &mut [Rule],
         queries: &[Vec<(String, Span)>],

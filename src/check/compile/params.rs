@@ -12,7 +12,11 @@ use crate::suggest::closest;
 use crate::syntax::ast::{self, DeclKind, Expr};
 
 impl<'a> Compiler<'a> {
-    pub(super) fn params(&mut self, decls: &[&'a ast::Decl], overrides: &[ParamOverride]) {
+    pub(in crate::check) fn params(
+        &mut self,
+        decls: &[&'a ast::Decl],
+        overrides: &[ParamOverride],
+    ) {
         // Parameters whose value reads other parameters, in declaration
         // order: name, expression, the parameters it reads.
         let mut derived: Vec<(String, &'a Expr, Vec<String>)> = Vec::new();
@@ -84,7 +88,10 @@ impl<'a> Compiler<'a> {
     /// that was overridden (directly or through another derived one), so
     /// that `param 倍数 = 基数 * 2` follows `set 基数 = 20万`. A parameter
     /// overridden itself keeps the value it was given.
-    pub(super) fn follow_overrides(&mut self, derived: Vec<(String, &'a Expr, Vec<String>)>) {
+    pub(in crate::check) fn follow_overrides(
+        &mut self,
+        derived: Vec<(String, &'a Expr, Vec<String>)>,
+    ) {
         let mut changed: Vec<String> = self
             .params
             .iter()
@@ -127,7 +134,13 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn set_param(&mut self, name: &str, span: Span, value: &Expr, file: Option<&str>) {
+    pub(in crate::check) fn set_param(
+        &mut self,
+        name: &str,
+        span: Span,
+        value: &Expr,
+        file: Option<&str>,
+    ) {
         // A parameter file is not among the rule files: its positions are
         // not uses the editor could show.
         if file.is_none()
@@ -177,7 +190,7 @@ impl<'a> Compiler<'a> {
 
     /// Compile and evaluate a parameter's value (literals, lists, arithmetic
     /// on them and earlier parameters).
-    pub(super) fn const_value(&mut self, e: &Expr) -> Option<(Value<'static>, Ty)> {
+    pub(in crate::check) fn const_value(&mut self, e: &Expr) -> Option<(Value<'static>, Ty)> {
         self.expansions = 0;
         let before = self.errors.len();
         let saved = std::mem::take(&mut self.locals);

@@ -11,7 +11,7 @@ use crate::suggest::closest;
 use crate::syntax::ast::{self, Expr, ExprKind, RuleItem};
 
 impl<'a> Compiler<'a> {
-    pub(super) fn rule(&mut self, r: &ast::RuleDecl, decl: &ast::Decl) -> Option<Rule> {
+    pub(in crate::check) fn rule(&mut self, r: &ast::RuleDecl, decl: &ast::Decl) -> Option<Rule> {
         self.expansions = 0;
         self.locals.clear();
         self.next_slot = 0;
@@ -177,7 +177,7 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    pub(super) fn plain(&mut self, t: &ast::Template, what: &str) -> String {
+    pub(in crate::check) fn plain(&mut self, t: &ast::Template, what: &str) -> String {
         match t.as_plain() {
             Some(s) => s,
             None => {
@@ -190,7 +190,11 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn binding(&mut self, b: &ast::Binding, first: bool) -> Option<ScopeBinding> {
+    pub(in crate::check) fn binding(
+        &mut self,
+        b: &ast::Binding,
+        first: bool,
+    ) -> Option<ScopeBinding> {
         let (source, ty) = match &b.source {
             ast::BindingSource::AllKinds(_) => (ScopeSource::All, Ty::AnyRecord),
             ast::BindingSource::Expr(e) => {
@@ -282,13 +286,13 @@ impl<'a> Compiler<'a> {
         Some(ScopeBinding { slot, source })
     }
 
-    pub(super) fn condition(&mut self, e: &Expr) -> Ir {
+    pub(in crate::check) fn condition(&mut self, e: &Expr) -> Ir {
         let (ir, ty) = self.expr(e);
         self.expect_bool(&ty, e.span);
         ir
     }
 
-    pub(super) fn expect_bool(&mut self, ty: &Ty, span: Span) {
+    pub(in crate::check) fn expect_bool(&mut self, ty: &Ty, span: Span) {
         if !matches!(ty.strip(), Ty::Bool | Ty::Any | Ty::Nothing) {
             let found = self.describe(ty);
             self.err(
@@ -301,7 +305,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn template(&mut self, t: &ast::Template) -> Ir {
+    pub(in crate::check) fn template(&mut self, t: &ast::Template) -> Ir {
         let mut pieces = Vec::new();
         for part in &t.parts {
             match part {

@@ -30,7 +30,7 @@ pub(super) struct SymbolIndex {
 
 impl<'a> Compiler<'a> {
     /// Declare a symbol and return its index.
-    pub(super) fn symbol(
+    pub(in crate::check) fn symbol(
         &mut self,
         name: &ast::Ident,
         kind: SymbolKind,
@@ -49,21 +49,21 @@ impl<'a> Compiler<'a> {
     }
 
     /// The whole declaration a symbol names (for the editor's outline).
-    pub(super) fn set_extent(&mut self, sym: usize, span: Span) {
+    pub(in crate::check) fn set_extent(&mut self, sym: usize, span: Span) {
         if let Some(s) = self.index.symbols.get_mut(sym) {
             s.extent = span;
         }
     }
 
     /// Bring a variable into scope.
-    pub(super) fn push_local(&mut self, name: &ast::Ident, slot: usize, ty: Ty) {
+    pub(in crate::check) fn push_local(&mut self, name: &ast::Ident, slot: usize, ty: Ty) {
         let detail = format!("{}: {}", name.name, self.describe(&ty));
         let sym = self.symbol(name, SymbolKind::Local, detail, None);
         self.locals.push((name.name.clone(), slot, ty, sym));
     }
 
     /// Symbols for the schema, and uses of type names in field declarations.
-    pub(super) fn schema_symbols(&mut self, decls: &[&ast::Decl]) {
+    pub(in crate::check) fn schema_symbols(&mut self, decls: &[&ast::Decl]) {
         for decl in decls {
             match &decl.kind {
                 DeclKind::Enum(e) => {
@@ -168,7 +168,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn type_uses(&mut self, t: &ast::TypeExpr) {
+    pub(in crate::check) fn type_uses(&mut self, t: &ast::TypeExpr) {
         match &t.kind {
             ast::TypeKind::Named(n) | ast::TypeKind::Ref(n) => self.type_use(n),
             ast::TypeKind::OneOrList(a, b) => {
@@ -180,7 +180,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn type_use(&mut self, n: &ast::Ident) {
+    pub(in crate::check) fn type_use(&mut self, n: &ast::Ident) {
         if let Some(&sym) = self.index.type_syms.get(&n.name) {
             self.index.uses.push((n.span, sym));
         }

@@ -14,14 +14,18 @@ use crate::source::Span;
 use crate::syntax::ast::{BinOp, UnOp};
 
 impl<'a, 'p> Ev<'a, 'p> {
-    pub(super) fn text_of(&mut self, ir: &Ir, frame: &mut Vec<Value<'a>>) -> Result<String, Fault> {
+    pub(in crate::check) fn text_of(
+        &mut self,
+        ir: &Ir,
+        frame: &mut Vec<Value<'a>>,
+    ) -> Result<String, Fault> {
         let v = self.eval(ir, frame)?;
         let mut s = String::new();
         v.display(&mut s);
         Ok(s)
     }
 
-    pub(super) fn eval(&mut self, ir: &Ir, frame: &mut Vec<Value<'a>>) -> R<'a> {
+    pub(in crate::check) fn eval(&mut self, ir: &Ir, frame: &mut Vec<Value<'a>>) -> R<'a> {
         let span = ir.span;
         Ok(match &ir.op {
             Op::Const(v) => v.clone(),
@@ -180,7 +184,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         })
     }
 
-    pub(super) fn binary(
+    pub(in crate::check) fn binary(
         &mut self,
         op: BinOp,
         l: &Ir,
@@ -303,7 +307,12 @@ impl<'a, 'p> Ev<'a, 'p> {
         })
     }
 
-    pub(super) fn apply(&mut self, f: &Arg, v: Value<'a>, frame: &mut Vec<Value<'a>>) -> R<'a> {
+    pub(in crate::check) fn apply(
+        &mut self,
+        f: &Arg,
+        v: Value<'a>,
+        frame: &mut Vec<Value<'a>>,
+    ) -> R<'a> {
         match f {
             Arg::Lambda(slot, body) => {
                 if let Some(s) = frame.get_mut(*slot) {
@@ -320,7 +329,12 @@ impl<'a, 'p> Ev<'a, 'p> {
         }
     }
 
-    pub(super) fn arg(&mut self, args: &[Arg], i: usize, frame: &mut Vec<Value<'a>>) -> R<'a> {
+    pub(in crate::check) fn arg(
+        &mut self,
+        args: &[Arg],
+        i: usize,
+        frame: &mut Vec<Value<'a>>,
+    ) -> R<'a> {
         match args.get(i) {
             Some(Arg::Value(ir)) => self.eval(ir, frame),
             _ => Ok(Value::None),
@@ -329,7 +343,7 @@ impl<'a, 'p> Ev<'a, 'p> {
 
     /// Whether the arguments after the first are pure, so that a result
     /// depends on the first alone.
-    pub(super) fn pure_site(&mut self, args: &[Arg]) -> bool {
+    pub(in crate::check) fn pure_site(&mut self, args: &[Arg]) -> bool {
         let site = args.as_ptr() as usize;
         if let Some(&pure) = self.memo.pure.get(&site) {
             return pure;
@@ -343,7 +357,7 @@ impl<'a, 'p> Ev<'a, 'p> {
     }
 
     /// `sum(list)` or `sum(list, x => amount)`.
-    pub(super) fn sum(
+    pub(in crate::check) fn sum(
         &mut self,
         items: &Value<'a>,
         args: &[Arg],
@@ -368,7 +382,7 @@ impl<'a, 'p> Ev<'a, 'p> {
 
     /// Every window of a list: for each distinct date, the elements dated
     /// from it to `span_days` later.
-    pub(super) fn windows(
+    pub(in crate::check) fn windows(
         &mut self,
         list: Value<'a>,
         args: &[Arg],

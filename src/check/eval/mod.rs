@@ -3,9 +3,6 @@
 //! Every loop in the language runs over a finite list and there is no
 //! recursion, so evaluation always ends.
 
-mod builtins;
-mod calendar;
-mod chains;
 mod expr;
 mod rules;
 
@@ -51,20 +48,20 @@ pub struct Fired<'a> {
 /// A run-time error in a rule, or (with `reject`) a problem of the input
 /// that the rule met: a date outside the working-day calendar.
 #[derive(Debug)]
-struct Fault {
-    span: Span,
-    message: String,
+pub(in crate::check) struct Fault {
+    pub(in crate::check) span: Span,
+    pub(in crate::check) message: String,
     /// The record to reject, with the help line, when the input is at fault.
-    reject: Option<(u32, String)>,
+    pub(in crate::check) reject: Option<(u32, String)>,
 }
 
-type R<'a> = Result<Value<'a>, Fault>;
+pub(in crate::check) type R<'a> = Result<Value<'a>, Fault>;
 
 /// Stands for "the record of the anchor" while a group scope runs, and
 /// marks a group rule as run in `done`.
 const GROUP_RECORD: u32 = u32::MAX;
 
-fn fault<T>(span: Span, message: impl Into<String>) -> Result<T, Fault> {
+pub(in crate::check) fn fault<T>(span: Span, message: impl Into<String>) -> Result<T, Fault> {
     Err(Fault {
         span,
         message: message.into(),
@@ -265,33 +262,33 @@ pub fn eval_const(ir: &Ir) -> Result<Value<'static>, Diagnostic> {
         .map_err(|f| Diagnostic::error(f.span, f.message))
 }
 
-struct Ev<'a, 'p> {
-    program: Option<&'a Program>,
-    schema: &'a Schema,
-    store: &'a Store<'a>,
+pub(in crate::check) struct Ev<'a, 'p> {
+    pub(in crate::check) program: Option<&'a Program>,
+    pub(in crate::check) schema: &'a Schema,
+    pub(in crate::check) store: &'a Store<'a>,
     /// Values of expressions that depend on no record, shared by all threads.
-    cache: &'p [OnceLock<Value<'a>>],
+    pub(in crate::check) cache: &'p [OnceLock<Value<'a>>],
     /// Findings of the earlier waves.
-    prior: &'p [Fired<'a>],
+    pub(in crate::check) prior: &'p [Fired<'a>],
     /// Indexes into `prior` by record.
-    prior_by_record: &'p HashMap<u32, Vec<usize>>,
-    fired: Vec<Fired<'a>>,
-    by_record: HashMap<u32, Vec<usize>>,
-    errors: Vec<Diagnostic>,
+    pub(in crate::check) prior_by_record: &'p HashMap<u32, Vec<usize>>,
+    pub(in crate::check) fired: Vec<Fired<'a>>,
+    pub(in crate::check) by_record: HashMap<u32, Vec<usize>>,
+    pub(in crate::check) errors: Vec<Diagnostic>,
     /// The records rules run on (all when `None`).
-    focus: Option<&'a HashSet<u32>>,
+    pub(in crate::check) focus: Option<&'a HashSet<u32>>,
     /// (rule, record) pairs already evaluated.
-    done: HashSet<(usize, u32)>,
+    pub(in crate::check) done: HashSet<(usize, u32)>,
     /// Rules that met a run-time error (reported once).
-    faulted: HashSet<usize>,
+    pub(in crate::check) faulted: HashSet<usize>,
     /// The record the running rule's scope starts from.
-    current: Option<u32>,
+    pub(in crate::check) current: Option<u32>,
     /// The run date (none for parameter values).
-    today: Option<crate::date::Date>,
+    pub(in crate::check) today: Option<crate::date::Date>,
     /// Records found to be bad input, each once.
-    rejections: Vec<Rejection>,
+    pub(in crate::check) rejections: Vec<Rejection>,
     /// Results of aggregates over shared lists.
-    memo: Memo<'a>,
+    pub(in crate::check) memo: Memo<'a>,
 }
 
 /// Results of `windows`, `sum` and `sort` over a list that many evaluations share
@@ -301,17 +298,17 @@ struct Ev<'a, 'p> {
 /// depends on the list alone. Lists are known by their allocation, which
 /// the memo keeps alive so that it cannot be reused.
 #[derive(Default)]
-struct Memo<'a> {
+pub(in crate::check) struct Memo<'a> {
     /// Call site → whether its arguments after the list are pure.
-    pure: HashMap<usize, bool>,
+    pub(in crate::check) pure: HashMap<usize, bool>,
     /// (call site, list) → the list and the result (of `sum`, `sort`).
-    sums: HashMap<(usize, usize), (Value<'a>, Value<'a>)>,
+    pub(in crate::check) sums: HashMap<(usize, usize), (Value<'a>, Value<'a>)>,
     /// (call site, list) → its windows.
-    windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
+    pub(in crate::check) windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
     /// List → the list and the keys of its elements.
-    keys: HashMap<usize, (Value<'a>, HashSet<Key>)>,
+    pub(in crate::check) keys: HashMap<usize, (Value<'a>, HashSet<Key>)>,
     /// Elements of the lists held above.
-    held: usize,
+    pub(in crate::check) held: usize,
 }
 
 impl Memo<'_> {
@@ -319,7 +316,7 @@ impl Memo<'_> {
     /// lists built afresh for each record (a running total's prefix) would
     /// otherwise be held until the end, so past a bound everything is
     /// forgotten and recomputed when asked again.
-    fn room(&mut self, len: usize) {
+    pub(in crate::check) fn room(&mut self, len: usize) {
         self.held += len;
         if self.held > MEMO_MAX_HELD {
             self.sums.clear();
@@ -334,19 +331,19 @@ impl Memo<'_> {
 const MEMO_MAX_HELD: usize = 1 << 22;
 
 /// The windows of one list.
-struct Windows<'a> {
+pub(in crate::check) struct Windows<'a> {
     /// The list they were made of.
-    _list: Value<'a>,
+    pub(in crate::check) _list: Value<'a>,
     /// Each window's first date (day number), ascending.
-    starts: Vec<i64>,
+    pub(in crate::check) starts: Vec<i64>,
     /// Each window, a list.
-    windows: Vec<Value<'a>>,
+    pub(in crate::check) windows: Vec<Value<'a>>,
     /// The date of every dated element of the list, by key.
-    dates: HashMap<Key, i64>,
+    pub(in crate::check) dates: HashMap<Key, i64>,
 }
 
 /// Shorter lists are summed again rather than remembered.
-const MEMO_MIN_LEN: usize = 16;
+pub(in crate::check) const MEMO_MIN_LEN: usize = 16;
 
 /// Related locations listed per finding; the rest are counted.
 pub const MAX_RELATED: usize = 20;

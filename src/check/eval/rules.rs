@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use super::calendar::Calendar;
 use super::{Ev, Fault, Fired, GROUP_RECORD, MAX_RELATED, MEMO_MIN_LEN, Rejection};
+use crate::check::builtins::Calendar;
 use crate::check::ir::{Arg, Ir, Op};
 use crate::check::program::{Rule, ScopeSource, Step};
 use crate::check::types::ObjKind;
@@ -15,7 +15,7 @@ use crate::source::Span;
 use crate::syntax::ast::BinOp;
 
 impl<'a, 'p> Ev<'a, 'p> {
-    pub(super) fn rule(&mut self, ri: usize, rule: &'a Rule) {
+    pub(in crate::check) fn rule(&mut self, ri: usize, rule: &'a Rule) {
         if let Some(ScopeSource::Groups { list, keys }) = rule.bindings.first().map(|b| &b.source) {
             self.group_rule(ri, rule, list, keys);
             return;
@@ -28,7 +28,7 @@ impl<'a, 'p> Ev<'a, 'p> {
     }
 
     /// Run a rule with its first binding on one record (once).
-    pub(super) fn rule_on(&mut self, ri: usize, rule: &'a Rule, rec: u32) {
+    pub(in crate::check) fn rule_on(&mut self, ri: usize, rule: &'a Rule, rec: u32) {
         // Only a focused evaluation runs rules on demand and so may come
         // back to a record; elsewhere each rule meets each record once.
         if self.focus.is_some() && !self.done.insert((ri, rec)) {
@@ -92,7 +92,7 @@ impl<'a, 'p> Ev<'a, 'p> {
 
     /// Whether a rule's run ended on a record found to be bad input; that
     /// record is then rejected (once), instead of reporting a rule error.
-    pub(super) fn rejected(&mut self, result: &Result<(), Fault>) -> bool {
+    pub(in crate::check) fn rejected(&mut self, result: &Result<(), Fault>) -> bool {
         let Err(Fault {
             span,
             message,
@@ -113,7 +113,13 @@ impl<'a, 'p> Ev<'a, 'p> {
     /// Run a rule whose first binding is a group scope: once per run, on
     /// every group, ordered by key. Its findings belong to the record of
     /// their anchor.
-    pub(super) fn group_rule(&mut self, ri: usize, rule: &'a Rule, list: &'a Ir, keys: &'a [Arg]) {
+    pub(in crate::check) fn group_rule(
+        &mut self,
+        ri: usize,
+        rule: &'a Rule,
+        list: &'a Ir,
+        keys: &'a [Arg],
+    ) {
         if !self.done.insert((ri, GROUP_RECORD)) {
             return;
         }
@@ -183,7 +189,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         }
     }
 
-    pub(super) fn scope(
+    pub(in crate::check) fn scope(
         &mut self,
         ri: usize,
         rule: &'a Rule,
@@ -225,7 +231,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         Ok(())
     }
 
-    pub(super) fn body(
+    pub(in crate::check) fn body(
         &mut self,
         ri: usize,
         rule: &'a Rule,
@@ -362,7 +368,7 @@ impl<'a, 'p> Ev<'a, 'p> {
     /// The input error for a date whose working days fall in a year the
     /// calendar does not cover: on the record the date was read from (at the
     /// date), else on the record the rule is looking at (at its id).
-    pub(super) fn outside_calendar(
+    pub(in crate::check) fn outside_calendar(
         &self,
         date: &Value<'a>,
         year: i32,
@@ -408,7 +414,7 @@ impl<'a, 'p> Ev<'a, 'p> {
     /// rest without building the difference, which would cost the group's
     /// size for each of its members. `None` when `ir` is not such a
     /// difference; else how many were not listed.
-    pub(super) fn related_difference(
+    pub(in crate::check) fn related_difference(
         &mut self,
         ir: &Ir,
         note: &Ir,
@@ -458,7 +464,7 @@ impl<'a, 'p> Ev<'a, 'p> {
     }
 
     /// A whole record is pointed at by its `id`.
-    pub(super) fn id_of_root(&self, d: &'a Datum, rec: u32) -> &'a Datum {
+    pub(in crate::check) fn id_of_root(&self, d: &'a Datum, rec: u32) -> &'a Datum {
         match (self.store.records.get(rec as usize), &d.data) {
             (Some(r), Data::Struct(_, fields)) if std::ptr::eq(&r.root, d) => {
                 fields.first().unwrap_or(d)
