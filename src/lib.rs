@@ -3,7 +3,7 @@
 //!
 //! The pipeline, in the order a run goes through it:
 //!
-//! 1. [`syntax::parse`] reads rule files into syntax trees;
+//! 1. [`syntax::parse()`] reads rule files into syntax trees;
 //! 2. [`check::compile_files`] builds the [`schema`] and resolves and
 //!    type-checks every rule into a [`check::Program`];
 //! 3. [`check::read_records`] reads YAML/JSON records with their positions
