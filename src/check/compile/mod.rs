@@ -267,31 +267,31 @@ pub(in crate::check) fn compile_decls(
 
 pub(in crate::check) struct Compiler<'a> {
     pub(in crate::check) schema: Schema,
-    pub(in crate::check) params: Vec<Param>,
+    params: Vec<Param>,
     pub(in crate::check) chains: Vec<ChainDef>,
-    pub(in crate::check) defs: HashMap<String, (&'a ast::DefDecl, Option<String>)>,
-    pub(in crate::check) errors: Vec<Diagnostic>,
+    defs: HashMap<String, (&'a ast::DefDecl, Option<String>)>,
+    errors: Vec<Diagnostic>,
     /// Defs being expanded, to refuse recursion.
-    pub(in crate::check) def_stack: Vec<String>,
+    def_stack: Vec<String>,
     /// `def` expansions in the current rule or parameter: nested calls
     /// can multiply them, so they are bounded.
-    pub(in crate::check) expansions: usize,
+    expansions: usize,
     /// Visible local variables, innermost last: name, slot, type, symbol.
-    pub(in crate::check) locals: Vec<(String, usize, Ty, usize)>,
+    locals: Vec<(String, usize, Ty, usize)>,
     /// What the editor needs of the names; nothing compiled reads it.
     index: SymbolIndex,
-    pub(in crate::check) next_slot: usize,
-    pub(in crate::check) cache_slots: usize,
+    next_slot: usize,
+    cache_slots: usize,
     /// `findings("PATTERN", …)` calls of the rule being compiled.
     pub(in crate::check) finding_queries: Vec<(String, Span)>,
     /// Parameters read by the expression being compiled, so that a
     /// parameter derived from others can follow their overrides.
-    pub(in crate::check) params_read: Vec<String>,
+    params_read: Vec<String>,
     /// The `let`s of the rule being compiled, to explain a name used
     /// before its `let`.
-    pub(in crate::check) rule_lets: Vec<(String, Span)>,
+    rule_lets: Vec<(String, Span)>,
     /// Warnings: kept apart, since new errors are what fails a declaration.
-    pub(in crate::check) warnings: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
 }
 
 /// Most `def` expansions in one rule or parameter.

@@ -49,10 +49,10 @@ pub struct Fired<'a> {
 /// that the rule met: a date outside the working-day calendar.
 #[derive(Debug)]
 pub(in crate::check) struct Fault {
-    pub(in crate::check) span: Span,
-    pub(in crate::check) message: String,
+    span: Span,
+    message: String,
     /// The record to reject, with the help line, when the input is at fault.
-    pub(in crate::check) reject: Option<(u32, String)>,
+    reject: Option<(u32, String)>,
 }
 
 pub(in crate::check) type R<'a> = Result<Value<'a>, Fault>;
@@ -267,26 +267,26 @@ pub(in crate::check) struct Ev<'a, 'p> {
     pub(in crate::check) schema: &'a Schema,
     pub(in crate::check) store: &'a Store<'a>,
     /// Values of expressions that depend on no record, shared by all threads.
-    pub(in crate::check) cache: &'p [OnceLock<Value<'a>>],
+    cache: &'p [OnceLock<Value<'a>>],
     /// Findings of the earlier waves.
     pub(in crate::check) prior: &'p [Fired<'a>],
     /// Indexes into `prior` by record.
     pub(in crate::check) prior_by_record: &'p HashMap<u32, Vec<usize>>,
     pub(in crate::check) fired: Vec<Fired<'a>>,
     pub(in crate::check) by_record: HashMap<u32, Vec<usize>>,
-    pub(in crate::check) errors: Vec<Diagnostic>,
+    errors: Vec<Diagnostic>,
     /// The records rules run on (all when `None`).
     pub(in crate::check) focus: Option<&'a HashSet<u32>>,
     /// (rule, record) pairs already evaluated.
-    pub(in crate::check) done: HashSet<(usize, u32)>,
+    done: HashSet<(usize, u32)>,
     /// Rules that met a run-time error (reported once).
-    pub(in crate::check) faulted: HashSet<usize>,
+    faulted: HashSet<usize>,
     /// The record the running rule's scope starts from.
-    pub(in crate::check) current: Option<u32>,
+    current: Option<u32>,
     /// The run date (none for parameter values).
-    pub(in crate::check) today: Option<crate::date::Date>,
+    today: Option<crate::date::Date>,
     /// Records found to be bad input, each once.
-    pub(in crate::check) rejections: Vec<Rejection>,
+    rejections: Vec<Rejection>,
     /// Results of aggregates over shared lists.
     pub(in crate::check) memo: Memo<'a>,
 }
@@ -300,15 +300,15 @@ pub(in crate::check) struct Ev<'a, 'p> {
 #[derive(Default)]
 pub(in crate::check) struct Memo<'a> {
     /// Call site → whether its arguments after the list are pure.
-    pub(in crate::check) pure: HashMap<usize, bool>,
+    pure: HashMap<usize, bool>,
     /// (call site, list) → the list and the result (of `sum`, `sort`).
     pub(in crate::check) sums: HashMap<(usize, usize), (Value<'a>, Value<'a>)>,
     /// (call site, list) → its windows.
     pub(in crate::check) windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
     /// List → the list and the keys of its elements.
-    pub(in crate::check) keys: HashMap<usize, (Value<'a>, HashSet<Key>)>,
+    keys: HashMap<usize, (Value<'a>, HashSet<Key>)>,
     /// Elements of the lists held above.
-    pub(in crate::check) held: usize,
+    held: usize,
 }
 
 impl Memo<'_> {
@@ -333,7 +333,7 @@ const MEMO_MAX_HELD: usize = 1 << 22;
 /// The windows of one list.
 pub(in crate::check) struct Windows<'a> {
     /// The list they were made of.
-    pub(in crate::check) _list: Value<'a>,
+    _list: Value<'a>,
     /// Each window's first date (day number), ascending.
     pub(in crate::check) starts: Vec<i64>,
     /// Each window, a list.
