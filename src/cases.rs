@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::check;
 use crate::diag::Diagnostic;
-use crate::report::Report;
+use crate::model::Report;
 use crate::source::SourceMap;
 use crate::workspace::{self, InputLimits, RuleOptions};
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::check::{self, FileSet};
 use crate::diag::Diagnostic;
-use crate::report::{Finding, Report};
+use crate::model::{Finding, Report};
 use crate::schema::{Data, FieldTy, Schema};
 use crate::source::SourceMap;
 use crate::syntax::{self, ast};

@@ -3,12 +3,12 @@
 //!
 //! The pipeline, in the order a run goes through it:
 //!
-//! 1. [`syntax::parse`] reads rule files into syntax trees;
+//! 1. [`syntax::parse()`] reads rule files into syntax trees;
 //! 2. [`check::compile_files`] builds the [`schema`] and resolves and
 //!    type-checks every rule into a [`check::Program`];
 //! 3. [`check::read_records`] reads YAML/JSON records with their positions
 //!    and validates them against the schema;
-//! 4. [`check::evaluate`] runs the rules and returns a [`report::Report`];
+//! 4. [`check::evaluate`] runs the rules and returns a [`model::Report`];
 //! 5. [`report`] renders it for people or machines.
 
 pub mod cases;
@@ -17,6 +17,7 @@ pub mod date;
 pub mod diag;
 pub mod diff;
 pub mod lsp;
+pub mod model;
 pub mod num;
 pub mod records;
 pub mod replay;

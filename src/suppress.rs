@@ -19,9 +19,9 @@ use std::collections::HashMap;
 
 use crate::date::Date;
 use crate::diag::Diagnostic;
+use crate::model::{Report, Suppression};
 use crate::records::Limits;
 use crate::records::tree::{Node, NodeKind};
-use crate::report::{Report, Suppression};
 use crate::source::{FileId, SourceMap, Span};
 use crate::suggest::closest;
 
@@ -284,7 +284,7 @@ pub fn apply_baseline(
             .or_default()
             .push(place);
     }
-    let key = |f: &crate::report::Finding| -> Key {
+    let key = |f: &crate::model::Finding| -> Key {
         (
             f.rule.clone(),
             f.kind.clone(),

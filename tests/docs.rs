@@ -47,43 +47,35 @@ fn the_builtins_section_is_the_generated_one() {
     assert!(
         doc[start..end] == generated,
         "the built-ins section of docs/language.md differs from the table `BUILTINS` in \
-         src/check/compile.rs\nregenerate it with `SUNLIGHT_UPDATE_DOCS=1 cargo test --test docs`"
+         src/check/builtins/\nregenerate it with `SUNLIGHT_UPDATE_DOCS=1 cargo test --test docs`"
     );
 }
 
-/// The names in the `builtin()` match of the compiler, read from its source
-/// (the function is private): `"count" => B::Count,` lines.
-fn compiled_function_names() -> Vec<String> {
-    let src = include_str!("../src/check/compile.rs");
-    let Some(start) = src.find("fn builtin(name: &str)") else {
-        return Vec::new();
-    };
-    let body = &src[start..];
-    let body = &body[..body.find("\n}\n").unwrap_or(body.len())];
-    body.lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            let rest = l.strip_prefix('"')?;
-            let (name, tail) = rest.split_once('"')?;
-            tail.trim_start()
-                .starts_with("=> B::")
-                .then(|| name.to_string())
-        })
-        .collect()
-}
-
+/// The compiler finds a function by its name in `BUILTINS`, so what it
+/// accepts is what the table documents: each function once, by one name.
 #[test]
 fn every_function_the_compiler_accepts_is_documented() {
-    let names = compiled_function_names();
-    // Guards against reading the source wrongly and checking nothing.
-    assert!(names.len() > 30, "found only {names:?} in `builtin()`");
-    assert!(names.iter().any(|n| n == "add_workdays"), "{names:?}");
-    for name in &names {
+    let mut functions = Vec::new();
+    for (i, b) in sunlight::check::BUILTINS.iter().enumerate() {
         assert!(
-            sunlight::check::BUILTINS.iter().any(|b| b.name == name),
-            "`{name}` is accepted by the compiler but missing from `BUILTINS`"
+            !sunlight::check::BUILTINS[..i]
+                .iter()
+                .any(|o| o.name == b.name),
+            "`{}` is documented twice",
+            b.name
         );
+        if let Some(f) = b.builtin {
+            assert!(!functions.contains(&f), "{f:?} has two names");
+            functions.push(f);
+        }
     }
+    // Guards against an empty or truncated table.
+    assert!(functions.len() > 30, "found only {functions:?}");
+    assert!(
+        sunlight::check::BUILTINS
+            .iter()
+            .any(|b| b.name == "add_workdays" && b.builtin.is_some())
+    );
     // Functions compiled before the table lookup, by name.
     for name in ["records", "lookup", "rejected"] {
         assert!(sunlight::check::BUILTINS.iter().any(|b| b.name == name));

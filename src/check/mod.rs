@@ -1,20 +1,23 @@
 //! The checker: compile rule files, read records, evaluate, collect findings.
 
+mod builtins;
 pub mod compile;
 pub mod eval;
 pub mod ir;
 pub mod program;
 pub mod refs;
+pub mod store;
 pub mod types;
 pub mod validity;
 pub mod value;
 
-pub use compile::{BUILTINS, BuiltinDoc, ParamOverride, builtins_markdown};
+pub use builtins::{BUILTINS, BuiltinDoc, builtins_markdown};
+pub use compile::ParamOverride;
 pub use program::Program;
 
 use crate::diag::Diagnostic;
+use crate::model::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::records::{self, Limits, Record};
-use crate::report::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::schema::{Data, Datum, FieldTy, Schema, StructId};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::{self, ast};
@@ -57,8 +60,9 @@ pub fn compile_files(
         errors.extend(p.errors);
         parsed.push(p.file);
     }
-    let refs: Vec<&ast::File> = parsed.iter().collect();
-    let (program, mut compile_errors) = compile::compile(&refs, overrides, disabled);
+    // Dated rules and parameter values make one program per period.
+    let decls: Vec<&ast::Decl> = parsed.iter().flat_map(|f| f.decls.iter()).collect();
+    let (program, mut compile_errors) = validity::compile(&decls, overrides, disabled);
     errors.append(&mut compile_errors);
     (program, errors)
 }
@@ -298,7 +302,7 @@ pub fn evaluate_focused(
     let mut late_errors: Vec<Diagnostic> = Vec::new();
     let mut late_spans: Vec<crate::source::Span> = Vec::new();
     let (mut findings, eval_errors) = loop {
-        let store = eval::Store::new(
+        let store = store::Store::new(
             records.clone(),
             files
                 .iter()
@@ -444,7 +448,7 @@ pub fn evaluate_focused(
 /// errors and the records it found to be bad input.
 fn findings_of<'a>(
     program: &'a Program,
-    store: &'a eval::Store<'a>,
+    store: &'a store::Store<'a>,
     records: &[&Record],
     sources: &SourceMap,
     focus: Option<&'a std::collections::HashSet<u32>>,

@@ -1,9 +1,12 @@
 //! A compiled rule set: schema, parameters, chains and rules, ready to run.
 
+use std::fmt;
+
 use super::ir::Ir;
 use super::types::Ty;
 use super::value::Value;
-use crate::report::Severity;
+use crate::date::Date;
+use crate::model::Severity;
 use crate::schema::{KindId, Schema, StructId};
 use crate::source::Span;
 
@@ -37,7 +40,7 @@ pub struct Program {
     pub decided_by: Vec<Option<(super::ir::Arg, usize)>>,
     /// The period this program holds for: everything unless rules or
     /// parameter values are dated.
-    pub period: super::validity::Period,
+    pub period: Period,
     /// The programs of the earlier periods, when rules or parameter values
     /// are dated (this program is the latest period's).
     pub versions: Vec<Program>,
@@ -270,5 +273,82 @@ pub struct Rule {
     /// Rules whose findings this one asks for.
     pub deps: Vec<usize>,
     /// When this version of the rule is in force (`None`: always).
-    pub version: Option<super::validity::Period>,
+    pub version: Option<Period>,
+}
+
+/// Whether a rule id matches a pattern: an exact id, or a prefix ending in `*`.
+pub fn pattern_matches(pattern: &str, id: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => id.starts_with(prefix),
+        None => pattern == id,
+    }
+}
+
+/// A span of days, both ends included; an open end is unbounded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Period {
+    /// The first day, if bounded.
+    pub from: Option<Date>,
+    /// The last day, if bounded.
+    pub until: Option<Date>,
+}
+
+impl Period {
+    /// Whether the day lies in the period.
+    pub fn contains(&self, d: Date) -> bool {
+        self.from.is_none_or(|f| f <= d) && self.until.is_none_or(|u| d <= u)
+    }
+
+    /// Whether two periods share a day.
+    pub fn overlaps(&self, other: &Period) -> bool {
+        let start = match (self.from, other.from) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let end = match (self.until, other.until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match (start, end) {
+            (Some(s), Some(e)) => s <= e,
+            _ => true,
+        }
+    }
+
+    /// The days both periods share, if any.
+    pub(super) fn intersect(&self, other: &Period) -> Option<Period> {
+        let p = Period {
+            from: match (self.from, other.from) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
+            until: match (self.until, other.until) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        };
+        match (p.from, p.until) {
+            (Some(f), Some(u)) if u < f => None,
+            _ => Some(p),
+        }
+    }
+
+    /// Whether the period is unbounded at both ends.
+    pub fn is_always(&self) -> bool {
+        self.from.is_none() && self.until.is_none()
+    }
+}
+
+/// `2015-01-01..`, `..2014-12-31`, `2015-01-01..2016-12-31`, `..`.
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(d) = self.from {
+            write!(f, "{d}")?;
+        }
+        f.write_str("..")?;
+        if let Some(d) = self.until {
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
 }

@@ -2,7 +2,7 @@
 //! fields) or an element of another (`key` fields), and what they resolve
 //! to. REF-001's `refs()` and the editor's go-to-definition both read this.
 
-use super::eval::{IdEntry, Store};
+use super::store::{IdEntry, Store};
 use super::value::Value;
 use crate::schema::{Data, Datum, FieldTy, KeyRef, KindId, Schema, StructId};
 

@@ -11,83 +11,13 @@
 //! decision date is judged by the latest period.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use super::compile::{ParamOverride, compile_decls};
-use super::program::Program;
+use super::program::{Period, Program};
 use crate::date::Date;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, DeclKind};
-
-/// A span of days, both ends included; an open end is unbounded.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Period {
-    /// The first day, if bounded.
-    pub from: Option<Date>,
-    /// The last day, if bounded.
-    pub until: Option<Date>,
-}
-
-impl Period {
-    /// Whether the day lies in the period.
-    pub fn contains(&self, d: Date) -> bool {
-        self.from.is_none_or(|f| f <= d) && self.until.is_none_or(|u| d <= u)
-    }
-
-    /// Whether two periods share a day.
-    pub fn overlaps(&self, other: &Period) -> bool {
-        let start = match (self.from, other.from) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        let end = match (self.until, other.until) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        match (start, end) {
-            (Some(s), Some(e)) => s <= e,
-            _ => true,
-        }
-    }
-
-    /// The days both periods share, if any.
-    fn intersect(&self, other: &Period) -> Option<Period> {
-        let p = Period {
-            from: match (self.from, other.from) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            },
-            until: match (self.until, other.until) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            },
-        };
-        match (p.from, p.until) {
-            (Some(f), Some(u)) if u < f => None,
-            _ => Some(p),
-        }
-    }
-
-    /// Whether the period is unbounded at both ends.
-    pub fn is_always(&self) -> bool {
-        self.from.is_none() && self.until.is_none()
-    }
-}
-
-/// `2015-01-01..`, `..2014-12-31`, `2015-01-01..2016-12-31`, `..`.
-impl fmt::Display for Period {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(d) = self.from {
-            write!(f, "{d}")?;
-        }
-        f.write_str("..")?;
-        if let Some(d) = self.until {
-            write!(f, "{d}")?;
-        }
-        Ok(())
-    }
-}
 
 fn period_of(v: &ast::Validity) -> Period {
     Period {
@@ -234,7 +164,7 @@ pub fn compile(
         if let Some(pattern) = named("no rule matches `", "`") {
             return !ids
                 .iter()
-                .any(|id| super::compile::pattern_matches(&pattern, id));
+                .any(|id| super::program::pattern_matches(&pattern, id));
         }
         true
     });
@@ -357,7 +287,7 @@ mod tests {
                    rule R-1 \"新\" effective 2015-01-01 { severity error\n for x in k\n message \"{标准}\" }\n";
         let parsed = crate::syntax::parse(FileId(0), src);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-        let (program, errors) = super::super::compile::compile(&[&parsed.file], &[], &[]);
+        let (program, errors) = compile(&parsed.file.decls.iter().collect::<Vec<_>>(), &[], &[]);
         assert!(errors.is_empty(), "{errors:?}");
         let periods: Vec<String> = program
             .periods()

@@ -634,7 +634,7 @@ impl State {
 
     /// Run `f` with the compiled rules and an index of every record of the
     /// workspace (open documents as edited).
-    fn with_store<T>(&self, f: impl FnOnce(&Program, &check::eval::Store<'_>) -> T) -> Option<T> {
+    fn with_store<T>(&self, f: impl FnOnce(&Program, &check::store::Store<'_>) -> T) -> Option<T> {
         let analysis = self.analysis.as_ref()?;
         let sets: Vec<&FileSet> = self
             .record_files
@@ -643,7 +643,7 @@ impl State {
             .collect();
         let records: Vec<&crate::records::Record> =
             sets.iter().flat_map(|s| s.records.iter()).collect();
-        let store = check::eval::Store::new(
+        let store = check::store::Store::new(
             records,
             sets.iter()
                 .flat_map(|s| s.rejected.iter().map(|(k, i)| (*k, i.as_str()))),

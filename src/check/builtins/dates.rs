@@ -1,0 +1,326 @@
+//! Date functions: parts of dates and working-day calendars.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::BuiltinDoc;
+use crate::check::compile::Compiler;
+use crate::check::eval::{Ev, R};
+use crate::check::ir::{Arg, Builtin};
+use crate::check::types::{ObjKind, Ty};
+use crate::check::value::Value;
+use crate::num::Num;
+use crate::source::Span;
+use crate::syntax::ast::{self, Expr};
+
+/// The date functions, as the documentation shows them.
+pub(super) const DOCS: &[BuiltinDoc] = &[
+    BuiltinDoc {
+        name: "today",
+        signature: "today",
+        doc: "the run date (a date), set by `--today YYYY-MM-DD` or `today = …` in sunlight.toml; the current date otherwise",
+        cost: "constant",
+        example: "today - m.date > 30天",
+        builtin: None,
+    },
+    BuiltinDoc {
+        name: "year",
+        signature: "year(date)",
+        doc: "the year, e.g. year(2014-09-30) is 2014",
+        cost: "constant",
+        example: "year(m.date) == 2014",
+        builtin: Some(Builtin::Year),
+    },
+    BuiltinDoc {
+        name: "month",
+        signature: "month(date)",
+        doc: "the month, 1 to 12",
+        cost: "constant",
+        example: "month(m.date) == 12",
+        builtin: Some(Builtin::Month),
+    },
+    BuiltinDoc {
+        name: "quarter",
+        signature: "quarter(date)",
+        doc: "the quarter, 1 to 4",
+        cost: "constant",
+        example: "quarter(m.date) == 4",
+        builtin: Some(Builtin::Quarter),
+    },
+    BuiltinDoc {
+        name: "calendar",
+        signature: "calendar(years, holidays, working_days)",
+        doc: "a working-day calendar covering the listed years; days off are Saturdays, Sundays and `holidays`, except the weekend days in `working_days`",
+        cost: "once per run when its arguments are parameters (the usual case): one day-by-day table of the listed years",
+        example: "calendar(日历年份, 法定节假日, 调休上班日)",
+        builtin: Some(Builtin::Calendar),
+    },
+    BuiltinDoc {
+        name: "workdays",
+        signature: "workdays(from, to, calendar)",
+        doc: "how many working days lie between two dates, both included (0 when `to` is before `from`); a year the calendar does not cover is an input error on the record the date comes from",
+        cost: "one table lookup per date",
+        example: "workdays(m.date, today, 工作日历())",
+        builtin: Some(Builtin::Workdays),
+    },
+    BuiltinDoc {
+        name: "add_workdays",
+        signature: "add_workdays(date, n, calendar)",
+        doc: "the n-th working day after date (before it when n is negative; date itself when n is 0); a year the calendar does not cover is an input error on the record the date comes from",
+        cost: "one table lookup per date",
+        example: "add_workdays(m.date, 20, 工作日历())",
+        builtin: Some(Builtin::AddWorkdays),
+    },
+];
+
+impl<'a> Compiler<'a> {
+    /// Type a call of a date function, pushing its compiled arguments;
+    /// `None` when the call is wrong (the error is reported).
+    pub(super) fn type_dates_call(
+        &mut self,
+        b: Builtin,
+        name: &ast::Ident,
+        args: &[Expr],
+        _span: Span,
+        out: &mut Vec<Arg>,
+    ) -> Option<Ty> {
+        use Builtin as B;
+        Some(match b {
+            B::Year | B::Month | B::Quarter => {
+                if !self.arity(name, args, 1, 1) {
+                    return None;
+                }
+                let (i, t) = self.typed_arg(name, &args[0], "a date", |t| {
+                    matches!(t.strip(), Ty::Date | Ty::Any)
+                });
+                out.push(Arg::Value(i));
+                if t.is_opt() { Ty::Num.opt() } else { Ty::Num }
+            }
+            B::Calendar => {
+                if !self.arity(name, args, 3, 3) {
+                    return None;
+                }
+                let date_list = |t: &Ty| {
+                    t.elem()
+                        .is_some_and(|e| matches!(e.strip(), Ty::Date | Ty::Any))
+                };
+                let (i, _) = self.typed_arg(name, &args[0], "a list of years", |t| {
+                    t.elem().is_some_and(|e| e.is_numeric())
+                });
+                out.push(Arg::Value(i));
+                for a in &args[1..] {
+                    let (i, _) = self.typed_arg(name, a, "a list of dates", date_list);
+                    out.push(Arg::Value(i));
+                }
+                Ty::Obj(ObjKind::Calendar, Box::new(Ty::Any))
+            }
+            B::Workdays | B::AddWorkdays => {
+                if !self.arity(name, args, 3, 3) {
+                    return None;
+                }
+                let is_date = |t: &Ty| matches!(t.strip(), Ty::Date | Ty::Any);
+                let second: (&str, fn(&Ty) -> bool) = if b == B::Workdays {
+                    ("a date", |t| matches!(t.strip(), Ty::Date | Ty::Any))
+                } else {
+                    ("a number", Ty::is_numeric)
+                };
+                let (a0, t0) = self.typed_arg(name, &args[0], "a date", is_date);
+                let (a1, t1) = self.typed_arg(name, &args[1], second.0, second.1);
+                let (a2, _) = self.typed_arg(name, &args[2], "a calendar", |t| {
+                    matches!(t.strip(), Ty::Obj(ObjKind::Calendar, _) | Ty::Any)
+                });
+                out.extend([Arg::Value(a0), Arg::Value(a1), Arg::Value(a2)]);
+                let ty = if b == B::Workdays { Ty::Num } else { Ty::Date };
+                if t0.is_opt() || t1.is_opt() {
+                    ty.opt()
+                } else {
+                    ty
+                }
+            }
+            // Each built-in is typed by its own family (see `super::family`).
+            _ => return None,
+        })
+    }
+}
+
+impl<'a> Ev<'a, '_> {
+    /// Evaluate a call of a date function.
+    pub(super) fn eval_dates(
+        &mut self,
+        b: Builtin,
+        args: &[Arg],
+        span: Span,
+        frame: &mut Vec<Value<'a>>,
+    ) -> R<'a> {
+        use Builtin as B;
+        Ok(match b {
+            B::Year | B::Month | B::Quarter => match self.arg(args, 0, frame)?.force() {
+                Value::Date(d) => {
+                    let (y, m, _) = d.ymd();
+                    Value::Num(Num::int(match b {
+                        B::Year => i64::from(y),
+                        B::Month => i64::from(m),
+                        _ => i64::from(m.div_ceil(3)),
+                    }))
+                }
+                _ => Value::None,
+            },
+            B::Calendar => {
+                let mut parts = Vec::with_capacity(3);
+                for i in 0..3 {
+                    let v = self.arg(args, i, frame)?;
+                    parts.push(Value::List(Arc::new(
+                        v.items().iter().map(Value::force).collect(),
+                    )));
+                }
+                Value::Obj(ObjKind::Calendar, Arc::new(parts))
+            }
+            B::Workdays | B::AddWorkdays => {
+                let a = self.arg(args, 0, frame)?;
+                let n = self.arg(args, 1, frame)?;
+                let cal = match self.arg(args, 2, frame)? {
+                    Value::Obj(ObjKind::Calendar, parts) => Calendar::new(&parts),
+                    _ => return Ok(Value::None),
+                };
+                let Value::Date(start) = a.force() else {
+                    return Ok(Value::None);
+                };
+                if b == B::Workdays {
+                    let Value::Date(end) = n.force() else {
+                        return Ok(Value::None);
+                    };
+                    match cal.count(start, end) {
+                        Ok(c) => Value::Num(Num::int(c)),
+                        Err(year) => {
+                            let at = if cal.covers(start.year()) { &n } else { &a };
+                            return Err(self.outside_calendar(at, year, &cal, span));
+                        }
+                    }
+                } else {
+                    let Some(steps) = n.as_num().and_then(Num::to_i64) else {
+                        return Ok(Value::None);
+                    };
+                    match cal.add(start, steps) {
+                        Ok(Some(d)) => Value::Date(d),
+                        Ok(None) => Value::None,
+                        Err(year) => return Err(self.outside_calendar(&a, year, &cal, span)),
+                    }
+                }
+            }
+            // Each built-in is evaluated by its own family (see `super::family`).
+            _ => Value::None,
+        })
+    }
+}
+
+/// A working-day calendar, read from a `calendar(years, holidays,
+/// working_days)` value: Monday to Friday work, except the holidays; the
+/// listed weekend days work too.
+pub(in crate::check) struct Calendar {
+    years: Vec<i32>,
+    holidays: HashSet<crate::date::Date>,
+    working: HashSet<crate::date::Date>,
+}
+
+impl Calendar {
+    pub(in crate::check) fn new(parts: &[Value<'_>]) -> Calendar {
+        let dates = |i: usize| -> HashSet<crate::date::Date> {
+            parts
+                .get(i)
+                .map(|v| {
+                    v.iter()
+                        .filter_map(|d| match d.force() {
+                            Value::Date(d) => Some(d),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut years: Vec<i32> = parts
+            .first()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|y| y.as_num().and_then(Num::to_i64))
+                    .filter_map(|y| i32::try_from(y).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        years.sort_unstable();
+        years.dedup();
+        Calendar {
+            years,
+            holidays: dates(1),
+            working: dates(2),
+        }
+    }
+
+    pub(in crate::check) fn covers(&self, year: i32) -> bool {
+        self.years.binary_search(&year).is_ok()
+    }
+
+    /// Whether a day is a working day; `Err(year)` outside the calendar.
+    pub(in crate::check) fn is_workday(&self, d: crate::date::Date) -> Result<bool, i32> {
+        let year = d.year();
+        if !self.covers(year) {
+            return Err(year);
+        }
+        Ok(!self.holidays.contains(&d) && (self.working.contains(&d) || d.weekday() <= 5))
+    }
+
+    /// Working days from `from` to `to`, both included.
+    pub(in crate::check) fn count(
+        &self,
+        from: crate::date::Date,
+        to: crate::date::Date,
+    ) -> Result<i64, i32> {
+        let mut n = 0;
+        let mut d = from;
+        while d <= to {
+            if self.is_workday(d)? {
+                n += 1;
+            }
+            match d.add_days(1) {
+                Some(next) => d = next,
+                None => break,
+            }
+        }
+        Ok(n)
+    }
+
+    /// The `n`-th working day after `from` (before it when negative).
+    /// Every step stays inside the covered years, so the walk ends.
+    pub(in crate::check) fn add(
+        &self,
+        from: crate::date::Date,
+        n: i64,
+    ) -> Result<Option<crate::date::Date>, i32> {
+        if !self.covers(from.year()) {
+            return Err(from.year());
+        }
+        let step = if n < 0 { -1 } else { 1 };
+        let mut left = n.unsigned_abs();
+        let mut d = from;
+        while left > 0 {
+            let Some(next) = d.add_days(step) else {
+                return Ok(None);
+            };
+            d = next;
+            if self.is_workday(d)? {
+                left -= 1;
+            }
+        }
+        Ok(Some(d))
+    }
+
+    pub(in crate::check) fn years_text(&self) -> String {
+        if self.years.is_empty() {
+            return "no year".into();
+        }
+        self.years
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

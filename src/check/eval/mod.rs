@@ -1,0 +1,379 @@
+//! Evaluation: run compiled rules over the records of one run.
+//!
+//! Every loop in the language runs over a finite list and there is no
+//! recursion, so evaluation always ends.
+
+mod expr;
+mod rules;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, OnceLock};
+
+use rayon::prelude::*;
+
+use super::ir::Ir;
+use super::program::{Program, Rule, ScopeSource};
+use super::store::Store;
+use super::value::{Key, Value};
+use crate::diag::Diagnostic;
+use crate::schema::{Datum, Schema};
+use crate::source::Span;
+
+/// The longest text or list an expression may build: rules that double a
+/// value in a chain of `let`s or `def`s stop here instead of exhausting
+/// memory.
+pub const MAX_VALUE_LEN: usize = 1 << 20;
+
+/// One rule firing.
+#[derive(Debug, Clone)]
+pub struct Fired<'a> {
+    /// Index of the rule in [`Program::rules`].
+    pub rule: usize,
+    /// Index of the record in [`Store::records`].
+    pub record: u32,
+    /// The scope element it fired on (for `findings` queries).
+    pub subject: Span,
+    /// The anchor datum, where the anchor is record data.
+    pub anchor: Option<&'a Datum>,
+    /// The anchor's span.
+    pub span: Span,
+    /// The message.
+    pub message: String,
+    /// The help line.
+    pub help: String,
+    /// Related locations.
+    pub related: Vec<(Span, String)>,
+}
+
+/// A run-time error in a rule, or (with `reject`) a problem of the input
+/// that the rule met: a date outside the working-day calendar.
+#[derive(Debug)]
+pub(in crate::check) struct Fault {
+    span: Span,
+    message: String,
+    /// The record to reject, with the help line, when the input is at fault.
+    reject: Option<(u32, String)>,
+}
+
+pub(in crate::check) type R<'a> = Result<Value<'a>, Fault>;
+
+/// Stands for "the record of the anchor" while a group scope runs, and
+/// marks a group rule as run in `done`.
+const GROUP_RECORD: u32 = u32::MAX;
+
+pub(in crate::check) fn fault<T>(span: Span, message: impl Into<String>) -> Result<T, Fault> {
+    Err(Fault {
+        span,
+        message: message.into(),
+        reject: None,
+    })
+}
+
+/// A record that evaluation found to be bad input: it is rejected, and the
+/// run is repeated without it.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    /// Index of the record in [`Store::records`].
+    pub record: u32,
+    /// The input error, at the value at fault.
+    pub error: Diagnostic,
+}
+
+/// Run every rule in dependency order.
+///
+/// With a `focus`, rules run only on the records in it; a rule whose
+/// findings another rule asks for still runs, on demand, on the records
+/// asked about. The editor focuses on the records of open files; that
+/// evaluation stays on one thread.
+///
+/// Without a focus, rules run in waves: a rule's wave comes after the waves
+/// of the rules whose findings it asks for. Within a wave every rule's
+/// records are cut into chunks evaluated in parallel (on the current rayon
+/// pool); the findings are merged back in rule order, chunk by chunk, so
+/// the result is the same for every number of threads.
+pub fn run<'a>(
+    program: &'a Program,
+    store: &'a Store<'a>,
+    focus: Option<&'a HashSet<u32>>,
+) -> (Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>) {
+    let cache: Vec<OnceLock<Value<'a>>> =
+        (0..program.cache_slots).map(|_| OnceLock::new()).collect();
+    if focus.is_some() {
+        let none = HashMap::new();
+        let mut ev = Ev::new(
+            Some(program),
+            &program.schema,
+            store,
+            &cache,
+            (&[], &none),
+            focus,
+        );
+        for &ri in &program.order {
+            if let Some(rule) = program.rules.get(ri) {
+                ev.rule(ri, rule);
+            }
+        }
+        return (ev.fired, ev.errors, ev.rejections);
+    }
+    let mut fired: Vec<Fired<'a>> = Vec::new();
+    let mut by_record: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut errors = Vec::new();
+    let mut rejections: Vec<Rejection> = Vec::new();
+    for wave in waves(program) {
+        // (rule, its records, whether the rule runs whole: a group scope
+        // is one task, since its groups span records).
+        let tasks: Vec<(usize, &'a Rule, &'a [u32], bool)> = wave
+            .iter()
+            .filter_map(|&ri| Some((ri, program.rules.get(ri)?)))
+            .flat_map(|(ri, rule)| {
+                let grouped = matches!(
+                    rule.bindings.first().map(|b| &b.source),
+                    Some(ScopeSource::Groups { .. })
+                );
+                let records = store.scope_of(rule);
+                let chunk = records.len().div_ceil(CHUNKS_PER_RULE).max(MIN_CHUNK);
+                let mut tasks: Vec<(usize, &'a Rule, &'a [u32], bool)> = records
+                    .chunks(chunk)
+                    .map(|c| (ri, rule, c, false))
+                    .collect();
+                if grouped {
+                    tasks.push((ri, rule, &[], true));
+                }
+                tasks
+            })
+            .collect();
+        let prior = (fired.as_slice(), &by_record);
+        type Done<'a> = (usize, Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>);
+        let results: Vec<Done<'a>> = tasks
+            .into_par_iter()
+            .map(|(ri, rule, records, whole)| {
+                let mut ev = Ev::new(Some(program), &program.schema, store, &cache, prior, None);
+                if whole {
+                    ev.rule(ri, rule);
+                } else {
+                    for &rec in records {
+                        ev.rule_on(ri, rule, rec);
+                    }
+                }
+                (ri, ev.fired, ev.errors, ev.rejections)
+            })
+            .collect();
+        // A rule that fails is reported once, at its first failing record.
+        let mut faulted = HashSet::new();
+        for (ri, f, e, r) in results {
+            for one in f {
+                by_record.entry(one.record).or_default().push(fired.len());
+                fired.push(one);
+            }
+            if !e.is_empty() && faulted.insert(ri) {
+                errors.extend(e.into_iter().take(1));
+            }
+            for one in r {
+                if !rejections.iter().any(|o| o.record == one.record) {
+                    rejections.push(one);
+                }
+            }
+        }
+    }
+    (fired, errors, rejections)
+}
+
+/// Chunks a rule's records are cut into, so that two or more threads share
+/// the work of one large rule.
+const CHUNKS_PER_RULE: usize = 16;
+
+/// The fewest records worth a task of their own.
+const MIN_CHUNK: usize = 256;
+
+/// The rules of `program.order` in waves: every rule in a later wave than
+/// the rules whose findings it asks for; in each wave in `order`.
+fn waves(program: &Program) -> Vec<Vec<usize>> {
+    let mut wave_of: HashMap<usize, usize> = HashMap::new();
+    let mut waves: Vec<Vec<usize>> = Vec::new();
+    for &ri in &program.order {
+        let w = program.rules.get(ri).map_or(0, |r| {
+            r.deps
+                .iter()
+                .filter_map(|d| wave_of.get(d))
+                .map(|w| w + 1)
+                .max()
+                .unwrap_or(0)
+        });
+        wave_of.insert(ri, w);
+        if waves.len() <= w {
+            waves.resize_with(w + 1, Vec::new);
+        }
+        if let Some(list) = waves.get_mut(w) {
+            list.push(ri);
+        }
+    }
+    waves
+}
+
+/// The decision date of every record (by index in the store), by its
+/// kind's `decided by`; `None` where the kind declares none or the record
+/// has no such date.
+pub fn decision_dates(program: &Program, store: &Store<'_>) -> Vec<Option<crate::date::Date>> {
+    let cache: Vec<OnceLock<Value<'_>>> =
+        (0..program.cache_slots).map(|_| OnceLock::new()).collect();
+    let none = HashMap::new();
+    let mut ev = Ev::new(
+        Some(program),
+        &program.schema,
+        store,
+        &cache,
+        (&[], &none),
+        None,
+    );
+    let mut out = Vec::with_capacity(store.records.len());
+    for (i, r) in store.records.iter().enumerate() {
+        let rec = u32::try_from(i).unwrap_or(u32::MAX);
+        let date = match (program.decided_by.get(r.kind), store.root(rec)) {
+            (Some(Some((f, locals))), Some(root)) => {
+                let mut frame = vec![Value::None; *locals];
+                match ev.apply(f, root, &mut frame).map(|v| v.force()) {
+                    Ok(Value::Date(d)) => Some(d),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        out.push(date);
+    }
+    out
+}
+
+static EMPTY_STORE: LazyLock<Store<'static>> = LazyLock::new(Store::default);
+static EMPTY_SCHEMA: LazyLock<Schema> = LazyLock::new(Schema::default);
+static NO_FINDINGS: LazyLock<HashMap<u32, Vec<usize>>> = LazyLock::new(HashMap::new);
+
+/// Evaluate a constant expression (a parameter's value).
+pub fn eval_const(ir: &Ir) -> Result<Value<'static>, Diagnostic> {
+    let mut ev = Ev::new(
+        None,
+        &EMPTY_SCHEMA,
+        &EMPTY_STORE,
+        &[],
+        (&[], &NO_FINDINGS),
+        None,
+    );
+    let mut frame = Vec::new();
+    ev.eval(ir, &mut frame)
+        .map_err(|f| Diagnostic::error(f.span, f.message))
+}
+
+pub(in crate::check) struct Ev<'a, 'p> {
+    pub(in crate::check) program: Option<&'a Program>,
+    pub(in crate::check) schema: &'a Schema,
+    pub(in crate::check) store: &'a Store<'a>,
+    /// Values of expressions that depend on no record, shared by all threads.
+    cache: &'p [OnceLock<Value<'a>>],
+    /// Findings of the earlier waves.
+    pub(in crate::check) prior: &'p [Fired<'a>],
+    /// Indexes into `prior` by record.
+    pub(in crate::check) prior_by_record: &'p HashMap<u32, Vec<usize>>,
+    pub(in crate::check) fired: Vec<Fired<'a>>,
+    pub(in crate::check) by_record: HashMap<u32, Vec<usize>>,
+    errors: Vec<Diagnostic>,
+    /// The records rules run on (all when `None`).
+    pub(in crate::check) focus: Option<&'a HashSet<u32>>,
+    /// (rule, record) pairs already evaluated.
+    done: HashSet<(usize, u32)>,
+    /// Rules that met a run-time error (reported once).
+    faulted: HashSet<usize>,
+    /// The record the running rule's scope starts from.
+    current: Option<u32>,
+    /// The run date (none for parameter values).
+    today: Option<crate::date::Date>,
+    /// Records found to be bad input, each once.
+    rejections: Vec<Rejection>,
+    /// Results of aggregates over shared lists.
+    pub(in crate::check) memo: Memo<'a>,
+}
+
+/// Results of `windows`, `sum` and `sort` over a list that many evaluations share
+/// (a group from `get`, a window), so that a rule over every member of a
+/// group of n costs about n, not n² or n³. A result is kept only when the
+/// call's other arguments are pure (see [`Ir::is_pure_in`]): then it
+/// depends on the list alone. Lists are known by their allocation, which
+/// the memo keeps alive so that it cannot be reused.
+#[derive(Default)]
+pub(in crate::check) struct Memo<'a> {
+    /// Call site → whether its arguments after the list are pure.
+    pure: HashMap<usize, bool>,
+    /// (call site, list) → the list and the result (of `sum`, `sort`).
+    pub(in crate::check) sums: HashMap<(usize, usize), (Value<'a>, Value<'a>)>,
+    /// (call site, list) → its windows.
+    pub(in crate::check) windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
+    /// List → the list and the keys of its elements.
+    keys: HashMap<usize, (Value<'a>, HashSet<Key>)>,
+    /// Elements of the lists held above.
+    held: usize,
+}
+
+impl Memo<'_> {
+    /// Make room for remembering a result over a list of `len` elements:
+    /// lists built afresh for each record (a running total's prefix) would
+    /// otherwise be held until the end, so past a bound everything is
+    /// forgotten and recomputed when asked again.
+    pub(in crate::check) fn room(&mut self, len: usize) {
+        self.held += len;
+        if self.held > MEMO_MAX_HELD {
+            self.sums.clear();
+            self.windows.clear();
+            self.keys.clear();
+            self.held = len;
+        }
+    }
+}
+
+/// The most list elements the memo holds at once.
+const MEMO_MAX_HELD: usize = 1 << 22;
+
+/// The windows of one list.
+pub(in crate::check) struct Windows<'a> {
+    /// The list they were made of.
+    _list: Value<'a>,
+    /// Each window's first date (day number), ascending.
+    pub(in crate::check) starts: Vec<i64>,
+    /// Each window, a list.
+    pub(in crate::check) windows: Vec<Value<'a>>,
+    /// The date of every dated element of the list, by key.
+    pub(in crate::check) dates: HashMap<Key, i64>,
+}
+
+/// Shorter lists are summed again rather than remembered.
+pub(in crate::check) const MEMO_MIN_LEN: usize = 16;
+
+/// Related locations listed per finding; the rest are counted.
+pub const MAX_RELATED: usize = 20;
+
+impl<'a, 'p> Ev<'a, 'p> {
+    fn new(
+        program: Option<&'a Program>,
+        schema: &'a Schema,
+        store: &'a Store<'a>,
+        cache: &'p [OnceLock<Value<'a>>],
+        prior: (&'p [Fired<'a>], &'p HashMap<u32, Vec<usize>>),
+        focus: Option<&'a HashSet<u32>>,
+    ) -> Ev<'a, 'p> {
+        Ev {
+            program,
+            schema,
+            store,
+            cache,
+            prior: prior.0,
+            prior_by_record: prior.1,
+            fired: Vec::new(),
+            by_record: HashMap::new(),
+            errors: Vec::new(),
+            focus,
+            done: HashSet::new(),
+            faulted: HashSet::new(),
+            current: None,
+            today: program.map(|p| p.today),
+            rejections: Vec::new(),
+            memo: Memo::default(),
+        }
+    }
+}

@@ -1,0 +1,475 @@
+//! Running one rule: its scope, bindings, steps and the findings it fires.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use super::{Ev, Fault, Fired, GROUP_RECORD, MAX_RELATED, MEMO_MIN_LEN, Rejection};
+use crate::check::builtins::Calendar;
+use crate::check::ir::{Arg, Ir, Op};
+use crate::check::program::{Rule, ScopeSource, Step};
+use crate::check::types::ObjKind;
+use crate::check::value::{Key, Value};
+use crate::diag::Diagnostic;
+use crate::schema::{Data, Datum};
+use crate::source::Span;
+use crate::syntax::ast::BinOp;
+
+impl<'a, 'p> Ev<'a, 'p> {
+    pub(in crate::check) fn rule(&mut self, ri: usize, rule: &'a Rule) {
+        if let Some(ScopeSource::Groups { list, keys }) = rule.bindings.first().map(|b| &b.source) {
+            self.group_rule(ri, rule, list, keys);
+            return;
+        }
+        for &rec in self.store.scope_of(rule) {
+            if self.focus.is_none_or(|f| f.contains(&rec)) {
+                self.rule_on(ri, rule, rec);
+            }
+        }
+    }
+
+    /// Run a rule with its first binding on one record (once).
+    pub(in crate::check) fn rule_on(&mut self, ri: usize, rule: &'a Rule, rec: u32) {
+        // Only a focused evaluation runs rules on demand and so may come
+        // back to a record; elsewhere each rule meets each record once.
+        if self.focus.is_some() && !self.done.insert((ri, rec)) {
+            return;
+        }
+        let Some(first) = rule.bindings.first() else {
+            return;
+        };
+        if let ScopeSource::Groups { list, keys } = &first.source {
+            self.group_rule(ri, rule, list, keys);
+            return;
+        }
+        let Some(record) = self.store.records.get(rec as usize) else {
+            return;
+        };
+        if let ScopeSource::Kind(k) = first.source
+            && record.kind != k
+        {
+            return;
+        }
+        let mut frame = vec![Value::None; rule.locals];
+        if let Some(slot) = frame.get_mut(first.slot) {
+            *slot = Value::Node(&record.root, rec);
+        }
+        let outer = self.current.replace(rec);
+        let result = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.root.span));
+        self.current = outer;
+        if self.rejected(&result) {
+            return;
+        }
+        if let Err(f) = result
+            && self.faulted.insert(ri)
+        {
+            // Name the record too: its data is usually what made the
+            // expression fail (a team with no members, a far-off date).
+            let id_span = match &record.root.data {
+                crate::schema::Data::Struct(_, fields) => fields.first().map(|d| d.span),
+                _ => None,
+            }
+            .unwrap_or(record.root.span);
+            let kind = self
+                .schema
+                .kinds
+                .get(record.kind)
+                .map_or("record", |k| k.name.as_str());
+            self.errors.push(
+                Diagnostic::error(
+                    f.span,
+                    format!(
+                        "rule `{}` could not be evaluated on {kind} `{}`: {}",
+                        rule.id, record.id, f.message
+                    ),
+                )
+                .with_related(id_span, format!("the {kind} `{}` it was evaluated on", record.id))
+                .with_help(
+                    "guard the expression against such records (e.g. `where count(…) > 0` before dividing), or correct the record",
+                ),
+            );
+        }
+    }
+
+    /// Whether a rule's run ended on a record found to be bad input; that
+    /// record is then rejected (once), instead of reporting a rule error.
+    pub(in crate::check) fn rejected(&mut self, result: &Result<(), Fault>) -> bool {
+        let Err(Fault {
+            span,
+            message,
+            reject: Some((bad, help)),
+        }) = result
+        else {
+            return false;
+        };
+        if !self.rejections.iter().any(|r| r.record == *bad) {
+            self.rejections.push(Rejection {
+                record: *bad,
+                error: Diagnostic::error(*span, message.clone()).with_help(help.clone()),
+            });
+        }
+        true
+    }
+
+    /// Run a rule whose first binding is a group scope: once per run, on
+    /// every group, ordered by key. Its findings belong to the record of
+    /// their anchor.
+    pub(in crate::check) fn group_rule(
+        &mut self,
+        ri: usize,
+        rule: &'a Rule,
+        list: &'a Ir,
+        keys: &'a [Arg],
+    ) {
+        if !self.done.insert((ri, GROUP_RECORD)) {
+            return;
+        }
+        let Some(first) = rule.bindings.first() else {
+            return;
+        };
+        let mut frame = vec![Value::None; rule.locals];
+        let result = (|| -> Result<(), Fault> {
+            let items = self.eval(list, &mut frame)?.items();
+            let mut groups: BTreeMap<Vec<Key>, (Vec<Value<'a>>, Vec<Value<'a>>)> = BTreeMap::new();
+            for x in items {
+                let mut key = Vec::new();
+                let mut values = Vec::new();
+                for f in keys {
+                    let k = self.apply(f, x.clone(), &mut frame)?;
+                    key.push(k.key());
+                    values.push(k);
+                }
+                // As in `group`, an element with a none key is in no group.
+                if values.iter().any(Value::is_none) {
+                    continue;
+                }
+                groups
+                    .entry(key)
+                    .or_insert_with(|| (values, Vec::new()))
+                    .1
+                    .push(x);
+            }
+            for (_, (mut values, members)) in groups {
+                let key = if values.len() == 1 {
+                    values.pop().unwrap_or(Value::None)
+                } else {
+                    Value::List(Arc::new(values))
+                };
+                let subject = members.iter().find_map(|m| m.datum()).map(|(d, _)| d.span);
+                let group = Value::Obj(
+                    ObjKind::Group,
+                    Arc::new(vec![key, Value::List(Arc::new(members))]),
+                );
+                if let Some(slot) = frame.get_mut(first.slot) {
+                    *slot = group;
+                }
+                if let Some(subject) = subject {
+                    self.scope(ri, rule, 1, &mut frame, Some(GROUP_RECORD), Some(subject))?;
+                }
+            }
+            Ok(())
+        })();
+        // The run is repeated without a rejected record, so the groups
+        // skipped here are seen then.
+        if self.rejected(&result) {
+            return;
+        }
+        if let Err(f) = result
+            && self.faulted.insert(ri)
+        {
+            self.errors.push(
+                Diagnostic::error(
+                    f.span,
+                    format!(
+                        "rule `{}` could not be evaluated on a group: {}",
+                        rule.id, f.message
+                    ),
+                )
+                .with_help("guard the expression against such groups, or correct the records"),
+            );
+        }
+    }
+
+    pub(in crate::check) fn scope(
+        &mut self,
+        ri: usize,
+        rule: &'a Rule,
+        depth: usize,
+        frame: &mut Vec<Value<'a>>,
+        rec: Option<u32>,
+        subject: Option<Span>,
+    ) -> Result<(), Fault> {
+        let Some(binding) = rule.bindings.get(depth) else {
+            if let (Some(rec), Some(subject)) = (rec, subject) {
+                self.body(ri, rule, frame, rec, subject)?;
+            }
+            return Ok(());
+        };
+        let items: Vec<Value<'a>> = match &binding.source {
+            ScopeSource::Kind(k) => self
+                .store
+                .by_kind
+                .get(*k)
+                .map(|l| l.iter().filter_map(|&r| self.store.root(r)).collect())
+                .unwrap_or_default(),
+            ScopeSource::All => (0..self.store.records.len())
+                .filter_map(|r| self.store.root(u32::try_from(r).unwrap_or(u32::MAX)))
+                .collect(),
+            ScopeSource::Expr(ir) => self.eval(ir, frame)?.items(),
+            // Only a first binding, run by `group_rule`.
+            ScopeSource::Groups { .. } => Vec::new(),
+        };
+        for item in items {
+            let (rec, subject) = match item.datum() {
+                Some((d, r)) => (rec.or(Some(r)), Some(d.span)),
+                None => (rec, subject),
+            };
+            if let Some(slot) = frame.get_mut(binding.slot) {
+                *slot = item;
+            }
+            self.scope(ri, rule, depth + 1, frame, rec, subject)?;
+        }
+        Ok(())
+    }
+
+    pub(in crate::check) fn body(
+        &mut self,
+        ri: usize,
+        rule: &'a Rule,
+        frame: &mut Vec<Value<'a>>,
+        rec: u32,
+        subject: Span,
+    ) -> Result<(), Fault> {
+        let mut failed = false;
+        for step in &rule.steps {
+            match step {
+                Step::Where(ir) => {
+                    if !self.eval(ir, frame)?.truthy() {
+                        return Ok(());
+                    }
+                }
+                Step::Let(slot, ir) => {
+                    let v = self.eval(ir, frame)?;
+                    if let Some(s) = frame.get_mut(*slot) {
+                        *s = v;
+                    }
+                }
+                Step::Require(ir) => {
+                    if !self.eval(ir, frame)?.truthy() {
+                        failed = true;
+                    }
+                }
+            }
+        }
+        if rule.has_require && !failed {
+            return Ok(());
+        }
+        let mut rec = rec;
+        let (anchor, span) = match &rule.at {
+            Some(ir) => match self.eval(ir, frame)?.datum() {
+                Some((d, r)) => {
+                    if rec == GROUP_RECORD {
+                        rec = r;
+                    }
+                    let d = self.id_of_root(d, r);
+                    (Some(d), d.span)
+                }
+                None => (None, subject),
+            },
+            None => (None, subject),
+        };
+        let group_members = match rule.bindings.first().map(|b| (&b.source, b.slot)) {
+            Some((ScopeSource::Groups { .. }, slot)) => match frame.get(slot) {
+                Some(Value::Obj(ObjKind::Group, fields)) => fields.get(1).map(Value::items),
+                _ => None,
+            },
+            _ => None,
+        };
+        if rec == GROUP_RECORD {
+            // No anchor in a record: the group's first member's record.
+            match group_members.iter().flatten().find_map(Value::datum) {
+                Some((_, r)) => rec = r,
+                None => return Ok(()),
+            }
+        }
+        let message = match &rule.message {
+            Some(ir) => self.text_of(ir, frame)?,
+            None => rule.title.clone(),
+        };
+        let help = match &rule.help {
+            Some(ir) => self.text_of(ir, frame)?,
+            None => String::new(),
+        };
+        // A finding about a group of thousands lists the first few and
+        // counts the rest, on the last one listed.
+        let mut related = Vec::new();
+        let mut more = 0usize;
+        // Elements past the bound, counted in `more` but not listed.
+        let mut counted: HashSet<Span> = HashSet::new();
+        for (ir, note) in &rule.related {
+            if let Some(n) = self.related_difference(ir, note, frame, &mut related)? {
+                more += n;
+                continue;
+            }
+            let v = self.eval(ir, frame)?;
+            let note = self.text_of(note, frame)?;
+            let list = matches!(&v, Value::List(_))
+                || matches!(&v, Value::Node(d, _) if matches!(d.data, Data::List(_)));
+            let items: Box<dyn Iterator<Item = Value<'a>>> = if list {
+                Box::new(v.iter())
+            } else {
+                Box::new(std::iter::once(v.clone()))
+            };
+            for item in items {
+                if let Some((d, r)) = item.datum() {
+                    let s = self.id_of_root(d, r).span;
+                    if related.len() < MAX_RELATED {
+                        related.push((s, note.clone()));
+                    } else {
+                        more += 1;
+                        counted.insert(s);
+                    }
+                }
+            }
+        }
+        // A group's findings list its members (but the anchor itself), each
+        // once: not again when a `related` clause listed or counted it.
+        for m in group_members.into_iter().flatten() {
+            if let Some((d, r)) = m.datum() {
+                let s = self.id_of_root(d, r).span;
+                if s != span && !counted.contains(&s) && !related.iter().any(|(x, _)| *x == s) {
+                    if related.len() < MAX_RELATED {
+                        related.push((s, "组内记录".to_string()));
+                    } else {
+                        more += 1;
+                    }
+                }
+            }
+        }
+        if more > 0
+            && let Some((_, note)) = related.last_mut()
+        {
+            note.push_str(&format!(" (and {more} more not listed)"));
+        }
+        let idx = self.fired.len();
+        self.fired.push(Fired {
+            rule: ri,
+            record: rec,
+            subject,
+            anchor,
+            span,
+            message,
+            help,
+            related,
+        });
+        self.by_record.entry(rec).or_default().push(idx);
+        Ok(())
+    }
+
+    /// The input error for a date whose working days fall in a year the
+    /// calendar does not cover: on the record the date was read from (at the
+    /// date), else on the record the rule is looking at (at its id).
+    pub(in crate::check) fn outside_calendar(
+        &self,
+        date: &Value<'a>,
+        year: i32,
+        cal: &Calendar,
+        span: Span,
+    ) -> Fault {
+        let covered = cal.years_text();
+        let help = format!(
+            "the working-day calendar covers {covered}: declare the holidays and working weekend days of {year} and add {year} to its years"
+        );
+        let shown = match date.force() {
+            Value::Date(d) => d.to_string(),
+            _ => String::new(),
+        };
+        let message = format!(
+            "`{shown}`: the working days of {year} are needed, but the calendar does not cover {year}"
+        );
+        match (date.datum(), self.current) {
+            (Some((d, rec)), _) => Fault {
+                span: d.span,
+                message,
+                reject: Some((rec, help)),
+            },
+            (None, Some(rec)) => Fault {
+                span: self
+                    .store
+                    .records
+                    .get(rec as usize)
+                    .map_or(span, |r| self.id_of_root(&r.root, rec).span),
+                message,
+                reject: Some((rec, help)),
+            },
+            (None, None) => Fault {
+                span,
+                message,
+                reject: None,
+            },
+        }
+    }
+
+    /// `related GROUP - OTHERS` over a large shared group (the other
+    /// members of a split, say): list the first elements and count the
+    /// rest without building the difference, which would cost the group's
+    /// size for each of its members. `None` when `ir` is not such a
+    /// difference; else how many were not listed.
+    pub(in crate::check) fn related_difference(
+        &mut self,
+        ir: &Ir,
+        note: &Ir,
+        frame: &mut Vec<Value<'a>>,
+        related: &mut Vec<(Span, String)>,
+    ) -> Result<Option<usize>, Fault> {
+        let Op::Binary(BinOp::Sub, left, right) = &ir.op else {
+            return Ok(None);
+        };
+        let group = self.eval(left, frame)?;
+        let Value::List(items) = &group else {
+            return Ok(None);
+        };
+        if items.len() < MEMO_MIN_LEN {
+            return Ok(None);
+        }
+        let site = Arc::as_ptr(items) as usize;
+        if !self.memo.keys.contains_key(&site) {
+            self.memo.room(items.len());
+        }
+        self.memo.keys.entry(site).or_insert_with(|| {
+            let keys: HashSet<Key> = items.iter().map(Value::key).collect();
+            (group.clone(), keys)
+        });
+        let others = self.eval(right, frame)?;
+        let removed: HashSet<Key> = others.iter().map(|x| x.key()).collect();
+        let Some((_, keys)) = self.memo.keys.get(&site) else {
+            return Ok(None);
+        };
+        let remaining = keys.len() - removed.iter().filter(|k| keys.contains(k)).count();
+        let note = self.text_of(note, frame)?;
+        let mut listed: HashSet<Key> = HashSet::new();
+        for x in items.iter() {
+            if related.len() >= MAX_RELATED {
+                break;
+            }
+            let k = x.key();
+            if removed.contains(&k) || listed.contains(&k) {
+                continue;
+            }
+            if let Some((d, r)) = x.datum() {
+                related.push((self.id_of_root(d, r).span, note.clone()));
+            }
+            listed.insert(k);
+        }
+        Ok(Some(remaining - listed.len()))
+    }
+
+    /// A whole record is pointed at by its `id`.
+    pub(in crate::check) fn id_of_root(&self, d: &'a Datum, rec: u32) -> &'a Datum {
+        match (self.store.records.get(rec as usize), &d.data) {
+            (Some(r), Data::Struct(_, fields)) if std::ptr::eq(&r.root, d) => {
+                fields.first().unwrap_or(d)
+            }
+            _ => d,
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! What a run produced, independent of how it is shown: findings with
+//! their severity, spans and suppression, the records read, the rules
+//! run, and the configuration they ran with. The core produces a
+//! [`Report`]; the renderers in [`crate::report`] only read it.
+
+use crate::diag::Diagnostic;
+use crate::source::Span;
+
+/// How serious a finding is, as the rule declares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Breaks a binding rule.
+    Error,
+    /// Against local practice or advice.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// Another place a finding concerns (the cited meeting item, the other
+/// members of a split group …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// Where.
+    pub span: Span,
+    /// What it is.
+    pub note: String,
+}
+
+/// One rule firing on one record, ready to render.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Rule id, e.g. `SZYD-002`.
+    pub rule: String,
+    /// The rule's title.
+    pub title: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The record's kind, e.g. `meeting`.
+    pub kind: String,
+    /// The record's id.
+    pub record: String,
+    /// Path of the anchor field inside the record, e.g. `items[0].outcome`
+    /// (empty for the record itself).
+    pub path: String,
+    /// The anchor: the offending field in the record file.
+    pub span: Span,
+    /// What is wrong, naming the facts.
+    pub message: String,
+    /// The clause the rule enforces.
+    pub cite: String,
+    /// What would make the record comply.
+    pub help: String,
+    /// Other places the finding concerns.
+    pub related: Vec<Related>,
+    /// Set when a waiver or the baseline keeps the finding from failing the run.
+    pub suppressed: Option<Suppression>,
+    /// The period of the rule's version that fired, e.g. `2015-01-01..`,
+    /// when the rule is dated.
+    pub rule_version: Option<String>,
+}
+
+/// Why a finding does not count against the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Suppression {
+    /// An approved waiver covers it.
+    Waiver {
+        /// Why it is waived.
+        reason: String,
+        /// Who approved the waiver.
+        approved_by: String,
+        /// Until when (`YYYY-MM-DD`).
+        expires: String,
+    },
+    /// It was already in the baseline report.
+    Baseline,
+}
+
+/// What a renderer needs to know of a rule (SARIF lists every rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// Rule id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// The clause it enforces.
+    pub cite: String,
+    /// The rule's doc comment.
+    pub description: String,
+    /// The help line as written (with `{…}` placeholders).
+    pub help: String,
+    /// The periods of its dated versions, e.g. `..2014-12-31` (empty when
+    /// the rule is not dated).
+    pub versions: Vec<String>,
+}
+
+/// One record read, checked or rejected (JUnit has a test case per record).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordInfo {
+    /// Its kind, or "" when unreadable.
+    pub kind: String,
+    /// Its id, or "" when unreadable.
+    pub id: String,
+    /// The document.
+    pub span: Span,
+    /// Not checked because of input errors.
+    pub rejected: bool,
+    /// What its marked fields hold: unit, label, period, personal names
+    /// (empty when rejected).
+    pub marked: crate::schema::Marked,
+}
+
+/// Counts for the summary line. `records == checked + rejected`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Record files read.
+    pub files: usize,
+    /// Records read.
+    pub records: usize,
+    /// Records checked against the rules.
+    pub checked: usize,
+    /// Records not checked because of input errors.
+    pub rejected: usize,
+}
+
+/// Everything a run produced.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Findings, sorted by file, line, column, rule.
+    pub findings: Vec<Finding>,
+    /// Input errors (records, rule files, parameter files) and warnings about them.
+    pub errors: Vec<Diagnostic>,
+    /// Counts.
+    pub summary: Summary,
+    /// Every rule that ran.
+    pub rules: Vec<RuleInfo>,
+    /// Every record read, in path order.
+    pub records: Vec<RecordInfo>,
+    /// The run date the rules read as `today`.
+    pub today: Option<crate::date::Date>,
+    /// Hidden entries and files of other extensions the walk passed over.
+    pub skipped: Vec<crate::workspace::Skipped>,
+    /// What the project file and the flags changed from the standard rules.
+    pub configuration: Configuration,
+}
+
+/// What a run's configuration (`sunlight.toml` and the flags) changed from
+/// the standard rules, so that every report says what it was checked with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Configuration {
+    /// The project file read, if any.
+    pub project_file: Option<String>,
+    /// Whether the embedded standard rules ran.
+    pub default_rules: bool,
+    /// Rule files loaded besides the standard ones.
+    pub rules: Vec<String>,
+    /// The parameter file.
+    pub params: Option<String>,
+    /// Parameters it overrides.
+    pub overridden: Vec<String>,
+    /// Rules switched off.
+    pub disabled: Vec<String>,
+}
+
+impl Default for Configuration {
+    fn default() -> Configuration {
+        Configuration {
+            project_file: None,
+            default_rules: true,
+            rules: Vec::new(),
+            params: None,
+            overridden: Vec::new(),
+            disabled: Vec::new(),
+        }
+    }
+}
+
+impl Configuration {
+    /// Whether anything differs from the standard rules as built in.
+    pub fn changes_anything(&self) -> bool {
+        !self.default_rules
+            || !self.rules.is_empty()
+            || self.params.is_some()
+            || !self.overridden.is_empty()
+            || !self.disabled.is_empty()
+    }
+
+    /// The parameter files read, in order (`params` names them joined by
+    /// `, then `).
+    pub fn param_files(&self) -> Vec<&str> {
+        self.params
+            .as_deref()
+            .map(|p| p.split(", then ").collect())
+            .unwrap_or_default()
+    }
+
+    /// One line per change, for people: `rules switched off: A, B`.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.project_file {
+            out.push(format!("project file: {p}"));
+        }
+        if !self.default_rules {
+            out.push("standard rules left out".to_string());
+        }
+        if !self.rules.is_empty() {
+            out.push(format!("rule files added: {}", self.rules.join(", ")));
+        }
+        if let Some(p) = &self.params {
+            out.push(format!("parameter file: {p}"));
+        }
+        if !self.overridden.is_empty() {
+            out.push(format!(
+                "parameters overridden: {}",
+                self.overridden.join(", ")
+            ));
+        }
+        if !self.disabled.is_empty() {
+            out.push(format!("rules switched off: {}", self.disabled.join(", ")));
+        }
+        out
+    }
+}
+
+impl Report {
+    /// Number of findings of a severity that count against the run
+    /// (not waived, not in the baseline).
+    pub fn count(&self, severity: Severity) -> usize {
+        self.active().filter(|f| f.severity == severity).count()
+    }
+
+    /// Findings that count against the run.
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+
+    /// Number of waived or baselined findings.
+    pub fn suppressed(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count()
+    }
+
+    /// Whether any input could not be read or understood (exit code 2).
+    pub fn has_input_errors(&self) -> bool {
+        self.errors.iter().any(Diagnostic::is_error)
+    }
+}
