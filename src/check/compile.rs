@@ -387,6 +387,20 @@ pub const BUILTINS: &[BuiltinDoc] = &[
         example: "sum(m.items, x => x.amount ?? 0)",
     },
     BuiltinDoc {
+        name: "sum_before",
+        signature: "sum_before(list, x => amount, element)",
+        doc: "the running total: the total over the elements before the first one equal to element, or none when element is not in the list",
+        cost: "one pass over the list; the running totals of a list many records share (a group from `get`) are computed once, then each call is one lookup",
+        example: "sum_before(sort(records(disbursement), x => x.id), x => x.amount, d)",
+    },
+    BuiltinDoc {
+        name: "before",
+        signature: "before(list, element)",
+        doc: "the elements before the first one equal to element, or none when element is not in the list",
+        cost: "one pass over the list, up to element",
+        example: "before(sort(records(disbursement), x => x.id), d)",
+    },
+    BuiltinDoc {
         name: "any",
         signature: "any(list, x => cond)",
         doc: "whether some element satisfies cond",
@@ -2500,6 +2514,34 @@ impl<'a> Compiler<'a> {
                     }
                 }
             }
+            B::SumBefore => {
+                if !self.arity(name, args, 3, 3) {
+                    return fail;
+                }
+                let (list, elem) = self.list_arg(&args[0]);
+                out.push(list);
+                let (f, t) = self.lambda(&args[1], elem);
+                out.push(f);
+                out.push(Arg::Value(self.expr(&args[2]).0));
+                if !t.is_numeric() {
+                    let found = self.describe(&t);
+                    self.err(Diagnostic::error(span, format!("`sum_before` adds numbers, found {found}")).with_help("give a function that picks an amount: `sum_before(list, x => x.amount, element)`"));
+                }
+                if matches!(t.strip(), Ty::Money) {
+                    Ty::Money.opt()
+                } else {
+                    Ty::Num.opt()
+                }
+            }
+            B::Before => {
+                if !self.arity(name, args, 2, 2) {
+                    return fail;
+                }
+                let (list, elem) = self.list_arg(&args[0]);
+                out.push(list);
+                out.push(Arg::Value(self.expr(&args[1]).0));
+                Ty::List(Box::new(elem)).opt()
+            }
             B::Any | B::All | B::NoneOf | B::Filter | B::Position => {
                 if !self.arity(name, args, 2, 2) {
                     return fail;
@@ -3129,6 +3171,8 @@ fn builtin(name: &str) -> Option<Builtin> {
     Some(match name {
         "count" => B::Count,
         "sum" => B::Sum,
+        "sum_before" => B::SumBefore,
+        "before" => B::Before,
         "any" => B::Any,
         "all" => B::All,
         "none" => B::NoneOf,

@@ -373,7 +373,7 @@ struct Ev<'a, 'p> {
     memo: Memo<'a>,
 }
 
-/// Results of `windows`, `sum` and `sort` over a list that many evaluations share
+/// Results of `windows`, `sum`, `sum_before` and `sort` over a list that many evaluations share
 /// (a group from `get`, a window), so that a rule over every member of a
 /// group of n costs about n, not n² or n³. A result is kept only when the
 /// call's other arguments are pure (see [`Ir::is_pure_in`]): then it
@@ -387,6 +387,8 @@ struct Memo<'a> {
     sums: HashMap<(usize, usize), (Value<'a>, Value<'a>)>,
     /// (call site, list) → its windows.
     windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
+    /// (call site, list) → its running totals (of `sum_before`).
+    running: HashMap<(usize, usize), Arc<Running<'a>>>,
     /// List → the list and the keys of its elements.
     keys: HashMap<usize, (Value<'a>, HashSet<Key>)>,
     /// Elements of the lists held above.
@@ -403,6 +405,7 @@ impl Memo<'_> {
         if self.held > MEMO_MAX_HELD {
             self.sums.clear();
             self.windows.clear();
+            self.running.clear();
             self.keys.clear();
             self.held = len;
         }
@@ -422,6 +425,31 @@ struct Windows<'a> {
     windows: Vec<Value<'a>>,
     /// The date of every dated element of the list, by key.
     dates: HashMap<Key, i64>,
+}
+
+/// The running totals of one list, for `sum_before`.
+struct Running<'a> {
+    /// The list they were made of.
+    _list: Value<'a>,
+    /// `totals[i]`: the total of the first `i` elements, none past an
+    /// overflow.
+    totals: Vec<Option<Num>>,
+    /// The position of the first element of each key.
+    first: HashMap<Key, usize>,
+}
+
+impl Running<'_> {
+    /// The total before the first element of `key`: none when no element
+    /// has it, an error when the total overflows.
+    fn before(&self, key: &Key, span: Span) -> R<'static> {
+        let Some(&i) = self.first.get(key) else {
+            return Ok(Value::None);
+        };
+        match self.totals.get(i).copied().flatten() {
+            Some(n) => Ok(Value::Num(n)),
+            None => fault(span, "the sum is too large"),
+        }
+    }
 }
 
 /// Shorter lists are summed again rather than remembered.
@@ -1233,6 +1261,50 @@ impl<'a, 'p> Ev<'a, 'p> {
         pure
     }
 
+    /// Whether the function argument (the second) is pure, so that a
+    /// result depends on the list and the other arguments alone.
+    fn pure_fn(&mut self, args: &[Arg]) -> bool {
+        let site = args.as_ptr() as usize;
+        if let Some(&pure) = self.memo.pure.get(&site) {
+            return pure;
+        }
+        let pure = match args.get(1) {
+            Some(Arg::Value(ir)) => ir.is_pure_in(None),
+            Some(Arg::Lambda(slot, body)) => body.is_pure_in(Some(*slot)),
+            None => true,
+        };
+        self.memo.pure.insert(site, pure);
+        pure
+    }
+
+    /// The running totals of `f` over a list: one pass.
+    fn running(
+        &mut self,
+        list: &Value<'a>,
+        f: Option<&Arg>,
+        frame: &mut Vec<Value<'a>>,
+    ) -> Result<Running<'a>, Fault> {
+        let mut out = Running {
+            _list: list.clone(),
+            totals: Vec::with_capacity(list.len() + 1),
+            first: HashMap::new(),
+        };
+        let mut total = Some(Num::ZERO);
+        for (i, x) in list.iter().enumerate() {
+            out.totals.push(total);
+            out.first.entry(x.key()).or_insert(i);
+            let v = match f {
+                Some(f) => self.apply(f, x, frame)?,
+                None => x,
+            };
+            if let (Some(t), Some(n)) = (total, v.as_num()) {
+                total = t.checked_add(n);
+            }
+        }
+        out.totals.push(total);
+        Ok(out)
+    }
+
     /// `sum(list)` or `sum(list, x => amount)`.
     fn sum(
         &mut self,
@@ -1335,6 +1407,39 @@ impl<'a, 'p> Ev<'a, 'p> {
                     self.memo.sums.insert(k, (items, total.clone()));
                 }
                 total
+            }
+            B::SumBefore => {
+                // A running total over a shared list (a group sorted by
+                // date) is asked for by each of its members: computed once.
+                let list = self.arg(args, 0, frame)?;
+                let key = self.arg(args, 2, frame)?.key();
+                let memo_key = match &list {
+                    Value::List(l) if l.len() >= MEMO_MIN_LEN && self.pure_fn(args) => {
+                        Some((args.as_ptr() as usize, Arc::as_ptr(l) as usize))
+                    }
+                    _ => None,
+                };
+                if let Some(running) = memo_key.and_then(|k| self.memo.running.get(&k)) {
+                    return running.before(&key, span);
+                }
+                let running = Arc::new(self.running(&list, args.get(1), frame)?);
+                if let Some(k) = memo_key {
+                    self.memo.room(list.len());
+                    self.memo.running.insert(k, running.clone());
+                }
+                return running.before(&key, span);
+            }
+            B::Before => {
+                let list = self.arg(args, 0, frame)?;
+                let key = self.arg(args, 1, frame)?.key();
+                let mut out = Vec::new();
+                for x in list.iter() {
+                    if x.key() == key {
+                        return Ok(Value::List(Arc::new(out)));
+                    }
+                    out.push(x);
+                }
+                Value::None
             }
             B::Any | B::All | B::NoneOf => {
                 let items = self.arg(args, 0, frame)?;
