@@ -373,7 +373,7 @@ struct Ev<'a, 'p> {
     memo: Memo<'a>,
 }
 
-/// Results of `windows`, `sum`, `sum_before` and `sort` over a list that many evaluations share
+/// Results of `windows`, `sum`, `sum_before`, `sort` and `filter` over a list that many evaluations share
 /// (a group from `get`, a window), so that a rule over every member of a
 /// group of n costs about n, not n² or n³. A result is kept only when the
 /// call's other arguments are pure (see [`Ir::is_pure_in`]): then it
@@ -383,7 +383,8 @@ struct Ev<'a, 'p> {
 struct Memo<'a> {
     /// Call site → whether its arguments after the list are pure.
     pure: HashMap<usize, bool>,
-    /// (call site, list) → the list and the result (of `sum`, `sort`).
+    /// (call site, list) → the list and the result (of `sum`, `sort`,
+    /// `filter`, `map`).
     sums: HashMap<(usize, usize), (Value<'a>, Value<'a>)>,
     /// (call site, list) → its windows.
     windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
@@ -1504,6 +1505,17 @@ impl<'a, 'p> Ev<'a, 'p> {
                 let Some(f) = args.get(1) else {
                     return Ok(Value::None);
                 };
+                // A shared list (a group from `get`) filtered the same way
+                // for every record that reads it: once.
+                let memo_key = match &items {
+                    Value::List(l) if l.len() >= MEMO_MIN_LEN && self.pure_site(args) => {
+                        Some((args.as_ptr() as usize, Arc::as_ptr(l) as usize))
+                    }
+                    _ => None,
+                };
+                if let Some((_, out)) = memo_key.and_then(|k| self.memo.sums.get(&k)) {
+                    return Ok(out.clone());
+                }
                 let mut out = Vec::with_capacity(items.len());
                 for x in items.iter() {
                     let y = self.apply(f, x.clone(), frame)?;
@@ -1513,7 +1525,12 @@ impl<'a, 'p> Ev<'a, 'p> {
                         out.push(x);
                     }
                 }
-                Value::List(Arc::new(out))
+                let out = Value::List(Arc::new(out));
+                if let Some(k) = memo_key {
+                    self.memo.room(items.len());
+                    self.memo.sums.insert(k, (items, out.clone()));
+                }
+                out
             }
             B::Flatten => Value::List(Arc::new(
                 self.arg(args, 0, frame)?
