@@ -631,3 +631,71 @@ fn a_large_group_lists_twenty_members_and_counts_each_other_one_once() -> TestRe
     assert_eq!(last, "成员 (and 11 more not listed)");
     Ok(())
 }
+
+/// Twenty tickets, each with a count; `sum_before` and `before` over the
+/// tickets sorted by id. Twenty is past the length from which running
+/// totals of a shared list are remembered, so both ways of computing are
+/// met: the remembered totals (the shared sorted list) and a fresh pass
+/// (the record's own short list). Two filters of the shared list are
+/// remembered apart.
+const RUNNING: &str = r#"
+kind 票 {
+  n: number
+  parts: [number] = []
+}
+
+rule T-RUN "累计" {
+  severity warning
+  cite "测试"
+  for t in 票
+  let 全部 = sort(records(票), x => x.id)
+  require false
+  at t.n
+  message "{sum_before(全部, x => x.n, t)}|{count(before(全部, t))}|{sum_before(t.parts, x => x, 3)}|{join(map(before(t.parts, 3), x => text(x)), ",")}|{sum_before(t.parts, x => x, 9) == none}|{before(t.parts, 9) == none}|{count(filter(全部, x => x.n >= 10))}|{count(filter(全部, x => x.n < 3))}"
+}
+"#;
+
+#[test]
+fn sum_before_is_the_running_total_and_before_lists_the_elements_before() -> TestResult {
+    let tickets: Vec<String> = (0..20)
+        .rev()
+        .map(|i| format!("kind: 票\nid: T-{i:02}\nn: {i}\nparts: [1, 2, 3, 4, 3]\n"))
+        .collect();
+    let docs: Vec<&str> = tickets.iter().map(String::as_str).collect();
+    let run = check_yaml_with(
+        &stream(&docs),
+        &Setup::default().rules("local.rules", RUNNING),
+    )?;
+    assert_eq!(run.errors(), vec![], "{}", run.human());
+    for i in 0..20u32 {
+        let f = run.finding("T-RUN", &format!("T-{i:02}"))?;
+        // 0 + 1 + … + (i - 1) before ticket i; the first 3 of the parts
+        // ends the prefix; 9 is in no list: none.
+        assert_eq!(
+            f.message,
+            format!("{}|{i}|3|1,2|是|是|10|3", i * i.saturating_sub(1) / 2),
+            "T-{i:02}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn sum_before_adds_numbers_only() -> TestResult {
+    let rule = RUNNING.replace(
+        "sum_before(全部, x => x.n, t)",
+        "sum_before(全部, x => x.id, t)",
+    );
+    let run = check_yaml_with(
+        "kind: 票\nid: T-1\nn: 1\n",
+        &Setup::default().rules("local.rules", &rule),
+    )?;
+    let errors = run.errors();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.starts_with("`sum_before` adds numbers, found")),
+        "{errors:#?}"
+    );
+    Ok(())
+}

@@ -262,3 +262,59 @@ fn ten_thousand_payments_to_one_payee_stay_bounded() -> TestResult {
     }
     Ok(())
 }
+
+/// 10,000 payments citing one meeting item, each below the approved amount
+/// on its own: the one that takes the running total over the approval is
+/// found (ZJBF-005). Each payment asks for the total before it, which is
+/// computed once per item (`sum_before` over the shared, sorted group), so
+/// the rule runs in about linear time; the finding names ten earlier
+/// payments and lists at most 20 related records. No time is asserted: a
+/// quadratic evaluation would make the test hang, which the harness's
+/// timeout reports.
+#[test]
+fn ten_thousand_payments_citing_one_item_stay_bounded() -> TestResult {
+    const N: usize = 10_000;
+    const EACH: u64 = 200;
+    let docs: Vec<&str> = BASE.split("\n---\n").take(2).collect();
+    let mut text = docs.join("\n---\n") + "\n";
+    let mut paid = Vec::new();
+    for i in 0..N {
+        let day = add_days("2014-07-21", i64::try_from(i % 28)?)?;
+        let id = format!("P-{i:05}");
+        text.push_str("---\n");
+        text.push_str(&cited_payment(&id, EACH, MEETING, 1, "2014-07-18", &day)?);
+        paid.push((day, id));
+    }
+    // The group in the rule's order: by transfer date, then id. The
+    // approval of 1,200,000 is reached by the first 6,000 payments.
+    paid.sort();
+    let before = usize::try_from(1_200_000 / EACH)?;
+    let Some((_, over)) = paid.get(before) else {
+        return Err(fail("too few payments"));
+    };
+    let run = check_yaml(&text)?;
+    assert_eq!(run.errors(), vec![]);
+    assert_eq!(
+        run.pairs_of("ZJBF-005"),
+        set(&[("ZJBF-005", over.as_str())])
+    );
+    let f = run.finding("ZJBF-005", over)?;
+    let first_ten: Vec<&str> = paid.iter().take(10).map(|(_, id)| id.as_str()).collect();
+    assert_eq!(
+        f.message,
+        format!(
+            "连同 {} 等 {before} 笔 累计支付 1200200 元，超过 {MEETING} 第 1 项批准的 1200000 元",
+            first_ten.join("、")
+        )
+    );
+    assert_eq!(f.related.len(), 20, "{:?}", f.related);
+    let last = f.related.last().map(|r| r.note.as_str()).unwrap_or("");
+    assert_eq!(
+        last,
+        format!(
+            "此前引用同一议题的支付 (and {} more not listed)",
+            before - 19
+        )
+    );
+    Ok(())
+}

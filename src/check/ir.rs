@@ -12,6 +12,8 @@ use crate::syntax::ast::{BinOp, UnOp};
 pub enum Builtin {
     Count,
     Sum,
+    SumBefore,
+    Before,
     Any,
     All,
     NoneOf,

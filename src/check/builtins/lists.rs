@@ -33,6 +33,22 @@ pub(super) const DOCS: &[BuiltinDoc] = &[
         builtin: Some(Builtin::Sum),
     },
     BuiltinDoc {
+        name: "sum_before",
+        signature: "sum_before(list, x => amount, element)",
+        doc: "the running total: the total over the elements before the first one equal to element, or none when element is not in the list",
+        cost: "one pass over the list; the running totals of a list many records share (a group from `get`) are computed once, then each call is one lookup",
+        example: "sum_before(sort(records(disbursement), x => x.id), x => x.amount, d)",
+        builtin: Some(Builtin::SumBefore),
+    },
+    BuiltinDoc {
+        name: "before",
+        signature: "before(list, element)",
+        doc: "the elements before the first one equal to element, or none when element is not in the list",
+        cost: "one pass over the list, up to element",
+        example: "before(sort(records(disbursement), x => x.id), d)",
+        builtin: Some(Builtin::Before),
+    },
+    BuiltinDoc {
         name: "any",
         signature: "any(list, x => cond)",
         doc: "whether some element satisfies cond",
@@ -242,6 +258,34 @@ impl<'a> Compiler<'a> {
                     }
                 }
             }
+            B::SumBefore => {
+                if !self.arity(name, args, 3, 3) {
+                    return None;
+                }
+                let (list, elem) = self.list_arg(&args[0]);
+                out.push(list);
+                let (f, t) = self.lambda(&args[1], elem);
+                out.push(f);
+                out.push(Arg::Value(self.expr(&args[2]).0));
+                if !t.is_numeric() {
+                    let found = self.describe(&t);
+                    self.err(Diagnostic::error(span, format!("`sum_before` adds numbers, found {found}")).with_help("give a function that picks an amount: `sum_before(list, x => x.amount, element)`"));
+                }
+                if matches!(t.strip(), Ty::Money) {
+                    Ty::Money.opt()
+                } else {
+                    Ty::Num.opt()
+                }
+            }
+            B::Before => {
+                if !self.arity(name, args, 2, 2) {
+                    return None;
+                }
+                let (list, elem) = self.list_arg(&args[0]);
+                out.push(list);
+                out.push(Arg::Value(self.expr(&args[1]).0));
+                Ty::List(Box::new(elem)).opt()
+            }
             B::Any | B::All | B::NoneOf | B::Filter | B::Position => {
                 if !self.arity(name, args, 2, 2) {
                     return None;
@@ -430,6 +474,39 @@ impl<'a> Ev<'a, '_> {
                 }
                 total
             }
+            B::SumBefore => {
+                // A running total over a shared list (a group sorted by
+                // date) is asked for by each of its members: computed once.
+                let list = self.arg(args, 0, frame)?;
+                let key = self.arg(args, 2, frame)?.key();
+                let memo_key = match &list {
+                    Value::List(l) if l.len() >= MEMO_MIN_LEN && self.pure_fn(args) => {
+                        Some((args.as_ptr() as usize, Arc::as_ptr(l) as usize))
+                    }
+                    _ => None,
+                };
+                if let Some(running) = memo_key.and_then(|k| self.memo.running.get(&k)) {
+                    return running.before(&key, span);
+                }
+                let running = Arc::new(self.running(&list, args.get(1), frame)?);
+                if let Some(k) = memo_key {
+                    self.memo.room(list.len());
+                    self.memo.running.insert(k, running.clone());
+                }
+                return running.before(&key, span);
+            }
+            B::Before => {
+                let list = self.arg(args, 0, frame)?;
+                let key = self.arg(args, 1, frame)?.key();
+                let mut out = Vec::new();
+                for x in list.iter() {
+                    if x.key() == key {
+                        return Ok(Value::List(Arc::new(out)));
+                    }
+                    out.push(x);
+                }
+                Value::None
+            }
             B::Any | B::All | B::NoneOf => {
                 let items = self.arg(args, 0, frame)?;
                 let f = args.get(1);
@@ -493,6 +570,17 @@ impl<'a> Ev<'a, '_> {
                 let Some(f) = args.get(1) else {
                     return Ok(Value::None);
                 };
+                // A shared list (a group from `get`) filtered the same way
+                // for every record that reads it: once.
+                let memo_key = match &items {
+                    Value::List(l) if l.len() >= MEMO_MIN_LEN && self.pure_site(args) => {
+                        Some((args.as_ptr() as usize, Arc::as_ptr(l) as usize))
+                    }
+                    _ => None,
+                };
+                if let Some((_, out)) = memo_key.and_then(|k| self.memo.sums.get(&k)) {
+                    return Ok(out.clone());
+                }
                 let mut out = Vec::with_capacity(items.len());
                 for x in items.iter() {
                     let y = self.apply(f, x.clone(), frame)?;
@@ -502,7 +590,12 @@ impl<'a> Ev<'a, '_> {
                         out.push(x);
                     }
                 }
-                Value::List(Arc::new(out))
+                let out = Value::List(Arc::new(out));
+                if let Some(k) = memo_key {
+                    self.memo.room(items.len());
+                    self.memo.sums.insert(k, (items, out.clone()));
+                }
+                out
             }
             B::Flatten => Value::List(Arc::new(
                 self.arg(args, 0, frame)?

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use super::{Ev, Fault, MAX_VALUE_LEN, R, Windows, fault};
+use super::{Ev, Fault, MAX_VALUE_LEN, R, Running, Windows, fault};
 use crate::check::ir::{Arg, Ir, Op, TemplatePiece};
 use crate::check::refs::{RefSite, Resolution, Target};
 use crate::check::store::IdEntry;
@@ -354,6 +354,47 @@ impl<'a, 'p> Ev<'a, 'p> {
         });
         self.memo.pure.insert(site, pure);
         pure
+    }
+
+    /// Whether the function argument (the second) is pure, so that a
+    /// result depends on the list and the other arguments alone.
+    pub(in crate::check) fn pure_fn(&mut self, args: &[Arg]) -> bool {
+        let site = args.as_ptr() as usize;
+        if let Some(&pure) = self.memo.pure.get(&site) {
+            return pure;
+        }
+        let pure = match args.get(1) {
+            Some(Arg::Value(ir)) => ir.is_pure_in(None),
+            Some(Arg::Lambda(slot, body)) => body.is_pure_in(Some(*slot)),
+            None => true,
+        };
+        self.memo.pure.insert(site, pure);
+        pure
+    }
+
+    /// The running totals of `f` over a list: one pass.
+    pub(in crate::check) fn running(
+        &mut self,
+        list: &Value<'a>,
+        f: Option<&Arg>,
+        frame: &mut Vec<Value<'a>>,
+    ) -> Result<Running<'a>, Fault> {
+        let mut totals = Vec::with_capacity(list.len() + 1);
+        let mut first = HashMap::new();
+        let mut total = Some(Num::ZERO);
+        for (i, x) in list.iter().enumerate() {
+            totals.push(total);
+            first.entry(x.key()).or_insert(i);
+            let v = match f {
+                Some(f) => self.apply(f, x, frame)?,
+                None => x,
+            };
+            if let (Some(t), Some(n)) = (total, v.as_num()) {
+                total = t.checked_add(n);
+            }
+        }
+        totals.push(total);
+        Ok(Running::new(list.clone(), totals, first))
     }
 
     /// `sum(list)` or `sum(list, x => amount)`.

@@ -16,6 +16,7 @@ use super::program::{Program, Rule, ScopeSource};
 use super::store::Store;
 use super::value::{Key, Value};
 use crate::diag::Diagnostic;
+use crate::num::Num;
 use crate::schema::{Datum, Schema};
 use crate::source::Span;
 
@@ -291,7 +292,7 @@ pub(in crate::check) struct Ev<'a, 'p> {
     pub(in crate::check) memo: Memo<'a>,
 }
 
-/// Results of `windows`, `sum` and `sort` over a list that many evaluations share
+/// Results of `windows`, `sum`, `sum_before`, `sort` and `filter` over a list that many evaluations share
 /// (a group from `get`, a window), so that a rule over every member of a
 /// group of n costs about n, not n² or n³. A result is kept only when the
 /// call's other arguments are pure (see [`Ir::is_pure_in`]): then it
@@ -301,10 +302,13 @@ pub(in crate::check) struct Ev<'a, 'p> {
 pub(in crate::check) struct Memo<'a> {
     /// Call site → whether its arguments after the list are pure.
     pure: HashMap<usize, bool>,
-    /// (call site, list) → the list and the result (of `sum`, `sort`).
+    /// (call site, list) → the list and the result (of `sum`, `sort`,
+    /// `filter`, `map`).
     pub(in crate::check) sums: HashMap<(usize, usize), (Value<'a>, Value<'a>)>,
     /// (call site, list) → its windows.
     pub(in crate::check) windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
+    /// (call site, list) → its running totals (of `sum_before`).
+    pub(in crate::check) running: HashMap<(usize, usize), Arc<Running<'a>>>,
     /// List → the list and the keys of its elements.
     keys: HashMap<usize, (Value<'a>, HashSet<Key>)>,
     /// Elements of the lists held above.
@@ -321,6 +325,7 @@ impl Memo<'_> {
         if self.held > MEMO_MAX_HELD {
             self.sums.clear();
             self.windows.clear();
+            self.running.clear();
             self.keys.clear();
             self.held = len;
         }
@@ -340,6 +345,43 @@ pub(in crate::check) struct Windows<'a> {
     pub(in crate::check) windows: Vec<Value<'a>>,
     /// The date of every dated element of the list, by key.
     pub(in crate::check) dates: HashMap<Key, i64>,
+}
+
+/// The running totals of one list, for `sum_before`.
+pub(in crate::check) struct Running<'a> {
+    /// The list they were made of.
+    _list: Value<'a>,
+    /// `totals[i]`: the total of the first `i` elements, none past an
+    /// overflow.
+    totals: Vec<Option<Num>>,
+    /// The position of the first element of each key.
+    first: HashMap<Key, usize>,
+}
+
+impl<'a> Running<'a> {
+    pub(in crate::check) fn new(
+        list: Value<'a>,
+        totals: Vec<Option<Num>>,
+        first: HashMap<Key, usize>,
+    ) -> Running<'a> {
+        Running {
+            _list: list,
+            totals,
+            first,
+        }
+    }
+
+    /// The total before the first element of `key`: none when no element
+    /// has it, an error when the total overflows.
+    pub(in crate::check) fn before(&self, key: &Key, span: Span) -> R<'static> {
+        let Some(&i) = self.first.get(key) else {
+            return Ok(Value::None);
+        };
+        match self.totals.get(i).copied().flatten() {
+            Some(n) => Ok(Value::Num(n)),
+            None => fault(span, "the sum is too large"),
+        }
+    }
 }
 
 /// Shorter lists are summed again rather than remembered.
