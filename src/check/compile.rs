@@ -22,6 +22,8 @@ use crate::source::Span;
 use crate::suggest::closest;
 use crate::syntax::ast::{self, BinOp, DeclKind, Expr, ExprKind, NumUnit, RuleItem, UnOp};
 
+mod reports;
+
 /// A parameter value given outside the rule files (a parameter file).
 #[derive(Debug, Clone)]
 pub struct ParamOverride {
@@ -245,6 +247,9 @@ pub(super) fn compile_decls(
         }
     }
     let order = c.order(&mut rules, &queries);
+    c.param_marks(&decls);
+    let families = c.families(&decls);
+    let statistics = c.statistics(&decls, &seen);
     errors.append(&mut c.errors);
     // A def's body is compiled at each call: its warnings once.
     for w in c.warnings {
@@ -274,6 +279,8 @@ pub(super) fn compile_decls(
         probe: c.probe,
         today: crate::suppress::today(),
         decided_by,
+        families,
+        statistics,
         ..Program::default()
     };
     (program, errors)
@@ -924,6 +931,7 @@ impl<'a> Compiler<'a> {
                 doc: decl.doc.clone(),
                 overridden_at: Vec::new(),
                 overridden_by_file: None,
+                marks: Vec::new(),
             });
         }
         for decl in decls {
@@ -1275,6 +1283,7 @@ impl<'a> Compiler<'a> {
         self.next_slot = 0;
         let before = self.errors.len();
         let mut severity = None;
+        let mut card = None;
         let mut cite = String::new();
         let mut bindings = Vec::new();
         let mut steps = Vec::new();
@@ -1318,6 +1327,7 @@ impl<'a> Compiler<'a> {
                         }
                     }
                 }
+                RuleItem::Card(c) => card = self.card(c),
                 RuleItem::Cite(t) => cite = self.plain(t, "cite"),
                 RuleItem::For(list) => {
                     if seen_for {
@@ -1417,6 +1427,7 @@ impl<'a> Compiler<'a> {
             id: r.id.name.clone(),
             title,
             severity,
+            card,
             cite,
             doc: decl.doc.clone(),
             span: decl.span,

@@ -189,6 +189,10 @@ fn result(sources: &SourceMap, f: &Finding, rule_index: Option<usize>) -> Value 
     if let Some(v) = &f.rule_version {
         r["properties"]["rule_version"] = json!(v);
     }
+    // The supervision card (电子监察 红牌/黄牌) the finding is.
+    if let Some(c) = f.card {
+        r["properties"]["card"] = json!(c.as_str());
+    }
     r
 }
 
@@ -234,6 +238,9 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
             });
             if !r.versions.is_empty() {
                 rule["properties"]["versions"] = json!(r.versions);
+            }
+            if let Some(c) = r.card {
+                rule["properties"]["card"] = json!(c.as_str());
             }
             rule
         })
