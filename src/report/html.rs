@@ -871,6 +871,11 @@ fn declared_tables(
         }
         out.push_str("</tbody></table></div>");
     }
+    if !report.tables.is_empty() {
+        // These count records, not findings: the cards a column counts
+        // are those the rules found, waived or not.
+        out.push_str("<p class=\"note-small\">以上办件统计由规则库的 statistics 声明定义，逐单位统计已检查的记录；其中按问题计数的列（如黄牌、红牌）包括已豁免的问题。</p>");
+    }
 }
 
 /// A statistics value as a page shows it: a percentage with one decimal

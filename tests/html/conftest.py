@@ -12,7 +12,8 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = "examples/longtan-2014"
-TODAY = "2015-01-10"
+# The run date examples/longtan-2014/sunlight.toml fixes.
+TODAY = "2014-12-19"
 CHROMIUM = os.environ.get("SUNLIGHT_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--headless",
