@@ -124,6 +124,9 @@ def test_filter_by_unit_leaves_only_its_findings(page, outputs):
     assert int(row.get_attribute("data-total")) == len(expected)
     shots = os.environ.get("SUNLIGHT_SCREENSHOTS")
     if shots:
+        # Tall enough for the whole section: the sticky filter bar would
+        # otherwise be drawn over the findings as the section scrolls.
+        page.page.set_viewport_size({"width": 1280, "height": 2400})
         page.page.locator("#findings").screenshot(path=str(Path(shots) / "report-filtered.png"))
 
 
