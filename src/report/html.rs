@@ -1018,14 +1018,19 @@ fn statistics(
         }
     );
     // The rules behind the families, for the table's column heads.
-    out.push_str("<details class=\"legend\"><summary>规则一览</summary><table class=\"rules\"><thead><tr><th>规则</th><th>名称</th><th>级别</th><th>问题数</th><th>依据</th></tr></thead><tbody>");
+    out.push_str("<details class=\"legend\"><summary>规则一览</summary><table class=\"rules\"><thead><tr><th>规则</th><th>类别</th><th>名称</th><th>级别</th><th>问题数</th><th>依据</th></tr></thead><tbody>");
     for r in &report.rules {
+        let level = match r.card {
+            Some(c) => format!("{}（{}）", severity_label(r.severity), c.label()),
+            None => severity_label(r.severity).to_string(),
+        };
         let _ = write!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"cite\">{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"cite\">{}</td></tr>",
             esc(&r.id),
+            esc(&report.family_name(&r.id)),
             esc(&r.title),
-            severity_label(r.severity),
+            level,
             stats.by_rule.get(&r.id).copied().unwrap_or(0),
             esc(&r.cite)
         );
