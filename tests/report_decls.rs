@@ -266,11 +266,18 @@ fn mistakes_in_report_declarations_are_errors_where_they_are_written() -> TestRe
 
 #[test]
 fn report_declarations_are_formatted_and_parse_back() -> TestResult {
-    let messy = "family   T \"测试\"\nstatistics \"表\" for 单位 in org by o=>o.id {\ncolumn \"n\"   percent =count(单位)/ 2 target 50%\n    let x = 1\n}\nparam 名单   @surnames = [\"甲\"]\n";
+    let messy = "rule T-1 \"x\" {\ncard    red\n}\nfamily   T \"测试\"\nstatistics \"表\" for 单位 in org by o=>o.id {\ncolumn \"n\"   percent =count(单位)/ 2 target 50%\n    let x = 1\n}\nparam 名单   @surnames = [\"甲\"]\n";
     let formatted = sunlight::syntax::format::format(messy).ok_or("does not format")?;
     assert_eq!(
+        sunlight::syntax::format::format(&formatted).as_deref(),
+        Some(formatted.as_str())
+    );
+    let parsed = sunlight::syntax::parse(sunlight::source::FileId::default(), &formatted);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    assert_eq!(parsed.file.decls.len(), 4);
+    assert_eq!(
         formatted,
-        "family T \"测试\"\nstatistics \"表\" for 单位 in org by o => o.id {\n  column \"n\" percent = count(单位) / 2 target 50%\n  let x = 1\n}\nparam 名单 @surnames = [\"甲\"]\n"
+        "rule T-1 \"x\" {\n  card red\n}\nfamily T \"测试\"\nstatistics \"表\" for 单位 in org by o => o.id {\n  column \"n\" percent = count(单位) / 2 target 50%\n  let x = 1\n}\nparam 名单 @surnames = [\"甲\"]\n"
     );
     Ok(())
 }
