@@ -25,6 +25,34 @@ impl Severity {
     }
 }
 
+/// The electronic supervision's cards (电子监察): a rule marked `card red`
+/// or `card yellow` makes findings that 违规预警 lists first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Card {
+    /// 红牌: overdue, escalated (督办).
+    Red,
+    /// 黄牌: a warning before a deadline.
+    Yellow,
+}
+
+impl Card {
+    /// `red` or `yellow`, as the rule language writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Card::Red => "red",
+            Card::Yellow => "yellow",
+        }
+    }
+
+    /// The card's Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Card::Red => "红牌",
+            Card::Yellow => "黄牌",
+        }
+    }
+}
+
 /// Another place a finding concerns (the cited meeting item, the other
 /// members of a split group …).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +72,8 @@ pub struct Finding {
     pub title: String,
     /// Error or warning.
     pub severity: Severity,
+    /// The rule's card, when it is one.
+    pub card: Option<Card>,
     /// The record's kind, e.g. `meeting`.
     pub kind: String,
     /// The record's id.
@@ -93,6 +123,8 @@ pub struct RuleInfo {
     pub title: String,
     /// Default severity.
     pub severity: Severity,
+    /// Its card, when it is one.
+    pub card: Option<Card>,
     /// The clause it enforces.
     pub cite: String,
     /// The rule's doc comment.
@@ -118,6 +150,50 @@ pub struct RecordInfo {
     /// What its marked fields hold: unit, label, period, personal names
     /// (empty when rejected).
     pub marked: crate::schema::Marked,
+}
+
+/// The name of a rule family, declared with `family CODE "名称"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Family {
+    /// The id prefix, e.g. `SZYD`.
+    pub code: String,
+    /// The name, e.g. `三重一大`.
+    pub name: String,
+}
+
+/// A statistics table that the rules declare (`statistics "…" { … }`),
+/// computed over the checked records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    /// Its title.
+    pub title: String,
+    /// The record kind it counts.
+    pub kind: String,
+    /// The columns, in declaration order.
+    pub columns: Vec<Column>,
+    /// One row per unit, ordered by unit id (`""`: records of no unit).
+    pub rows: Vec<Row>,
+}
+
+/// A column of a [`Table`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// Its head.
+    pub name: String,
+    /// Shown as a percentage.
+    pub percent: bool,
+    /// The value a unit should reach, if any.
+    pub target: Option<crate::num::Num>,
+}
+
+/// One unit's row of a [`Table`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// The unit's id.
+    pub unit: String,
+    /// One value per column; none where the value is none (e.g. a rate of
+    /// no cases).
+    pub values: Vec<Option<crate::num::Num>>,
 }
 
 /// Counts for the summary line. `records == checked + rejected`.
@@ -152,6 +228,13 @@ pub struct Report {
     pub skipped: Vec<crate::workspace::Skipped>,
     /// What the project file and the flags changed from the standard rules.
     pub configuration: Configuration,
+    /// Names of rule families, as the rules declare them.
+    pub families: Vec<Family>,
+    /// The statistics tables the rules declare.
+    pub tables: Vec<Table>,
+    /// Compound surnames (欧阳) that masking keeps whole: the values of the
+    /// parameters marked `@surnames`.
+    pub surnames: Vec<String>,
 }
 
 /// What a run's configuration (`sunlight.toml` and the flags) changed from
@@ -233,6 +316,16 @@ impl Configuration {
 }
 
 impl Report {
+    /// The declared name of a rule's family (its id up to the last `-`),
+    /// or the family code when none is declared.
+    pub fn family_name(&self, rule: &str) -> String {
+        let code = rule.rsplit_once('-').map_or(rule, |(f, _)| f);
+        self.families
+            .iter()
+            .find(|f| f.code == code)
+            .map_or_else(|| code.to_string(), |f| f.name.clone())
+    }
+
     /// Number of findings of a severity that count against the run
     /// (not waived, not in the baseline).
     pub fn count(&self, severity: Severity) -> usize {

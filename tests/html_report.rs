@@ -23,6 +23,11 @@ const TODAY: &str = "2015-01-10";
 
 /// JSON and HTML reports of one run over `paths`.
 fn reports(paths: &[&Path], extra: &[&str]) -> TestResult<(Value, String)> {
+    reports_as_of(paths, TODAY, extra)
+}
+
+/// [`reports`] as of another run date.
+fn reports_as_of(paths: &[&Path], today: &str, extra: &[&str]) -> TestResult<(Value, String)> {
     let dir = tempfile::tempdir()?;
     let html = dir.path().join("report.html");
     let out = bin()
@@ -30,7 +35,7 @@ fn reports(paths: &[&Path], extra: &[&str]) -> TestResult<(Value, String)> {
         .args(paths)
         .args([
             "--today",
-            TODAY,
+            today,
             "--no-config",
             "--format",
             "json",
@@ -158,6 +163,144 @@ fn assert_counts_agree(json: &Value, html: &str, case: &str) -> TestResult {
         let row = format!("<tr data-unit=\"{unit}\" data-total=\"");
         assert_eq!(number_after(html, &row)?, *n, "{case}: row of `{unit}`");
     }
+    assert_cards_agree(json, html, case)?;
+    assert_tables_agree(json, html, case)
+}
+
+/// 违规预警 counts the red and yellow cards the JSON report holds.
+fn assert_cards_agree(json: &Value, html: &str, case: &str) -> TestResult {
+    let cards = counts(
+        active(json)
+            .iter()
+            .filter_map(|f| f.get("card").and_then(Value::as_str))
+            .map(str::to_string),
+    );
+    if cards.is_empty() {
+        assert!(!html.contains("data-count=\"red\""), "{case}: no cards");
+        return Ok(());
+    }
+    for card in ["red", "yellow"] {
+        assert_eq!(
+            number_after(html, &format!("data-count=\"{card}\">"))?,
+            cards.get(card).copied().unwrap_or(0),
+            "{case}: {card} cards"
+        );
+    }
+    Ok(())
+}
+
+/// Every cell of every statistics table holds the JSON report's value.
+fn assert_tables_agree(json: &Value, html: &str, case: &str) -> TestResult {
+    let tables = json["statistics"].as_array().cloned().unwrap_or_default();
+    for (ti, table) in tables.iter().enumerate() {
+        let start = html
+            .find(&format!("<table class=\"matrix stat\" data-table=\"{ti}\""))
+            .ok_or(format!("{case}: no table {ti}"))?;
+        let end = start + html[start..].find("</table>").ok_or("unterminated")?;
+        let page = &html[start..end];
+        let title = table["title"].as_str().unwrap_or("");
+        assert!(page.contains(&format!("data-title=\"{title}\"")), "{case}");
+        let columns: Vec<&str> = table["columns"]
+            .as_array()
+            .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
+            .unwrap_or_default();
+        let rows = table["rows"].as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            page.matches("<tr data-unit=").count(),
+            rows.len(),
+            "{case}: rows of `{title}`"
+        );
+        for row in &rows {
+            let unit = row["unit"].as_str().unwrap_or("");
+            let at = page
+                .find(&format!("<tr data-unit=\"{unit}\">"))
+                .ok_or(format!("{case}: no row `{unit}`"))?;
+            let tr = &page[at..at + page[at..].find("</tr>").unwrap_or(0)];
+            let values = row["values"].as_array().cloned().unwrap_or_default();
+            assert_eq!(values.len(), columns.len());
+            for (name, v) in columns.iter().zip(&values) {
+                let shown = if v.is_null() {
+                    String::new()
+                } else {
+                    v.to_string()
+                };
+                let cell = format!("<td data-column=\"{name}\" data-value=\"{shown}\"");
+                assert!(tr.contains(&cell), "{case}: `{unit}` {name} = {v}: {tr}");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_approvals_case_has_cards_and_a_department_table() -> TestResult {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/acceptance/08-approvals/records");
+    let (json, html) = reports_as_of(&[&case], "2014-09-30", &[])?;
+    let cards: Vec<&str> = active(&json)
+        .iter()
+        .filter_map(|f| f.get("card").and_then(Value::as_str))
+        .collect();
+    assert!(
+        cards.contains(&"red") && cards.contains(&"yellow"),
+        "{cards:?}"
+    );
+    for f in active(&json) {
+        let want = match f["rule"].as_str() {
+            Some("XZSP-010") => Some("red"),
+            Some("XZSP-009") => Some("yellow"),
+            _ => None,
+        };
+        assert_eq!(f.get("card").and_then(Value::as_str), want, "{f}");
+    }
+    let table = &json["statistics"][0];
+    assert_eq!(table["title"], "行政审批各部门办件统计");
+    let columns: Vec<&str> = table["columns"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        columns,
+        [
+            "受理",
+            "办结",
+            "提前办结",
+            "按期办结",
+            "超期办结",
+            "未办结",
+            "黄牌",
+            "红牌",
+            "提前办结率"
+        ]
+    );
+    assert_eq!(table["columns"][8]["target"], 0.95);
+    // Each row adds up: closed and open are all received; yellow and red
+    // cards are the findings of XZSP-009 and XZSP-010 of the unit.
+    let mut yellow = 0;
+    let mut red = 0;
+    for row in table["rows"].as_array().ok_or("no rows")? {
+        let v: Vec<f64> = row["values"]
+            .as_array()
+            .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(-1.0)).collect())
+            .unwrap_or_default();
+        assert_eq!(v[0], v[1] + v[5], "{row}");
+        assert!(v[2] + v[3] + v[4] <= v[1], "{row}");
+        if v[1] > 0.0 {
+            assert!((v[8] - v[2] / v[1]).abs() < 1e-6, "{row}");
+        } else {
+            assert!(row["values"][8].is_null(), "{row}");
+        }
+        yellow += v[6] as usize;
+        red += v[7] as usize;
+    }
+    assert_eq!(yellow, cards.iter().filter(|c| **c == "yellow").count());
+    assert_eq!(red, cards.iter().filter(|c| **c == "red").count());
+    assert_tables_agree(&json, &html, "08-approvals")?;
+    // Family names come from the rules.
+    assert!(
+        html.contains(">行政审批<small>XZSP</small></th>"),
+        "no family name"
+    );
     Ok(())
 }
 

@@ -301,6 +301,7 @@ pub fn evaluate_focused(
     let mut late_rejected: Vec<(crate::schema::KindId, String)> = Vec::new();
     let mut late_errors: Vec<Diagnostic> = Vec::new();
     let mut late_spans: Vec<crate::source::Span> = Vec::new();
+    let mut tables = Vec::new();
     let (mut findings, eval_errors) = loop {
         let store = store::Store::new(
             records.clone(),
@@ -335,14 +336,20 @@ pub fn evaluate_focused(
         let mut eval_errors: Vec<Diagnostic> = Vec::new();
         let mut rejections: Vec<eval::Rejection> = Vec::new();
         for (pi, period) in periods.iter().enumerate() {
-            let (mut f, errs, rejected) = findings_of(
+            // The tables of the program in force now; not for an editor.
+            let latest = pi + 1 == periods.len() && focus.is_none();
+            let (mut f, errs, rejected, t) = findings_of(
                 period,
                 &store,
                 &records,
                 sources,
                 focus_records.as_ref(),
+                latest,
                 |rec| in_period.get(rec as usize).is_none_or(|&p| p == pi),
             );
+            if latest {
+                tables = t;
+            }
             findings.append(&mut f);
             for e in errs {
                 if !eval_errors
@@ -411,6 +418,7 @@ pub fn evaluate_focused(
                 id: r.id.clone(),
                 title: r.title.clone(),
                 severity: r.severity,
+                card: r.card,
                 cite: r.cite.clone(),
                 description: r.doc.clone().unwrap_or_else(|| r.title.clone()),
                 help: r.help_text.clone(),
@@ -440,21 +448,44 @@ pub fn evaluate_focused(
         rules,
         records,
         today: Some(program.today),
+        families: program.families.clone(),
+        tables,
+        surnames: program
+            .params
+            .iter()
+            .filter(|p| p.marks.iter().any(|m| m == "surnames"))
+            .flat_map(|p| p.value.items())
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         ..Report::default()
     }
 }
 
 /// The findings of one program on the records `keep` accepts, its run-time
-/// errors and the records it found to be bad input.
+/// errors, the records it found to be bad input and, when `tables` asks
+/// for them, its statistics tables.
 fn findings_of<'a>(
     program: &'a Program,
     store: &'a store::Store<'a>,
     records: &[&Record],
     sources: &SourceMap,
     focus: Option<&'a std::collections::HashSet<u32>>,
+    tables: bool,
     keep: impl Fn(u32) -> bool,
-) -> (Vec<Finding>, Vec<Diagnostic>, Vec<eval::Rejection>) {
-    let (fired, eval_errors, rejections) = eval::run(program, store, focus);
+) -> (
+    Vec<Finding>,
+    Vec<Diagnostic>,
+    Vec<eval::Rejection>,
+    Vec<crate::report::Table>,
+) {
+    let (fired, mut eval_errors, rejections) = eval::run(program, store, focus);
+    let tables = if tables && rejections.is_empty() {
+        let (t, errs) = eval::statistics(program, store, &fired);
+        eval_errors.extend(errs);
+        t
+    } else {
+        Vec::new()
+    };
     let findings: Vec<Finding> = fired
         .iter()
         .filter(|f| keep(f.record))
@@ -470,6 +501,7 @@ fn findings_of<'a>(
                 rule: rule.id.clone(),
                 title: rule.title.clone(),
                 severity: rule.severity,
+                card: rule.card,
                 kind: kind.name.clone(),
                 record: record.id.clone(),
                 span: anchor_span(sources, f.span, &path),
@@ -490,7 +522,7 @@ fn findings_of<'a>(
             })
         })
         .collect();
-    (findings, eval_errors, rejections)
+    (findings, eval_errors, rejections, tables)
 }
 
 /// Where a finding points. A list or mapping written as a block under its

@@ -44,6 +44,38 @@ pub struct Program {
     /// The programs of the earlier periods, when rules or parameter values
     /// are dated (this program is the latest period's).
     pub versions: Vec<Program>,
+    /// Names of rule families (`family CODE "名称"`).
+    pub families: Vec<crate::report::Family>,
+    /// Statistics tables for reports.
+    pub statistics: Vec<Statistics>,
+}
+
+/// A compiled `statistics` declaration.
+#[derive(Debug, Clone)]
+pub struct Statistics {
+    /// The title.
+    pub title: String,
+    /// The kind whose records it counts.
+    pub kind: KindId,
+    /// The unit of a record.
+    pub by: super::ir::Arg,
+    /// The slot holding one unit's records.
+    pub slot: usize,
+    /// `let`s and columns, in order: a column is `(index, value)`.
+    pub steps: Vec<StatStep>,
+    /// The columns.
+    pub columns: Vec<crate::report::Column>,
+    /// Number of local slots.
+    pub locals: usize,
+}
+
+/// A clause of a compiled `statistics`.
+#[derive(Debug, Clone)]
+pub enum StatStep {
+    /// Bind a value to a slot.
+    Let(usize, Ir),
+    /// The value of the column with this index.
+    Column(usize, Ir),
 }
 
 /// A name the editor can complete at: compiling text with this identifier
@@ -150,6 +182,8 @@ pub struct Param {
     pub doc: Option<String>,
     /// Where it was overridden (`set`), last one last.
     pub overridden_at: Vec<Span>,
+    /// Report marks (`@surnames`), without the `@`.
+    pub marks: Vec<String>,
     /// Overridden by a parameter file: its name.
     pub overridden_by_file: Option<String>,
 }
@@ -243,6 +277,8 @@ pub struct Rule {
     pub title: String,
     /// Error or warning.
     pub severity: Severity,
+    /// `card red|yellow`.
+    pub card: Option<crate::report::Card>,
     /// The clause it enforces.
     pub cite: String,
     /// Doc comment.

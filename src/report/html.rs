@@ -21,7 +21,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::report::{Finding, RecordInfo, Report, Severity, Suppression};
+use crate::report::{Card, Finding, RecordInfo, Report, Severity, Suppression};
 use crate::source::{FileId, SourceMap, Span};
 
 /// What the run looked at, for the page's header. The CLI fills it in.
@@ -56,22 +56,18 @@ const NO_MONTH: &str = "无日期";
 /// Record lines shown around an anchor at most.
 const EXCERPT_LINES: usize = 8;
 
-/// Compound surnames kept whole when a name is masked (欧阳修 → 欧阳*).
-const COMPOUND_SURNAMES: &[&str] = &[
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
-    "夏侯", "令狐", "端木", "独孤", "南宫", "西门", "轩辕", "呼延", "申屠", "太史", "澹台", "公冶",
-    "宗政", "濮阳", "淳于", "单于", "万俟", "闻人", "赫连", "钟离", "百里", "东郭", "仲孙",
-];
-
 /// A name as 阳光公示 shows it: the surname, then one `*` per character.
-pub fn mask_name(name: &str) -> String {
+/// A compound surname among `surnames` (the rules' `@surnames` parameter)
+/// is kept whole.
+pub fn mask_name(name: &str, surnames: &[String]) -> String {
     let chars: Vec<char> = name.chars().collect();
-    let keep = if chars.len() >= 3 && COMPOUND_SURNAMES.iter().any(|s| name.starts_with(s)) {
-        2
-    } else {
-        1
-    };
-    let keep = keep.min(chars.len().saturating_sub(1));
+    let compound = surnames
+        .iter()
+        .filter(|s| s.chars().count() >= 2 && chars.len() > s.chars().count())
+        .filter(|s| name.starts_with(s.as_str()))
+        .map(|s| s.chars().count())
+        .max();
+    let keep = compound.unwrap_or(1).min(chars.len().saturating_sub(1));
     let mut out: String = chars.iter().take(keep).collect();
     out.extend(std::iter::repeat_n('*', chars.len() - keep));
     out
@@ -94,7 +90,10 @@ impl Masker {
             .collect();
         names.sort_unstable();
         names.dedup();
-        let masks = names.iter().map(|n| mask_name(n)).collect();
+        let masks = names
+            .iter()
+            .map(|n| mask_name(n, &report.surnames))
+            .collect();
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&names)
@@ -526,6 +525,7 @@ pub fn render(report: &Report, sources: &SourceMap, scope: &Scope) -> String {
         findings.push(json!({
             "rule": f.rule,
             "sev": f.severity.as_str(),
+            "card": f.card.map(crate::report::Card::as_str),
             "unit": unit.unwrap_or_default(),
             "month": month.unwrap_or_default(),
             "rec": rec.map_or(-1, |r| r as i64),
@@ -775,20 +775,120 @@ fn header(
     );
 }
 
-/// 违规预警: the errors first, then the warnings, as compact rows.
+/// 违规预警: red cards, yellow cards, then errors, then warnings, as
+/// compact rows (the script fills the list).
 fn warnings(out: &mut String, report: &Report) {
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
+    let cards = |c: Card| report.active().filter(|f| f.card == Some(c)).count();
+    let (red, yellow) = (cards(Card::Red), cards(Card::Yellow));
+    let lead = if errors + warnings == 0 {
+        "本次检查未发现违规问题。".to_string()
+    } else if red + yellow == 0 {
+        format!("错误 {errors} 项、警告 {warnings} 项；错误在前，按单位与记录排列。")
+    } else {
+        format!(
+            "红牌 <b data-count=\"red\">{red}</b> 项、黄牌 <b data-count=\"yellow\">{yellow}</b> 项（电子监察）；错误 {errors} 项、警告 {warnings} 项（含红黄牌）。红牌、黄牌在前，其次错误、警告，按单位与记录排列。"
+        )
+    };
     let _ = writeln!(
         out,
-        "<section id=\"alerts\"><h2>违规预警</h2><p class=\"lead\">{}</p><ol id=\"alert-list\" class=\"alerts\"></ol>\
-<p class=\"more\"><a href=\"#findings\" id=\"alert-more\" hidden>查看全部问题 →</a></p></section>",
-        if errors + warnings == 0 {
-            "本次检查未发现违规问题。".to_string()
-        } else {
-            format!("错误 {errors} 项、警告 {warnings} 项；错误在前，按单位与记录排列。")
-        }
+        "<section id=\"alerts\"><h2>违规预警</h2><p class=\"lead\">{lead}</p><ol id=\"alert-list\" class=\"alerts\"></ol>\
+<p class=\"more\"><a href=\"#findings\" id=\"alert-more\" hidden>查看全部问题 →</a></p></section>"
     );
+}
+
+/// The tables the rules declare with `statistics`, one row per unit; the
+/// cells carry their values for the tests and the script.
+fn declared_tables(
+    out: &mut String,
+    report: &Report,
+    records: &Records<'_>,
+    m: &dyn Fn(&str) -> String,
+) {
+    for (ti, t) in report.tables.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<h3>{}</h3><div class=\"scroll\"><table class=\"matrix stat\" data-table=\"{ti}\" data-title=\"{}\"><thead><tr><th>单位</th>",
+            esc(&t.title),
+            esc(&t.title)
+        );
+        for c in &t.columns {
+            let target = c
+                .target
+                .map(|n| {
+                    let shown = shown_number(n, c.percent).replace(".0%", "%");
+                    format!("<small>目标 {}</small>", esc(&shown))
+                })
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "<th data-column=\"{}\">{}{target}</th>",
+                esc(&c.name),
+                esc(&c.name)
+            );
+        }
+        out.push_str("</tr></thead><tbody>");
+        for row in &t.rows {
+            let label = if row.unit.is_empty() {
+                NO_UNIT.to_string()
+            } else {
+                m(&records.unit_label(&row.unit))
+            };
+            let _ = write!(
+                out,
+                "<tr data-unit=\"{}\"><th><a href=\"#findings\" class=\"unit-link\" data-unit=\"{}\">{}</a></th>",
+                esc(&row.unit),
+                esc(&row.unit),
+                esc(&label)
+            );
+            for (c, v) in t.columns.iter().zip(&row.values) {
+                let below = match (v, c.target) {
+                    (Some(v), Some(t)) if *v < t => " class=\"below\" title=\"低于目标\"",
+                    _ => "",
+                };
+                let raw = v.map_or(Value::Null, crate::report::json::number);
+                let _ = write!(
+                    out,
+                    "<td data-column=\"{}\" data-value=\"{}\"{below}>{}</td>",
+                    esc(&c.name),
+                    if raw.is_null() {
+                        String::new()
+                    } else {
+                        raw.to_string()
+                    },
+                    v.map_or_else(|| "—".to_string(), |n| esc(&shown_number(n, c.percent)))
+                );
+            }
+            out.push_str("</tr>");
+        }
+        if t.rows.is_empty() {
+            let _ = write!(
+                out,
+                "<tr><td colspan=\"{}\" class=\"empty\">无记录</td></tr>",
+                t.columns.len() + 1
+            );
+        }
+        out.push_str("</tbody></table></div>");
+    }
+    if !report.tables.is_empty() {
+        // These count records, not findings: the cards a column counts
+        // are those the rules found, waived or not.
+        out.push_str("<p class=\"note-small\">以上办件统计由规则库的 statistics 声明定义，逐单位统计已检查的记录；其中按问题计数的列（如黄牌、红牌）包括已豁免的问题。</p>");
+    }
+}
+
+/// A statistics value as a page shows it: a percentage with one decimal
+/// (`99.7%`), or the number.
+fn shown_number(n: crate::num::Num, percent: bool) -> String {
+    if percent {
+        match n.checked_mul(crate::num::Num::int(100)) {
+            Some(p) => format!("{}%", p.fixed(1)),
+            None => n.to_string(),
+        }
+    } else {
+        n.to_string()
+    }
 }
 
 fn statistics(
@@ -821,11 +921,18 @@ fn statistics(
             .filter(|r| rule_family(&r.id) == fam)
             .map(|r| format!("{} {}", r.id, r.title))
             .collect();
+        let name = report.family_name(&format!("{fam}-"));
         let _ = write!(
             out,
-            "<th title=\"{}\">{}</th>",
+            "<th data-family=\"{}\" title=\"{}\">{}<small>{}</small></th>",
+            esc(fam),
             esc(&rules.join("\n")),
-            esc(fam)
+            esc(&name),
+            if name == *fam {
+                String::new()
+            } else {
+                esc(fam)
+            }
         );
     }
     out.push_str("<th>合计</th></tr></thead><tbody>");
@@ -879,6 +986,8 @@ fn statistics(
         report.active().count()
     );
 
+    declared_tables(out, report, records, m);
+
     // Findings by rule, most first.
     let mut by_rule: Vec<(String, usize)> =
         stats.by_rule.iter().map(|(k, v)| (k.clone(), *v)).collect();
@@ -909,14 +1018,19 @@ fn statistics(
         }
     );
     // The rules behind the families, for the table's column heads.
-    out.push_str("<details class=\"legend\"><summary>规则一览</summary><table class=\"rules\"><thead><tr><th>规则</th><th>名称</th><th>级别</th><th>问题数</th><th>依据</th></tr></thead><tbody>");
+    out.push_str("<details class=\"legend\"><summary>规则一览</summary><table class=\"rules\"><thead><tr><th>规则</th><th>类别</th><th>名称</th><th>级别</th><th>问题数</th><th>依据</th></tr></thead><tbody>");
     for r in &report.rules {
+        let level = match r.card {
+            Some(c) => format!("{}（{}）", severity_label(r.severity), c.label()),
+            None => severity_label(r.severity).to_string(),
+        };
         let _ = write!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"cite\">{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"cite\">{}</td></tr>",
             esc(&r.id),
+            esc(&report.family_name(&r.id)),
             esc(&r.title),
-            severity_label(r.severity),
+            level,
             stats.by_rule.get(&r.id).copied().unwrap_or(0),
             esc(&r.cite)
         );
@@ -998,12 +1112,16 @@ mod tests {
 
     #[test]
     fn names_keep_the_surname() {
-        assert_eq!(mask_name("王五"), "王*");
-        assert_eq!(mask_name("胡振华"), "胡**");
-        assert_eq!(mask_name("欧阳修文"), "欧阳**");
-        assert_eq!(mask_name("欧阳修"), "欧阳*");
-        assert_eq!(mask_name("欧阳"), "欧*");
-        assert_eq!(mask_name("王"), "*");
+        let s = vec!["欧阳".to_string(), "司马".to_string()];
+        assert_eq!(mask_name("王五", &s), "王*");
+        assert_eq!(mask_name("胡振华", &s), "胡**");
+        assert_eq!(mask_name("欧阳修文", &s), "欧阳**");
+        assert_eq!(mask_name("欧阳修", &s), "欧阳*");
+        assert_eq!(mask_name("欧阳", &s), "欧*");
+        assert_eq!(mask_name("王", &s), "*");
+        // Without the surname list, one character is kept.
+        assert_eq!(mask_name("欧阳修", &[]), "欧**");
+        assert_eq!(mask_name("上官婉儿", &["上官".to_string()]), "上官**");
     }
 
     #[test]

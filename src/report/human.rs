@@ -457,6 +457,7 @@ mod tests {
                 rule: "SZYD-002".into(),
                 title: "到会人数不足".into(),
                 severity: Severity::Error,
+                card: None,
                 kind: "meeting".into(),
                 record: "ZJ-DZ-2014-07".into(),
                 path: "attendees".into(),

@@ -28,6 +28,72 @@ struct JsonReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     inputs: Option<&'a serde_json::Value>,
     configuration: JsonConfiguration<'a>,
+    /// The statistics tables the rules declare (`statistics`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    statistics: Vec<JsonTable<'a>>,
+}
+
+/// A statistics table: its columns, and one row per unit with a value per
+/// column (`null` where the value is none).
+#[derive(Serialize)]
+struct JsonTable<'a> {
+    title: &'a str,
+    kind: &'a str,
+    columns: Vec<JsonColumn<'a>>,
+    rows: Vec<JsonRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonColumn<'a> {
+    name: &'a str,
+    percent: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    unit: &'a str,
+    values: Vec<serde_json::Value>,
+}
+
+/// A number as JSON: whole numbers exactly, others to six decimals.
+pub fn number(n: crate::num::Num) -> serde_json::Value {
+    if let Some(i) = n.to_i64().filter(|_| n.is_integer()) {
+        return serde_json::Value::from(i);
+    }
+    n.round(6)
+        .and_then(|r| r.to_string().parse::<f64>().ok())
+        .and_then(serde_json::Number::from_f64)
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+fn table(t: &crate::report::Table) -> JsonTable<'_> {
+    JsonTable {
+        title: &t.title,
+        kind: &t.kind,
+        columns: t
+            .columns
+            .iter()
+            .map(|c| JsonColumn {
+                name: &c.name,
+                percent: c.percent,
+                target: c.target.map(number),
+            })
+            .collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| JsonRow {
+                unit: &r.unit,
+                values: r
+                    .values
+                    .iter()
+                    .map(|v| v.map_or(serde_json::Value::Null, number))
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 /// What the configuration changed: see [`crate::report::Configuration`].
@@ -46,6 +112,9 @@ struct JsonFinding<'a> {
     rule: &'a str,
     title: &'a str,
     severity: &'static str,
+    /// `red` or `yellow` for the findings of a card rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    card: Option<&'static str>,
     kind: &'a str,
     record: &'a str,
     path: &'a str,
@@ -142,6 +211,7 @@ fn finding<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
         rule: &f.rule,
         title: &f.title,
         severity: f.severity.as_str(),
+        card: f.card.map(crate::report::Card::as_str),
         kind: &f.kind,
         record: &f.record,
         path: &f.path,
@@ -258,6 +328,7 @@ pub fn render_with_inputs(
             skipped: report.skipped.len(),
         },
         configuration: configuration(&report.configuration),
+        statistics: report.tables.iter().map(table).collect(),
     };
     match serde_json::to_string_pretty(&out) {
         Ok(mut text) => {
@@ -295,6 +366,7 @@ mod tests {
                 rule: "SZYD-002".into(),
                 title: "到会人数不足".into(),
                 severity: Severity::Error,
+                card: None,
                 kind: "meeting".into(),
                 record: "ZJ-DZ-2014-07".into(),
                 path: "attendees".into(),

@@ -10,5 +10,6 @@ pub mod junit;
 pub mod sarif;
 
 pub use crate::model::{
-    Configuration, Finding, RecordInfo, Related, Report, RuleInfo, Severity, Summary, Suppression,
+    Card, Column, Configuration, Family, Finding, RecordInfo, Related, Report, Row, RuleInfo,
+    Severity, Summary, Suppression, Table,
 };

@@ -183,6 +183,8 @@ fn result(sources: &SourceMap, f: &Finding, rule_index: Option<usize>) -> SarifR
         cite,
         // The dated version of the rule that fired, e.g. `2015-01-01..`.
         rule_version: f.rule_version.clone(),
+        // The supervision card (电子监察 红牌/黄牌) the finding is.
+        card: f.card.map(|c| c.as_str()),
     };
     SarifResult {
         rule_id: f.rule.clone(),
@@ -259,6 +261,7 @@ fn rule(r: &crate::report::RuleInfo) -> ReportingDescriptor {
         properties: RuleProperties {
             cite: r.cite.clone(),
             versions: r.versions.clone(),
+            card: r.card.map(|c| c.as_str()),
         },
     }
 }
@@ -392,6 +395,9 @@ mod model {
         /// The dated versions of the rule, when it has several.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         pub versions: Vec<String>,
+        /// The supervision card (电子监察 红牌/黄牌) its findings are.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub card: Option<&'static str>,
     }
 
     /// Identifies the run for comparing results across runs (§3.17).
@@ -443,11 +449,16 @@ mod model {
         pub cite: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         pub rule_version: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub card: Option<&'static str>,
     }
 
     impl ResultProperties {
         pub fn is_empty(&self) -> bool {
-            self.help.is_none() && self.cite.is_none() && self.rule_version.is_none()
+            self.help.is_none()
+                && self.cite.is_none()
+                && self.rule_version.is_none()
+                && self.card.is_none()
         }
     }
 

@@ -66,6 +66,58 @@ pub enum DeclKind {
     /// `effective 2015-01-01 until 2016-12-31` standing alone: the period
     /// of every rule and `set` of the file that gives none of its own.
     Validity(Validity),
+    /// `family SZYD "三重一大"`: the name of the rules whose id starts with `SZYD-`.
+    Family(FamilyDecl),
+    /// `statistics "标题" for xs in KIND by f { … }`: a table for reports.
+    Statistics(StatisticsDecl),
+}
+
+/// `family CODE "名称"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FamilyDecl {
+    /// The id prefix, e.g. `SZYD`.
+    pub code: Ident,
+    /// The name reports show.
+    pub name: Template,
+}
+
+/// `statistics "标题" for 办件 in application by 办件单位 { … }`: one row
+/// per unit, the value of `by` for each record of the kind; in the body
+/// the variable is the list of one unit's records.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatisticsDecl {
+    /// The table's title.
+    pub title: Template,
+    /// The variable holding one unit's records.
+    pub var: Ident,
+    /// The record kind.
+    pub kind: Ident,
+    /// The unit of a record: a function of one record.
+    pub by: Expr,
+    /// `let` and `column` in order.
+    pub items: Vec<StatItem>,
+}
+
+/// One clause of a `statistics` declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StatItem {
+    /// `let name = value`.
+    Let(Ident, Expr),
+    /// `column "名称" percent? = value target?`.
+    Column(StatColumn),
+}
+
+/// `column "名称" percent = value target 目标`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatColumn {
+    /// The column head.
+    pub name: Template,
+    /// Shown as a percentage.
+    pub percent: bool,
+    /// The value for one unit (a number, or none).
+    pub value: Expr,
+    /// `target 值`: the value a unit should reach.
+    pub target: Option<Expr>,
 }
 
 /// When a rule, a parameter value or a file is in force: from the first to
@@ -248,6 +300,8 @@ pub struct ParamDecl {
     pub is_override: bool,
     /// `set … effective …`: when the value is in force.
     pub validity: Option<Validity>,
+    /// Report marks after the name (`@surnames`): names without the `@`.
+    pub marks: Vec<Ident>,
 }
 
 /// `def name(a, b) = body`.
@@ -327,6 +381,8 @@ pub enum RuleItem {
     Help(Template),
     /// `related expr "note"`: other places the finding concerns.
     Related(Expr, Template),
+    /// `card red|yellow`: the supervision card a finding of the rule is.
+    Card(Ident),
 }
 
 /// `name in source` in a `for`.
@@ -576,6 +632,22 @@ impl Decl {
         match &self.kind {
             DeclKind::Import(t) => t.exprs(),
             DeclKind::Enum(_) | DeclKind::Chain(_) | DeclKind::Validity(_) => Vec::new(),
+            DeclKind::Family(f) => f.name.exprs(),
+            DeclKind::Statistics(s) => {
+                let mut v = s.title.exprs();
+                v.push(&s.by);
+                for item in &s.items {
+                    match item {
+                        StatItem::Let(_, e) => v.push(e),
+                        StatItem::Column(c) => {
+                            v.extend(c.name.exprs());
+                            v.push(&c.value);
+                            v.extend(c.target.as_ref());
+                        }
+                    }
+                }
+                v
+            }
             DeclKind::Struct(s) | DeclKind::Extend(s) => {
                 let mut v: Vec<&Expr> = match &s.body {
                     StructBody::Fields(f) => f.iter().filter_map(|f| f.default.as_ref()).collect(),
@@ -593,7 +665,7 @@ impl Decl {
                 .items
                 .iter()
                 .flat_map(|i| match i {
-                    RuleItem::Severity(_) => Vec::new(),
+                    RuleItem::Severity(_) | RuleItem::Card(_) => Vec::new(),
                     RuleItem::Cite(t) | RuleItem::Message(t) | RuleItem::Help(t) => t.exprs(),
                     RuleItem::For(bs) => bs
                         .iter()

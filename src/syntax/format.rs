@@ -46,6 +46,7 @@ fn is_keyword(w: &str) -> bool {
             | "related"
             | "message"
             | "help"
+            | "target"
     )
 }
 

@@ -64,6 +64,26 @@ pub const KEYWORDS: &[(&str, &str)] = &[
     ),
     ("cite", "cite \"…\": the clause the rule enforces"),
     (
+        "card",
+        "card red|yellow: the electronic supervision's card (红牌 超期督办, 黄牌 限期办件警示) a finding of the rule is; 违规预警 lists cards first",
+    ),
+    (
+        "family",
+        "family CODE \"名称\": the name reports give the rules whose id starts with `CODE-`",
+    ),
+    (
+        "statistics",
+        "statistics \"标题\" for xs in KIND by x => unit { let …; column … }: a table for reports, one row per unit, where `xs` is the list of the unit's records",
+    ),
+    (
+        "column",
+        "column \"名称\" [percent] = 数值 [target 目标]: a column of a `statistics` table, a number (or none) for one unit",
+    ),
+    (
+        "target",
+        "target 目标: the value a `statistics` column should reach; the report marks the units below it",
+    ),
+    (
         "for",
         "for x in KIND, y in x.list: what the rule checks, one finding per element at most",
     ),

@@ -12,7 +12,8 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = "examples/longtan-2014"
-TODAY = "2015-01-10"
+# The run date examples/longtan-2014/sunlight.toml fixes.
+TODAY = "2014-12-19"
 CHROMIUM = os.environ.get("SUNLIGHT_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -25,10 +26,16 @@ ARGS = [
 ]
 
 
-def sunlight(*args):
+# The approvals acceptance case, as of the day its expected findings are
+# judged: red and yellow cards, errors and warnings.
+APPROVALS = "tests/fixtures/acceptance/08-approvals/records"
+APPROVALS_TODAY = "2014-09-30"
+
+
+def sunlight(*args, today=TODAY):
     binary = os.environ.get("SUNLIGHT_BIN", str(ROOT / "target/debug/sunlight"))
     return subprocess.run(
-        [binary, "check", *args, "--today", TODAY, "--no-config"],
+        [binary, "check", *args, "--today", today, "--no-config"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -44,7 +51,12 @@ def outputs(tmp_path_factory):
     assert run.returncode in (0, 1), run.stderr
     run = sunlight(EXAMPLE, "--public", "--output", str(public))
     assert run.returncode in (0, 1), run.stderr
-    return {"html": html, "public": public, "json": json.loads(js.read_text("utf-8"))}
+    approvals, approvals_js = out / "approvals.html", out / "approvals.json"
+    run = sunlight(APPROVALS, "--output", str(approvals), "--output", str(approvals_js),
+                   "--format", "json", today=APPROVALS_TODAY)
+    assert run.returncode in (0, 1), run.stderr
+    return {"html": html, "public": public, "json": json.loads(js.read_text("utf-8")),
+            "approvals": approvals, "approvals_json": json.loads(approvals_js.read_text("utf-8"))}
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +85,13 @@ class Page:
 @pytest.fixture
 def page(browser, outputs):
     p = Page(browser, outputs["html"])
+    yield p
+    p.page.close()
+
+
+@pytest.fixture
+def approvals_page(browser, outputs):
+    p = Page(browser, outputs["approvals"])
     yield p
     p.page.close()
 

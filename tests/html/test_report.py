@@ -62,9 +62,17 @@ def active(report):
     return [f for f in report["findings"] if not f.get("suppressed")]
 
 
-def test_no_console_error_and_no_request(page):
+def show_related(page, report):
+    """Filter the findings to a rule whose findings have related locations
+    (the cards that come first have none)."""
+    rule = next(f["rule"] for f in report["findings"] if f["related"])
+    page.page.select_option("#f-rule", rule)
+
+
+def test_no_console_error_and_no_request(page, outputs):
     assert [m for m in page.console if m[0] in ("error", "pageerror")] == []
     # Open a record and use the filters too: still nothing is fetched.
+    show_related(page, outputs["json"])
     page.page.locator("a.rel").first.click()
     page.page.select_option("#f-unit", "jiaotong")
     page.page.fill("#f-text", "会议")
@@ -116,6 +124,9 @@ def test_filter_by_unit_leaves_only_its_findings(page, outputs):
     assert int(row.get_attribute("data-total")) == len(expected)
     shots = os.environ.get("SUNLIGHT_SCREENSHOTS")
     if shots:
+        # Tall enough for the whole section: the sticky filter bar would
+        # otherwise be drawn over the findings as the section scrolls.
+        page.page.set_viewport_size({"width": 1280, "height": 2400})
         page.page.locator("#findings").screenshot(path=str(Path(shots) / "report-filtered.png"))
 
 
@@ -129,6 +140,7 @@ def test_search_finds_a_record(page, outputs):
 
 def test_related_link_lands_on_the_record(page, outputs):
     related = {(r["file"], r["line"]) for f in outputs["json"]["findings"] for r in f["related"]}
+    show_related(page, outputs["json"])
     link = page.page.locator("a.rel").first
     line = int(link.get_attribute("data-line"))
     link.click()
@@ -157,6 +169,83 @@ def test_public_page_holds_no_name(public_page, outputs):
     # Masked names still read as names.
     assert "胡**" in text
     assert public_page.page.locator("#finding-list pre.excerpt").count() == 0
+
+
+def alert_rank(card, sev):
+    return {"red": 0, "yellow": 1}.get(card, 2 if sev == "error" else 3)
+
+
+def test_cards_come_first_in_alerts(approvals_page, outputs):
+    report = outputs["approvals_json"]
+    rows = approvals_page.page.locator("#alert-list li").evaluate_all(
+        "els => els.map(e => [e.dataset.card || '', e.dataset.sev, e.querySelector('code').textContent])")
+    ranks = [alert_rank(card, sev) for card, sev, _ in rows]
+    # Red cards, then yellow cards, then errors, then warnings; all four here.
+    assert ranks == sorted(ranks)
+    assert set(ranks) == {0, 1, 2, 3}
+    cards = Counter(f["card"] for f in active(report) if f.get("card"))
+    assert [card for card, _, _ in rows if card] == ["red"] * cards["red"] + ["yellow"] * cards["yellow"]
+    # The cards are the findings of the rules the JSON report marks so.
+    assert {rule for card, _, rule in rows if card} == {
+        f["rule"] for f in active(report) if f.get("card")}
+    for card in ("red", "yellow"):
+        shown = approvals_page.page.locator(f"#alerts b[data-count={card}]").text_content()
+        assert int(shown) == cards[card]
+    badges = approvals_page.page.locator("#alert-list li[data-card=red] .badge").all_text_contents()
+    assert badges == ["红牌"] * cards["red"]
+    assert [m for m in approvals_page.console if m[0] in ("error", "pageerror")] == []
+    # Every card of the case is among the first alerts.
+    page_rows = approvals_page.page.locator("#alert-list li[data-card]").count()
+    assert page_rows == sum(cards.values())
+
+
+def test_statistics_tables_equal_the_json_report(approvals_page, outputs):
+    for name in ("approvals", "html"):
+        report = outputs["approvals_json"] if name == "approvals" else outputs["json"]
+        if name == "html":
+            approvals_page.page.goto(outputs["html"].as_uri())
+        tables = report["statistics"]
+        assert [t["title"] for t in tables] == ["行政审批各部门办件统计"]
+        for ti, t in enumerate(tables):
+            table = approvals_page.page.locator(f"table.stat[data-table='{ti}']")
+            heads = table.locator("thead th[data-column]").evaluate_all(
+                "els => els.map(e => e.dataset.column)")
+            assert heads == [c["name"] for c in t["columns"]]
+            shown = table.locator("tbody tr").evaluate_all(
+                "els => els.map(r => [r.dataset.unit, Array.from(r.querySelectorAll('td')).map(c => c.dataset.value)])")
+            want = [[r["unit"], ["" if v is None else json.dumps(v) for v in r["values"]]] for r in t["rows"]]
+            assert shown == want
+            # The page's numbers are the JSON report's, as people read them.
+            texts = table.locator("tbody tr").evaluate_all(
+                "els => els.map(r => Array.from(r.querySelectorAll('td')).map(c => c.textContent))")
+            for row, text in zip(t["rows"], texts):
+                for col, v, cell in zip(t["columns"], row["values"], text):
+                    if v is None:
+                        assert cell == "—"
+                    elif col["percent"]:
+                        assert cell == f"{v * 100:.1f}%"
+                    else:
+                        assert cell == str(v)
+            # Below-target rates are marked, and only those.
+            for col_i, col in enumerate(t["columns"]):
+                if col.get("target") is None:
+                    continue
+                below = table.locator(f"td.below[data-column='{col['name']}']").evaluate_all(
+                    "els => els.map(e => e.closest('tr').dataset.unit)")
+                assert below == [r["unit"] for r in t["rows"]
+                                 if r["values"][col_i] is not None and r["values"][col_i] < col["target"]]
+
+
+def test_rule_families_are_shown_by_name(page, outputs):
+    heads = page.page.locator("#unit-table thead th[data-family]").evaluate_all(
+        "els => els.map(e => [e.dataset.family, e.firstChild.textContent])")
+    names = dict(heads)
+    families = {f["rule"].rsplit("-", 1)[0] for f in active(outputs["json"])}
+    assert set(names) == families
+    expected = {"SZYD": "三重一大", "ZJBF": "资金拨付", "WBZG": "一把手五个不直接管",
+                "XZSP": "行政审批", "REF": "引用"}
+    for code, name in names.items():
+        assert name == expected[code]
 
 
 def test_screenshots(page):

@@ -9,6 +9,7 @@ mod chains;
 mod expr;
 mod order;
 mod params;
+mod reports;
 mod rules;
 mod symbols;
 
@@ -231,6 +232,9 @@ pub(in crate::check) fn compile_decls(
         }
     }
     let order = c.order(&mut rules, &queries);
+    c.param_marks(&decls);
+    let families = c.families(&decls);
+    let statistics = c.statistics(&decls, &seen);
     errors.append(&mut c.errors);
     // A def's body is compiled at each call: its warnings once.
     for w in c.warnings {
@@ -260,6 +264,8 @@ pub(in crate::check) fn compile_decls(
         probe: c.index.probe,
         today: crate::suppress::today(),
         decided_by,
+        families,
+        statistics,
         ..Program::default()
     };
     (program, errors)

@@ -68,6 +68,7 @@ impl<'a> Compiler<'a> {
                 doc: decl.doc.clone(),
                 overridden_at: Vec::new(),
                 overridden_by_file: None,
+                marks: Vec::new(),
             });
         }
         for decl in decls {

@@ -17,6 +17,7 @@ impl<'a> Compiler<'a> {
         self.next_slot = 0;
         let before = self.errors.len();
         let mut severity = None;
+        let mut card = None;
         let mut cite = String::new();
         let mut bindings = Vec::new();
         let mut steps = Vec::new();
@@ -60,6 +61,7 @@ impl<'a> Compiler<'a> {
                         }
                     }
                 }
+                RuleItem::Card(c) => card = self.card(c),
                 RuleItem::Cite(t) => cite = self.plain(t, "cite"),
                 RuleItem::For(list) => {
                     if seen_for {
@@ -159,6 +161,7 @@ impl<'a> Compiler<'a> {
             id: r.id.name.clone(),
             title,
             severity,
+            card,
             cite,
             doc: decl.doc.clone(),
             span: decl.span,

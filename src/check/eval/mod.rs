@@ -6,6 +6,8 @@
 mod expr;
 mod rules;
 
+pub use rules::statistics;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, OnceLock};
 

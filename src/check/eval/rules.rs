@@ -1,7 +1,7 @@
 //! Running one rule: its scope, bindings, steps and the findings it fires.
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 
 use super::{Ev, Fault, Fired, GROUP_RECORD, MAX_RELATED, MEMO_MIN_LEN, Rejection};
 use crate::check::builtins::Calendar;
@@ -472,4 +472,101 @@ impl<'a, 'p> Ev<'a, 'p> {
             _ => d,
         }
     }
+}
+
+/// The tables of the program's `statistics` declarations over the checked
+/// records, given the findings of the run (for `findings` in a column); and
+/// the run-time errors met (a table that fails is left out).
+pub fn statistics<'a>(
+    program: &'a crate::check::Program,
+    store: &'a crate::check::store::Store<'a>,
+    fired: &[Fired<'a>],
+) -> (Vec<crate::report::Table>, Vec<Diagnostic>) {
+    use crate::check::program::StatStep;
+    let mut by_record: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, f) in fired.iter().enumerate() {
+        by_record.entry(f.record).or_default().push(i);
+    }
+    let cache: Vec<OnceLock<Value<'a>>> =
+        (0..program.cache_slots).map(|_| OnceLock::new()).collect();
+    let mut ev = Ev::new(
+        Some(program),
+        &program.schema,
+        store,
+        &cache,
+        (fired, &by_record),
+        None,
+    );
+    let mut tables = Vec::new();
+    let mut errors = Vec::new();
+    'tables: for st in &program.statistics {
+        // Units by their id; a record of no unit counts under "".
+        let mut groups: BTreeMap<String, Vec<Value<'a>>> = BTreeMap::new();
+        for &rec in store.by_kind.get(st.kind).map_or(&[][..], Vec::as_slice) {
+            let Some(root) = store.root(rec) else {
+                continue;
+            };
+            let mut frame = vec![Value::None; st.locals];
+            ev.current = Some(rec);
+            let key = match ev.apply(&st.by, root.clone(), &mut frame) {
+                Ok(v) => v.force(),
+                Err(f) => {
+                    errors.push(Diagnostic::error(f.span, f.message));
+                    continue 'tables;
+                }
+            };
+            let mut unit = String::new();
+            if !matches!(key, Value::None) {
+                key.display(&mut unit);
+            }
+            groups.entry(unit).or_default().push(root);
+        }
+        ev.current = None;
+        let mut rows = Vec::with_capacity(groups.len());
+        for (unit, members) in groups {
+            let mut frame = vec![Value::None; st.locals];
+            if let Some(s) = frame.get_mut(st.slot) {
+                *s = Value::List(Arc::new(members));
+            }
+            let mut values = vec![None; st.columns.len()];
+            for step in &st.steps {
+                let (ir, column) = match step {
+                    StatStep::Let(_, ir) => (ir, None),
+                    StatStep::Column(i, ir) => (ir, Some(*i)),
+                };
+                let v = match ev.eval(ir, &mut frame) {
+                    Ok(v) => v.force(),
+                    Err(f) => {
+                        errors.push(Diagnostic::error(f.span, f.message));
+                        continue 'tables;
+                    }
+                };
+                match (step, column) {
+                    (StatStep::Let(slot, _), _) => {
+                        if let Some(s) = frame.get_mut(*slot) {
+                            *s = v;
+                        }
+                    }
+                    (_, Some(i)) => {
+                        if let Some(cell) = values.get_mut(i) {
+                            *cell = v.as_num();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            rows.push(crate::report::Row { unit, values });
+        }
+        tables.push(crate::report::Table {
+            title: st.title.clone(),
+            kind: program
+                .schema
+                .kinds
+                .get(st.kind)
+                .map_or(String::new(), |k| k.name.clone()),
+            columns: st.columns.clone(),
+            rows,
+        });
+    }
+    (tables, errors)
 }

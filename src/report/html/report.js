@@ -6,6 +6,7 @@
   var D = JSON.parse(document.getElementById("report-data").textContent);
   var PAGE = 50;
   var SEV = { error: "错误", warning: "警告" };
+  var CARD = { red: "红牌", yellow: "黄牌" };
   var $ = function (id) { return document.getElementById(id); };
   function h(s) {
     return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
@@ -13,9 +14,15 @@
     });
   }
   function unitName(u) { return D.units[u] != null ? D.units[u] : u; }
-  function rank(f) { return f.sup ? 2 : f.sev === "error" ? 0 : 1; }
+  // Red cards, yellow cards, errors, warnings, then the waived.
+  function rank(f) {
+    return f.sup ? 4 : f.card === "red" ? 0 : f.card === "yellow" ? 1 : f.sev === "error" ? 2 : 3;
+  }
+  function cardBadge(f) {
+    return f.card ? '<span class="badge card-' + f.card + '">' + CARD[f.card] + "</span>" : "";
+  }
 
-  // Errors first, then warnings, then waived; by unit within each.
+  // Cards first, then errors, then warnings, then waived; by unit within each.
   var all = D.findings.map(function (f, i) { f.i = i; return f; });
   function fileName(i) { return D.files[i] || ""; }
   all.sort(function (a, b) {
@@ -58,7 +65,7 @@
     }).join("<br>");
     return '<article class="finding sev-' + f.sev + (f.sup ? " suppressed" : "") + '" id="f-' + f.i +
       '" data-unit="' + h(f.unit) + '" data-rule="' + h(f.rule) + '" data-sev="' + f.sev + '" data-record="' + h(f.id) + '">' +
-      '<header><span class="badge ' + f.sev + '">' + SEV[f.sev] + "</span>" + badge + '<code class="rule">' + h(f.rule) +
+      '<header>' + cardBadge(f) + '<span class="badge ' + f.sev + '">' + SEV[f.sev] + "</span>" + badge + '<code class="rule">' + h(f.rule) +
       '</code><span class="title">' + h(r.title) + '</span><span class="where">' + h(unitName(f.unit)) + " · " + h(f.kind) + " <b>" + h(f.id) +
       "</b> · " + h(fileName(f.file)) + ":" + f.line + ":" + f.col + "</span></header>" +
       '<p class="msg">' + h(f.msg) + "</p>" + excerpt(f.ex) + supNote(f.sup) +
@@ -119,11 +126,12 @@
     a.addEventListener("click", function () { setFilter("sev", a.getAttribute("data-sev")); });
   });
 
-  // 违规预警: the first active findings, errors first.
+  // 违规预警: the first active findings, red and yellow cards first.
   var alerts = all.filter(function (f) { return !f.sup; });
   $("alert-list").innerHTML = alerts.slice(0, 15).map(function (f) {
     var r = D.rules[f.rule] || {};
-    return '<li data-sev="' + f.sev + '"><span class="badge ' + f.sev + '">' + SEV[f.sev] + '</span><code>' + h(f.rule) +
+    var badge = f.card ? cardBadge(f) : '<span class="badge ' + f.sev + '">' + SEV[f.sev] + "</span>";
+    return '<li data-sev="' + f.sev + '"' + (f.card ? ' data-card="' + f.card + '"' : "") + ">" + badge + '<code>' + h(f.rule) +
       '</code><span class="unitname">' + h(unitName(f.unit)) + '</span><a href="#f-' + f.i + '" data-finding="' + f.i + '">' +
       h(r.title) + "：" + h(f.msg) + "</a></li>";
   }).join("");

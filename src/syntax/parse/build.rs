@@ -142,8 +142,12 @@ impl Builder<'_> {
             }
             Rule::param_decl | Rule::set_decl => {
                 let is_override = inner.as_rule() == Rule::set_decl;
-                let mut it = inner.into_inner();
+                let mut it = inner.into_inner().peekable();
                 let name = self.ident(it.next()?);
+                let mut marks = Vec::new();
+                while let Some(p) = it.next_if(|p| p.as_rule() == Rule::field_mark) {
+                    marks.push(self.mark(&p));
+                }
                 let value = self.expr(it.next()?);
                 let validity = match it.next() {
                     Some(v) => Some(self.validity(v)?),
@@ -154,6 +158,7 @@ impl Builder<'_> {
                     value,
                     is_override,
                     validity,
+                    marks,
                 })
             }
             Rule::def_decl => {
@@ -197,6 +202,29 @@ impl Builder<'_> {
                 })
             }
             Rule::validity_decl => DeclKind::Validity(self.validity(inner.into_inner().next()?)?),
+            Rule::family_decl => {
+                let mut it = inner.into_inner();
+                let code = self.ident(it.next()?);
+                let name = self.template(it.next()?);
+                DeclKind::Family(FamilyDecl { code, name })
+            }
+            Rule::statistics_decl => {
+                let mut it = inner.into_inner();
+                let title = self.template(it.next()?);
+                let var = self.ident(it.next()?);
+                let kind = self.ident(it.next()?);
+                let by = self.expr(it.next()?);
+                let items = it
+                    .filter_map(|i| self.stat_item(i.into_inner().next()?))
+                    .collect();
+                DeclKind::Statistics(StatisticsDecl {
+                    title,
+                    var,
+                    kind,
+                    by,
+                    items,
+                })
+            }
             _ => return None,
         };
         Some(Decl {
@@ -266,11 +294,7 @@ impl Builder<'_> {
         let mut rest = it.peekable();
         let mut marks = Vec::new();
         while let Some(p) = rest.next_if(|p| p.as_rule() == Rule::field_mark) {
-            let s = p.as_span();
-            marks.push(Ident {
-                name: p.as_str().trim_start_matches('@').to_string(),
-                span: Span::new(self.file, self.base + s.start(), self.base + s.end()),
-            });
+            marks.push(self.mark(&p));
         }
         let unique_by = match rest.peek().map(Pair::as_rule) {
             Some(Rule::unique_by) => rest
@@ -403,12 +427,49 @@ impl Builder<'_> {
         })
     }
 
+    /// `@personal`: the name without the `@`, the span with it.
+    fn mark(&self, p: &Pair<'_, Rule>) -> Ident {
+        let s = p.as_span();
+        Ident {
+            name: p.as_str().trim_start_matches('@').to_string(),
+            span: Span::new(self.file, self.base + s.start(), self.base + s.end()),
+        }
+    }
+
+    /// `let x = …` or `column "名称" percent? = … target …?` of `statistics`.
+    fn stat_item(&mut self, pair: Pair<'_, Rule>) -> Option<StatItem> {
+        let rule = pair.as_rule();
+        let mut it = pair.into_inner().peekable();
+        Some(match rule {
+            Rule::stat_let => {
+                let name = self.ident(it.next()?);
+                StatItem::Let(name, self.expr(it.next()?))
+            }
+            _ => {
+                let name = self.template(it.next()?);
+                let percent = it.next_if(|p| p.as_rule() == Rule::stat_percent).is_some();
+                let value = self.expr(it.next()?);
+                let target = match it.next() {
+                    Some(t) => Some(self.expr(t.into_inner().next()?)),
+                    None => None,
+                };
+                StatItem::Column(StatColumn {
+                    name,
+                    percent,
+                    value,
+                    target,
+                })
+            }
+        })
+    }
+
     fn rule_item(&mut self, pair: Pair<'_, Rule>) -> Option<RuleItem> {
         let inner = pair.into_inner().next()?;
         let rule = inner.as_rule();
         let mut it = inner.into_inner();
         Some(match rule {
             Rule::severity_item => RuleItem::Severity(self.ident(it.next()?)),
+            Rule::card_item => RuleItem::Card(self.ident(it.next()?)),
             Rule::cite_item => RuleItem::Cite(self.template(it.next()?)),
             Rule::for_item => RuleItem::For(
                 it.filter_map(|b| {

@@ -130,6 +130,8 @@ pub(super) fn deepest_error(rest: &str, e: pest::error::Error<Rule>) -> pest::er
         "def" => Rule::def_decl,
         "chain" => Rule::chain_decl,
         "import" => Rule::import_decl,
+        "family" => Rule::family_decl,
+        "statistics" => Rule::statistics_decl,
         _ => return e,
     };
     let start = |e: &pest::error::Error<Rule>| match e.location {

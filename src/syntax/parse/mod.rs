@@ -47,6 +47,8 @@ const DECL_KEYWORDS: &[&str] = &[
     "extend",
     "effective",
     "until",
+    "family",
+    "statistics",
 ];
 
 /// Deepest nesting of brackets in a declaration accepted by default; deeper
