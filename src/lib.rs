@@ -18,6 +18,7 @@ pub mod diag;
 pub mod diff;
 pub mod lsp;
 pub mod num;
+pub mod project;
 pub mod records;
 pub mod replay;
 pub mod report;

@@ -375,6 +375,43 @@ fn hidden_and_other_files_are_counted_and_listed_with_verbose() -> TestResult {
 }
 
 #[test]
+fn build_output_folders_are_skipped_like_hidden_ones() -> TestResult {
+    let dir = workspace()?;
+    std::fs::create_dir_all(dir.path().join("records/target/debug"))?;
+    std::fs::write(
+        dir.path().join("records/target/debug/x.yaml"),
+        "kind: org\nid: built\nname: x\nleaders: []\n",
+    )?;
+    let plain = sunlight(dir.path(), &["check", "records", "--no-config"])?;
+    assert!(
+        plain
+            .stdout
+            .contains("skipped: 1 build folder (`target`) (--verbose lists them)\n"),
+        "{}",
+        plain.stdout
+    );
+    let verbose = sunlight(
+        dir.path(),
+        &["check", "records", "--no-config", "--verbose"],
+    )?;
+    assert!(
+        verbose
+            .stdout
+            .contains("skipped records/target (build output)\n"),
+        "{}",
+        verbose.stdout
+    );
+    let report = sunlight(
+        dir.path(),
+        &["check", "records", "--no-config", "--format", "json"],
+    )?
+    .json()?;
+    assert_eq!(summary(&report, "skipped"), 1, "{}", report["summary"]);
+    assert_eq!(summary(&report, "records"), 10);
+    Ok(())
+}
+
+#[test]
 fn upper_case_extensions_are_read() -> TestResult {
     let dir = tempfile::tempdir()?;
     std::fs::create_dir(dir.path().join("records"))?;

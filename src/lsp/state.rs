@@ -11,10 +11,11 @@ use super::convert;
 use crate::check::program::{PROBE, SymbolKind as SymKind};
 use crate::check::{self, FileSet, Program};
 use crate::diag::Diagnostic as Diag;
+use crate::project::{self, Project, RuleOptions};
 use crate::report::Report;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax;
-use crate::workspace::{self, InputLimits, RuleOptions};
+use crate::workspace::{self, InputLimits};
 
 /// Which language a document is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,15 +55,14 @@ struct Analysis {
 #[derive(Debug, Default)]
 pub struct State {
     root: Option<PathBuf>,
-    opts: RuleOptions,
+    /// The project as loaded: options, rule, parameter and waiver files.
+    project: Project,
     limits: InputLimits,
     sources: SourceMap,
     by_uri: HashMap<Url, FileId>,
     uri_of: HashMap<FileId, Url>,
     /// Open documents: our spelling of the URI → the client's.
     open: HashMap<Url, Url>,
-    /// Rule files of the workspace's rule set (embedded first), in load order.
-    rule_files: Vec<FileId>,
     /// Record files of the workspace, sorted by path.
     record_files: Vec<(PathBuf, FileId)>,
     /// Parsed records per file, with the text they were read from.
@@ -79,57 +79,64 @@ pub struct State {
 }
 
 impl State {
-    /// Set up for a workspace folder: read `sunlight.toml`, the rule files
-    /// and every record file under the folder.
+    /// Set up for a workspace folder: load the project as `sunlight check`
+    /// does (`sunlight.toml`, the rule files and their imports, parameter,
+    /// waiver and baseline files) and read every record file under it.
     pub fn initialize(&mut self, root: Option<PathBuf>) {
-        if root.is_none() {
+        let Some(root) = root else {
             // Loading nothing now: the first document decides the root.
             self.root_pending = true;
             return;
-        }
+        };
         self.root_pending = false;
-        if let Some(root) = &root {
-            self.log.push(format!("workspace root: {}", root.display()));
-        }
-        self.root = root.clone();
+        self.log.push(format!("workspace root: {}", root.display()));
+        self.load(root);
+    }
+
+    /// Load the project under `root` into the source map.
+    fn load(&mut self, root: PathBuf) {
         self.rules_dirty = true;
-        if let Some(root) = &root
-            && let Some(cfg) = workspace::find_config(root)
-        {
-            match workspace::read_config(&cfg) {
-                Ok(o) => self.opts = o,
-                Err(d) => self.workspace_errors.push(d),
-            }
-        }
+        let opts = RuleOptions {
+            config: project::find_config(&root),
+            ..RuleOptions::default()
+        };
+        self.project = Project::load(&mut self.sources, &opts, &self.limits);
+        let mut errors = self.project.errors.clone();
+        // Embedded rule files open from a folder of copies, so that "go to
+        // definition" can show them; the others from where they are.
         let embedded_dir = embedded_rules_dir();
-        if !self.opts.no_default_rules {
-            for (name, text) in check::STANDARD_RULES {
-                let path = embedded_dir.as_ref().map(|d| d.join(name));
-                let id = self.sources.add(check::embedded_name(name), *text);
-                if let Some(uri) = path.and_then(|p| Url::from_file_path(p).ok()) {
-                    self.bind(uri, id);
-                }
-                self.rule_files.push(id);
+        let embedded = self.project.embedded;
+        for (n, id) in self.project.rule_files.clone().into_iter().enumerate() {
+            let path = match (n < embedded, &embedded_dir) {
+                (true, Some(dir)) => check::STANDARD_RULES.get(n).map(|(name, _)| dir.join(name)),
+                (true, None) => None,
+                (false, _) => Some(PathBuf::from(self.sources.name(id))),
+            };
+            if let Some(path) = path {
+                self.bind_path(&path, id);
             }
         }
-        let mut errors = Vec::new();
-        let rule_paths = workspace::rule_files(&self.opts.rules, &mut errors);
-        for p in rule_paths {
+        let others: Vec<FileId> = self
+            .project
+            .param_files
+            .iter()
+            .chain(&self.project.config_file)
+            .chain(&self.project.waiver_file)
+            .copied()
+            .collect();
+        for id in others {
+            self.bind_path(&PathBuf::from(self.sources.name(id)), id);
+        }
+        let files = workspace::record_files(std::slice::from_ref(&root), &mut errors);
+        for p in files {
+            if !self.project.is_record(&p, Some(&root)) {
+                continue;
+            }
             if let Some(id) = self.load_path(&p, &mut errors) {
-                self.rule_files.push(id);
+                self.record_files.push((p, id));
             }
         }
-        if let Some(root) = &root {
-            let files = workspace::record_files(std::slice::from_ref(root), &mut errors);
-            for p in files {
-                if self.is_not_record(&p) || p.components().any(|c| c.as_os_str() == "target") {
-                    continue;
-                }
-                if let Some(id) = self.load_path(&p, &mut errors) {
-                    self.record_files.push((p, id));
-                }
-            }
-        }
+        self.root = Some(root);
         self.workspace_errors.extend(errors);
     }
 
@@ -138,23 +145,18 @@ impl State {
         self.uri_of.insert(id, uri);
     }
 
-    fn load_path(&mut self, path: &Path, errors: &mut Vec<Diag>) -> Option<FileId> {
-        let id = workspace::read_into(&mut self.sources, path, &self.limits, errors)?;
+    /// Bind the file `id` to the URI of `path`.
+    fn bind_path(&mut self, path: &Path, id: FileId) {
         let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if let Ok(uri) = Url::from_file_path(&abs) {
             self.bind(uri, id);
         }
-        Some(id)
     }
 
-    /// Whether a file sits among the records without being one (the
-    /// parameter file named in `sunlight.toml`).
-    fn is_not_record(&self, path: &Path) -> bool {
-        let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        self.opts
-            .params
-            .as_ref()
-            .is_some_and(|q| canonical(q) == canonical(path))
+    fn load_path(&mut self, path: &Path, errors: &mut Vec<Diag>) -> Option<FileId> {
+        let id = workspace::read_into(&mut self.sources, path, &self.limits, errors)?;
+        self.bind_path(path, id);
+        Some(id)
     }
 
     /// The file behind a document, whichever way the client spells its URI.
@@ -176,7 +178,7 @@ impl State {
         let cwd = std::env::current_dir()
             .ok()
             .map(|d| d.canonicalize().unwrap_or(d));
-        let root = match workspace::find_config(dir) {
+        let root = match project::find_config(dir) {
             Some(cfg) => cfg.parent().map(Path::to_path_buf),
             None => match cwd {
                 Some(cwd) if dir.starts_with(&cwd) => Some(cwd),
@@ -189,7 +191,8 @@ impl State {
                 root.display(),
                 path.display()
             ));
-            self.initialize(Some(root));
+            self.root_pending = false;
+            self.load(root);
         }
     }
 
@@ -205,20 +208,14 @@ impl State {
             .is_some_and(|root| path.starts_with(root))
     }
 
-    /// Whether a path lies under a hidden folder or is a hidden file (below
-    /// the root, when inside it): `.vscode`, `.github` and the like hold
-    /// settings, not records, as in `sunlight check`.
-    fn hidden(&self, path: &Path) -> bool {
-        let relative = self
-            .root
-            .as_ref()
-            .and_then(|root| path.strip_prefix(root).ok())
-            .unwrap_or(path);
-        relative.components().any(|c| {
-            c.as_os_str()
-                .to_str()
-                .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
-        })
+    /// Whether a document at `path` is a record file of the workspace, by
+    /// the policy `sunlight check` follows (relative to the root when inside
+    /// it): not hidden (`.vscode`, `.github`), not build output, not the
+    /// project, parameter, waiver or baseline file.
+    fn is_record(&self, path: &Path) -> bool {
+        let base = self.root.as_deref().filter(|r| path.starts_with(r));
+        self.project
+            .is_record(path, Some(base.unwrap_or(Path::new("/"))))
     }
 
     /// A document was opened or changed in the editor.
@@ -232,7 +229,7 @@ impl State {
         match self.file(uri) {
             Some(id) => {
                 self.sources.replace(id, text);
-                if self.rule_files.contains(&id) {
+                if self.affects_rules(id) {
                     self.rules_dirty = true;
                 }
             }
@@ -245,7 +242,7 @@ impl State {
                 let path = uri
                     .to_file_path()
                     .unwrap_or_else(|_| PathBuf::from(uri.path()));
-                if kind == DocKind::Records && !self.is_not_record(&path) && !self.hidden(&path) {
+                if kind == DocKind::Records && self.is_record(&path) {
                     let at = self.record_files.partition_point(|(p, _)| p < &path);
                     self.record_files.insert(at, (path, id));
                 }
@@ -276,9 +273,15 @@ impl State {
                 self.cache.remove(&id);
             }
         }
-        if self.rule_files.contains(&id) {
+        if self.affects_rules(id) {
             self.rules_dirty = true;
         }
+    }
+
+    /// Whether an edit of the file `id` changes the compiled rules: a rule
+    /// or parameter file of the project.
+    fn affects_rules(&self, id: FileId) -> bool {
+        self.project.rule_files.contains(&id) || self.project.param_files.contains(&id)
     }
 
     /// The open documents.
@@ -295,10 +298,10 @@ impl State {
         let (program, rule_errors) = match (needs_compile, self.analysis.take()) {
             (false, Some(a)) => (a.program, a.rule_errors),
             _ => {
-                let (program, errors) = self.compile_workspace_rules();
+                let rules = self.project.compile(&self.sources, &self.limits);
                 // A new schema invalidates every parsed record.
                 self.cache.clear();
-                (program, errors)
+                (rules.program, rules.errors)
             }
         };
         self.rules_dirty = false;
@@ -326,7 +329,11 @@ impl State {
             .keys()
             .filter_map(|u| self.by_uri.get(u).copied())
             .collect();
-        let report = check::evaluate_focused(&program, &sets, &self.sources, Some(&open));
+        let mut report = check::evaluate_focused(&program, &sets, &self.sources, Some(&open));
+        // Waived and baselined findings are shown as such, as in the
+        // reports; the report holds only the open documents' findings.
+        self.project
+            .suppress(&mut report, &self.sources, program.today, false);
         self.analysis = Some(Analysis {
             program,
             rule_errors,
@@ -334,71 +341,11 @@ impl State {
         });
     }
 
-    fn compile_workspace_rules(&self) -> (Program, Vec<Diag>) {
-        let (overrides, mut errors) = self.param_overrides();
-        let (mut program, compile_errors) = check::compile_files(
-            &self.sources,
-            &self.rule_files,
-            &overrides,
-            &self.opts.disabled,
-            self.limits.max_expr_depth,
-        );
-        if let Some(today) = self.opts.today {
-            program.set_today(today);
-        }
-        errors.extend(compile_errors);
-        // Disabled ids come from the project file only.
-        let config = self
-            .root
-            .as_deref()
-            .and_then(workspace::find_config)
-            .map(|p| workspace::display_path(&p));
-        errors.extend(workspace::unknown_disabled(
-            &program,
-            &self.opts.disabled,
-            &[],
-            Some(config.as_deref().unwrap_or(workspace::CONFIG_FILE)),
-        ));
-        (program, errors)
-    }
-
-    fn param_overrides(&self) -> (Vec<check::ParamOverride>, Vec<Diag>) {
-        let Some(path) = &self.opts.params else {
-            return (Vec::new(), Vec::new());
-        };
-        let mut sources = SourceMap::new();
-        let mut errors = Vec::new();
-        match workspace::read_into(&mut sources, path, &self.limits, &mut errors) {
-            Some(id) => {
-                let (o, mut e) = check::read_params(id, &sources, &self.limits.yaml);
-                errors.append(&mut e);
-                // Parameter-file spans are not in our source map; keep the
-                // values, drop the positions.
-                let o = o.into_iter().map(|mut p| {
-                    p.span = Span::default();
-                    p
-                });
-                (
-                    o.collect(),
-                    errors
-                        .into_iter()
-                        .map(|mut d| {
-                            d.file = Some(workspace::display_path(path));
-                            d.span = None;
-                            d
-                        })
-                        .collect(),
-                )
-            }
-            None => (Vec::new(), errors),
-        }
-    }
-
     /// The rule set a rules document is analysed with: the workspace's when
     /// it belongs to it; otherwise the embedded rules (less any of the same
     /// file name) with this document and its sibling rule files.
     fn program_for(&self, id: FileId) -> Option<(Program, Vec<Diag>, bool)> {
-        if self.rule_files.contains(&id) {
+        if self.project.rule_files.contains(&id) {
             return None;
         }
         let mut sources_ids: Vec<FileId> = Vec::new();
@@ -410,7 +357,7 @@ impl State {
             .filter(|(uri, fid)| {
                 **fid != id
                     && doc_kind(uri) == DocKind::Rules
-                    && !self.rule_files.contains(fid)
+                    && !self.project.rule_files.contains(fid)
                     && dir.as_ref().is_some_and(|d| {
                         Path::new(self.sources.name(**fid)).parent() == Some(d.as_path())
                     })
@@ -425,7 +372,7 @@ impl State {
                     .map(|n| n.to_string_lossy().to_string())
             })
             .collect();
-        for f in &self.rule_files {
+        for f in &self.project.rule_files {
             let fname = Path::new(self.sources.name(*f))
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
@@ -436,17 +383,9 @@ impl State {
         }
         sources_ids.extend(siblings);
         sources_ids.push(id);
-        let (overrides, _) = self.param_overrides();
-        let (mut program, errors) = check::compile_files(
-            &self.sources,
-            &sources_ids,
-            &overrides,
-            &self.opts.disabled,
-            self.limits.max_expr_depth,
-        );
-        if let Some(today) = self.opts.today {
-            program.set_today(today);
-        }
+        let (program, errors) =
+            self.project
+                .compile_files(&self.sources, &sources_ids, &self.limits);
         Some((program, errors, true))
     }
 
@@ -471,10 +410,12 @@ impl State {
                 }
             }
             DocKind::Records => {
+                // A parameter or waiver file is YAML too: its problems are
+                // among the rules' or the report's.
                 for d in analysis
-                    .report
-                    .errors
+                    .rule_errors
                     .iter()
+                    .chain(&analysis.report.errors)
                     .filter(|d| d.span.is_some_and(|s| s.file == id))
                 {
                     out.push(convert::diagnostic(&self.sources, &self.uri_of, d));
@@ -832,9 +773,9 @@ impl State {
         let mut sources = SourceMap::new();
         let mut ids = Vec::new();
         let rule_set: Vec<FileId> = match self.program_for(id) {
-            None => self.rule_files.clone(),
+            None => self.project.rule_files.clone(),
             Some(_) => {
-                let mut v: Vec<FileId> = self.rule_files.clone();
+                let mut v: Vec<FileId> = self.project.rule_files.clone();
                 v.push(id);
                 v
             }

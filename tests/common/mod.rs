@@ -10,9 +10,10 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use sunlight::project::{self, RuleOptions};
 use sunlight::report::{Finding, Report};
 use sunlight::source::SourceMap;
-use sunlight::workspace::{self, InputLimits, RuleOptions};
+use sunlight::workspace::InputLimits;
 
 /// The result type of the tests.
 pub type TestResult<T = ()> = Result<T, Box<dyn Error>>;
@@ -525,8 +526,8 @@ pub fn check_files_with(files: &[(&str, &str)], setup: &Setup) -> TestResult<Run
     }
     let limits = InputLimits::default();
     let mut sources = SourceMap::new();
-    let rules = workspace::load_rules(&mut sources, &opts, &limits);
-    let report = workspace::check_paths(&mut sources, &rules, &[records], &limits);
+    let rules = project::load_rules(&mut sources, &opts, &limits);
+    let report = project::check_paths(&mut sources, &rules, &[records], &limits);
     Ok(Run {
         report,
         sources,
