@@ -512,7 +512,7 @@ impl State {
                             && offset <= f.span.end as usize
                     })
                     .map(|f| {
-                        format!(
+                        let mut md = format!(
                             "**{} {}** ({})\n\n{}\n\n依据：{}\n\n{}",
                             f.rule,
                             f.title,
@@ -524,7 +524,11 @@ impl State {
                             } else {
                                 format!("建议：{}", f.help)
                             }
-                        )
+                        );
+                        if let Some(s) = &f.suppressed {
+                            md.push_str(&format!("\n\n{}", s.describe()));
+                        }
+                        md
                     })
                     .collect();
                 (!hits.is_empty()).then(|| hits.join("\n\n---\n\n"))
