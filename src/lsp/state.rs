@@ -43,6 +43,17 @@ pub fn doc_kind(uri: &Url) -> DocKind {
     }
 }
 
+/// What a file changed on disk calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchedChange {
+    /// Nothing: not part of the project, or open in the editor.
+    Nothing,
+    /// Read this record file again.
+    Reread(FileId),
+    /// Load the whole project again.
+    Reload,
+}
+
 /// The compiled rules and the findings of the workspace.
 #[derive(Debug)]
 struct Analysis {
@@ -282,6 +293,83 @@ impl State {
     /// or parameter file of the project.
     fn affects_rules(&self, id: FileId) -> bool {
         self.project.rule_files.contains(&id) || self.project.param_files.contains(&id)
+    }
+
+    /// Load the project again from disk (after `sunlight.toml`, a rule,
+    /// parameter, waiver or baseline file changed, or a record file came or
+    /// went), keeping the open documents as edited.
+    pub fn reload(&mut self) {
+        let Some(root) = self.root.clone() else {
+            return;
+        };
+        let open: Vec<(Url, String)> = self
+            .open
+            .values()
+            .filter_map(|client| {
+                let text = self.sources.get(self.file(client)?)?.text.to_string();
+                Some((client.clone(), text))
+            })
+            .collect();
+        let mut log = std::mem::take(&mut self.log);
+        log.push(format!("project reloaded: {}", root.display()));
+        *self = State {
+            limits: self.limits.clone(),
+            log,
+            ..State::default()
+        };
+        self.load(root);
+        for (uri, text) in open {
+            self.set_text(&uri, text);
+        }
+    }
+
+    /// What a change on disk reported by the client's file watcher calls
+    /// for.
+    pub fn watched_change(&self, client_uri: &Url, kind: FileChangeType) -> WatchedChange {
+        let uri = normalize(client_uri);
+        let Ok(path) = uri.to_file_path() else {
+            return WatchedChange::Nothing;
+        };
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let project_file = path.file_name().is_some_and(|n| n == project::CONFIG_FILE)
+            || self.project.not_records.contains(&canonical);
+        let known = self.file(&uri);
+        match doc_kind(&uri) {
+            _ if project_file => WatchedChange::Reload,
+            DocKind::Rules if known.is_some() || self.inside_root(&path) => WatchedChange::Reload,
+            DocKind::Records if self.inside_root(&path) && self.is_record(&path) => {
+                match known {
+                    // The editor's text of an open document stands.
+                    Some(_) if self.open.contains_key(&uri) => WatchedChange::Nothing,
+                    Some(id) if kind == FileChangeType::CHANGED => WatchedChange::Reread(id),
+                    _ => WatchedChange::Reload,
+                }
+            }
+            _ => WatchedChange::Nothing,
+        }
+    }
+
+    /// Read a record file again from disk.
+    pub fn reread(&mut self, id: FileId) {
+        let Some(path) = self.uri_of.get(&id).and_then(|u| u.to_file_path().ok()) else {
+            return;
+        };
+        match workspace::read_text_bounded(&path, self.limits.max_file_size) {
+            Ok(text) => self.sources.replace(id, text),
+            Err(_) => self.reload(),
+        }
+    }
+
+    /// Whether `uri` is the project file of the workspace.
+    pub fn is_project_file(&self, uri: &Url) -> bool {
+        let uri = normalize(uri);
+        self.project
+            .config_file
+            .is_some_and(|id| self.by_uri.get(&uri) == Some(&id))
+            || (self.root.is_some()
+                && uri
+                    .to_file_path()
+                    .is_ok_and(|p| p.file_name().is_some_and(|n| n == project::CONFIG_FILE)))
     }
 
     /// The open documents.
@@ -980,6 +1068,51 @@ fn embedded_rules_dir() -> Option<PathBuf> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changes_on_disk_reload_reread_or_pass_by() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        for (name, text) in [
+            ("sunlight.toml", "params = \"p.yaml\"\n"),
+            ("p.yaml", "大额资金标准: 10万\n"),
+            ("records/a.yaml", "kind: org\nid: a\nname: a\nleaders: []\n"),
+            ("target/debug/x.json", "{}"),
+            (".github/workflows/ci.yml", "on: push\n"),
+        ] {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let mut state = State::default();
+        state.initialize(Some(root.clone()));
+        let change = |rel: &str, kind| {
+            let uri = Url::from_file_path(root.join(rel)).unwrap();
+            state.watched_change(&uri, kind)
+        };
+        use FileChangeType as F;
+        assert_eq!(change("sunlight.toml", F::CHANGED), WatchedChange::Reload);
+        assert_eq!(change("p.yaml", F::CHANGED), WatchedChange::Reload);
+        assert!(matches!(
+            change("records/a.yaml", F::CHANGED),
+            WatchedChange::Reread(_)
+        ));
+        assert_eq!(change("records/b.yaml", F::CREATED), WatchedChange::Reload);
+        assert_eq!(change("records/a.yaml", F::DELETED), WatchedChange::Reload);
+        assert_eq!(
+            change("target/debug/x.json", F::CHANGED),
+            WatchedChange::Nothing
+        );
+        assert_eq!(
+            change("target/debug/y.json", F::CREATED),
+            WatchedChange::Nothing
+        );
+        assert_eq!(
+            change(".github/workflows/ci.yml", F::CHANGED),
+            WatchedChange::Nothing
+        );
+        assert_eq!(change("notes.md", F::CHANGED), WatchedChange::Nothing);
+    }
 
     #[test]
     fn document_kinds_ignore_the_case_of_extensions() {
