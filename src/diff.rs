@@ -42,17 +42,15 @@ pub fn run(
     limits: &InputLimits,
 ) -> Runs {
     let mut errors: Vec<Diagnostic> = Vec::new();
-    let walked = workspace::walk(paths, workspace::RECORD_EXTENSIONS);
-    errors.extend(walked.errors);
-    let files: Vec<PathBuf> = walked
-        .files
-        .into_iter()
-        .filter(|(f, i)| {
-            let base = paths.get(*i).map(PathBuf::as_path);
-            before.is_record(f, base) && after.is_record(f, base)
-        })
-        .map(|(f, _)| f)
+    let not_records: Vec<PathBuf> = before
+        .not_records
+        .iter()
+        .chain(&after.not_records)
+        .cloned()
         .collect();
+    let walked = project::record_walk(paths, &not_records);
+    errors.extend(walked.errors);
+    let files: Vec<PathBuf> = walked.files.into_iter().map(|(f, _)| f).collect();
     let mut ids = Vec::new();
     for f in &files {
         if let Some(id) = workspace::read_into(sources, f, limits, &mut errors) {

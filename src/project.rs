@@ -292,14 +292,6 @@ pub struct RuleSet {
     pub configuration: Configuration,
 }
 
-impl RuleSet {
-    /// Whether `path`, found under `base`, is a record file: see
-    /// [`is_record`].
-    pub fn is_record(&self, path: &Path, base: Option<&Path>) -> bool {
-        is_record(path, base, &self.not_records)
-    }
-}
-
 /// A baseline file as read: its name as shown and its text, or why it
 /// could not be read.
 #[derive(Debug, Clone)]
@@ -604,6 +596,17 @@ fn imports(
     found
 }
 
+/// The record files under `paths` (see [`walk`]), by the record-file
+/// policy ([`is_record`]), each with the index of the path it was found
+/// under: how the command line, `sunlight diff` and the editor find them.
+pub fn record_walk(paths: &[PathBuf], not_records: &[PathBuf]) -> crate::workspace::Walk {
+    let mut walked = walk(paths, RECORD_EXTENSIONS);
+    walked
+        .files
+        .retain(|(f, i)| is_record(f, paths.get(*i).map(PathBuf::as_path), not_records));
+    walked
+}
+
 /// The record-file policy, one for the command line and the editor:
 /// `path` (found under the folder `base`, when given) is a record file
 /// unless it is one of `not_records` (the project, parameter, waiver and
@@ -701,13 +704,9 @@ pub fn check_paths_showing(
     progress: bool,
 ) -> Report {
     let mut errors = rules.errors.clone();
-    let mut walked = walk(paths, RECORD_EXTENSIONS);
+    let mut walked = record_walk(paths, &rules.not_records);
     errors.append(&mut walked.errors);
-    let files: Vec<(PathBuf, usize)> = walked
-        .files
-        .into_iter()
-        .filter(|(f, i)| rules.is_record(f, paths.get(*i).map(PathBuf::as_path)))
-        .collect();
+    let files = std::mem::take(&mut walked.files);
     // A folder given with no record file in it is most likely a mistyped
     // path: a run that checked nothing must not pass.
     for (index, given) in paths.iter().enumerate() {

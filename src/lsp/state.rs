@@ -138,11 +138,10 @@ impl State {
         for id in others {
             self.bind_path(&PathBuf::from(self.sources.name(id)), id);
         }
-        let files = workspace::record_files(std::slice::from_ref(&root), &mut errors);
-        for p in files {
-            if !self.project.is_record(&p, Some(&root)) {
-                continue;
-            }
+        let mut walked =
+            project::record_walk(std::slice::from_ref(&root), &self.project.not_records);
+        errors.append(&mut walked.errors);
+        for (p, _) in walked.files {
             if let Some(id) = self.load_path(&p, &mut errors) {
                 self.record_files.push((p, id));
             }
