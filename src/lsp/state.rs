@@ -673,14 +673,8 @@ impl State {
             .iter()
             .filter_map(|(_, f)| self.cache.get(f).map(|(_, s)| s))
             .collect();
-        let records: Vec<&crate::records::Record> =
-            sets.iter().flat_map(|s| s.records.iter()).collect();
-        let store = check::eval::Store::new(
-            records,
-            sets.iter()
-                .flat_map(|s| s.rejected.iter().map(|(k, i)| (*k, i.as_str()))),
-            analysis.program.schema.kinds.len(),
-        );
+        let records = sets.iter().flat_map(|s| s.records.iter()).collect();
+        let store = check::index(records, &sets, &[], &analysis.program.schema);
         Some(f(&analysis.program, &store))
     }
 
