@@ -106,6 +106,8 @@ impl State {
 
     /// Load the project under `root` into the source map.
     fn load(&mut self, root: PathBuf) {
+        // Documents are known by their real paths: so is the root.
+        let root = root.canonicalize().unwrap_or(root);
         self.rules_dirty = true;
         let opts = RuleOptions {
             config: project::find_config(&root),
