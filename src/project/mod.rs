@@ -198,24 +198,40 @@ impl Project {
         limits: &InputLimits,
     ) -> (Program, Vec<Diagnostic>) {
         let (overrides, mut errors) = self.overrides(sources, limits);
-        let (mut program, compile_errors) = check::compile_files(
+        let (program, compile_errors) = self.compile_with(sources, files, &overrides, limits);
+        errors.extend(compile_errors);
+        (program, errors)
+    }
+
+    /// Compile `files` with the given parameter overrides, the project's
+    /// disabled rules and run date.
+    fn compile_with(
+        &self,
+        sources: &SourceMap,
+        files: &[FileId],
+        overrides: &[ParamOverride],
+        limits: &InputLimits,
+    ) -> (Program, Vec<Diagnostic>) {
+        let (mut program, errors) = check::compile_files(
             sources,
             files,
-            &overrides,
+            overrides,
             &self.opts.disabled,
             limits.max_expr_depth,
         );
         if let Some(today) = self.opts.today {
             program.set_today(today);
         }
-        errors.extend(compile_errors);
         (program, errors)
     }
 
     /// Compile the project's rule files as they are now in `sources`.
     pub fn compile(&self, sources: &SourceMap, limits: &InputLimits) -> RuleSet {
-        let (program, compile_errors) = self.compile_files(sources, &self.rule_files, limits);
+        let (overrides, override_errors) = self.overrides(sources, limits);
+        let (program, compile_errors) =
+            self.compile_with(sources, &self.rule_files, &overrides, limits);
         let mut errors = self.errors.clone();
+        errors.extend(override_errors);
         errors.extend(compile_errors);
         errors.extend(unknown_disabled(
             &program,
@@ -223,7 +239,7 @@ impl Project {
             &self.disabled_at,
             None,
         ));
-        let configuration = self.configuration(sources, &program);
+        let configuration = self.configuration(sources, &program, &overrides);
         RuleSet {
             program,
             files: self.rule_files.clone(),
@@ -234,14 +250,17 @@ impl Project {
     }
 
     /// What the project file and the flags changed, for the reports.
-    fn configuration(&self, sources: &SourceMap, program: &Program) -> Configuration {
+    fn configuration(
+        &self,
+        sources: &SourceMap,
+        program: &Program,
+        overrides: &[ParamOverride],
+    ) -> Configuration {
         let opts = &self.opts;
         let mut overridden: Vec<String> = Vec::new();
-        for id in &self.param_files {
-            for o in check::read_params(*id, sources, &InputLimits::default().yaml).0 {
-                if !overridden.contains(&o.name) {
-                    overridden.push(o.name);
-                }
+        for o in overrides {
+            if !overridden.contains(&o.name) {
+                overridden.push(o.name.clone());
             }
         }
         let known = rule_ids(program);
