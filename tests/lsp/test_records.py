@@ -374,3 +374,38 @@ async def test_a_waived_finding_is_shown_as_waived(lsp):
     # waiver unmatched.
     own = await lsp.open("records/waivers.yaml")
     assert own == [], describe(own)
+
+
+# ---------------------------------------------------------------- imports
+
+
+@pytest.mark.files(
+    {
+        "sunlight.toml": 'rules = ["entry.rules"]\n',
+        "rules/local.rules": None,
+        "entry.rules": '// 本地规则入口\nimport "shared/more.rules"\nimport "shared/nosuch.rules"\n',
+        "shared/more.rules": (
+            "/// 支付须登记所属项目。\n"
+            'rule IMP-001 "支付未登记项目" {\n'
+            "  severity warning\n"
+            '  cite "示例"\n'
+            "  for d in disbursement\n"
+            "  require d.project != none\n"
+            "  at d.payee\n"
+            '  message "{d.id} 未登记项目"\n'
+            "}\n"
+        ),
+    }
+)
+async def test_imported_rule_files_apply_as_in_sunlight_check(lsp):
+    """The editor follows `import "…"` as `sunlight check` does, and an
+    import of a missing file is an error at its place."""
+    report = cli_check(lsp.root)
+    expected = sorted(f["rule"] for f in report["findings"] if f["file"] == PAYMENTS)
+    assert "IMP-001" in expected
+    payments = await lsp.open(PAYMENTS)
+    assert codes(payments) == expected, describe(payments)
+    entry = await lsp.open("entry.rules")
+    missing = [d for d in entry if "cannot import `shared/nosuch.rules`" in d.message]
+    assert len(missing) == 1, describe(entry)
+    assert rng(missing[0].range)[0] == 2
