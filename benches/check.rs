@@ -36,9 +36,10 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use sunlight::check::{self, FileSet};
+use sunlight::project::{RuleOptions, RuleSet, load_rules};
 use sunlight::report::Report;
 use sunlight::source::{FileId, SourceMap};
-use sunlight::workspace::{InputLimits, RuleOptions, RuleSet, load_rules};
+use sunlight::workspace::InputLimits;
 
 /// Sizes of the corpus, in disbursements.
 const SIZES: [usize; 2] = [10_000, 100_000];

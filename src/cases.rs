@@ -17,8 +17,9 @@ use std::path::{Path, PathBuf};
 use crate::check;
 use crate::diag::Diagnostic;
 use crate::model::Report;
+use crate::project::{self, RuleOptions};
 use crate::source::SourceMap;
-use crate::workspace::{self, InputLimits, RuleOptions};
+use crate::workspace::{self, InputLimits};
 
 include!(concat!(env!("OUT_DIR"), "/cases.rs"));
 
@@ -209,7 +210,7 @@ pub fn parse_expected(text: &str) -> Result<Expected, String> {
 /// Run one case with the given rules.
 pub fn run(case: &Case, opts: &RuleOptions, limits: &InputLimits) -> Outcome {
     let mut sources = SourceMap::new();
-    let mut rules = workspace::load_rules(&mut sources, opts, limits);
+    let mut rules = project::load_rules(&mut sources, opts, limits);
     if let Ok(Expected {
         today: Some(today), ..
     }) = parse_expected(&case.expected)

@@ -16,10 +16,11 @@ use serde::Serialize;
 use crate::check::{self, FileSet};
 use crate::diag::Diagnostic;
 use crate::model::{Finding, Report};
+use crate::project::{self, RuleSet};
 use crate::schema::{Data, FieldTy, Schema};
 use crate::source::SourceMap;
 use crate::syntax::{self, ast};
-use crate::workspace::{self, InputLimits, RuleSet};
+use crate::workspace::{self, InputLimits};
 
 /// The two reports of a diff, and the unit of each record.
 pub struct Runs {
@@ -41,15 +42,15 @@ pub fn run(
     limits: &InputLimits,
 ) -> Runs {
     let mut errors: Vec<Diagnostic> = Vec::new();
-    let not_records: Vec<&PathBuf> = before
+    let not_records: Vec<PathBuf> = before
         .not_records
         .iter()
         .chain(&after.not_records)
+        .cloned()
         .collect();
-    let files: Vec<PathBuf> = workspace::record_files(paths, &mut errors)
-        .into_iter()
-        .filter(|f| !not_records.contains(&&f.canonicalize().unwrap_or_else(|_| f.clone())))
-        .collect();
+    let walked = project::record_walk(paths, &not_records);
+    errors.extend(walked.errors);
+    let files: Vec<PathBuf> = walked.files.into_iter().map(|(f, _)| f).collect();
     let mut ids = Vec::new();
     for f in &files {
         if let Some(id) = workspace::read_into(sources, f, limits, &mut errors) {
@@ -476,7 +477,7 @@ pub struct Options {
 pub fn command(opts: &Options) -> u8 {
     let limits = InputLimits::default();
     let read = |p: &PathBuf| {
-        workspace::read_config(p).map_err(|d| {
+        project::read_config(p).map_err(|d| {
             eprintln!(
                 "error: {}: {}\n  help: {}",
                 d.file.unwrap_or_default(),
@@ -516,8 +517,8 @@ pub fn command(opts: &Options) -> u8 {
         }
     };
     let mut sources = SourceMap::new();
-    let before = workspace::load_rules(&mut sources, &before_opts, &limits);
-    let after = workspace::load_rules(&mut sources, &after_opts, &limits);
+    let before = project::load_rules(&mut sources, &before_opts, &limits);
+    let after = project::load_rules(&mut sources, &after_opts, &limits);
     let runs = run(&mut sources, &before, &after, &opts.paths, &limits);
     if let Some(dir) = snapshot {
         let _ = std::fs::remove_dir_all(dir);
@@ -560,9 +561,9 @@ pub fn command(opts: &Options) -> u8 {
 /// The rule options with their rule and parameter files as committed at a
 /// git revision, copied into a temporary folder (returned, for removal).
 fn from_revision(
-    opts: &workspace::RuleOptions,
+    opts: &project::RuleOptions,
     rev: &str,
-) -> Result<(workspace::RuleOptions, PathBuf), String> {
+) -> Result<(project::RuleOptions, PathBuf), String> {
     use std::process::Command;
     let git = |dir: &std::path::Path, args: &[&str]| -> Result<Vec<u8>, String> {
         let out = Command::new("git")

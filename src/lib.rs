@@ -19,6 +19,7 @@ pub mod diff;
 pub mod lsp;
 pub mod model;
 pub mod num;
+pub mod project;
 pub mod records;
 pub mod replay;
 pub mod report;

@@ -12,8 +12,8 @@ use sunlight::report::{self, Report, Severity};
 use sunlight::source::SourceMap;
 
 use sunlight::cases;
-use sunlight::suppress;
-use sunlight::workspace::{self, InputLimits, RuleOptions};
+use sunlight::project::{self, Project, RuleOptions};
+use sunlight::workspace::{self, InputLimits};
 
 /// sunlight (阳光) checks 三重一大 meeting minutes and fund-disbursement
 /// records against rules written in a small rule language.
@@ -161,10 +161,10 @@ impl RuleArgs {
         let config = match (&self.config, self.no_config) {
             (_, true) => None,
             (Some(c), _) => Some(c.clone()),
-            (None, false) => workspace::find_config(Path::new(".")).or_else(|| {
+            (None, false) => project::find_config(Path::new(".")).or_else(|| {
                 paths.first().and_then(|p| {
                     let dir = if p.is_dir() { p.as_path() } else { p.parent()? };
-                    workspace::find_config(dir)
+                    project::find_config(dir)
                 })
             }),
         };
@@ -500,68 +500,48 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
     };
     let mut opts = args.rules.options_for(&args.paths);
     // The run date: the flag, else the project file's (read with the
-    // rules), else the current date.
+    // rules), else the current date. Waiver and baseline flags stand over
+    // the project file's.
     opts.today = today;
+    opts.waivers = args.waivers.clone();
+    opts.baseline = args.baseline.clone();
     let mut sources = SourceMap::new();
-    let mut rules = workspace::load_rules(&mut sources, &opts, &limits);
-    let loaded = sources.len();
-    // Waiver, baseline and verified report files may sit among the records;
-    // they are not records.
-    for p in args
-        .waivers
-        .iter()
-        .chain(&args.baseline)
-        .chain(&args.verify)
-    {
-        rules
+    let mut project = Project::load(&mut sources, &opts, &limits);
+    // A verified report may sit among the records; it is not one.
+    if let Some(p) = &args.verify {
+        project
             .not_records
             .push(p.canonicalize().unwrap_or_else(|_| p.clone()));
     }
+    let rules = project.compile(&sources, &limits);
+    let loaded = sources.len();
     let today = rules.program.today;
     // Progress only where someone watches: never into a log or a pipe.
     let progress = std::io::stderr().is_terminal();
     let mut report =
-        workspace::check_paths_showing(&mut sources, &rules, &args.paths, &limits, progress);
+        project::check_paths_showing(&mut sources, &rules, &args.paths, &limits, progress);
     let ids = |r: std::ops::Range<usize>| -> Vec<sunlight::source::FileId> {
         r.filter_map(|i| u32::try_from(i).ok().map(sunlight::source::FileId))
             .collect()
     };
+    // Waiver files are not among the recorded inputs.
     let inputs = sunlight::replay::Inputs {
         rules: rules.files.clone(),
         params: ids(0..loaded)
             .into_iter()
-            .filter(|id| !rules.files.contains(id))
+            .filter(|id| !rules.files.contains(id) && project.waiver_file != Some(*id))
             .collect(),
         records: ids(loaded..sources.len()),
         disabled: opts.disabled.clone(),
         today: today.to_string(),
     };
-    if let Some(path) = &args.waivers {
-        let mut errors = Vec::new();
-        if let Some(id) = workspace::read_into(&mut sources, path, &limits, &mut errors) {
-            let (waivers, mut errs) = suppress::read_waivers(id, &sources);
-            errors.append(&mut errs);
-            suppress::apply_waivers(&mut report, &waivers, today);
-        }
-        report.errors.extend(errors);
-    }
-    if let Some(path) = &args.baseline {
-        let name = workspace::display_path(path);
-        let result = workspace::read_text_bounded(path, limits.max_file_size)
-            .map_err(|e| {
-                sunlight::diag::Diagnostic::file_error(&name, format!("cannot read baseline: {e}"))
-            })
-            .and_then(|text| suppress::apply_baseline(&mut report, &sources, &text, &name));
-        if let Err(d) = result {
-            report.errors.push(d);
-        }
-    }
+    project.suppress(&mut report, &sources, today, true);
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let scope = html_scope(args, &rules, &sources, &limits, today);
+    let scope = html_scope(args, &project, &rules, &sources, &limits, today);
     let inputs = sunlight::replay::to_json(&inputs, &sources);
     if let Some(old) = &verify {
         let again = report::json::render_with_inputs(&report, &sources, Some(&inputs));
@@ -630,7 +610,8 @@ fn repeated_output(outputs: &[(Format, PathBuf)]) -> Option<String> {
 /// rules were loaded with it (project file and flags merged).
 fn html_scope(
     args: &CheckArgs,
-    rules: &workspace::RuleSet,
+    project: &Project,
+    rules: &project::RuleSet,
     sources: &SourceMap,
     limits: &InputLimits,
     today: sunlight::date::Date,
@@ -667,8 +648,12 @@ fn html_scope(
         params: config.params.clone(),
         overrides,
         disabled: config.disabled.clone(),
-        waivers: args.waivers.as_ref().map(|p| workspace::display_path(p)),
-        baseline: args.baseline.as_ref().map(|p| workspace::display_path(p)),
+        waivers: project.opts.waivers.as_deref().map(workspace::display_path),
+        baseline: project
+            .opts
+            .baseline
+            .as_deref()
+            .map(workspace::display_path),
         public: args.public,
     }
 }
@@ -688,7 +673,7 @@ fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
 fn explain(args: &ExplainArgs) -> ExitCode {
     let opts = args.rules.options();
     let mut sources = SourceMap::new();
-    let rules = workspace::load_rules(&mut sources, &opts, &InputLimits::default());
+    let rules = project::load_rules(&mut sources, &opts, &InputLimits::default());
     for d in rules.errors.iter().filter(|d| d.is_error()) {
         eprintln!("{}", report::human::one_line(d, &sources));
     }

@@ -114,6 +114,21 @@ pub enum Suppression {
     Baseline,
 }
 
+impl Suppression {
+    /// Why the finding does not count, in a sentence for people: the
+    /// waiver's reason, approver and expiry, or the baseline.
+    pub fn describe(&self) -> String {
+        match self {
+            Suppression::Waiver {
+                reason,
+                approved_by,
+                expires,
+            } => format!("waived until {expires}, approved by {approved_by}: {reason}"),
+            Suppression::Baseline => "in the baseline: known before, does not fail the run".into(),
+        }
+    }
+}
+
 /// What a renderer needs to know of a rule (SARIF lists every rule).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleInfo {

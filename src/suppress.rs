@@ -165,8 +165,9 @@ fn waiver(entry: &Node, errors: &mut Vec<Diagnostic>) -> Option<Waiver> {
 }
 
 /// Mark the findings that waivers cover. Expired waivers waive nothing and
-/// are reported; waivers that match no finding are reported as warnings.
-pub fn apply_waivers(report: &mut Report, waivers: &[Waiver], today: Date) {
+/// are reported; waivers that match no finding are reported as warnings
+/// when the report is `complete` (holds every finding of the run).
+pub fn apply_waivers(report: &mut Report, waivers: &[Waiver], today: Date, complete: bool) {
     for w in waivers {
         let expired = w.expires < today;
         let mut matched = false;
@@ -193,7 +194,7 @@ pub fn apply_waivers(report: &mut Report, waivers: &[Waiver], today: Date) {
                         "remove the expired waiver"
                     }),
             );
-        } else if !matched {
+        } else if !matched && complete {
             report.errors.push(
                 Diagnostic::warning(
                     w.span,

@@ -1,258 +1,13 @@
-//! Finding and reading the files of a run: the rule set (embedded, extra
-//! folders, imports, parameter file) and the record files. Shared by the
-//! command line and the language server.
+//! The file policy: which files under the given paths are read (the walk),
+//! how they are read (bounded, regular files only, UTF-8) and how paths are
+//! shown. The project model ([`crate::project`]) decides what they mean.
 
 use std::path::{Path, PathBuf};
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use rayon::prelude::*;
-
-use crate::check::{self, ParamOverride, Program};
 use crate::diag::Diagnostic;
 use crate::records::Limits;
-use crate::report::{Configuration, Report};
 use crate::source::{FileId, SourceMap, Span};
-use crate::syntax::{self, ast};
-
-/// Where the rules of a run come from.
-#[derive(Debug, Clone, Default)]
-pub struct RuleOptions {
-    /// Leave out the embedded standard library.
-    pub no_default_rules: bool,
-    /// Extra rule files or folders (`*.rules`, recursively).
-    pub rules: Vec<PathBuf>,
-    /// A parameter file.
-    pub params: Option<PathBuf>,
-    /// A parameter file read before `params`, which overrides it key by
-    /// key: the project file's, when the command line names another.
-    pub base_params: Option<PathBuf>,
-    /// Rule ids switched off.
-    pub disabled: Vec<String>,
-    /// A project file (`sunlight.toml`) read underneath these options by
-    /// [`load_rules`].
-    pub config: Option<PathBuf>,
-    /// The run date (`today = …` in the project file).
-    pub today: Option<crate::date::Date>,
-}
-
-/// The project file read from the current folder or its nearest parent.
-pub const CONFIG_FILE: &str = "sunlight.toml";
-
-/// The keys of `sunlight.toml`, with what each holds.
-const CONFIG_KEYS: &[(&str, &str)] = &[
-    ("rules", "a list of rule files or folders"),
-    ("params", "a parameter file"),
-    ("disable", "a list of rule ids"),
-    ("default_rules", "true or false"),
-    ("today", "the run date, YYYY-MM-DD"),
-];
-
-/// The nearest `sunlight.toml` at or above `start`.
-pub fn find_config(start: &Path) -> Option<PathBuf> {
-    let here = start.join(CONFIG_FILE);
-    if here.is_file() {
-        return Some(here);
-    }
-    let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
-    start
-        .ancestors()
-        .map(|d| d.join(CONFIG_FILE))
-        .find(|p| p.is_file())
-}
-
-/// A project file's settings, with where each disabled id is written.
-#[derive(Debug, Default)]
-pub struct Project {
-    /// The settings, paths made relative to the project file's folder.
-    pub opts: RuleOptions,
-    /// Where each of `opts.disabled` is written.
-    pub disabled_at: Vec<Span>,
-}
-
-/// Read a project file (`sunlight.toml`: project settings shared by
-/// `sunlight check` and the language server, so that editor and CI agree)
-/// into `sources`. Its problems are diagnostics at their place, and each
-/// spoils only itself: an unknown key, a value of the wrong type or a path
-/// that does not exist is left out and the rest of the file holds. A file
-/// that cannot be read or parsed gives no settings.
-pub fn load_config(
-    sources: &mut SourceMap,
-    path: &Path,
-    limits: &InputLimits,
-    errors: &mut Vec<Diagnostic>,
-) -> Project {
-    let mut project = Project::default();
-    let Some(id) = read_into(sources, path, limits, errors) else {
-        return project;
-    };
-    let text = sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
-    let span = |r: std::ops::Range<usize>| Span::new(id, r.start, r.end.max(r.start));
-    let keys_help = {
-        let keys: Vec<String> = CONFIG_KEYS
-            .iter()
-            .map(|(k, what)| format!("`{k}` ({what})"))
-            .collect();
-        format!("the keys are {}", keys.join(", "))
-    };
-    let table = match toml::de::DeTable::parse(&text) {
-        Ok(t) => t.into_inner(),
-        Err(e) => {
-            let message = format!("invalid project file: {}", e.message().trim_end());
-            let d = match e.span() {
-                Some(r) => Diagnostic::error(span(r), message),
-                None => Diagnostic::file_error(display_path(path), message),
-            };
-            errors.push(d.with_help(format!("{keys_help}; the run goes on without this file")));
-            return project;
-        }
-    };
-    let base = path.parent().unwrap_or(Path::new("."));
-    let mut found = Vec::new();
-    for (key, value) in &table {
-        let name: &str = key.get_ref();
-        let at = span(value.span());
-        let wrong = |what: &str| {
-            Diagnostic::error(at, format!("`{name}` must be {what}"))
-                .with_help("this setting is left out; the rest of the file holds")
-        };
-        match name {
-            "rules" | "disable" => {
-                let what = if name == "rules" {
-                    "a list of paths"
-                } else {
-                    "a list of rule ids"
-                };
-                let Some(items) = value.get_ref().as_array() else {
-                    found.push(wrong(what));
-                    continue;
-                };
-                for item in items {
-                    let Some(s) = item.get_ref().as_str() else {
-                        found.push(Diagnostic::error(
-                            span(item.span()),
-                            format!("`{name}` must be {what}"),
-                        ));
-                        continue;
-                    };
-                    if name == "disable" {
-                        project.opts.disabled.push(s.to_string());
-                        project.disabled_at.push(span(item.span()));
-                    } else if let Some(p) = existing(base, s, span(item.span()), &mut found) {
-                        project.opts.rules.push(p);
-                    }
-                }
-            }
-            "params" => match value.get_ref().as_str() {
-                Some(s) => project.opts.params = existing(base, s, at, &mut found),
-                None => found.push(wrong("a path")),
-            },
-            "default_rules" => match value.get_ref().as_bool() {
-                Some(b) => project.opts.no_default_rules = !b,
-                None => found.push(wrong("`true` or `false`")),
-            },
-            "today" => {
-                // A TOML date (`today = 2014-09-30`) or a quoted one.
-                let written = match value.get_ref() {
-                    toml::de::DeValue::Datetime(d) => Some(d.to_string()),
-                    toml::de::DeValue::String(s) => Some(s.to_string()),
-                    _ => None,
-                };
-                match written.map(|w| (crate::date::Date::parse(&w), w)) {
-                    Some((Ok(d), _)) => project.opts.today = Some(d),
-                    Some((Err(e), w)) => found.push(
-                        Diagnostic::error(at, format!("`today = {w}` is not a date: {e}"))
-                            .with_help("write the run date as `today = YYYY-MM-DD`; this setting is left out"),
-                    ),
-                    None => found.push(wrong("a date, `YYYY-MM-DD`")),
-                }
-            }
-            _ => {
-                let hint = crate::suggest::closest(name, CONFIG_KEYS.iter().map(|(k, _)| *k))
-                    .map_or_else(|| keys_help.clone(), |k| format!("did you mean `{k}`?"));
-                found.push(
-                    Diagnostic::error(
-                        span(key.span()),
-                        format!("unknown key `{name}` in the project file"),
-                    )
-                    .with_help(hint),
-                );
-            }
-        }
-    }
-    found.sort_by_key(|d| d.span.map(|s| s.start));
-    errors.extend(found);
-    project
-}
-
-/// A path written in the project file, made relative to its folder; a
-/// path that does not exist is an error at `at`.
-fn existing(base: &Path, written: &str, at: Span, errors: &mut Vec<Diagnostic>) -> Option<PathBuf> {
-    let written = Path::new(written);
-    let full = if written.is_absolute() {
-        written.to_path_buf()
-    } else {
-        base.join(written)
-    };
-    if full.exists() {
-        return Some(full);
-    }
-    errors.push(
-        Diagnostic::error(
-            at,
-            format!("no such file or folder `{}`", written.display()),
-        )
-        .with_help(format!(
-            "paths are read relative to the project file's folder: {}",
-            display_path(&full)
-        )),
-    );
-    None
-}
-
-/// Read a project file into rule options, the first problem as an error
-/// (the language server's view: it reads the file on its own).
-pub fn read_config(path: &Path) -> Result<RuleOptions, Diagnostic> {
-    let mut sources = SourceMap::new();
-    let mut errors = Vec::new();
-    let project = load_config(&mut sources, path, &InputLimits::default(), &mut errors);
-    match errors.into_iter().next() {
-        None => Ok(project.opts),
-        Some(mut d) => {
-            if let Some((at, _)) = d.span.and_then(|s| sources.span_lines(s)) {
-                d.message = format!("{} (line {}, column {})", d.message, at.line, at.column);
-            }
-            d.file = Some(display_path(path));
-            d.span = None;
-            Err(d)
-        }
-    }
-}
-
-impl RuleOptions {
-    /// These options with a project file's settings underneath: the project
-    /// file's rules and disabled rules come first, command-line flags add to
-    /// them, and a command-line parameter file is read over the project
-    /// file's, key by key.
-    pub fn over(self, project: RuleOptions) -> RuleOptions {
-        let mut rules = project.rules;
-        rules.extend(self.rules);
-        let mut disabled = project.disabled;
-        disabled.extend(self.disabled);
-        RuleOptions {
-            no_default_rules: self.no_default_rules || project.no_default_rules,
-            rules,
-            base_params: match (&self.params, &project.params) {
-                (Some(_), Some(_)) => project.params.clone(),
-                _ => None,
-            },
-            params: self.params.or(project.params),
-            disabled,
-            config: self.config.or(project.config),
-            today: self.today.or(project.today),
-        }
-    }
-}
+use crate::syntax;
 
 /// Bounds on input size.
 #[derive(Debug, Clone)]
@@ -276,212 +31,6 @@ impl Default for InputLimits {
             max_expr_depth: syntax::MAX_NESTING,
         }
     }
-}
-
-/// A compiled rule set with the problems found on the way.
-#[derive(Debug)]
-pub struct RuleSet {
-    /// The program.
-    pub program: Program,
-    /// Rule file ids, in load order.
-    pub files: Vec<FileId>,
-    /// Problems with rule and parameter files.
-    pub errors: Vec<Diagnostic>,
-    /// Files that are not records though they may sit among them (the
-    /// parameter file; the CLI adds waiver and baseline files).
-    pub not_records: Vec<PathBuf>,
-    /// What the project file and the flags changed.
-    pub configuration: Configuration,
-}
-
-/// Load, parse and compile the rules of a run into `sources`.
-pub fn load_rules(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLimits) -> RuleSet {
-    let mut errors = Vec::new();
-    // Where each disabled id is written: in the project file, or `None` for
-    // a `--disable` flag.
-    let mut disabled_at: Vec<Option<Span>> = Vec::new();
-    let merged;
-    let opts = match &opts.config {
-        Some(path) => {
-            let project = load_config(sources, path, limits, &mut errors);
-            disabled_at.extend(project.disabled_at.iter().copied().map(Some));
-            merged = opts.clone().over(project.opts);
-            &merged
-        }
-        None => opts,
-    };
-    disabled_at.resize(opts.disabled.len(), None);
-    let mut files = Vec::new();
-    if !opts.no_default_rules {
-        for (name, text) in check::STANDARD_RULES {
-            files.push(sources.add(check::embedded_name(name), *text));
-        }
-    }
-    let mut paths = rule_files(&opts.rules, &mut errors);
-    let mut loaded: Vec<PathBuf> = Vec::new();
-    while let Some(path) = (!paths.is_empty()).then(|| paths.remove(0)) {
-        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
-        if loaded.contains(&canonical) {
-            continue;
-        }
-        loaded.push(canonical);
-        let Some(id) = read_into(sources, &path, limits, &mut errors) else {
-            continue;
-        };
-        files.push(id);
-        // Follow `import "…"` relative to the importing file.
-        if let Some(text) = sources.get(id).map(|f| f.text.clone()) {
-            let parsed = syntax::parse_with(id, &text, limits.max_expr_depth);
-            for decl in &parsed.file.decls {
-                if let ast::DeclKind::Import(t) = &decl.kind {
-                    let Some(rel) = t.as_plain() else { continue };
-                    let target = path.parent().unwrap_or(Path::new(".")).join(&rel);
-                    if target.exists() {
-                        paths.push(target);
-                    } else {
-                        errors.push(
-                            Diagnostic::error(
-                                t.span,
-                                format!("cannot import `{rel}`: no such file"),
-                            )
-                            .with_help(format!(
-                                "the path is read relative to this file: {}",
-                                target.display()
-                            )),
-                        );
-                    }
-                }
-            }
-        }
-    }
-    // The project file's parameters first, then the command line's: the
-    // later value of a key wins, the others stay.
-    let mut overrides: Vec<ParamOverride> = Vec::new();
-    for p in opts.base_params.iter().chain(&opts.params) {
-        if let Some(id) = read_into(sources, p, limits, &mut errors) {
-            let (o, e) = check::read_params(id, sources, &limits.yaml);
-            overrides.extend(o);
-            errors.extend(e);
-        }
-    }
-    let (mut program, compile_errors) = check::compile_files(
-        sources,
-        &files,
-        &overrides,
-        &opts.disabled,
-        limits.max_expr_depth,
-    );
-    if let Some(today) = opts.today {
-        program.set_today(today);
-    }
-    errors.extend(compile_errors);
-    errors.extend(unknown_disabled(
-        &program,
-        &opts.disabled,
-        &disabled_at,
-        None,
-    ));
-    let not_records = opts
-        .params
-        .iter()
-        .chain(&opts.base_params)
-        .chain(&opts.config)
-        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
-        .collect();
-    let embedded = if opts.no_default_rules {
-        0
-    } else {
-        check::STANDARD_RULES.len()
-    };
-    let mut overridden: Vec<String> = Vec::new();
-    for o in &overrides {
-        if !overridden.contains(&o.name) {
-            overridden.push(o.name.clone());
-        }
-    }
-    let known = rule_ids(&program);
-    let mut disabled: Vec<String> = opts
-        .disabled
-        .iter()
-        .filter(|d| known.contains(&d.as_str()))
-        .cloned()
-        .collect();
-    disabled.sort();
-    disabled.dedup();
-    let configuration = Configuration {
-        project_file: opts.config.as_deref().map(display_path),
-        default_rules: !opts.no_default_rules,
-        rules: files
-            .iter()
-            .skip(embedded)
-            .map(|id| sources.name(*id).to_string())
-            .collect(),
-        params: match (&opts.base_params, &opts.params) {
-            (Some(base), Some(over)) => Some(format!(
-                "{}, then {}",
-                display_path(base),
-                display_path(over)
-            )),
-            (_, p) => p.as_deref().map(display_path),
-        },
-        overridden,
-        disabled,
-    };
-    RuleSet {
-        program,
-        files,
-        errors,
-        not_records,
-        configuration,
-    }
-}
-
-/// Every rule id declared, disabled or not.
-fn rule_ids(program: &Program) -> Vec<&str> {
-    program
-        .symbols
-        .iter()
-        .filter(|s| s.kind == check::program::SymbolKind::Rule)
-        .map(|s| s.name.as_str())
-        .collect()
-}
-
-/// Warnings for disabled ids no rule has: at their place in the project
-/// file where it is known (`at`), else about the project file `config`
-/// when given, else naming the `--disable` flag.
-pub fn unknown_disabled(
-    program: &Program,
-    ids: &[String],
-    at: &[Option<Span>],
-    config: Option<&str>,
-) -> Vec<Diagnostic> {
-    let known = rule_ids(program);
-    let mut out = Vec::new();
-    for (n, id) in ids.iter().enumerate() {
-        if known.contains(&id.as_str()) {
-            continue;
-        }
-        let help = match crate::suggest::closest(id, known.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "`sunlight explain` lists the rule ids".to_string(),
-        };
-        let message = format!("no rule `{id}` to switch off");
-        out.push(match (at.get(n).copied().flatten(), config) {
-            (Some(span), _) => Diagnostic::warning(span, message).with_help(help),
-            (None, Some(file)) => Diagnostic {
-                file: Some(file.to_string()),
-                span: None,
-                ..Diagnostic::warning(Span::default(), message)
-            }
-            .with_help(help),
-            (None, None) => Diagnostic {
-                span: None,
-                ..Diagnostic::warning(Span::default(), format!("`--disable {id}`: {message}"))
-            }
-            .with_help(help),
-        });
-    }
-    out
 }
 
 /// Rule files under the given paths: files as given, folders searched
@@ -531,14 +80,17 @@ pub enum SkipReason {
     Hidden,
     /// A file whose extension is not one the walk reads.
     Extension,
+    /// A folder named `target`: build output, not records.
+    Build,
 }
 
 impl SkipReason {
-    /// `hidden` or `other extension`, as reports show it.
+    /// `hidden`, `other extension` or `build output`, as reports show it.
     pub fn as_str(self) -> &'static str {
         match self {
             SkipReason::Hidden => "hidden",
             SkipReason::Extension => "other extension",
+            SkipReason::Build => "build output",
         }
     }
 }
@@ -632,6 +184,20 @@ pub fn walk(paths: &[PathBuf], exts: &[&str]) -> Walk {
     }
     out.skipped.sort();
     out
+}
+
+/// Why an entry named `name` inside a given folder is passed over by the
+/// walk whatever its extension: hidden (`.github`, `.vscode/settings.json`),
+/// or a folder of build output (`target`). The one place this is decided,
+/// for the walk and for documents an editor opens.
+pub fn skipped_name(name: &std::ffi::OsStr, is_dir: bool) -> Option<SkipReason> {
+    if name.to_string_lossy().starts_with('.') {
+        Some(SkipReason::Hidden)
+    } else if is_dir && name == "target" {
+        Some(SkipReason::Build)
+    } else {
+        None
+    }
 }
 
 /// `*.yaml, *.yml and *.json`.
@@ -761,8 +327,8 @@ impl Walker<'_> {
         let name = e.file_name();
         let shown = dir.shown.join(&name);
         let shown_str = display_path(&shown);
-        if name.to_string_lossy().starts_with('.') {
-            self.skip(shown_str, SkipReason::Hidden);
+        if let Some(reason) = skipped_name(&name, false) {
+            self.skip(shown_str, reason);
             return None;
         }
         let Ok(kind) = e.file_type() else {
@@ -812,6 +378,10 @@ impl Walker<'_> {
             return None;
         }
         if meta.is_dir() {
+            if let Some(reason) = skipped_name(&name, true) {
+                self.skip(shown_str, reason);
+                return None;
+            }
             return Some(Entry {
                 shown,
                 real,
@@ -925,7 +495,7 @@ pub fn read_into(
 }
 
 /// Why a file's text could not be taken as it is.
-enum TextError {
+pub(crate) enum TextError {
     /// Not read at all.
     Unreadable(Diagnostic),
     /// Read, but not UTF-8: the bytes and the error.
@@ -935,7 +505,7 @@ enum TextError {
 /// Read a file's text through the file policy's bounded reader (regular
 /// files only, within the size limit). Needs no source map, so that files
 /// can be read in parallel.
-fn read_text(path: &Path, limits: &InputLimits) -> Result<String, TextError> {
+pub(crate) fn read_text(path: &Path, limits: &InputLimits) -> Result<String, TextError> {
     let bytes = read_bounded(path, limits.max_file_size).map_err(|e| {
         TextError::Unreadable(e.diagnostic(&display_path(path), limits.max_file_size))
     })?;
@@ -944,7 +514,7 @@ fn read_text(path: &Path, limits: &InputLimits) -> Result<String, TextError> {
 
 /// Add what [`read_text`] returned to the source map; problems become
 /// diagnostics.
-fn add_read(
+pub(crate) fn add_read(
     sources: &mut SourceMap,
     name: String,
     text: Result<String, TextError>,
@@ -990,141 +560,4 @@ fn add_read(
 pub fn display_path(path: &Path) -> String {
     let s = path.display().to_string();
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
-}
-
-/// Check record files with a compiled rule set: the whole `sunlight check`.
-pub fn check_paths(
-    sources: &mut SourceMap,
-    rules: &RuleSet,
-    paths: &[PathBuf],
-    limits: &InputLimits,
-) -> Report {
-    check_paths_showing(sources, rules, paths, limits, false)
-}
-
-/// Like [`check_paths`]; with `progress`, a line on standard error tells
-/// how many files were read and how many records are being checked,
-/// rewritten in place (for a terminal) and cleared at the end.
-pub fn check_paths_showing(
-    sources: &mut SourceMap,
-    rules: &RuleSet,
-    paths: &[PathBuf],
-    limits: &InputLimits,
-    progress: bool,
-) -> Report {
-    let mut errors = rules.errors.clone();
-    let mut walked = walk(paths, RECORD_EXTENSIONS);
-    errors.append(&mut walked.errors);
-    let files: Vec<(PathBuf, usize)> = walked
-        .files
-        .into_iter()
-        .filter(|(f, _)| {
-            !rules
-                .not_records
-                .contains(&f.canonicalize().unwrap_or_else(|_| f.clone()))
-        })
-        .collect();
-    // A folder given with no record file in it is most likely a mistyped
-    // path: a run that checked nothing must not pass.
-    for (index, given) in paths.iter().enumerate() {
-        if given.is_dir() && !files.iter().any(|(_, i)| *i == index) {
-            let shown = display_path(given);
-            let skipped = walked
-                .skipped
-                .iter()
-                .filter(|s| shown == "." || Path::new(&s.path).starts_with(&shown))
-                .count();
-            let mut help = "folders are searched for *.yaml, *.yml and *.json (in any case); hidden files and folders are skipped".to_string();
-            if skipped > 0 {
-                help.push_str(&format!("; {skipped} skipped here, listed with --verbose"));
-            }
-            errors.push(
-                Diagnostic::file_error(shown, "no record files in this folder").with_help(help),
-            );
-        }
-    }
-    let files: Vec<PathBuf> = files.into_iter().map(|(f, _)| f).collect();
-    // Files are read and their records validated in parallel; both results
-    // come back in path order, so the report is the same on any number of
-    // threads.
-    let read: Vec<(String, Result<String, TextError>)> = files
-        .par_iter()
-        .map(|f| (display_path(f), read_text(f, limits)))
-        .collect();
-    let mut ids = Vec::new();
-    let mut unreadable = 0;
-    for (name, text) in read {
-        match add_read(sources, name, text, &mut errors) {
-            Some(id) => ids.push(id),
-            None => unreadable += 1,
-        }
-    }
-    let schema = &rules.program.schema;
-    let shared: &SourceMap = sources;
-    let (files_read, records_read) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let sets: Vec<check::FileSet> = ids
-        .par_iter()
-        .map(|&id| {
-            let set = check::read_file(shared, id, schema, &limits.yaml);
-            if progress {
-                let records = records_read.fetch_add(set.infos.len(), Ordering::Relaxed);
-                let done = files_read.fetch_add(1, Ordering::Relaxed) + 1;
-                if done % 64 == 0 || done == ids.len() {
-                    eprint!(
-                        "\r{done} of {} files read, {} records",
-                        ids.len(),
-                        records + set.infos.len()
-                    );
-                }
-            }
-            set
-        })
-        .collect();
-    let mut files = Vec::with_capacity(sets.len());
-    let mut read = 0;
-    let total = sets.len();
-    for (n, mut set) in sets.into_iter().enumerate() {
-        let id = set.file;
-        read += set.infos.len();
-        if read > limits.max_records {
-            // The records of this file were read: they are reported as not
-            // checked rather than left out of the counts, and references to
-            // them still resolve.
-            set.reject_all();
-            files.push(set);
-            errors.push(
-                Diagnostic::file_error(
-                    sources.name(id),
-                    format!(
-                        "more than {} records: this file and the {} after it were not checked",
-                        limits.max_records,
-                        total - n - 1
-                    ),
-                )
-                .with_help("check fewer files at a time, or raise the limit with --max-records"),
-            );
-            unreadable += total - n - 1;
-            break;
-        }
-        files.push(set);
-    }
-    let refs: Vec<&check::FileSet> = files.iter().collect();
-    if progress {
-        let records: usize = files.iter().map(|f| f.records.len()).sum();
-        eprint!(
-            "\r\x1b[K{} files read, checking {records} records against {} rules…",
-            files.len(),
-            rules.program.rules.len()
-        );
-    }
-    let mut report = check::evaluate(&rules.program, &refs, sources);
-    if progress {
-        eprint!("\r\x1b[K");
-    }
-    report.summary.files += unreadable;
-    errors.append(&mut report.errors);
-    report.errors = errors;
-    report.skipped = walked.skipped;
-    report.configuration = rules.configuration.clone();
-    report
 }

@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use sunlight::check::{self, FileSet};
+use sunlight::project::{self, RuleOptions};
 use sunlight::source::SourceMap;
-use sunlight::workspace::{self, InputLimits, RuleOptions};
+use sunlight::workspace::{self, InputLimits};
 
 fn folders() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -50,7 +51,7 @@ fn focused_evaluation_agrees_with_a_full_run_file_by_file() {
     assert!(folders.len() >= 8, "fixtures are missing: {folders:?}");
     for folder in folders {
         let mut sources = SourceMap::new();
-        let rules = workspace::load_rules(&mut sources, &RuleOptions::default(), &limits);
+        let rules = project::load_rules(&mut sources, &RuleOptions::default(), &limits);
         let mut errors = Vec::new();
         let ids: Vec<_> = workspace::record_files(std::slice::from_ref(&folder), &mut errors)
             .iter()

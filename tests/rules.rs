@@ -79,8 +79,9 @@ fn helper_payments_are_compliant() -> TestResult {
 
 #[test]
 fn catalogue_has_every_rule_of_spec_with_its_severity() -> TestResult {
+    use sunlight::project::{RuleOptions, load_rules};
     use sunlight::report::Severity::{Error, Warning};
-    use sunlight::workspace::{InputLimits, RuleOptions, load_rules};
+    use sunlight::workspace::InputLimits;
     let mut sources = sunlight::source::SourceMap::new();
     let rules = load_rules(
         &mut sources,

@@ -328,6 +328,16 @@ fn a_link_out_of_the_folder_is_an_error_and_its_content_never_shown() -> TestRes
     Ok(())
 }
 
+/// `sunlight check records` in `dir`: the human output, the verbose one and
+/// the JSON report.
+fn three_outputs(dir: &Path) -> TestResult<(String, String, serde_json::Value)> {
+    let args = ["check", "records", "--no-config"];
+    let human = sunlight(dir, &args)?.stdout;
+    let verbose = sunlight(dir, &[&args[..], &["--verbose"]].concat())?.stdout;
+    let report = sunlight(dir, &[&args[..], &["--format", "json"]].concat())?.json()?;
+    Ok((human, verbose, report))
+}
+
 #[test]
 fn hidden_and_other_files_are_counted_and_listed_with_verbose() -> TestResult {
     let dir = workspace()?;
@@ -337,39 +347,45 @@ fn hidden_and_other_files_are_counted_and_listed_with_verbose() -> TestResult {
         "kind: org\nid: hidden\nname: x\nleaders: []\n",
     )?;
     std::fs::write(dir.path().join("records/notes.md"), "# notes\n")?;
-    let human = sunlight(dir.path(), &["check", "records", "--no-config"])?;
+    let (human, verbose, report) = three_outputs(dir.path())?;
     assert!(
-        human.stdout.contains(
+        human.contains(
             "skipped: 1 hidden file or folder, 1 file of other extensions (--verbose lists them)\n"
         ),
-        "{}",
-        human.stdout
+        "{human}"
     );
-    assert!(!human.stdout.contains("skipped records/.github"));
-    let verbose = sunlight(
-        dir.path(),
-        &["check", "records", "--no-config", "--verbose"],
-    )?;
+    assert!(!human.contains("skipped records/.github"));
     assert!(
-        verbose
-            .stdout
-            .contains("skipped records/.github (hidden)\n"),
-        "{}",
-        verbose.stdout
+        verbose.contains("skipped records/.github (hidden)\n"),
+        "{verbose}"
     );
     assert!(
-        verbose
-            .stdout
-            .contains("skipped records/notes.md (other extension)\n"),
-        "{}",
-        verbose.stdout
+        verbose.contains("skipped records/notes.md (other extension)\n"),
+        "{verbose}"
     );
-    let report = sunlight(
-        dir.path(),
-        &["check", "records", "--no-config", "--format", "json"],
-    )?
-    .json()?;
     assert_eq!(summary(&report, "skipped"), 2, "{}", report["summary"]);
+    assert_eq!(summary(&report, "records"), 10);
+    Ok(())
+}
+
+#[test]
+fn build_output_folders_are_skipped_like_hidden_ones() -> TestResult {
+    let dir = workspace()?;
+    std::fs::create_dir_all(dir.path().join("records/target/debug"))?;
+    std::fs::write(
+        dir.path().join("records/target/debug/x.yaml"),
+        "kind: org\nid: built\nname: x\nleaders: []\n",
+    )?;
+    let (human, verbose, report) = three_outputs(dir.path())?;
+    assert!(
+        human.contains("skipped: 1 build folder (`target`) (--verbose lists them)\n"),
+        "{human}"
+    );
+    assert!(
+        verbose.contains("skipped records/target (build output)\n"),
+        "{verbose}"
+    );
+    assert_eq!(summary(&report, "skipped"), 1, "{}", report["summary"]);
     assert_eq!(summary(&report, "records"), 10);
     Ok(())
 }

@@ -128,6 +128,31 @@ fn a_waived_finding_is_marked_and_no_longer_fails_the_run() -> TestResult {
 }
 
 #[test]
+fn waivers_named_in_sunlight_toml_apply_and_the_flag_stands_over_them() -> TestResult {
+    // The waiver file sits among the records, as a project keeps it: it is
+    // not read as a record.
+    let dir = workspace(RECORDS)?;
+    std::fs::write(dir.path().join("records/waivers.yaml"), WAIVER)?;
+    std::fs::write(
+        dir.path().join("sunlight.toml"),
+        "waivers = \"records/waivers.yaml\"\ntoday = 2016-01-01\n",
+    )?;
+    let (code, report) = json(dir.path(), &[])?;
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(
+        finding(&report, "SZYD-004")?["suppressed"]["kind"],
+        "waiver"
+    );
+    assert!(errors(&report)?.is_empty(), "{report}");
+    // `--waivers` names another file, which takes the project file's place.
+    std::fs::write(dir.path().join("none.yaml"), "waivers: []\n")?;
+    let (code, report) = json(dir.path(), &["--waivers", "none.yaml"])?;
+    assert_eq!(code, Some(1), "{report}");
+    assert!(finding(&report, "SZYD-004")?.get("suppressed").is_none());
+    Ok(())
+}
+
+#[test]
 fn a_waiver_applies_on_its_last_day() -> TestResult {
     let (code, report) = with_waivers(WAIVER, "2016-06-30")?;
     assert_eq!(code, Some(0), "{report}");

@@ -277,6 +277,27 @@ pub fn read_records(
         .collect()
 }
 
+/// The index of `records` (read from `files`) by kind and id, knowing the
+/// ids of the records rejected as bad input (those of `files` and
+/// `rejected`), so that a reference to one is not called dangling: what
+/// evaluation and the editor's navigation resolve references against.
+pub fn index<'a>(
+    records: Vec<&'a Record>,
+    files: &[&'a FileSet],
+    rejected: &'a [(crate::schema::KindId, String)],
+    schema: &Schema,
+) -> store::Store<'a> {
+    store::Store::new(
+        records,
+        files
+            .iter()
+            .flat_map(|f| f.rejected.iter())
+            .chain(rejected)
+            .map(|(k, id)| (*k, id.as_str())),
+        schema.kinds.len(),
+    )
+}
+
 /// Evaluate the program over a record set and build the report.
 pub fn evaluate(program: &Program, files: &[&FileSet], sources: &SourceMap) -> Report {
     evaluate_focused(program, files, sources, None)
@@ -303,14 +324,7 @@ pub fn evaluate_focused(
     let mut late_spans: Vec<crate::source::Span> = Vec::new();
     let mut tables = Vec::new();
     let (mut findings, eval_errors) = loop {
-        let store = store::Store::new(
-            records.clone(),
-            files
-                .iter()
-                .flat_map(|f| f.rejected.iter().map(|(k, id)| (*k, id.as_str())))
-                .chain(late_rejected.iter().map(|(k, id)| (*k, id.as_str()))),
-            program.schema.kinds.len(),
-        );
+        let store = index(records.clone(), files, &late_rejected, &program.schema);
         let focus_records: Option<std::collections::HashSet<u32>> = focus.map(|f| {
             records
                 .iter()

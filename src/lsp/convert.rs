@@ -106,11 +106,15 @@ pub fn finding(sources: &SourceMap, uris: &HashMap<FileId, Url>, f: &Finding) ->
         (Severity::Error, _) => DiagnosticSeverity::ERROR,
         (Severity::Warning, _) => DiagnosticSeverity::WARNING,
     };
+    let mut message = format!("{}: {}", f.title, f.message);
+    if let Some(s) = &f.suppressed {
+        message.push_str(&format!("\n({})", s.describe()));
+    }
     build(
         r,
         severity,
         Some(f.rule.clone()),
-        format!("{}: {}", f.title, f.message),
+        message,
         related(
             sources,
             uris,

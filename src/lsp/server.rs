@@ -1,17 +1,20 @@
 //! The tower-lsp shell: protocol messages in, [`State`] calls, results out.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer};
 
-use super::state::{DocKind, State, doc_kind};
+use super::state::{DocKind, State, WatchedChange, doc_kind};
 
 /// The server: a client handle and the state behind a lock.
 pub struct Backend {
     client: Client,
     state: Mutex<State>,
+    /// The client can watch files for the server.
+    watch: AtomicBool,
 }
 
 impl Backend {
@@ -20,6 +23,7 @@ impl Backend {
         Backend {
             client,
             state: Mutex::new(State::default()),
+            watch: AtomicBool::new(false),
         }
     }
 
@@ -31,6 +35,34 @@ impl Backend {
             Err(poisoned) => poisoned.into_inner(),
         };
         Some(f(&mut guard))
+    }
+
+    /// Send the state's log lines and, when asked, its set-up problems to
+    /// the client's log.
+    async fn flush_log(&self, problems: bool) {
+        let (log, problems) = self
+            .with(|s| {
+                let problems = if problems {
+                    s.workspace_problems()
+                } else {
+                    Vec::new()
+                };
+                (s.take_log(), problems)
+            })
+            .unwrap_or_default();
+        for line in log {
+            self.client.log_message(MessageType::INFO, line).await;
+        }
+        for p in problems {
+            self.client.log_message(MessageType::WARNING, p).await;
+        }
+    }
+
+    /// Load the project again, then re-analyse.
+    async fn reload(&self) {
+        self.with(State::reload);
+        self.flush_log(true).await;
+        self.refresh().await;
     }
 
     /// Re-analyse and publish diagnostics for every open document.
@@ -65,10 +97,24 @@ impl LanguageServer for Backend {
             .or(params.root_uri)
             .and_then(|u| u.to_file_path().ok());
         self.with(|s| s.initialize(root));
+        let watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        self.watch.store(watch, Ordering::Relaxed);
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
-                text_document_sync: Some(TextDocumentSyncCapability::Kind(
-                    TextDocumentSyncKind::FULL,
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::FULL),
+                        // Saving `sunlight.toml` reloads the project.
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..TextDocumentSyncOptions::default()
+                    },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions {
@@ -89,13 +135,46 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let log: Vec<String> = self.with(|s| s.take_log()).unwrap_or_default();
-        for line in log {
-            self.client.log_message(MessageType::INFO, line).await;
+        self.flush_log(true).await;
+        if self.watch.load(Ordering::Relaxed) {
+            // Answered by the client whenever it likes: not awaited here, so
+            // that nothing waits on it.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let _ = client.register_capability(vec![watch_registration()]).await;
+            });
         }
-        let problems: Vec<String> = self.with(|s| s.workspace_problems()).unwrap_or_default();
-        for p in problems {
-            self.client.log_message(MessageType::WARNING, p).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let (reload, reread) = self
+            .with(|s| {
+                let mut reload = false;
+                let mut reread = Vec::new();
+                for change in &params.changes {
+                    match s.watched_change(&change.uri, change.typ) {
+                        WatchedChange::Nothing => {}
+                        WatchedChange::Reread(id) => reread.push(id),
+                        WatchedChange::Reload => reload = true,
+                    }
+                }
+                (reload, reread)
+            })
+            .unwrap_or_default();
+        if reload {
+            self.reload().await;
+        } else if !reread.is_empty() {
+            self.with(|s| reread.into_iter().for_each(|id| s.reread(id)));
+            self.refresh().await;
+        }
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        if self
+            .with(|s| s.is_project_file(&params.text_document.uri))
+            .unwrap_or(false)
+        {
+            self.reload().await;
         }
     }
 
@@ -186,5 +265,26 @@ impl LanguageServer for Backend {
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
         Ok(self.with(|s| s.formatting(&params.text_document.uri)))
+    }
+}
+
+/// The files whose changes on disk matter: rule files, record files (and
+/// the parameter, waiver and baseline files among them) and the project
+/// file.
+fn watch_registration() -> Registration {
+    let watchers = ["**/*.rules", "**/*.{yaml,yml,json}", "**/sunlight.toml"]
+        .into_iter()
+        .map(|glob| FileSystemWatcher {
+            glob_pattern: GlobPattern::String(glob.into()),
+            kind: None,
+        })
+        .collect();
+    Registration {
+        id: "sunlight-watched-files".into(),
+        method: "workspace/didChangeWatchedFiles".into(),
+        register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+            watchers,
+        })
+        .ok(),
     }
 }

@@ -11,10 +11,11 @@ use super::convert;
 use crate::check::program::{PROBE, SymbolKind as SymKind};
 use crate::check::{self, FileSet, Program};
 use crate::diag::Diagnostic as Diag;
+use crate::project::{self, Project, RuleOptions};
 use crate::report::Report;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax;
-use crate::workspace::{self, InputLimits, RuleOptions};
+use crate::workspace::{self, InputLimits};
 
 /// Which language a document is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,17 @@ pub fn doc_kind(uri: &Url) -> DocKind {
     }
 }
 
+/// What a file changed on disk calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchedChange {
+    /// Nothing: not part of the project, or open in the editor.
+    Nothing,
+    /// Read this record file again.
+    Reread(FileId),
+    /// Load the whole project again.
+    Reload,
+}
+
 /// The compiled rules and the findings of the workspace.
 #[derive(Debug)]
 struct Analysis {
@@ -54,15 +66,14 @@ struct Analysis {
 #[derive(Debug, Default)]
 pub struct State {
     root: Option<PathBuf>,
-    opts: RuleOptions,
+    /// The project as loaded: options, rule, parameter and waiver files.
+    project: Project,
     limits: InputLimits,
     sources: SourceMap,
     by_uri: HashMap<Url, FileId>,
     uri_of: HashMap<FileId, Url>,
     /// Open documents: our spelling of the URI → the client's.
     open: HashMap<Url, Url>,
-    /// Rule files of the workspace's rule set (embedded first), in load order.
-    rule_files: Vec<FileId>,
     /// Record files of the workspace, sorted by path.
     record_files: Vec<(PathBuf, FileId)>,
     /// Parsed records per file, with the text they were read from.
@@ -79,57 +90,65 @@ pub struct State {
 }
 
 impl State {
-    /// Set up for a workspace folder: read `sunlight.toml`, the rule files
-    /// and every record file under the folder.
+    /// Set up for a workspace folder: load the project as `sunlight check`
+    /// does (`sunlight.toml`, the rule files and their imports, parameter,
+    /// waiver and baseline files) and read every record file under it.
     pub fn initialize(&mut self, root: Option<PathBuf>) {
-        if root.is_none() {
+        let Some(root) = root else {
             // Loading nothing now: the first document decides the root.
             self.root_pending = true;
             return;
-        }
+        };
         self.root_pending = false;
-        if let Some(root) = &root {
-            self.log.push(format!("workspace root: {}", root.display()));
-        }
-        self.root = root.clone();
+        self.log.push(format!("workspace root: {}", root.display()));
+        self.load(root);
+    }
+
+    /// Load the project under `root` into the source map.
+    fn load(&mut self, root: PathBuf) {
+        // Documents are known by their real paths: so is the root.
+        let root = root.canonicalize().unwrap_or(root);
         self.rules_dirty = true;
-        if let Some(root) = &root
-            && let Some(cfg) = workspace::find_config(root)
-        {
-            match workspace::read_config(&cfg) {
-                Ok(o) => self.opts = o,
-                Err(d) => self.workspace_errors.push(d),
-            }
-        }
+        let opts = RuleOptions {
+            config: project::find_config(&root),
+            ..RuleOptions::default()
+        };
+        self.project = Project::load(&mut self.sources, &opts, &self.limits);
+        let mut errors = self.project.errors.clone();
+        // Embedded rule files open from a folder of copies, so that "go to
+        // definition" can show them; the others from where they are.
         let embedded_dir = embedded_rules_dir();
-        if !self.opts.no_default_rules {
-            for (name, text) in check::STANDARD_RULES {
-                let path = embedded_dir.as_ref().map(|d| d.join(name));
-                let id = self.sources.add(check::embedded_name(name), *text);
-                if let Some(uri) = path.and_then(|p| Url::from_file_path(p).ok()) {
-                    self.bind(uri, id);
-                }
-                self.rule_files.push(id);
+        let embedded = self.project.embedded;
+        for (n, id) in self.project.rule_files.clone().into_iter().enumerate() {
+            let path = match (n < embedded, &embedded_dir) {
+                (true, Some(dir)) => check::STANDARD_RULES.get(n).map(|(name, _)| dir.join(name)),
+                (true, None) => None,
+                (false, _) => Some(PathBuf::from(self.sources.name(id))),
+            };
+            if let Some(path) = path {
+                self.bind_path(&path, id);
             }
         }
-        let mut errors = Vec::new();
-        let rule_paths = workspace::rule_files(&self.opts.rules, &mut errors);
-        for p in rule_paths {
+        let others: Vec<FileId> = self
+            .project
+            .param_files
+            .iter()
+            .chain(&self.project.config_file)
+            .chain(&self.project.waiver_file)
+            .copied()
+            .collect();
+        for id in others {
+            self.bind_path(&PathBuf::from(self.sources.name(id)), id);
+        }
+        let mut walked =
+            project::record_walk(std::slice::from_ref(&root), &self.project.not_records);
+        errors.append(&mut walked.errors);
+        for (p, _) in walked.files {
             if let Some(id) = self.load_path(&p, &mut errors) {
-                self.rule_files.push(id);
+                self.record_files.push((p, id));
             }
         }
-        if let Some(root) = &root {
-            let files = workspace::record_files(std::slice::from_ref(root), &mut errors);
-            for p in files {
-                if self.is_not_record(&p) || p.components().any(|c| c.as_os_str() == "target") {
-                    continue;
-                }
-                if let Some(id) = self.load_path(&p, &mut errors) {
-                    self.record_files.push((p, id));
-                }
-            }
-        }
+        self.root = Some(root);
         self.workspace_errors.extend(errors);
     }
 
@@ -138,23 +157,18 @@ impl State {
         self.uri_of.insert(id, uri);
     }
 
-    fn load_path(&mut self, path: &Path, errors: &mut Vec<Diag>) -> Option<FileId> {
-        let id = workspace::read_into(&mut self.sources, path, &self.limits, errors)?;
+    /// Bind the file `id` to the URI of `path`.
+    fn bind_path(&mut self, path: &Path, id: FileId) {
         let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if let Ok(uri) = Url::from_file_path(&abs) {
             self.bind(uri, id);
         }
-        Some(id)
     }
 
-    /// Whether a file sits among the records without being one (the
-    /// parameter file named in `sunlight.toml`).
-    fn is_not_record(&self, path: &Path) -> bool {
-        let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        self.opts
-            .params
-            .as_ref()
-            .is_some_and(|q| canonical(q) == canonical(path))
+    fn load_path(&mut self, path: &Path, errors: &mut Vec<Diag>) -> Option<FileId> {
+        let id = workspace::read_into(&mut self.sources, path, &self.limits, errors)?;
+        self.bind_path(path, id);
+        Some(id)
     }
 
     /// The file behind a document, whichever way the client spells its URI.
@@ -176,7 +190,7 @@ impl State {
         let cwd = std::env::current_dir()
             .ok()
             .map(|d| d.canonicalize().unwrap_or(d));
-        let root = match workspace::find_config(dir) {
+        let root = match project::find_config(dir) {
             Some(cfg) => cfg.parent().map(Path::to_path_buf),
             None => match cwd {
                 Some(cwd) if dir.starts_with(&cwd) => Some(cwd),
@@ -189,7 +203,8 @@ impl State {
                 root.display(),
                 path.display()
             ));
-            self.initialize(Some(root));
+            self.root_pending = false;
+            self.load(root);
         }
     }
 
@@ -205,20 +220,14 @@ impl State {
             .is_some_and(|root| path.starts_with(root))
     }
 
-    /// Whether a path lies under a hidden folder or is a hidden file (below
-    /// the root, when inside it): `.vscode`, `.github` and the like hold
-    /// settings, not records, as in `sunlight check`.
-    fn hidden(&self, path: &Path) -> bool {
-        let relative = self
-            .root
-            .as_ref()
-            .and_then(|root| path.strip_prefix(root).ok())
-            .unwrap_or(path);
-        relative.components().any(|c| {
-            c.as_os_str()
-                .to_str()
-                .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
-        })
+    /// Whether a document at `path` is a record file of the workspace, by
+    /// the policy `sunlight check` follows (relative to the root when inside
+    /// it): not hidden (`.vscode`, `.github`), not build output, not the
+    /// project, parameter, waiver or baseline file.
+    fn is_record(&self, path: &Path) -> bool {
+        let base = self.root.as_deref().filter(|r| path.starts_with(r));
+        self.project
+            .is_record(path, Some(base.unwrap_or(Path::new("/"))))
     }
 
     /// A document was opened or changed in the editor.
@@ -232,7 +241,7 @@ impl State {
         match self.file(uri) {
             Some(id) => {
                 self.sources.replace(id, text);
-                if self.rule_files.contains(&id) {
+                if self.affects_rules(id) {
                     self.rules_dirty = true;
                 }
             }
@@ -245,7 +254,7 @@ impl State {
                 let path = uri
                     .to_file_path()
                     .unwrap_or_else(|_| PathBuf::from(uri.path()));
-                if kind == DocKind::Records && !self.is_not_record(&path) && !self.hidden(&path) {
+                if kind == DocKind::Records && self.is_record(&path) {
                     let at = self.record_files.partition_point(|(p, _)| p < &path);
                     self.record_files.insert(at, (path, id));
                 }
@@ -276,9 +285,92 @@ impl State {
                 self.cache.remove(&id);
             }
         }
-        if self.rule_files.contains(&id) {
+        if self.affects_rules(id) {
             self.rules_dirty = true;
         }
+    }
+
+    /// Whether an edit of the file `id` changes the compiled rules: a rule
+    /// or parameter file of the project.
+    fn affects_rules(&self, id: FileId) -> bool {
+        self.project.rule_files.contains(&id) || self.project.param_files.contains(&id)
+    }
+
+    /// Load the project again from disk (after `sunlight.toml`, a rule,
+    /// parameter, waiver or baseline file changed, or a record file came or
+    /// went), keeping the open documents as edited.
+    pub fn reload(&mut self) {
+        let Some(root) = self.root.clone() else {
+            return;
+        };
+        let open: Vec<(Url, String)> = self
+            .open
+            .values()
+            .filter_map(|client| {
+                let text = self.sources.get(self.file(client)?)?.text.to_string();
+                Some((client.clone(), text))
+            })
+            .collect();
+        let mut log = std::mem::take(&mut self.log);
+        log.push(format!("project reloaded: {}", root.display()));
+        *self = State {
+            limits: self.limits.clone(),
+            log,
+            ..State::default()
+        };
+        self.load(root);
+        for (uri, text) in open {
+            self.set_text(&uri, text);
+        }
+    }
+
+    /// What a change on disk reported by the client's file watcher calls
+    /// for.
+    pub fn watched_change(&self, client_uri: &Url, kind: FileChangeType) -> WatchedChange {
+        let uri = normalize(client_uri);
+        let Ok(path) = uri.to_file_path() else {
+            return WatchedChange::Nothing;
+        };
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let project_file = path.file_name().is_some_and(|n| n == project::CONFIG_FILE)
+            || self.project.not_records.contains(&canonical);
+        let known = self.file(&uri);
+        match doc_kind(&uri) {
+            _ if project_file => WatchedChange::Reload,
+            DocKind::Rules if known.is_some() || self.inside_root(&path) => WatchedChange::Reload,
+            DocKind::Records if self.inside_root(&path) && self.is_record(&path) => {
+                match known {
+                    // The editor's text of an open document stands.
+                    Some(_) if self.open.contains_key(&uri) => WatchedChange::Nothing,
+                    Some(id) if kind == FileChangeType::CHANGED => WatchedChange::Reread(id),
+                    _ => WatchedChange::Reload,
+                }
+            }
+            _ => WatchedChange::Nothing,
+        }
+    }
+
+    /// Read a record file again from disk.
+    pub fn reread(&mut self, id: FileId) {
+        let Some(path) = self.uri_of.get(&id).and_then(|u| u.to_file_path().ok()) else {
+            return;
+        };
+        match workspace::read_text_bounded(&path, self.limits.max_file_size) {
+            Ok(text) => self.sources.replace(id, text),
+            Err(_) => self.reload(),
+        }
+    }
+
+    /// Whether `uri` is the project file of the workspace.
+    pub fn is_project_file(&self, uri: &Url) -> bool {
+        let uri = normalize(uri);
+        self.project
+            .config_file
+            .is_some_and(|id| self.by_uri.get(&uri) == Some(&id))
+            || (self.root.is_some()
+                && uri
+                    .to_file_path()
+                    .is_ok_and(|p| p.file_name().is_some_and(|n| n == project::CONFIG_FILE)))
     }
 
     /// The open documents.
@@ -295,10 +387,10 @@ impl State {
         let (program, rule_errors) = match (needs_compile, self.analysis.take()) {
             (false, Some(a)) => (a.program, a.rule_errors),
             _ => {
-                let (program, errors) = self.compile_workspace_rules();
+                let rules = self.project.compile(&self.sources, &self.limits);
                 // A new schema invalidates every parsed record.
                 self.cache.clear();
-                (program, errors)
+                (rules.program, rules.errors)
             }
         };
         self.rules_dirty = false;
@@ -326,7 +418,11 @@ impl State {
             .keys()
             .filter_map(|u| self.by_uri.get(u).copied())
             .collect();
-        let report = check::evaluate_focused(&program, &sets, &self.sources, Some(&open));
+        let mut report = check::evaluate_focused(&program, &sets, &self.sources, Some(&open));
+        // Waived and baselined findings are shown as such, as in the
+        // reports; the report holds only the open documents' findings.
+        self.project
+            .suppress(&mut report, &self.sources, program.today, false);
         self.analysis = Some(Analysis {
             program,
             rule_errors,
@@ -334,71 +430,11 @@ impl State {
         });
     }
 
-    fn compile_workspace_rules(&self) -> (Program, Vec<Diag>) {
-        let (overrides, mut errors) = self.param_overrides();
-        let (mut program, compile_errors) = check::compile_files(
-            &self.sources,
-            &self.rule_files,
-            &overrides,
-            &self.opts.disabled,
-            self.limits.max_expr_depth,
-        );
-        if let Some(today) = self.opts.today {
-            program.set_today(today);
-        }
-        errors.extend(compile_errors);
-        // Disabled ids come from the project file only.
-        let config = self
-            .root
-            .as_deref()
-            .and_then(workspace::find_config)
-            .map(|p| workspace::display_path(&p));
-        errors.extend(workspace::unknown_disabled(
-            &program,
-            &self.opts.disabled,
-            &[],
-            Some(config.as_deref().unwrap_or(workspace::CONFIG_FILE)),
-        ));
-        (program, errors)
-    }
-
-    fn param_overrides(&self) -> (Vec<check::ParamOverride>, Vec<Diag>) {
-        let Some(path) = &self.opts.params else {
-            return (Vec::new(), Vec::new());
-        };
-        let mut sources = SourceMap::new();
-        let mut errors = Vec::new();
-        match workspace::read_into(&mut sources, path, &self.limits, &mut errors) {
-            Some(id) => {
-                let (o, mut e) = check::read_params(id, &sources, &self.limits.yaml);
-                errors.append(&mut e);
-                // Parameter-file spans are not in our source map; keep the
-                // values, drop the positions.
-                let o = o.into_iter().map(|mut p| {
-                    p.span = Span::default();
-                    p
-                });
-                (
-                    o.collect(),
-                    errors
-                        .into_iter()
-                        .map(|mut d| {
-                            d.file = Some(workspace::display_path(path));
-                            d.span = None;
-                            d
-                        })
-                        .collect(),
-                )
-            }
-            None => (Vec::new(), errors),
-        }
-    }
-
     /// The rule set a rules document is analysed with: the workspace's when
     /// it belongs to it; otherwise the embedded rules (less any of the same
     /// file name) with this document and its sibling rule files.
     fn program_for(&self, id: FileId) -> Option<(Program, Vec<Diag>, bool)> {
-        if self.rule_files.contains(&id) {
+        if self.project.rule_files.contains(&id) {
             return None;
         }
         let mut sources_ids: Vec<FileId> = Vec::new();
@@ -410,7 +446,7 @@ impl State {
             .filter(|(uri, fid)| {
                 **fid != id
                     && doc_kind(uri) == DocKind::Rules
-                    && !self.rule_files.contains(fid)
+                    && !self.project.rule_files.contains(fid)
                     && dir.as_ref().is_some_and(|d| {
                         Path::new(self.sources.name(**fid)).parent() == Some(d.as_path())
                     })
@@ -425,7 +461,7 @@ impl State {
                     .map(|n| n.to_string_lossy().to_string())
             })
             .collect();
-        for f in &self.rule_files {
+        for f in &self.project.rule_files {
             let fname = Path::new(self.sources.name(*f))
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
@@ -436,17 +472,9 @@ impl State {
         }
         sources_ids.extend(siblings);
         sources_ids.push(id);
-        let (overrides, _) = self.param_overrides();
-        let (mut program, errors) = check::compile_files(
-            &self.sources,
-            &sources_ids,
-            &overrides,
-            &self.opts.disabled,
-            self.limits.max_expr_depth,
-        );
-        if let Some(today) = self.opts.today {
-            program.set_today(today);
-        }
+        let (program, errors) =
+            self.project
+                .compile_files(&self.sources, &sources_ids, &self.limits);
         Some((program, errors, true))
     }
 
@@ -471,10 +499,12 @@ impl State {
                 }
             }
             DocKind::Records => {
+                // A parameter or waiver file is YAML too: its problems are
+                // among the rules' or the report's.
                 for d in analysis
-                    .report
-                    .errors
+                    .rule_errors
                     .iter()
+                    .chain(&analysis.report.errors)
                     .filter(|d| d.span.is_some_and(|s| s.file == id))
                 {
                     out.push(convert::diagnostic(&self.sources, &self.uri_of, d));
@@ -571,7 +601,7 @@ impl State {
                             && offset <= f.span.end as usize
                     })
                     .map(|f| {
-                        format!(
+                        let mut md = format!(
                             "**{} {}** ({})\n\n{}\n\n依据：{}\n\n{}",
                             f.rule,
                             f.title,
@@ -583,7 +613,11 @@ impl State {
                             } else {
                                 format!("建议：{}", f.help)
                             }
-                        )
+                        );
+                        if let Some(s) = &f.suppressed {
+                            md.push_str(&format!("\n\n{}", s.describe()));
+                        }
+                        md
                     })
                     .collect();
                 (!hits.is_empty()).then(|| hits.join("\n\n---\n\n"))
@@ -641,14 +675,8 @@ impl State {
             .iter()
             .filter_map(|(_, f)| self.cache.get(f).map(|(_, s)| s))
             .collect();
-        let records: Vec<&crate::records::Record> =
-            sets.iter().flat_map(|s| s.records.iter()).collect();
-        let store = check::store::Store::new(
-            records,
-            sets.iter()
-                .flat_map(|s| s.rejected.iter().map(|(k, i)| (*k, i.as_str()))),
-            analysis.program.schema.kinds.len(),
-        );
+        let records = sets.iter().flat_map(|s| s.records.iter()).collect();
+        let store = check::index(records, &sets, &[], &analysis.program.schema);
         Some(f(&analysis.program, &store))
     }
 
@@ -832,9 +860,9 @@ impl State {
         let mut sources = SourceMap::new();
         let mut ids = Vec::new();
         let rule_set: Vec<FileId> = match self.program_for(id) {
-            None => self.rule_files.clone(),
+            None => self.project.rule_files.clone(),
             Some(_) => {
-                let mut v: Vec<FileId> = self.rule_files.clone();
+                let mut v: Vec<FileId> = self.project.rule_files.clone();
                 v.push(id);
                 v
             }
@@ -1057,6 +1085,51 @@ fn embedded_rules_dir() -> Option<PathBuf> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changes_on_disk_reload_reread_or_pass_by() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        for (name, text) in [
+            ("sunlight.toml", "params = \"p.yaml\"\n"),
+            ("p.yaml", "大额资金标准: 10万\n"),
+            ("records/a.yaml", "kind: org\nid: a\nname: a\nleaders: []\n"),
+            ("target/debug/x.json", "{}"),
+            (".github/workflows/ci.yml", "on: push\n"),
+        ] {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let mut state = State::default();
+        state.initialize(Some(root.clone()));
+        let change = |rel: &str, kind| {
+            let uri = Url::from_file_path(root.join(rel)).unwrap();
+            state.watched_change(&uri, kind)
+        };
+        use FileChangeType as F;
+        assert_eq!(change("sunlight.toml", F::CHANGED), WatchedChange::Reload);
+        assert_eq!(change("p.yaml", F::CHANGED), WatchedChange::Reload);
+        assert!(matches!(
+            change("records/a.yaml", F::CHANGED),
+            WatchedChange::Reread(_)
+        ));
+        assert_eq!(change("records/b.yaml", F::CREATED), WatchedChange::Reload);
+        assert_eq!(change("records/a.yaml", F::DELETED), WatchedChange::Reload);
+        assert_eq!(
+            change("target/debug/x.json", F::CHANGED),
+            WatchedChange::Nothing
+        );
+        assert_eq!(
+            change("target/debug/y.json", F::CREATED),
+            WatchedChange::Nothing
+        );
+        assert_eq!(
+            change(".github/workflows/ci.yml", F::CHANGED),
+            WatchedChange::Nothing
+        );
+        assert_eq!(change("notes.md", F::CHANGED), WatchedChange::Nothing);
+    }
 
     #[test]
     fn document_kinds_ignore_the_case_of_extensions() {

@@ -290,12 +290,12 @@ fn summary(out: &mut String, report: &Report) {
         let _ = writeln!(out, "{}", printable(&line));
     }
     if !report.skipped.is_empty() {
-        let hidden = report
-            .skipped
-            .iter()
-            .filter(|s| s.reason == SkipReason::Hidden)
-            .count();
-        let other = report.skipped.len() - hidden;
+        let of = |reason: SkipReason| report.skipped.iter().filter(|s| s.reason == reason).count();
+        let (hidden, other, build) = (
+            of(SkipReason::Hidden),
+            of(SkipReason::Extension),
+            of(SkipReason::Build),
+        );
         let mut parts = Vec::new();
         if hidden > 0 {
             parts.push(if hidden == 1 {
@@ -306,6 +306,9 @@ fn summary(out: &mut String, report: &Report) {
         }
         if other > 0 {
             parts.push(format!("{} of other extensions", count(other, "file")));
+        }
+        if build > 0 {
+            parts.push(format!("{} (`target`)", count(build, "build folder")));
         }
         let _ = writeln!(out, "skipped: {} (--verbose lists them)", parts.join(", "));
     }

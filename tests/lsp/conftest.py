@@ -68,14 +68,21 @@ def _on_publish(client: LanguageClient, params: T.PublishDiagnosticsParams):
     client.publish_log.append((time.perf_counter(), params.uri, params.diagnostics))
 
 
+def _on_register(client: LanguageClient, params: T.RegistrationParams):
+    client.registrations.extend(params.registrations)
+
+
 def make_client() -> LanguageClient:
     """The pytest-lsp client, recording every publishDiagnostics in order so
-    that a test can wait for the first one after an edit."""
+    that a test can wait for the first one after an edit, and every
+    capability the server registers."""
     client = LanguageClient(converter_factory=default_converter)
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _on_publish
+    features[T.CLIENT_REGISTER_CAPABILITY] = _on_register
     register_lsp_features(client, features)
     client.publish_log = []
+    client.registrations = []
     return client
 
 

@@ -3,6 +3,8 @@ rules as diagnostics, input errors at their position, cross-record
 references resolved against every record including unsaved edits, and the
 effects of sunlight.toml."""
 
+import json
+
 import pytest
 from lsprotocol import types as T
 
@@ -330,3 +332,80 @@ async def test_emergency_payment_loses_its_ratification(lsp):
     await lsp.change(MEETINGS, lsp.read(MEETINGS).replace("    ratifies: CJ-JJ-2014-0720\n", ""))
     diags = await lsp.diags_until(PAYMENTS, lambda d: "ZJBF-009" in codes(d), "with ZJBF-009")
     assert rng(_only(diags, "ZJBF-009").range)[0] == lsp.pos(PAYMENTS, "emergency").line
+
+
+# ---------------------------------------------------------------- waivers and baselines
+
+PROJECT = 'rules = ["rules"]\nparams = "config/params.yaml"\ndisable = ["SZYD-010"]\n'
+WAIVERS = (
+    "waivers:\n"
+    "  - rule: LOCAL-002\n"
+    "    record: CJ-ZF-2014-0610\n"
+    "    reason: 区财政局书面认定属零星采购\n"
+    "    approved_by: 区纪委 张明\n"
+    "    expires: 2099-12-31\n"
+    "  - rule: SZYD-009\n"
+    "    record: NO-SUCH-MEETING\n"
+    "    reason: 不适用\n"
+    "    approved_by: 区纪委 张明\n"
+    "    expires: 2099-12-31\n"
+)
+
+
+@pytest.mark.files({"sunlight.toml": PROJECT + 'waivers = "records/waivers.yaml"\n', "records/waivers.yaml": WAIVERS})
+async def test_a_waived_finding_is_shown_as_waived(lsp):
+    """The waiver file of sunlight.toml applies in the editor as in CI: the
+    waived finding is a hint carrying the waiver's reason and approver,
+    the others stay as they are."""
+    report = cli_check(lsp.root)
+    waived = [f for f in report["findings"] if f.get("suppressed")]
+    assert [(f["rule"], f["suppressed"]["kind"]) for f in waived] == [("LOCAL-002", "waiver")]
+    diags = await lsp.open(PAYMENTS)
+    assert codes(diags) == ["LOCAL-001", "LOCAL-002", "ZJBF-001"], describe(diags)
+    local2 = _only(diags, "LOCAL-002")
+    assert local2.severity == T.DiagnosticSeverity.Hint
+    assert "区财政局书面认定属零星采购" in local2.message and "区纪委 张明" in local2.message
+    assert "2099-12-31" in local2.message
+    assert _only(diags, "ZJBF-001").severity == T.DiagnosticSeverity.Error
+    hover = await lsp.hover(PAYMENTS, local2.range.start)
+    assert hover is not None and "区财政局书面认定属零星采购" in hover
+    # The waiver file sits among the records without being one, and the
+    # editor, which evaluates only what is open, does not call the second
+    # waiver unmatched.
+    own = await lsp.open("records/waivers.yaml")
+    assert own == [], describe(own)
+
+
+# ---------------------------------------------------------------- imports
+
+
+@pytest.mark.files(
+    {
+        "sunlight.toml": 'rules = ["entry.rules"]\n',
+        "rules/local.rules": None,
+        "entry.rules": '// 本地规则入口\nimport "shared/more.rules"\nimport "shared/nosuch.rules"\n',
+        "shared/more.rules": (
+            "/// 支付须登记所属项目。\n"
+            'rule IMP-001 "支付未登记项目" {\n'
+            "  severity warning\n"
+            '  cite "示例"\n'
+            "  for d in disbursement\n"
+            "  require d.project != none\n"
+            "  at d.payee\n"
+            '  message "{d.id} 未登记项目"\n'
+            "}\n"
+        ),
+    }
+)
+async def test_imported_rule_files_apply_as_in_sunlight_check(lsp):
+    """The editor follows `import "…"` as `sunlight check` does, and an
+    import of a missing file is an error at its place."""
+    report = cli_check(lsp.root)
+    expected = sorted(f["rule"] for f in report["findings"] if f["file"] == PAYMENTS)
+    assert "IMP-001" in expected
+    payments = await lsp.open(PAYMENTS)
+    assert codes(payments) == expected, describe(payments)
+    entry = await lsp.open("entry.rules")
+    missing = [d for d in entry if "cannot import `shared/nosuch.rules`" in d.message]
+    assert len(missing) == 1, describe(entry)
+    assert rng(missing[0].range)[0] == 2
