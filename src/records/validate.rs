@@ -152,8 +152,10 @@ impl Validator<'_> {
         };
         // Which slots this value may have: all, or its variant's.
         let mut variant = 0u32;
-        let allowed: Vec<usize> = match &def.tag {
-            None => (0..def.fields.len()).collect(),
+        // `None`: every slot (an untagged structure, the common case,
+        // allocates nothing here).
+        let allowed: Option<&[usize]> = match &def.tag {
+            None => None,
             Some(tag) => {
                 let Some(tag_node) = node.get(&tag.field) else {
                     self.errors.push(
@@ -177,10 +179,7 @@ impl Validator<'_> {
                 match tag.variants.iter().position(|v| v.name == name) {
                     Some(i) => {
                         variant = u32::try_from(i).unwrap_or(0);
-                        tag.variants
-                            .get(i)
-                            .map(|v| v.slots.clone())
-                            .unwrap_or_default()
+                        Some(tag.variants.get(i).map_or(&[][..], |v| &v.slots[..]))
                     }
                     None => {
                         let names: Vec<&str> =
@@ -217,7 +216,7 @@ impl Validator<'_> {
             if is_root && key_name == "kind" {
                 continue;
             }
-            let slot = def.slot(key_name).filter(|s| allowed.contains(s));
+            let slot = def.slot(key_name).filter(|s| allows(allowed, *s));
             let Some(slot) = slot else {
                 ok = false;
                 let in_other_variant = def.slot(key_name).is_some();
@@ -226,7 +225,15 @@ impl Validator<'_> {
                     .as_ref()
                     .and_then(|t| t.variants.get(variant as usize))
                     .map(|v| v.name.clone());
-                let candidates = allowed
+                let all: Vec<usize>;
+                let slots = match allowed {
+                    Some(a) => a,
+                    None => {
+                        all = (0..def.fields.len()).collect();
+                        &all[..]
+                    }
+                };
+                let candidates = slots
                     .iter()
                     .filter_map(|s| def.fields.get(*s))
                     .map(|f| f.name.as_str());
@@ -307,7 +314,7 @@ impl Validator<'_> {
             };
             let datum = match value {
                 Some(d) => d,
-                None if !allowed.contains(&slot) || field.optional => Datum {
+                None if !allows(allowed, slot) || field.optional => Datum {
                     span: node.span,
                     data: field
                         .default
@@ -698,6 +705,12 @@ impl Validator<'_> {
             data,
         })
     }
+}
+
+/// Whether a structure whose variant allows `allowed` (all slots when
+/// `None`) may hold `slot`.
+fn allows(allowed: Option<&[usize]>, slot: usize) -> bool {
+    allowed.is_none_or(|a| a.contains(&slot))
 }
 
 /// A default value placed at the record: every span becomes `span`.
