@@ -25,9 +25,10 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sunlight::check::{self, FileSet};
+use sunlight::project::{RuleOptions, RuleSet, load_rules};
 use sunlight::report::Report;
 use sunlight::source::{FileId, SourceMap};
-use sunlight::workspace::{InputLimits, RuleOptions, RuleSet, load_rules};
+use sunlight::workspace::InputLimits;
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 

@@ -1157,6 +1157,21 @@ fn zjbf_001_large_payment_missing_a_step_fires_at_steps() -> TestResult {
 }
 
 #[test]
+fn a_block_value_is_pointed_at_by_its_own_key() -> TestResult {
+    // The record keeps each key's span beside its value: a comment line
+    // between the key and its list, or a quoted key, still puts the
+    // finding on the key.
+    let missing = edit(&base_paying(200_000)?, TIDAN, "")?;
+    let commented = edit(&missing, "steps:\n", "steps:\n  # 审批流程\n")?;
+    let run = check_yaml(&commented)?;
+    assert_anchor(&run, &commented, "ZJBF-001", PAYMENT, "steps", "steps:", 0)?;
+    let quoted = edit(&missing, "steps:\n", "\"steps\":\n")?;
+    let run = check_yaml(&quoted)?;
+    assert_anchor(&run, &quoted, "ZJBF-001", PAYMENT, "steps", "\"steps\":", 0)?;
+    Ok(())
+}
+
+#[test]
 fn zjbf_001_each_missing_step_fires() -> TestResult {
     for line in [
         "  - {step: 用款申请, by: 何伟, date: 2014-07-10}\n",

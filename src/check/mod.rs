@@ -18,7 +18,7 @@ pub use program::Program;
 use crate::diag::Diagnostic;
 use crate::model::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::records::{self, Limits, Record};
-use crate::schema::{Data, Datum, FieldTy, Schema, StructId};
+use crate::schema::Schema;
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::{self, ast};
 
@@ -507,9 +507,12 @@ fn findings_of<'a>(
             let rule = program.rules.get(f.rule)?;
             let record = records.get(f.record as usize)?;
             let kind = program.schema.kinds.get(record.kind)?;
-            let path = f
+            // The path inside the finding's record; none for an anchor in
+            // another record.
+            let (path, key) = f
                 .anchor
-                .and_then(|a| path_of(&program.schema, &record.root, kind.root, a))
+                .filter(|&(_, r)| r == f.record)
+                .and_then(|(d, _)| record.path(&program.schema, d))
                 .unwrap_or_default();
             Some(Finding {
                 rule: rule.id.clone(),
@@ -518,7 +521,7 @@ fn findings_of<'a>(
                 card: rule.card,
                 kind: kind.name.clone(),
                 record: record.id.clone(),
-                span: anchor_span(sources, f.span, &path),
+                span: anchor_span(sources, f.span, key),
                 path,
                 message: f.message.clone(),
                 cite: rule.cite.clone(),
@@ -542,32 +545,18 @@ fn findings_of<'a>(
 /// Where a finding points. A list or mapping written as a block under its
 /// key is pointed at by the key (`steps:`), not by its first entry; other
 /// values by their first line.
-fn anchor_span(sources: &SourceMap, span: crate::source::Span, path: &str) -> crate::source::Span {
-    let field = path.rsplit('.').next().unwrap_or("");
+fn anchor_span(
+    sources: &SourceMap,
+    span: crate::source::Span,
+    key: Option<crate::source::Span>,
+) -> crate::source::Span {
     let text = sources.get(span.file).map_or("", |f| &f.text);
     let value = text.get(span.range()).unwrap_or("");
     let block = value.contains('\n') || value.starts_with("- ");
-    if block && !field.is_empty() && !field.ends_with(']') {
-        let before = text.get(..span.start as usize).unwrap_or("");
-        // The key stands at most one line above a block value.
-        let window_start = before
-            .trim_end_matches([' ', '\t', '-'])
-            .rfind('\n')
-            .map_or(0, |nl| {
-                before
-                    .get(..nl)
-                    .and_then(|b| b.rfind('\n'))
-                    .map_or(0, |p| p + 1)
-            });
-        if let Some(pos) = before
-            .get(window_start..)
-            .and_then(|w| w.rfind(&format!("{field}:")))
-        {
-            let start = window_start + pos;
-            return crate::source::Span::new(span.file, start, start + field.len());
-        }
+    match key {
+        Some(key) if block => key,
+        _ => sources.first_line(span),
     }
-    sources.first_line(span)
 }
 
 /// Sort by file, line, column, rule, as the JSON format promises.
@@ -584,72 +573,4 @@ pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
         };
         key(a).cmp(&key(b))
     });
-}
-
-/// The path of `target` inside a record, e.g. `items[0].opinions[2]`.
-fn path_of(schema: &Schema, root: &Datum, sid: StructId, target: &Datum) -> Option<String> {
-    if std::ptr::eq(root, target) {
-        return Some(String::new());
-    }
-    let mut path = String::new();
-    find_in_struct(schema, root, sid, target, &mut path).then_some(path)
-}
-
-fn find_in_struct(
-    schema: &Schema,
-    d: &Datum,
-    sid: StructId,
-    target: &Datum,
-    path: &mut String,
-) -> bool {
-    let (Data::Struct(_, fields), Some(def)) = (&d.data, schema.structs.get(sid)) else {
-        return false;
-    };
-    for (slot, f) in fields.iter().enumerate() {
-        let Some(fdef) = def.fields.get(slot) else {
-            continue;
-        };
-        let len = path.len();
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(&fdef.name);
-        if std::ptr::eq(f, target) {
-            // A field left out (its default sits at the enclosing value) is
-            // reported at the enclosing value.
-            if f.span == d.span {
-                path.truncate(len);
-            }
-            return true;
-        }
-        if find_in_value(schema, f, &fdef.ty, target, path) {
-            return true;
-        }
-        path.truncate(len);
-    }
-    false
-}
-
-fn find_in_value(
-    schema: &Schema,
-    d: &Datum,
-    ty: &FieldTy,
-    target: &Datum,
-    path: &mut String,
-) -> bool {
-    match (ty, &d.data) {
-        (FieldTy::Struct(s), Data::Struct(..)) => find_in_struct(schema, d, *s, target, path),
-        (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                if std::ptr::eq(item, target) || find_in_value(schema, item, inner, target, path) {
-                    return true;
-                }
-                path.truncate(len);
-            }
-            false
-        }
-        _ => false,
-    }
 }

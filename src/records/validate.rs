@@ -4,7 +4,9 @@ use super::tree::{Node, NodeKind};
 use crate::date::{Date, DateError};
 use crate::diag::Diagnostic;
 use crate::num::Num;
-use crate::schema::{Data, Datum, FieldTy, FieldTy0, KindId, Schema, StructDef, StructId};
+use crate::schema::{
+    Data, Datum, FieldTy, FieldTy0, KindId, NO_PLACE, Place, Schema, Step, StructDef, StructId,
+};
 use crate::source::Span;
 use crate::suggest::closest;
 
@@ -17,6 +19,71 @@ pub struct Record {
     pub id: String,
     /// The top-level structure (slot 0 holds the id).
     pub root: Datum,
+    /// Where each of its data sits, by [`Datum::place`].
+    pub places: Box<[Place]>,
+}
+
+impl Record {
+    /// The path of `target`, a datum of this record, from the root
+    /// (`items[0].opinions[2]`), and the span of the key the path ends
+    /// at, when it ends at a field written in the file. A field left out
+    /// (its default sits at the enclosing value) is named by the enclosing
+    /// value. `None` when `target` is not in this record.
+    pub fn path(&self, schema: &Schema, target: &Datum) -> Option<(String, Option<Span>)> {
+        let mut steps: Vec<(Step, Option<Span>)> = Vec::new();
+        let mut at = target.place;
+        while let Some(place) = self.places.get(at as usize) {
+            match place.step() {
+                Step::Root => break,
+                step => steps.push((step, place.key(self.root.span.file))),
+            }
+            at = place.parent;
+            // A chain longer than the record's data is not a path.
+            if steps.len() > self.places.len() {
+                return None;
+            }
+        }
+        let mut path = String::new();
+        let mut key = None;
+        let mut datum = &self.root;
+        let mut ty = FieldTy::Struct(self.kind_root(schema)?);
+        for (i, (step, step_key)) in steps.iter().rev().enumerate() {
+            let last = i + 1 == steps.len();
+            match (step, &ty, &datum.data) {
+                (Step::Field(slot), FieldTy::Struct(sid), Data::Struct(_, fields)) => {
+                    let def = schema.structs.get(*sid)?.fields.get(*slot)?;
+                    let field = fields.get(*slot)?;
+                    if last && field.span == datum.span {
+                        datum = field;
+                        break;
+                    }
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(&def.name);
+                    key = *step_key;
+                    ty = def.ty.clone();
+                    datum = field;
+                }
+                (
+                    Step::Item(index),
+                    FieldTy::List(inner) | FieldTy::OneOrList(inner),
+                    Data::List(items),
+                ) => {
+                    path.push_str(&format!("[{index}]"));
+                    key = None;
+                    ty = (**inner).clone();
+                    datum = items.get(*index)?;
+                }
+                _ => return None,
+            }
+        }
+        std::ptr::eq(datum, target).then_some((path, key))
+    }
+
+    fn kind_root(&self, schema: &Schema) -> Option<StructId> {
+        schema.kinds.get(self.kind).map(|k| k.root)
+    }
 }
 
 /// The outcome of validating one document.
@@ -41,6 +108,7 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
     let mut v = Validator {
         schema,
         errors: Vec::new(),
+        places: Vec::new(),
     };
     let kind = v.kind_of(doc);
     let id = doc
@@ -67,7 +135,15 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
     let root_struct = schema.kinds.get(kind).map(|k| k.root).unwrap_or(0);
     let root = v.structure(root_struct, doc, true);
     match (root, id) {
-        (Some(root), Some(id)) if v.errors.is_empty() => Validated::Ok(Record { kind, id, root }),
+        (Some(mut root), Some(id)) if v.errors.is_empty() => {
+            v.place(&mut root, Step::Root, None);
+            Validated::Ok(Record {
+                kind,
+                id,
+                root,
+                places: v.places.into(),
+            })
+        }
         (_, id) => Validated::Rejected {
             kind: Some(kind),
             id,
@@ -79,9 +155,48 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
 struct Validator<'s> {
     schema: &'s Schema,
     errors: Vec<Diagnostic>,
+    /// The places of the data built so far. A datum is placed when its
+    /// container is built (children before parents): placing a container
+    /// tells its children their parent.
+    places: Vec<Place>,
 }
 
 impl Validator<'_> {
+    /// Give `d` its place, reached by `step` with its key at `key`, and
+    /// make it the parent of its children (placing those not yet placed:
+    /// the elements of a default).
+    fn place(&mut self, d: &mut Datum, step: Step, key: Option<Span>) {
+        match &mut d.data {
+            Data::List(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    if item.place == NO_PLACE {
+                        self.place(item, Step::Item(i), None);
+                    }
+                }
+            }
+            Data::Struct(_, fields) => {
+                for (slot, field) in fields.iter_mut().enumerate() {
+                    if field.place == NO_PLACE {
+                        self.place(field, Step::Field(slot), None);
+                    }
+                }
+            }
+            _ => {}
+        }
+        let at = u32::try_from(self.places.len()).unwrap_or(NO_PLACE);
+        self.places.push(Place::new(step, key));
+        d.place = at;
+        let children = match &d.data {
+            Data::List(items) | Data::Struct(_, items) => &items[..],
+            _ => &[],
+        };
+        for child in children {
+            if let Some(p) = self.places.get_mut(child.place as usize) {
+                p.parent = at;
+            }
+        }
+    }
+
     fn kind_names(&self) -> String {
         self.schema
             .kinds
@@ -152,8 +267,10 @@ impl Validator<'_> {
         };
         // Which slots this value may have: all, or its variant's.
         let mut variant = 0u32;
-        let allowed: Vec<usize> = match &def.tag {
-            None => (0..def.fields.len()).collect(),
+        // `None`: every slot (an untagged structure, the common case,
+        // allocates nothing here).
+        let allowed: Option<&[usize]> = match &def.tag {
+            None => None,
             Some(tag) => {
                 let Some(tag_node) = node.get(&tag.field) else {
                     self.errors.push(
@@ -177,10 +294,7 @@ impl Validator<'_> {
                 match tag.variants.iter().position(|v| v.name == name) {
                     Some(i) => {
                         variant = u32::try_from(i).unwrap_or(0);
-                        tag.variants
-                            .get(i)
-                            .map(|v| v.slots.clone())
-                            .unwrap_or_default()
+                        Some(tag.variants.get(i).map_or(&[][..], |v| &v.slots[..]))
                     }
                     None => {
                         let names: Vec<&str> =
@@ -217,7 +331,7 @@ impl Validator<'_> {
             if is_root && key_name == "kind" {
                 continue;
             }
-            let slot = def.slot(key_name).filter(|s| allowed.contains(s));
+            let slot = def.slot(key_name).filter(|s| allows(allowed, *s));
             let Some(slot) = slot else {
                 ok = false;
                 let in_other_variant = def.slot(key_name).is_some();
@@ -226,7 +340,15 @@ impl Validator<'_> {
                     .as_ref()
                     .and_then(|t| t.variants.get(variant as usize))
                     .map(|v| v.name.clone());
-                let candidates = allowed
+                let all: Vec<usize>;
+                let slots = match allowed {
+                    Some(a) => a,
+                    None => {
+                        all = (0..def.fields.len()).collect();
+                        &all[..]
+                    }
+                };
+                let candidates = slots
                     .iter()
                     .filter_map(|s| def.fields.get(*s))
                     .map(|f| f.name.as_str());
@@ -305,27 +427,28 @@ impl Validator<'_> {
             let Some(field) = def.fields.get(slot) else {
                 continue;
             };
-            let datum = match value {
-                Some(d) => d,
-                None if !allowed.contains(&slot) || field.optional => Datum {
-                    span: node.span,
-                    data: field
-                        .default
-                        .clone()
-                        .map_or(Data::None, |d| respan(d, node.span)),
-                },
-                None if written.get(slot).copied().unwrap_or(false) => Datum {
-                    span: node.span,
-                    data: Data::None,
-                },
-                None => {
-                    missing.push(&field.name);
+            let (mut datum, key) = match value {
+                Some(d) => (d, key_spans.get(slot).copied().flatten()),
+                None if !allows(allowed, slot) || field.optional => (
                     Datum {
                         span: node.span,
-                        data: Data::None,
-                    }
+                        data: field
+                            .default
+                            .clone()
+                            .map_or(Data::None, |d| respan(d, node.span)),
+                        place: NO_PLACE,
+                    },
+                    None,
+                ),
+                None if written.get(slot).copied().unwrap_or(false) => {
+                    (Datum::none_at(node.span), None)
+                }
+                None => {
+                    missing.push(&field.name);
+                    (Datum::none_at(node.span), None)
                 }
             };
+            self.place(&mut datum, Step::Field(slot), key);
             fields.push(datum);
         }
         if !missing.is_empty() {
@@ -352,6 +475,7 @@ impl Validator<'_> {
         ok.then_some(Datum {
             span: node.span,
             data: Data::Struct(variant, fields.into()),
+            place: NO_PLACE,
         })
     }
 
@@ -671,7 +795,10 @@ impl Validator<'_> {
                     let mut ok = true;
                     for item in items {
                         match self.value(inner, item, field) {
-                            Some(d) => out.push(d),
+                            Some(mut d) => {
+                                self.place(&mut d, Step::Item(out.len()), None);
+                                out.push(d);
+                            }
                             None => ok = false,
                         }
                     }
@@ -681,7 +808,9 @@ impl Validator<'_> {
                     Data::List(out.into())
                 }
                 NodeKind::Scalar { .. } if matches!(ty, FieldTy::OneOrList(_)) => {
-                    Data::List(Box::new([self.value(inner, node, field)?]))
+                    let mut d = self.value(inner, node, field)?;
+                    self.place(&mut d, Step::Item(0), None);
+                    Data::List(Box::new([d]))
                 }
                 _ => {
                     self.errors
@@ -696,8 +825,15 @@ impl Validator<'_> {
         Some(Datum {
             span: node.span,
             data,
+            place: NO_PLACE,
         })
     }
+}
+
+/// Whether a structure whose variant allows `allowed` (all slots when
+/// `None`) may hold `slot`.
+fn allows(allowed: Option<&[usize]>, slot: usize) -> bool {
+    allowed.is_none_or(|a| a.contains(&slot))
 }
 
 /// A default value placed at the record: every span becomes `span`.
@@ -709,6 +845,7 @@ fn respan(data: Data, span: Span) -> Data {
                 .map(|d| Datum {
                     span,
                     data: respan(d.data, span),
+                    place: NO_PLACE,
                 })
                 .collect(),
         ),

@@ -259,8 +259,49 @@ struct Frame {
     /// Mapping: the key waiting for its value; `None` when the key was
     /// rejected (duplicate or not text) and the value is to be dropped.
     pending_key: Option<Child>,
-    /// Mapping: first span of every key text seen.
-    keys: HashMap<String, Span>,
+    /// Mapping with many keys: first span of every key text seen. Small
+    /// mappings (records are mostly small) look through their children
+    /// instead, which costs no allocation per key.
+    keys: Option<HashMap<String, Span>>,
+}
+
+/// Keys a mapping may have before its duplicate check uses an index.
+const LINEAR_KEYS: usize = 16;
+
+impl Frame {
+    /// The span of the earlier key `text` of this mapping, remembering
+    /// `text` at `span` when it is new.
+    fn earlier_key(&mut self, text: &str, span: Span) -> Option<Span> {
+        if self.keys.is_none() && self.children.len() / 2 < LINEAR_KEYS {
+            // Keys and values alternate; every accepted key has its value.
+            return self
+                .children
+                .iter()
+                .step_by(2)
+                .find_map(|k| match &*k.shape {
+                    Shape::Scalar { text: t, .. } if t == text => Some(k.span),
+                    _ => None,
+                });
+        }
+        let children = &self.children;
+        let keys = self.keys.get_or_insert_with(|| {
+            children
+                .iter()
+                .step_by(2)
+                .filter_map(|k| match &*k.shape {
+                    Shape::Scalar { text, .. } => Some((text.clone(), k.span)),
+                    _ => None,
+                })
+                .collect()
+        });
+        match keys.get(text) {
+            Some(first) => Some(*first),
+            None => {
+                keys.insert(text.to_string(), span);
+                None
+            }
+        }
+    }
 }
 
 /// Why reading stopped.
@@ -339,29 +380,28 @@ impl<'t, 'l> Loader<'t, 'l> {
 
     /// The `%YAML` directive before the `---` at byte `marker`, when it
     /// names a version other than 1.1 or 1.2: the version's bytes.
-    fn unsupported_version(&mut self, marker: usize) -> Option<std::ops::Range<usize>> {
-        let text = self.text;
-        let lines = self.line_index();
-        let mut line = lines.line_of(marker);
-        while line > 0 {
-            line -= 1;
-            let ls = lines.line_start(line)?;
-            let rest = text.get(ls..)?;
+    fn unsupported_version(&self, marker: usize) -> Option<std::ops::Range<usize>> {
+        // The directive lines stand right above the marker: walk up line by
+        // line (no line index: most documents have no directive, and the
+        // line above is then seen not to start with `%`).
+        let mut end = self.text.get(..marker)?.rfind('\n')?;
+        loop {
+            let ls = self.text.get(..end)?.rfind('\n').map_or(0, |nl| nl + 1);
+            let rest = self.text.get(ls..)?;
             if !rest.starts_with('%') {
                 return None;
             }
-            let Some(args) = rest.strip_prefix("%YAML") else {
-                continue;
-            };
-            let args = args.split(['\n', '#']).next().unwrap_or("");
-            let version = args.trim();
-            if matches!(version, "1.1" | "1.2") {
-                return None;
+            if let Some(args) = rest.strip_prefix("%YAML") {
+                let args = args.split(['\n', '#']).next().unwrap_or("");
+                let version = args.trim();
+                if matches!(version, "1.1" | "1.2") {
+                    return None;
+                }
+                let at = ls + "%YAML".len() + (args.len() - args.trim_start().len());
+                return Some(at..at + version.len());
             }
-            let at = ls + "%YAML".len() + (args.len() - args.trim_start().len());
-            return Some(at..at + version.len());
+            end = ls.checked_sub(1)?;
         }
-        None
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
@@ -599,7 +639,7 @@ impl<'t, 'l> Loader<'t, 'l> {
             height: 1,
             awaiting_value: false,
             pending_key: None,
-            keys: HashMap::new(),
+            keys: None,
         });
         Ok(())
     }
@@ -693,18 +733,12 @@ impl<'t, 'l> Loader<'t, 'l> {
         }
         frame.awaiting_value = true;
         let problem = match &*child.shape {
-            Shape::Scalar { text, .. } => match frame.keys.get(text) {
-                Some(first) => Some(
-                    Diagnostic::error(child.span, format!("duplicate key `{text}`"))
-                        .with_label("defined again here")
-                        .with_related(*first, "first defined here")
-                        .with_help("remove one of the two; the first one is used"),
-                ),
-                None => {
-                    frame.keys.insert(text.clone(), child.span);
-                    None
-                }
-            },
+            Shape::Scalar { text, .. } => frame.earlier_key(text, child.span).map(|first| {
+                Diagnostic::error(child.span, format!("duplicate key `{text}`"))
+                    .with_label("defined again here")
+                    .with_related(first, "first defined here")
+                    .with_help("remove one of the two; the first one is used")
+            }),
             Shape::Null => Some(
                 Diagnostic::error(child.span, "keys must be plain text")
                     .with_label("this key is empty"),
@@ -1402,6 +1436,52 @@ mod tests {
         for i in 0..3 {
             assert_eq!(item(doc, i).kind, NodeKind::Null);
         }
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_large_mappings() {
+        // Past the keys a mapping scans linearly, the check uses an index
+        // built from the keys already read: duplicates on both sides of
+        // that point are found, each pointing at its first definition.
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k3: again\nk30: again\nk40: new\n");
+        let loaded = run(&text);
+        let found: Vec<_> = loaded
+            .errors
+            .iter()
+            .map(|e| {
+                let first = e.related.first().map(|r| slice(&text, r.span));
+                (e.message.as_str(), first)
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("duplicate key `k3`", Some("k3")),
+                ("duplicate key `k30`", Some("k30")),
+            ]
+        );
+        let doc = loaded.documents.first();
+        assert_eq!(
+            doc.and_then(|d| d.get("k3")).and_then(Node::as_str),
+            Some("3")
+        );
+        assert_eq!(
+            doc.and_then(|d| d.get("k40")).and_then(Node::as_str),
+            Some("new")
+        );
+        let starts: Vec<_> = loaded
+            .errors
+            .iter()
+            .filter_map(|e| e.related.first())
+            .map(|r| r.span.start)
+            .collect();
+        let expected: Vec<u32> = ["k3:", "k30:"]
+            .iter()
+            .filter_map(|k| text.find(&format!("\n{k}")))
+            .filter_map(|at| u32::try_from(at + 1).ok())
+            .collect();
+        assert_eq!(starts, expected);
     }
 
     #[test]

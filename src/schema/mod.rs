@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::date::Date;
 use crate::num::Num;
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
 /// Index of an enum in [`Schema::enums`].
 pub type EnumId = usize;
@@ -263,12 +263,94 @@ pub struct KeyRef {
 }
 
 /// A value read from a record (or a default), with its span.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Datum {
     /// Where in the record file (defaults: the enclosing value's span).
     pub span: Span,
     /// The value.
     pub data: Data,
+    /// Its entry in its record's [`Place`]s ([`NO_PLACE`] outside a record).
+    pub place: u32,
+}
+
+/// Data compare by value and position; where a record keeps them does not
+/// matter.
+impl PartialEq for Datum {
+    fn eq(&self, other: &Datum) -> bool {
+        self.span == other.span && self.data == other.data
+    }
+}
+
+impl Datum {
+    /// An absent value at `span`, in no record yet.
+    pub fn none_at(span: Span) -> Datum {
+        Datum {
+            span,
+            data: Data::None,
+            place: NO_PLACE,
+        }
+    }
+}
+
+/// The place of a datum that belongs to no record (yet).
+pub const NO_PLACE: u32 = u32::MAX;
+
+/// Where a datum sits in its record: the datum holding it, the step from
+/// there, and for a field written in the file the span of its key. A
+/// finding's path and the key it points at are read from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// The parent's place ([`NO_PLACE`] for the root).
+    pub parent: u32,
+    /// The field slot, or the list index with [`ITEM`] set.
+    step: u32,
+    /// The key's bytes in the record's file; empty when not written.
+    key: (u32, u32),
+}
+
+/// The bit of [`Place`]'s step that marks a list element.
+const ITEM: u32 = 1 << 31;
+
+/// The step from a datum's parent to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The record itself.
+    Root,
+    /// A field, by slot.
+    Field(usize),
+    /// A list element, by index.
+    Item(usize),
+}
+
+impl Place {
+    /// The place of a datum reached by `step`, its key at `key`.
+    pub fn new(step: Step, key: Option<Span>) -> Place {
+        let step = match step {
+            Step::Root => NO_PLACE,
+            Step::Field(slot) => u32::try_from(slot).unwrap_or(0) & !ITEM,
+            Step::Item(i) => u32::try_from(i).unwrap_or(0) | ITEM,
+        };
+        Place {
+            parent: NO_PLACE,
+            step,
+            key: key.map_or((0, 0), |k| (k.start, k.end)),
+        }
+    }
+
+    /// The step from the parent.
+    pub fn step(&self) -> Step {
+        match self.step {
+            NO_PLACE => Step::Root,
+            s if s & ITEM != 0 => Step::Item((s & !ITEM) as usize),
+            s => Step::Field(s as usize),
+        }
+    }
+
+    /// The span of the field's key in `file`, when it was written.
+    pub fn key(&self, file: FileId) -> Option<Span> {
+        let (start, end) = self.key;
+        (start < end).then_some(Span { file, start, end })
+    }
 }
 
 /// Typed record data.

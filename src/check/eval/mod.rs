@@ -36,8 +36,9 @@ pub struct Fired<'a> {
     pub record: u32,
     /// The scope element it fired on (for `findings` queries).
     pub subject: Span,
-    /// The anchor datum, where the anchor is record data.
-    pub anchor: Option<&'a Datum>,
+    /// The anchor datum and the index of its record, where the anchor is
+    /// record data.
+    pub anchor: Option<(&'a Datum, u32)>,
     /// The anchor's span.
     pub span: Span,
     /// The message.

@@ -271,7 +271,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                         rec = r;
                     }
                     let d = self.id_of_root(d, r);
-                    (Some(d), d.span)
+                    (Some((d, r)), d.span)
                 }
                 None => (None, subject),
             },
