@@ -377,3 +377,44 @@ fn the_run_date_reaches_the_rules_of_every_period() -> TestResult {
     assert!(messages.iter().all(|m| *m == "2016-03-01"), "{messages:?}");
     Ok(())
 }
+
+/// A version of a rule that is not in force for a record does not judge it,
+/// so an expression that fails on that record is no error of the run; the
+/// version in force still reports its own.
+#[test]
+fn a_run_time_error_counts_only_for_the_version_in_force() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let rules = dir.path().join("years.rules");
+    // `100 / (year - 2015)` fails on the 2015 meetings only.
+    let rule = |period: &str, fails_in: &str| {
+        format!(
+            "rule ER-001 \"按年\" {period} {{\n  severity warning\n  cite \"c\"\n  for m in meeting\n  require 100 / (year(m.date) - {fails_in}) != 0\n  message \"x\"\n  help \"h\"\n}}\n"
+        )
+    };
+    let errors = |text: &str| -> Res<Vec<String>> {
+        std::fs::write(&rules, text)?;
+        let path = rules.to_string_lossy().to_string();
+        let (_, out, err) = sunlight(&["check", ".", "--rules", &path, "--format", "json"])?;
+        let v: serde_json::Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {err}"))?;
+        Ok(v["errors"]
+            .as_array()
+            .ok_or("no errors array")?
+            .iter()
+            .filter_map(|e| e["message"].as_str())
+            .filter(|m| m.contains("ER-001"))
+            .map(str::to_string)
+            .collect())
+    };
+    // The 2014 version would fail on 2015 meetings, which it does not judge.
+    let quiet =
+        errors(&(rule("until 2014-12-31", "2015") + &rule("effective 2015-01-01", "2000")))?;
+    assert_eq!(quiet, Vec::<String>::new());
+    // The 2015 version fails on its own meetings: reported, naming one.
+    let loud = errors(&(rule("until 2014-12-31", "2000") + &rule("effective 2015-01-01", "2015")))?;
+    assert_eq!(loud.len(), 1, "{loud:?}");
+    assert!(
+        loud[0].contains("could not be evaluated on meeting `"),
+        "{loud:?}"
+    );
+    Ok(())
+}

@@ -485,14 +485,14 @@ fn findings_of<'a>(
     sources: &SourceMap,
     focus: Option<&'a std::collections::HashSet<u32>>,
     tables: bool,
-    keep: impl Fn(u32) -> bool,
+    keep: impl Fn(u32) -> bool + Sync,
 ) -> (
     Vec<Finding>,
     Vec<Diagnostic>,
     Vec<eval::Rejection>,
     Vec<crate::report::Table>,
 ) {
-    let (fired, mut eval_errors, rejections) = eval::run(program, store, focus);
+    let (fired, mut eval_errors, rejections) = eval::run(program, store, focus, &keep);
     let tables = if tables && rejections.is_empty() {
         let (t, errs) = eval::statistics(program, store, &fired);
         eval_errors.extend(errs);

@@ -83,7 +83,13 @@ pub struct Rejection {
     pub error: Diagnostic,
 }
 
-/// Run every rule in dependency order.
+/// Which records a program judges, when rules are dated: those whose
+/// decision date falls in its period.
+pub type InForce<'f> = dyn Fn(u32) -> bool + Sync + 'f;
+
+/// Run every rule in dependency order. `in_force` says which records the
+/// program judges; its run-time errors on the others are not reported
+/// (they still see its rules, for `findings` queries).
 ///
 /// With a `focus`, rules run only on the records in it; a rule whose
 /// findings another rule asks for still runs, on demand, on the records
@@ -99,6 +105,7 @@ pub fn run<'a>(
     program: &'a Program,
     store: &'a Store<'a>,
     focus: Option<&'a HashSet<u32>>,
+    in_force: &InForce<'_>,
 ) -> (Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>) {
     let cache: Vec<OnceLock<Value<'a>>> =
         (0..program.cache_slots).map(|_| OnceLock::new()).collect();
@@ -112,6 +119,7 @@ pub fn run<'a>(
             (&[], &none),
             focus,
         );
+        ev.in_force = Some(in_force);
         for &ri in &program.order {
             if let Some(rule) = program.rules.get(ri) {
                 ev.rule(ri, rule);
@@ -152,6 +160,7 @@ pub fn run<'a>(
             .into_par_iter()
             .map(|(ri, rule, records, whole)| {
                 let mut ev = Ev::new(Some(program), &program.schema, store, &cache, prior, None);
+                ev.in_force = Some(in_force);
                 if whole {
                     ev.rule(ri, rule);
                 } else {
@@ -285,6 +294,9 @@ pub(in crate::check) struct Ev<'a, 'p> {
     done: HashSet<(usize, u32)>,
     /// Rules that met a run-time error (reported once).
     faulted: HashSet<usize>,
+    /// The records this program judges (all when `None`): a run-time error
+    /// on another record is not its to report.
+    in_force: Option<&'p InForce<'p>>,
     /// The record the running rule's scope starts from.
     current: Option<u32>,
     /// The run date (none for parameter values).
@@ -415,6 +427,7 @@ impl<'a, 'p> Ev<'a, 'p> {
             focus,
             done: HashSet::new(),
             faulted: HashSet::new(),
+            in_force: None,
             current: None,
             today: program.map(|p| p.today),
             rejections: Vec::new(),

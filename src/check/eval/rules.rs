@@ -60,6 +60,7 @@ impl<'a, 'p> Ev<'a, 'p> {
             return;
         }
         if let Err(f) = result
+            && self.in_force.is_none_or(|judged| judged(rec))
             && self.faulted.insert(ri)
         {
             // Name the record too: its data is usually what made the
