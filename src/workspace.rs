@@ -114,6 +114,9 @@ pub struct Walk {
     pub skipped: Vec<Skipped>,
     /// Paths that cannot be read, and links that are not followed.
     pub errors: Vec<Diagnostic>,
+    /// For each given path, whether a file to read was found under it
+    /// (before a file found under two given paths is kept once).
+    pub found_under: Vec<bool>,
 }
 
 /// One folder met on the walk.
@@ -132,8 +135,10 @@ struct Walker<'a> {
     /// Canonical given paths (and whether each is a folder): the bounds
     /// links must stay within.
     roots: Vec<(PathBuf, bool)>,
-    /// Folders read: as shown, and where they really are.
-    visited: Vec<(PathBuf, PathBuf)>,
+    /// Folders read: as shown, where they really are, and the index of the
+    /// given path they were read under. Each given path is walked whole
+    /// (`. sub` reads `sub` under both); files are read once either way.
+    visited: Vec<(PathBuf, PathBuf, usize)>,
     /// Files found: as shown, where they really are, the given path's index.
     found: Vec<(PathBuf, PathBuf, usize)>,
     out: Walk,
@@ -155,6 +160,13 @@ struct Walker<'a> {
 /// - A folder reached twice (a link back up the tree) is read once; a file
 ///   reached twice is read once, under the first path in sorted order.
 pub fn walk(paths: &[PathBuf], exts: &[&str]) -> Walk {
+    walk_keeping(paths, exts, |_, _| true)
+}
+
+/// Like [`walk`], keeping only the files `keep` accepts (as shown, with
+/// the index of the given path found under), before each file is kept
+/// once, so that [`Walk::found_under`] tells which given paths hold one.
+pub fn walk_keeping(paths: &[PathBuf], exts: &[&str], keep: impl Fn(&Path, usize) -> bool) -> Walk {
     let mut walker = Walker {
         exts,
         roots: paths
@@ -175,7 +187,14 @@ pub fn walk(paths: &[PathBuf], exts: &[&str]) -> Walk {
     let Walker {
         mut found, mut out, ..
     } = walker;
+    found.retain(|(shown, _, index)| keep(shown, *index));
     found.sort();
+    out.found_under = vec![false; paths.len()];
+    for (_, _, index) in &found {
+        if let Some(f) = out.found_under.get_mut(*index) {
+            *f = true;
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     for (shown, real, index) in found {
         if seen.insert(real) {
@@ -282,7 +301,11 @@ impl Walker<'_> {
     fn dir(&mut self, top: Entry, index: usize) {
         let mut stack = vec![top];
         while let Some(dir) = stack.pop() {
-            if let Some((first, _)) = self.visited.iter().find(|(_, real)| *real == dir.real) {
+            if let Some((first, _, _)) = self
+                .visited
+                .iter()
+                .find(|(_, real, under)| *real == dir.real && *under == index)
+            {
                 // A link back to a folder already read (`loop -> .`): reading
                 // it again would read its records twice, or forever.
                 if dir.linked {
@@ -298,7 +321,8 @@ impl Walker<'_> {
                 }
                 continue;
             }
-            self.visited.push((dir.shown.clone(), dir.real.clone()));
+            self.visited
+                .push((dir.shown.clone(), dir.real.clone(), index));
             let entries = match std::fs::read_dir(&dir.real) {
                 Ok(e) => e,
                 Err(e) => {

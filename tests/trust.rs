@@ -449,6 +449,35 @@ fn a_folder_with_no_record_file_is_an_input_error() -> TestResult {
     Ok(())
 }
 
+/// A folder given inside another given folder holds records, read once:
+/// no "no record files" error because the outer walk read them first.
+#[test]
+fn a_folder_inside_another_given_folder_is_read_once_and_not_empty() -> TestResult {
+    let dir = workspace()?;
+    let single = sunlight(
+        dir.path(),
+        &["check", "records", "--no-config", "--format", "json"],
+    )?;
+    let once = single.json()?;
+    for args in [[".", "records"], ["records", "./records"]] {
+        let run = sunlight(
+            dir.path(),
+            &["check", args[0], args[1], "--no-config", "--format", "json"],
+        )?;
+        let report = run.json()?;
+        assert_eq!(errors(&report), Vec::<(String, String)>::new(), "{args:?}");
+        assert_eq!(run.code, single.code, "{args:?}");
+        for key in ["files", "records", "findings"] {
+            assert_eq!(
+                summary(&report, key),
+                summary(&once, key),
+                "{args:?}: {key}"
+            );
+        }
+    }
+    Ok(())
+}
+
 // ================================================================ project file
 
 /// The workspace with a project file.

@@ -18,7 +18,7 @@ use crate::suppress;
 use crate::syntax::{self, ast};
 use crate::workspace::{
     InputLimits, RECORD_EXTENSIONS, TextError, add_read, display_path, read_into, read_text,
-    read_text_bounded, walk,
+    read_text_bounded, walk_keeping,
 };
 
 mod config;
@@ -367,11 +367,9 @@ fn imports(
 /// policy ([`is_record`]), each with the index of the path it was found
 /// under: how the command line, `sunlight diff` and the editor find them.
 pub fn record_walk(paths: &[PathBuf], not_records: &[PathBuf]) -> crate::workspace::Walk {
-    let mut walked = walk(paths, RECORD_EXTENSIONS);
-    walked
-        .files
-        .retain(|(f, i)| is_record(f, paths.get(*i).map(PathBuf::as_path), not_records));
-    walked
+    walk_keeping(paths, RECORD_EXTENSIONS, |f, i| {
+        is_record(f, paths.get(i).map(PathBuf::as_path), not_records)
+    })
 }
 
 /// The record-file policy, one for the command line and the editor:
@@ -477,7 +475,7 @@ pub fn check_paths_showing(
     // A folder given with no record file in it is most likely a mistyped
     // path: a run that checked nothing must not pass.
     for (index, given) in paths.iter().enumerate() {
-        if given.is_dir() && !files.iter().any(|(_, i)| *i == index) {
+        if given.is_dir() && !walked.found_under.get(index).copied().unwrap_or(false) {
             let shown = display_path(given);
             let skipped = walked
                 .skipped
