@@ -156,9 +156,12 @@ pub fn compile_with_standard(
     let text = sources.get(extra).map_or("", |f| &*f.text);
     let parsed = sunlight::syntax::parse_with(extra, text, MAX_NESTING);
     let mut errors = parsed.errors;
-    let mut files: Vec<&ast::File> = standard_asts().iter().collect();
-    files.push(&parsed.file);
-    let (program, mut compile_errors) = check::compile::compile(&files, overrides, &[]);
+    let decls: Vec<&ast::Decl> = standard_asts()
+        .iter()
+        .chain(std::iter::once(&parsed.file))
+        .flat_map(|f| f.decls.iter())
+        .collect();
+    let (program, mut compile_errors) = check::validity::compile(&decls, overrides, &[]);
     errors.append(&mut compile_errors);
     (program, errors)
 }
