@@ -159,3 +159,64 @@ pub fn complete(
     }
     items
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::editor::tests::{RULES, compiled};
+
+    /// The completions at the end of `edited` (the rules, cut after the
+    /// cursor's text), with the compiled rules as the workspace.
+    fn at_end(edited: &str) -> Vec<Completion> {
+        let (_, _, workspace) = compiled();
+        let mut sources = SourceMap::new();
+        let id = sources.add("t.rules", edited);
+        complete(&sources, &[id], id, edited.len(), Some(&workspace), 64)
+    }
+
+    fn find<'a>(items: &'a [Completion], label: &str) -> &'a Completion {
+        items.iter().find(|c| c.label == label).unwrap()
+    }
+
+    #[test]
+    fn after_a_dot_only_the_fields_of_its_type_are_offered() {
+        let cut = RULES.find("p.amount <=").unwrap() + 2;
+        let items = at_end(RULES.get(..cut).unwrap());
+        assert!(items.iter().all(|c| c.kind == CompletionKind::Field));
+        let amount = find(&items, "amount");
+        assert_eq!(amount.detail, "money");
+        assert_eq!(find(&items, "org").kind, CompletionKind::Field);
+        assert!(!items.iter().any(|c| c.label == "name"), "{items:?}");
+    }
+
+    #[test]
+    fn a_plain_name_is_offered_variables_parameters_kinds_functions_and_keywords() {
+        let cut = RULES.find("p.amount <=").unwrap();
+        let items = at_end(RULES.get(..cut).unwrap());
+        assert_eq!(find(&items, "p").kind, CompletionKind::Variable);
+        let limit = find(&items, "上限");
+        assert_eq!(limit.kind, CompletionKind::Constant);
+        assert_eq!(limit.detail, "100");
+        assert_eq!(limit.doc.as_deref(), Some("The most one payment may be."));
+        assert_eq!(find(&items, "org").kind, CompletionKind::Struct);
+        assert_eq!(find(&items, "count").kind, CompletionKind::Function);
+        assert_eq!(find(&items, "require").kind, CompletionKind::Keyword);
+    }
+
+    #[test]
+    fn inside_a_string_rule_ids_are_offered() {
+        let cut = RULES.find("p.amount <=").unwrap();
+        let edited = format!("{}findings(\"T", RULES.get(..cut).unwrap());
+        let items = at_end(&edited);
+        assert_eq!(
+            items,
+            [Completion {
+                label: "T-001".into(),
+                kind: CompletionKind::Reference,
+                detail: "over the limit".into(),
+                doc: None,
+            }]
+        );
+    }
+}

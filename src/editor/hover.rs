@@ -80,3 +80,59 @@ pub fn in_records(report: &Report, id: FileId, offset: usize) -> Option<String> 
         .collect();
     (!hits.is_empty()).then(|| hits.join("\n\n---\n\n"))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::editor::tests::{RULES, at, compiled, records};
+
+    #[test]
+    fn a_parameter_shows_its_declaration_doc_and_value() {
+        let (sources, ids, program) = compiled();
+        let md = in_rules(&program, &sources, ids[0], at(RULES, "<= 上限", 0, 4)).unwrap();
+        assert!(md.starts_with("```\nparam 上限"), "{md}");
+        assert!(md.contains("The most one payment may be."), "{md}");
+        assert!(md.ends_with("value: `100`"), "{md}");
+    }
+
+    #[test]
+    fn a_kind_shows_its_doc_comment() {
+        let (sources, ids, program) = compiled();
+        let md = in_rules(&program, &sources, ids[0], at(RULES, "kind org", 0, 6)).unwrap();
+        assert!(md.contains("A unit."), "{md}");
+    }
+
+    #[test]
+    fn builtins_and_keywords_show_their_documentation() {
+        let (sources, ids, program) = compiled();
+        let md = in_rules(&program, &sources, ids[0], at(RULES, "count(", 0, 2)).unwrap();
+        let count = check::BUILTINS.iter().find(|b| b.name == "count").unwrap();
+        assert_eq!(md, format!("`count` (function): {}", count.usage()));
+        let md = in_rules(&program, &sources, ids[0], at(RULES, "require", 0, 3)).unwrap();
+        assert!(md.starts_with("`require` (keyword): "), "{md}");
+        // A blank line names nothing.
+        assert_eq!(
+            in_rules(&program, &sources, ids[0], at(RULES, "\n\n", 0, 1)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_finding_explains_itself_where_it_points() {
+        let (sources, ids, program) = compiled();
+        let sets = records(&sources, &ids, &program);
+        let refs: Vec<&crate::check::FileSet> = sets.iter().collect();
+        let report = check::evaluate(&program, &refs, &sources);
+        let pays = sources.get(ids[2]).unwrap().text.to_string();
+        let md = in_records(&report, ids[2], at(&pays, "500", 0, 1)).unwrap();
+        assert_eq!(
+            md,
+            "**T-001 over the limit** (error)\n\ntoo much\n\n依据：a rule\n\n建议：pay less"
+        );
+        assert_eq!(in_records(&report, ids[2], 0), None);
+        // The payment within the limit has no finding.
+        let orgs = sources.get(ids[1]).unwrap().text.to_string();
+        assert_eq!(in_records(&report, ids[1], at(&orgs, "5\n", 0, 0)), None);
+    }
+}

@@ -98,6 +98,87 @@ pub fn word_at(text: &str, offset: usize) -> &str {
 #[allow(clippy::unwrap_used)]
 pub(crate) mod tests {
     use super::*;
+    use crate::source::SourceMap;
+
+    /// A small rule set: two kinds, a reference between them, a parameter
+    /// and a rule.
+    pub const RULES: &str = r#"/// A unit.
+kind org {
+  /// The unit's full name.
+  name: text
+}
+
+kind pay {
+  org: ref org
+  amount: money
+}
+
+/// The most one payment may be.
+param 上限 = 100
+
+/// Payments above the limit.
+rule T-001 "over the limit" {
+  severity error
+  cite "a rule"
+  for p in pay
+  where count([1, 2]) > 0
+  require p.amount <= 上限
+  at p.amount
+  message "too much"
+  help "pay less"
+}
+"#;
+
+    /// Records of the kinds of [`RULES`]: one unit and two payments naming
+    /// it, one of them in the same file.
+    pub const ORGS: &str =
+        "kind: org\nid: o1\nname: A\n---\nkind: pay\nid: p0\norg: o1\namount: 5\n";
+    pub const PAYS: &str = "kind: pay\nid: p1\norg: o1\namount: 500\n";
+
+    /// The sources (rules, then the two record files) and the program.
+    pub fn compiled() -> (SourceMap, Vec<FileId>, Program) {
+        let mut sources = SourceMap::new();
+        let rules = sources.add("t.rules", RULES);
+        let orgs = sources.add("orgs.yaml", ORGS);
+        let pays = sources.add("pays.yaml", PAYS);
+        let (program, errors) = check::compile_files(&sources, &[rules], &[], &[], 64);
+        assert!(errors.is_empty(), "{errors:?}");
+        (sources, vec![rules, orgs, pays], program)
+    }
+
+    /// The records of both record files, read against the program's schema.
+    pub fn records(sources: &SourceMap, ids: &[FileId], program: &Program) -> Vec<FileSet> {
+        let limits = crate::records::Limits::default();
+        ids[1..]
+            .iter()
+            .map(|id| {
+                let set = check::read_file(sources, *id, &program.schema, &limits);
+                assert!(set.errors.is_empty(), "{:?}", set.errors);
+                set
+            })
+            .collect()
+    }
+
+    /// The byte offset of the `n`th (from 0) occurrence of `needle` in
+    /// `text`, plus `plus`.
+    pub fn at(text: &str, needle: &str, n: usize, plus: usize) -> usize {
+        text.match_indices(needle).nth(n).unwrap().0 + plus
+    }
+
+    /// The text of a span.
+    pub fn slice(sources: &SourceMap, span: Span) -> &str {
+        sources.get(span.file).unwrap().slice(span)
+    }
+
+    #[test]
+    fn symbol_at_finds_declarations_and_uses() {
+        let (sources, ids, program) = compiled();
+        let decl = symbol_at(&program, ids[0], at(RULES, "param 上限", 0, 7)).unwrap();
+        let used = symbol_at(&program, ids[0], at(RULES, "<= 上限", 0, 4)).unwrap();
+        assert_eq!(decl, used);
+        assert_eq!(slice(&sources, program.symbols[decl].span), "上限");
+        assert_eq!(symbol_at(&program, ids[0], 0), None);
+    }
 
     #[test]
     fn words_are_found_around_an_offset_in_any_script() {

@@ -77,3 +77,69 @@ pub fn in_records(
     }
     spans
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::check;
+    use crate::editor::tests::{ORGS, PAYS, RULES, at, compiled, records, slice};
+
+    #[test]
+    fn a_parameter_is_found_where_it_is_used() {
+        let (sources, ids, program) = compiled();
+        let offset = at(RULES, "param 上限", 0, 7);
+        let with: Vec<usize> = in_rules(&program, ids[0], offset, true)
+            .iter()
+            .map(|s| s.start as usize)
+            .collect();
+        assert_eq!(with, [at(RULES, "上限", 0, 0), at(RULES, "上限", 1, 0)]);
+        let without = in_rules(&program, ids[0], offset, false);
+        assert_eq!(without.len(), 1);
+        assert_eq!(slice(&sources, without[0]), "上限");
+        assert_eq!(without[0].start as usize, at(RULES, "<= 上限", 0, 3));
+        assert!(in_rules(&program, ids[0], 0, true).is_empty());
+    }
+
+    #[test]
+    fn a_record_is_found_wherever_it_is_named() {
+        let (sources, ids, program) = compiled();
+        let sets = records(&sources, &ids, &program);
+        let refs: Vec<&FileSet> = sets.iter().collect();
+        let recs = refs.iter().flat_map(|s| s.records.iter()).collect();
+        let store = check::index(recs, &refs, &[], &program.schema);
+        let places = |file: usize, offset: usize, declaration: bool| -> Vec<(FileId, usize)> {
+            in_records(
+                &program,
+                &store,
+                &sources,
+                Some(&sets[file - 1]),
+                ids[file],
+                offset,
+                declaration,
+            )
+            .iter()
+            .map(|s| (s.file, s.start as usize))
+            .collect()
+        };
+        let id_value = (ids[1], at(ORGS, "o1", 0, 0));
+        let uses = [
+            (ids[1], at(ORGS, "org: o1", 0, 5)),
+            (ids[2], at(PAYS, "org: o1", 0, 5)),
+        ];
+        // From the record's own id, with and without it.
+        let on_id = at(ORGS, "id: o1", 0, 4);
+        assert_eq!(places(1, on_id, false), uses);
+        assert_eq!(places(1, on_id, true), [id_value, uses[0], uses[1]]);
+        // From a reference to it in another file.
+        assert_eq!(
+            places(2, at(PAYS, "o1", 0, 1), true),
+            [id_value, uses[0], uses[1]]
+        );
+        // A record nothing names, and a place that is no record's id.
+        let p1 = at(PAYS, "p1", 0, 0);
+        assert_eq!(places(2, p1, true), [(ids[2], p1)]);
+        assert!(places(2, p1, false).is_empty());
+        assert!(places(2, at(PAYS, "500", 0, 0), true).is_empty());
+    }
+}

@@ -43,3 +43,37 @@ pub fn outline(program: &Program, id: FileId) -> Vec<Symbol> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::editor::tests::{RULES, at, compiled, slice};
+
+    #[test]
+    fn the_outline_lists_top_level_declarations_in_order() {
+        let (sources, ids, program) = compiled();
+        let outline = outline(&program, ids[0]);
+        let entries: Vec<(&str, SymbolKind)> =
+            outline.iter().map(|s| (s.name.as_str(), s.kind)).collect();
+        assert_eq!(
+            entries,
+            [
+                ("org", SymbolKind::Kind),
+                ("pay", SymbolKind::Kind),
+                ("上限", SymbolKind::Param),
+                ("T-001", SymbolKind::Rule),
+            ]
+        );
+        let param = &outline[2];
+        assert_eq!(slice(&sources, param.selection_span), "上限");
+        assert_eq!(slice(&sources, param.span), "param 上限 = 100");
+        assert!(param.detail.starts_with("param 上限"), "{}", param.detail);
+        let rule = &outline[3];
+        assert_eq!(rule.span.start as usize, at(RULES, "rule T-001", 0, 0));
+        assert!(slice(&sources, rule.span).ends_with('}'));
+        // Fields are not in the outline; another file has none of these.
+        assert!(outline.iter().all(|s| s.children.is_empty()));
+        assert!(super::outline(&program, ids[1]).is_empty());
+    }
+}
