@@ -5,8 +5,10 @@
 //! and kinds into protocol values, and `server` wires both to tower-lsp.
 
 pub mod convert;
+mod embedded;
 mod server;
 pub mod state;
+pub mod uri;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 

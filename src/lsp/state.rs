@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use tower_lsp::lsp_types::*;
 
 use super::convert;
+use super::embedded::embedded_rules_dir;
+use super::uri::normalize;
+use super::uri::{DocKind, doc_kind};
 use crate::check::{self, FileSet, Program};
 use crate::diag::Diagnostic as Diag;
 use crate::editor;
@@ -16,32 +19,6 @@ use crate::project::{self, Project, RuleOptions};
 use crate::report::Report;
 use crate::source::{FileId, SourceMap};
 use crate::workspace::{self, InputLimits};
-
-/// Which language a document is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocKind {
-    /// A `*.rules` file.
-    Rules,
-    /// A `*.yaml`, `*.yml` or `*.json` record file.
-    Records,
-    /// Anything else (ignored).
-    Other,
-}
-
-/// The kind of a document by its name (extensions in any case, as the
-/// walk reads them).
-pub fn doc_kind(uri: &Url) -> DocKind {
-    let path = uri.path();
-    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-    let is = |exts: &[&str]| exts.iter().any(|x| x.eq_ignore_ascii_case(ext));
-    if is(workspace::RULE_EXTENSIONS) {
-        DocKind::Rules
-    } else if is(workspace::RECORD_EXTENSIONS) {
-        DocKind::Records
-    } else {
-        DocKind::Other
-    }
-}
 
 /// What a file changed on disk calls for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -433,7 +410,7 @@ impl State {
     /// The rule set a rules document is analysed with: the workspace's when
     /// it belongs to it; otherwise the embedded rules (less any of the same
     /// file name) with this document and its sibling rule files.
-    fn program_for(&self, id: FileId) -> Option<(Program, Vec<Diag>, bool)> {
+    fn program_for(&self, id: FileId) -> Option<(Program, Vec<Diag>)> {
         if self.project.rule_files.contains(&id) {
             return None;
         }
@@ -475,7 +452,7 @@ impl State {
         let (program, errors) =
             self.project
                 .compile_files(&self.sources, &sources_ids, &self.limits);
-        Some((program, errors, true))
+        Some((program, errors))
     }
 
     /// Diagnostics of one document.
@@ -490,7 +467,7 @@ impl State {
         match doc_kind(uri) {
             DocKind::Rules => {
                 let side = self.program_for(id);
-                let errors = side.as_ref().map_or(&analysis.rule_errors, |(_, e, _)| e);
+                let errors = side.as_ref().map_or(&analysis.rule_errors, |(_, e)| e);
                 for d in errors
                     .iter()
                     .filter(|d| d.span.is_some_and(|s| s.file == id))
@@ -531,7 +508,7 @@ impl State {
 
     fn with_program<T>(&self, id: FileId, f: impl FnOnce(&Program) -> T) -> Option<T> {
         match self.program_for(id) {
-            Some((p, _, _)) => Some(f(&p)),
+            Some((p, _)) => Some(f(&p)),
             None => self.analysis.as_ref().map(|a| f(&a.program)),
         }
     }
@@ -713,55 +690,6 @@ impl State {
     }
 }
 
-/// One spelling per file: clients differ in percent-escapes (`%E9` or
-/// `%e9`, `(` or `%28`) and in symbolic links, the file system does not.
-fn normalize(uri: &Url) -> Url {
-    match uri.to_file_path() {
-        Ok(path) => {
-            let path = path.canonicalize().unwrap_or(path);
-            Url::from_file_path(path).unwrap_or_else(|()| uri.clone())
-        }
-        Err(()) => uri.clone(),
-    }
-}
-
-/// A folder holding copies of the embedded rule files, so that "go to
-/// definition" can open them. `None` when it cannot be written.
-///
-/// The folder is named after a hash of the files: two builds whose
-/// standard rules differ (of one version number) would otherwise overwrite
-/// each other's copies, and an editor would open text that its server's
-/// positions do not match.
-fn embedded_rules_dir() -> Option<PathBuf> {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for (name, text) in check::STANDARD_RULES {
-        h.update((name.len() as u64).to_le_bytes());
-        h.update(name.as_bytes());
-        h.update((text.len() as u64).to_le_bytes());
-        h.update(text.as_bytes());
-    }
-    let hash: String = h
-        .finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let dir = std::env::temp_dir().join(format!(
-        "sunlight-{}-rules-{hash}",
-        env!("CARGO_PKG_VERSION")
-    ));
-    std::fs::create_dir_all(&dir).ok()?;
-    for (name, text) in check::STANDARD_RULES {
-        let path = dir.join(name);
-        let limit = InputLimits::default().max_file_size;
-        if workspace::read_text_bounded(&path, limit).ok().as_deref() != Some(*text) {
-            workspace::write_atomically(&path, text).ok()?;
-        }
-    }
-    Some(dir)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -810,16 +738,5 @@ mod tests {
             WatchedChange::Nothing
         );
         assert_eq!(change("notes.md", F::CHANGED), WatchedChange::Nothing);
-    }
-
-    #[test]
-    fn document_kinds_ignore_the_case_of_extensions() {
-        let kind = |s: &str| doc_kind(&Url::parse(s).unwrap());
-        assert_eq!(kind("file:///w/a.RULES"), DocKind::Rules);
-        assert_eq!(kind("file:///w/records/A.YAML"), DocKind::Records);
-        assert_eq!(kind("file:///w/records/b.Yml"), DocKind::Records);
-        assert_eq!(kind("file:///w/records/c.JSON"), DocKind::Records);
-        assert_eq!(kind("file:///w/notes.md"), DocKind::Other);
-        assert_eq!(kind("file:///w/x.yaml/readme"), DocKind::Other);
     }
 }
