@@ -16,6 +16,7 @@ pub mod check;
 pub mod date;
 pub mod diag;
 pub mod diff;
+pub mod editor;
 pub mod lsp;
 pub mod model;
 pub mod num;

@@ -249,6 +249,15 @@ impl SourceMap {
         Some((file.line_col(span.start), file.line_col(span.end)))
     }
 
+    /// `file:line:column` where a span starts, for text (the file name
+    /// alone when the span is not in the map).
+    pub fn place(&self, span: Span) -> String {
+        match self.span_lines(span) {
+            Some((a, _)) => format!("{}:{}:{}", self.name(span.file), a.line, a.column),
+            None => self.name(span.file).to_string(),
+        }
+    }
+
     /// A span cut at the end of its first line (trailing blanks dropped):
     /// a finding on a whole structure points at where it starts.
     pub fn first_line(&self, span: Span) -> Span {

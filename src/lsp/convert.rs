@@ -4,9 +4,13 @@
 use std::collections::HashMap;
 
 use tower_lsp::lsp_types::{
-    self as lsp, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
-    Position, Range, Url,
+    self as lsp, CompletionItem, CompletionItemKind, DiagnosticRelatedInformation,
+    DiagnosticSeverity, DocumentSymbol, Documentation, Location, NumberOrString, Position, Range,
+    SymbolKind, Url,
 };
+
+use crate::check::program::SymbolKind as SymKind;
+use crate::editor;
 
 use crate::diag::{Diagnostic, Level};
 use crate::report::{Finding, Severity};
@@ -26,14 +30,6 @@ pub fn location(sources: &SourceMap, uris: &HashMap<FileId, Url>, span: Span) ->
         uris.get(&span.file)?.clone(),
         range(sources, span)?,
     ))
-}
-
-/// `file:line:col`, for text.
-pub fn place(sources: &SourceMap, span: Span) -> String {
-    match sources.span_lines(span) {
-        Some((a, _)) => format!("{}:{}:{}", sources.name(span.file), a.line, a.column),
-        None => sources.name(span.file).to_string(),
-    }
 }
 
 fn related(
@@ -121,4 +117,54 @@ pub fn finding(sources: &SourceMap, uris: &HashMap<FileId, Url>, f: &Finding) ->
             f.related.iter().map(|r| (r.span, r.note.clone())),
         ),
     )
+}
+
+/// An outline entry as an LSP document symbol (the whole declaration as
+/// its range, the name as its selection range).
+#[allow(deprecated)] // `DocumentSymbol::deprecated` must still be set.
+pub fn document_symbol(sources: &SourceMap, s: editor::symbols::Symbol) -> Option<DocumentSymbol> {
+    let selection_range = range(sources, s.selection_span)?;
+    let children: Vec<DocumentSymbol> = s
+        .children
+        .into_iter()
+        .filter_map(|c| document_symbol(sources, c))
+        .collect();
+    Some(DocumentSymbol {
+        name: s.name,
+        detail: Some(s.detail),
+        kind: match s.kind {
+            SymKind::Rule | SymKind::Def => SymbolKind::FUNCTION,
+            SymKind::Param => SymbolKind::CONSTANT,
+            SymKind::Kind | SymKind::Struct => SymbolKind::STRUCT,
+            SymKind::Enum => SymbolKind::ENUM,
+            SymKind::Chain => SymbolKind::OBJECT,
+            SymKind::Field | SymKind::Variant | SymKind::Local => SymbolKind::VARIABLE,
+        },
+        tags: None,
+        deprecated: None,
+        range: range(sources, s.span).unwrap_or(selection_range),
+        selection_range,
+        children: (!children.is_empty()).then_some(children),
+    })
+}
+
+/// A completion as an LSP completion item.
+pub fn completion(c: editor::completion::Completion) -> CompletionItem {
+    use editor::completion::CompletionKind as K;
+    CompletionItem {
+        kind: Some(match c.kind {
+            K::Field => CompletionItemKind::FIELD,
+            K::Reference => CompletionItemKind::REFERENCE,
+            K::Variable => CompletionItemKind::VARIABLE,
+            K::Constant => CompletionItemKind::CONSTANT,
+            K::Function => CompletionItemKind::FUNCTION,
+            K::Module => CompletionItemKind::MODULE,
+            K::Struct => CompletionItemKind::STRUCT,
+            K::Keyword => CompletionItemKind::KEYWORD,
+        }),
+        detail: (!c.detail.is_empty()).then_some(c.detail),
+        documentation: c.doc.map(Documentation::String),
+        label: c.label,
+        ..CompletionItem::default()
+    }
 }

@@ -1,12 +1,14 @@
 //! `sunlight lsp`: the language server over standard input and output.
 //!
-//! A thin shell: [`state::State`] answers every request from the core's
-//! results, [`convert`] turns them into protocol values, and `server`
-//! wires both to tower-lsp.
+//! A thin shell: [`state::State`] keeps the workspace and asks the checker
+//! and [`crate::editor`] the questions, [`convert`] turns positions, spans
+//! and kinds into protocol values, and `server` wires both to tower-lsp.
 
 pub mod convert;
+mod embedded;
 mod server;
 pub mod state;
+pub mod uri;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 

@@ -7,7 +7,8 @@ use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer};
 
-use super::state::{DocKind, State, WatchedChange, doc_kind};
+use super::state::{State, WatchedChange};
+use super::uri::{DocKind, doc_kind};
 
 /// The server: a client handle and the state behind a lock.
 pub struct Backend {

@@ -1,6 +1,7 @@
 //! The language server's state: the workspace's files, open documents and
-//! the latest analysis. Every request is answered here from the core's
-//! results; the tower-lsp shell in `server.rs` only forwards.
+//! the latest analysis. Requests are answered by [`crate::editor`] from
+//! them and converted here; the tower-lsp shell in `server.rs` only
+//! forwards.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,40 +9,16 @@ use std::path::{Path, PathBuf};
 use tower_lsp::lsp_types::*;
 
 use super::convert;
-use crate::check::program::{PROBE, SymbolKind as SymKind};
+use super::embedded::embedded_rules_dir;
+use super::uri::normalize;
+use super::uri::{DocKind, doc_kind};
 use crate::check::{self, FileSet, Program};
 use crate::diag::Diagnostic as Diag;
+use crate::editor;
 use crate::project::{self, Project, RuleOptions};
 use crate::report::Report;
-use crate::source::{FileId, SourceMap, Span};
-use crate::syntax;
+use crate::source::{FileId, SourceMap};
 use crate::workspace::{self, InputLimits};
-
-/// Which language a document is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocKind {
-    /// A `*.rules` file.
-    Rules,
-    /// A `*.yaml`, `*.yml` or `*.json` record file.
-    Records,
-    /// Anything else (ignored).
-    Other,
-}
-
-/// The kind of a document by its name (extensions in any case, as the
-/// walk reads them).
-pub fn doc_kind(uri: &Url) -> DocKind {
-    let path = uri.path();
-    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-    let is = |exts: &[&str]| exts.iter().any(|x| x.eq_ignore_ascii_case(ext));
-    if is(workspace::RULE_EXTENSIONS) {
-        DocKind::Rules
-    } else if is(workspace::RECORD_EXTENSIONS) {
-        DocKind::Records
-    } else {
-        DocKind::Other
-    }
-}
 
 /// What a file changed on disk calls for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -433,7 +410,7 @@ impl State {
     /// The rule set a rules document is analysed with: the workspace's when
     /// it belongs to it; otherwise the embedded rules (less any of the same
     /// file name) with this document and its sibling rule files.
-    fn program_for(&self, id: FileId) -> Option<(Program, Vec<Diag>, bool)> {
+    fn program_for(&self, id: FileId) -> Option<(Program, Vec<Diag>)> {
         if self.project.rule_files.contains(&id) {
             return None;
         }
@@ -475,7 +452,7 @@ impl State {
         let (program, errors) =
             self.project
                 .compile_files(&self.sources, &sources_ids, &self.limits);
-        Some((program, errors, true))
+        Some((program, errors))
     }
 
     /// Diagnostics of one document.
@@ -490,7 +467,7 @@ impl State {
         match doc_kind(uri) {
             DocKind::Rules => {
                 let side = self.program_for(id);
-                let errors = side.as_ref().map_or(&analysis.rule_errors, |(_, e, _)| e);
+                let errors = side.as_ref().map_or(&analysis.rule_errors, |(_, e)| e);
                 for d in errors
                     .iter()
                     .filter(|d| d.span.is_some_and(|s| s.file == id))
@@ -531,21 +508,9 @@ impl State {
 
     fn with_program<T>(&self, id: FileId, f: impl FnOnce(&Program) -> T) -> Option<T> {
         match self.program_for(id) {
-            Some((p, _, _)) => Some(f(&p)),
+            Some((p, _)) => Some(f(&p)),
             None => self.analysis.as_ref().map(|a| f(&a.program)),
         }
-    }
-
-    /// The symbol used or declared at a position of a rules document.
-    fn symbol_at(program: &Program, id: FileId, offset: usize) -> Option<usize> {
-        let inside =
-            |s: &Span| s.file == id && s.start as usize <= offset && offset <= s.end as usize;
-        program
-            .uses
-            .iter()
-            .find(|(s, _)| inside(s))
-            .map(|(_, sym)| *sym)
-            .or_else(|| program.symbols.iter().position(|s| inside(&s.span)))
     }
 
     /// Hover: a symbol's declaration and doc, a keyword's or function's
@@ -553,81 +518,21 @@ impl State {
     pub fn hover(&self, uri: &Url, pos: Position) -> Option<Hover> {
         let id = self.file(uri)?;
         let offset = self.offset(id, pos);
-        let text = match doc_kind(uri) {
-            DocKind::Rules => self.with_program(id, |program| {
-                if let Some(sym) =
-                    Self::symbol_at(program, id, offset).and_then(|i| program.symbols.get(i))
-                {
-                    let mut md = format!("```\n{}\n```", sym.detail);
-                    if let Some(doc) = &sym.doc {
-                        md.push_str(&format!("\n\n{doc}"));
-                    }
-                    if sym.kind == SymKind::Param
-                        && let Some(p) = program.params.iter().find(|p| p.name == sym.name)
-                    {
-                        let mut value = String::new();
-                        p.value.display(&mut value);
-                        md.push_str(&format!("\n\nvalue: `{value}`"));
-                        for at in &p.overridden_at {
-                            md.push_str(&format!(
-                                "\n\noverridden by `set` in {}",
-                                convert::place(&self.sources, *at)
-                            ));
-                        }
-                        if let Some(file) = &p.overridden_by_file {
-                            md.push_str(&format!("\n\noverridden by the parameter file {file}"));
-                        }
-                    }
-                    return Some(md);
-                }
-                let word = word_at(self.sources.get(id).map_or("", |f| &f.text), offset);
-                syntax::keywords::doc(word)
-                    .map(|d| format!("`{word}` (keyword): {d}"))
-                    .or_else(|| {
-                        check::BUILTINS
-                            .iter()
-                            .find(|b| b.name == word)
-                            .map(|b| format!("`{word}` (function): {}", b.usage()))
-                    })
-            })?,
+        let markdown = match doc_kind(uri) {
+            DocKind::Rules => self
+                .with_program(id, |program| {
+                    editor::hover::in_rules(program, &self.sources, id, offset)
+                })
+                .flatten(),
             DocKind::Records => {
-                let report = &self.analysis.as_ref()?.report;
-                let hits: Vec<String> = report
-                    .findings
-                    .iter()
-                    .filter(|f| {
-                        f.span.file == id
-                            && f.span.start as usize <= offset
-                            && offset <= f.span.end as usize
-                    })
-                    .map(|f| {
-                        let mut md = format!(
-                            "**{} {}** ({})\n\n{}\n\n依据：{}\n\n{}",
-                            f.rule,
-                            f.title,
-                            f.severity.as_str(),
-                            f.message,
-                            f.cite,
-                            if f.help.is_empty() {
-                                String::new()
-                            } else {
-                                format!("建议：{}", f.help)
-                            }
-                        );
-                        if let Some(s) = &f.suppressed {
-                            md.push_str(&format!("\n\n{}", s.describe()));
-                        }
-                        md
-                    })
-                    .collect();
-                (!hits.is_empty()).then(|| hits.join("\n\n---\n\n"))
+                editor::hover::in_records(&self.analysis.as_ref()?.report, id, offset)
             }
             DocKind::Other => None,
         }?;
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
-                value: text,
+                value: markdown,
             }),
             range: None,
         })
@@ -638,32 +543,21 @@ impl State {
     pub fn definition(&self, uri: &Url, pos: Position) -> Option<Location> {
         let id = self.file(uri)?;
         let offset = self.offset(id, pos);
-        match doc_kind(uri) {
+        let span = match doc_kind(uri) {
             DocKind::Rules => self
                 .with_program(id, |program| {
-                    Self::symbol_at(program, id, offset)
-                        .and_then(|i| program.symbols.get(i))
-                        .map(|s| s.span)
+                    editor::definition::in_rules(program, id, offset)
                 })
-                .flatten()
-                .and_then(|span| convert::location(&self.sources, &self.uri_of, span)),
-            DocKind::Records => self.with_store(|program, store| {
-                let (site, _) = self.ref_site_at(program, id, offset)?;
-                let check::refs::Resolution::Found(d, rec) = store.resolve(&site) else {
-                    return None;
-                };
-                let target = match (store.records.get(rec as usize), &d.data) {
-                    (Some(r), crate::schema::Data::Struct(_, fields))
-                        if std::ptr::eq(&r.root, d) =>
-                    {
-                        fields.first().map_or(d.span, |f| f.span)
-                    }
-                    _ => self.sources.first_line(d.span),
-                };
-                convert::location(&self.sources, &self.uri_of, target)
-            })?,
+                .flatten(),
+            DocKind::Records => self
+                .with_store(|program, store| {
+                    let here = self.cache.get(&id).map(|(_, s)| s)?;
+                    editor::definition::in_records(program, store, &self.sources, here, offset)
+                })
+                .flatten(),
             DocKind::Other => None,
-        }
+        }?;
+        convert::location(&self.sources, &self.uri_of, span)
     }
 
     /// Run `f` with the compiled rules and an index of every record of the
@@ -680,67 +574,6 @@ impl State {
         Some(f(&analysis.program, &store))
     }
 
-    /// The reference written at `offset` of a record file, with its record.
-    fn ref_site_at<'a>(
-        &'a self,
-        program: &'a Program,
-        id: FileId,
-        offset: usize,
-    ) -> Option<(check::refs::RefSite<'a>, &'a crate::records::Record)> {
-        let here = self.cache.get(&id).map(|(_, s)| s)?;
-        here.records.iter().find_map(|record| {
-            let root = program.schema.kinds.get(record.kind)?.root;
-            check::refs::sites(&program.schema, &record.root, root)
-                .into_iter()
-                .find(|site| {
-                    site.datum.span.start as usize <= offset
-                        && offset <= site.datum.span.end as usize
-                })
-                .map(|site| (site, record))
-        })
-    }
-
-    /// References to a record from the record files: the record whose `id`
-    /// is under the cursor, or the one a reference under the cursor names.
-    fn record_references(
-        &self,
-        id: FileId,
-        offset: usize,
-        include_declaration: bool,
-    ) -> Vec<Location> {
-        self.with_store(|program, store| {
-            let target = store.records.iter().position(|r| {
-                r.root.span.file == id
-                    && matches!(&r.root.data, crate::schema::Data::Struct(_, f) if f.first().is_some_and(|d| d.span.start as usize <= offset && offset <= d.span.end as usize))
-            });
-            let target = target.or_else(|| {
-                let (site, _) = self.ref_site_at(program, id, offset)?;
-                match store.resolve(&site) {
-                    check::refs::Resolution::Found(_, rec) => Some(rec as usize),
-                    _ => None,
-                }
-            });
-            let Some(target) = target else { return Vec::new() };
-            let graph = check::refs::graph(&program.schema, store);
-            let node = petgraph::graph::NodeIndex::new(target);
-            let mut spans: Vec<Span> = graph
-                .edges_directed(node, petgraph::Direction::Incoming)
-                .map(|e| e.weight().span)
-                .collect();
-            spans.sort_by_key(|s| (self.sources.name(s.file).to_string(), s.start));
-            // The declaration of a record is its `id` value (slot 0).
-            let declaration = store.records.get(target).and_then(|r| match &r.root.data {
-                crate::schema::Data::Struct(_, f) => f.first().map(|d| d.span),
-                _ => None,
-            });
-            if include_declaration && let Some(d) = declaration {
-                spans.insert(0, d);
-            }
-            spans.iter().filter_map(|s| convert::location(&self.sources, &self.uri_of, *s)).collect()
-        })
-        .unwrap_or_default()
-    }
-
     /// Find references: in a rules file every use of the symbol at a
     /// position (and its declaration); in a record file every reference to
     /// the record at the position.
@@ -749,35 +582,33 @@ impl State {
             return Vec::new();
         };
         let offset = self.offset(id, pos);
-        match doc_kind(uri) {
-            DocKind::Rules => {}
-            DocKind::Records => return self.record_references(id, offset, include_declaration),
-            DocKind::Other => return Vec::new(),
-        }
-        self.with_program(id, |program| {
-            let Some(sym) = Self::symbol_at(program, id, offset) else {
-                return Vec::new();
-            };
-            let mut spans: Vec<Span> = program
-                .uses
-                .iter()
-                .filter(|(_, s)| *s == sym)
-                .map(|(sp, _)| *sp)
-                .collect();
-            if include_declaration && let Some(s) = program.symbols.get(sym) {
-                spans.insert(0, s.span);
-            }
-            spans
-                .iter()
-                .filter_map(|s| convert::location(&self.sources, &self.uri_of, *s))
-                .collect()
-        })
-        .unwrap_or_default()
+        let spans = match doc_kind(uri) {
+            DocKind::Rules => self.with_program(id, |program| {
+                editor::references::in_rules(program, id, offset, include_declaration)
+            }),
+            DocKind::Records => self.with_store(|program, store| {
+                let here = self.cache.get(&id).map(|(_, s)| s);
+                editor::references::in_records(
+                    program,
+                    store,
+                    &self.sources,
+                    here,
+                    id,
+                    offset,
+                    include_declaration,
+                )
+            }),
+            DocKind::Other => None,
+        };
+        spans
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|s| convert::location(&self.sources, &self.uri_of, s))
+            .collect()
     }
 
     /// The outline of a rules document: rules, parameters, kinds, structs,
     /// enums, definitions and chains.
-    #[allow(deprecated)] // `DocumentSymbol::deprecated` must still be set.
     pub fn symbols(&self, uri: &Url) -> Vec<DocumentSymbol> {
         let Some(id) = self.file(uri) else {
             return Vec::new();
@@ -785,39 +616,11 @@ impl State {
         if doc_kind(uri) != DocKind::Rules {
             return Vec::new();
         }
-        self.with_program(id, |program| {
-            program
-                .symbols
-                .iter()
-                .filter(|s| {
-                    s.span.file == id
-                        && !matches!(s.kind, SymKind::Local | SymKind::Field | SymKind::Variant)
-                })
-                .filter_map(|s| {
-                    let selection_range = convert::range(&self.sources, s.span)?;
-                    let range = convert::range(&self.sources, s.extent).unwrap_or(selection_range);
-                    Some(DocumentSymbol {
-                        name: s.name.clone(),
-                        detail: Some(s.detail.lines().next().unwrap_or("").to_string()),
-                        kind: match s.kind {
-                            SymKind::Rule => SymbolKind::FUNCTION,
-                            SymKind::Param => SymbolKind::CONSTANT,
-                            SymKind::Kind | SymKind::Struct => SymbolKind::STRUCT,
-                            SymKind::Enum => SymbolKind::ENUM,
-                            SymKind::Def => SymbolKind::FUNCTION,
-                            SymKind::Chain => SymbolKind::OBJECT,
-                            _ => SymbolKind::VARIABLE,
-                        },
-                        tags: None,
-                        deprecated: None,
-                        range,
-                        selection_range,
-                        children: None,
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+        self.with_program(id, |program| editor::symbols::outline(program, id))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|s| convert::document_symbol(&self.sources, s))
+            .collect()
     }
 
     /// Completion in a rules document: fields after `x.`, otherwise names in
@@ -830,118 +633,21 @@ impl State {
             return Vec::new();
         }
         let offset = self.offset(id, pos);
-        let text = self
-            .sources
-            .get(id)
-            .map_or(String::new(), |f| f.text.to_string());
-        let start = word_start(&text, offset);
-        let end = word_end(&text, offset);
-        let after_dot = text.get(..start).is_some_and(|t| t.ends_with('.'));
-        let in_string = text
-            .get(..start)
-            .is_some_and(|t| t.matches('"').count() % 2 == 1);
-        // Compile the document with a probe name in place of the word at the
-        // cursor: the type checker then says what is in scope there. A
-        // declaration still being typed gets the closing braces it lacks.
-        let decl_start = syntax::parse::decl_start_before(&text, start);
-        let decl_end = syntax::parse::next_decl_start(&text, end).max(end);
-        let open_braces = text.get(decl_start..decl_end).map_or(0, |d| {
-            d.matches('{')
-                .count()
-                .saturating_sub(d.matches('}').count())
-        });
-        let probed = format!(
-            "{}{PROBE}{}{}\n{}",
-            text.get(..start).unwrap_or(""),
-            text.get(end..decl_end).unwrap_or(""),
-            "}".repeat(open_braces),
-            text.get(decl_end..).unwrap_or("")
-        );
-        let mut sources = SourceMap::new();
-        let mut ids = Vec::new();
-        let rule_set: Vec<FileId> = match self.program_for(id) {
-            None => self.project.rule_files.clone(),
-            Some(_) => {
-                let mut v: Vec<FileId> = self.project.rule_files.clone();
-                v.push(id);
-                v
-            }
-        };
-        for f in &rule_set {
-            let t = if *f == id {
-                probed.clone()
-            } else {
-                self.sources
-                    .get(*f)
-                    .map_or(String::new(), |s| s.text.to_string())
-            };
-            ids.push(sources.add(self.sources.name(*f), t));
+        let mut rule_set = self.project.rule_files.clone();
+        if !rule_set.contains(&id) {
+            rule_set.push(id);
         }
-        let (program, _) =
-            check::compile_files(&sources, &ids, &[], &[], self.limits.max_expr_depth);
-        let probe = program.probe.unwrap_or_default();
-        let mut items = Vec::new();
-        if after_dot {
-            for (name, ty, doc) in probe.fields {
-                items.push(item(&name, CompletionItemKind::FIELD, &ty, doc.as_deref()));
-            }
-            return items;
-        }
-        if in_string {
-            // Rule ids for `findings("…")`.
-            if let Some(a) = &self.analysis {
-                for r in &a.program.rules {
-                    items.push(item(&r.id, CompletionItemKind::REFERENCE, &r.title, None));
-                }
-            }
-            return items;
-        }
-        for (name, ty) in probe.locals {
-            items.push(item(&name, CompletionItemKind::VARIABLE, &ty, None));
-        }
-        if let Some(a) = &self.analysis {
-            for p in &a.program.params {
-                let mut v = String::new();
-                p.value.display(&mut v);
-                items.push(item(
-                    &p.name,
-                    CompletionItemKind::CONSTANT,
-                    &v,
-                    p.doc.as_deref(),
-                ));
-            }
-            for d in &a.program.defs {
-                items.push(item(
-                    &d.name,
-                    CompletionItemKind::FUNCTION,
-                    &format!("def {}({})", d.name, d.params.join(", ")),
-                    d.doc.as_deref(),
-                ));
-            }
-            for c in &a.program.chains {
-                items.push(item(
-                    &c.name,
-                    CompletionItemKind::MODULE,
-                    "chain",
-                    c.doc.as_deref(),
-                ));
-            }
-            for k in &a.program.schema.kinds {
-                items.push(item(
-                    &k.name,
-                    CompletionItemKind::STRUCT,
-                    "record kind",
-                    None,
-                ));
-            }
-        }
-        for b in check::BUILTINS {
-            items.push(item(b.name, CompletionItemKind::FUNCTION, &b.usage(), None));
-        }
-        for (name, doc) in syntax::keywords::KEYWORDS {
-            items.push(item(name, CompletionItemKind::KEYWORD, doc, None));
-        }
-        items
+        editor::completion::complete(
+            &self.sources,
+            &rule_set,
+            id,
+            offset,
+            self.analysis.as_ref().map(|a| &a.program),
+            self.limits.max_expr_depth,
+        )
+        .into_iter()
+        .map(convert::completion)
+        .collect()
     }
 
     /// Formatting a rules document: one edit replacing the whole text, or
@@ -956,15 +662,15 @@ impl State {
         let Some(file) = self.sources.get(id) else {
             return Vec::new();
         };
-        match syntax::format::format(&file.text) {
-            Some(formatted) if formatted != *file.text => {
+        match editor::formatting::format(&file.text) {
+            Some(formatted) => {
                 let end = file.lines.utf16_position(&file.text, file.text.len());
                 vec![TextEdit {
                     range: Range::new(Position::new(0, 0), Position::new(end.0, end.1)),
                     new_text: formatted,
                 }]
             }
-            _ => Vec::new(),
+            None => Vec::new(),
         }
     }
 
@@ -975,110 +681,13 @@ impl State {
             .iter()
             .map(|d| {
                 let place = match d.span {
-                    Some(span) => convert::place(&self.sources, span),
+                    Some(span) => self.sources.place(span),
                     None => d.file.clone().unwrap_or_default(),
                 };
                 format!("{place}: {}", d.message)
             })
             .collect()
     }
-}
-
-/// One spelling per file: clients differ in percent-escapes (`%E9` or
-/// `%e9`, `(` or `%28`) and in symbolic links, the file system does not.
-fn normalize(uri: &Url) -> Url {
-    match uri.to_file_path() {
-        Ok(path) => {
-            let path = path.canonicalize().unwrap_or(path);
-            Url::from_file_path(path).unwrap_or_else(|()| uri.clone())
-        }
-        Err(()) => uri.clone(),
-    }
-}
-
-fn item(label: &str, kind: CompletionItemKind, detail: &str, doc: Option<&str>) -> CompletionItem {
-    CompletionItem {
-        label: label.to_string(),
-        kind: Some(kind),
-        detail: (!detail.is_empty()).then(|| detail.to_string()),
-        documentation: doc.map(|d| Documentation::String(d.to_string())),
-        ..CompletionItem::default()
-    }
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
-/// Start of the identifier ending at `offset`.
-fn word_start(text: &str, offset: usize) -> usize {
-    let offset = crate::source::floor_char_boundary(text, offset);
-    let before = text.get(..offset).unwrap_or("");
-    before
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| is_word_char(*c))
-        .last()
-        .map_or(offset, |(i, _)| i)
-}
-
-/// End of the identifier at `offset`.
-fn word_end(text: &str, offset: usize) -> usize {
-    let offset = crate::source::floor_char_boundary(text, offset);
-    let rest = text.get(offset..).unwrap_or("");
-    offset
-        + rest
-            .char_indices()
-            .find(|(_, c)| !is_word_char(*c))
-            .map_or(rest.len(), |(i, _)| i)
-}
-
-/// The identifier around `offset`.
-fn word_at(text: &str, offset: usize) -> &str {
-    let start = word_start(text, offset);
-    let rest = text.get(start..).unwrap_or("");
-    let len = rest
-        .char_indices()
-        .find(|(_, c)| !is_word_char(*c))
-        .map_or(rest.len(), |(i, _)| i);
-    rest.get(..len).unwrap_or("")
-}
-
-/// A folder holding copies of the embedded rule files, so that "go to
-/// definition" can open them. `None` when it cannot be written.
-///
-/// The folder is named after a hash of the files: two builds whose
-/// standard rules differ (of one version number) would otherwise overwrite
-/// each other's copies, and an editor would open text that its server's
-/// positions do not match.
-fn embedded_rules_dir() -> Option<PathBuf> {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for (name, text) in check::STANDARD_RULES {
-        h.update((name.len() as u64).to_le_bytes());
-        h.update(name.as_bytes());
-        h.update((text.len() as u64).to_le_bytes());
-        h.update(text.as_bytes());
-    }
-    let hash: String = h
-        .finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let dir = std::env::temp_dir().join(format!(
-        "sunlight-{}-rules-{hash}",
-        env!("CARGO_PKG_VERSION")
-    ));
-    std::fs::create_dir_all(&dir).ok()?;
-    for (name, text) in check::STANDARD_RULES {
-        let path = dir.join(name);
-        let limit = InputLimits::default().max_file_size;
-        if workspace::read_text_bounded(&path, limit).ok().as_deref() != Some(*text) {
-            workspace::write_atomically(&path, text).ok()?;
-        }
-    }
-    Some(dir)
 }
 
 #[cfg(test)]
@@ -1129,16 +738,5 @@ mod tests {
             WatchedChange::Nothing
         );
         assert_eq!(change("notes.md", F::CHANGED), WatchedChange::Nothing);
-    }
-
-    #[test]
-    fn document_kinds_ignore_the_case_of_extensions() {
-        let kind = |s: &str| doc_kind(&Url::parse(s).unwrap());
-        assert_eq!(kind("file:///w/a.RULES"), DocKind::Rules);
-        assert_eq!(kind("file:///w/records/A.YAML"), DocKind::Records);
-        assert_eq!(kind("file:///w/records/b.Yml"), DocKind::Records);
-        assert_eq!(kind("file:///w/records/c.JSON"), DocKind::Records);
-        assert_eq!(kind("file:///w/notes.md"), DocKind::Other);
-        assert_eq!(kind("file:///w/x.yaml/readme"), DocKind::Other);
     }
 }
