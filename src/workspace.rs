@@ -141,6 +141,10 @@ struct Walker<'a> {
     visited: Vec<(PathBuf, PathBuf, usize)>,
     /// Files found: as shown, where they really are, the given path's index.
     found: Vec<(PathBuf, PathBuf, usize)>,
+    /// Set while reading a folder already read under another given path
+    /// (`sub` of `. sub`): its files are found again, its skipped entries
+    /// and errors are not reported twice.
+    quiet: bool,
     out: Walk,
 }
 
@@ -179,6 +183,7 @@ pub fn walk_keeping(paths: &[PathBuf], exts: &[&str], keep: impl Fn(&Path, usize
             .collect(),
         visited: Vec::new(),
         found: Vec::new(),
+        quiet: false,
         out: Walk::default(),
     };
     for (index, given) in paths.iter().enumerate() {
@@ -259,11 +264,15 @@ impl Walker<'_> {
     }
 
     fn skip(&mut self, path: String, reason: SkipReason) {
-        self.out.skipped.push(Skipped { path, reason });
+        if !self.quiet {
+            self.out.skipped.push(Skipped { path, reason });
+        }
     }
 
     fn error(&mut self, d: Diagnostic) {
-        self.out.errors.push(d);
+        if !self.quiet {
+            self.out.errors.push(d);
+        }
     }
 
     /// A path given on the command line.
@@ -301,6 +310,10 @@ impl Walker<'_> {
     fn dir(&mut self, top: Entry, index: usize) {
         let mut stack = vec![top];
         while let Some(dir) = stack.pop() {
+            self.quiet = self
+                .visited
+                .iter()
+                .any(|(_, real, under)| *real == dir.real && *under != index);
             if let Some((first, _, _)) = self
                 .visited
                 .iter()
@@ -344,6 +357,7 @@ impl Walker<'_> {
             // Popped in name order.
             stack.extend(subdirs.into_iter().rev());
         }
+        self.quiet = false;
     }
 
     /// One entry of a folder: a file is recorded, a folder returned.

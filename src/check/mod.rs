@@ -493,6 +493,10 @@ fn findings_of<'a>(
     Vec<crate::report::Table>,
 ) {
     let (fired, mut eval_errors, rejections) = eval::run(program, store, focus, &keep);
+    // Only the program in force for a record may reject it: a rejection
+    // of a record another program judges does not stop the tables.
+    let rejections: Vec<eval::Rejection> =
+        rejections.into_iter().filter(|r| keep(r.record)).collect();
     let tables = if tables && rejections.is_empty() {
         let (t, errs) = eval::statistics(program, store, &fired);
         eval_errors.extend(errs);
