@@ -11,12 +11,13 @@
 //! `benches/`), so that a busy machine never fails a test.
 
 use std::collections::BTreeMap;
+mod process;
+
 use std::error::Error;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 type TestResult<T = ()> = Result<T, Box<dyn Error>>;
 
@@ -76,34 +77,13 @@ fn clip(s: &str) -> String {
     }
 }
 
-fn read_all(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = r.read_to_end(&mut buf);
-        buf
-    })
-}
-
 /// Wait for a child, killing it after `limit`.
-fn wait(mut child: Child, limit: Duration) -> TestResult<(Option<i32>, Vec<u8>, Vec<u8>)> {
-    let out = child.stdout.take().map(read_all);
-    let err = child.stderr.take().map(read_all);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(fail(format!("the run took longer than {limit:?}: killed")));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let join = |h: Option<std::thread::JoinHandle<Vec<u8>>>| {
-        h.map(|h| h.join().unwrap_or_default()).unwrap_or_default()
-    };
-    Ok((status.code(), join(out), join(err)))
+fn wait(child: Child, limit: Duration) -> TestResult<(Option<i32>, String, String)> {
+    let done = process::wait_bounded(child, limit).map_err(fail)?;
+    match done.status {
+        Some(status) => Ok((status.code(), done.stdout, done.stderr)),
+        None => Err(fail(format!("the run took longer than {limit:?}: killed"))),
+    }
 }
 
 /// Run `sunlight ARGS` in `dir` with a time limit, an address-space cap and
@@ -150,8 +130,8 @@ fn run_in(dir: &Path, args: &[&str]) -> TestResult<Run> {
     };
     Ok(Run {
         code,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        stdout,
+        stderr,
         peak_kb,
     })
 }

@@ -5,11 +5,12 @@
 //! Every run is of the real binary, killed after a generous timeout: a hang
 //! fails the test, no test asserts how long a run took.
 
+mod process;
+
 use std::error::Error;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 type TestResult<T = ()> = Result<T, Box<dyn Error>>;
 
@@ -54,14 +55,6 @@ impl Run {
     }
 }
 
-fn read_all(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = r.read_to_end(&mut buf);
-        buf
-    })
-}
-
 /// Run `sunlight ARGS` in `dir`, killed after [`HANG`] (and, on Unix, with
 /// its address space capped).
 fn sunlight(dir: &Path, args: &[&str]) -> TestResult<Run> {
@@ -82,28 +75,14 @@ fn sunlight(dir: &Path, args: &[&str]) -> TestResult<Run> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn()?;
-    let out = child.stdout.take().map(read_all);
-    let err = child.stderr.take().map(read_all);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if start.elapsed() > HANG {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(fail(format!("`sunlight {}` hung: killed", args.join(" "))));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let join = |h: Option<std::thread::JoinHandle<Vec<u8>>>| {
-        h.map(|h| h.join().unwrap_or_default()).unwrap_or_default()
+    let done = process::wait_bounded(cmd.spawn()?, HANG).map_err(fail)?;
+    let Some(status) = done.status else {
+        return Err(fail(format!("`sunlight {}` hung: killed", args.join(" "))));
     };
     Ok(Run {
         code: status.code(),
-        stdout: String::from_utf8_lossy(&join(out)).into_owned(),
-        stderr: String::from_utf8_lossy(&join(err)).into_owned(),
+        stdout: done.stdout,
+        stderr: done.stderr,
     })
 }
 

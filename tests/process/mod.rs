@@ -39,7 +39,7 @@ pub fn wait_bounded(mut child: Child, timeout: Duration) -> Result<Finished, Str
                 let _ = child.wait();
                 break None;
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => return Err(e.to_string()),
         }
     };
