@@ -164,6 +164,29 @@ impl Ir {
         found
     }
 
+    /// The frame an evaluation of the expression needs: one past the
+    /// highest local slot it reads or binds.
+    pub fn frame_len(&self) -> usize {
+        let mut len = 0;
+        self.visit(&mut |ir| {
+            let slot = match &ir.op {
+                Op::Local(s) | Op::Let(s, ..) => Some(*s),
+                Op::Call(_, args) => args
+                    .iter()
+                    .filter_map(|a| match a {
+                        Arg::Lambda(s, _) => Some(*s),
+                        Arg::Value(_) => None,
+                    })
+                    .max(),
+                _ => None,
+            };
+            if let Some(s) = slot {
+                len = len.max(s + 1);
+            }
+        });
+        len
+    }
+
     /// Visit every node, outermost first.
     pub fn visit(&self, f: &mut dyn FnMut(&Ir)) {
         f(self);

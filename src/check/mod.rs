@@ -3,6 +3,7 @@
 mod builtins;
 pub mod compile;
 pub mod eval;
+mod frozen;
 pub mod ir;
 pub mod program;
 pub mod refs;
@@ -13,6 +14,7 @@ pub mod value;
 
 pub use builtins::{BUILTINS, BuiltinDoc, builtins_markdown};
 pub use compile::ParamOverride;
+pub use frozen::Frozen;
 pub use program::Program;
 
 use crate::diag::Diagnostic;
@@ -355,11 +357,11 @@ pub fn evaluate_focused(
             let (mut f, errs, rejected, t) = findings_of(
                 period,
                 &store,
-                &records,
                 sources,
                 focus_records.as_ref(),
                 latest,
                 |rec| in_period.get(rec as usize).is_none_or(|&p| p == pi),
+                None,
             );
             if latest {
                 tables = t;
@@ -417,29 +419,7 @@ pub fn evaluate_focused(
         checked,
         rejected: records_read - checked,
     };
-    let mut rules: Vec<RuleInfo> = Vec::new();
-    for p in &periods {
-        for r in &p.rules {
-            if rules.iter().any(|o| o.id == r.id) {
-                continue;
-            }
-            let versions = program
-                .rule_versions(&r.id)
-                .iter()
-                .filter_map(|v| v.version.map(|p| p.to_string()))
-                .collect();
-            rules.push(RuleInfo {
-                id: r.id.clone(),
-                title: r.title.clone(),
-                severity: r.severity,
-                card: r.card,
-                cite: r.cite.clone(),
-                description: r.doc.clone().unwrap_or_else(|| r.title.clone()),
-                help: r.help_text.clone(),
-                versions,
-            });
-        }
-    }
+    let rules = rule_infos(program);
     let mut records: Vec<RecordInfo> = files
         .iter()
         .flat_map(|f| f.infos.iter().cloned())
@@ -475,24 +455,52 @@ pub fn evaluate_focused(
     }
 }
 
+/// Every rule of every period, each id once, as reports describe them.
+fn rule_infos(program: &Program) -> Vec<RuleInfo> {
+    let mut rules: Vec<RuleInfo> = Vec::new();
+    for p in program.periods() {
+        for r in &p.rules {
+            if rules.iter().any(|o| o.id == r.id) {
+                continue;
+            }
+            let versions = program
+                .rule_versions(&r.id)
+                .iter()
+                .filter_map(|v| v.version.map(|p| p.to_string()))
+                .collect();
+            rules.push(RuleInfo {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                severity: r.severity,
+                card: r.card,
+                cite: r.cite.clone(),
+                description: r.doc.clone().unwrap_or_else(|| r.title.clone()),
+                help: r.help_text.clone(),
+                versions,
+            });
+        }
+    }
+    rules
+}
+
 /// The findings of one program on the records `keep` accepts, its run-time
 /// errors, the records it found to be bad input and, when `tables` asks
 /// for them, its statistics tables.
 fn findings_of<'a>(
     program: &'a Program,
     store: &'a store::Store<'a>,
-    records: &[&Record],
     sources: &SourceMap,
     focus: Option<&'a std::collections::HashSet<u32>>,
     tables: bool,
     keep: impl Fn(u32) -> bool + Sync,
+    base: Option<&store::BaseSlot<'a>>,
 ) -> (
     Vec<Finding>,
     Vec<Diagnostic>,
     Vec<eval::Rejection>,
     Vec<crate::report::Table>,
 ) {
-    let (fired, mut eval_errors, rejections) = eval::run(program, store, focus, &keep);
+    let (fired, mut eval_errors, rejections) = eval::run(program, store, focus, &keep, base);
     // Only the program in force for a record may reject it: a rejection
     // of a record another program judges does not stop the tables.
     let rejections: Vec<eval::Rejection> =
@@ -509,7 +517,7 @@ fn findings_of<'a>(
         .filter(|f| keep(f.record))
         .filter_map(|f| {
             let rule = program.rules.get(f.rule)?;
-            let record = records.get(f.record as usize)?;
+            let record = store.records.get(f.record as usize)?;
             let kind = program.schema.kinds.get(record.kind)?;
             // The path inside the finding's record; none for an anchor in
             // another record.

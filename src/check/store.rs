@@ -2,10 +2,29 @@
 
 use std::collections::HashMap;
 
+use super::ir::Ir;
 use super::program::{Rule, ScopeSource};
 use super::value::Value;
 use crate::records::Record;
 use crate::schema::KindId;
+
+/// The value of a whole-run expression (the cache slot and its
+/// expression) over a frozen base's records alone; none when it fails.
+/// Evaluation over a [`Store::layered`] combines it with the value over
+/// the hot file's records.
+pub type BaseSlot<'a> = dyn Fn(usize, &Ir) -> Option<Value<'a>> + Sync + 'a;
+
+/// What a store laid over a frozen base knows of it.
+#[derive(Debug)]
+pub struct Layer {
+    /// Records `0..base_len` are the base's, the rest the hot file's.
+    pub base_len: u32,
+    /// Each record's place in the order `records()` lists all records:
+    /// kinds in order, each by id.
+    pub rank: Vec<u32>,
+    /// The kinds the hot file has records of.
+    pub hot_kinds: Vec<bool>,
+}
 
 /// What an id names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +38,8 @@ pub enum IdEntry {
 /// The records of one run, indexed by kind and id.
 #[derive(Debug, Default)]
 pub struct Store<'a> {
+    /// Set when the store was laid over a frozen base ([`Store::layered`]).
+    pub layer: Option<Layer>,
     /// Checked records in path order.
     pub records: Vec<&'a Record>,
     /// Record indexes per kind, ordered by id.
@@ -62,6 +83,99 @@ impl<'a> Store<'a> {
             .map(|r| u32::try_from(r).unwrap_or(u32::MAX))
             .collect();
         Store {
+            layer: None,
+            records,
+            by_kind,
+            ids,
+            all,
+        }
+    }
+
+    /// The store of `base`'s records with those of one more file, `hot`
+    /// (its checked records and the kind and id of its rejected ones), as
+    /// if the file had been read in its place among the base's files: after
+    /// the base's first `before` records. Indexes, id lookups and the order
+    /// of `records()` are those [`Store::new`] would give over all the
+    /// records in path order, but the base's records keep their indexes,
+    /// so that values computed over the base alone stay valid: records
+    /// `0..base.records.len()` are the base's, the rest the hot file's.
+    pub fn layered(
+        base: &Store<'a>,
+        hot: &'a [Record],
+        hot_rejected: impl IntoIterator<Item = (KindId, &'a str)>,
+        before: u32,
+    ) -> Store<'a> {
+        let base_len = u32::try_from(base.records.len()).unwrap_or(u32::MAX);
+        let hot_len = u32::try_from(hot.len()).unwrap_or(u32::MAX);
+        let mut records = base.records.clone();
+        records.extend(hot.iter());
+        // Where each record stands in path order: the hot file's records
+        // sit between the base's first `before` and the rest.
+        let path_rank = |i: u32| match i {
+            i if i >= base_len => before + (i - base_len),
+            i if i < before => i,
+            i => i + hot_len,
+        };
+        let id = |i: u32| records.get(i as usize).map_or("", |r| r.id.as_str());
+        let mut by_kind = Vec::with_capacity(base.by_kind.len());
+        for (kind, list) in base.by_kind.iter().enumerate() {
+            let mut mine: Vec<u32> = (base_len..base_len + hot_len)
+                .filter(|&i| records.get(i as usize).is_some_and(|r| r.kind == kind))
+                .collect();
+            if mine.is_empty() {
+                by_kind.push(list.clone());
+                continue;
+            }
+            mine.sort_by(|&a, &b| id(a).cmp(id(b)).then(path_rank(a).cmp(&path_rank(b))));
+            let mut merged = Vec::with_capacity(list.len() + mine.len());
+            let mut rest = list.as_slice();
+            for h in mine {
+                let at = rest.partition_point(|&b| (id(b), path_rank(b)) < (id(h), path_rank(h)));
+                let (head, tail) = rest.split_at(at);
+                merged.extend_from_slice(head);
+                merged.push(h);
+                rest = tail;
+            }
+            merged.extend_from_slice(rest);
+            by_kind.push(merged);
+        }
+        let mut ids = base.ids.clone();
+        for (j, r) in hot.iter().enumerate() {
+            let i = base_len + u32::try_from(j).unwrap_or(u32::MAX);
+            let entry = ids
+                .entry((r.kind, r.id.as_str()))
+                .or_insert(IdEntry::Checked(i));
+            // The first in path order wins, a checked record over a rejected one.
+            match *entry {
+                IdEntry::Checked(o) if path_rank(o) > path_rank(i) => *entry = IdEntry::Checked(i),
+                IdEntry::Rejected => *entry = IdEntry::Checked(i),
+                IdEntry::Checked(_) => {}
+            }
+        }
+        for (kind, id) in hot_rejected {
+            ids.entry((kind, id)).or_insert(IdEntry::Rejected);
+        }
+        let mut rank = vec![0; records.len()];
+        for (n, &r) in by_kind.iter().flatten().enumerate() {
+            if let Some(slot) = rank.get_mut(r as usize) {
+                *slot = u32::try_from(n).unwrap_or(u32::MAX);
+            }
+        }
+        let mut hot_kinds = vec![false; base.by_kind.len()];
+        for r in hot {
+            if let Some(k) = hot_kinds.get_mut(r.kind) {
+                *k = true;
+            }
+        }
+        let all = (0..records.len())
+            .map(|r| u32::try_from(r).unwrap_or(u32::MAX))
+            .collect();
+        Store {
+            layer: Some(Layer {
+                base_len,
+                rank,
+                hot_kinds,
+            }),
             records,
             by_kind,
             ids,

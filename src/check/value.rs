@@ -36,9 +36,29 @@ pub enum Value<'a> {
     /// A built-in structured value.
     Obj(ObjKind, Arc<Vec<Value<'a>>>),
     /// Lists of values by key, from `group`.
-    Groups(Arc<HashMap<Vec<Key>, Arc<Vec<Value<'a>>>>>),
+    Groups(Arc<GroupMap<'a>>),
     /// A chain template.
     Chain(usize),
+}
+
+/// The lists of a `group` by key: its own lists, over those of a group
+/// computed once over the records an editor is not changing (see
+/// `eval::layered`). A key of `lists` hides the same key of `base`.
+#[derive(Debug, Default)]
+pub struct GroupMap<'a> {
+    /// The lists by key.
+    pub lists: HashMap<Vec<Key>, Arc<Vec<Value<'a>>>>,
+    /// The lists of the keys not in `lists`.
+    pub base: Option<Arc<GroupMap<'a>>>,
+}
+
+impl<'a> GroupMap<'a> {
+    /// The list of one key.
+    pub fn get(&self, key: &[Key]) -> Option<&Arc<Vec<Value<'a>>>> {
+        self.lists
+            .get(key)
+            .or_else(|| self.base.as_ref().and_then(|b| b.get(key)))
+    }
 }
 
 /// A hashable image of a value, for grouping and set operations. Record

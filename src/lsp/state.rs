@@ -5,6 +5,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use tower_lsp::lsp_types::*;
 
@@ -12,7 +15,7 @@ use super::convert;
 use super::embedded::embedded_rules_dir;
 use super::uri::normalize;
 use super::uri::{DocKind, doc_kind};
-use crate::check::{self, FileSet, Program};
+use crate::check::{self, FileSet, Frozen, Program};
 use crate::diag::Diagnostic as Diag;
 use crate::editor;
 use crate::project::{self, Project, RuleOptions};
@@ -34,7 +37,7 @@ pub enum WatchedChange {
 /// The compiled rules and the findings of the workspace.
 #[derive(Debug)]
 struct Analysis {
-    program: Program,
+    program: Arc<Program>,
     rule_errors: Vec<Diag>,
     report: Report,
 }
@@ -54,7 +57,13 @@ pub struct State {
     /// Record files of the workspace, sorted by path.
     record_files: Vec<(PathBuf, FileId)>,
     /// Parsed records per file, with the text they were read from.
-    cache: HashMap<FileId, (std::sync::Arc<str>, FileSet)>,
+    cache: HashMap<FileId, (Arc<str>, Arc<FileSet>)>,
+    /// Every record file but the one being edited, indexed for evaluating
+    /// the workspace again on each edit of that one, with the record sets
+    /// it was built from (in path order).
+    frozen: Option<(Frozen, Vec<Arc<FileSet>>)>,
+    /// The record file edited last.
+    last_edited: Option<FileId>,
     rules_dirty: bool,
     analysis: Option<Analysis>,
     /// Problems with the workspace itself (project file, unreadable files).
@@ -220,6 +229,8 @@ impl State {
                 self.sources.replace(id, text);
                 if self.affects_rules(id) {
                     self.rules_dirty = true;
+                } else {
+                    self.last_edited = Some(id);
                 }
             }
             None => {
@@ -358,35 +369,53 @@ impl State {
     }
 
     /// Re-run what changed: compile the rules if a rule file changed, re-read
-    /// changed record files, evaluate everything.
+    /// changed record files, evaluate the open documents' records.
+    ///
+    /// The records of every file but the one being edited stay indexed
+    /// between edits ([`Frozen`]), with the whole-run values over them, so
+    /// that an edit costs about the edited file; the index is built again
+    /// when another file changes or the rules do.
     pub fn analyze(&mut self) {
         let needs_compile = self.rules_dirty || self.analysis.is_none();
         let (program, rule_errors) = match (needs_compile, self.analysis.take()) {
             (false, Some(a)) => (a.program, a.rule_errors),
-            _ => {
+            (_, old) => {
                 let rules = self.project.compile(&self.sources, &self.limits);
-                // A new schema invalidates every parsed record.
-                self.cache.clear();
-                (rules.program, rules.errors)
+                // Records read against another schema are read again; an
+                // edit that leaves the record formats alone keeps them.
+                if old.is_none_or(|a| !a.program.schema.reads_like(&rules.program.schema)) {
+                    self.cache.clear();
+                }
+                self.frozen = None;
+                (Arc::new(rules.program), rules.errors)
             }
         };
         self.rules_dirty = false;
-        for (_, id) in &self.record_files {
-            let Some(file) = self.sources.get(*id) else {
-                continue;
-            };
-            let fresh = self.cache.get(id).is_some_and(|(text, _)| {
-                std::sync::Arc::ptr_eq(text, &file.text) || **text == *file.text
-            });
-            if !fresh {
-                let set = check::read_file(&self.sources, *id, &program.schema, &self.limits.yaml);
-                self.cache.insert(*id, (file.text.clone(), set));
-            }
+        let stale: Vec<(FileId, Arc<str>)> =
+            self.record_files
+                .iter()
+                .filter_map(|(_, id)| {
+                    let file = self.sources.get(*id)?;
+                    let fresh = self.cache.get(id).is_some_and(|(text, _)| {
+                        Arc::ptr_eq(text, &file.text) || **text == *file.text
+                    });
+                    (!fresh).then(|| (*id, file.text.clone()))
+                })
+                .collect();
+        let read: Vec<(FileId, Arc<str>, FileSet)> = stale
+            .into_par_iter()
+            .map(|(id, text)| {
+                let set = check::read_file(&self.sources, id, &program.schema, &self.limits.yaml);
+                (id, text, set)
+            })
+            .collect();
+        for (id, text, set) in read {
+            self.cache.insert(id, (text, Arc::new(set)));
         }
-        let sets: Vec<&FileSet> = self
+        let sets: Vec<Arc<FileSet>> = self
             .record_files
             .iter()
-            .filter_map(|(_, id)| self.cache.get(id).map(|(_, s)| s))
+            .filter_map(|(_, id)| self.cache.get(id).map(|(_, s)| s.clone()))
             .collect();
         // Only open documents show diagnostics: rules run on their records
         // (and, on demand, on the records those ask about).
@@ -395,7 +424,12 @@ impl State {
             .keys()
             .filter_map(|u| self.by_uri.get(u).copied())
             .collect();
-        let mut report = check::evaluate_focused(&program, &sets, &self.sources, Some(&open));
+        let mut report = self
+            .evaluate_over_index(&program, &sets, &open)
+            .unwrap_or_else(|| {
+                let refs: Vec<&FileSet> = sets.iter().map(|s| s.as_ref()).collect();
+                check::evaluate_focused(&program, &refs, &self.sources, Some(&open))
+            });
         // Waived and baselined findings are shown as such, as in the
         // reports; the report holds only the open documents' findings.
         self.project
@@ -405,6 +439,39 @@ impl State {
             rule_errors,
             report,
         });
+    }
+
+    /// Evaluate over the index of every record file but the one being
+    /// edited, building the index first when the files changed otherwise;
+    /// none when there is no record file to leave out, or the evaluation
+    /// cannot be done so (see [`Frozen::evaluate`]).
+    fn evaluate_over_index(
+        &mut self,
+        program: &Arc<Program>,
+        sets: &[Arc<FileSet>],
+        open: &[FileId],
+    ) -> Option<crate::report::Report> {
+        let is_set = |id: FileId| sets.iter().any(|s| s.file == id);
+        let hot = self
+            .last_edited
+            .filter(|&id| is_set(id))
+            .or_else(|| open.iter().copied().filter(|&id| is_set(id)).min())?;
+        // The index stands while every other file is the one it was built from.
+        let stands = self.frozen.as_ref().is_some_and(|(frozen, built)| {
+            frozen.hot() == hot
+                && Arc::ptr_eq(frozen.program(), program)
+                && built.len() == sets.len()
+                && built
+                    .iter()
+                    .zip(sets)
+                    .all(|(a, b)| a.file == b.file && (a.file == hot || Arc::ptr_eq(a, b)))
+        });
+        if !stands {
+            self.frozen = Some((Frozen::new(program.clone(), sets, hot), sets.to_vec()));
+        }
+        let (frozen, _) = self.frozen.as_ref()?;
+        let hot_set = sets.iter().find(|s| s.file == hot)?;
+        frozen.evaluate(hot_set, open, &self.sources)
     }
 
     /// The rule set a rules document is analysed with: the workspace's when
@@ -551,7 +618,7 @@ impl State {
                 .flatten(),
             DocKind::Records => self
                 .with_store(|program, store| {
-                    let here = self.cache.get(&id).map(|(_, s)| s)?;
+                    let here = self.cache.get(&id).map(|(_, s)| s.as_ref())?;
                     editor::definition::in_records(program, store, &self.sources, here, offset)
                 })
                 .flatten(),
@@ -567,7 +634,7 @@ impl State {
         let sets: Vec<&FileSet> = self
             .record_files
             .iter()
-            .filter_map(|(_, f)| self.cache.get(f).map(|(_, s)| s))
+            .filter_map(|(_, f)| self.cache.get(f).map(|(_, s)| s.as_ref()))
             .collect();
         let records = sets.iter().flat_map(|s| s.records.iter()).collect();
         let store = check::index(records, &sets, &[], &analysis.program.schema);
@@ -587,7 +654,7 @@ impl State {
                 editor::references::in_rules(program, id, offset, include_declaration)
             }),
             DocKind::Records => self.with_store(|program, store| {
-                let here = self.cache.get(&id).map(|(_, s)| s);
+                let here = self.cache.get(&id).map(|(_, s)| s.as_ref());
                 editor::references::in_records(
                     program,
                     store,
@@ -642,7 +709,7 @@ impl State {
             &rule_set,
             id,
             offset,
-            self.analysis.as_ref().map(|a| &a.program),
+            self.analysis.as_ref().map(|a| a.program.as_ref()),
             self.limits.max_expr_depth,
         )
         .into_iter()

@@ -31,6 +31,29 @@ pub struct Schema {
     pub names: HashMap<String, TypeName>,
 }
 
+impl Schema {
+    /// Whether records read against `other` read the same against this
+    /// schema: the same declarations, wherever they are written. An edit of
+    /// a rule file that leaves the record formats alone (a rule, a comment,
+    /// a moved declaration) keeps the records an editor has read.
+    pub fn reads_like(&self, other: &Schema) -> bool {
+        self.shape() == other.shape()
+    }
+
+    /// The declarations without their places.
+    fn shape(&self) -> String {
+        let text = format!("{:?}{:?}{:?}", self.enums, self.structs, self.kinds);
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("Span {") {
+            out.push_str(&rest[..at]);
+            rest = rest[at..].find('}').map_or("", |end| &rest[at + end + 1..]);
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 /// What a type name refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TypeName {

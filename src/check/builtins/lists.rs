@@ -8,7 +8,7 @@ use crate::check::compile::Compiler;
 use crate::check::eval::{Ev, MEMO_MIN_LEN, R};
 use crate::check::ir::{Arg, Builtin};
 use crate::check::types::{Ty, orderable};
-use crate::check::value::{Key, Value, compare};
+use crate::check::value::{GroupMap, Key, Value, compare};
 use crate::diag::Diagnostic;
 use crate::num::Num;
 use crate::source::Span;
@@ -701,9 +701,10 @@ impl<'a> Ev<'a, '_> {
                         groups.entry(key).or_default().push(x);
                     }
                 }
-                Value::Groups(Arc::new(
-                    groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
-                ))
+                Value::Groups(Arc::new(GroupMap {
+                    lists: groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+                    base: None,
+                }))
             }
             B::Get => {
                 let groups = self.arg(args, 0, frame)?;

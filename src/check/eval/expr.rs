@@ -104,7 +104,12 @@ impl<'a, 'p> Ev<'a, 'p> {
                 self.store
                     .by_kind
                     .get(*k)
-                    .map(|l| l.iter().filter_map(|&r| self.store.root(r)).collect())
+                    .map(|l| {
+                        l.iter()
+                            .filter(|&&r| !self.outside_part(r))
+                            .filter_map(|&r| self.store.root(r))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             )),
             Op::AllRecords => Value::List(Arc::new(
@@ -112,6 +117,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                     .by_kind
                     .iter()
                     .flatten()
+                    .filter(|&&r| !self.outside_part(r))
                     .filter_map(|&r| self.store.root(r))
                     .collect(),
             )),
@@ -156,12 +162,17 @@ impl<'a, 'p> Ev<'a, 'p> {
                     _ => Value::None,
                 }
             }
+            // The hot file's part of a whole-run value is not the value.
+            Op::Cached(_, inner) if self.hot_only => self.eval(inner, frame)?,
             Op::Cached(slot, inner) => {
                 if let Some(v) = self.cache.get(*slot).and_then(OnceLock::get) {
                     return Ok(v.clone());
                 }
                 // Two threads may both compute it; they compute the same value.
-                let v = self.eval(inner, frame)?;
+                let v = match self.layered_slot(*slot, inner, frame) {
+                    Some(v) => v,
+                    None => self.eval(inner, frame)?,
+                };
                 if let Some(c) = self.cache.get(*slot) {
                     let _ = c.set(v.clone());
                 }

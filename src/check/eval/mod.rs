@@ -4,6 +4,7 @@
 //! recursion, so evaluation always ends.
 
 mod expr;
+mod layered;
 mod rules;
 
 pub use rules::statistics;
@@ -15,7 +16,7 @@ use rayon::prelude::*;
 
 use super::ir::Ir;
 use super::program::{Program, Rule, ScopeSource};
-use super::store::Store;
+use super::store::{BaseSlot, Store};
 use super::value::{Key, Value};
 use crate::diag::Diagnostic;
 use crate::num::Num;
@@ -101,11 +102,15 @@ pub type InForce<'f> = dyn Fn(u32) -> bool + Sync + 'f;
 /// records are cut into chunks evaluated in parallel (on the current rayon
 /// pool); the findings are merged back in rule order, chunk by chunk, so
 /// the result is the same for every number of threads.
+///
+/// Over a [`Store::layered`] store, `base` gives the whole-run values over
+/// the base's records, which are then not computed again.
 pub fn run<'a>(
     program: &'a Program,
     store: &'a Store<'a>,
     focus: Option<&'a HashSet<u32>>,
     in_force: &InForce<'_>,
+    base: Option<&BaseSlot<'a>>,
 ) -> (Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>) {
     let cache: Vec<OnceLock<Value<'a>>> =
         (0..program.cache_slots).map(|_| OnceLock::new()).collect();
@@ -120,6 +125,7 @@ pub fn run<'a>(
             focus,
         );
         ev.in_force = Some(in_force);
+        ev.base = base;
         for &ri in &program.order {
             if let Some(rule) = program.rules.get(ri) {
                 ev.rule(ri, rule);
@@ -161,6 +167,7 @@ pub fn run<'a>(
             .map(|(ri, rule, records, whole)| {
                 let mut ev = Ev::new(Some(program), &program.schema, store, &cache, prior, None);
                 ev.in_force = Some(in_force);
+                ev.base = base;
                 if whole {
                     ev.rule(ri, rule);
                 } else {
@@ -278,7 +285,7 @@ pub fn eval_const(ir: &Ir) -> Result<Value<'static>, Diagnostic> {
 pub(in crate::check) struct Ev<'a, 'p> {
     pub(in crate::check) program: Option<&'a Program>,
     pub(in crate::check) schema: &'a Schema,
-    pub(in crate::check) store: &'a Store<'a>,
+    pub(in crate::check) store: &'p Store<'a>,
     /// Values of expressions that depend on no record, shared by all threads.
     cache: &'p [OnceLock<Value<'a>>],
     /// Findings of the earlier waves.
@@ -305,6 +312,11 @@ pub(in crate::check) struct Ev<'a, 'p> {
     rejections: Vec<Rejection>,
     /// Results of aggregates over shared lists.
     pub(in crate::check) memo: Memo<'a>,
+    /// Over a layered store: whole-run values over the base's records.
+    pub(in crate::check) base: Option<&'p BaseSlot<'a>>,
+    /// Computing the hot file's part of a whole-run value: `records()`
+    /// lists only the hot file's records, and nothing is cached.
+    pub(in crate::check) hot_only: bool,
 }
 
 /// Results of `windows`, `sum`, `sum_before`, `sort` and `filter` over a list that many evaluations share
@@ -406,10 +418,32 @@ pub(in crate::check) const MEMO_MIN_LEN: usize = 16;
 pub const MAX_RELATED: usize = 20;
 
 impl<'a, 'p> Ev<'a, 'p> {
+    /// An evaluator of whole-run values over `store`, outside any rule.
+    pub(in crate::check) fn over(
+        program: &'a Program,
+        store: &'p Store<'a>,
+        cache: &'p [OnceLock<Value<'a>>],
+    ) -> Ev<'a, 'p> {
+        Ev::new(
+            Some(program),
+            &program.schema,
+            store,
+            cache,
+            (&[], &NO_FINDINGS),
+            None,
+        )
+    }
+
+    /// The value of an expression with no free variable; none when it fails.
+    pub(in crate::check) fn eval_closed(&mut self, ir: &Ir) -> Option<Value<'a>> {
+        let mut frame = vec![Value::None; ir.frame_len()];
+        self.eval(ir, &mut frame).ok()
+    }
+
     fn new(
         program: Option<&'a Program>,
         schema: &'a Schema,
-        store: &'a Store<'a>,
+        store: &'p Store<'a>,
         cache: &'p [OnceLock<Value<'a>>],
         prior: (&'p [Fired<'a>], &'p HashMap<u32, Vec<usize>>),
         focus: Option<&'a HashSet<u32>>,
@@ -432,6 +466,8 @@ impl<'a, 'p> Ev<'a, 'p> {
             today: program.map(|p| p.today),
             rejections: Vec::new(),
             memo: Memo::default(),
+            base: None,
+            hot_only: false,
         }
     }
 }

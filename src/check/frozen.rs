@@ -1,0 +1,170 @@
+//! The records an editor is not changing, indexed once: the editor edits
+//! one record file at a time (the hot file), and on each edit only that
+//! file is read again and laid over the others ([`Store::layered`]); the
+//! whole-run values over the others (groups of all records …) are computed
+//! once and combined with the hot file's part (`eval::layered`). The
+//! findings are those a whole evaluation gives.
+
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
+
+use super::eval::Ev;
+use super::ir::Ir;
+use super::store::Store;
+use super::value::Value;
+use super::{FileSet, Program, findings_of, rule_infos, sort_findings};
+use crate::model::Report;
+use crate::source::{FileId, SourceMap};
+
+/// What the frozen index is built from.
+struct Base {
+    program: Arc<Program>,
+    /// Every record file but the hot one, in path order.
+    files: Vec<Arc<FileSet>>,
+}
+
+/// The index of the base's records and the whole-run values over them.
+struct BaseIndex<'a> {
+    store: Store<'a>,
+    cache: Vec<OnceLock<Value<'a>>>,
+}
+
+self_cell::self_cell!(
+    struct Cell {
+        owner: Base,
+        #[not_covariant]
+        dependent: BaseIndex,
+    }
+);
+
+/// Every record file of a workspace but one, indexed once, for evaluating
+/// the workspace again and again as that one file changes.
+pub struct Frozen {
+    cell: Cell,
+    /// The file left out: the one being edited.
+    hot: FileId,
+    /// How many of the base's records come before the hot file in path order.
+    before: u32,
+}
+
+impl std::fmt::Debug for Frozen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Frozen")
+            .field("hot", &self.hot)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Frozen {
+    /// Index `files` (every record file of the workspace in path order,
+    /// the hot file among them) but `hot`.
+    pub fn new(program: Arc<Program>, files: &[Arc<FileSet>], hot: FileId) -> Frozen {
+        let at = files
+            .iter()
+            .position(|f| f.file == hot)
+            .unwrap_or(files.len());
+        let before: usize = files.iter().take(at).map(|f| f.records.len()).sum();
+        let base = Base {
+            program,
+            files: files.iter().filter(|f| f.file != hot).cloned().collect(),
+        };
+        let cell = Cell::new(base, |base| {
+            let sets: Vec<&FileSet> = base.files.iter().map(|f| f.as_ref()).collect();
+            let records = sets.iter().flat_map(|f| f.records.iter()).collect();
+            let store = super::index(records, &sets, &[], &base.program.schema);
+            let cache = (0..base.program.cache_slots)
+                .map(|_| OnceLock::new())
+                .collect();
+            BaseIndex { store, cache }
+        });
+        Frozen {
+            cell,
+            hot,
+            before: u32::try_from(before).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The file left out of the index.
+    pub fn hot(&self) -> FileId {
+        self.hot
+    }
+
+    /// How many whole-run values over the index have been computed (and
+    /// are kept for the next evaluations).
+    pub fn values_kept(&self) -> usize {
+        self.cell
+            .with_dependent(|_, index| index.cache.iter().filter(|c| c.get().is_some()).count())
+    }
+
+    /// The program the index was built for.
+    pub fn program(&self) -> &Arc<Program> {
+        &self.cell.borrow_owner().program
+    }
+
+    /// Evaluate the workspace with `hot` (this version of the hot file),
+    /// reporting the findings and input errors of the `focus` files. None
+    /// when this cannot be done over the index: dated rules (one program
+    /// per period), or a record found to be bad input during evaluation;
+    /// the caller then evaluates the whole workspace.
+    pub fn evaluate(&self, hot: &FileSet, focus: &[FileId], sources: &SourceMap) -> Option<Report> {
+        if hot.file != self.hot {
+            return None;
+        }
+        self.cell.with_dependent(|base, index| {
+            let program: &Program = &base.program;
+            if !program.versions.is_empty() {
+                return None;
+            }
+            let base_slot = |slot: usize, inner: &Ir| -> Option<Value<'_>> {
+                let cell = index.cache.get(slot)?;
+                if let Some(v) = cell.get() {
+                    return Some(v.clone());
+                }
+                let mut ev = Ev::over(program, &index.store, &index.cache);
+                let v = ev.eval_closed(inner)?;
+                let _ = cell.set(v.clone());
+                Some(v)
+            };
+            let store = Store::layered(
+                &index.store,
+                &hot.records,
+                hot.rejected.iter().map(|(k, id)| (*k, id.as_str())),
+                self.before,
+            );
+            let focus_records: HashSet<u32> = store
+                .records
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| focus.contains(&r.root.span.file))
+                .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
+                .collect();
+            let (mut findings, eval_errors, rejections, _) = findings_of(
+                program,
+                &store,
+                sources,
+                Some(&focus_records),
+                false,
+                |_| true,
+                Some(&base_slot),
+            );
+            if !rejections.is_empty() {
+                return None;
+            }
+            sort_findings(&mut findings, sources);
+            let mut errors: Vec<_> = std::iter::once(hot)
+                .chain(base.files.iter().map(|f| f.as_ref()))
+                .filter(|f| focus.contains(&f.file))
+                .flat_map(|f| f.errors.iter().cloned())
+                .collect();
+            errors.extend(eval_errors);
+            Some(Report {
+                findings,
+                errors,
+                rules: rule_infos(program),
+                today: Some(program.today),
+                families: program.families.clone(),
+                ..Report::default()
+            })
+        })
+    }
+}
