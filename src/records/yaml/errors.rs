@@ -248,7 +248,7 @@ fn backticks(info: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::*;
+    use crate::records::yaml::test_support::*;
     use crate::source::Span;
 
     #[test]

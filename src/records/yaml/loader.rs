@@ -476,9 +476,9 @@ fn is_null(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::*;
-    use super::super::{Limits, load};
     use crate::records::tree::{Node, NodeKind};
+    use crate::records::yaml::test_support::*;
+    use crate::records::yaml::{Limits, load};
     use crate::source::{FileId, Span};
 
     #[test]

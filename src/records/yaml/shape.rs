@@ -206,8 +206,8 @@ pub(super) fn build(root: Child) -> Node {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::*;
     use crate::records::tree::Node;
+    use crate::records::yaml::test_support::*;
 
     #[test]
     fn aliases_expand_and_take_the_alias_span() {

@@ -130,8 +130,8 @@ fn skip_word(bytes: &[u8], mut i: usize, limit: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::*;
     use crate::records::tree::NodeKind;
+    use crate::records::yaml::test_support::*;
 
     #[test]
     fn block_spans_with_chinese_text() {
