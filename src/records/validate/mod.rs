@@ -1,0 +1,187 @@
+//! Raw YAML tree + schema → typed records, with every input error found.
+//!
+//! [`validate`] reads a document's kind and id and places every datum;
+//! `structure` checks mappings against their structure (fields, variants,
+//! defaults, the checks between fields), `value` checks each value against
+//! its field type. `record` holds the typed [`Record`].
+
+mod record;
+mod structure;
+mod value;
+
+pub use record::Record;
+
+use super::tree::{Node, NodeKind};
+use crate::diag::Diagnostic;
+use crate::schema::{Data, Datum, KindId, NO_PLACE, Place, Schema, Step};
+use crate::source::Span;
+use crate::suggest::closest;
+
+/// The outcome of validating one document.
+#[derive(Debug)]
+pub enum Validated {
+    /// Fits the schema.
+    Ok(Record),
+    /// Has input errors; `kind` and `id` where they could be read, so that
+    /// references to the record still resolve.
+    Rejected {
+        /// Its kind, if known.
+        kind: Option<KindId>,
+        /// Its id, if readable.
+        id: Option<String>,
+        /// What is wrong.
+        errors: Vec<Diagnostic>,
+    },
+}
+
+/// Validate one document against the schema.
+pub fn validate(doc: &Node, schema: &Schema) -> Validated {
+    let mut v = Validator {
+        schema,
+        errors: Vec::new(),
+        places: Vec::new(),
+    };
+    let kind = v.kind_of(doc);
+    let id = doc
+        .get("id")
+        .and_then(Node::as_str)
+        .map(str::to_string)
+        .filter(|s| !s.is_empty());
+    if let Some(n) = doc
+        .get("id")
+        .filter(|n| n.as_str().is_some_and(|s| s.trim().is_empty()))
+    {
+        v.errors.push(
+            Diagnostic::error(n.span, "`id` is empty")
+                .with_help("give every record an id, unique among the records of its kind"),
+        );
+    }
+    let Some(kind) = kind else {
+        return Validated::Rejected {
+            kind: None,
+            id,
+            errors: v.errors,
+        };
+    };
+    let root_struct = schema.kinds.get(kind).map(|k| k.root).unwrap_or(0);
+    let root = v.structure(root_struct, doc, true);
+    match (root, id) {
+        (Some(mut root), Some(id)) if v.errors.is_empty() => {
+            v.place(&mut root, Step::Root, None);
+            Validated::Ok(Record {
+                kind,
+                id,
+                root,
+                places: v.places.into(),
+            })
+        }
+        (_, id) => Validated::Rejected {
+            kind: Some(kind),
+            id,
+            errors: v.errors,
+        },
+    }
+}
+
+struct Validator<'s> {
+    schema: &'s Schema,
+    errors: Vec<Diagnostic>,
+    /// The places of the data built so far. A datum is placed when its
+    /// container is built (children before parents): placing a container
+    /// tells its children their parent.
+    places: Vec<Place>,
+}
+
+impl Validator<'_> {
+    /// Give `d` its place, reached by `step` with its key at `key`, and
+    /// make it the parent of its children (placing those not yet placed:
+    /// the elements of a default).
+    fn place(&mut self, d: &mut Datum, step: Step, key: Option<Span>) {
+        match &mut d.data {
+            Data::List(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    if item.place == NO_PLACE {
+                        self.place(item, Step::Item(i), None);
+                    }
+                }
+            }
+            Data::Struct(_, fields) => {
+                for (slot, field) in fields.iter_mut().enumerate() {
+                    if field.place == NO_PLACE {
+                        self.place(field, Step::Field(slot), None);
+                    }
+                }
+            }
+            _ => {}
+        }
+        let at = u32::try_from(self.places.len()).unwrap_or(NO_PLACE);
+        self.places.push(Place::new(step, key));
+        d.place = at;
+        let children = match &d.data {
+            Data::List(items) | Data::Struct(_, items) => &items[..],
+            _ => &[],
+        };
+        for child in children {
+            if let Some(p) = self.places.get_mut(child.place as usize) {
+                p.parent = at;
+            }
+        }
+    }
+
+    fn kind_names(&self) -> String {
+        self.schema
+            .kinds
+            .iter()
+            .map(|k| format!("`{}`", k.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn kind_of(&mut self, doc: &Node) -> Option<KindId> {
+        if !matches!(doc.kind, NodeKind::Map(_)) {
+            self.errors.push(
+                Diagnostic::error(
+                    doc.span,
+                    format!("a record must be a mapping, found {}", doc.describe()),
+                )
+                .with_help(format!(
+                    "start each record with `kind:` (one of {}) and `id:`",
+                    self.kind_names()
+                )),
+            );
+            return None;
+        }
+        let Some(kind_node) = doc.get("kind") else {
+            self.errors.push(
+                Diagnostic::error(first_line(doc.span, doc), "record has no `kind`")
+                    .with_help(format!("add `kind:` with one of {}", self.kind_names())),
+            );
+            return None;
+        };
+        let name = kind_node.as_str().unwrap_or("");
+        match self.schema.kind(name) {
+            Some(k) => Some(k),
+            None => {
+                let names = self.schema.kinds.iter().map(|k| k.name.as_str());
+                let help = match closest(name, names) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("known kinds are {}", self.kind_names()),
+                };
+                self.errors.push(
+                    Diagnostic::error(kind_node.span, format!("unknown record kind `{name}`"))
+                        .with_help(help),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The first line of a mapping, where "missing field" errors point: the
+/// first key, or the whole node when it has none.
+fn first_line(span: Span, node: &Node) -> Span {
+    match &node.kind {
+        NodeKind::Map(entries) => entries.first().map_or(span, |(k, _)| k.span),
+        _ => span,
+    }
+}

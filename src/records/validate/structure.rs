@@ -1,0 +1,430 @@
+//! A mapping against its structure: which fields it may have (its
+//! variant's, when tagged), unknown, empty and missing fields, defaults,
+//! and the checks between fields (`when`, `require`, `unique by`).
+
+use super::{Validator, first_line};
+use crate::diag::Diagnostic;
+use crate::records::tree::{Node, NodeKind};
+use crate::schema::{Data, Datum, NO_PLACE, Step, StructDef, StructId};
+use crate::source::Span;
+use crate::suggest::closest;
+
+impl Validator<'_> {
+    pub(super) fn structure(&mut self, sid: StructId, node: &Node, is_root: bool) -> Option<Datum> {
+        let schema = self.schema;
+        let def = schema.structs.get(sid)?;
+        let NodeKind::Map(entries) = &node.kind else {
+            self.errors.push(
+                Diagnostic::error(
+                    node.span,
+                    format!(
+                        "expected a mapping (`{}`), found {}",
+                        def.name,
+                        node.describe()
+                    ),
+                )
+                .with_help(format!(
+                    "write the fields of `{}` as `key: value` lines or `{{key: value}}`",
+                    def.name
+                )),
+            );
+            return None;
+        };
+        // Which slots this value may have: all, or its variant's.
+        let mut variant = 0u32;
+        // `None`: every slot (an untagged structure, the common case,
+        // allocates nothing here).
+        let allowed: Option<&[usize]> = match &def.tag {
+            None => None,
+            Some(tag) => {
+                let Some(tag_node) = node.get(&tag.field) else {
+                    self.errors.push(
+                        Diagnostic::error(
+                            first_line(node.span, node),
+                            format!("missing field `{}`", tag.field),
+                        )
+                        .with_help(format!(
+                            "`{}` is one of {}",
+                            tag.field,
+                            tag.variants
+                                .iter()
+                                .map(|v| v.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
+                    return None;
+                };
+                let name = tag_node.as_str().unwrap_or("");
+                match tag.variants.iter().position(|v| v.name == name) {
+                    Some(i) => {
+                        variant = u32::try_from(i).unwrap_or(0);
+                        Some(tag.variants.get(i).map_or(&[][..], |v| &v.slots[..]))
+                    }
+                    None => {
+                        let names: Vec<&str> =
+                            tag.variants.iter().map(|v| v.name.as_str()).collect();
+                        self.errors.push(
+                            Diagnostic::error(
+                                tag_node.span,
+                                format!("`{name}` is not a valid `{}`", tag.field),
+                            )
+                            .with_help(format!(
+                                "`{}` is one of {}",
+                                tag.field,
+                                names.join(", ")
+                            )),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
+        let mut values: Vec<Option<Datum>> = vec![None; def.fields.len()];
+        // Fields written in the record, valid or not: an invalid value is
+        // reported once, not again as missing.
+        let mut written = vec![false; def.fields.len()];
+        let mut key_spans: Vec<Option<Span>> = vec![None; def.fields.len()];
+        let mut ok = true;
+        for (key, value) in entries {
+            let Some(key_name) = key.as_str() else {
+                self.errors
+                    .push(Diagnostic::error(key.span, "keys must be plain text"));
+                ok = false;
+                continue;
+            };
+            if is_root && key_name == "kind" {
+                continue;
+            }
+            let slot = def.slot(key_name).filter(|s| allows(allowed, *s));
+            let Some(slot) = slot else {
+                ok = false;
+                let in_other_variant = def.slot(key_name).is_some();
+                let tag_value = def
+                    .tag
+                    .as_ref()
+                    .and_then(|t| t.variants.get(variant as usize))
+                    .map(|v| v.name.clone());
+                let all: Vec<usize>;
+                let slots = match allowed {
+                    Some(a) => a,
+                    None => {
+                        all = (0..def.fields.len()).collect();
+                        &all[..]
+                    }
+                };
+                let candidates = slots
+                    .iter()
+                    .filter_map(|s| def.fields.get(*s))
+                    .map(|f| f.name.as_str());
+                let help = match closest(key_name, candidates.clone()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    // `note: 甲,乙` in `{…}` splits at the comma.
+                    None if !key_name.is_ascii() && matches!(value.kind, NodeKind::Null) => {
+                        format!(
+                            "if `{key_name}` belongs to the value before it, a comma inside `{{…}}` splits fields: quote that value, or use a full-width comma (，)"
+                        )
+                    }
+                    None => format!(
+                        "fields here are {}",
+                        candidates
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                let message = match (in_other_variant, tag_value) {
+                    (true, Some(t)) => {
+                        format!("field `{key_name}` does not belong to a `{t}` {}", def.name)
+                    }
+                    _ => format!("unknown field `{key_name}` in `{}`", def.name),
+                };
+                self.errors
+                    .push(Diagnostic::error(key.span, message).with_help(help));
+                continue;
+            };
+            let Some(field) = def.fields.get(slot) else {
+                continue;
+            };
+            if let Some(w) = written.get_mut(slot) {
+                *w = true;
+            }
+            if let Some(k) = key_spans.get_mut(slot) {
+                *k = Some(key.span);
+            }
+            if matches!(value.kind, NodeKind::Null) {
+                if field.optional {
+                    continue;
+                }
+                self.errors.push(
+                    Diagnostic::error(
+                        value.span.to(key.span),
+                        format!("field `{key_name}` is empty"),
+                    )
+                    .with_help(format!(
+                        "give `{key_name}` a value of type `{}`",
+                        schema.describe(&field.ty)
+                    )),
+                );
+                ok = false;
+                continue;
+            }
+            match self.value(&field.ty, value, key_name) {
+                Some(d) => {
+                    if let Some(key_slot) = field.unique_by
+                        && !self.unique(&d, key_slot, key_name)
+                    {
+                        ok = false;
+                    }
+                    if let Some(v) = values.get_mut(slot) {
+                        *v = Some(d);
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        if !self.conditional_fields(def, &values, &written, &key_spans, node) {
+            ok = false;
+        }
+        let mut fields = Vec::with_capacity(values.len());
+        let mut missing: Vec<&str> = Vec::new();
+        for (slot, value) in values.into_iter().enumerate() {
+            let Some(field) = def.fields.get(slot) else {
+                continue;
+            };
+            let (mut datum, key) = match value {
+                Some(d) => (d, key_spans.get(slot).copied().flatten()),
+                None if !allows(allowed, slot) || field.optional => (
+                    Datum {
+                        span: node.span,
+                        data: field
+                            .default
+                            .clone()
+                            .map_or(Data::None, |d| respan(d, node.span)),
+                        place: NO_PLACE,
+                    },
+                    None,
+                ),
+                None if written.get(slot).copied().unwrap_or(false) => {
+                    (Datum::none_at(node.span), None)
+                }
+                None => {
+                    missing.push(&field.name);
+                    (Datum::none_at(node.span), None)
+                }
+            };
+            self.place(&mut datum, Step::Field(slot), key);
+            fields.push(datum);
+        }
+        if !missing.is_empty() {
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let plural = if missing.len() > 1 { "s" } else { "" };
+            self.errors.push(
+                Diagnostic::error(
+                    first_line(node.span, node),
+                    format!("missing required field{plural} {list} in `{}`", def.name),
+                )
+                .with_help(format!(
+                    "add {list}; only fields marked optional in the schema may be left out"
+                )),
+            );
+            ok = false;
+        }
+        if !self.field_checks(def, &fields) {
+            ok = false;
+        }
+        ok.then_some(Datum {
+            span: node.span,
+            data: Data::Struct(variant, fields.into()),
+            place: NO_PLACE,
+        })
+    }
+
+    /// `when FIELD == VALUE`: the field is required when the sibling has
+    /// that value and must be absent otherwise. Returns whether all hold.
+    fn conditional_fields(
+        &mut self,
+        def: &StructDef,
+        values: &[Option<Datum>],
+        written: &[bool],
+        key_spans: &[Option<Span>],
+        node: &Node,
+    ) -> bool {
+        let mut ok = true;
+        for (slot, field) in def.fields.iter().enumerate() {
+            let Some(when) = &field.when else { continue };
+            let Some(sibling) = def.fields.get(when.slot) else {
+                continue;
+            };
+            // Nothing to say when the sibling itself is missing or invalid:
+            // that has its own error.
+            let Some(Some(Datum {
+                data: Data::Text(value),
+                ..
+            })) = values.get(when.slot)
+            else {
+                continue;
+            };
+            let needed = value.as_ref() == when.value;
+            let present = written.get(slot).copied().unwrap_or(false);
+            if needed && !present {
+                ok = false;
+                self.errors.push(
+                    Diagnostic::error(
+                        first_line(node.span, node),
+                        format!(
+                            "missing field `{}`: it is required when `{}` is `{}`",
+                            field.name, sibling.name, when.value
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `{}: …` of type `{}`",
+                        field.name,
+                        self.schema.describe(&field.ty)
+                    )),
+                );
+            } else if !needed && present {
+                ok = false;
+                let at = key_spans.get(slot).copied().flatten().unwrap_or(node.span);
+                self.errors.push(
+                    Diagnostic::error(
+                        at,
+                        format!(
+                            "field `{}` belongs only to a `{}` of `{}`, and `{}` here is `{value}`",
+                            field.name, sibling.name, when.value, sibling.name
+                        ),
+                    )
+                    .with_help(format!(
+                        "remove `{}`, or set `{}` to `{}`",
+                        field.name, sibling.name, when.value
+                    )),
+                );
+            }
+        }
+        ok
+    }
+
+    /// `require a <= b`: comparisons between fields. Returns whether all hold.
+    fn field_checks(&mut self, def: &StructDef, fields: &[Datum]) -> bool {
+        use crate::syntax::ast::BinOp;
+        use std::cmp::Ordering;
+        let mut ok = true;
+        for c in &def.checks {
+            let (Some(l), Some(r)) = (fields.get(c.left), fields.get(c.right)) else {
+                continue;
+            };
+            let ord = match (&l.data, &r.data) {
+                (Data::Date(a), Data::Date(b)) => a.cmp(b),
+                (Data::Num(a), Data::Num(b)) => a.cmp(b),
+                (Data::Days(a), Data::Days(b)) => a.cmp(b),
+                (Data::Text(a), Data::Text(b)) => a.cmp(b),
+                // Absent values are not compared.
+                _ => continue,
+            };
+            let holds = match c.op {
+                BinOp::Eq => ord == Ordering::Equal,
+                BinOp::Ne => ord != Ordering::Equal,
+                BinOp::Lt => ord.is_lt(),
+                BinOp::Le => ord.is_le(),
+                BinOp::Gt => ord.is_gt(),
+                _ => ord.is_ge(),
+            };
+            if holds {
+                continue;
+            }
+            ok = false;
+            let name = |slot: usize| def.fields.get(slot).map_or("", |f| f.name.as_str());
+            let (ln, rn) = (name(c.left), name(c.right));
+            let show = |d: &Datum| match &d.data {
+                Data::Date(x) => x.to_string(),
+                Data::Num(x) => x.to_string(),
+                Data::Days(x) => format!("{x}天"),
+                Data::Text(x) => x.to_string(),
+                _ => String::new(),
+            };
+            let relation = match c.op {
+                BinOp::Eq => "equal to",
+                BinOp::Ne => "different from",
+                BinOp::Lt => "before",
+                BinOp::Le => "on or before",
+                BinOp::Gt => "after",
+                _ => "on or after",
+            };
+            self.errors.push(
+                Diagnostic::error(
+                    l.span,
+                    format!(
+                        "`{ln}` ({}) must be {relation} `{rn}` ({})",
+                        show(l),
+                        show(r)
+                    ),
+                )
+                .with_related(r.span, format!("`{rn}` is here"))
+                .with_help(format!("correct `{ln}` or `{rn}`")),
+            );
+        }
+        ok
+    }
+
+    /// `unique by`: report elements of a list that repeat an earlier
+    /// element's key. Returns whether all keys differ.
+    fn unique(&mut self, list: &Datum, key_slot: usize, field: &str) -> bool {
+        let Data::List(items) = &list.data else {
+            return true;
+        };
+        let mut seen: Vec<(&Datum, &Data)> = Vec::new();
+        let mut ok = true;
+        for item in items {
+            let Data::Struct(_, fields) = &item.data else {
+                continue;
+            };
+            let Some(key) = fields.get(key_slot) else {
+                continue;
+            };
+            let text = match &key.data {
+                Data::Text(text) => text.to_string(),
+                Data::Num(n) => n.to_string(),
+                _ => continue,
+            };
+            match seen.iter().find(|(_, d)| **d == key.data) {
+                Some((first, _)) => {
+                    ok = false;
+                    self.errors.push(
+                        Diagnostic::error(key.span, format!("`{text}` appears twice in `{field}`"))
+                            .with_related(first.span, "first here")
+                            .with_help(format!("each `{text}` may appear once in `{field}`: merge the entries, renumber or remove one")),
+                    );
+                }
+                None => seen.push((key, &key.data)),
+            }
+        }
+        ok
+    }
+}
+
+/// Whether a structure whose variant allows `allowed` (all slots when
+/// `None`) may hold `slot`.
+fn allows(allowed: Option<&[usize]>, slot: usize) -> bool {
+    allowed.is_none_or(|a| a.contains(&slot))
+}
+
+/// A default value placed at the record: every span becomes `span`.
+fn respan(data: Data, span: Span) -> Data {
+    match data {
+        Data::List(items) => Data::List(
+            items
+                .into_iter()
+                .map(|d| Datum {
+                    span,
+                    data: respan(d.data, span),
+                    place: NO_PLACE,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}

@@ -1,0 +1,278 @@
+//! Reading record files: YAML (and JSON, which is YAML) into [`Node`] trees
+//! with byte spans.
+//!
+//! The parser is `saphyr_parser`'s pull parser. Its markers count characters,
+//! so every position goes through `offsets::Offsets` to become a byte offset. The
+//! event loop keeps its own stack instead of recursing, and stops as soon as a
+//! limit is crossed, so deeply nested or alias-heavy input stays cheap.
+//!
+//! [`load`] drives the reading document by document and resumes after a
+//! broken one; `loader` turns the parser's events into nodes, `spans`
+//! places them in the text, `errors` words and places what went wrong,
+//! `shape` holds the nodes and builds the owned trees.
+
+mod errors;
+mod loader;
+mod offsets;
+mod shape;
+mod spans;
+#[cfg(test)]
+mod test_support;
+
+use crate::diag::Diagnostic;
+use crate::records::tree::Node;
+use crate::source::{FileId, LineIndex, Span};
+
+use loader::Loader;
+
+/// Bounds that keep hostile input cheap.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Deepest nesting of lists and mappings allowed (default 128).
+    pub max_depth: usize,
+    /// Most nodes one document may produce, counting every alias
+    /// expansion; also the most nodes all the aliases of one file may expand
+    /// to (default 1,000,000).
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_depth: 128,
+            max_nodes: 1_000_000,
+        }
+    }
+}
+
+/// What one file held: the documents parsed completely, those that could
+/// not be, and the errors found.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// The root node of every complete, non-empty document, in file order.
+    pub documents: Vec<Node>,
+    /// Documents that a syntax error or a crossed limit cut short.
+    pub broken: Vec<Broken>,
+    /// Problems found: in complete documents (duplicate or non-text keys,
+    /// unprintable characters), in broken ones (what stopped them, and
+    /// what was seen before), and unprintable characters outside any.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// A document that could not be read to its end.
+#[derive(Clone, Debug)]
+pub struct Broken {
+    /// From where the document starts to where reading resumed (the next
+    /// `---` line) or the end of the file.
+    pub span: Span,
+    /// Its errors, as indexes into [`Loaded::errors`].
+    pub errors: Vec<usize>,
+}
+
+/// Read every document of `text` (a YAML stream; JSON is accepted).
+///
+/// Never panics. A syntax error or crossed limit ends its document; reading
+/// resumes where the next document starts (a `---` line, with the
+/// directives before it, or the line after `...`), so one broken record
+/// does not hide the ones after it.
+#[must_use]
+pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
+    let mut loader = Loader::new(file, text, limits);
+    // The whole stream at first. After an error, one document at a time:
+    // restarting the parser on the rest of the file for every broken record
+    // would cost the square of its length.
+    let (mut from, mut until) = (0, text.len());
+    loop {
+        let next = match loader.run(from, until) {
+            Some((start, errors)) => {
+                let next = next_document_line(text, loader.line_index(), start);
+                if let Some(errors) = errors {
+                    let end = next.unwrap_or(text.len());
+                    if next.is_some() {
+                        loader.keep_inside(start, end, errors.clone());
+                    }
+                    loader.broken.push(Broken {
+                        span: Span::new(file, start, end),
+                        errors: errors.collect(),
+                    });
+                }
+                next
+            }
+            None => (until < text.len()).then_some(until),
+        };
+        let Some(next) = next else { break };
+        from = next;
+        let lines = loader.line_index();
+        until = next_document_line(text, lines, past_directives(text, lines, next))
+            .unwrap_or(text.len());
+    }
+    loader.flag_unprintable();
+    Loaded {
+        documents: loader.documents,
+        broken: loader.broken,
+        errors: loader.errors,
+    }
+}
+
+/// Where the first document after byte `after` starts: a `---` line
+/// (`---` alone or followed by a blank), with the directive lines (`%…`)
+/// just before it, or the line after a `...` line. Document markers cannot
+/// occur inside a scalar, so reading can restart there whatever broke
+/// before, even where the parser read past them (an unclosed `? [`).
+fn next_document_line(text: &str, lines: &LineIndex, after: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let marker = |line: usize, m: &[u8]| {
+        lines.line_start(line).is_some_and(|ls| {
+            bytes.get(ls..).is_some_and(|rest| rest.starts_with(m))
+                && matches!(
+                    bytes.get(ls + m.len()),
+                    None | Some(b' ' | b'\t' | b'\r' | b'\n')
+                )
+        })
+    };
+    let first = lines.line_of(after) + 1;
+    for line in first..lines.line_count() {
+        if marker(line, b"...") {
+            return lines.line_start(line + 1).filter(|&ls| ls < bytes.len());
+        }
+        if marker(line, b"---") {
+            let mut start = line;
+            while start > first
+                && lines
+                    .line_start(start - 1)
+                    .is_some_and(|ls| bytes.get(ls) == Some(&b'%'))
+            {
+                start -= 1;
+            }
+            return lines.line_start(start);
+        }
+    }
+    None
+}
+
+/// The start of the first line at or after the one starting at
+/// `line_start` that is not a directive (`%…`): the `---` a document's
+/// directives stand before.
+fn past_directives(text: &str, lines: &LineIndex, line_start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut line = lines.line_of(line_start);
+    while lines
+        .line_start(line)
+        .is_some_and(|ls| bytes.get(ls) == Some(&b'%'))
+    {
+        line += 1;
+    }
+    lines.line_start(line).unwrap_or(bytes.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use crate::records::tree::Node;
+    use crate::source::Span;
+
+    #[test]
+    fn multi_document_streams_skip_empty_documents() {
+        let text = "---\nkind: a\n---\n# only a comment\n---\nkind: b\n...\n---\n";
+        let loaded = run(text);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let kinds: Vec<_> = loaded
+            .documents
+            .iter()
+            .map(|d| d.get("kind").and_then(Node::as_str))
+            .collect();
+        assert_eq!(kinds, vec![Some("a"), Some("b")]);
+        let second = loaded.documents.get(1).map(|d| slice(text, d.span));
+        assert_eq!(second, Some("kind: b"));
+        assert!(run("# nothing here\n").documents.is_empty());
+        assert!(run("").documents.is_empty());
+        assert!(run("").errors.is_empty());
+    }
+
+    #[test]
+    fn truncated_file_keeps_finished_documents() {
+        let text = "kind: a\nid: 1\n---\nkind: b\nitems: [1, 2\n";
+        let loaded = run(text);
+        assert_eq!(loaded.documents.len(), 1);
+        assert_eq!(loaded.errors.len(), 1);
+        let e = first_error(&loaded);
+        // Just after the last character, not on the line after the last.
+        let end = text.len() - 1;
+        assert_eq!(e.span.map(Span::range), Some(end..end));
+        assert_eq!(
+            e.message,
+            "invalid YAML: while parsing a flow sequence, expected `,` or `]`"
+        );
+        assert_eq!(e.help.as_deref(), Some("close the `[` opened at line 5"));
+    }
+
+    #[test]
+    fn every_prefix_of_a_record_loads_without_panicking() {
+        let text = "kind: meeting\nid: \"ZJ-DZ\"\nitems:\n  - {no: 1, title: 议题, opinions: [{name: 李明, stance: 同意}]}\n  - no: 2\n    note: |\n      多行\n---\na: &x [1, {b: *x}]\n";
+        for (i, _) in text.char_indices() {
+            let prefix = text.get(..i).unwrap_or("");
+            let loaded = run(prefix);
+            for e in &loaded.errors {
+                let span = e.span.unwrap_or_default();
+                assert!(span.end as usize <= prefix.len());
+                assert!(prefix.is_char_boundary(span.start as usize));
+                assert!(prefix.is_char_boundary(span.end as usize));
+            }
+        }
+    }
+
+    #[test]
+    fn reading_resumes_at_the_next_document_after_an_error() {
+        // A bad indentation in the second document, and a flow list left
+        // open in the fourth.
+        let text = "a: 1\n---\nb: 2\n  c: 3\n---\nd: 4\n---\ne: [5\n---\nf: 6\n";
+        let loaded = run(text);
+        assert_eq!(first_keys(&loaded), ["a", "d", "f"], "{:?}", loaded.errors);
+        let broken: Vec<&str> = loaded
+            .broken
+            .iter()
+            .map(|b| slice(text, b.span).trim_start_matches("---").trim())
+            .collect();
+        assert_eq!(broken, ["b: 2\n  c: 3", "e: [5"]);
+        for b in &loaded.broken {
+            assert_eq!(b.errors.len(), 1);
+        }
+        assert_eq!(loaded.errors.len(), 2);
+    }
+
+    #[test]
+    fn after_an_error_directives_and_end_markers_still_start_documents() {
+        // Directives before `---` go with the document after them.
+        let text = "a: [\n---\nx: 1\n...\n%TAG !e! tag:e.com,2000:\n---\ny: !e!t 2\n";
+        let loaded = run(text);
+        assert_eq!(first_keys(&loaded), ["x", "y"], "{:?}", loaded.errors);
+        assert_eq!(loaded.broken.len(), 1);
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        // A document may start after `...` without `---`.
+        let text = "a: [\n...\nc: 1\n---\nd: 2\n";
+        let loaded = run(text);
+        assert_eq!(first_keys(&loaded), ["c", "d"], "{:?}", loaded.errors);
+        assert_eq!(loaded.broken.len(), 1);
+        // What follows `...` is not part of the document it ended.
+        let text = "a: 1\n...\n]\n---\nb: 2\n";
+        let loaded = run(text);
+        assert_eq!(first_keys(&loaded), ["a", "b"]);
+        let broken: Vec<&str> = loaded
+            .broken
+            .iter()
+            .map(|b| slice(text, b.span).trim())
+            .collect();
+        assert_eq!(broken, ["]"]);
+    }
+
+    #[test]
+    fn an_error_after_a_document_root_belongs_to_that_document() {
+        let text = "// comment\n{\"a\": 1}\n";
+        let loaded = run(text);
+        assert!(loaded.broken.is_empty());
+        assert_eq!(loaded.documents.len(), 1);
+        let doc = loaded.documents.first().map_or(Span::default(), |d| d.span);
+        let error = first_error(&loaded).span.unwrap_or_default();
+        assert!(doc.start <= error.start && error.start <= doc.end);
+    }
+}
