@@ -45,6 +45,11 @@ pub fn embedded_name(file: &str) -> String {
 /// What compiling rule files gives: the program to run, the editor's index
 /// of the names beside it (evaluation never reads it) and every problem
 /// found on the way.
+///
+/// A command-line run builds the index too: it is filled in the same pass
+/// that resolves the names, costs little next to parsing, and lists every
+/// rule declared, switched off or not, which the warnings about unknown
+/// `disable`d ids need.
 #[derive(Debug, Default)]
 pub struct Compiled {
     /// The program.
