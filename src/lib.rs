@@ -5,7 +5,8 @@
 //!
 //! 1. [`syntax::parse()`] reads rule files into syntax trees;
 //! 2. [`check::compile_files`] builds the [`schema`] and resolves and
-//!    type-checks every rule into a [`check::Program`];
+//!    type-checks every rule into a [`check::Program`], with the editor's
+//!    index of the names ([`check::Symbols`]) beside it;
 //! 3. [`check::read_records`] reads YAML/JSON records with their positions
 //!    and validates them against the schema;
 //! 4. [`check::evaluate`] runs the rules and returns a [`model::Report`];

@@ -194,7 +194,9 @@ fn add_standard(sources: &mut SourceMap) -> Vec<FileId> {
 fn standard_program() -> Result<Program, String> {
     let mut sources = SourceMap::new();
     let files = add_standard(&mut sources);
-    let (program, errors) = check::compile_files(&sources, &files, &[], &[], MAX_NESTING);
+    let check::Compiled {
+        program, errors, ..
+    } = check::compile_files(&sources, &files, &[], &[], MAX_NESTING);
     if errors.is_empty() {
         Ok(program)
     } else {
@@ -253,7 +255,9 @@ fn rules_target(path: &Path) -> Result<(), String> {
     let mut files = add_standard(&mut sources);
     let id = sources.add("fuzz.rules", text.as_str());
     files.push(id);
-    let (program, errors) = check::compile_files(&sources, &files, &[], &[], MAX_NESTING);
+    let check::Compiled {
+        program, errors, ..
+    } = check::compile_files(&sources, &files, &[], &[], MAX_NESTING);
     diagnostics_ok(&sources, &errors)?;
     evaluate(&mut sources, &program, &sample_records()?)?;
     Ok(())
@@ -339,7 +343,7 @@ fn params_target(path: &Path) -> Result<(), String> {
     let id = sources.add("params.yaml", text.as_str());
     let (overrides, errors) = check::read_params(id, &sources, &fuzz_limits());
     diagnostics_ok(&sources, &errors)?;
-    let (_, errors) = check::compile_files(&sources, &files, &overrides, &[], MAX_NESTING);
+    let errors = check::compile_files(&sources, &files, &overrides, &[], MAX_NESTING).errors;
     diagnostics_ok(&sources, &errors)?;
     Ok(())
 }

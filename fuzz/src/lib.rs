@@ -24,7 +24,9 @@ pub fn standard_program() -> &'static Program {
     PROGRAM.get_or_init(|| {
         let mut sources = SourceMap::new();
         let files = add_standard_rules(&mut sources);
-        let (program, errors) = check::compile_files(&sources, &files, &[], &[], MAX_NESTING);
+        let check::Compiled {
+            program, errors, ..
+        } = check::compile_files(&sources, &files, &[], &[], MAX_NESTING);
         assert!(
             errors.is_empty(),
             "standard rules do not compile: {errors:?}"
@@ -161,9 +163,9 @@ pub fn compile_with_standard(
         .chain(std::iter::once(&parsed.file))
         .flat_map(|f| f.decls.iter())
         .collect();
-    let (program, mut compile_errors) = check::validity::compile(&decls, overrides, &[]);
-    errors.append(&mut compile_errors);
-    (program, errors)
+    let mut compiled = check::validity::compile(&decls, overrides, &[]);
+    errors.append(&mut compiled.errors);
+    (compiled.program, errors)
 }
 
 /// `sunlight check RECORDS --rules FILE`: the standard rules plus one rule

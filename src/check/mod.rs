@@ -8,6 +8,7 @@ pub mod ir;
 pub mod program;
 pub mod refs;
 pub mod store;
+pub mod symbols;
 pub mod types;
 pub mod validity;
 pub mod value;
@@ -16,6 +17,7 @@ pub use builtins::{BUILTINS, BuiltinDoc, builtins_markdown};
 pub use compile::ParamOverride;
 pub use frozen::Frozen;
 pub use program::Program;
+pub use symbols::Symbols;
 
 use crate::diag::Diagnostic;
 use crate::model::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
@@ -42,6 +44,25 @@ pub fn embedded_name(file: &str) -> String {
     format!("<sunlight>/rules/{file}")
 }
 
+/// What compiling rule files gives: the program to run, the editor's index
+/// of the names beside it (evaluation never reads it) and every problem
+/// found on the way.
+///
+/// A command-line run builds the index too: it is filled in the same pass
+/// that resolves the names, costs little next to parsing, and lists every
+/// rule declared, switched off or not, which the warnings about unknown
+/// `disable`d ids need.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    /// The program.
+    pub program: Program,
+    /// The editor's index of the names declared and used, covering every
+    /// period when rules or parameter values are dated.
+    pub symbols: Symbols,
+    /// Problems, errors and warnings, in the order found.
+    pub errors: Vec<Diagnostic>,
+}
+
 /// Parse and compile rule files already added to `sources`, with
 /// parameter overrides and rules switched off, refusing expressions nested
 /// deeper than `max_expr_depth`.
@@ -51,7 +72,7 @@ pub fn compile_files(
     overrides: &[ParamOverride],
     disabled: &[String],
     max_expr_depth: usize,
-) -> (Program, Vec<Diagnostic>) {
+) -> Compiled {
     let mut errors = Vec::new();
     let mut parsed: Vec<ast::File> = Vec::new();
     for &id in files {
@@ -64,9 +85,10 @@ pub fn compile_files(
     }
     // Dated rules and parameter values make one program per period.
     let decls: Vec<&ast::Decl> = parsed.iter().flat_map(|f| f.decls.iter()).collect();
-    let (program, mut compile_errors) = validity::compile(&decls, overrides, disabled);
-    errors.append(&mut compile_errors);
-    (program, errors)
+    let mut compiled = validity::compile(&decls, overrides, disabled);
+    errors.append(&mut compiled.errors);
+    compiled.errors = errors;
+    compiled
 }
 
 /// Read a parameter file (YAML: `名称: 值`) into overrides. Values use the

@@ -27,12 +27,6 @@ pub struct Program {
     pub order: Vec<usize>,
     /// How many per-run cached values the rules use.
     pub cache_slots: usize,
-    /// Every name declared in the rule files, for the editor.
-    pub symbols: Vec<Symbol>,
-    /// Every place a symbol is used: the span and the symbol's index.
-    pub uses: Vec<(Span, usize)>,
-    /// What the editor asked about with [`PROBE`], if it was met.
-    pub probe: Option<Probe>,
     /// The run date that `today` reads (the current date unless a run sets it).
     pub today: crate::date::Date,
     /// Per kind, the `decided by` function giving a record's decision
@@ -76,61 +70,6 @@ pub enum StatStep {
     Let(usize, Ir),
     /// The value of the column with this index.
     Column(usize, Ir),
-}
-
-/// A name the editor can complete at: compiling text with this identifier
-/// at the cursor records what is in scope there (see [`Probe`]).
-pub const PROBE: &str = "__sunlight_probe__";
-
-/// What is in scope where [`PROBE`] stands.
-#[derive(Debug, Clone, Default)]
-pub struct Probe {
-    /// After `x.`: the fields of `x`'s type: name, type, doc.
-    pub fields: Vec<(String, String, Option<String>)>,
-    /// As a plain name: the variables in scope with their types.
-    pub locals: Vec<(String, String)>,
-}
-
-/// What kind of thing a symbol names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SymbolKind {
-    /// `param`.
-    Param,
-    /// `rule`.
-    Rule,
-    /// `def`.
-    Def,
-    /// `chain`.
-    Chain,
-    /// `kind` (a record kind).
-    Kind,
-    /// `struct`.
-    Struct,
-    /// `enum`.
-    Enum,
-    /// A field of a struct or kind.
-    Field,
-    /// A variant of a tagged struct.
-    Variant,
-    /// A `for`, `let`, lambda or `def` variable.
-    Local,
-}
-
-/// A declared name.
-#[derive(Debug, Clone)]
-pub struct Symbol {
-    /// The name.
-    pub name: String,
-    /// What it is.
-    pub kind: SymbolKind,
-    /// Where it is declared (the name).
-    pub span: Span,
-    /// The whole declaration (the name alone for fields and variables).
-    pub extent: Span,
-    /// One line saying what it is, e.g. `param 大额资金标准 = 200000 (money)`.
-    pub detail: String,
-    /// Doc comment.
-    pub doc: Option<String>,
 }
 
 impl Program {

@@ -181,8 +181,9 @@ mod tests {
             .iter()
             .map(|(n, t)| sources.add(*n, *t))
             .collect();
-        let (program, errors) =
-            check::compile_files(&sources, &rules, &[], &[], crate::syntax::MAX_NESTING);
+        let check::Compiled {
+            program, errors, ..
+        } = check::compile_files(&sources, &rules, &[], &[], crate::syntax::MAX_NESTING);
         assert!(errors.is_empty(), "{errors:?}");
         let text = "kind: org\nid: o\nname: 单位\nleaders: [{name: 甲, principal: true}]\n---\n\
                     kind: meeting\nid: m\norg: o\nbody: 党组会\ndate: 2014-01-02\nchair: 甲\nmembers: [甲]\nattendees: [甲]\n\

@@ -12,8 +12,10 @@
 
 use std::collections::HashMap;
 
+use super::Compiled;
 use super::compile::{ParamOverride, compile_decls};
 use super::program::{Period, Program};
+use super::symbols::Symbols;
 use crate::date::Date;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
@@ -28,11 +30,8 @@ fn period_of(v: &ast::Validity) -> Period {
 
 /// Compile declarations: once when nothing is dated, otherwise once per
 /// period (the latest period's program holds the others in `versions`).
-pub fn compile(
-    decls: &[&ast::Decl],
-    overrides: &[ParamOverride],
-    disabled: &[String],
-) -> (Program, Vec<Diagnostic>) {
+/// The symbol index beside it covers the declarations of every period.
+pub fn compile(decls: &[&ast::Decl], overrides: &[ParamOverride], disabled: &[String]) -> Compiled {
     let mut errors = Vec::new();
     // The file-wide period of each file.
     let mut file_period: HashMap<FileId, (Period, Span)> = HashMap::new();
@@ -86,9 +85,10 @@ pub fn compile(
     }
     overlaps(decls, &dated, &mut errors);
     if dated.iter().all(Option::is_none) {
-        let (program, mut e) = compile_decls(decls, overrides, disabled);
-        errors.append(&mut e);
-        return (program, errors);
+        let mut compiled = compile_decls(decls, overrides, disabled);
+        errors.append(&mut compiled.errors);
+        compiled.errors = errors;
+        return compiled;
     }
     // Periods start at every `effective` day and the day after every `until`.
     let mut cuts: Vec<Date> = Vec::new();
@@ -112,6 +112,7 @@ pub fn compile(
         until: None,
     });
     let mut programs: Vec<Program> = Vec::with_capacity(periods.len());
+    let mut indexes: Vec<Symbols> = Vec::with_capacity(periods.len());
     for period in periods {
         // Any day of the period stands for all of it.
         let day = period.from.or(period.until).unwrap_or(Date(0));
@@ -121,7 +122,11 @@ pub fn compile(
             .filter(|(_, p)| p.is_none_or(|p| p.contains(day)))
             .map(|(d, _)| *d)
             .collect();
-        let (mut program, e) = compile_decls(&in_force, overrides, disabled);
+        let Compiled {
+            mut program,
+            symbols,
+            errors: e,
+        } = compile_decls(&in_force, overrides, disabled);
         for err in e {
             // Same place, same error: once, however many periods meet it;
             // "used twice" of an overlap already reported, not again.
@@ -141,6 +146,7 @@ pub fn compile(
         }
         program.period = period;
         programs.push(program);
+        indexes.push(symbols);
     }
     // A rule of another period is no typo: switching it off, or asking for
     // its findings, is fine in the periods where it is not in force.
@@ -169,37 +175,18 @@ pub fn compile(
         true
     });
     let mut latest = programs.pop().unwrap_or_default();
-    merge_symbols(&mut latest, &programs);
     latest.versions = programs;
-    (latest, errors)
-}
-
-/// Give the editor the names of every period: the symbols and uses of the
-/// earlier programs that the latest lacks (an expired rule version, a
-/// dated `set`).
-fn merge_symbols(latest: &mut Program, earlier: &[Program]) {
-    for p in earlier {
-        let mut map = Vec::with_capacity(p.symbols.len());
-        for sym in &p.symbols {
-            let found = latest
-                .symbols
-                .iter()
-                .position(|s| s.span == sym.span && s.kind == sym.kind);
-            map.push(found.unwrap_or_else(|| {
-                latest.symbols.push(sym.clone());
-                latest.symbols.len() - 1
-            }));
-        }
-        for (span, i) in &p.uses {
-            if let Some(&j) = map.get(*i) {
-                latest.uses.push((*span, j));
-            }
-        }
+    // The editor sees the names of every period: the latest's, then those
+    // only earlier periods have (an expired rule version, a dated `set`).
+    let mut symbols = indexes.pop().unwrap_or_default();
+    for earlier in &indexes {
+        symbols.merge(earlier);
     }
-    latest
-        .uses
-        .sort_by_key(|(span, sym)| (span.file, span.start, span.end, *sym));
-    latest.uses.dedup();
+    Compiled {
+        program: latest,
+        symbols,
+        errors,
+    }
 }
 
 /// Two versions of one rule, or two dated values of one parameter, in
@@ -273,21 +260,35 @@ fn first_shared(a: &Period, b: &Period) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::symbols::SymbolKind;
 
     fn d(s: &str) -> Date {
         Date::parse(s).unwrap_or(Date(0))
     }
 
-    #[test]
-    fn every_version_of_a_rule_is_a_symbol_and_each_period_has_its_program() {
-        let src = "kind k decided by r => r.day { day: date }\n\
-                   param 标准 = 1\n\
-                   set 标准 = 2 effective 2015-01-01\n\
-                   rule R-1 \"旧\" until 2014-12-31 { severity error\n for x in k\n message \"{标准}\" }\n\
-                   rule R-1 \"新\" effective 2015-01-01 { severity error\n for x in k\n message \"{标准}\" }\n";
+    /// A parameter with a dated value and a rule with two versions, one
+    /// expired; `probe` stands in the expired version's `where`.
+    fn dated(probe: &str) -> String {
+        format!(
+            "kind k decided by r => r.day {{ day: date }}\n\
+             param 标准 = 1\n\
+             set 标准 = 2 effective 2015-01-01\n\
+             rule R-1 \"旧\" until 2014-12-31 {{ severity error\n for x in k\n where {probe}\n message \"{{标准}}\" }}\n\
+             rule R-1 \"新\" effective 2015-01-01 {{ severity error\n for x in k\n message \"{{标准}}\" }}\n"
+        )
+    }
+
+    fn compiled(src: &str) -> Compiled {
         let parsed = crate::syntax::parse(FileId(0), src);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-        let (program, errors) = compile(&parsed.file.decls.iter().collect::<Vec<_>>(), &[], &[]);
+        compile(&parsed.file.decls.iter().collect::<Vec<_>>(), &[], &[])
+    }
+
+    #[test]
+    fn each_period_has_its_program() {
+        let Compiled {
+            program, errors, ..
+        } = compiled(&dated("true"));
         assert!(errors.is_empty(), "{errors:?}");
         let periods: Vec<String> = program
             .periods()
@@ -301,12 +302,57 @@ mod tests {
             .map(|r| r.title.as_str())
             .collect();
         assert_eq!(titles, ["旧", "新"]);
-        let rule_symbols = program
-            .symbols
+    }
+
+    #[test]
+    fn the_symbol_index_beside_the_program_covers_every_period() {
+        let src = dated("true");
+        let Compiled {
+            program,
+            symbols,
+            errors,
+        } = compiled(&src);
+        assert!(errors.is_empty(), "{errors:?}");
+        let at = |needle: &str| src.find(needle).map(|i| i as u32);
+        // Both versions of the rule are declared, the expired one only in
+        // the earlier period's program.
+        let rules: Vec<Option<u32>> = symbols
+            .declared
             .iter()
-            .filter(|s| s.name == "R-1" && s.kind == super::super::program::SymbolKind::Rule)
-            .count();
-        assert_eq!(rule_symbols, 2);
+            .filter(|s| s.kind == SymbolKind::Rule)
+            .map(|s| Some(s.span.start))
+            .collect();
+        assert_eq!(rules, [at("R-1 \"新"), at("R-1 \"旧")]);
+        assert_eq!(symbols.rule_ids().collect::<Vec<_>>(), ["R-1", "R-1"]);
+        assert!(program.rules.iter().all(|r| r.title == "新"));
+        // The parameter is declared once; its uses are the dated `set`,
+        // which only the later period has, and the message of each
+        // version, in source order.
+        let params: Vec<usize> = (0..symbols.declared.len())
+            .filter(|&i| symbols.declared[i].kind == SymbolKind::Param)
+            .collect();
+        assert_eq!(params.len(), 1);
+        let uses: Vec<u32> = symbols
+            .uses
+            .iter()
+            .filter(|(_, sym)| *sym == params[0])
+            .map(|(span, _)| span.start)
+            .collect();
+        let messages: Vec<u32> = src
+            .match_indices("{标准}")
+            .map(|(i, _)| i as u32 + 1)
+            .collect();
+        assert_eq!(
+            uses,
+            [at("标准 = 2").unwrap_or_default(), messages[0], messages[1]]
+        );
+    }
+
+    #[test]
+    fn the_probe_is_found_in_a_rule_of_an_earlier_period() {
+        let Compiled { symbols, .. } = compiled(&dated(crate::check::symbols::PROBE));
+        let probe = symbols.probe.unwrap_or_default();
+        assert_eq!(probe.locals, [("x".to_string(), "k".to_string())]);
     }
 
     #[test]

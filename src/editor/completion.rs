@@ -3,7 +3,8 @@
 //! kinds, built-in functions and keywords.
 
 use super::{word_end, word_start};
-use crate::check::program::{PROBE, Program};
+use crate::check::program::Program;
+use crate::check::symbols::PROBE;
 use crate::check::{self};
 use crate::source::{FileId, SourceMap};
 use crate::syntax;
@@ -99,8 +100,10 @@ pub fn complete(
         };
         ids.push(probe_sources.add(sources.name(*f), t));
     }
-    let (program, _) = check::compile_files(&probe_sources, &ids, &[], &[], max_expr_depth);
-    let probe = program.probe.unwrap_or_default();
+    let probe = check::compile_files(&probe_sources, &ids, &[], &[], max_expr_depth)
+        .symbols
+        .probe
+        .unwrap_or_default();
     let mut items = Vec::new();
     if after_dot {
         for (name, ty, doc) in probe.fields {
@@ -169,7 +172,7 @@ mod tests {
     /// The completions at the end of `edited` (the rules, cut after the
     /// cursor's text), with the compiled rules as the workspace.
     fn at_end(edited: &str) -> Vec<Completion> {
-        let (_, _, workspace) = compiled();
+        let (_, _, workspace, _) = compiled();
         let mut sources = SourceMap::new();
         let id = sources.add("t.rules", edited);
         complete(&sources, &[id], id, edited.len(), Some(&workspace), 64)

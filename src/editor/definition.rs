@@ -4,15 +4,15 @@
 use super::{ref_site_at, symbol_at};
 use crate::check::program::Program;
 use crate::check::store::Store;
-use crate::check::{FileSet, refs};
+use crate::check::{FileSet, Symbols, refs};
 use crate::schema::Data;
 use crate::source::{FileId, SourceMap, Span};
 
 /// The declaration of the symbol used or declared at `offset` of a rules
 /// file.
-pub fn in_rules(program: &Program, id: FileId, offset: usize) -> Option<Span> {
-    symbol_at(program, id, offset)
-        .and_then(|i| program.symbols.get(i))
+pub fn in_rules(symbols: &Symbols, id: FileId, offset: usize) -> Option<Span> {
+    symbol_at(symbols, id, offset)
+        .and_then(|i| symbols.declared.get(i))
         .map(|s| s.span)
 }
 
@@ -47,23 +47,23 @@ mod tests {
 
     #[test]
     fn names_in_rules_lead_to_their_declarations() {
-        let (sources, ids, program) = compiled();
+        let (sources, ids, _, symbols) = compiled();
         // A field used in a rule: its line in the kind.
-        let span = in_rules(&program, ids[0], at(RULES, "p.amount", 0, 3)).unwrap();
+        let span = in_rules(&symbols, ids[0], at(RULES, "p.amount", 0, 3)).unwrap();
         assert_eq!(span.start as usize, at(RULES, "amount: money", 0, 0));
         assert_eq!(slice(&sources, span), "amount");
         // A kind named by `for`.
-        let span = in_rules(&program, ids[0], at(RULES, "in pay", 0, 4)).unwrap();
+        let span = in_rules(&symbols, ids[0], at(RULES, "in pay", 0, 4)).unwrap();
         assert_eq!(span.start as usize, at(RULES, "kind pay", 0, 5));
         // A parameter.
-        let span = in_rules(&program, ids[0], at(RULES, "<= 上限", 0, 3)).unwrap();
+        let span = in_rules(&symbols, ids[0], at(RULES, "<= 上限", 0, 3)).unwrap();
         assert_eq!(span.start as usize, at(RULES, "param 上限", 0, 6));
-        assert_eq!(in_rules(&program, ids[0], 0), None);
+        assert_eq!(in_rules(&symbols, ids[0], 0), None);
     }
 
     #[test]
     fn a_reference_in_a_record_leads_to_the_id_of_the_record_it_names() {
-        let (sources, ids, program) = compiled();
+        let (sources, ids, program, _) = compiled();
         let sets = records(&sources, &ids, &program);
         let refs: Vec<&FileSet> = sets.iter().collect();
         let recs = refs.iter().flat_map(|s| s.records.iter()).collect();

@@ -2,22 +2,24 @@
 //! means.
 
 use super::{inside, symbol_at, word_at};
-use crate::check::program::{Program, SymbolKind};
+use crate::check::program::Program;
+use crate::check::symbols::{SymbolKind, Symbols};
 use crate::check::{self};
 use crate::report::Report;
 use crate::source::{FileId, SourceMap};
 use crate::syntax;
 
 /// Markdown for a position of a rules file: a symbol's declaration, doc and
-/// (for a parameter) value and overrides, else a keyword's or built-in
-/// function's documentation.
+/// (for a parameter, from `program`) value and overrides, else a keyword's
+/// or built-in function's documentation.
 pub fn in_rules(
     program: &Program,
+    symbols: &Symbols,
     sources: &SourceMap,
     id: FileId,
     offset: usize,
 ) -> Option<String> {
-    if let Some(sym) = symbol_at(program, id, offset).and_then(|i| program.symbols.get(i)) {
+    if let Some(sym) = symbol_at(symbols, id, offset).and_then(|i| symbols.declared.get(i)) {
         let mut md = format!("```\n{}\n```", sym.detail);
         if let Some(doc) = &sym.doc {
             md.push_str(&format!("\n\n{doc}"));
@@ -89,8 +91,15 @@ mod tests {
 
     #[test]
     fn a_parameter_shows_its_declaration_doc_and_value() {
-        let (sources, ids, program) = compiled();
-        let md = in_rules(&program, &sources, ids[0], at(RULES, "<= 上限", 0, 4)).unwrap();
+        let (sources, ids, program, symbols) = compiled();
+        let md = in_rules(
+            &program,
+            &symbols,
+            &sources,
+            ids[0],
+            at(RULES, "<= 上限", 0, 4),
+        )
+        .unwrap();
         assert!(md.starts_with("```\nparam 上限"), "{md}");
         assert!(md.contains("The most one payment may be."), "{md}");
         assert!(md.ends_with("value: `100`"), "{md}");
@@ -98,29 +107,56 @@ mod tests {
 
     #[test]
     fn a_kind_shows_its_doc_comment() {
-        let (sources, ids, program) = compiled();
-        let md = in_rules(&program, &sources, ids[0], at(RULES, "kind org", 0, 6)).unwrap();
+        let (sources, ids, program, symbols) = compiled();
+        let md = in_rules(
+            &program,
+            &symbols,
+            &sources,
+            ids[0],
+            at(RULES, "kind org", 0, 6),
+        )
+        .unwrap();
         assert!(md.contains("A unit."), "{md}");
     }
 
     #[test]
     fn builtins_and_keywords_show_their_documentation() {
-        let (sources, ids, program) = compiled();
-        let md = in_rules(&program, &sources, ids[0], at(RULES, "count(", 0, 2)).unwrap();
+        let (sources, ids, program, symbols) = compiled();
+        let md = in_rules(
+            &program,
+            &symbols,
+            &sources,
+            ids[0],
+            at(RULES, "count(", 0, 2),
+        )
+        .unwrap();
         let count = check::BUILTINS.iter().find(|b| b.name == "count").unwrap();
         assert_eq!(md, format!("`count` (function): {}", count.usage()));
-        let md = in_rules(&program, &sources, ids[0], at(RULES, "require", 0, 3)).unwrap();
+        let md = in_rules(
+            &program,
+            &symbols,
+            &sources,
+            ids[0],
+            at(RULES, "require", 0, 3),
+        )
+        .unwrap();
         assert!(md.starts_with("`require` (keyword): "), "{md}");
         // A blank line names nothing.
         assert_eq!(
-            in_rules(&program, &sources, ids[0], at(RULES, "\n\n", 0, 1)),
+            in_rules(
+                &program,
+                &symbols,
+                &sources,
+                ids[0],
+                at(RULES, "\n\n", 0, 1)
+            ),
             None
         );
     }
 
     #[test]
     fn a_finding_explains_itself_where_it_points() {
-        let (sources, ids, program) = compiled();
+        let (sources, ids, program, _) = compiled();
         let sets = records(&sources, &ids, &program);
         let refs: Vec<&crate::check::FileSet> = sets.iter().collect();
         let report = check::evaluate(&program, &refs, &sources);

@@ -1,9 +1,10 @@
 //! Editor questions answered from the core: hover, completion, go to
 //! definition, find references, the outline and formatting.
 //!
-//! Every answer takes the compiled program, the records or the source text
-//! and a byte offset in a file, and returns spans and plain values; the
-//! language server (`crate::lsp`) only converts positions, URIs and kinds.
+//! Every answer takes the compiled program, the index of its names
+//! returned beside it ([`Symbols`]), the records or the source text and a
+//! byte offset in a file, and returns spans and plain values; the language
+//! server (`crate::lsp`) only converts positions, URIs and kinds.
 
 pub mod completion;
 pub mod definition;
@@ -13,7 +14,7 @@ pub mod references;
 pub mod symbols;
 
 use crate::check::program::Program;
-use crate::check::{self, FileSet};
+use crate::check::{self, FileSet, Symbols};
 use crate::source::{FileId, Span};
 
 /// Whether `offset` lies inside `span` of the file `id` (both ends count,
@@ -23,16 +24,16 @@ fn inside(span: Span, id: FileId, offset: usize) -> bool {
 }
 
 /// The symbol used or declared at `offset` of a rules file, as an index
-/// into `program.symbols`.
-pub fn symbol_at(program: &Program, id: FileId, offset: usize) -> Option<usize> {
-    program
+/// into `symbols.declared`.
+pub fn symbol_at(symbols: &Symbols, id: FileId, offset: usize) -> Option<usize> {
+    symbols
         .uses
         .iter()
         .find(|(s, _)| inside(*s, id, offset))
         .map(|(_, sym)| *sym)
         .or_else(|| {
-            program
-                .symbols
+            symbols
+                .declared
                 .iter()
                 .position(|s| inside(s.span, id, offset))
         })
@@ -135,15 +136,21 @@ rule T-001 "over the limit" {
         "kind: org\nid: o1\nname: A\n---\nkind: pay\nid: p0\norg: o1\namount: 5\n";
     pub const PAYS: &str = "kind: pay\nid: p1\norg: o1\namount: 500\n";
 
-    /// The sources (rules, then the two record files) and the program.
-    pub fn compiled() -> (SourceMap, Vec<FileId>, Program) {
+    /// The sources (rules, then the two record files), the program and
+    /// the index of its names.
+    pub fn compiled() -> (SourceMap, Vec<FileId>, Program, Symbols) {
         let mut sources = SourceMap::new();
         let rules = sources.add("t.rules", RULES);
         let orgs = sources.add("orgs.yaml", ORGS);
         let pays = sources.add("pays.yaml", PAYS);
-        let (program, errors) = check::compile_files(&sources, &[rules], &[], &[], 64);
-        assert!(errors.is_empty(), "{errors:?}");
-        (sources, vec![rules, orgs, pays], program)
+        let compiled = check::compile_files(&sources, &[rules], &[], &[], 64);
+        assert!(compiled.errors.is_empty(), "{:?}", compiled.errors);
+        (
+            sources,
+            vec![rules, orgs, pays],
+            compiled.program,
+            compiled.symbols,
+        )
     }
 
     /// The records of both record files, read against the program's schema.
@@ -172,12 +179,12 @@ rule T-001 "over the limit" {
 
     #[test]
     fn symbol_at_finds_declarations_and_uses() {
-        let (sources, ids, program) = compiled();
-        let decl = symbol_at(&program, ids[0], at(RULES, "param 上限", 0, 7)).unwrap();
-        let used = symbol_at(&program, ids[0], at(RULES, "<= 上限", 0, 4)).unwrap();
+        let (sources, ids, _, symbols) = compiled();
+        let decl = symbol_at(&symbols, ids[0], at(RULES, "param 上限", 0, 7)).unwrap();
+        let used = symbol_at(&symbols, ids[0], at(RULES, "<= 上限", 0, 4)).unwrap();
         assert_eq!(decl, used);
-        assert_eq!(slice(&sources, program.symbols[decl].span), "上限");
-        assert_eq!(symbol_at(&program, ids[0], 0), None);
+        assert_eq!(slice(&sources, symbols.declared[decl].span), "上限");
+        assert_eq!(symbol_at(&symbols, ids[0], 0), None);
     }
 
     #[test]

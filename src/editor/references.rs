@@ -4,23 +4,23 @@
 use super::{inside, ref_site_at, symbol_at};
 use crate::check::program::Program;
 use crate::check::store::Store;
-use crate::check::{FileSet, refs};
+use crate::check::{FileSet, Symbols, refs};
 use crate::schema::Data;
 use crate::source::{FileId, SourceMap, Span};
 
 /// Every use of the symbol at `offset` of a rules file, in the order the
 /// compiler met them, after its declaration when asked for.
-pub fn in_rules(program: &Program, id: FileId, offset: usize, declaration: bool) -> Vec<Span> {
-    let Some(sym) = symbol_at(program, id, offset) else {
+pub fn in_rules(symbols: &Symbols, id: FileId, offset: usize, declaration: bool) -> Vec<Span> {
+    let Some(sym) = symbol_at(symbols, id, offset) else {
         return Vec::new();
     };
-    let mut spans: Vec<Span> = program
+    let mut spans: Vec<Span> = symbols
         .uses
         .iter()
         .filter(|(_, s)| *s == sym)
         .map(|(sp, _)| *sp)
         .collect();
-    if declaration && let Some(s) = program.symbols.get(sym) {
+    if declaration && let Some(s) = symbols.declared.get(sym) {
         spans.insert(0, s.span);
     }
     spans
@@ -87,23 +87,23 @@ mod tests {
 
     #[test]
     fn a_parameter_is_found_where_it_is_used() {
-        let (sources, ids, program) = compiled();
+        let (sources, ids, _, symbols) = compiled();
         let offset = at(RULES, "param 上限", 0, 7);
-        let with: Vec<usize> = in_rules(&program, ids[0], offset, true)
+        let with: Vec<usize> = in_rules(&symbols, ids[0], offset, true)
             .iter()
             .map(|s| s.start as usize)
             .collect();
         assert_eq!(with, [at(RULES, "上限", 0, 0), at(RULES, "上限", 1, 0)]);
-        let without = in_rules(&program, ids[0], offset, false);
+        let without = in_rules(&symbols, ids[0], offset, false);
         assert_eq!(without.len(), 1);
         assert_eq!(slice(&sources, without[0]), "上限");
         assert_eq!(without[0].start as usize, at(RULES, "<= 上限", 0, 3));
-        assert!(in_rules(&program, ids[0], 0, true).is_empty());
+        assert!(in_rules(&symbols, ids[0], 0, true).is_empty());
     }
 
     #[test]
     fn a_record_is_found_wherever_it_is_named() {
-        let (sources, ids, program) = compiled();
+        let (sources, ids, program, _) = compiled();
         let sets = records(&sources, &ids, &program);
         let refs: Vec<&FileSet> = sets.iter().collect();
         let recs = refs.iter().flat_map(|s| s.records.iter()).collect();

@@ -1,6 +1,6 @@
 //! The outline of a rules file.
 
-use crate::check::program::{Program, SymbolKind};
+use crate::check::symbols::{SymbolKind, Symbols};
 use crate::source::{FileId, Span};
 
 /// One entry of the outline.
@@ -22,9 +22,9 @@ pub struct Symbol {
 
 /// The top-level declarations of the rules file `id`: rules, parameters,
 /// kinds, structs, enums, definitions and chains, in the order declared.
-pub fn outline(program: &Program, id: FileId) -> Vec<Symbol> {
-    program
-        .symbols
+pub fn outline(symbols: &Symbols, id: FileId) -> Vec<Symbol> {
+    symbols
+        .declared
         .iter()
         .filter(|s| {
             s.span.file == id
@@ -52,8 +52,8 @@ mod tests {
 
     #[test]
     fn the_outline_lists_top_level_declarations_in_order() {
-        let (sources, ids, program) = compiled();
-        let outline = outline(&program, ids[0]);
+        let (sources, ids, _, symbols) = compiled();
+        let outline = outline(&symbols, ids[0]);
         let entries: Vec<(&str, SymbolKind)> =
             outline.iter().map(|s| (s.name.as_str(), s.kind)).collect();
         assert_eq!(
@@ -74,6 +74,6 @@ mod tests {
         assert!(slice(&sources, rule.span).ends_with('}'));
         // Fields are not in the outline; another file has none of these.
         assert!(outline.iter().all(|s| s.children.is_empty()));
-        assert!(super::outline(&program, ids[1]).is_empty());
+        assert!(super::outline(&symbols, ids[1]).is_empty());
     }
 }

@@ -9,7 +9,7 @@ use tower_lsp::lsp_types::{
     SymbolKind, Url,
 };
 
-use crate::check::program::SymbolKind as SymKind;
+use crate::check::symbols::SymbolKind as SymKind;
 use crate::editor;
 
 use crate::diag::{Diagnostic, Level};

@@ -15,7 +15,7 @@ use super::convert;
 use super::embedded::embedded_rules_dir;
 use super::uri::normalize;
 use super::uri::{DocKind, doc_kind};
-use crate::check::{self, FileSet, Frozen, Program};
+use crate::check::{self, Compiled, FileSet, Frozen, Program, Symbols};
 use crate::diag::Diagnostic as Diag;
 use crate::editor;
 use crate::project::{self, Project, RuleOptions};
@@ -38,6 +38,9 @@ pub enum WatchedChange {
 #[derive(Debug)]
 struct Analysis {
     program: Arc<Program>,
+    /// The index of the names in the rules, for hover, go to definition,
+    /// references and the outline.
+    symbols: Symbols,
     rule_errors: Vec<Diag>,
     report: Report,
 }
@@ -377,8 +380,8 @@ impl State {
     /// when another file changes or the rules do.
     pub fn analyze(&mut self) {
         let needs_compile = self.rules_dirty || self.analysis.is_none();
-        let (program, rule_errors) = match (needs_compile, self.analysis.take()) {
-            (false, Some(a)) => (a.program, a.rule_errors),
+        let (program, symbols, rule_errors) = match (needs_compile, self.analysis.take()) {
+            (false, Some(a)) => (a.program, a.symbols, a.rule_errors),
             (_, old) => {
                 let rules = self.project.compile(&self.sources, &self.limits);
                 // Records read against another schema are read again; an
@@ -387,7 +390,7 @@ impl State {
                     self.cache.clear();
                 }
                 self.frozen = None;
-                (Arc::new(rules.program), rules.errors)
+                (Arc::new(rules.program), rules.symbols, rules.errors)
             }
         };
         self.rules_dirty = false;
@@ -436,6 +439,7 @@ impl State {
             .suppress(&mut report, &self.sources, program.today, false);
         self.analysis = Some(Analysis {
             program,
+            symbols,
             rule_errors,
             report,
         });
@@ -477,7 +481,7 @@ impl State {
     /// The rule set a rules document is analysed with: the workspace's when
     /// it belongs to it; otherwise the embedded rules (less any of the same
     /// file name) with this document and its sibling rule files.
-    fn program_for(&self, id: FileId) -> Option<(Program, Vec<Diag>)> {
+    fn program_for(&self, id: FileId) -> Option<Compiled> {
         if self.project.rule_files.contains(&id) {
             return None;
         }
@@ -516,10 +520,10 @@ impl State {
         }
         sources_ids.extend(siblings);
         sources_ids.push(id);
-        let (program, errors) =
+        Some(
             self.project
-                .compile_files(&self.sources, &sources_ids, &self.limits);
-        Some((program, errors))
+                .compile_files(&self.sources, &sources_ids, &self.limits),
+        )
     }
 
     /// Diagnostics of one document.
@@ -534,7 +538,7 @@ impl State {
         match doc_kind(uri) {
             DocKind::Rules => {
                 let side = self.program_for(id);
-                let errors = side.as_ref().map_or(&analysis.rule_errors, |(_, e)| e);
+                let errors = side.as_ref().map_or(&analysis.rule_errors, |c| &c.errors);
                 for d in errors
                     .iter()
                     .filter(|d| d.span.is_some_and(|s| s.file == id))
@@ -573,10 +577,10 @@ impl State {
         })
     }
 
-    fn with_program<T>(&self, id: FileId, f: impl FnOnce(&Program) -> T) -> Option<T> {
+    fn with_program<T>(&self, id: FileId, f: impl FnOnce(&Program, &Symbols) -> T) -> Option<T> {
         match self.program_for(id) {
-            Some((p, _)) => Some(f(&p)),
-            None => self.analysis.as_ref().map(|a| f(&a.program)),
+            Some(c) => Some(f(&c.program, &c.symbols)),
+            None => self.analysis.as_ref().map(|a| f(&a.program, &a.symbols)),
         }
     }
 
@@ -587,8 +591,8 @@ impl State {
         let offset = self.offset(id, pos);
         let markdown = match doc_kind(uri) {
             DocKind::Rules => self
-                .with_program(id, |program| {
-                    editor::hover::in_rules(program, &self.sources, id, offset)
+                .with_program(id, |program, symbols| {
+                    editor::hover::in_rules(program, symbols, &self.sources, id, offset)
                 })
                 .flatten(),
             DocKind::Records => {
@@ -612,8 +616,8 @@ impl State {
         let offset = self.offset(id, pos);
         let span = match doc_kind(uri) {
             DocKind::Rules => self
-                .with_program(id, |program| {
-                    editor::definition::in_rules(program, id, offset)
+                .with_program(id, |_, symbols| {
+                    editor::definition::in_rules(symbols, id, offset)
                 })
                 .flatten(),
             DocKind::Records => self
@@ -650,8 +654,8 @@ impl State {
         };
         let offset = self.offset(id, pos);
         let spans = match doc_kind(uri) {
-            DocKind::Rules => self.with_program(id, |program| {
-                editor::references::in_rules(program, id, offset, include_declaration)
+            DocKind::Rules => self.with_program(id, |_, symbols| {
+                editor::references::in_rules(symbols, id, offset, include_declaration)
             }),
             DocKind::Records => self.with_store(|program, store| {
                 let here = self.cache.get(&id).map(|(_, s)| s.as_ref());
@@ -683,7 +687,7 @@ impl State {
         if doc_kind(uri) != DocKind::Rules {
             return Vec::new();
         }
-        self.with_program(id, |program| editor::symbols::outline(program, id))
+        self.with_program(id, |_, symbols| editor::symbols::outline(symbols, id))
             .unwrap_or_default()
             .into_iter()
             .filter_map(|s| convert::document_symbol(&self.sources, s))

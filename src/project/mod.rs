@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::check::{self, ParamOverride, Program};
+use crate::check::{self, Compiled, ParamOverride, Program, Symbols};
 use crate::diag::Diagnostic;
 use crate::report::{Configuration, Report};
 use crate::source::{FileId, SourceMap, Span};
@@ -29,6 +29,8 @@ pub use config::{CONFIG_FILE, ConfigFile, RuleOptions, find_config, load_config,
 pub struct RuleSet {
     /// The program.
     pub program: Program,
+    /// The editor's index of the names in the rule files.
+    pub symbols: Symbols,
     /// Rule file ids, in load order.
     pub files: Vec<FileId>,
     /// Problems with the project file, rule and parameter files.
@@ -190,17 +192,19 @@ impl Project {
     }
 
     /// Compile `files` (rule files in `sources`) with the project's
-    /// parameters, disabled rules and run date.
+    /// parameters, disabled rules and run date; the problems of the
+    /// parameter files come first.
     pub fn compile_files(
         &self,
         sources: &SourceMap,
         files: &[FileId],
         limits: &InputLimits,
-    ) -> (Program, Vec<Diagnostic>) {
+    ) -> Compiled {
         let (overrides, mut errors) = self.overrides(sources, limits);
-        let (program, compile_errors) = self.compile_with(sources, files, &overrides, limits);
-        errors.extend(compile_errors);
-        (program, errors)
+        let mut compiled = self.compile_with(sources, files, &overrides, limits);
+        errors.append(&mut compiled.errors);
+        compiled.errors = errors;
+        compiled
     }
 
     /// Compile `files` with the given parameter overrides, the project's
@@ -211,8 +215,8 @@ impl Project {
         files: &[FileId],
         overrides: &[ParamOverride],
         limits: &InputLimits,
-    ) -> (Program, Vec<Diagnostic>) {
-        let (mut program, errors) = check::compile_files(
+    ) -> Compiled {
+        let mut compiled = check::compile_files(
             sources,
             files,
             overrides,
@@ -220,28 +224,32 @@ impl Project {
             limits.max_expr_depth,
         );
         if let Some(today) = self.opts.today {
-            program.set_today(today);
+            compiled.program.set_today(today);
         }
-        (program, errors)
+        compiled
     }
 
     /// Compile the project's rule files as they are now in `sources`.
     pub fn compile(&self, sources: &SourceMap, limits: &InputLimits) -> RuleSet {
         let (overrides, override_errors) = self.overrides(sources, limits);
-        let (program, compile_errors) =
-            self.compile_with(sources, &self.rule_files, &overrides, limits);
+        let Compiled {
+            program,
+            symbols,
+            errors: compile_errors,
+        } = self.compile_with(sources, &self.rule_files, &overrides, limits);
         let mut errors = self.errors.clone();
         errors.extend(override_errors);
         errors.extend(compile_errors);
         errors.extend(unknown_disabled(
-            &program,
+            &symbols,
             &self.opts.disabled,
             &self.disabled_at,
             None,
         ));
-        let configuration = self.configuration(sources, &program, &overrides);
+        let configuration = self.configuration(sources, &symbols, &overrides);
         RuleSet {
             program,
+            symbols,
             files: self.rule_files.clone(),
             errors,
             not_records: self.not_records.clone(),
@@ -253,7 +261,7 @@ impl Project {
     fn configuration(
         &self,
         sources: &SourceMap,
-        program: &Program,
+        symbols: &Symbols,
         overrides: &[ParamOverride],
     ) -> Configuration {
         let opts = &self.opts;
@@ -263,7 +271,7 @@ impl Project {
                 overridden.push(o.name.clone());
             }
         }
-        let known = rule_ids(program);
+        let known: Vec<&str> = symbols.rule_ids().collect();
         let mut disabled: Vec<String> = opts
             .disabled
             .iter()
@@ -400,26 +408,16 @@ pub fn is_record(path: &Path, base: Option<&Path>, not_records: &[PathBuf]) -> b
     !not_records.contains(&canonical)
 }
 
-/// Every rule id declared, disabled or not.
-fn rule_ids(program: &Program) -> Vec<&str> {
-    program
-        .symbols
-        .iter()
-        .filter(|s| s.kind == check::program::SymbolKind::Rule)
-        .map(|s| s.name.as_str())
-        .collect()
-}
-
-/// Warnings for disabled ids no rule has: at their place in the project
-/// file where it is known (`at`), else about the project file `config`
-/// when given, else naming the `--disable` flag.
+/// Warnings for disabled ids no rule declared (in `symbols`) has: at their
+/// place in the project file where it is known (`at`), else about the
+/// project file `config` when given, else naming the `--disable` flag.
 pub fn unknown_disabled(
-    program: &Program,
+    symbols: &Symbols,
     ids: &[String],
     at: &[Option<Span>],
     config: Option<&str>,
 ) -> Vec<Diagnostic> {
-    let known = rule_ids(program);
+    let known: Vec<&str> = symbols.rule_ids().collect();
     let mut out = Vec::new();
     for (n, id) in ids.iter().enumerate() {
         if known.contains(&id.as_str()) {

@@ -4,7 +4,7 @@
 use super::{Compiler, MAX_EXPANSIONS, Typed, mentions, show};
 use crate::check::builtins::{BUILTINS, BuiltinDoc, lookup};
 use crate::check::ir::{Arg, Ir, Op};
-use crate::check::program::*;
+use crate::check::symbols::SymbolKind;
 use crate::check::types::Ty;
 use crate::check::value::Value;
 use crate::diag::Diagnostic;

@@ -3,6 +3,7 @@
 use super::Compiler;
 use crate::check::ir::Arg;
 use crate::check::program::*;
+use crate::check::symbols::SymbolKind;
 use crate::check::types::Ty;
 use crate::diag::Diagnostic;
 use crate::schema::FieldTy;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::{Compiler, Typed, mismatch_help};
 use crate::check::ir::{Ir, Op};
-use crate::check::program::*;
+use crate::check::symbols::{PROBE, Probe};
 use crate::check::types::{ObjKind, Ty, comparable, orderable, unify};
 use crate::check::value::Value;
 use crate::diag::Diagnostic;

@@ -1,4 +1,5 @@
-//! Name resolution and type checking: rule files (AST) → [`Program`].
+//! Name resolution and type checking: rule files (AST) → [`Program`],
+//! with the editor's index of the names beside it.
 //!
 //! Every problem is reported with a span and, where one helps, a
 //! suggestion; compilation goes on after an error so that one run shows
@@ -15,8 +16,10 @@ mod symbols;
 
 use std::collections::HashMap;
 
+use super::Compiled;
 use super::ir::{Ir, Op};
 use super::program::*;
+use super::symbols::SymbolKind;
 use super::types::Ty;
 use super::value::Value;
 use crate::diag::Diagnostic;
@@ -46,7 +49,7 @@ pub(in crate::check) fn compile_decls(
     decls: &[&ast::Decl],
     overrides: &[ParamOverride],
     disabled: &[String],
-) -> (Program, Vec<Diagnostic>) {
+) -> Compiled {
     let decls: Vec<&ast::Decl> = decls.to_vec();
     let (schema, mut errors) = schema::build(&decls);
     let mut c = Compiler {
@@ -253,22 +256,17 @@ pub(in crate::check) fn compile_decls(
         rules,
         order,
         cache_slots: c.cache_slots,
-        symbols: c.index.symbols,
-        uses: {
-            let mut uses = c.index.uses;
-            // Def bodies are compiled at every call: keep each use once.
-            uses.sort_by_key(|(span, sym)| (span.file, span.start, span.end, *sym));
-            uses.dedup();
-            uses
-        },
-        probe: c.index.probe,
         today: crate::suppress::today(),
         decided_by,
         families,
         statistics,
         ..Program::default()
     };
-    (program, errors)
+    Compiled {
+        program,
+        symbols: c.index.finish(),
+        errors,
+    }
 }
 
 pub(in crate::check) struct Compiler<'a> {

@@ -4,6 +4,7 @@
 use super::{Compiler, ParamOverride};
 use crate::check::eval;
 use crate::check::program::*;
+use crate::check::symbols::SymbolKind;
 use crate::check::types::{Ty, unify};
 use crate::check::value::Value;
 use crate::diag::Diagnostic;

@@ -4,14 +4,15 @@
 use std::collections::HashMap;
 
 use super::Compiler;
-use crate::check::program::*;
+use crate::check::symbols::{Probe, Symbol, SymbolKind, Symbols};
 use crate::check::types::Ty;
 use crate::source::Span;
 use crate::syntax::ast::{self, DeclKind};
 
-/// The editor's index of the names in the rule files: each declared
-/// symbol, each use of one, and what is in scope at the completion probe.
-/// The compiler fills it as it resolves names; evaluation never reads it.
+/// The editor's index of the names in the rule files, as the compiler
+/// fills it while it resolves names: each declared symbol, each use of
+/// one, and what is in scope at the completion probe, with the maps that
+/// find the symbol a use names. Evaluation never reads it.
 #[derive(Default)]
 pub(super) struct SymbolIndex {
     pub(super) symbols: Vec<Symbol>,
@@ -26,6 +27,19 @@ pub(super) struct SymbolIndex {
     pub(super) field_syms: HashMap<(usize, usize), usize>,
     /// A `def`'s parameters, by the span of their declaration.
     pub(super) def_param_syms: HashMap<Span, usize>,
+}
+
+impl SymbolIndex {
+    /// The index as returned beside the program.
+    pub(super) fn finish(self) -> Symbols {
+        let mut out = Symbols {
+            declared: self.symbols,
+            uses: self.uses,
+            probe: self.probe,
+        };
+        out.sort_uses();
+        out
+    }
 }
 
 impl<'a> Compiler<'a> {
