@@ -1,7 +1,8 @@
 //! The tower-lsp shell: protocol messages in, [`State`] calls, results out.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::*;
@@ -13,29 +14,59 @@ use super::uri::{DocKind, doc_kind};
 /// The server: a client handle and the state behind a lock.
 pub struct Backend {
     client: Client,
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
     /// The client can watch files for the server.
     watch: AtomicBool,
+    /// Edits so far: an analysis scheduled after an edit runs only if no
+    /// newer edit came meanwhile.
+    edits: Arc<AtomicU64>,
 }
+
+/// How long an edit waits for the next before it is analysed: edits that
+/// come while an analysis runs queue up, and are analysed once, at their
+/// newest version.
+const COALESCE: Duration = Duration::from_millis(2);
 
 impl Backend {
     /// A server talking to `client`.
     pub fn new(client: Client) -> Backend {
         Backend {
             client,
-            state: Mutex::new(State::default()),
+            state: Arc::new(Mutex::new(State::default())),
             watch: AtomicBool::new(false),
+            edits: Arc::new(AtomicU64::new(0)),
         }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> Option<T> {
-        // A poisoned lock means an earlier request panicked; the state is
-        // still usable for answering.
-        let mut guard = match self.state.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        Some(f(&mut guard))
+        Some(with_state(&self.state, f))
+    }
+
+    /// Answer a request on `uri` from the documents as they are now: the
+    /// rules compiled for a rules document, everything analysed for a
+    /// record document.
+    fn fresh<T>(&self, uri: &Url, f: impl FnOnce(&mut State) -> T) -> Option<T> {
+        self.with(|s| {
+            match doc_kind(uri) {
+                DocKind::Rules => {
+                    s.compile();
+                }
+                _ => s.analyze_if_changed(),
+            }
+            f(s)
+        })
+    }
+
+    /// Analyse and publish after an edit, unless another edit comes first.
+    fn schedule_refresh(&self) {
+        let edit = self.edits.fetch_add(1, Ordering::SeqCst) + 1;
+        let (client, state, edits) = (self.client.clone(), self.state.clone(), self.edits.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(COALESCE).await;
+            if edits.load(Ordering::SeqCst) == edit {
+                refresh(&client, &state).await;
+            }
+        });
     }
 
     /// Send the state's log lines and, when asked, its set-up problems to
@@ -68,21 +99,51 @@ impl Backend {
 
     /// Re-analyse and publish diagnostics for every open document.
     async fn refresh(&self) {
-        let batches = self
-            .with(|s| {
-                s.analyze();
-                s.open_documents()
-                    .into_iter()
-                    .map(|uri| {
-                        let d = s.diagnostics(&uri);
-                        (uri, d)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        for (uri, diags) in batches {
-            self.client.publish_diagnostics(uri, diags, None).await;
-        }
+        refresh(&self.client, &self.state).await;
+    }
+}
+
+fn with_state<T>(state: &Mutex<State>, f: impl FnOnce(&mut State) -> T) -> T {
+    // A poisoned lock means an earlier request panicked; the state is
+    // still usable for answering.
+    let mut guard = match state.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    f(&mut guard)
+}
+
+/// The diagnostics of every open document of `kind` (all when none).
+fn diagnostics_of(state: &mut State, kind: Option<DocKind>) -> Vec<(Url, Vec<Diagnostic>)> {
+    state
+        .open_documents()
+        .into_iter()
+        .filter(|uri| kind.is_none_or(|k| doc_kind(uri) == k))
+        .map(|uri| {
+            let d = state.diagnostics(&uri);
+            (uri, d)
+        })
+        .collect()
+}
+
+/// Re-analyse and publish diagnostics for every open document: after a
+/// rule edit the rules documents' first, as soon as the rules are
+/// compiled, then every document's once the records are evaluated.
+async fn refresh(client: &Client, state: &Mutex<State>) {
+    let rules = with_state(state, |s| {
+        s.compile().then(|| diagnostics_of(s, Some(DocKind::Rules)))
+    });
+    let published = rules.is_some();
+    for (uri, diags) in rules.unwrap_or_default() {
+        client.publish_diagnostics(uri, diags, None).await;
+    }
+    // The records' evaluation does not change the rules documents'.
+    let batches = with_state(state, |s| {
+        s.analyze_if_changed();
+        diagnostics_of(s, published.then_some(DocKind::Records))
+    });
+    for (uri, diags) in batches {
+        client.publish_diagnostics(uri, diags, None).await;
     }
 }
 
@@ -213,7 +274,7 @@ impl LanguageServer for Backend {
             return;
         }
         self.with(|s| s.set_text(&params.text_document.uri, change.text));
-        self.refresh().await;
+        self.schedule_refresh();
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
@@ -226,14 +287,18 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
         Ok(self
-            .with(|s| s.hover(&p.text_document.uri, p.position))
+            .fresh(&p.text_document.uri, |s| {
+                s.hover(&p.text_document.uri, p.position)
+            })
             .flatten())
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
         let items = self
-            .with(|s| s.completion(&p.text_document.uri, p.position))
+            .fresh(&p.text_document.uri, |s| {
+                s.completion(&p.text_document.uri, p.position)
+            })
             .unwrap_or_default();
         Ok(Some(CompletionResponse::Array(items)))
     }
@@ -244,7 +309,9 @@ impl LanguageServer for Backend {
     ) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
         Ok(self
-            .with(|s| s.definition(&p.text_document.uri, p.position))
+            .fresh(&p.text_document.uri, |s| {
+                s.definition(&p.text_document.uri, p.position)
+            })
             .flatten()
             .map(GotoDefinitionResponse::Scalar))
     }
@@ -252,7 +319,9 @@ impl LanguageServer for Backend {
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let p = params.text_document_position;
         let include = params.context.include_declaration;
-        Ok(self.with(|s| s.references(&p.text_document.uri, p.position, include)))
+        Ok(self.fresh(&p.text_document.uri, |s| {
+            s.references(&p.text_document.uri, p.position, include)
+        }))
     }
 
     async fn document_symbol(
@@ -260,7 +329,9 @@ impl LanguageServer for Backend {
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
         Ok(self
-            .with(|s| s.symbols(&params.text_document.uri))
+            .fresh(&params.text_document.uri, |s| {
+                s.symbols(&params.text_document.uri)
+            })
             .map(DocumentSymbolResponse::Nested))
     }
 

@@ -3,6 +3,7 @@ rules as diagnostics, input errors at their position, cross-record
 references resolved against every record including unsaved edits, and the
 effects of sunlight.toml."""
 
+import asyncio
 import json
 
 import pytest
@@ -276,6 +277,28 @@ async def test_unsaved_meeting_edit_changes_findings_of_open_payments(lsp):
     # Back as on disk.
     await lsp.change(MEETINGS, original)
     await lsp.diags_until(PAYMENTS, lambda d: codes(d) == ["LOCAL-001", "LOCAL-002", "ZJBF-001"], "as on disk")
+
+
+async def test_edits_typed_in_a_burst_are_analysed_once_at_their_newest_version(lsp):
+    """Thirty edits sent at once (typing faster than an analysis): the
+    server analyses the newest text and publishes for it, not thirty times
+    for texts already replaced, and a request after the burst is answered
+    from the newest text."""
+    await lsp.open(MEETINGS)
+    await lsp.open(PAYMENTS)
+    original = lsp.read(MEETINGS)
+    renamed = original.replace("id: CJ-DZ-2014-05", "id: CJ-DZ-2014-5X")
+    mark = lsp._mark()
+    for k in range(30):
+        # Every other text renames the meeting; the last one does.
+        lsp.send_change(lsp.uri(MEETINGS), renamed if k % 2 else original + f"# {k}\n")
+    diags = await lsp.diags_until(PAYMENTS, lambda d: "REF-001" in codes(d), "with REF-001")
+    assert rng(_only(diags, "REF-001").range) == rng(lsp.span(PAYMENTS, "CJ-DZ-2014-05"))
+    await asyncio.sleep(0.5)
+    published = [u for _, u, _ in lsp.client.publish_log[mark:] if u == lsp.uri(PAYMENTS)]
+    assert 1 <= len(published) < 10, f"{len(published)} publications for 30 edits"
+    # The last publication is of the newest text.
+    assert "REF-001" in codes(lsp.client.diagnostics[lsp.uri(PAYMENTS)])
 
 
 async def test_closing_an_unsaved_edit_restores_the_file_on_disk(lsp):

@@ -7,9 +7,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use tower_lsp::lsp_types::*;
+
+mod analysis;
+
+use analysis::Analysis;
 
 use super::convert;
 use super::embedded::embedded_rules_dir;
@@ -19,7 +21,6 @@ use crate::check::{self, Compiled, FileSet, Frozen, Program, Symbols};
 use crate::diag::Diagnostic as Diag;
 use crate::editor;
 use crate::project::{self, Project, RuleOptions};
-use crate::report::Report;
 use crate::source::{FileId, SourceMap};
 use crate::workspace::{self, InputLimits};
 
@@ -32,17 +33,6 @@ pub enum WatchedChange {
     Reread(FileId),
     /// Load the whole project again.
     Reload,
-}
-
-/// The compiled rules and the findings of the workspace.
-#[derive(Debug)]
-struct Analysis {
-    program: Arc<Program>,
-    /// The index of the names in the rules, for hover, go to definition,
-    /// references and the outline.
-    symbols: Symbols,
-    rule_errors: Vec<Diag>,
-    report: Report,
 }
 
 /// Everything the server knows.
@@ -68,6 +58,8 @@ pub struct State {
     /// The record file edited last.
     last_edited: Option<FileId>,
     rules_dirty: bool,
+    /// The analysis is of the documents as they are now.
+    analysed: bool,
     analysis: Option<Analysis>,
     /// Problems with the workspace itself (project file, unreadable files).
     workspace_errors: Vec<Diag>,
@@ -221,6 +213,7 @@ impl State {
 
     /// A document was opened or changed in the editor.
     pub fn set_text(&mut self, client_uri: &Url, text: String) {
+        self.analysed = false;
         let uri = &normalize(client_uri);
         if self.root_pending {
             self.choose_root(uri);
@@ -255,6 +248,7 @@ impl State {
 
     /// A document was closed: its file on disk counts again.
     pub fn close(&mut self, client_uri: &Url) {
+        self.analysed = false;
         let uri = &normalize(client_uri);
         self.open.remove(uri);
         let Some(id) = self.file(uri) else {
@@ -343,6 +337,7 @@ impl State {
 
     /// Read a record file again from disk.
     pub fn reread(&mut self, id: FileId) {
+        self.analysed = false;
         let Some(path) = self.uri_of.get(&id).and_then(|u| u.to_file_path().ok()) else {
             return;
         };
@@ -369,113 +364,6 @@ impl State {
         let mut v: Vec<Url> = self.open.values().cloned().collect();
         v.sort();
         v
-    }
-
-    /// Re-run what changed: compile the rules if a rule file changed, re-read
-    /// changed record files, evaluate the open documents' records.
-    ///
-    /// The records of every file but the one being edited stay indexed
-    /// between edits ([`Frozen`]), with the whole-run values over them, so
-    /// that an edit costs about the edited file; the index is built again
-    /// when another file changes or the rules do.
-    pub fn analyze(&mut self) {
-        let needs_compile = self.rules_dirty || self.analysis.is_none();
-        let (program, symbols, rule_errors) = match (needs_compile, self.analysis.take()) {
-            (false, Some(a)) => (a.program, a.symbols, a.rule_errors),
-            (_, old) => {
-                let rules = self.project.compile(&self.sources, &self.limits);
-                // Records read against another schema are read again; an
-                // edit that leaves the record formats alone keeps them.
-                if old.is_none_or(|a| !a.program.schema.reads_like(&rules.program.schema)) {
-                    self.cache.clear();
-                }
-                self.frozen = None;
-                (Arc::new(rules.program), rules.symbols, rules.errors)
-            }
-        };
-        self.rules_dirty = false;
-        let stale: Vec<(FileId, Arc<str>)> =
-            self.record_files
-                .iter()
-                .filter_map(|(_, id)| {
-                    let file = self.sources.get(*id)?;
-                    let fresh = self.cache.get(id).is_some_and(|(text, _)| {
-                        Arc::ptr_eq(text, &file.text) || **text == *file.text
-                    });
-                    (!fresh).then(|| (*id, file.text.clone()))
-                })
-                .collect();
-        let read: Vec<(FileId, Arc<str>, FileSet)> = stale
-            .into_par_iter()
-            .map(|(id, text)| {
-                let set = check::read_file(&self.sources, id, &program.schema, &self.limits.yaml);
-                (id, text, set)
-            })
-            .collect();
-        for (id, text, set) in read {
-            self.cache.insert(id, (text, Arc::new(set)));
-        }
-        let sets: Vec<Arc<FileSet>> = self
-            .record_files
-            .iter()
-            .filter_map(|(_, id)| self.cache.get(id).map(|(_, s)| s.clone()))
-            .collect();
-        // Only open documents show diagnostics: rules run on their records
-        // (and, on demand, on the records those ask about).
-        let open: Vec<FileId> = self
-            .open
-            .keys()
-            .filter_map(|u| self.by_uri.get(u).copied())
-            .collect();
-        let mut report = self
-            .evaluate_over_index(&program, &sets, &open)
-            .unwrap_or_else(|| {
-                let refs: Vec<&FileSet> = sets.iter().map(|s| s.as_ref()).collect();
-                check::evaluate_focused(&program, &refs, &self.sources, Some(&open))
-            });
-        // Waived and baselined findings are shown as such, as in the
-        // reports; the report holds only the open documents' findings.
-        self.project
-            .suppress(&mut report, &self.sources, program.today, false);
-        self.analysis = Some(Analysis {
-            program,
-            symbols,
-            rule_errors,
-            report,
-        });
-    }
-
-    /// Evaluate over the index of every record file but the one being
-    /// edited, building the index first when the files changed otherwise;
-    /// none when there is no record file to leave out, or the evaluation
-    /// cannot be done so (see [`Frozen::evaluate`]).
-    fn evaluate_over_index(
-        &mut self,
-        program: &Arc<Program>,
-        sets: &[Arc<FileSet>],
-        open: &[FileId],
-    ) -> Option<crate::report::Report> {
-        let is_set = |id: FileId| sets.iter().any(|s| s.file == id);
-        let hot = self
-            .last_edited
-            .filter(|&id| is_set(id))
-            .or_else(|| open.iter().copied().filter(|&id| is_set(id)).min())?;
-        // The index stands while every other file is the one it was built from.
-        let stands = self.frozen.as_ref().is_some_and(|(frozen, built)| {
-            frozen.hot() == hot
-                && Arc::ptr_eq(frozen.program(), program)
-                && built.len() == sets.len()
-                && built
-                    .iter()
-                    .zip(sets)
-                    .all(|(a, b)| a.file == b.file && (a.file == hot || Arc::ptr_eq(a, b)))
-        });
-        if !stands {
-            self.frozen = Some((Frozen::new(program.clone(), sets, hot), sets.to_vec()));
-        }
-        let (frozen, _) = self.frozen.as_ref()?;
-        let hot_set = sets.iter().find(|s| s.file == hot)?;
-        frozen.evaluate(hot_set, open, &self.sources)
     }
 
     /// The rule set a rules document is analysed with: the workspace's when

@@ -1,0 +1,167 @@
+//! Analysis of the workspace: compiling the rules, reading the record
+//! files that changed and evaluating the open documents' records, over an
+//! index of the files not being edited.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::State;
+use crate::check::{self, FileSet, Frozen, Program, Symbols};
+use crate::diag::Diagnostic as Diag;
+use crate::report::Report;
+use crate::source::FileId;
+
+/// The compiled rules and the findings of the workspace.
+#[derive(Debug)]
+pub(super) struct Analysis {
+    pub(super) program: Arc<Program>,
+    /// The index of the names in the rules, for hover, go to definition,
+    /// references and the outline.
+    pub(super) symbols: Symbols,
+    pub(super) rule_errors: Vec<Diag>,
+    pub(super) report: Report,
+}
+
+impl State {
+    /// Re-run what changed: compile the rules if a rule file changed, re-read
+    /// changed record files, evaluate the open documents' records.
+    ///
+    /// The records of every file but the one being edited stay indexed
+    /// between edits ([`Frozen`]), with the whole-run values over them, so
+    /// that an edit costs about the edited file; the index is built again
+    /// when another file changes or the rules do.
+    pub fn analyze(&mut self) {
+        self.compile();
+        let Some(Analysis {
+            program,
+            symbols,
+            rule_errors,
+            ..
+        }) = self.analysis.take()
+        else {
+            return;
+        };
+        let stale: Vec<(FileId, Arc<str>)> =
+            self.record_files
+                .iter()
+                .filter_map(|(_, id)| {
+                    let file = self.sources.get(*id)?;
+                    let fresh = self.cache.get(id).is_some_and(|(text, _)| {
+                        Arc::ptr_eq(text, &file.text) || **text == *file.text
+                    });
+                    (!fresh).then(|| (*id, file.text.clone()))
+                })
+                .collect();
+        let read: Vec<(FileId, Arc<str>, FileSet)> = stale
+            .into_par_iter()
+            .map(|(id, text)| {
+                let set = check::read_file(&self.sources, id, &program.schema, &self.limits.yaml);
+                (id, text, set)
+            })
+            .collect();
+        for (id, text, set) in read {
+            self.cache.insert(id, (text, Arc::new(set)));
+        }
+        let sets: Vec<Arc<FileSet>> = self
+            .record_files
+            .iter()
+            .filter_map(|(_, id)| self.cache.get(id).map(|(_, s)| s.clone()))
+            .collect();
+        // Only open documents show diagnostics: rules run on their records
+        // (and, on demand, on the records those ask about).
+        let open: Vec<FileId> = self
+            .open
+            .keys()
+            .filter_map(|u| self.by_uri.get(u).copied())
+            .collect();
+        let mut report = self
+            .evaluate_over_index(&program, &sets, &open)
+            .unwrap_or_else(|| {
+                let refs: Vec<&FileSet> = sets.iter().map(|s| s.as_ref()).collect();
+                check::evaluate_focused(&program, &refs, &self.sources, Some(&open))
+            });
+        // Waived and baselined findings are shown as such, as in the
+        // reports; the report holds only the open documents' findings.
+        self.project
+            .suppress(&mut report, &self.sources, program.today, false);
+        self.analysis = Some(Analysis {
+            program,
+            symbols,
+            rule_errors,
+            report,
+        });
+        self.analysed = true;
+    }
+
+    /// Analyse if anything changed since the last analysis, so that a
+    /// request is answered from the documents as they are now.
+    pub fn analyze_if_changed(&mut self) {
+        if !self.analysed {
+            self.analyze();
+        }
+    }
+
+    /// Compile the rules if a rule or parameter file changed (or nothing
+    /// was compiled yet), keeping the last findings until [`State::analyze`];
+    /// true when they were compiled. The rules documents' diagnostics are
+    /// then up to date before the records are evaluated again.
+    pub fn compile(&mut self) -> bool {
+        if !self.rules_dirty && self.analysis.is_some() {
+            return false;
+        }
+        self.rules_dirty = false;
+        let rules = self.project.compile(&self.sources, &self.limits);
+        let old = self.analysis.take();
+        // Records read against another schema are read again; an edit
+        // that leaves the record formats alone keeps them.
+        if old
+            .as_ref()
+            .is_none_or(|a| !a.program.schema.reads_like(&rules.program.schema))
+        {
+            self.cache.clear();
+        }
+        self.frozen = None;
+        self.analysed = false;
+        self.analysis = Some(Analysis {
+            program: Arc::new(rules.program),
+            symbols: rules.symbols,
+            rule_errors: rules.errors,
+            report: old.map(|a| a.report).unwrap_or_default(),
+        });
+        true
+    }
+
+    /// Evaluate over the index of every record file but the one being
+    /// edited, building the index first when the files changed otherwise;
+    /// none when there is no record file to leave out, or the evaluation
+    /// cannot be done so (see [`Frozen::evaluate`]).
+    fn evaluate_over_index(
+        &mut self,
+        program: &Arc<Program>,
+        sets: &[Arc<FileSet>],
+        open: &[FileId],
+    ) -> Option<crate::report::Report> {
+        let is_set = |id: FileId| sets.iter().any(|s| s.file == id);
+        let hot = self
+            .last_edited
+            .filter(|&id| is_set(id))
+            .or_else(|| open.iter().copied().filter(|&id| is_set(id)).min())?;
+        // The index stands while every other file is the one it was built from.
+        let stands = self.frozen.as_ref().is_some_and(|(frozen, built)| {
+            frozen.hot() == hot
+                && Arc::ptr_eq(frozen.program(), program)
+                && built.len() == sets.len()
+                && built
+                    .iter()
+                    .zip(sets)
+                    .all(|(a, b)| a.file == b.file && (a.file == hot || Arc::ptr_eq(a, b)))
+        });
+        if !stands {
+            self.frozen = Some((Frozen::new(program.clone(), sets, hot), sets.to_vec()));
+        }
+        let (frozen, _) = self.frozen.as_ref()?;
+        let hot_set = sets.iter().find(|s| s.file == hot)?;
+        frozen.evaluate(hot_set, open, &self.sources)
+    }
+}
