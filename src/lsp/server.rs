@@ -129,7 +129,7 @@ fn diagnostics_of(state: &mut State, kind: Option<DocKind>) -> Vec<(Url, Vec<Dia
 /// Re-analyse and publish diagnostics for every open document: after a
 /// rule edit the rules documents' first, as soon as the rules are
 /// compiled, then every document's once the records are evaluated.
-async fn refresh(client: &Client, state: &Mutex<State>) {
+async fn refresh(client: &Client, state: &Arc<Mutex<State>>) {
     let rules = with_state(state, |s| {
         s.compile().then(|| diagnostics_of(s, Some(DocKind::Rules)))
     });
@@ -137,11 +137,19 @@ async fn refresh(client: &Client, state: &Mutex<State>) {
     for (uri, diags) in rules.unwrap_or_default() {
         client.publish_diagnostics(uri, diags, None).await;
     }
-    // The records' evaluation does not change the rules documents'.
-    let batches = with_state(state, |s| {
-        s.analyze_if_changed();
-        diagnostics_of(s, published.then_some(DocKind::Records))
-    });
+    // The records' evaluation does not change the rules documents'. It
+    // runs off the protocol's thread, after a moment in which that thread
+    // sends what was published above.
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let state = state.clone();
+    let batches = tokio::task::spawn_blocking(move || {
+        with_state(&state, |s| {
+            s.analyze_if_changed();
+            diagnostics_of(s, published.then_some(DocKind::Records))
+        })
+    })
+    .await
+    .unwrap_or_default();
     for (uri, diags) in batches {
         client.publish_diagnostics(uri, diags, None).await;
     }

@@ -121,7 +121,7 @@ impl State {
         {
             self.cache.clear();
         }
-        self.frozen = None;
+        // The index of the old program goes when the next one is built.
         self.analysed = false;
         self.analysis = Some(Analysis {
             program: Arc::new(rules.program),
@@ -158,6 +158,10 @@ impl State {
                     .all(|(a, b)| a.file == b.file && (a.file == hot || Arc::ptr_eq(a, b)))
         });
         if !stands {
+            // Freeing an index of many records takes a while: not on the
+            // way to the diagnostics.
+            let old = self.frozen.take();
+            std::thread::spawn(move || drop(old));
             self.frozen = Some((Frozen::new(program.clone(), sets, hot), sets.to_vec()));
         }
         let (frozen, _) = self.frozen.as_ref()?;
