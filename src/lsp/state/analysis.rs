@@ -169,3 +169,78 @@ impl State {
         frozen.evaluate(hot_set, open, &self.sources)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::path::Path;
+
+    use tower_lsp::lsp_types::Url;
+
+    use super::*;
+
+    const RULES: &str = "/// 单位的规则。\nrule LOCAL-001 \"支付未登记项目\" {\n  severity warning\n  cite \"x\"\n  for d in disbursement\n  require d.project != none\n  at d.payee\n  message \"未登记项目\"\n}\n";
+
+    fn workspace(root: &Path) {
+        for (name, text) in [
+            ("sunlight.toml", "rules = [\"local.rules\"]\n"),
+            ("local.rules", RULES),
+            ("records/a.yaml", "kind: org\nid: a\nname: a\nleaders: []\n"),
+            ("records/b.yaml", "kind: org\nid: b\nname: b\nleaders: []\n"),
+        ] {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    /// The parsed records of every file, by file.
+    fn parsed(state: &State) -> Vec<(FileId, Arc<FileSet>)> {
+        let mut v: Vec<_> = state
+            .cache
+            .iter()
+            .map(|(id, (_, set))| (*id, set.clone()))
+            .collect();
+        v.sort_by_key(|(id, _)| *id);
+        v
+    }
+
+    #[test]
+    fn a_rule_edit_that_leaves_the_record_formats_alone_keeps_the_parsed_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        workspace(&root);
+        let mut state = State::default();
+        state.initialize(Some(root.clone()));
+        let rules = Url::from_file_path(root.join("local.rules")).unwrap();
+        state.set_text(&rules, RULES.to_string());
+        state.analyze();
+        let before = parsed(&state);
+        assert_eq!(before.len(), 2);
+
+        // A comment, a changed message: the same records, not read again.
+        state.set_text(
+            &rules,
+            format!(
+                "// 备注\n{}",
+                RULES.replace("未登记项目\"\n}", "未登记\"\n}")
+            ),
+        );
+        state.analyze();
+        let after = parsed(&state);
+        assert_eq!(after.len(), 2);
+        for ((a, x), (b, y)) in before.iter().zip(&after) {
+            assert_eq!(a, b);
+            assert!(Arc::ptr_eq(x, y), "file {a:?} was read again");
+        }
+
+        // A new kind changes the record formats: every file is read again.
+        state.set_text(&rules, format!("{RULES}kind 备忘 {{\n  内容: text\n}}\n"));
+        state.analyze();
+        let again = parsed(&state);
+        assert_eq!(again.len(), 2);
+        for ((_, x), (_, y)) in after.iter().zip(&again) {
+            assert!(!Arc::ptr_eq(x, y));
+        }
+    }
+}
