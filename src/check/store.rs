@@ -167,8 +167,10 @@ impl<'a> Store<'a> {
                 *k = true;
             }
         }
-        let all = (0..records.len())
-            .map(|r| u32::try_from(r).unwrap_or(u32::MAX))
+        // Every record in path order, as `Store::new` lists them.
+        let all = (0..before.min(base_len))
+            .chain(base_len..base_len + hot_len)
+            .chain(before.min(base_len)..base_len)
             .collect();
         Store {
             layer: Some(Layer {
@@ -192,6 +194,11 @@ impl<'a> Store<'a> {
             // records; a group scope runs whole (`Ev::group_rule`).
             Some(ScopeSource::Expr(_) | ScopeSource::Groups { .. }) | None => &[],
         }
+    }
+
+    /// Every record, in path order.
+    pub(super) fn all(&self) -> &[u32] {
+        &self.all
     }
 
     pub(super) fn root(&self, rec: u32) -> Option<Value<'a>> {

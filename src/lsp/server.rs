@@ -130,27 +130,42 @@ fn diagnostics_of(state: &mut State, kind: Option<DocKind>) -> Vec<(Url, Vec<Dia
 /// rule edit the rules documents' first, as soon as the rules are
 /// compiled, then every document's once the records are evaluated.
 async fn refresh(client: &Client, state: &Arc<Mutex<State>>) {
-    let rules = with_state(state, |s| {
-        s.compile().then(|| diagnostics_of(s, Some(DocKind::Rules)))
+    let (rules, generation) = with_state(state, |s| {
+        let rules = s.compile().then(|| diagnostics_of(s, Some(DocKind::Rules)));
+        (rules, s.generation())
     });
     let published = rules.is_some();
-    for (uri, diags) in rules.unwrap_or_default() {
-        client.publish_diagnostics(uri, diags, None).await;
-    }
+    publish(client, state, generation, rules.unwrap_or_default()).await;
     // The records' evaluation does not change the rules documents'. It
     // runs off the protocol's thread, after a moment in which that thread
     // sends what was published above.
     tokio::time::sleep(Duration::from_millis(1)).await;
-    let state = state.clone();
-    let batches = tokio::task::spawn_blocking(move || {
-        with_state(&state, |s| {
+    let shared = state.clone();
+    let (batches, generation) = tokio::task::spawn_blocking(move || {
+        with_state(&shared, |s| {
             s.analyze_if_changed();
-            diagnostics_of(s, published.then_some(DocKind::Records))
+            let kind = published.then_some(DocKind::Records);
+            (diagnostics_of(s, kind), s.generation())
         })
     })
     .await
     .unwrap_or_default();
+    publish(client, state, generation, batches).await;
+}
+
+/// Publish diagnostics taken at `generation`, unless the documents have
+/// changed since (a document closed, a newer edit): the refresh after that
+/// change publishes instead.
+async fn publish(
+    client: &Client,
+    state: &Mutex<State>,
+    generation: u64,
+    batches: Vec<(Url, Vec<Diagnostic>)>,
+) {
     for (uri, diags) in batches {
+        if with_state(state, |s| s.generation()) != generation {
+            return;
+        }
         client.publish_diagnostics(uri, diags, None).await;
     }
 }
@@ -281,7 +296,7 @@ impl LanguageServer for Backend {
         if doc_kind(&params.text_document.uri) == DocKind::Other {
             return;
         }
-        self.with(|s| s.set_text(&params.text_document.uri, change.text));
+        self.with(|s| s.edit_text(&params.text_document.uri, change.text));
         self.schedule_refresh();
     }
 

@@ -58,7 +58,7 @@ fn combines(ir: &Ir, hot_kinds: &[bool]) -> bool {
             Some((Arg::Value(source), keys)) => {
                 per_record(source, hot_kinds)
                     && keys.iter().all(|k| match k {
-                        Arg::Lambda(_, body) => own_element(body, hot_kinds),
+                        Arg::Lambda(_, body) => own_element(body, hot_kinds, Reads::Others),
                         Arg::Value(_) => false,
                     })
             }
@@ -74,9 +74,15 @@ fn per_record(ir: &Ir, hot_kinds: &[bool]) -> bool {
     match &ir.op {
         Op::Records(_) | Op::AllRecords => true,
         Op::Cached(_, inner) => per_record(inner, hot_kinds),
-        Op::Call(Builtin::Filter | Builtin::Map, args) => match args.as_slice() {
+        Op::Call(b @ (Builtin::Filter | Builtin::Map), args) => match args.as_slice() {
             [Arg::Value(source), Arg::Lambda(_, body)] => {
-                per_record(source, hot_kinds) && own_element(body, hot_kinds)
+                // A mapped element must stay data of its own record, which
+                // gives its place in the merged list.
+                let reads = match b {
+                    Builtin::Map => Reads::Element,
+                    _ => Reads::Others,
+                };
+                per_record(source, hot_kinds) && own_element(body, hot_kinds, reads)
             }
             _ => false,
         },
@@ -88,11 +94,20 @@ fn per_record(ir: &Ir, hot_kinds: &[bool]) -> bool {
     }
 }
 
+/// What an element function may read besides its element and constants.
+#[derive(Clone, Copy, PartialEq)]
+enum Reads {
+    /// Nothing else.
+    Element,
+    /// Records it looks up, of kinds the hot file has none of.
+    Others,
+}
+
 /// Whether a function of an element reads nothing but the element, the
-/// rules' constants and records of kinds the hot file has none of: then
-/// its result over a base element is the same with or without the hot
-/// file.
-fn own_element(body: &Ir, hot_kinds: &[bool]) -> bool {
+/// rules' constants and (with [`Reads::Others`]) records of kinds the hot
+/// file has none of: then its result over a base element is the same with
+/// or without the hot file.
+fn own_element(body: &Ir, hot_kinds: &[bool], reads: Reads) -> bool {
     let mut own = true;
     body.visit(&mut |ir| match &ir.op {
         Op::Records(_)
@@ -109,7 +124,11 @@ fn own_element(body: &Ir, hot_kinds: &[bool]) -> bool {
             | Builtin::SharedActors,
             _,
         ) => own = false,
-        Op::LookupRef(kind, _) if hot_kinds.get(*kind).copied().unwrap_or(true) => own = false,
+        Op::LookupRef(kind, _)
+            if reads == Reads::Element || hot_kinds.get(*kind).copied().unwrap_or(true) =>
+        {
+            own = false
+        }
         _ => {}
     });
     own

@@ -212,8 +212,11 @@ impl<'a, 'p> Ev<'a, 'p> {
                 .get(*k)
                 .map(|l| l.iter().filter_map(|&r| self.store.root(r)).collect())
                 .unwrap_or_default(),
-            ScopeSource::All => (0..self.store.records.len())
-                .filter_map(|r| self.store.root(u32::try_from(r).unwrap_or(u32::MAX)))
+            ScopeSource::All => self
+                .store
+                .all()
+                .iter()
+                .filter_map(|&r| self.store.root(r))
                 .collect(),
             ScopeSource::Expr(ir) => self.eval(ir, frame)?.items(),
             // Only a first binding, run by `group_rule`.

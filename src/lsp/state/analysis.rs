@@ -142,6 +142,10 @@ impl State {
         sets: &[Arc<FileSet>],
         open: &[FileId],
     ) -> Option<crate::report::Report> {
+        // Dated rules are evaluated a program per period, over every record.
+        if !program.versions.is_empty() {
+            return None;
+        }
         let is_set = |id: FileId| sets.iter().any(|s| s.file == id);
         let hot = self
             .last_edited

@@ -60,6 +60,9 @@ pub struct State {
     rules_dirty: bool,
     /// The analysis is of the documents as they are now.
     analysed: bool,
+    /// Changes of the documents so far: diagnostics taken before a change
+    /// are not published after it.
+    generation: u64,
     analysis: Option<Analysis>,
     /// Problems with the workspace itself (project file, unreadable files).
     workspace_errors: Vec<Diag>,
@@ -213,7 +216,7 @@ impl State {
 
     /// A document was opened or changed in the editor.
     pub fn set_text(&mut self, client_uri: &Url, text: String) {
-        self.analysed = false;
+        self.touched();
         let uri = &normalize(client_uri);
         if self.root_pending {
             self.choose_root(uri);
@@ -225,8 +228,6 @@ impl State {
                 self.sources.replace(id, text);
                 if self.affects_rules(id) {
                     self.rules_dirty = true;
-                } else {
-                    self.last_edited = Some(id);
                 }
             }
             None => {
@@ -246,9 +247,29 @@ impl State {
         }
     }
 
+    /// A document was edited: as [`State::set_text`], and the file is the
+    /// one the next analyses leave out of the index of the others.
+    pub fn edit_text(&mut self, client_uri: &Url, text: String) {
+        self.set_text(client_uri, text);
+        if let Some(id) = self.file(&normalize(client_uri)) {
+            self.last_edited = Some(id);
+        }
+    }
+
+    /// The documents or files changed: the analysis is out of date.
+    fn touched(&mut self) {
+        self.analysed = false;
+        self.generation += 1;
+    }
+
+    /// Changes of the documents so far.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// A document was closed: its file on disk counts again.
     pub fn close(&mut self, client_uri: &Url) {
-        self.analysed = false;
+        self.touched();
         let uri = &normalize(client_uri);
         self.open.remove(uri);
         let Some(id) = self.file(uri) else {
@@ -301,6 +322,7 @@ impl State {
         *self = State {
             limits: self.limits.clone(),
             log,
+            generation: self.generation + 1,
             ..State::default()
         };
         self.load(root);
@@ -337,7 +359,7 @@ impl State {
 
     /// Read a record file again from disk.
     pub fn reread(&mut self, id: FileId) {
-        self.analysed = false;
+        self.touched();
         let Some(path) = self.uri_of.get(&id).and_then(|u| u.to_file_path().ok()) else {
             return;
         };
