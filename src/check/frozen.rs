@@ -8,7 +8,9 @@
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
-use super::eval::Ev;
+use rayon::prelude::*;
+
+use super::eval::{Ev, combines};
 use super::ir::Ir;
 use super::store::Store;
 use super::value::Value;
@@ -27,6 +29,8 @@ struct Base {
 struct BaseIndex<'a> {
     store: Store<'a>,
     cache: Vec<OnceLock<Value<'a>>>,
+    /// The values over the base were computed ahead, all at once.
+    computed: OnceLock<()>,
 }
 
 self_cell::self_cell!(
@@ -75,7 +79,11 @@ impl Frozen {
             let cache = (0..base.program.cache_slots)
                 .map(|_| OnceLock::new())
                 .collect();
-            BaseIndex { store, cache }
+            BaseIndex {
+                store,
+                cache,
+                computed: OnceLock::new(),
+            }
         });
         Frozen {
             cell,
@@ -131,6 +139,21 @@ impl Frozen {
                 hot.rejected.iter().map(|(k, id)| (*k, id.as_str())),
                 self.before,
             );
+            // The first evaluation computes every whole-run value it can
+            // combine, on all cores, rather than one after another as the
+            // rules come to them.
+            if let Some(layer) = &store.layer {
+                index.computed.get_or_init(|| {
+                    program
+                        .cached
+                        .par_iter()
+                        .enumerate()
+                        .filter(|(_, ir)| combines(ir, &layer.hot_kinds))
+                        .for_each(|(slot, ir)| {
+                            base_slot(slot, ir);
+                        });
+                });
+            }
             let focus_records: HashSet<u32> = store
                 .records
                 .iter()

@@ -27,6 +27,8 @@ pub struct Program {
     pub order: Vec<usize>,
     /// How many per-run cached values the rules use.
     pub cache_slots: usize,
+    /// The expression of each cached value, by slot.
+    pub cached: Vec<super::ir::Ir>,
     /// The run date that `today` reads (the current date unless a run sets it).
     pub today: crate::date::Date,
     /// Per kind, the `decided by` function giving a record's decision

@@ -50,6 +50,7 @@ impl<'a> Compiler<'a> {
             if result.reads_records() && result.is_closed() && !matches!(result.op, Op::Cached(..))
             {
                 self.cache_slots += 1;
+                self.cached.push(result.clone());
                 Ir {
                     op: Op::Cached(self.cache_slots - 1, Box::new(result)),
                     span,

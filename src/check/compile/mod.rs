@@ -64,6 +64,7 @@ pub(in crate::check) fn compile_decls(
         index: SymbolIndex::default(),
         next_slot: 0,
         cache_slots: 0,
+        cached: Vec::new(),
         finding_queries: Vec::new(),
         params_read: Vec::new(),
         rule_lets: Vec::new(),
@@ -256,6 +257,7 @@ pub(in crate::check) fn compile_decls(
         rules,
         order,
         cache_slots: c.cache_slots,
+        cached: c.cached,
         today: crate::suppress::today(),
         decided_by,
         families,
@@ -286,6 +288,8 @@ pub(in crate::check) struct Compiler<'a> {
     index: SymbolIndex,
     next_slot: usize,
     cache_slots: usize,
+    /// The expression of each cache slot.
+    cached: Vec<Ir>,
     /// `findings("PATTERN", …)` calls of the rule being compiled.
     pub(in crate::check) finding_queries: Vec<(String, Span)>,
     /// Parameters read by the expression being compiled, so that a

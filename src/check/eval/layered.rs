@@ -52,7 +52,7 @@ impl<'a> Ev<'a, '_> {
 
 /// Whether a whole-run expression is a pipeline that treats each record
 /// on its own, ending in at most one `group`.
-fn combines(ir: &Ir, hot_kinds: &[bool]) -> bool {
+pub(in crate::check) fn combines(ir: &Ir, hot_kinds: &[bool]) -> bool {
     match &ir.op {
         Op::Call(Builtin::Group, args) => match args.split_first() {
             Some((Arg::Value(source), keys)) => {

@@ -7,6 +7,7 @@ mod expr;
 mod layered;
 mod rules;
 
+pub(in crate::check) use layered::combines;
 pub use rules::statistics;
 
 use std::collections::{HashMap, HashSet};
