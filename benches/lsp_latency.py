@@ -383,6 +383,18 @@ def main() -> int:
         latencies, counts = [], []
         versions = {uri: 1}
 
+        def open_document(path: pathlib.Path, language: str) -> tuple[str, str]:
+            """Open a file as it is on disk; return its URI and text once
+            its diagnostics are published."""
+            u, t = path.resolve().as_uri(), path.read_text(encoding="utf-8")
+            mark = s.mark()
+            s.notify(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": u, "languageId": language, "version": 1, "text": t}},
+            )
+            s.diagnostics_after(u, mark)
+            return u, t
+
         def change(u: str, new_text: str) -> float:
             versions[u] = versions.get(u, 1) + 1
             return s.notify(
@@ -407,14 +419,7 @@ def main() -> int:
         # an item's outcome flips, and the payments citing it gain or lose
         # ZJBF-003. Timed to the later of the two files' diagnostics.
         meetings = big.parent / "meetings.yaml"
-        m_uri = meetings.resolve().as_uri()
-        m_text = meetings.read_text(encoding="utf-8")
-        mark = s.mark()
-        s.notify(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": m_uri, "languageId": "yaml", "version": 1, "text": m_text}},
-        )
-        s.diagnostics_after(m_uri, mark)
+        m_uri, m_text = open_document(meetings, "yaml")
         passed = [i for i, l in enumerate(m_text.split("\n")) if l == "    outcome: 通过"]
         latencies, citing = [], []
         for k in range(args.edits + 2):
@@ -439,14 +444,7 @@ def main() -> int:
         # Keystrokes in a rule file of the workspace: its diagnostics, then
         # the open record files' again.
         rules = root / "local.rules"
-        r_uri = rules.resolve().as_uri()
-        r_text = rules.read_text(encoding="utf-8")
-        mark = s.mark()
-        s.notify(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": r_uri, "languageId": "sunlight", "version": 1, "text": r_text}},
-        )
-        s.diagnostics_after(r_uri, mark)
+        r_uri, r_text = open_document(rules, "sunlight")
         rule_lat, record_lat = [], []
         typed = ""
         for k in range(max(4, args.edits // 3) + 1):

@@ -76,7 +76,7 @@ impl Frozen {
             let sets: Vec<&FileSet> = base.files.iter().map(|f| f.as_ref()).collect();
             let records = sets.iter().flat_map(|f| f.records.iter()).collect();
             let store = super::index(records, &sets, &[], &base.program.schema);
-            let cache = (0..base.program.cache_slots)
+            let cache = (0..base.program.cached.len())
                 .map(|_| OnceLock::new())
                 .collect();
             BaseIndex {

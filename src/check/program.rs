@@ -25,9 +25,8 @@ pub struct Program {
     pub rules: Vec<Rule>,
     /// The order to evaluate rules in: every rule after those whose findings it asks for.
     pub order: Vec<usize>,
-    /// How many per-run cached values the rules use.
-    pub cache_slots: usize,
-    /// The expression of each cached value, by slot.
+    /// The expression of each per-run cached value, by slot: whole-run
+    /// values the rules use (groups of all records …), computed once.
     pub cached: Vec<super::ir::Ir>,
     /// The run date that `today` reads (the current date unless a run sets it).
     pub today: crate::date::Date,

@@ -49,10 +49,9 @@ impl<'a> Compiler<'a> {
         let ir =
             if result.reads_records() && result.is_closed() && !matches!(result.op, Op::Cached(..))
             {
-                self.cache_slots += 1;
                 self.cached.push(result.clone());
                 Ir {
-                    op: Op::Cached(self.cache_slots - 1, Box::new(result)),
+                    op: Op::Cached(self.cached.len() - 1, Box::new(result)),
                     span,
                 }
             } else {

@@ -63,7 +63,6 @@ pub(in crate::check) fn compile_decls(
         locals: Vec::new(),
         index: SymbolIndex::default(),
         next_slot: 0,
-        cache_slots: 0,
         cached: Vec::new(),
         finding_queries: Vec::new(),
         params_read: Vec::new(),
@@ -256,7 +255,6 @@ pub(in crate::check) fn compile_decls(
         defs: def_infos,
         rules,
         order,
-        cache_slots: c.cache_slots,
         cached: c.cached,
         today: crate::suppress::today(),
         decided_by,
@@ -287,7 +285,6 @@ pub(in crate::check) struct Compiler<'a> {
     /// What the editor needs of the names; nothing compiled reads it.
     index: SymbolIndex,
     next_slot: usize,
-    cache_slots: usize,
     /// The expression of each cache slot.
     cached: Vec<Ir>,
     /// `findings("PATTERN", …)` calls of the rule being compiled.

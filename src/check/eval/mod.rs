@@ -114,7 +114,7 @@ pub fn run<'a>(
     base: Option<&BaseSlot<'a>>,
 ) -> (Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>) {
     let cache: Vec<OnceLock<Value<'a>>> =
-        (0..program.cache_slots).map(|_| OnceLock::new()).collect();
+        (0..program.cached.len()).map(|_| OnceLock::new()).collect();
     if focus.is_some() {
         let none = HashMap::new();
         let mut ev = Ev::new(
@@ -236,7 +236,7 @@ fn waves(program: &Program) -> Vec<Vec<usize>> {
 /// has no such date.
 pub fn decision_dates(program: &Program, store: &Store<'_>) -> Vec<Option<crate::date::Date>> {
     let cache: Vec<OnceLock<Value<'_>>> =
-        (0..program.cache_slots).map(|_| OnceLock::new()).collect();
+        (0..program.cached.len()).map(|_| OnceLock::new()).collect();
     let none = HashMap::new();
     let mut ev = Ev::new(
         Some(program),

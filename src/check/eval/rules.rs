@@ -492,7 +492,7 @@ pub fn statistics<'a>(
         by_record.entry(f.record).or_default().push(i);
     }
     let cache: Vec<OnceLock<Value<'a>>> =
-        (0..program.cache_slots).map(|_| OnceLock::new()).collect();
+        (0..program.cached.len()).map(|_| OnceLock::new()).collect();
     let mut ev = Ev::new(
         Some(program),
         &program.schema,

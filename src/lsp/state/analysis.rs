@@ -164,8 +164,9 @@ impl State {
         if !stands {
             // Freeing an index of many records takes a while: not on the
             // way to the diagnostics.
+            // (Should no thread start, the closure and the index go here.)
             let old = self.frozen.take();
-            std::thread::spawn(move || drop(old));
+            let _ = std::thread::Builder::new().spawn(move || drop(old));
             self.frozen = Some((Frozen::new(program.clone(), sets, hot), sets.to_vec()));
         }
         let (frozen, _) = self.frozen.as_ref()?;
