@@ -175,8 +175,13 @@ impl Loader<'_, '_> {
             };
             (format!("invalid YAML: {}", backticks(info)), help)
         };
-        // An error at the end of the text points just after its last
-        // character, not at the empty line after its final line break.
+        self.error_at(at, message, help);
+    }
+
+    /// Report an error at byte `at`. An error at the end of the text
+    /// points just after its last character, not at the empty line after
+    /// its final line break.
+    pub(super) fn error_at(&mut self, at: usize, message: String, help: impl Into<String>) {
         let content_end = self
             .text
             .get(..self.until)

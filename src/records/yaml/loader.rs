@@ -304,19 +304,7 @@ impl<'t, 'l> Loader<'t, 'l> {
                 "raise the limit with --max-nodes or remove the aliases",
             ),
         };
-        // An error at the end of the text points just after its last
-        // character, not at the empty line after its final line break.
-        let content_end = self
-            .text
-            .get(..self.until)
-            .map_or(self.text.len(), |t| t.trim_end().len());
-        let span = if at > content_end {
-            self.span(content_end, content_end)
-        } else {
-            self.char_span(at)
-        };
-        self.errors
-            .push(Diagnostic::error(span, message).with_help(help));
+        self.error_at(at, message, help);
         Err(Stop::Limit)
     }
 
