@@ -47,6 +47,8 @@ pub struct Frozen {
     cell: Cell,
     /// The file left out: the one being edited.
     hot: FileId,
+    /// The hot file's place among the record files, in path order.
+    at: usize,
     /// How many of the base's records come before the hot file in path order.
     before: u32,
 }
@@ -88,13 +90,25 @@ impl Frozen {
         Frozen {
             cell,
             hot,
+            at,
             before: u32::try_from(before).unwrap_or(u32::MAX),
         }
     }
 
-    /// The file left out of the index.
-    pub fn hot(&self) -> FileId {
-        self.hot
+    /// Whether the index is the one [`Frozen::new`] would build from
+    /// these arguments: the same program, the same file left out, and the
+    /// very record sets of every other file.
+    pub fn stands_for(&self, program: &Arc<Program>, files: &[Arc<FileSet>], hot: FileId) -> bool {
+        let base = self.cell.borrow_owner();
+        self.hot == hot
+            && Arc::ptr_eq(&base.program, program)
+            && files.len() == base.files.len() + 1
+            && files.iter().position(|f| f.file == hot) == Some(self.at)
+            && files
+                .iter()
+                .filter(|f| f.file != hot)
+                .zip(&base.files)
+                .all(|(a, b)| Arc::ptr_eq(a, b))
     }
 
     /// How many whole-run values over the index have been computed (and
@@ -102,11 +116,6 @@ impl Frozen {
     pub fn values_kept(&self) -> usize {
         self.cell
             .with_dependent(|_, index| index.cache.iter().filter(|c| c.get().is_some()).count())
-    }
-
-    /// The program the index was built for.
-    pub fn program(&self) -> &Arc<Program> {
-        &self.cell.borrow_owner().program
     }
 
     /// Evaluate the workspace with `hot` (this version of the hot file),

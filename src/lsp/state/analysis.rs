@@ -152,24 +152,19 @@ impl State {
             .filter(|&id| is_set(id))
             .or_else(|| open.iter().copied().filter(|&id| is_set(id)).min())?;
         // The index stands while every other file is the one it was built from.
-        let stands = self.frozen.as_ref().is_some_and(|(frozen, built)| {
-            frozen.hot() == hot
-                && Arc::ptr_eq(frozen.program(), program)
-                && built.len() == sets.len()
-                && built
-                    .iter()
-                    .zip(sets)
-                    .all(|(a, b)| a.file == b.file && (a.file == hot || Arc::ptr_eq(a, b)))
-        });
+        let stands = self
+            .frozen
+            .as_ref()
+            .is_some_and(|frozen| frozen.stands_for(program, sets, hot));
         if !stands {
             // Freeing an index of many records takes a while: not on the
             // way to the diagnostics.
             // (Should no thread start, the closure and the index go here.)
             let old = self.frozen.take();
             let _ = std::thread::Builder::new().spawn(move || drop(old));
-            self.frozen = Some((Frozen::new(program.clone(), sets, hot), sets.to_vec()));
+            self.frozen = Some(Frozen::new(program.clone(), sets, hot));
         }
-        let (frozen, _) = self.frozen.as_ref()?;
+        let frozen = self.frozen.as_ref()?;
         let hot_set = sets.iter().find(|s| s.file == hot)?;
         frozen.evaluate(hot_set, open, &self.sources)
     }

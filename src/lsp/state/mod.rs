@@ -52,9 +52,8 @@ pub struct State {
     /// Parsed records per file, with the text they were read from.
     cache: HashMap<FileId, (Arc<str>, Arc<FileSet>)>,
     /// Every record file but the one being edited, indexed for evaluating
-    /// the workspace again on each edit of that one, with the record sets
-    /// it was built from (in path order).
-    frozen: Option<(Frozen, Vec<Arc<FileSet>>)>,
+    /// the workspace again on each edit of that one.
+    frozen: Option<Frozen>,
     /// The record file edited last.
     last_edited: Option<FileId>,
     rules_dirty: bool,
