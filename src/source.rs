@@ -4,7 +4,7 @@
 //! the one place that turns them into line and column (characters, 1-based)
 //! for people, and into UTF-16 code units for the language server.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -62,7 +62,8 @@ pub struct LineCol {
 /// Line starts of one text, for offset ↔ position conversion.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
-    line_starts: Vec<usize>,
+    /// Byte offsets; spans are `u32` too, so every start fits.
+    line_starts: Vec<u32>,
 }
 
 impl LineIndex {
@@ -77,14 +78,14 @@ impl LineIndex {
                 .iter()
                 .enumerate()
                 .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
-                .map(|(i, _)| i + 1),
+                .map(|(i, _)| clamp_u32(i + 1)),
         );
         LineIndex { line_starts }
     }
 
     /// The 0-based line holding byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts.binary_search(&clamp_u32(offset)) {
             Ok(line) => line,
             Err(next) => next.saturating_sub(1),
         }
@@ -92,7 +93,7 @@ impl LineIndex {
 
     /// Byte offset of the start of 0-based `line`, if it exists.
     pub fn line_start(&self, line: usize) -> Option<usize> {
-        self.line_starts.get(line).copied()
+        self.line_starts.get(line).map(|&s| s as usize)
     }
 
     /// Number of lines.
@@ -103,7 +104,7 @@ impl LineIndex {
     /// Where line `line`'s columns start: its first byte, or after a
     /// byte order mark on the first line (editors do not show the mark).
     fn column_base(&self, text: &str, line: usize, offset: usize) -> usize {
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let start = self.line_start(line).unwrap_or(0);
         let start = if line == 0 && text.starts_with('\u{feff}') {
             3
         } else {
@@ -139,12 +140,11 @@ impl LineIndex {
     /// of a line clamp to its end, and lines past the end to the end of text,
     /// as the protocol asks.
     pub fn offset_of_utf16(&self, text: &str, line: u32, col16: u32) -> usize {
-        let Some(start) = self.line_starts.get(line as usize).copied() else {
+        let Some(start) = self.line_start(line as usize) else {
             return text.len();
         };
         let end = self
-            .line_starts
-            .get(line as usize + 1)
+            .line_start(line as usize + 1)
             .map_or(text.len(), |next| next.saturating_sub(1));
         let mut units = 0u32;
         for (i, ch) in text.get(start..end).unwrap_or("").char_indices() {
@@ -173,14 +173,20 @@ pub struct SourceFile {
     pub name: String,
     /// The text.
     pub text: Arc<str>,
-    /// Line starts.
-    pub lines: LineIndex,
+    /// Line starts, indexed the first time a position is asked for: most
+    /// record files of a large run are never shown.
+    lines: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
     /// 1-based line/column of a byte offset.
     pub fn line_col(&self, offset: u32) -> LineCol {
-        self.lines.line_col(&self.text, offset as usize)
+        self.lines().line_col(&self.text, offset as usize)
+    }
+
+    /// The text's line starts.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 
     /// The text of a span, or "" where the span does not fit.
@@ -203,13 +209,11 @@ impl SourceMap {
 
     /// Add a file and return its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
-        let text: Arc<str> = text.into();
-        let lines = LineIndex::new(&text);
         let id = FileId(clamp_u32(self.files.len()));
         self.files.push(SourceFile {
             name: name.into(),
-            text,
-            lines,
+            text: text.into(),
+            lines: OnceLock::new(),
         });
         id
     }
@@ -217,9 +221,8 @@ impl SourceMap {
     /// Replace a file's text, keeping its id (the editor changed it).
     pub fn replace(&mut self, id: FileId, text: impl Into<Arc<str>>) {
         if let Some(f) = self.files.get_mut(id.0 as usize) {
-            let text: Arc<str> = text.into();
-            f.lines = LineIndex::new(&text);
-            f.text = text;
+            f.text = text.into();
+            f.lines = OnceLock::new();
         }
     }
 

@@ -19,8 +19,8 @@ use crate::source::{FileId, SourceMap, Span};
 /// A span as an LSP range.
 pub fn range(sources: &SourceMap, span: Span) -> Option<Range> {
     let f = sources.get(span.file)?;
-    let (l1, c1) = f.lines.utf16_position(&f.text, span.start as usize);
-    let (l2, c2) = f.lines.utf16_position(&f.text, span.end as usize);
+    let (l1, c1) = f.lines().utf16_position(&f.text, span.start as usize);
+    let (l2, c2) = f.lines().utf16_position(&f.text, span.end as usize);
     Some(Range::new(Position::new(l1, c1), Position::new(l2, c2)))
 }
 

@@ -116,7 +116,7 @@ impl<'s> SourceFiles<'s> {
     fn shown(&self, id: FileId) -> Result<(&str, &LineIndex), FilesError> {
         match self.cleaned.get(&id) {
             Some(c) => Ok((&c.text, &c.lines)),
-            None => self.file(id).map(|f| (&*f.text, &f.lines)),
+            None => self.file(id).map(|f| (&*f.text, f.lines())),
         }
     }
 

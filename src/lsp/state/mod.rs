@@ -482,7 +482,7 @@ impl State {
 
     fn offset(&self, id: FileId, pos: Position) -> usize {
         self.sources.get(id).map_or(0, |f| {
-            f.lines.offset_of_utf16(&f.text, pos.line, pos.character)
+            f.lines().offset_of_utf16(&f.text, pos.line, pos.character)
         })
     }
 
@@ -644,7 +644,7 @@ impl State {
         };
         match editor::formatting::format(&file.text) {
             Some(formatted) => {
-                let end = file.lines.utf16_position(&file.text, file.text.len());
+                let end = file.lines().utf16_position(&file.text, file.text.len());
                 vec![TextEdit {
                     range: Range::new(Position::new(0, 0), Position::new(end.0, end.1)),
                     new_text: formatted,

@@ -51,17 +51,17 @@ pub(super) fn excerpt(sources: &SourceMap, span: Span, context: usize) -> Value 
         span.start as usize,
         (span.end as usize).max(span.start as usize),
     );
-    let first = file.lines.line_of(start);
+    let first = file.lines().line_of(start);
     let last = file
-        .lines
+        .lines()
         .line_of(end.saturating_sub(usize::from(end > start)))
         .min(first + EXCERPT_LINES - 1);
     let last = (last + context)
-        .min(file.lines.line_count().saturating_sub(1))
+        .min(file.lines().line_count().saturating_sub(1))
         .max(first);
     let mut out = Vec::new();
     for line in first.saturating_sub(context)..=last {
-        let (at, text) = line_text(&file.text, &file.lines, line);
+        let (at, text) = line_text(&file.text, file.lines(), line);
         let cut = |offset: usize| {
             crate::source::floor_char_boundary(text, offset.saturating_sub(at).min(text.len()))
         };
