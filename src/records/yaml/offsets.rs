@@ -1,12 +1,16 @@
 //! Character index → byte offset for the parser's markers.
 
 /// Character index → byte offset in O(n) overall: events arrive nearly in
-/// order, so a cursor walks forward from the last answer; a jump backwards
-/// restarts from a checkpoint kept every [`STEP`] characters.
+/// order, so a cursor walks forward from the last answer, noting a
+/// checkpoint every [`STEP`] characters as it goes; a jump backwards
+/// restarts from the checkpoint before it. The text is walked once, by the
+/// cursor, and not again to build a table up front.
 pub(super) struct Offsets<'a> {
     text: &'a str,
     /// Pure ASCII text needs no table.
     ascii: bool,
+    /// Byte offset of character `k * STEP`, for every such character the
+    /// cursor has reached.
     checkpoints: Vec<usize>,
     /// The last answer: (character index, byte offset).
     cursor: (usize, usize),
@@ -16,16 +20,10 @@ const STEP: usize = 64;
 
 impl<'a> Offsets<'a> {
     pub(super) fn new(text: &'a str) -> Offsets<'a> {
-        let ascii = text.is_ascii();
-        let checkpoints = if ascii {
-            Vec::new()
-        } else {
-            text.char_indices().step_by(STEP).map(|(b, _)| b).collect()
-        };
         Offsets {
             text,
-            ascii,
-            checkpoints,
+            ascii: text.is_ascii(),
+            checkpoints: vec![0],
             cursor: (0, 0),
         }
     }
@@ -37,18 +35,32 @@ impl<'a> Offsets<'a> {
         }
         let (mut at_char, mut at_byte) = self.cursor;
         if char_index < at_char || char_index - at_char > STEP {
-            let Some(&base) = self.checkpoints.get(char_index / STEP) else {
-                return len;
-            };
-            (at_char, at_byte) = (char_index / STEP * STEP, base);
+            // Jump to the last checkpoint at or before the target, when
+            // the cursor has been that far.
+            let k = (char_index / STEP).min(self.checkpoints.len() - 1);
+            if let Some(&base) = self.checkpoints.get(k)
+                && (char_index < at_char || k * STEP > at_char)
+            {
+                (at_char, at_byte) = (k * STEP, base);
+            }
         }
-        let mut chars = self.text.get(at_byte..).unwrap_or("").chars();
+        // The text is valid UTF-8: a character's width is read off its
+        // first byte, with no decoding.
+        let bytes = self.text.as_bytes();
         while at_char < char_index {
-            let Some(c) = chars.next() else {
+            let Some(&lead) = bytes.get(at_byte) else {
                 return len;
             };
             at_char += 1;
-            at_byte += c.len_utf8();
+            at_byte += match lead {
+                0..0xC0 => 1,
+                0xC0..0xE0 => 2,
+                0xE0..0xF0 => 3,
+                _ => 4,
+            };
+            if at_char % STEP == 0 && at_char / STEP == self.checkpoints.len() {
+                self.checkpoints.push(at_byte);
+            }
         }
         self.cursor = (at_char, at_byte);
         at_byte
@@ -70,6 +82,11 @@ mod tests {
         // Out of order, as some events' markers are.
         for ci in [250, 3, 299, 64, 63, 65, 0, 128, 127] {
             assert_eq!(offsets.byte(ci), expected.get(ci).copied().unwrap_or(0));
+        }
+        // Jumps from a fresh start, before the cursor has been that far.
+        let mut fresh = Offsets::new(&text);
+        for ci in [250, 3, 299, 64, 200, 0, 128, 130, 5] {
+            assert_eq!(fresh.byte(ci), expected.get(ci).copied().unwrap_or(0));
         }
         assert_eq!(offsets.byte(expected.len()), text.len());
         assert_eq!(offsets.byte(expected.len() + 1000), text.len());
