@@ -211,19 +211,31 @@ fn unprintable_error(text: &str, span: Span) -> Diagnostic {
 
 /// Byte offset and length of every character YAML 1.2 does not allow in
 /// a stream: C0 controls other than tab, LF and CR; DEL; C1 controls other
-/// than NEL; U+FFFE and U+FFFF. One pass over the bytes.
+/// than NEL; U+FFFE and U+FFFF. One pass over the bytes, a block at a time:
+/// a block with no byte that could start such a character is skipped whole.
 fn unprintable(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    const BLOCK: usize = 32;
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().filter_map(move |(i, &b)| {
-        let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
-        match b {
-            b'\t' | b'\n' | b'\r' => None,
-            0..0x20 | 0x7F => Some((i, 1)),
-            0xC2 if (0x80..0xA0).contains(&next(1)) && next(1) != 0x85 => Some((i, 2)),
-            0xEF if next(1) == 0xBF && matches!(next(2), 0xBE | 0xBF) => Some((i, 3)),
-            _ => None,
-        }
-    })
+    let suspect = |b: u8| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7F | 0xC2 | 0xEF)
+    };
+    (0..bytes.len().div_ceil(BLOCK))
+        .filter(move |&k| {
+            let block = bytes.get(k * BLOCK..).unwrap_or(&[]);
+            let block = block.get(..BLOCK).unwrap_or(block);
+            block.iter().fold(false, |any, &b| any | suspect(b))
+        })
+        .flat_map(move |k| k * BLOCK..((k + 1) * BLOCK).min(bytes.len()))
+        .filter_map(move |i| {
+            let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+            match bytes.get(i).copied().unwrap_or(0) {
+                b'\t' | b'\n' | b'\r' => None,
+                0..0x20 | 0x7F => Some((i, 1)),
+                0xC2 if (0x80..0xA0).contains(&next(1)) && next(1) != 0x85 => Some((i, 2)),
+                0xEF if next(1) == 0xBF && matches!(next(2), 0xBE | 0xBF) => Some((i, 3)),
+                _ => None,
+            }
+        })
 }
 
 /// Rewrite the scanner's `'x'`, `"x"` and `` `x' `` quoting of single characters as
@@ -255,6 +267,28 @@ fn backticks(info: &str) -> String {
 mod tests {
     use crate::records::yaml::test_support::*;
     use crate::source::Span;
+
+    #[test]
+    fn unprintable_characters_are_found_wherever_they_fall_in_a_block() {
+        // Each forbidden character at every offset around a block edge,
+        // after text of one, two and three bytes per character.
+        for bad in [
+            "\u{1}", "\u{7f}", "\u{80}", "\u{9f}", "\u{fffe}", "\u{ffff}",
+        ] {
+            for pad in ["a", "é", "，"] {
+                for before in 28..36 {
+                    let text = format!("{}{bad}x，\u{85}\t\n", pad.repeat(before));
+                    let at = pad.len() * before;
+                    let found: Vec<_> = super::unprintable(&text).collect();
+                    assert_eq!(
+                        found,
+                        vec![(at, bad.len())],
+                        "{bad:?} after {before} × {pad}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn unclosed_flow_list_reports_where_it_breaks() {
