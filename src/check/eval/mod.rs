@@ -139,46 +139,90 @@ pub fn run<'a>(
     let mut errors = Vec::new();
     let mut rejections: Vec<Rejection> = Vec::new();
     for wave in waves(program) {
-        // (rule, its records, whether the rule runs whole: a group scope
-        // is one task, since its groups span records).
-        let tasks: Vec<(usize, &'a Rule, &'a [u32], bool)> = wave
+        let rules: Vec<(usize, &'a Rule)> = wave
             .iter()
             .filter_map(|&ri| Some((ri, program.rules.get(ri)?)))
-            .flat_map(|(ri, rule)| {
-                let grouped = matches!(
-                    rule.bindings.first().map(|b| &b.source),
-                    Some(ScopeSource::Groups { .. })
-                );
-                let records = store.scope_of(rule);
-                let chunk = records.len().div_ceil(CHUNKS_PER_RULE).max(MIN_CHUNK);
-                let mut tasks: Vec<(usize, &'a Rule, &'a [u32], bool)> = records
-                    .chunks(chunk)
-                    .map(|c| (ri, rule, c, false))
-                    .collect();
-                if grouped {
-                    tasks.push((ri, rule, &[], true));
-                }
-                tasks
+            .collect();
+        let batches = batches(&rules, store);
+        // A task runs every rule of one batch on a chunk of its records,
+        // record by record, so that a record's data is read into the cache
+        // once for all of them rather than once per rule; or it runs one
+        // group-scoped rule whole, since its groups span records.
+        let tasks: Vec<(usize, &'a [u32])> = batches
+            .iter()
+            .enumerate()
+            .flat_map(|(b, batch)| {
+                let chunk = batch.records.len().div_ceil(CHUNKS_PER_RULE).max(MIN_CHUNK);
+                let chunks: Vec<(usize, &'a [u32])> = if batch.whole {
+                    vec![(b, &[][..])]
+                } else {
+                    batch.records.chunks(chunk).map(|c| (b, c)).collect()
+                };
+                chunks
             })
             .collect();
         let prior = (fired.as_slice(), &by_record);
-        type Done<'a> = (usize, Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>);
-        let results: Vec<Done<'a>> = tasks
+        let results: Vec<(usize, Vec<Done<'a>>)> = tasks
             .into_par_iter()
-            .map(|(ri, rule, records, whole)| {
+            .map(|(b, records)| {
                 let mut ev = Ev::new(Some(program), &program.schema, store, &cache, prior, None);
                 ev.in_force = Some(in_force);
                 ev.base = base;
-                if whole {
-                    ev.rule(ri, rule);
-                } else {
-                    for &rec in records {
-                        ev.rule_on(ri, rule, rec);
+                let Some(batch) = batches.get(b) else {
+                    return (b, Vec::new());
+                };
+                let mut done: Vec<Done<'a>> = batch
+                    .rules
+                    .iter()
+                    .map(|&(ri, _)| (ri, Vec::new(), Vec::new(), Vec::new()))
+                    .collect();
+                let mut run_one =
+                    |ev: &mut Ev<'a, '_>, j: usize, ri: usize, rule: &'a Rule, rec| {
+                        let (errors, rejections) = (ev.errors.len(), ev.rejections.len());
+                        match rec {
+                            Some(rec) => ev.rule_on(ri, rule, rec),
+                            None => ev.rule(ri, rule),
+                        }
+                        if let Some(d) = done.get_mut(j) {
+                            d.2.extend(ev.errors.drain(errors..));
+                            d.3.extend(ev.rejections.drain(rejections..));
+                        }
+                    };
+                if batch.whole {
+                    for (j, &(ri, rule)) in batch.rules.iter().enumerate() {
+                        run_one(&mut ev, j, ri, rule, None);
                     }
                 }
-                (ri, ev.fired, ev.errors, ev.rejections)
+                for &rec in records {
+                    for (j, &(ri, rule)) in batch.rules.iter().enumerate() {
+                        run_one(&mut ev, j, ri, rule, Some(rec));
+                    }
+                }
+                // Findings come out record by record; each rule's, in
+                // record order, go back to it.
+                for f in ev.fired {
+                    if let Some(d) = batch
+                        .rules
+                        .iter()
+                        .position(|&(ri, _)| ri == f.rule)
+                        .and_then(|j| done.get_mut(j))
+                    {
+                        d.1.push(f);
+                    }
+                }
+                (b, done)
             })
             .collect();
+        // Back in rule order: each rule's chunks in record order.
+        let mut of_rule: HashMap<usize, Vec<Done<'a>>> = HashMap::new();
+        for (_, done) in results {
+            for d in done {
+                of_rule.entry(d.0).or_default().push(d);
+            }
+        }
+        let results = rules
+            .iter()
+            .flat_map(|(ri, _)| of_rule.remove(ri).unwrap_or_default());
         // A rule that fails is reported once, at its first failing record.
         let mut faulted = HashSet::new();
         for (ri, f, e, r) in results {
@@ -205,6 +249,49 @@ const CHUNKS_PER_RULE: usize = 16;
 
 /// The fewest records worth a task of their own.
 const MIN_CHUNK: usize = 256;
+
+/// One rule's findings, run-time errors and rejections over one chunk.
+type Done<'a> = (usize, Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>);
+
+/// Rules of one wave that run together: those over the same records, or
+/// one group-scoped rule alone (`whole`).
+struct Batch<'a> {
+    rules: Vec<(usize, &'a Rule)>,
+    records: &'a [u32],
+    whole: bool,
+}
+
+/// The wave's rules in batches, each in wave order: rules whose first
+/// binding ranges over the same records share a batch.
+fn batches<'a>(rules: &[(usize, &'a Rule)], store: &'a Store<'a>) -> Vec<Batch<'a>> {
+    let mut out: Vec<Batch<'a>> = Vec::new();
+    for &(ri, rule) in rules {
+        if matches!(
+            rule.bindings.first().map(|b| &b.source),
+            Some(ScopeSource::Groups { .. })
+        ) {
+            out.push(Batch {
+                rules: vec![(ri, rule)],
+                records: &[],
+                whole: true,
+            });
+            continue;
+        }
+        let records = store.scope_of(rule);
+        let same = |b: &&mut Batch<'a>| {
+            !b.whole && std::ptr::eq(b.records, records) && b.records.len() == records.len()
+        };
+        match out.iter_mut().find(same) {
+            Some(batch) => batch.rules.push((ri, rule)),
+            None => out.push(Batch {
+                rules: vec![(ri, rule)],
+                records,
+                whole: false,
+            }),
+        }
+    }
+    out
+}
 
 /// The rules of `program.order` in waves: every rule in a later wave than
 /// the rules whose findings it asks for; in each wave in `order`.
