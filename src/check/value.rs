@@ -47,14 +47,14 @@ pub enum Value<'a> {
 #[derive(Debug, Default)]
 pub struct GroupMap<'a> {
     /// The lists by key.
-    pub lists: HashMap<Vec<Key>, Arc<Vec<Value<'a>>>>,
+    pub lists: HashMap<Vec<Key<'a>>, Arc<Vec<Value<'a>>>>,
     /// The lists of the keys not in `lists`.
     pub base: Option<Arc<GroupMap<'a>>>,
 }
 
 impl<'a> GroupMap<'a> {
     /// The list of one key.
-    pub fn get(&self, key: &[Key]) -> Option<&Arc<Vec<Value<'a>>>> {
+    pub fn get(&self, key: &[Key<'a>]) -> Option<&Arc<Vec<Value<'a>>>> {
         self.lists
             .get(key)
             .or_else(|| self.base.as_ref().and_then(|b| b.get(key)))
@@ -64,15 +64,16 @@ impl<'a> GroupMap<'a> {
 /// A hashable image of a value, for grouping and set operations. Record
 /// structures compare by identity; scalars by value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Key {
+pub enum Key<'a> {
     /// Absent.
     None,
     /// Bool.
     Bool(bool),
     /// Number (as a reduced fraction's numerator and denominator).
     Num(Num),
-    /// Text.
-    Text(String),
+    /// Text: borrowed from a record where it comes from one, so that
+    /// grouping copies no text.
+    Text(Cow<'a, str>),
     /// Date.
     Date(Date),
     /// Days.
@@ -80,7 +81,7 @@ pub enum Key {
     /// Identity of a record structure or built-in value.
     Ptr(usize),
     /// A list, element by element.
-    List(Vec<Key>),
+    List(Vec<Key<'a>>),
 }
 
 impl<'a> Value<'a> {
@@ -187,13 +188,13 @@ impl<'a> Value<'a> {
     }
 
     /// The hashable image of the value.
-    pub fn key(&self) -> Key {
+    pub fn key(&self) -> Key<'a> {
         match self.forced().into_owned() {
             Value::None => Key::None,
             Value::Bool(b) => Key::Bool(b),
             Value::Num(n) => Key::Num(n),
-            Value::Text(t) => Key::Text(t.to_string()),
-            Value::Str(s) => Key::Text(s.to_string()),
+            Value::Text(t) => Key::Text(Cow::Owned(t.to_string())),
+            Value::Str(s) => Key::Text(Cow::Borrowed(s)),
             Value::Date(d) => Key::Date(d),
             Value::Days(n) => Key::Days(n),
             Value::List(items) => Key::List(items.iter().map(Value::key).collect()),

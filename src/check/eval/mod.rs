@@ -425,7 +425,7 @@ pub(in crate::check) struct Memo<'a> {
     /// (call site, list) → its running totals (of `sum_before`).
     pub(in crate::check) running: HashMap<(usize, usize), Arc<Running<'a>>>,
     /// List → the list and the keys of its elements.
-    keys: HashMap<usize, (Value<'a>, HashSet<Key>)>,
+    keys: HashMap<usize, (Value<'a>, HashSet<Key<'a>>)>,
     /// Elements of the lists held above.
     held: usize,
 }
@@ -459,7 +459,7 @@ pub(in crate::check) struct Windows<'a> {
     /// Each window, a list.
     pub(in crate::check) windows: Vec<Value<'a>>,
     /// The date of every dated element of the list, by key.
-    pub(in crate::check) dates: HashMap<Key, i64>,
+    pub(in crate::check) dates: HashMap<Key<'a>, i64>,
 }
 
 /// The running totals of one list, for `sum_before`.
@@ -470,14 +470,14 @@ pub(in crate::check) struct Running<'a> {
     /// overflow.
     totals: Vec<Option<Num>>,
     /// The position of the first element of each key.
-    first: HashMap<Key, usize>,
+    first: HashMap<Key<'a>, usize>,
 }
 
 impl<'a> Running<'a> {
     pub(in crate::check) fn new(
         list: Value<'a>,
         totals: Vec<Option<Num>>,
-        first: HashMap<Key, usize>,
+        first: HashMap<Key<'a>, usize>,
     ) -> Running<'a> {
         Running {
             _list: list,
@@ -488,7 +488,7 @@ impl<'a> Running<'a> {
 
     /// The total before the first element of `key`: none when no element
     /// has it, an error when the total overflows.
-    pub(in crate::check) fn before(&self, key: &Key, span: Span) -> R<'static> {
+    pub(in crate::check) fn before(&self, key: &Key<'a>, span: Span) -> R<'static> {
         let Some(&i) = self.first.get(key) else {
             return Ok(Value::None);
         };
