@@ -1,6 +1,5 @@
 //! List functions: counting, testing, choosing, reshaping and grouping lists.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::BuiltinDoc;
@@ -8,7 +7,7 @@ use crate::check::compile::Compiler;
 use crate::check::eval::{Ev, MEMO_MIN_LEN, R};
 use crate::check::ir::{Arg, Builtin};
 use crate::check::types::{Ty, orderable};
-use crate::check::value::{GroupMap, Key, Value, compare};
+use crate::check::value::{FastMap, GroupMap, Key, Value, compare};
 use crate::diag::Diagnostic;
 use crate::num::Num;
 use crate::source::Span;
@@ -688,7 +687,7 @@ impl<'a> Ev<'a, '_> {
             }
             B::Group => {
                 let items = self.arg(args, 0, frame)?.items();
-                let mut groups: HashMap<Vec<Key>, Vec<Value<'a>>> = HashMap::new();
+                let mut groups: FastMap<Vec<Key>, Vec<Value<'a>>> = FastMap::default();
                 for x in items {
                     let mut key = Vec::new();
                     let mut skip = false;

@@ -1,13 +1,12 @@
 //! Expressions: names, fields, operators and applying lambdas.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::{Ev, Fault, MAX_VALUE_LEN, R, Running, Windows, fault};
 use crate::check::ir::{Arg, Ir, Op, TemplatePiece};
 use crate::check::refs::{RefSite, Resolution, Target};
 use crate::check::store::IdEntry;
-use crate::check::value::{Key, Value, compare, equal};
+use crate::check::value::{FastMap, Key, Value, compare, equal};
 use crate::num::Num;
 use crate::schema::Data;
 use crate::source::Span;
@@ -391,7 +390,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         frame: &mut Vec<Value<'a>>,
     ) -> Result<Running<'a>, Fault> {
         let mut totals = Vec::with_capacity(list.len() + 1);
-        let mut first = HashMap::new();
+        let mut first = FastMap::default();
         let mut total = Some(Num::ZERO);
         for (i, x) in list.iter().enumerate() {
             totals.push(total);
@@ -445,7 +444,7 @@ impl<'a, 'p> Ev<'a, 'p> {
             _list: list.clone(),
             starts: Vec::new(),
             windows: Vec::new(),
-            dates: HashMap::new(),
+            dates: FastMap::default(),
         };
         let Some(f) = args.get(1) else {
             return Ok(out);

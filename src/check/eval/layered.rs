@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::Ev;
 use crate::check::ir::{Arg, Builtin, Ir, Op};
-use crate::check::value::{GroupMap, Value};
+use crate::check::value::{FastMap, GroupMap, Value};
 
 impl<'a> Ev<'a, '_> {
     /// The whole-run value of cache slot `slot` (expression `inner`) from
@@ -141,7 +141,7 @@ fn combine<'a>(base: Value<'a>, hot: Value<'a>, rank: &[u32]) -> Option<Value<'a
     match (base, hot) {
         (Value::List(b), Value::List(h)) => Some(Value::List(merge(&b, &h, rank)?)),
         (Value::Groups(b), Value::Groups(h)) if h.base.is_none() => {
-            let mut lists = std::collections::HashMap::with_capacity(h.lists.len());
+            let mut lists = FastMap::with_capacity_and_hasher(h.lists.len(), Default::default());
             for (key, list) in &h.lists {
                 let merged = match b.get(key) {
                     Some(old) => merge(old, list, rank)?,

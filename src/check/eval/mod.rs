@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use super::ir::Ir;
 use super::program::{Program, Rule, ScopeSource};
 use super::store::{BaseSlot, Store};
-use super::value::{Key, Value};
+use super::value::{FastMap, FastSet, Key, Value};
 use crate::diag::Diagnostic;
 use crate::num::Num;
 use crate::schema::{Datum, Schema};
@@ -116,7 +116,7 @@ pub fn run<'a>(
     let cache: Vec<OnceLock<Value<'a>>> =
         (0..program.cached.len()).map(|_| OnceLock::new()).collect();
     if focus.is_some() {
-        let none = HashMap::new();
+        let none = FastMap::default();
         let mut ev = Ev::new(
             Some(program),
             &program.schema,
@@ -135,7 +135,7 @@ pub fn run<'a>(
         return (ev.fired, ev.errors, ev.rejections);
     }
     let mut fired: Vec<Fired<'a>> = Vec::new();
-    let mut by_record: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut by_record: FastMap<u32, Vec<usize>> = FastMap::default();
     let mut errors = Vec::new();
     let mut rejections: Vec<Rejection> = Vec::new();
     for wave in waves(program) {
@@ -324,7 +324,7 @@ fn waves(program: &Program) -> Vec<Vec<usize>> {
 pub fn decision_dates(program: &Program, store: &Store<'_>) -> Vec<Option<crate::date::Date>> {
     let cache: Vec<OnceLock<Value<'_>>> =
         (0..program.cached.len()).map(|_| OnceLock::new()).collect();
-    let none = HashMap::new();
+    let none = FastMap::default();
     let mut ev = Ev::new(
         Some(program),
         &program.schema,
@@ -353,7 +353,7 @@ pub fn decision_dates(program: &Program, store: &Store<'_>) -> Vec<Option<crate:
 
 static EMPTY_STORE: LazyLock<Store<'static>> = LazyLock::new(Store::default);
 static EMPTY_SCHEMA: LazyLock<Schema> = LazyLock::new(Schema::default);
-static NO_FINDINGS: LazyLock<HashMap<u32, Vec<usize>>> = LazyLock::new(HashMap::new);
+static NO_FINDINGS: LazyLock<FastMap<u32, Vec<usize>>> = LazyLock::new(FastMap::default);
 
 /// Evaluate a constant expression (a parameter's value).
 pub fn eval_const(ir: &Ir) -> Result<Value<'static>, Diagnostic> {
@@ -379,14 +379,14 @@ pub(in crate::check) struct Ev<'a, 'p> {
     /// Findings of the earlier waves.
     pub(in crate::check) prior: &'p [Fired<'a>],
     /// Indexes into `prior` by record.
-    pub(in crate::check) prior_by_record: &'p HashMap<u32, Vec<usize>>,
+    pub(in crate::check) prior_by_record: &'p FastMap<u32, Vec<usize>>,
     pub(in crate::check) fired: Vec<Fired<'a>>,
-    pub(in crate::check) by_record: HashMap<u32, Vec<usize>>,
+    pub(in crate::check) by_record: FastMap<u32, Vec<usize>>,
     errors: Vec<Diagnostic>,
     /// The records rules run on (all when `None`).
     pub(in crate::check) focus: Option<&'a HashSet<u32>>,
     /// (rule, record) pairs already evaluated.
-    done: HashSet<(usize, u32)>,
+    done: FastSet<(usize, u32)>,
     /// Rules that met a run-time error (reported once).
     faulted: HashSet<usize>,
     /// The records this program judges (all when `None`): a run-time error
@@ -416,16 +416,16 @@ pub(in crate::check) struct Ev<'a, 'p> {
 #[derive(Default)]
 pub(in crate::check) struct Memo<'a> {
     /// Call site → whether its arguments after the list are pure.
-    pure: HashMap<usize, bool>,
+    pure: FastMap<usize, bool>,
     /// (call site, list) → the list and the result (of `sum`, `sort`,
     /// `filter`, `map`).
-    pub(in crate::check) sums: HashMap<(usize, usize), (Value<'a>, Value<'a>)>,
+    pub(in crate::check) sums: FastMap<(usize, usize), (Value<'a>, Value<'a>)>,
     /// (call site, list) → its windows.
-    pub(in crate::check) windows: HashMap<(usize, usize), Arc<Windows<'a>>>,
+    pub(in crate::check) windows: FastMap<(usize, usize), Arc<Windows<'a>>>,
     /// (call site, list) → its running totals (of `sum_before`).
-    pub(in crate::check) running: HashMap<(usize, usize), Arc<Running<'a>>>,
+    pub(in crate::check) running: FastMap<(usize, usize), Arc<Running<'a>>>,
     /// List → the list and the keys of its elements.
-    keys: HashMap<usize, (Value<'a>, HashSet<Key<'a>>)>,
+    keys: FastMap<usize, (Value<'a>, FastSet<Key<'a>>)>,
     /// Elements of the lists held above.
     held: usize,
 }
@@ -459,7 +459,7 @@ pub(in crate::check) struct Windows<'a> {
     /// Each window, a list.
     pub(in crate::check) windows: Vec<Value<'a>>,
     /// The date of every dated element of the list, by key.
-    pub(in crate::check) dates: HashMap<Key<'a>, i64>,
+    pub(in crate::check) dates: FastMap<Key<'a>, i64>,
 }
 
 /// The running totals of one list, for `sum_before`.
@@ -470,14 +470,14 @@ pub(in crate::check) struct Running<'a> {
     /// overflow.
     totals: Vec<Option<Num>>,
     /// The position of the first element of each key.
-    first: HashMap<Key<'a>, usize>,
+    first: FastMap<Key<'a>, usize>,
 }
 
 impl<'a> Running<'a> {
     pub(in crate::check) fn new(
         list: Value<'a>,
         totals: Vec<Option<Num>>,
-        first: HashMap<Key<'a>, usize>,
+        first: FastMap<Key<'a>, usize>,
     ) -> Running<'a> {
         Running {
             _list: list,
@@ -533,7 +533,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         schema: &'a Schema,
         store: &'p Store<'a>,
         cache: &'p [OnceLock<Value<'a>>],
-        prior: (&'p [Fired<'a>], &'p HashMap<u32, Vec<usize>>),
+        prior: (&'p [Fired<'a>], &'p FastMap<u32, Vec<usize>>),
         focus: Option<&'a HashSet<u32>>,
     ) -> Ev<'a, 'p> {
         Ev {
@@ -544,10 +544,10 @@ impl<'a, 'p> Ev<'a, 'p> {
             prior: prior.0,
             prior_by_record: prior.1,
             fired: Vec::new(),
-            by_record: HashMap::new(),
+            by_record: FastMap::default(),
             errors: Vec::new(),
             focus,
-            done: HashSet::new(),
+            done: FastSet::default(),
             faulted: HashSet::new(),
             in_force: None,
             current: None,

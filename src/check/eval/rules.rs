@@ -1,6 +1,6 @@
 //! Running one rule: its scope, bindings, steps and the findings it fires.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use super::{Ev, Fault, Fired, GROUP_RECORD, MAX_RELATED, MEMO_MIN_LEN, Rejection};
@@ -8,7 +8,7 @@ use crate::check::builtins::Calendar;
 use crate::check::ir::{Arg, Ir, Op};
 use crate::check::program::{Rule, ScopeSource, Step};
 use crate::check::types::ObjKind;
-use crate::check::value::{Key, Value};
+use crate::check::value::{FastMap, FastSet, Key, Value};
 use crate::diag::Diagnostic;
 use crate::schema::{Data, Datum};
 use crate::source::Span;
@@ -440,7 +440,7 @@ impl<'a, 'p> Ev<'a, 'p> {
             self.memo.room(items.len());
         }
         self.memo.keys.entry(site).or_insert_with(|| {
-            let keys: HashSet<Key> = items.iter().map(Value::key).collect();
+            let keys: FastSet<Key> = items.iter().map(Value::key).collect();
             (group.clone(), keys)
         });
         let others = self.eval(right, frame)?;
@@ -487,7 +487,7 @@ pub fn statistics<'a>(
     fired: &[Fired<'a>],
 ) -> (Vec<crate::report::Table>, Vec<Diagnostic>) {
     use crate::check::program::StatStep;
-    let mut by_record: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut by_record: FastMap<u32, Vec<usize>> = FastMap::default();
     for (i, f) in fired.iter().enumerate() {
         by_record.entry(f.record).or_default().push(i);
     }
