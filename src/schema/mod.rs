@@ -556,17 +556,15 @@ impl Schema {
                         out.period = Some(*t);
                     }
                     (Mark::Personal, _) => {
-                        let texts: Vec<&str> = match &d.data {
-                            Data::Text(t) => vec![t],
-                            Data::List(l) => l
-                                .iter()
-                                .filter_map(|e| match &e.data {
-                                    Data::Text(t) => Some(&**t),
-                                    _ => None,
-                                })
-                                .collect(),
-                            _ => Vec::new(),
-                        };
+                        let texts = match &d.data {
+                            Data::List(l) => l.as_ref(),
+                            _ => std::slice::from_ref(d),
+                        }
+                        .iter()
+                        .filter_map(|e| match &e.data {
+                            Data::Text(t) => Some(&**t),
+                            _ => None,
+                        });
                         for t in texts {
                             if !t.trim().is_empty() && !out.names.iter().any(|n| n == t) {
                                 out.names.push(t.to_string());
