@@ -431,6 +431,20 @@ fn report_marks_are_checked() -> TestResult {
 }
 
 #[test]
+fn the_page_is_the_same_bytes_on_every_run() -> TestResult {
+    // Charts drew their bars in hash-map order, which changes from one
+    // process to the next.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let (_, first) = reports(&[&examples], &[])?;
+    assert!(first.contains("<rect"), "the page has no chart");
+    for _ in 0..3 {
+        let (_, again) = reports(&[&examples], &[])?;
+        assert!(first == again, "the page changed between two runs");
+    }
+    Ok(())
+}
+
+#[test]
 fn html_is_chosen_by_the_extension() -> TestResult {
     let dir = tempfile::tempdir()?;
     let page = dir.path().join("r.htm");

@@ -132,12 +132,16 @@ fn draw_bars(
                 .light_line_style(RGBColor(0xee, 0xee, 0xee))
                 .axis_style(RGBColor(0x99, 0x99, 0x99))
                 .draw()?;
-            chart.draw_series(
-                Histogram::vertical(&chart)
-                    .style(color.filled())
-                    .margin(8)
-                    .data(bars.iter().enumerate().map(|(i, (_, v))| (slot(i), *v))),
-            )?;
+            // One series per bar: a histogram keeps its bars in a hash map
+            // and would draw them in a different order on every run.
+            for (i, (_, v)) in bars.iter().enumerate() {
+                chart.draw_series(
+                    Histogram::vertical(&chart)
+                        .style(color.filled())
+                        .margin(8)
+                        .data([(slot(i), *v)]),
+                )?;
+            }
             chart.draw_series(
                 bars.iter()
                     .enumerate()
@@ -158,12 +162,14 @@ fn draw_bars(
                 .light_line_style(RGBColor(0xee, 0xee, 0xee))
                 .axis_style(RGBColor(0x99, 0x99, 0x99))
                 .draw()?;
-            chart.draw_series(
-                Histogram::horizontal(&chart)
-                    .style(color.filled())
-                    .margin(4)
-                    .data(bars.iter().enumerate().map(|(i, (_, v))| (slot(i), *v))),
-            )?;
+            for (i, (_, v)) in bars.iter().enumerate() {
+                chart.draw_series(
+                    Histogram::horizontal(&chart)
+                        .style(color.filled())
+                        .margin(4)
+                        .data([(slot(i), *v)]),
+                )?;
+            }
             chart.draw_series(bars.iter().enumerate().filter(|(_, (_, v))| *v > 0).map(
                 |(i, (_, v))| {
                     Text::new(
