@@ -26,6 +26,7 @@ pub mod records;
 pub mod replay;
 pub mod report;
 pub mod schema;
+pub mod session;
 pub mod source;
 pub mod suggest;
 pub mod suppress;

@@ -1,8 +1,6 @@
 //! The one place that turns the core's spans, diagnostics and findings into
 //! protocol values (UTF-16 positions, as LSP counts them).
 
-use std::collections::HashMap;
-
 use tower_lsp::lsp_types::{
     self as lsp, CompletionItem, CompletionItemKind, DiagnosticRelatedInformation,
     DiagnosticSeverity, DocumentSymbol, Documentation, Location, NumberOrString, Position, Range,
@@ -25,22 +23,23 @@ pub fn range(sources: &SourceMap, span: Span) -> Option<Range> {
 }
 
 /// A span as an LSP location, where its file has a URI.
-pub fn location(sources: &SourceMap, uris: &HashMap<FileId, Url>, span: Span) -> Option<Location> {
-    Some(Location::new(
-        uris.get(&span.file)?.clone(),
-        range(sources, span)?,
-    ))
+pub fn location(
+    sources: &SourceMap,
+    uri_of: &impl Fn(FileId) -> Option<Url>,
+    span: Span,
+) -> Option<Location> {
+    Some(Location::new(uri_of(span.file)?, range(sources, span)?))
 }
 
 fn related(
     sources: &SourceMap,
-    uris: &HashMap<FileId, Url>,
+    uri_of: &impl Fn(FileId) -> Option<Url>,
     items: impl Iterator<Item = (Span, String)>,
 ) -> Option<Vec<DiagnosticRelatedInformation>> {
     let v: Vec<DiagnosticRelatedInformation> = items
         .filter_map(|(span, message)| {
             Some(DiagnosticRelatedInformation {
-                location: location(sources, uris, span)?,
+                location: location(sources, uri_of, span)?,
                 message,
             })
         })
@@ -69,7 +68,7 @@ fn build(
 /// An input or rule-file problem as an LSP diagnostic.
 pub fn diagnostic(
     sources: &SourceMap,
-    uris: &HashMap<FileId, Url>,
+    uri_of: &impl Fn(FileId) -> Option<Url>,
     d: &Diagnostic,
 ) -> lsp::Diagnostic {
     let r = d.span.and_then(|s| range(sources, s)).unwrap_or_default();
@@ -88,14 +87,18 @@ pub fn diagnostic(
         message,
         related(
             sources,
-            uris,
+            uri_of,
             d.related.iter().map(|l| (l.span, l.message.clone())),
         ),
     )
 }
 
 /// A finding as an LSP diagnostic, with the rule id as its code.
-pub fn finding(sources: &SourceMap, uris: &HashMap<FileId, Url>, f: &Finding) -> lsp::Diagnostic {
+pub fn finding(
+    sources: &SourceMap,
+    uri_of: &impl Fn(FileId) -> Option<Url>,
+    f: &Finding,
+) -> lsp::Diagnostic {
     let r = range(sources, f.span).unwrap_or_default();
     let severity = match (f.severity, f.suppressed.is_some()) {
         (_, true) => DiagnosticSeverity::HINT,
@@ -113,7 +116,7 @@ pub fn finding(sources: &SourceMap, uris: &HashMap<FileId, Url>, f: &Finding) ->
         message,
         related(
             sources,
-            uris,
+            uri_of,
             f.related.iter().map(|r| (r.span, r.note.clone())),
         ),
     )
