@@ -4,7 +4,7 @@
 //! The session knows files by their paths and [`FileId`]s and positions
 //! by byte offsets; it answers in the core's terms (diagnostics, findings,
 //! spans and [`crate::editor`]'s answers). The language server
-//! ([`crate::lsp`]) converts URIs and positions to and from them.
+//! (`src/lsp/`) converts URIs and positions to and from them.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
