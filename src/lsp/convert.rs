@@ -22,6 +22,24 @@ pub fn range(sources: &SourceMap, span: Span) -> Option<Range> {
     Some(Range::new(Position::new(l1, c1), Position::new(l2, c2)))
 }
 
+/// The byte offset of an LSP position in the file `id` (0 when there is
+/// no such file); positions past a line's or the text's end clamp to it.
+pub fn offset(sources: &SourceMap, id: FileId, pos: Position) -> usize {
+    sources.get(id).map_or(0, |f| {
+        f.lines.offset_of_utf16(&f.text, pos.line, pos.character)
+    })
+}
+
+/// The range of the whole text of the file `id`.
+pub fn whole_text(sources: &SourceMap, id: FileId) -> Option<Range> {
+    let f = sources.get(id)?;
+    let (line, character) = f.lines.utf16_position(&f.text, f.text.len());
+    Some(Range::new(
+        Position::new(0, 0),
+        Position::new(line, character),
+    ))
+}
+
 /// A span as an LSP location, where its file has a URI.
 pub fn location(
     sources: &SourceMap,

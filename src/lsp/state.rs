@@ -87,10 +87,7 @@ impl State {
     fn offset(&self, path: &Path, pos: Position) -> usize {
         self.session
             .file(path)
-            .and_then(|id| self.session.sources().get(id))
-            .map_or(0, |f| {
-                f.lines.offset_of_utf16(&f.text, pos.line, pos.character)
-            })
+            .map_or(0, |id| convert::offset(self.session.sources(), id, pos))
     }
 
     /// Diagnostics of one document.
@@ -161,18 +158,13 @@ impl State {
     /// none when it is formatted or does not parse.
     pub fn formatting(&self, uri: &Url) -> Vec<TextEdit> {
         let path = to_path(uri);
-        let (Some(formatted), Some(file)) = (
+        let whole = |id| convert::whole_text(self.session.sources(), id);
+        match (
             self.session.formatting(&path),
-            self.session
-                .file(&path)
-                .and_then(|id| self.session.sources().get(id)),
-        ) else {
-            return Vec::new();
-        };
-        let end = file.lines.utf16_position(&file.text, file.text.len());
-        vec![TextEdit {
-            range: Range::new(Position::new(0, 0), Position::new(end.0, end.1)),
-            new_text: formatted,
-        }]
+            self.session.file(&path).and_then(whole),
+        ) {
+            (Some(new_text), Some(range)) => vec![TextEdit { range, new_text }],
+            _ => Vec::new(),
+        }
     }
 }
