@@ -79,6 +79,7 @@ steps:
 
 /// A workspace on disk: its real root.
 fn workspace(dir: &Path) -> TestResult<PathBuf> {
+    std::fs::create_dir_all(dir)?;
     let root = dir.canonicalize()?;
     for (name, text) in [
         ("sunlight.toml", CONFIG),
@@ -314,5 +315,46 @@ fn with_no_root_the_first_document_chooses_the_folder_of_the_project_file() -> T
         .definition(&payments, at(PAYMENTS, "meeting: CJ-DZ", 0, 12)?)
         .ok_or("no definition")?;
     assert_eq!(slice(&session, target)?, "CJ-DZ-2014-05");
+    Ok(())
+}
+
+#[test]
+fn a_document_from_outside_the_workspace_leaves_it_when_closed() -> TestResult {
+    // Not `.tmp…`: a document under a hidden folder is no record at all.
+    let dir = tempfile::Builder::new().prefix("session").tempdir()?;
+    let root = workspace(&dir.path().join("ws"))?;
+    let elsewhere = dir.path().canonicalize()?.join("elsewhere/org.yaml");
+    if let Some(parent) = elsewhere.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&elsewhere, ORG)?;
+    let org = root.join("records/org.yaml");
+    let mut session = Session::default();
+    session.initialize(Some(root));
+    session.set_text(&org, ORG.to_string());
+    session.analyze();
+    let alone = findings(&session, &org)?;
+    assert!(alone.iter().all(|(rule, _)| rule != "REF-002"), "{alone:?}");
+
+    // The same organisation from outside: while open, it is checked with
+    // the workspace, and the id is there twice.
+    session.set_text(&elsewhere, ORG.to_string());
+    session.analyze();
+    let twice: Vec<String> = [&org, &elsewhere]
+        .into_iter()
+        .map(|p| findings(&session, p))
+        .collect::<TestResult<Vec<_>>>()?
+        .concat()
+        .into_iter()
+        .filter(|(rule, _)| rule == "REF-002")
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(twice, vec!["chengjian".to_string()]);
+
+    // Closed, it is gone: the workspace's findings are its own again.
+    session.close(&elsewhere);
+    session.analyze();
+    assert_eq!(findings(&session, &org)?, alone);
+    assert_eq!(session.open_documents(), vec![org]);
     Ok(())
 }
