@@ -11,7 +11,7 @@ use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer};
 
 use super::state::State;
-use super::uri::doc_kind;
+use super::uri::{doc_kind, to_path};
 use crate::session::{DocKind, WatchedChange};
 
 /// The server: a client handle and the state behind a lock.
@@ -45,17 +45,11 @@ impl Backend {
         Some(with_state(&self.state, f))
     }
 
-    /// Answer a request on `uri` from the documents as they are now: the
-    /// rules compiled for a rules document, everything analysed for a
-    /// record document.
+    /// Answer a request on `uri` from the documents as they are now (see
+    /// [`crate::session::Session::prepare_for`]).
     fn fresh<T>(&self, uri: &Url, f: impl FnOnce(&mut State) -> T) -> Option<T> {
         self.with(|s| {
-            match doc_kind(uri) {
-                DocKind::Rules => {
-                    s.session.compile();
-                }
-                _ => s.session.analyze_if_changed(),
-            }
+            s.session.prepare_for(&to_path(uri));
             f(s)
         })
     }

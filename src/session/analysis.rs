@@ -2,11 +2,12 @@
 //! files that changed and evaluating the open documents' records, over an
 //! index of the files not being edited.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::Session;
+use super::{DocKind, Session, doc_kind};
 use crate::check::{self, FileSet, Frozen, Program, Symbols};
 use crate::diag::Diagnostic as Diag;
 use crate::report::Report;
@@ -99,6 +100,18 @@ impl Session {
     pub fn analyze_if_changed(&mut self) {
         if !self.analysed {
             self.analyze();
+        }
+    }
+
+    /// Bring up to date what a question on the document at `path` is
+    /// answered from: the compiled rules for a rules document (its records
+    /// need not wait), everything for any other.
+    pub fn prepare_for(&mut self, path: &Path) {
+        match doc_kind(path) {
+            DocKind::Rules => {
+                self.compile();
+            }
+            _ => self.analyze_if_changed(),
         }
     }
 
