@@ -11,6 +11,11 @@
 //!    and validates them against the schema;
 //! 4. [`check::evaluate`] runs the rules and returns a [`model::Report`];
 //! 5. [`report`] renders it for people or machines.
+//!
+//! [`project`] loads what a run is made of, for the command line and the
+//! editor alike; [`session::Session`] keeps a workspace open in an editor
+//! between edits and answers its questions ([`editor`]); [`lsp`] is the
+//! protocol shell around it.
 
 pub mod cases;
 pub mod check;
@@ -26,6 +31,7 @@ pub mod records;
 pub mod replay;
 pub mod report;
 pub mod schema;
+pub mod session;
 pub mod source;
 pub mod suggest;
 pub mod suppress;

@@ -1,8 +1,6 @@
 //! The one place that turns the core's spans, diagnostics and findings into
 //! protocol values (UTF-16 positions, as LSP counts them).
 
-use std::collections::HashMap;
-
 use tower_lsp::lsp_types::{
     self as lsp, CompletionItem, CompletionItemKind, DiagnosticRelatedInformation,
     DiagnosticSeverity, DocumentSymbol, Documentation, Location, NumberOrString, Position, Range,
@@ -24,23 +22,42 @@ pub fn range(sources: &SourceMap, span: Span) -> Option<Range> {
     Some(Range::new(Position::new(l1, c1), Position::new(l2, c2)))
 }
 
-/// A span as an LSP location, where its file has a URI.
-pub fn location(sources: &SourceMap, uris: &HashMap<FileId, Url>, span: Span) -> Option<Location> {
-    Some(Location::new(
-        uris.get(&span.file)?.clone(),
-        range(sources, span)?,
+/// The byte offset of an LSP position in the file `id` (0 when there is
+/// no such file); positions past a line's or the text's end clamp to it.
+pub fn offset(sources: &SourceMap, id: FileId, pos: Position) -> usize {
+    sources.get(id).map_or(0, |f| {
+        f.lines().offset_of_utf16(&f.text, pos.line, pos.character)
+    })
+}
+
+/// The range of the whole text of the file `id`.
+pub fn whole_text(sources: &SourceMap, id: FileId) -> Option<Range> {
+    let f = sources.get(id)?;
+    let (line, character) = f.lines().utf16_position(&f.text, f.text.len());
+    Some(Range::new(
+        Position::new(0, 0),
+        Position::new(line, character),
     ))
+}
+
+/// A span as an LSP location, where its file has a URI.
+pub fn location(
+    sources: &SourceMap,
+    uri_of: &impl Fn(FileId) -> Option<Url>,
+    span: Span,
+) -> Option<Location> {
+    Some(Location::new(uri_of(span.file)?, range(sources, span)?))
 }
 
 fn related(
     sources: &SourceMap,
-    uris: &HashMap<FileId, Url>,
+    uri_of: &impl Fn(FileId) -> Option<Url>,
     items: impl Iterator<Item = (Span, String)>,
 ) -> Option<Vec<DiagnosticRelatedInformation>> {
     let v: Vec<DiagnosticRelatedInformation> = items
         .filter_map(|(span, message)| {
             Some(DiagnosticRelatedInformation {
-                location: location(sources, uris, span)?,
+                location: location(sources, uri_of, span)?,
                 message,
             })
         })
@@ -69,7 +86,7 @@ fn build(
 /// An input or rule-file problem as an LSP diagnostic.
 pub fn diagnostic(
     sources: &SourceMap,
-    uris: &HashMap<FileId, Url>,
+    uri_of: &impl Fn(FileId) -> Option<Url>,
     d: &Diagnostic,
 ) -> lsp::Diagnostic {
     let r = d.span.and_then(|s| range(sources, s)).unwrap_or_default();
@@ -88,14 +105,18 @@ pub fn diagnostic(
         message,
         related(
             sources,
-            uris,
+            uri_of,
             d.related.iter().map(|l| (l.span, l.message.clone())),
         ),
     )
 }
 
 /// A finding as an LSP diagnostic, with the rule id as its code.
-pub fn finding(sources: &SourceMap, uris: &HashMap<FileId, Url>, f: &Finding) -> lsp::Diagnostic {
+pub fn finding(
+    sources: &SourceMap,
+    uri_of: &impl Fn(FileId) -> Option<Url>,
+    f: &Finding,
+) -> lsp::Diagnostic {
     let r = range(sources, f.span).unwrap_or_default();
     let severity = match (f.severity, f.suppressed.is_some()) {
         (_, true) => DiagnosticSeverity::HINT,
@@ -113,7 +134,7 @@ pub fn finding(sources: &SourceMap, uris: &HashMap<FileId, Url>, f: &Finding) ->
         message,
         related(
             sources,
-            uris,
+            uri_of,
             f.related.iter().map(|r| (r.span, r.note.clone())),
         ),
     )

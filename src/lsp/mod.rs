@@ -1,11 +1,13 @@
 //! `sunlight lsp`: the language server over standard input and output.
 //!
-//! A thin shell: [`state::State`] keeps the workspace and asks the checker
-//! and [`crate::editor`] the questions, [`convert`] turns positions, spans
-//! and kinds into protocol values, and `server` wires both to tower-lsp.
+//! A thin shell over [`crate::session`], which keeps the workspace and
+//! answers the editor's questions: [`uri`] turns URIs into the session's
+//! paths and back, [`state::State`] positions into byte offsets and the
+//! session's answers into protocol values through [`convert`], `server`
+//! wires them to tower-lsp (scheduling, coalescing and publishing), and
+//! this module frames the messages.
 
 pub mod convert;
-mod embedded;
 mod server;
 pub mod state;
 pub mod uri;

@@ -1,4 +1,6 @@
-//! The tower-lsp shell: protocol messages in, [`State`] calls, results out.
+//! The tower-lsp shell: protocol messages in, [`State`] calls, results out;
+//! analyses scheduled after edits, coalesced, and their diagnostics
+//! published unless stale.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -8,8 +10,9 @@ use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer};
 
-use super::state::{State, WatchedChange};
-use super::uri::{DocKind, doc_kind};
+use super::state::State;
+use super::uri::{doc_kind, to_path};
+use crate::session::{DocKind, WatchedChange};
 
 /// The server: a client handle and the state behind a lock.
 pub struct Backend {
@@ -42,17 +45,11 @@ impl Backend {
         Some(with_state(&self.state, f))
     }
 
-    /// Answer a request on `uri` from the documents as they are now: the
-    /// rules compiled for a rules document, everything analysed for a
-    /// record document.
+    /// Answer a request on `uri` from the documents as they are now (see
+    /// [`crate::session::Session::prepare_for`]).
     fn fresh<T>(&self, uri: &Url, f: impl FnOnce(&mut State) -> T) -> Option<T> {
         self.with(|s| {
-            match doc_kind(uri) {
-                DocKind::Rules => {
-                    s.compile();
-                }
-                _ => s.analyze_if_changed(),
-            }
+            s.session.prepare_for(&to_path(uri));
             f(s)
         })
     }
@@ -75,11 +72,11 @@ impl Backend {
         let (log, problems) = self
             .with(|s| {
                 let problems = if problems {
-                    s.workspace_problems()
+                    s.session.workspace_problems()
                 } else {
                     Vec::new()
                 };
-                (s.take_log(), problems)
+                (s.session.take_log(), problems)
             })
             .unwrap_or_default();
         for line in log {
@@ -92,7 +89,7 @@ impl Backend {
 
     /// Load the project again, then re-analyse.
     async fn reload(&self) {
-        self.with(State::reload);
+        self.with(|s| s.session.reload());
         self.flush_log(true).await;
         self.refresh().await;
     }
@@ -131,8 +128,11 @@ fn diagnostics_of(state: &mut State, kind: Option<DocKind>) -> Vec<(Url, Vec<Dia
 /// compiled, then every document's once the records are evaluated.
 async fn refresh(client: &Client, state: &Arc<Mutex<State>>) {
     let (rules, generation) = with_state(state, |s| {
-        let rules = s.compile().then(|| diagnostics_of(s, Some(DocKind::Rules)));
-        (rules, s.generation())
+        let rules = s
+            .session
+            .compile()
+            .then(|| diagnostics_of(s, Some(DocKind::Rules)));
+        (rules, s.session.generation())
     });
     let published = rules.is_some();
     publish(client, state, generation, rules.unwrap_or_default()).await;
@@ -143,9 +143,9 @@ async fn refresh(client: &Client, state: &Arc<Mutex<State>>) {
     let shared = state.clone();
     let (batches, generation) = tokio::task::spawn_blocking(move || {
         with_state(&shared, |s| {
-            s.analyze_if_changed();
+            s.session.analyze_if_changed();
             let kind = published.then_some(DocKind::Records);
-            (diagnostics_of(s, kind), s.generation())
+            (diagnostics_of(s, kind), s.session.generation())
         })
     })
     .await
@@ -163,7 +163,7 @@ async fn publish(
     batches: Vec<(Url, Vec<Diagnostic>)>,
 ) {
     for (uri, diags) in batches {
-        if with_state(state, |s| s.generation()) != generation {
+        if with_state(state, |s| s.session.generation()) != generation {
             return;
         }
         client.publish_diagnostics(uri, diags, None).await;
@@ -181,7 +181,7 @@ impl LanguageServer for Backend {
             .map(|f| f.uri.clone())
             .or(params.root_uri)
             .and_then(|u| u.to_file_path().ok());
-        self.with(|s| s.initialize(root));
+        self.with(|s| s.session.initialize(root));
         let watch = params
             .capabilities
             .workspace
@@ -249,7 +249,7 @@ impl LanguageServer for Backend {
         if reload {
             self.reload().await;
         } else if !reread.is_empty() {
-            self.with(|s| reread.into_iter().for_each(|id| s.reread(id)));
+            self.with(|s| reread.into_iter().for_each(|id| s.session.reread(id)));
             self.refresh().await;
         }
     }
@@ -274,10 +274,10 @@ impl LanguageServer for Backend {
         let log = self
             .with(|s| {
                 s.set_text(&params.text_document.uri, params.text_document.text);
-                let mut log = s.take_log();
+                let mut log = s.session.take_log();
                 // A root chosen only now brings its own set-up problems.
                 if !log.is_empty() {
-                    log.extend(s.workspace_problems());
+                    log.extend(s.session.workspace_problems());
                 }
                 log
             })

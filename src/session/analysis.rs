@@ -2,11 +2,12 @@
 //! files that changed and evaluating the open documents' records, over an
 //! index of the files not being edited.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::State;
+use super::{DocKind, Session, doc_kind};
 use crate::check::{self, FileSet, Frozen, Program, Symbols};
 use crate::diag::Diagnostic as Diag;
 use crate::report::Report;
@@ -23,7 +24,7 @@ pub(super) struct Analysis {
     pub(super) report: Report,
 }
 
-impl State {
+impl Session {
     /// Re-run what changed: compile the rules if a rule file changed, re-read
     /// changed record files, evaluate the open documents' records.
     ///
@@ -72,8 +73,8 @@ impl State {
         // (and, on demand, on the records those ask about).
         let open: Vec<FileId> = self
             .open
-            .keys()
-            .filter_map(|u| self.by_uri.get(u).copied())
+            .iter()
+            .filter_map(|p| self.by_path.get(p).copied())
             .collect();
         let mut report = self
             .evaluate_over_index(&program, &sets, &open)
@@ -102,8 +103,20 @@ impl State {
         }
     }
 
+    /// Bring up to date what a question on the document at `path` is
+    /// answered from: the compiled rules for a rules document (its records
+    /// need not wait), everything for any other.
+    pub fn prepare_for(&mut self, path: &Path) {
+        match doc_kind(path) {
+            DocKind::Rules => {
+                self.compile();
+            }
+            _ => self.analyze_if_changed(),
+        }
+    }
+
     /// Compile the rules if a rule or parameter file changed (or nothing
-    /// was compiled yet), keeping the last findings until [`State::analyze`];
+    /// was compiled yet), keeping the last findings until [`Session::analyze`];
     /// true when they were compiled. The rules documents' diagnostics are
     /// then up to date before the records are evaluated again.
     pub fn compile(&mut self) -> bool {
@@ -159,9 +172,7 @@ impl State {
         if !stands {
             // Freeing an index of many records takes a while: not on the
             // way to the diagnostics.
-            // (Should no thread start, the closure and the index go here.)
-            let old = self.frozen.take();
-            let _ = std::thread::Builder::new().spawn(move || drop(old));
+            crate::project::free_apart(self.frozen.take());
             self.frozen = Some(Frozen::new(program.clone(), sets, hot));
         }
         let frozen = self.frozen.as_ref()?;
@@ -174,8 +185,6 @@ impl State {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use std::path::Path;
-
-    use tower_lsp::lsp_types::Url;
 
     use super::*;
 
@@ -195,8 +204,8 @@ mod tests {
     }
 
     /// The parsed records of every file, by file.
-    fn parsed(state: &State) -> Vec<(FileId, Arc<FileSet>)> {
-        let mut v: Vec<_> = state
+    fn parsed(session: &Session) -> Vec<(FileId, Arc<FileSet>)> {
+        let mut v: Vec<_> = session
             .cache
             .iter()
             .map(|(id, (_, set))| (*id, set.clone()))
@@ -210,24 +219,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
         workspace(&root);
-        let mut state = State::default();
-        state.initialize(Some(root.clone()));
-        let rules = Url::from_file_path(root.join("local.rules")).unwrap();
-        state.set_text(&rules, RULES.to_string());
-        state.analyze();
-        let before = parsed(&state);
+        let mut session = Session::default();
+        session.initialize(Some(root.clone()));
+        let rules = root.join("local.rules");
+        session.set_text(&rules, RULES.to_string());
+        session.analyze();
+        let before = parsed(&session);
         assert_eq!(before.len(), 2);
 
         // A comment, a changed message: the same records, not read again.
-        state.set_text(
+        session.set_text(
             &rules,
             format!(
                 "// 备注\n{}",
                 RULES.replace("未登记项目\"\n}", "未登记\"\n}")
             ),
         );
-        state.analyze();
-        let after = parsed(&state);
+        session.analyze();
+        let after = parsed(&session);
         assert_eq!(after.len(), 2);
         for ((a, x), (b, y)) in before.iter().zip(&after) {
             assert_eq!(a, b);
@@ -235,9 +244,9 @@ mod tests {
         }
 
         // A new kind changes the record formats: every file is read again.
-        state.set_text(&rules, format!("{RULES}kind 备忘 {{\n  内容: text\n}}\n"));
-        state.analyze();
-        let again = parsed(&state);
+        session.set_text(&rules, format!("{RULES}kind 备忘 {{\n  内容: text\n}}\n"));
+        session.analyze();
+        let again = parsed(&session);
         assert_eq!(again.len(), 2);
         for ((_, x), (_, y)) in after.iter().zip(&again) {
             assert!(!Arc::ptr_eq(x, y));

@@ -1,0 +1,361 @@
+//! The editing session of the core, driven as an editor drives it but with
+//! no protocol: documents by path, positions as byte offsets, answers in
+//! the core's terms (findings, diagnostics, spans, Markdown).
+
+use std::error::Error;
+use std::path::{Path, PathBuf};
+
+use sunlight::session::{Problem, Session};
+use sunlight::source::Span;
+
+type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+
+const CONFIG: &str = "rules = [\"rules\"]\n";
+
+const RULES: &str = "// 本地规则。
+
+/// 是否要求每笔支付登记所属项目。
+param 须登记项目 = true
+
+/// 支付须登记所属项目。
+rule LOCAL-001 \"支付未登记项目\" {
+  severity warning
+  cite \"资金管理办法第五条\"
+  for d in disbursement
+  where 须登记项目
+  require d.project != none
+  at d.payee
+  message \"向 {d.payee} 支付 {d.amount} 元未登记项目\"
+  help \"在 project 中填写所属项目\"
+}
+";
+
+const ORG: &str = "kind: org
+id: chengjian
+name: 龙潭区城市建设局
+leaders:
+  - {name: 王𠀀, post: 局长, principal: true, manages: [全面工作]}
+  - {name: 李明, post: 副局长, manages: [财务]}
+";
+
+const MEETINGS: &str = "kind: meeting
+id: CJ-DZ-2014-05
+org: chengjian
+body: 党组会
+date: 2014-05-20
+chair: 王𠀀
+members: [王𠀀, 李明]
+attendees: [王𠀀, 李明]
+items:
+  - no: 1
+    title: 关于拨付城南道路改造工程款的议题
+    category: 大额资金使用
+    amount: 500000
+    materials_sent: 2014-05-16
+    opinions:
+      - {name: 李明, stance: 同意}
+      - {name: 王𠀀, stance: 同意}
+    outcome: 通过
+";
+
+const PAYMENTS: &str = "kind: disbursement
+id: CJ-ZF-2014-0601
+org: chengjian
+payee: 龙潭路桥建设有限公司
+project: 城南道路改造工程
+amount: 300000
+steps:
+  - {step: 集体审核, meeting: CJ-DZ-2014-05, item: 1, date: 2014-05-20}
+  - {step: 划拨, by: 李明, date: 2014-06-01}
+---
+kind: disbursement
+id: CJ-ZF-2014-0610
+org: chengjian
+payee: 龙潭办公设备有限公司
+amount: 8000
+steps:
+  - {step: 划拨, by: 李明, date: 2014-06-10}
+";
+
+/// A workspace on disk: its real root.
+fn workspace(dir: &Path) -> TestResult<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let root = dir.canonicalize()?;
+    for (name, text) in [
+        ("sunlight.toml", CONFIG),
+        ("rules/local.rules", RULES),
+        ("records/org.yaml", ORG),
+        ("records/meetings.yaml", MEETINGS),
+        ("records/payments.yaml", PAYMENTS),
+    ] {
+        let path = root.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)?;
+    }
+    Ok(root)
+}
+
+/// The byte offset of the `nth` occurrence of `needle` in `text`, plus
+/// `plus` bytes.
+fn at(text: &str, needle: &str, nth: usize, plus: usize) -> TestResult<usize> {
+    let start = text
+        .match_indices(needle)
+        .nth(nth)
+        .map(|(i, _)| i)
+        .ok_or_else(|| format!("`{needle}` not found"))?;
+    Ok(start + plus)
+}
+
+/// The text a span covers.
+fn slice(session: &Session, span: Span) -> TestResult<String> {
+    let file = session.sources().get(span.file).ok_or("span in no file")?;
+    let text = file
+        .text
+        .get(span.start as usize..span.end as usize)
+        .ok_or("span out of its file")?;
+    Ok(text.to_string())
+}
+
+/// The findings on a document: rule id and the text underlined.
+fn findings(session: &Session, path: &Path) -> TestResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for p in session.diagnostics(path) {
+        if let Problem::Finding(f) = p {
+            out.push((f.rule.clone(), slice(session, f.span)?));
+        }
+    }
+    Ok(out)
+}
+
+#[test]
+fn a_record_document_is_diagnosed_edited_and_answered_by_byte_offset() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = workspace(dir.path())?;
+    let payments = root.join("records/payments.yaml");
+    let mut session = Session::default();
+    session.initialize(Some(root.clone()));
+    assert_eq!(
+        session.take_log(),
+        vec![format!("workspace root: {}", root.display())]
+    );
+    session.set_text(&payments, PAYMENTS.to_string());
+    session.analyze();
+
+    // The local rule finds the payment with no project, at its payee.
+    let found = findings(&session, &payments)?;
+    let local: Vec<&(String, String)> = found.iter().filter(|(r, _)| r == "LOCAL-001").collect();
+    assert_eq!(
+        local,
+        vec![&("LOCAL-001".to_string(), "龙潭办公设备有限公司".to_string())],
+        "{found:?}"
+    );
+
+    // Hovering on the finding explains it.
+    let hover = session
+        .hover(&payments, at(PAYMENTS, "龙潭办公设备", 0, 3)?)
+        .ok_or("no hover on the finding")?;
+    assert!(
+        hover.contains("**LOCAL-001 支付未登记项目** (warning)"),
+        "{hover}"
+    );
+    assert!(hover.contains("依据：资金管理办法第五条"), "{hover}");
+    assert!(hover.contains("建议：在 project 中填写所属项目"), "{hover}");
+
+    // The meeting a step cites is one "go to definition" away.
+    let target = session
+        .definition(&payments, at(PAYMENTS, "meeting: CJ-DZ", 0, 12)?)
+        .ok_or("no definition of the cited meeting")?;
+    assert_eq!(
+        session.path_of(target.file),
+        Some(root.join("records/meetings.yaml").as_path())
+    );
+    assert_eq!(slice(&session, target)?, "CJ-DZ-2014-05");
+
+    // ...and the meeting's references lead back to the citing step (the
+    // meeting and its item).
+    let meetings = root.join("records/meetings.yaml");
+    let refs = session.references(&meetings, at(MEETINGS, "CJ-DZ-2014-05", 0, 2)?, false);
+    let places: Vec<(Option<&Path>, String)> = refs
+        .iter()
+        .map(|s| Ok((session.path_of(s.file), slice(&session, *s)?)))
+        .collect::<TestResult<_>>()?;
+    assert_eq!(
+        places,
+        vec![
+            (Some(payments.as_path()), "CJ-DZ-2014-05".to_string()),
+            (Some(payments.as_path()), "1".to_string())
+        ]
+    );
+
+    // An edit registering the project: the finding goes, after analysis.
+    let generation = session.generation();
+    let edited = PAYMENTS.replace(
+        "payee: 龙潭办公设备有限公司\n",
+        "payee: 龙潭办公设备有限公司\nproject: 办公设备购置\n",
+    );
+    session.edit_text(&payments, edited.clone());
+    assert!(session.generation() > generation);
+    session.analyze_if_changed();
+    let after = findings(&session, &payments)?;
+    assert!(after.iter().all(|(r, _)| r != "LOCAL-001"), "{after:?}");
+    assert_eq!(
+        session.hover(&payments, at(&edited, "龙潭办公设备", 0, 3)?),
+        None
+    );
+    // The other findings stand where they were.
+    let others = |v: &[(String, String)]| -> Vec<(String, String)> {
+        v.iter()
+            .filter(|(r, _)| r != "LOCAL-001")
+            .cloned()
+            .collect()
+    };
+    assert!(!others(&found).is_empty(), "{found:?}");
+    assert_eq!(others(&after), others(&found));
+
+    // Closed, the document is the file on disk again.
+    session.close(&payments);
+    assert!(session.open_documents().is_empty());
+    session.set_text(&payments, PAYMENTS.to_string());
+    session.analyze_if_changed();
+    assert_eq!(findings(&session, &payments)?, found);
+    Ok(())
+}
+
+#[test]
+fn a_rules_document_answers_by_byte_offset_and_reports_its_errors() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = workspace(dir.path())?;
+    let rules = root.join("rules/local.rules");
+    let mut session = Session::default();
+    session.initialize(Some(root.clone()));
+    session.set_text(&rules, RULES.to_string());
+    // A question on a rules document needs the rules compiled, no more.
+    session.prepare_for(&rules);
+    assert!(session.diagnostics(&rules).is_empty());
+
+    // A parameter used in a rule: its declaration, doc and value.
+    let use_at = at(RULES, "where 须登记项目", 0, 7)?;
+    let hover = session.hover(&rules, use_at).ok_or("no hover")?;
+    assert!(hover.starts_with("```\nparam 须登记项目"), "{hover}");
+    assert!(hover.contains("是否要求每笔支付登记所属项目。"), "{hover}");
+    assert!(hover.ends_with("value: `是`"), "{hover}");
+    let decl = session.definition(&rules, use_at).ok_or("no definition")?;
+    assert_eq!(session.path_of(decl.file), Some(rules.as_path()));
+    assert_eq!(decl.start as usize, at(RULES, "须登记项目", 0, 0)?);
+
+    // The outline names the parameter and the rule.
+    let names: Vec<String> = session
+        .symbols(&rules)
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(
+        names,
+        vec!["须登记项目".to_string(), "LOCAL-001".to_string()]
+    );
+
+    // A misspelt name is an error at its place.
+    let broken = RULES.replace("where 须登记项目", "where 须登记项");
+    session.edit_text(&rules, broken.clone());
+    session.compile();
+    let errors: Vec<(String, usize)> = session
+        .diagnostics(&rules)
+        .iter()
+        .filter_map(|p| match p {
+            Problem::Diagnostic(d) => Some((d.message.clone(), d.span?.start as usize)),
+            Problem::Finding(_) => None,
+        })
+        .collect();
+    let place = at(&broken, "须登记项\n", 0, 0)?;
+    assert!(
+        errors
+            .iter()
+            .any(|(m, start)| m.contains("`须登记项`") && *start == place),
+        "{errors:?}"
+    );
+
+    // Formatting gives the whole text back, formatted.
+    session.set_text(
+        &rules,
+        RULES.replace("param 须登记项目 = true", "param   须登记项目 =true"),
+    );
+    let formatted = session.formatting(&rules).ok_or("nothing to format")?;
+    assert!(
+        formatted.contains("param 须登记项目 = true\n"),
+        "{formatted}"
+    );
+    Ok(())
+}
+
+#[test]
+fn with_no_root_the_first_document_chooses_the_folder_of_the_project_file() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = workspace(dir.path())?;
+    let org = root.join("records/org.yaml");
+    let mut session = Session::default();
+    session.initialize(None);
+    assert!(session.take_log().is_empty());
+    session.set_text(&org, ORG.to_string());
+    let log = session.take_log();
+    assert_eq!(
+        log,
+        vec![format!(
+            "no workspace folder from the client; using {} (chosen from {})",
+            root.display(),
+            org.display()
+        )]
+    );
+    // The whole workspace was loaded: the meeting cited by a payment
+    // resolves, though only the organisation's file is open.
+    let payments = root.join("records/payments.yaml");
+    session.set_text(&payments, PAYMENTS.to_string());
+    session.analyze();
+    let target = session
+        .definition(&payments, at(PAYMENTS, "meeting: CJ-DZ", 0, 12)?)
+        .ok_or("no definition")?;
+    assert_eq!(slice(&session, target)?, "CJ-DZ-2014-05");
+    Ok(())
+}
+
+#[test]
+fn a_document_from_outside_the_workspace_leaves_it_when_closed() -> TestResult {
+    // Not `.tmp…`: a document under a hidden folder is no record at all.
+    let dir = tempfile::Builder::new().prefix("session").tempdir()?;
+    let root = workspace(&dir.path().join("ws"))?;
+    let elsewhere = dir.path().canonicalize()?.join("elsewhere/org.yaml");
+    if let Some(parent) = elsewhere.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&elsewhere, ORG)?;
+    let org = root.join("records/org.yaml");
+    let mut session = Session::default();
+    session.initialize(Some(root));
+    session.set_text(&org, ORG.to_string());
+    session.analyze();
+    let alone = findings(&session, &org)?;
+    assert!(alone.iter().all(|(rule, _)| rule != "REF-002"), "{alone:?}");
+
+    // The same organisation from outside: while open, it is checked with
+    // the workspace, and the id is there twice.
+    session.set_text(&elsewhere, ORG.to_string());
+    session.analyze();
+    let twice: Vec<String> = [&org, &elsewhere]
+        .into_iter()
+        .map(|p| findings(&session, p))
+        .collect::<TestResult<Vec<_>>>()?
+        .concat()
+        .into_iter()
+        .filter(|(rule, _)| rule == "REF-002")
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(twice, vec!["chengjian".to_string()]);
+
+    // Closed, it is gone: the workspace's findings are its own again.
+    session.close(&elsewhere);
+    session.analyze();
+    assert_eq!(findings(&session, &org)?, alone);
+    assert_eq!(session.open_documents(), vec![org]);
+    Ok(())
+}
