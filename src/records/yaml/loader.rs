@@ -3,15 +3,16 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use super::offsets::Offsets;
-use super::shape::{Anchored, Frame};
+use super::shape::{Anchored, Child, Frame, Shape, build};
 use super::spans::skip_properties;
 use super::{Broken, Limits};
 use crate::diag::Diagnostic;
-use crate::records::tree::{Node, NodeKind};
+use crate::records::tree::Node;
 use crate::source::{FileId, LineIndex, Span};
 
 /// Why reading stopped.
@@ -251,15 +252,19 @@ impl<'t, 'l> Loader<'t, 'l> {
                     .stack
                     .last()
                     .is_some_and(|f| f.is_map && !f.awaiting_value);
-                let kind = if plain && (value.is_empty() || (!as_key && is_null(&value))) {
-                    NodeKind::Null
+                let shape = if plain && (value.is_empty() || (!as_key && is_null(&value))) {
+                    Shape::Null
                 } else {
-                    NodeKind::Scalar {
+                    Shape::Scalar {
                         text: value.into_owned(),
                         plain,
                     }
                 };
-                self.finish(Node { kind, span }, anchor, 1, 0);
+                let child = Child {
+                    span,
+                    shape: Rc::new(shape),
+                };
+                self.finish(child, anchor, 1, 0);
             }
             Event::SequenceStart(anchor, _) => self.open(false, anchor, start, end)?,
             Event::MappingStart(anchor, _) => self.open(true, anchor, start, end)?,
@@ -322,7 +327,19 @@ impl<'t, 'l> Loader<'t, 'l> {
         }
         self.charge(1, first, false)?;
         let flow = first < end && matches!(self.text.as_bytes().get(first), Some(b'[' | b'{'));
-        self.stack.push(Frame::new(is_map, flow, first, anchor));
+        self.stack.push(Frame {
+            is_map,
+            flow,
+            start: first,
+            last_end: first,
+            children: Vec::new(),
+            anchor,
+            count: 1,
+            height: 1,
+            awaiting_value: false,
+            pending_key: None,
+            keys: None,
+        });
         Ok(())
     }
 
@@ -336,8 +353,16 @@ impl<'t, 'l> Loader<'t, 'l> {
             frame.last_end
         };
         let span = self.span(frame.start, stop);
-        let (anchor, count, height) = (frame.anchor, frame.count, frame.height);
-        self.finish(frame.into_node(span), anchor, count, height);
+        let shape = if frame.is_map {
+            Shape::Map(frame.children)
+        } else {
+            Shape::Seq(frame.children)
+        };
+        let child = Child {
+            span,
+            shape: Rc::new(shape),
+        };
+        self.finish(child, frame.anchor, frame.count, frame.height);
     }
 
     fn alias(&mut self, id: usize, start: usize, end: usize) -> Result<(), Stop> {
@@ -360,31 +385,24 @@ impl<'t, 'l> Loader<'t, 'l> {
             self.errors.push(diag);
             return Err(Stop::Limit);
         };
-        let (count, height) = (target.count, target.height);
+        let (shape, count, height) = (target.shape.clone(), target.count, target.height);
         if self.stack.len().saturating_add(height) > self.limits.max_depth {
             return Err(self.too_deep(start));
         }
-        // Checked before anything is copied, so a "billion laughs" file
-        // costs no more than the limit.
+        // Checked before anything is built, so a "billion laughs" file costs
+        // no more than the limit.
         self.charge(count, start, true)?;
-        let Some(target) = self.anchors.get(&id) else {
-            return Ok(());
-        };
-        let copy = Node {
-            kind: target.node.kind.clone(),
-            span,
-        };
-        self.finish(copy, 0, count, height);
+        self.finish(Child { span, shape }, 0, count, height);
         Ok(())
     }
 
     /// Hand a completed node to its parent, or end the document with it.
-    fn finish(&mut self, child: Node, anchor: usize, count: usize, height: usize) {
+    fn finish(&mut self, child: Child, anchor: usize, count: usize, height: usize) {
         if anchor != 0 {
             self.anchors.insert(
                 anchor,
                 Anchored {
-                    node: child.clone(),
+                    shape: child.shape.clone(),
                     count,
                     height,
                 },
@@ -392,7 +410,7 @@ impl<'t, 'l> Loader<'t, 'l> {
         }
         let Some(frame) = self.stack.last_mut() else {
             self.doc_start = child.span.end as usize;
-            self.documents.push(child);
+            self.documents.push(build(child));
             self.doc_errors = self.errors.len();
             self.root_done = true;
             return;
@@ -401,29 +419,30 @@ impl<'t, 'l> Loader<'t, 'l> {
         frame.height = frame.height.max(height.saturating_add(1));
         frame.last_end = frame.last_end.max(child.span.end as usize);
         if !frame.is_map {
-            frame.items.push(child);
+            frame.children.push(child);
             return;
         }
         if frame.awaiting_value {
             frame.awaiting_value = false;
             if let Some(key) = frame.pending_key.take() {
-                frame.entries.push((key, child));
+                frame.children.push(key);
+                frame.children.push(child);
             }
             return;
         }
         frame.awaiting_value = true;
-        let problem = match &child.kind {
-            NodeKind::Scalar { text, .. } => frame.earlier_key(text, child.span).map(|first| {
+        let problem = match &*child.shape {
+            Shape::Scalar { text, .. } => frame.earlier_key(text, child.span).map(|first| {
                 Diagnostic::error(child.span, format!("duplicate key `{text}`"))
                     .with_label("defined again here")
                     .with_related(first, "first defined here")
                     .with_help("remove one of the two; the first one is used")
             }),
-            NodeKind::Null => Some(
+            Shape::Null => Some(
                 Diagnostic::error(child.span, "keys must be plain text")
                     .with_label("this key is empty"),
             ),
-            NodeKind::Seq(_) | NodeKind::Map(_) => Some(
+            Shape::Seq(_) | Shape::Map(_) => Some(
                 Diagnostic::error(child.span, "keys must be plain text")
                     .with_label("this key is a list or mapping"),
             ),

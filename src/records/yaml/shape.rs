@@ -1,17 +1,37 @@
-//! The collections the loader is still reading, and the anchors it has
-//! seen. Nodes are built in place as their events arrive: a collection's
-//! children are moved into it when it closes, and only an anchored node is
-//! copied (once, when its anchor is defined; again for each alias, after
-//! the limits have been charged).
+//! The loader's nodes, shared so that anchors cost no copy, and the owned
+//! [`Node`] tree built from them once a document is complete.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::records::tree::{Node, NodeKind};
 use crate::source::Span;
 
+/// A finished node inside the loader. Children are shared (`Rc`) so that an
+/// anchor can be remembered and aliased without copying; the owned [`Node`]
+/// tree is built once per document, after every limit has been checked.
+pub(super) enum Shape {
+    Null,
+    Scalar {
+        text: String,
+        plain: bool,
+    },
+    Seq(Vec<Child>),
+    /// Keys and values alternate: key, value, key, value …
+    Map(Vec<Child>),
+}
+
+/// A node where it is used: an alias reuses the anchored shape under the
+/// alias's own span.
+#[derive(Clone)]
+pub(super) struct Child {
+    pub(super) span: Span,
+    pub(super) shape: Rc<Shape>,
+}
+
 /// What an anchor names, with what it would cost to expand it again.
 pub(super) struct Anchored {
-    pub(super) node: Node,
+    pub(super) shape: Rc<Shape>,
     /// Nodes in the subtree, aliases expanded.
     pub(super) count: usize,
     /// Nesting levels in the subtree (0 for a scalar).
@@ -26,10 +46,7 @@ pub(super) struct Frame {
     pub(super) start: usize,
     /// End of the last child, where a block collection ends.
     pub(super) last_end: usize,
-    /// A sequence's elements.
-    pub(super) items: Vec<Node>,
-    /// A mapping's entries.
-    pub(super) entries: Vec<(Node, Node)>,
+    pub(super) children: Vec<Child>,
     pub(super) anchor: usize,
     pub(super) count: usize,
     pub(super) height: usize,
@@ -37,9 +54,9 @@ pub(super) struct Frame {
     pub(super) awaiting_value: bool,
     /// Mapping: the key waiting for its value; `None` when the key was
     /// rejected (duplicate or not text) and the value is to be dropped.
-    pub(super) pending_key: Option<Node>,
+    pub(super) pending_key: Option<Child>,
     /// Mapping with many keys: first span of every key text seen. Small
-    /// mappings (records are mostly small) look through their entries
+    /// mappings (records are mostly small) look through their children
     /// instead, which costs no allocation per key.
     pub(super) keys: Option<HashMap<String, Span>>,
 }
@@ -48,48 +65,29 @@ pub(super) struct Frame {
 const LINEAR_KEYS: usize = 16;
 
 impl Frame {
-    /// A collection that starts at byte `start`.
-    pub(super) fn new(is_map: bool, flow: bool, start: usize, anchor: usize) -> Frame {
-        Frame {
-            is_map,
-            flow,
-            start,
-            last_end: start,
-            items: Vec::new(),
-            entries: Vec::new(),
-            anchor,
-            count: 1,
-            height: 1,
-            awaiting_value: false,
-            pending_key: None,
-            keys: None,
-        }
-    }
-
-    /// The finished collection, spanning `span`.
-    pub(super) fn into_node(self, span: Span) -> Node {
-        let kind = if self.is_map {
-            NodeKind::Map(self.entries)
-        } else {
-            NodeKind::Seq(self.items)
-        };
-        Node { kind, span }
-    }
-
     /// The span of the earlier key `text` of this mapping, remembering
     /// `text` at `span` when it is new.
     pub(super) fn earlier_key(&mut self, text: &str, span: Span) -> Option<Span> {
-        if self.keys.is_none() && self.entries.len() < LINEAR_KEYS {
+        if self.keys.is_none() && self.children.len() / 2 < LINEAR_KEYS {
+            // Keys and values alternate; every accepted key has its value.
             return self
-                .entries
+                .children
                 .iter()
-                .find_map(|(k, _)| (k.as_str() == Some(text)).then_some(k.span));
+                .step_by(2)
+                .find_map(|k| match &*k.shape {
+                    Shape::Scalar { text: t, .. } if t == text => Some(k.span),
+                    _ => None,
+                });
         }
-        let entries = &self.entries;
+        let children = &self.children;
         let keys = self.keys.get_or_insert_with(|| {
-            entries
+            children
                 .iter()
-                .filter_map(|(k, _)| Some((k.as_str()?.to_string(), k.span)))
+                .step_by(2)
+                .filter_map(|k| match &*k.shape {
+                    Shape::Scalar { text, .. } => Some((text.clone(), k.span)),
+                    _ => None,
+                })
                 .collect()
         });
         match keys.get(text) {
@@ -98,6 +96,110 @@ impl Frame {
                 keys.insert(text.to_string(), span);
                 None
             }
+        }
+    }
+}
+
+/// Build the owned tree for one document. Iterative, so its cost is the
+/// node count (already bounded) and never the stack. Parts not shared with
+/// an anchor are moved rather than copied.
+pub(super) fn build(root: Child) -> Node {
+    /// The children still to build: owned, or shared with an anchor.
+    enum Kids {
+        Owned(std::vec::IntoIter<Child>),
+        Shared(Rc<Shape>, usize),
+    }
+    impl Kids {
+        fn next(&mut self) -> Option<Child> {
+            match self {
+                Kids::Owned(it) => it.next(),
+                Kids::Shared(shape, i) => {
+                    let kid = match &**shape {
+                        Shape::Seq(c) | Shape::Map(c) => c.get(*i).cloned(),
+                        Shape::Null | Shape::Scalar { .. } => None,
+                    };
+                    *i += 1;
+                    kid
+                }
+            }
+        }
+    }
+    struct Building {
+        span: Span,
+        is_map: bool,
+        kids: Kids,
+        done: Vec<Node>,
+    }
+    fn finish(b: Building) -> Node {
+        let kind = if b.is_map {
+            let mut entries = Vec::with_capacity(b.done.len() / 2);
+            let mut it = b.done.into_iter();
+            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                entries.push((k, v));
+            }
+            NodeKind::Map(entries)
+        } else {
+            NodeKind::Seq(b.done)
+        };
+        Node { kind, span: b.span }
+    }
+
+    enum Step {
+        Leaf(Node),
+        Open(Building),
+    }
+
+    let mut stack: Vec<Building> = Vec::new();
+    let mut next = root;
+    loop {
+        let span = next.span;
+        let leaf = |kind| Step::Leaf(Node { kind, span });
+        let open = |is_map, len, kids| {
+            Step::Open(Building {
+                span,
+                is_map,
+                kids,
+                done: Vec::with_capacity(len),
+            })
+        };
+        let step = match Rc::try_unwrap(next.shape) {
+            Ok(Shape::Null) => leaf(NodeKind::Null),
+            Ok(Shape::Scalar { text, plain }) => leaf(NodeKind::Scalar { text, plain }),
+            Ok(Shape::Seq(c)) => open(false, c.len(), Kids::Owned(c.into_iter())),
+            Ok(Shape::Map(c)) => open(true, c.len(), Kids::Owned(c.into_iter())),
+            Err(shared) => match &*shared {
+                Shape::Null => leaf(NodeKind::Null),
+                Shape::Scalar { text, plain } => leaf(NodeKind::Scalar {
+                    text: text.clone(),
+                    plain: *plain,
+                }),
+                Shape::Seq(c) => open(false, c.len(), Kids::Shared(shared.clone(), 0)),
+                Shape::Map(c) => open(true, c.len(), Kids::Shared(shared.clone(), 0)),
+            },
+        };
+        let mut node = match step {
+            Step::Leaf(node) => node,
+            Step::Open(mut building) => match building.kids.next() {
+                Some(first) => {
+                    stack.push(building);
+                    next = first;
+                    continue;
+                }
+                None => finish(building),
+            },
+        };
+        // Climb up, completing every collection whose children are all built.
+        loop {
+            let Some(mut top) = stack.pop() else {
+                return node;
+            };
+            top.done.push(node);
+            if let Some(kid) = top.kids.next() {
+                stack.push(top);
+                next = kid;
+                break;
+            }
+            node = finish(top);
         }
     }
 }
