@@ -581,7 +581,7 @@ pub fn check_paths_showing(
 /// a noticeable time to free (0.4 s for 81,000), which is no reason to
 /// keep the report waiting, and a process that ends first leaves the
 /// freeing to the system. Where no thread can be had, it is freed here.
-pub fn free_apart<T: Send + 'static>(value: T) {
+pub(crate) fn free_apart<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 

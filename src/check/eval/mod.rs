@@ -148,33 +148,40 @@ pub fn run<'a>(
         // record by record, so that a record's data is read into the cache
         // once for all of them rather than once per rule; or it runs one
         // group-scoped rule whole, since its groups span records.
-        let tasks: Vec<(usize, &'a [u32])> = batches
+        let tasks: Vec<(&Batch<'a>, &'a [u32])> = batches
             .iter()
-            .enumerate()
-            .flat_map(|(b, batch)| {
-                let chunk = batch.records.len().div_ceil(CHUNKS_PER_RULE).max(MIN_CHUNK);
-                let chunks: Vec<(usize, &'a [u32])> = if batch.whole {
-                    vec![(b, &[][..])]
+            .flat_map(|batch| {
+                // A chunk is worth a task when its records times the
+                // batch's rules make MIN_CHUNK rule runs.
+                let chunk = batch
+                    .records
+                    .len()
+                    .div_ceil(CHUNKS_PER_BATCH)
+                    .max(MIN_CHUNK.div_ceil(batch.rules.len().max(1)));
+                let chunks: Vec<(&Batch<'a>, &'a [u32])> = if batch.whole {
+                    vec![(batch, &[][..])]
                 } else {
-                    batch.records.chunks(chunk).map(|c| (b, c)).collect()
+                    batch.records.chunks(chunk).map(|c| (batch, c)).collect()
                 };
                 chunks
             })
             .collect();
         let prior = (fired.as_slice(), &by_record);
-        let results: Vec<(usize, Vec<Done<'a>>)> = tasks
+        let results: Vec<Vec<Done<'a>>> = tasks
             .into_par_iter()
-            .map(|(b, records)| {
+            .map(|(batch, records)| {
                 let mut ev = Ev::new(Some(program), &program.schema, store, &cache, prior, None);
                 ev.in_force = Some(in_force);
                 ev.base = base;
-                let Some(batch) = batches.get(b) else {
-                    return (b, Vec::new());
-                };
                 let mut done: Vec<Done<'a>> = batch
                     .rules
                     .iter()
-                    .map(|&(ri, _)| (ri, Vec::new(), Vec::new(), Vec::new()))
+                    .map(|&(rule, _)| Done {
+                        rule,
+                        fired: Vec::new(),
+                        errors: Vec::new(),
+                        rejections: Vec::new(),
+                    })
                     .collect();
                 let mut run_one =
                     |ev: &mut Ev<'a, '_>, j: usize, ri: usize, rule: &'a Rule, rec| {
@@ -183,9 +190,15 @@ pub fn run<'a>(
                             Some(rec) => ev.rule_on(ri, rule, rec),
                             None => ev.rule(ri, rule),
                         }
-                        if let Some(d) = done.get_mut(j) {
-                            d.2.extend(ev.errors.drain(errors..));
-                            d.3.extend(ev.rejections.drain(rejections..));
+                        let Some(d) = done.get_mut(j) else {
+                            return;
+                        };
+                        d.errors.extend(ev.errors.drain(errors..));
+                        // Each bad record once per rule and chunk.
+                        for r in ev.rejections.drain(rejections..) {
+                            if !d.rejections.iter().any(|o| o.record == r.record) {
+                                d.rejections.push(r);
+                            }
                         }
                     };
                 if batch.whole {
@@ -201,39 +214,32 @@ pub fn run<'a>(
                 // Findings come out record by record; each rule's, in
                 // record order, go back to it.
                 for f in ev.fired {
-                    if let Some(d) = batch
-                        .rules
-                        .iter()
-                        .position(|&(ri, _)| ri == f.rule)
-                        .and_then(|j| done.get_mut(j))
-                    {
-                        d.1.push(f);
+                    if let Some(d) = batch.slot.get(&f.rule).and_then(|&j| done.get_mut(j)) {
+                        d.fired.push(f);
                     }
                 }
-                (b, done)
+                done
             })
             .collect();
         // Back in rule order: each rule's chunks in record order.
         let mut of_rule: HashMap<usize, Vec<Done<'a>>> = HashMap::new();
-        for (_, done) in results {
-            for d in done {
-                of_rule.entry(d.0).or_default().push(d);
-            }
+        for d in results.into_iter().flatten() {
+            of_rule.entry(d.rule).or_default().push(d);
         }
         let results = rules
             .iter()
             .flat_map(|(ri, _)| of_rule.remove(ri).unwrap_or_default());
         // A rule that fails is reported once, at its first failing record.
         let mut faulted = HashSet::new();
-        for (ri, f, e, r) in results {
-            for one in f {
+        for done in results {
+            for one in done.fired {
                 by_record.entry(one.record).or_default().push(fired.len());
                 fired.push(one);
             }
-            if !e.is_empty() && faulted.insert(ri) {
-                errors.extend(e.into_iter().take(1));
+            if !done.errors.is_empty() && faulted.insert(done.rule) {
+                errors.extend(done.errors.into_iter().take(1));
             }
-            for one in r {
+            for one in done.rejections {
                 if !rejections.iter().any(|o| o.record == one.record) {
                     rejections.push(one);
                 }
@@ -243,20 +249,27 @@ pub fn run<'a>(
     (fired, errors, rejections)
 }
 
-/// Chunks a rule's records are cut into, so that two or more threads share
-/// the work of one large rule.
-const CHUNKS_PER_RULE: usize = 16;
+/// Chunks a batch's records are cut into, so that two or more threads
+/// share the work of one large batch.
+const CHUNKS_PER_BATCH: usize = 16;
 
-/// The fewest records worth a task of their own.
+/// The fewest rule runs (records × rules) worth a task of their own.
 const MIN_CHUNK: usize = 256;
 
 /// One rule's findings, run-time errors and rejections over one chunk.
-type Done<'a> = (usize, Vec<Fired<'a>>, Vec<Diagnostic>, Vec<Rejection>);
+struct Done<'a> {
+    rule: usize,
+    fired: Vec<Fired<'a>>,
+    errors: Vec<Diagnostic>,
+    rejections: Vec<Rejection>,
+}
 
 /// Rules of one wave that run together: those over the same records, or
 /// one group-scoped rule alone (`whole`).
 struct Batch<'a> {
     rules: Vec<(usize, &'a Rule)>,
+    /// Each rule's place in `rules`.
+    slot: FastMap<usize, usize>,
     records: &'a [u32],
     whole: bool,
 }
@@ -266,29 +279,32 @@ struct Batch<'a> {
 fn batches<'a>(rules: &[(usize, &'a Rule)], store: &'a Store<'a>) -> Vec<Batch<'a>> {
     let mut out: Vec<Batch<'a>> = Vec::new();
     for &(ri, rule) in rules {
-        if matches!(
+        let whole = matches!(
             rule.bindings.first().map(|b| &b.source),
             Some(ScopeSource::Groups { .. })
-        ) {
-            out.push(Batch {
-                rules: vec![(ri, rule)],
-                records: &[],
-                whole: true,
-            });
-            continue;
-        }
-        let records = store.scope_of(rule);
-        let same = |b: &&mut Batch<'a>| {
-            !b.whole && std::ptr::eq(b.records, records) && b.records.len() == records.len()
+        );
+        let records = if whole { &[][..] } else { store.scope_of(rule) };
+        // Slices compare by address and length: the same kind's records.
+        let batch = match out
+            .iter_mut()
+            .find(|b| !whole && !b.whole && std::ptr::eq(b.records, records))
+        {
+            Some(batch) => batch,
+            None => {
+                out.push(Batch {
+                    rules: Vec::new(),
+                    slot: FastMap::default(),
+                    records,
+                    whole,
+                });
+                let Some(batch) = out.last_mut() else {
+                    continue;
+                };
+                batch
+            }
         };
-        match out.iter_mut().find(same) {
-            Some(batch) => batch.rules.push((ri, rule)),
-            None => out.push(Batch {
-                rules: vec![(ri, rule)],
-                records,
-                whole: false,
-            }),
-        }
+        batch.slot.insert(ri, batch.rules.len());
+        batch.rules.push((ri, rule));
     }
     out
 }
