@@ -110,15 +110,19 @@ fn with_state<T>(state: &Mutex<State>, f: impl FnOnce(&mut State) -> T) -> T {
     f(&mut guard)
 }
 
+/// Diagnostics of one document, with the version of the text they are of.
+type Published = (Url, Vec<Diagnostic>, Option<i32>);
+
 /// The diagnostics of every open document of `kind` (all when none).
-fn diagnostics_of(state: &mut State, kind: Option<DocKind>) -> Vec<(Url, Vec<Diagnostic>)> {
+fn diagnostics_of(state: &mut State, kind: Option<DocKind>) -> Vec<Published> {
     state
         .open_documents()
         .into_iter()
         .filter(|uri| kind.is_none_or(|k| doc_kind(uri) == k))
         .map(|uri| {
             let d = state.diagnostics(&uri);
-            (uri, d)
+            let version = state.version(&uri);
+            (uri, d, version)
         })
         .collect()
 }
@@ -156,17 +160,12 @@ async fn refresh(client: &Client, state: &Arc<Mutex<State>>) {
 /// Publish diagnostics taken at `generation`, unless the documents have
 /// changed since (a document closed, a newer edit): the refresh after that
 /// change publishes instead.
-async fn publish(
-    client: &Client,
-    state: &Mutex<State>,
-    generation: u64,
-    batches: Vec<(Url, Vec<Diagnostic>)>,
-) {
-    for (uri, diags) in batches {
+async fn publish(client: &Client, state: &Mutex<State>, generation: u64, batches: Vec<Published>) {
+    for (uri, diags, version) in batches {
         if with_state(state, |s| s.session.generation()) != generation {
             return;
         }
-        client.publish_diagnostics(uri, diags, None).await;
+        client.publish_diagnostics(uri, diags, version).await;
     }
 }
 
@@ -273,7 +272,11 @@ impl LanguageServer for Backend {
         }
         let log = self
             .with(|s| {
-                s.set_text(&params.text_document.uri, params.text_document.text);
+                s.set_text(
+                    &params.text_document.uri,
+                    params.text_document.text,
+                    params.text_document.version,
+                );
                 let mut log = s.session.take_log();
                 // A root chosen only now brings its own set-up problems.
                 if !log.is_empty() {
@@ -296,7 +299,13 @@ impl LanguageServer for Backend {
         if doc_kind(&params.text_document.uri) == DocKind::Other {
             return;
         }
-        self.with(|s| s.edit_text(&params.text_document.uri, change.text));
+        self.with(|s| {
+            s.edit_text(
+                &params.text_document.uri,
+                change.text,
+                params.text_document.version,
+            )
+        });
         self.schedule_refresh();
     }
 

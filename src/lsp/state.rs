@@ -22,27 +22,39 @@ pub struct State {
     /// diagnostics are published to (clients differ in percent-escapes and
     /// symbolic links, and match the URI they sent).
     clients: HashMap<PathBuf, Url>,
+    /// Open documents: the version of their newest text, which their
+    /// diagnostics are published with, so that a client can tell them
+    /// from diagnostics of an older text still on their way.
+    versions: HashMap<PathBuf, i32>,
 }
 
 impl State {
     /// A document was opened or changed in the editor.
-    pub fn set_text(&mut self, uri: &Url, text: String) {
+    pub fn set_text(&mut self, uri: &Url, text: String, version: i32) {
         let path = to_path(uri);
         self.session.set_text(&path, text);
+        self.versions.insert(path.clone(), version);
         self.clients.insert(path, uri.clone());
     }
 
     /// A document was edited (see [`Session::edit_text`]).
-    pub fn edit_text(&mut self, uri: &Url, text: String) {
+    pub fn edit_text(&mut self, uri: &Url, text: String, version: i32) {
         let path = to_path(uri);
         self.session.edit_text(&path, text);
+        self.versions.insert(path.clone(), version);
         self.clients.insert(path, uri.clone());
+    }
+
+    /// The version of an open document's newest text.
+    pub fn version(&self, uri: &Url) -> Option<i32> {
+        self.versions.get(&to_path(uri)).copied()
     }
 
     /// A document was closed.
     pub fn close(&mut self, uri: &Url) {
         let path = to_path(uri);
         self.session.close(&path);
+        self.versions.remove(&path);
         self.clients.remove(&path);
     }
 

@@ -65,7 +65,7 @@ def pytest_sessionstart(session):
 
 def _on_publish(client: LanguageClient, params: T.PublishDiagnosticsParams):
     client.diagnostics[params.uri] = params.diagnostics
-    client.publish_log.append((time.perf_counter(), params.uri, params.diagnostics))
+    client.publish_log.append((time.perf_counter(), params.uri, params.diagnostics, params.version))
 
 
 def _on_register(client: LanguageClient, params: T.RegistrationParams):
@@ -198,7 +198,7 @@ class Lsp:
         mark = self._mark()
         self.send_change(uri, text)
         if wait:
-            return await self.diags_after(uri, mark)
+            return await self.diags_after(uri, mark, version=self.versions[uri])
         return None
 
     def send_change(self, uri: str, text: str):
@@ -219,12 +219,14 @@ class Lsp:
 
     # -- diagnostics
 
-    async def diags_after(self, uri: str, mark: int, timeout: float = WAIT):
-        """The diagnostics of `uri` in the first publication after `mark`."""
+    async def diags_after(self, uri: str, mark: int, timeout: float = WAIT, version: int | None = None):
+        """The diagnostics of `uri` in the first publication after `mark`;
+        with `version`, the first of that text or a newer one (diagnostics of
+        an older text may still be on their way when an edit is sent)."""
         deadline = time.monotonic() + timeout
         while True:
-            for _, u, d in self.client.publish_log[mark:]:
-                if u == uri:
+            for _, u, d, v in self.client.publish_log[mark:]:
+                if u == uri and (version is None or v is None or v >= version):
                     return list(d)
             self.check_alive()
             if time.monotonic() > deadline:

@@ -295,7 +295,7 @@ async def test_edits_typed_in_a_burst_are_analysed_once_at_their_newest_version(
     diags = await lsp.diags_until(PAYMENTS, lambda d: "REF-001" in codes(d), "with REF-001")
     assert rng(_only(diags, "REF-001").range) == rng(lsp.span(PAYMENTS, "CJ-DZ-2014-05"))
     await asyncio.sleep(0.5)
-    published = [u for _, u, _ in lsp.client.publish_log[mark:] if u == lsp.uri(PAYMENTS)]
+    published = [u for _, u, _, _ in lsp.client.publish_log[mark:] if u == lsp.uri(PAYMENTS)]
     assert 1 <= len(published) < 10, f"{len(published)} publications for 30 edits"
     # The last publication is of the newest text.
     assert "REF-001" in codes(lsp.client.diagnostics[lsp.uri(PAYMENTS)])
@@ -432,3 +432,15 @@ async def test_imported_rule_files_apply_as_in_sunlight_check(lsp):
     missing = [d for d in entry if "cannot import `shared/nosuch.rules`" in d.message]
     assert len(missing) == 1, describe(entry)
     assert rng(missing[0].range)[0] == 2
+
+
+async def test_diagnostics_name_the_version_of_the_text_they_are_of(lsp):
+    await lsp.open(PAYMENTS)
+    uri = lsp.uri(PAYMENTS)
+    text = lsp.read(PAYMENTS).replace("{step: 签字, by: 李明, date: 2014-06-08}", "{step: 签字, by: 李明, date: 2014-02-30}")
+    await lsp.change(PAYMENTS, text)
+    await lsp.change(PAYMENTS, text + "\n")
+    versions = [v for _, u, _, v in lsp.client.publish_log if u == uri]
+    assert versions[0] == 1, versions
+    assert versions[-1] == lsp.versions[uri] == 3, versions
+    assert versions == sorted(versions), versions
