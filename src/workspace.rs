@@ -246,7 +246,8 @@ fn broken_link(shown: &str) -> Diagnostic {
         .with_help("fix or remove the link")
 }
 
-fn has_extension(name: &Path, exts: &[&str]) -> bool {
+/// Whether a file's extension is one of `exts`, in any case.
+pub(crate) fn has_extension(name: &Path, exts: &[&str]) -> bool {
     name.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| exts.iter().any(|x| x.eq_ignore_ascii_case(e)))

@@ -38,12 +38,9 @@ pub enum DocKind {
 /// The kind of a document by its name (extensions in any case, as the
 /// walk reads them).
 pub fn doc_kind(path: &Path) -> DocKind {
-    let path = path.to_string_lossy();
-    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-    let is = |exts: &[&str]| exts.iter().any(|x| x.eq_ignore_ascii_case(ext));
-    if is(workspace::RULE_EXTENSIONS) {
+    if workspace::has_extension(path, workspace::RULE_EXTENSIONS) {
         DocKind::Rules
-    } else if is(workspace::RECORD_EXTENSIONS) {
+    } else if workspace::has_extension(path, workspace::RECORD_EXTENSIONS) {
         DocKind::Records
     } else {
         DocKind::Other
