@@ -18,14 +18,21 @@ use crate::source::FileId;
 pub struct State {
     /// The workspace, its documents and their analysis.
     pub session: Session,
-    /// Open documents: the session's path → the client's URI, which
-    /// diagnostics are published to (clients differ in percent-escapes and
-    /// symbolic links, and match the URI they sent).
-    clients: HashMap<PathBuf, Url>,
-    /// Open documents: the version of their newest text, which their
-    /// diagnostics are published with, so that a client can tell them
-    /// from diagnostics of an older text still on their way.
-    versions: HashMap<PathBuf, i32>,
+    /// Open documents: the session's path → the client's URI and the
+    /// version of the newest text.
+    clients: HashMap<PathBuf, Opened>,
+}
+
+/// How the client knows an open document.
+#[derive(Debug)]
+struct Opened {
+    /// The URI diagnostics are published to: clients differ in
+    /// percent-escapes and symbolic links, and match the URI they sent.
+    uri: Url,
+    /// The version of the newest text, which diagnostics are published
+    /// with, so that a client can tell them from diagnostics of an older
+    /// text still on their way.
+    version: i32,
 }
 
 impl State {
@@ -33,28 +40,27 @@ impl State {
     pub fn set_text(&mut self, uri: &Url, text: String, version: i32) {
         let path = to_path(uri);
         self.session.set_text(&path, text);
-        self.versions.insert(path.clone(), version);
-        self.clients.insert(path, uri.clone());
+        let uri = uri.clone();
+        self.clients.insert(path, Opened { uri, version });
     }
 
     /// A document was edited (see [`Session::edit_text`]).
     pub fn edit_text(&mut self, uri: &Url, text: String, version: i32) {
         let path = to_path(uri);
         self.session.edit_text(&path, text);
-        self.versions.insert(path.clone(), version);
-        self.clients.insert(path, uri.clone());
+        let uri = uri.clone();
+        self.clients.insert(path, Opened { uri, version });
     }
 
     /// The version of an open document's newest text.
     pub fn version(&self, uri: &Url) -> Option<i32> {
-        self.versions.get(&to_path(uri)).copied()
+        self.clients.get(&to_path(uri)).map(|o| o.version)
     }
 
     /// A document was closed.
     pub fn close(&mut self, uri: &Url) {
         let path = to_path(uri);
         self.session.close(&path);
-        self.versions.remove(&path);
         self.clients.remove(&path);
     }
 
@@ -64,7 +70,12 @@ impl State {
             .session
             .open_documents()
             .iter()
-            .filter_map(|p| self.clients.get(p).cloned().or_else(|| to_uri(p)))
+            .filter_map(|p| {
+                self.clients
+                    .get(p)
+                    .map(|o| o.uri.clone())
+                    .or_else(|| to_uri(p))
+            })
             .collect();
         v.sort();
         v
