@@ -150,17 +150,28 @@ impl Frozen {
             );
             // The first evaluation computes every whole-run value it can
             // combine, on all cores, rather than one after another as the
-            // rules come to them.
+            // rules come to them; a value used inside another comes in an
+            // earlier round, so that no two threads compute it.
             if let Some(layer) = &store.layer {
                 index.computed.get_or_init(|| {
-                    program
+                    let slots: Vec<(usize, usize)> = program
                         .cached
-                        .par_iter()
+                        .iter()
                         .enumerate()
                         .filter(|(_, ir)| combines(ir, &layer.hot_kinds))
-                        .for_each(|(slot, ir)| {
-                            base_slot(slot, ir);
-                        });
+                        .map(|(slot, ir)| (ir.cached_depth(), slot))
+                        .collect();
+                    let rounds = slots.iter().map(|(n, _)| n + 1).max().unwrap_or(0);
+                    for round in 0..rounds {
+                        slots
+                            .par_iter()
+                            .filter(|(n, _)| *n == round)
+                            .for_each(|&(_, slot)| {
+                                if let Some(ir) = program.cached.get(slot) {
+                                    base_slot(slot, ir);
+                                }
+                            });
+                    }
                 });
             }
             let focus_records: HashSet<u32> = store
@@ -198,5 +209,39 @@ impl Frozen {
                 ..Report::default()
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::ir::Op;
+    use crate::check::{self, Compiled};
+    use crate::source::SourceMap;
+
+    /// Whole-run values are computed ahead in rounds of their depth: each
+    /// must come after every value it uses.
+    #[test]
+    fn a_whole_run_value_is_deeper_than_those_it_uses() {
+        let mut sources = SourceMap::new();
+        let rules: Vec<_> = check::STANDARD_RULES
+            .iter()
+            .map(|(n, t)| sources.add(*n, *t))
+            .collect();
+        let Compiled {
+            program, errors, ..
+        } = check::compile_files(&sources, &rules, &[], &[], crate::syntax::MAX_NESTING);
+        assert!(errors.is_empty(), "{errors:?}");
+        let depth: Vec<usize> = program.cached.iter().map(|ir| ir.cached_depth()).collect();
+        let mut nested = 0;
+        for (slot, ir) in program.cached.iter().enumerate() {
+            ir.visit(&mut |node| {
+                if let Op::Cached(used, _) = node.op {
+                    nested += 1;
+                    assert!(depth[used] < depth[slot], "slot {slot} uses {used}");
+                }
+            });
+        }
+        // The standard rules group the records they filter (ZJBF-008).
+        assert!(nested > 0);
     }
 }

@@ -187,6 +187,20 @@ impl Ir {
         len
     }
 
+    /// How deeply whole-run values ([`Op::Cached`]) nest in the
+    /// expression: 0 when it uses none, 1 when those it uses use none …
+    pub fn cached_depth(&self) -> usize {
+        match &self.op {
+            Op::Cached(_, inner) => 1 + inner.cached_depth(),
+            _ => self
+                .children()
+                .iter()
+                .map(|(child, _)| child.cached_depth())
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
     /// Visit every node, outermost first.
     pub fn visit(&self, f: &mut dyn FnMut(&Ir)) {
         f(self);
