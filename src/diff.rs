@@ -109,7 +109,7 @@ fn unit_of(schema: &Schema, root: usize, data: &Data) -> Option<String> {
         .iter()
         .zip(fields)
         .find_map(|(f, d)| match (&f.ty, &d.data) {
-            (FieldTy::Ref(_), Data::Text(t)) => Some(t.to_string()),
+            (FieldTy::Ref(_), data) => data.as_text().map(str::to_string),
             _ => None,
         })
 }

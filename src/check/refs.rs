@@ -70,7 +70,7 @@ fn in_field<'a>(
 ) {
     match (ty, &f.data) {
         (_, Data::None) => {}
-        (FieldTy::Ref(kind), Data::Text(_)) => out.push(RefSite {
+        (FieldTy::Ref(kind), data) if data.as_text().is_some() => out.push(RefSite {
             datum: f,
             field: name,
             target: Target::Record(*kind),
@@ -95,10 +95,10 @@ impl<'a> Store<'a> {
     pub fn resolve(&self, site: &RefSite<'a>) -> Resolution<'a> {
         match site.target {
             Target::Record(kind) => {
-                let Data::Text(id) = &site.datum.data else {
+                let Some(id) = site.datum.data.as_text() else {
                     return Resolution::Missing;
                 };
-                match self.ids.get(&(kind, id.as_ref())) {
+                match self.ids.get(&(kind, id)) {
                     Some(IdEntry::Checked(rec)) => self
                         .records
                         .get(*rec as usize)
@@ -111,10 +111,10 @@ impl<'a> Store<'a> {
                 let Data::Struct(_, fields) = &holder.data else {
                     return Resolution::Unknown;
                 };
-                let Some(Data::Text(via)) = fields.get(key.via_slot).map(|v| &v.data) else {
+                let Some(via) = fields.get(key.via_slot).and_then(|v| v.data.as_text()) else {
                     return Resolution::Unknown;
                 };
-                let Some(IdEntry::Checked(rec)) = self.ids.get(&(key.kind, via.as_ref())) else {
+                let Some(IdEntry::Checked(rec)) = self.ids.get(&(key.kind, via)) else {
                     return Resolution::Unknown;
                 };
                 let wanted = Value::Node(site.datum, 0).key();

@@ -108,6 +108,7 @@ impl<'a> Value<'a> {
                 Data::Bool(b) => Value::Bool(*b),
                 Data::Num(n) => Value::Num(**n),
                 Data::Text(t) => Value::Str(t),
+                Data::Short(t) => Value::Str(t.as_str()),
                 Data::Date(x) => Value::Date(*x),
                 Data::Days(n) => Value::Days(*n),
                 Data::List(_) | Data::Struct(..) => Value::Node(d, *rec),
@@ -142,10 +143,7 @@ impl<'a> Value<'a> {
         match self {
             Value::Text(t) => Some(t),
             Value::Str(s) => Some(s),
-            Value::Node(d, _) => match &d.data {
-                Data::Text(t) => Some(t),
-                _ => None,
-            },
+            Value::Node(d, _) => d.data.as_text(),
             _ => None,
         }
     }
@@ -246,9 +244,9 @@ impl<'a> Value<'a> {
             }
             Value::Node(d, _) => match &d.data {
                 // A record or element shows its id or name where it has one.
-                Data::Struct(_, fields) => match fields.first().map(|f| &f.data) {
-                    Some(Data::Text(t)) => out.push_str(t),
-                    _ => out.push('…'),
+                Data::Struct(_, fields) => match fields.first().and_then(|f| f.data.as_text()) {
+                    Some(t) => out.push_str(t),
+                    None => out.push('…'),
                 },
                 _ => out.push('…'),
             },

@@ -728,7 +728,7 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
             Data::Days(n.to_i64().ok_or_else(bad)?)
         }
         (ExprKind::Str(t), FieldTy::Scalar(FieldTy0::Text)) => {
-            Data::Text(t.as_plain().ok_or_else(bad)?.into())
+            Data::text_of(&t.as_plain().ok_or_else(bad)?)
         }
         (ExprKind::Date(d), FieldTy::Scalar(FieldTy0::Date)) => Data::Date(*d),
         (ExprKind::Str(t), FieldTy::Scalar(FieldTy0::Date)) => {
@@ -745,7 +745,7 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
                 )
                 .with_help(format!("values are {}", def.members.join(", "))));
             }
-            Data::Text(text.into())
+            Data::text_of(&text)
         }
         (ExprKind::List(items), FieldTy::List(inner) | FieldTy::OneOrList(inner)) => {
             let mut out = Vec::new();

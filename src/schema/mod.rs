@@ -386,8 +386,11 @@ pub enum Data {
     /// A number or an amount (boxed: a number is 32 bytes, rarer than
     /// text, and would double the size of every datum).
     Num(Box<Num>),
-    /// Text, an enum value, a tag or an id.
+    /// Text, an enum value, a tag or an id, longer than [`Short`] holds.
+    /// Build text data with [`Data::text_of`], which picks the variant.
     Text(Box<str>),
+    /// Short text, held in the datum itself.
+    Short(Short),
     /// A date.
     Date(Date),
     /// A number of days.
@@ -396,6 +399,59 @@ pub enum Data {
     List(Box<[Datum]>),
     /// A structure: the variant index (0 when untagged) and one datum per slot.
     Struct(u32, Box<[Datum]>),
+}
+
+/// Text that fits in a datum. Most texts of records are short (names,
+/// ids, enum values, step names): held in place, reading one allocates
+/// nothing and comparing one reads no other memory.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Short {
+    len: u8,
+    bytes: [u8; SHORT_TEXT],
+}
+
+/// The longest text, in bytes, held in place: what leaves [`Data`] the
+/// size of its largest other variant.
+const SHORT_TEXT: usize = 22;
+
+impl Short {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Short {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl Data {
+    /// Text data: in place when short, so that equal texts are always the
+    /// same variant.
+    pub fn text_of(text: &str) -> Data {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= SHORT_TEXT => {
+                let mut bytes = [0; SHORT_TEXT];
+                if let Some(to) = bytes.get_mut(..text.len()) {
+                    to.copy_from_slice(text.as_bytes());
+                }
+                Data::Short(Short { len, bytes })
+            }
+            _ => Data::Text(text.into()),
+        }
+    }
+
+    /// The text of text data.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Data::Text(t) => Some(t),
+            Data::Short(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
 }
 
 impl Schema {
@@ -539,7 +595,8 @@ impl Schema {
             );
             for mark in marks {
                 match (mark, &d.data) {
-                    (Mark::Unit, Data::Text(t)) if out.unit.is_none() => {
+                    (Mark::Unit, data) if out.unit.is_none() && data.as_text().is_some() => {
+                        let t = data.as_text().unwrap_or_default();
                         out.unit = Some(t.to_string());
                         // A reference to a record that has a unit of its own:
                         // the unit is that record's, found once all are read.
@@ -549,8 +606,8 @@ impl Schema {
                             out.unit_via = self.kinds.get(*k).map(|k| k.name.clone());
                         }
                     }
-                    (Mark::Label, Data::Text(t)) if out.label.is_none() => {
-                        out.label = Some(t.to_string());
+                    (Mark::Label, data) if out.label.is_none() && data.as_text().is_some() => {
+                        out.label = data.as_text().map(str::to_string);
                     }
                     (Mark::Period, Data::Date(t)) if out.period.is_none() => {
                         out.period = Some(*t);
@@ -561,10 +618,7 @@ impl Schema {
                             _ => std::slice::from_ref(d),
                         }
                         .iter()
-                        .filter_map(|e| match &e.data {
-                            Data::Text(t) => Some(&**t),
-                            _ => None,
-                        });
+                        .filter_map(|e| e.data.as_text());
                         for t in texts {
                             if !t.trim().is_empty() && !out.names.iter().any(|n| n == t) {
                                 out.names.push(t.to_string());
@@ -642,3 +696,35 @@ pub fn resolve_units<'a>(records: impl Iterator<Item = (&'a str, &'a str, &'a mu
 // A record holds tens to hundreds of data: their size is most of the
 // memory of a large run.
 const _: () = assert!(std::mem::size_of::<Datum>() <= 40);
+const _: () = assert!(std::mem::size_of::<Data>() <= 24);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_held_in_place_up_to_its_limit_and_reads_back_whole() {
+        let texts = [
+            "",
+            "划拨",
+            "CZ000080-001",
+            "a".repeat(SHORT_TEXT).as_str(),
+            "a".repeat(SHORT_TEXT + 1).as_str(),
+            // 21 bytes of ASCII and one of a 3-byte character: 24 bytes.
+            &format!("{}汉", "a".repeat(SHORT_TEXT - 1)),
+            "东方测绘有限公司",
+            "防汛抢险第1批物资及抢修费用",
+        ]
+        .map(str::to_string);
+        for text in &texts {
+            let data = Data::text_of(text);
+            assert_eq!(data.as_text(), Some(text.as_str()));
+            let short = matches!(data, Data::Short(_));
+            assert_eq!(short, text.len() <= SHORT_TEXT, "{text}");
+            // Equal texts are the same variant, so data compare by text.
+            assert_eq!(data, Data::text_of(&text.clone()));
+        }
+        assert_ne!(Data::text_of("划拨"), Data::text_of("签字"));
+        assert_eq!(Data::Bool(true).as_text(), None);
+    }
+}

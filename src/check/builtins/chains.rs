@@ -141,10 +141,7 @@ fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<StepView<'a>> {
             let Data::Struct(_, fields) = &d.data else {
                 return None;
             };
-            let text = |slot: usize| match fields.get(slot).map(|f| &f.data) {
-                Some(Data::Text(t)) => Some(t.as_ref()),
-                _ => None,
-            };
+            let text = |slot: usize| fields.get(slot).and_then(|f| f.data.as_text());
             let date = match fields.get(chain.date_slot).map(|f| &f.data) {
                 Some(Data::Date(d)) => Some(*d),
                 _ => None,
@@ -154,15 +151,9 @@ fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<StepView<'a>> {
                 .and_then(|a| fields.get(a))
                 .map(|f| &f.data)
             {
-                Some(Data::Text(t)) => vec![t.as_ref()],
-                Some(Data::List(items)) => items
-                    .iter()
-                    .filter_map(|i| match &i.data {
-                        Data::Text(t) => Some(t.as_ref()),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
+                Some(Data::List(items)) => items.iter().filter_map(|i| i.data.as_text()).collect(),
+                Some(data) => data.as_text().into_iter().collect(),
+                None => Vec::new(),
             };
             Some(StepView {
                 value: s.clone(),

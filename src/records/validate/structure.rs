@@ -262,14 +262,14 @@ impl Validator<'_> {
             };
             // Nothing to say when the sibling itself is missing or invalid:
             // that has its own error.
-            let Some(Some(Datum {
-                data: Data::Text(value),
-                ..
-            })) = values.get(when.slot)
+            let Some(value) = values
+                .get(when.slot)
+                .and_then(|v| v.as_ref())
+                .and_then(|d| d.data.as_text())
             else {
                 continue;
             };
-            let needed = value.as_ref() == when.value;
+            let needed = value == when.value;
             let present = written.get(slot).copied().unwrap_or(false);
             if needed && !present {
                 ok = false;
@@ -321,7 +321,9 @@ impl Validator<'_> {
                 (Data::Date(a), Data::Date(b)) => a.cmp(b),
                 (Data::Num(a), Data::Num(b)) => a.cmp(b),
                 (Data::Days(a), Data::Days(b)) => a.cmp(b),
-                (Data::Text(a), Data::Text(b)) => a.cmp(b),
+                (a, b) if a.as_text().is_some() && b.as_text().is_some() => {
+                    a.as_text().cmp(&b.as_text())
+                }
                 // Absent values are not compared.
                 _ => continue,
             };
@@ -343,8 +345,7 @@ impl Validator<'_> {
                 Data::Date(x) => x.to_string(),
                 Data::Num(x) => x.to_string(),
                 Data::Days(x) => format!("{x}天"),
-                Data::Text(x) => x.to_string(),
-                _ => String::new(),
+                other => other.as_text().unwrap_or_default().to_string(),
             };
             let relation = match c.op {
                 BinOp::Eq => "equal to",
@@ -386,9 +387,11 @@ impl Validator<'_> {
                 continue;
             };
             let text = match &key.data {
-                Data::Text(text) => text.to_string(),
                 Data::Num(n) => n.to_string(),
-                _ => continue,
+                other => match other.as_text() {
+                    Some(text) => text.to_string(),
+                    None => continue,
+                },
             };
             match seen.iter().find(|(_, d)| **d == key.data) {
                 Some((first, _)) => {
