@@ -80,9 +80,9 @@ pub enum Key<'a> {
     Bool(bool),
     /// Number (as a reduced fraction's numerator and denominator).
     Num(Num),
-    /// Text: borrowed from a record where it comes from one, so that
-    /// grouping copies no text.
-    Text(Cow<'a, str>),
+    /// Text, as its bytes: borrowed from a record where it comes from one,
+    /// so that grouping copies no text.
+    Text(Cow<'a, [u8]>),
     /// Date.
     Date(Date),
     /// Days.
@@ -136,6 +136,16 @@ impl<'a> Value<'a> {
     /// Truth of a condition: none counts as false.
     pub fn truthy(&self) -> bool {
         matches!(*self.forced(), Value::Bool(true))
+    }
+
+    /// The bytes of a textual value.
+    fn text_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Text(t) => Some(t.as_bytes()),
+            Value::Str(s) => Some(s.as_bytes()),
+            Value::Node(d, _) => d.data.text_bytes(),
+            _ => None,
+        }
     }
 
     /// The text of a textual value.
@@ -196,12 +206,17 @@ impl<'a> Value<'a> {
 
     /// The hashable image of the value.
     pub fn key(&self) -> Key<'a> {
+        if let Value::Node(d, _) = self
+            && let Some(bytes) = d.data.text_bytes()
+        {
+            return Key::Text(Cow::Borrowed(bytes));
+        }
         match self.forced().into_owned() {
             Value::None => Key::None,
             Value::Bool(b) => Key::Bool(b),
             Value::Num(n) => Key::Num(n),
-            Value::Text(t) => Key::Text(Cow::Owned(t.to_string())),
-            Value::Str(s) => Key::Text(Cow::Borrowed(s)),
+            Value::Text(t) => Key::Text(Cow::Owned(t.as_bytes().to_vec())),
+            Value::Str(s) => Key::Text(Cow::Borrowed(s.as_bytes())),
             Value::Date(d) => Key::Date(d),
             Value::Days(n) => Key::Days(n),
             Value::List(items) => Key::List(items.iter().map(Value::key).collect()),
@@ -272,6 +287,11 @@ fn is_list(v: &Value<'_>) -> bool {
 /// identity, lists element by element. Agrees with [`Value::key`] without
 /// building keys (this runs in every comparison).
 pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
+    // Texts are equal when their bytes are: no need to read a short text
+    // of a record back as a string first.
+    if let (Some(x), Some(y)) = (a.text_bytes(), b.text_bytes()) {
+        return x == y;
+    }
     let (a, b) = (a.forced(), b.forced());
     let (a, b) = (a.as_ref(), b.as_ref());
     match (a, b) {

@@ -417,8 +417,13 @@ const SHORT_TEXT: usize = 22;
 impl Short {
     /// The text.
     pub fn as_str(&self) -> &str {
-        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
-        std::str::from_utf8(bytes).unwrap_or_default()
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The text's bytes, which compare as the text does without being
+    /// checked to be UTF-8 again.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
 
@@ -441,6 +446,16 @@ impl Data {
                 Data::Short(Short { len, bytes })
             }
             _ => Data::Text(text.into()),
+        }
+    }
+
+    /// The bytes of text data: they compare, order and hash as the text
+    /// does, and reading them checks nothing.
+    pub fn text_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Data::Text(t) => Some(t.as_bytes()),
+            Data::Short(s) => Some(s.as_bytes()),
+            _ => None,
         }
     }
 
