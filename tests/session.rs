@@ -359,3 +359,46 @@ fn a_document_from_outside_the_workspace_leaves_it_when_closed() -> TestResult {
     assert_eq!(session.open_documents(), vec![org]);
     Ok(())
 }
+
+#[test]
+fn sibling_rule_files_compile_in_path_order() -> TestResult {
+    // Rule files from outside the workspace are compiled with their open
+    // siblings: with a name declared in each, "the second" declaration is
+    // the same one on every run, whatever order a map keeps them in.
+    let dir = tempfile::Builder::new().prefix("session").tempdir()?;
+    let root = workspace(&dir.path().join("ws"))?;
+    let loose = dir.path().canonicalize()?.join("loose");
+    std::fs::create_dir_all(&loose)?;
+    let text = "/// 重复声明的参数。\nparam 重复 = 1\n";
+    let names: Vec<String> = ('a'..='l').map(|c| format!("{c}.rules")).collect();
+    let mut session = Session::default();
+    session.initialize(Some(root));
+    for name in &names {
+        std::fs::write(loose.join(name), text)?;
+        session.set_text(&loose.join(name), text.to_string());
+    }
+    session.compile();
+    for name in &names {
+        let path = loose.join(name);
+        let firsts: Vec<PathBuf> = session
+            .diagnostics(&path)
+            .iter()
+            .filter_map(|p| match p {
+                Problem::Diagnostic(d) if d.message.contains("declared twice") => {
+                    let first = d.related.first()?;
+                    session.path_of(first.span.file).map(Path::to_path_buf)
+                }
+                _ => None,
+            })
+            .collect();
+        // The document comes last; the first declaration is in the first
+        // of the others by path.
+        let expected = if name == "a.rules" {
+            "b.rules"
+        } else {
+            "a.rules"
+        };
+        assert_eq!(firsts, vec![loose.join(expected)], "on {name}");
+    }
+    Ok(())
+}

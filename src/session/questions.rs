@@ -4,7 +4,7 @@
 //! the latest analysis; this module finds the rule set and records to ask.
 
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{DocKind, Session, doc_kind};
 use crate::check::{self, Compiled, FileSet, Program, Symbols};
@@ -34,7 +34,9 @@ impl Session {
         let mut sources_ids: Vec<FileId> = Vec::new();
         let name = self.sources.name(id).to_string();
         let dir = Path::new(&name).parent().map(Path::to_path_buf);
-        let siblings: Vec<FileId> = self
+        // In path order, not the map's: which of two declarations of a
+        // name is "the second" must not change from run to run.
+        let mut siblings: Vec<(&PathBuf, FileId)> = self
             .by_path
             .iter()
             .filter(|(path, fid)| {
@@ -45,8 +47,10 @@ impl Session {
                         Path::new(self.sources.name(**fid)).parent() == Some(d.as_path())
                     })
             })
-            .map(|(_, f)| *f)
+            .map(|(path, f)| (path, *f))
             .collect();
+        siblings.sort();
+        let siblings: Vec<FileId> = siblings.into_iter().map(|(_, f)| f).collect();
         let local_names: Vec<String> = std::iter::once(id)
             .chain(siblings.iter().copied())
             .filter_map(|f| {
