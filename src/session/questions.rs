@@ -82,10 +82,19 @@ impl Session {
         let Some(id) = self.file(path) else {
             return Vec::new();
         };
+        let here = |d: &&Diag| d.span.is_some_and(|s| s.file == id);
+        if doc_kind(path) == DocKind::Project && !self.config_errors.is_empty() {
+            // The open text was not taken: its own problems, not those of
+            // the text the project was made from.
+            return self
+                .config_errors
+                .iter()
+                .map(|d| Problem::Diagnostic(Cow::Borrowed(d)))
+                .collect();
+        }
         let Some(analysis) = &self.analysis else {
             return Vec::new();
         };
-        let here = |d: &&Diag| d.span.is_some_and(|s| s.file == id);
         match doc_kind(path) {
             DocKind::Rules => match self.program_for(id) {
                 Some(side) => side
@@ -118,7 +127,15 @@ impl Session {
                         .map(Problem::Finding),
                 )
                 .collect(),
-            DocKind::Other => Vec::new(),
+            // Only the workspace's own project file: its problems are
+            // among the rules'.
+            DocKind::Project if self.is_config(path) => analysis
+                .rule_errors
+                .iter()
+                .filter(here)
+                .map(|d| Problem::Diagnostic(Cow::Borrowed(d)))
+                .collect(),
+            DocKind::Project | DocKind::Other => Vec::new(),
         }
     }
 
@@ -143,7 +160,7 @@ impl Session {
             DocKind::Records => {
                 editor::hover::in_records(&self.analysis.as_ref()?.report, id, offset)
             }
-            DocKind::Other => None,
+            DocKind::Project | DocKind::Other => None,
         }
     }
 
@@ -164,7 +181,7 @@ impl Session {
                     editor::definition::in_records(program, store, &self.sources, here, offset)
                 })
                 .flatten(),
-            DocKind::Other => None,
+            DocKind::Project | DocKind::Other => None,
         }
     }
 
@@ -205,7 +222,7 @@ impl Session {
                     include_declaration,
                 )
             }),
-            DocKind::Other => None,
+            DocKind::Project | DocKind::Other => None,
         };
         spans.unwrap_or_default()
     }
