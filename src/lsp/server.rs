@@ -257,7 +257,7 @@ impl LanguageServer for Backend {
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         if self
-            .with(|s| s.is_project_file(&params.text_document.uri))
+            .with(|s| s.reload_on_save(&params.text_document.uri))
             .unwrap_or(false)
         {
             self.reload().await;

@@ -494,6 +494,10 @@ impl Session {
             || self.project.not_records.contains(&path);
         let known = self.file(&path);
         match doc_kind(&path) {
+            // The editor's text of the open project file stands.
+            DocKind::Project if self.open.contains(&path) && self.is_config(&path) => {
+                WatchedChange::Nothing
+            }
             _ if project_file => WatchedChange::Reload,
             DocKind::Rules if known.is_some() || self.inside_root(&path) => WatchedChange::Reload,
             DocKind::Records if self.inside_root(&path) && self.is_record(&path) => {
@@ -518,6 +522,13 @@ impl Session {
             Ok(text) => self.sources.replace(id, text),
             Err(_) => self.reload(),
         }
+    }
+
+    /// Whether saving the document at `path` calls for loading the project
+    /// again: the project file's, unless it is open in the editor, where
+    /// its text counted as it was typed.
+    pub fn reload_on_save(&self, path: &Path) -> bool {
+        self.is_project_file(path) && !self.open.contains(&real_path(path))
     }
 
     /// Whether `path` is the project file of the workspace.
@@ -596,6 +607,15 @@ mod tests {
             WatchedChange::Nothing
         );
         assert_eq!(change("notes.md", F::Changed), WatchedChange::Nothing);
+        assert!(session.reload_on_save(&root.join("sunlight.toml")));
+
+        // Open, the project file's text is the editor's: its changes on
+        // disk and its saving are nothing new.
+        session.set_text(&root.join("sunlight.toml"), "params = \"p.yaml\"\n".into());
+        let change = |rel: &str, kind| session.watched_change(&root.join(rel), kind);
+        assert_eq!(change("sunlight.toml", F::Changed), WatchedChange::Nothing);
+        assert_eq!(change("p.yaml", F::Changed), WatchedChange::Reload);
+        assert!(!session.reload_on_save(&root.join("sunlight.toml")));
     }
 
     #[test]
