@@ -359,3 +359,243 @@ fn a_document_from_outside_the_workspace_leaves_it_when_closed() -> TestResult {
     assert_eq!(session.open_documents(), vec![org]);
     Ok(())
 }
+
+#[test]
+fn sibling_rule_files_compile_in_path_order() -> TestResult {
+    // Rule files from outside the workspace are compiled with their open
+    // siblings: with a name declared in each, "the second" declaration is
+    // the same one on every run, whatever order a map keeps them in.
+    let dir = tempfile::Builder::new().prefix("session").tempdir()?;
+    let root = workspace(&dir.path().join("ws"))?;
+    let loose = dir.path().canonicalize()?.join("loose");
+    std::fs::create_dir_all(&loose)?;
+    let text = "/// 重复声明的参数。\nparam 重复 = 1\n";
+    let names: Vec<String> = ('a'..='l').map(|c| format!("{c}.rules")).collect();
+    let mut session = Session::default();
+    session.initialize(Some(root));
+    for name in &names {
+        std::fs::write(loose.join(name), text)?;
+        session.set_text(&loose.join(name), text.to_string());
+    }
+    session.compile();
+    for name in &names {
+        let path = loose.join(name);
+        let firsts: Vec<PathBuf> = session
+            .diagnostics(&path)
+            .iter()
+            .filter_map(|p| match p {
+                Problem::Diagnostic(d) if d.message.contains("declared twice") => {
+                    let first = d.related.first()?;
+                    session.path_of(first.span.file).map(Path::to_path_buf)
+                }
+                _ => None,
+            })
+            .collect();
+        // The document comes last; the first declaration is in the first
+        // of the others by path.
+        let expected = if name == "a.rules" {
+            "b.rules"
+        } else {
+            "a.rules"
+        };
+        assert_eq!(firsts, vec![loose.join(expected)], "on {name}");
+    }
+    Ok(())
+}
+
+/// The problems on a document: message and the text underlined.
+fn problems(session: &Session, path: &Path) -> TestResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for p in session.diagnostics(path) {
+        if let Problem::Diagnostic(d) = p {
+            let at = d.span.ok_or("a diagnostic with no place")?;
+            out.push((d.message.clone(), slice(session, at)?));
+        }
+    }
+    Ok(out)
+}
+
+/// The rule ids of the findings on a document.
+fn rule_ids(session: &Session, path: &Path) -> TestResult<Vec<String>> {
+    Ok(findings(session, path)?
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect())
+}
+
+#[test]
+fn the_open_project_file_counts_before_it_is_saved() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = workspace(dir.path())?;
+    let config = root.join("sunlight.toml");
+    let payments = root.join("records/payments.yaml");
+    let mut session = Session::default();
+    session.initialize(Some(root.clone()));
+    session.set_text(&payments, PAYMENTS.to_string());
+    session.set_text(&config, CONFIG.to_string());
+    session.analyze();
+    session.take_log();
+    let found = rule_ids(&session, &payments)?;
+    assert!(found.contains(&"LOCAL-001".to_string()), "{found:?}");
+    assert!(session.diagnostics(&config).is_empty());
+    let without = |ids: &[String]| -> Vec<String> {
+        ids.iter().filter(|r| *r != "LOCAL-001").cloned().collect()
+    };
+
+    // Switched off in the editor, not saved: its findings go.
+    let disabled = format!("{CONFIG}disable = [\"LOCAL-001\"]\n");
+    session.edit_text(&config, disabled.clone());
+    session.analyze_if_changed();
+    assert_eq!(rule_ids(&session, &payments)?, without(&found));
+    assert!(session.diagnostics(&config).is_empty());
+    assert_eq!(std::fs::read_to_string(&config)?, CONFIG);
+    // Only the rules were compiled again: nothing was read from disk.
+    assert!(session.take_log().is_empty());
+
+    // A line half typed does not parse: the error is on the project file
+    // at its place, and the findings stay those of the last good text.
+    let broken = format!("{CONFIG}disable = [\"LOCAL-001\"\n");
+    session.edit_text(&config, broken.clone());
+    session.analyze_if_changed();
+    let shown = session.diagnostics(&config);
+    assert_eq!(shown.len(), 1);
+    let Problem::Diagnostic(d) = &shown[0] else {
+        return Err("a finding on the project file".into());
+    };
+    assert!(
+        d.message.starts_with("invalid project file:"),
+        "{}",
+        d.message
+    );
+    // The parser finds the missing `]` at the end of the line.
+    let span = d.span.ok_or("no place")?;
+    assert_eq!(span.start as usize, broken.len() - 1);
+    assert!(
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.ends_with("the editor keeps the project as it was")),
+        "{:?}",
+        d.help
+    );
+    assert_eq!(rule_ids(&session, &payments)?, without(&found));
+
+    // A misspelt key and a rule file that does not exist: each at its
+    // place, and still the last good project.
+    let wrong = "rules = [\"rules\", \"nowhere.rules\"]\ndisabel = [\"LOCAL-001\"]\n";
+    session.edit_text(&config, wrong.to_string());
+    session.analyze_if_changed();
+    assert_eq!(
+        problems(&session, &config)?,
+        vec![
+            (
+                "no such file or folder `nowhere.rules`".to_string(),
+                "\"nowhere.rules\"".to_string()
+            ),
+            (
+                "unknown key `disabel` in the project file".to_string(),
+                "disabel".to_string()
+            ),
+        ]
+    );
+    assert_eq!(rule_ids(&session, &payments)?, without(&found));
+
+    // An id no rule has is a warning at its place, from the text taken.
+    let unknown = format!("{CONFIG}disable = [\"LOCAL-00\"]\n");
+    session.edit_text(&config, unknown);
+    session.analyze_if_changed();
+    assert_eq!(
+        problems(&session, &config)?,
+        vec![(
+            "no rule `LOCAL-00` to switch off".to_string(),
+            "\"LOCAL-00\"".to_string()
+        )]
+    );
+    assert_eq!(rule_ids(&session, &payments)?, found);
+
+    // Closed unsaved: the file on disk counts again.
+    session.edit_text(&config, disabled);
+    session.analyze_if_changed();
+    assert_eq!(rule_ids(&session, &payments)?, without(&found));
+    session.close(&config);
+    session.analyze_if_changed();
+    assert_eq!(rule_ids(&session, &payments)?, found);
+    assert!(session.diagnostics(&config).is_empty());
+    Ok(())
+}
+
+#[test]
+fn an_unsaved_project_file_naming_other_files_loads_the_project_again() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = workspace(dir.path())?;
+    let config = root.join("sunlight.toml");
+    let payments = root.join("records/payments.yaml");
+    let mut session = Session::default();
+    session.initialize(Some(root.clone()));
+    // An unsaved edit of a record stays through the reload.
+    let edited = PAYMENTS.replace("project: 城南道路改造工程\n", "");
+    session.set_text(&payments, edited);
+    session.set_text(&config, CONFIG.to_string());
+    session.analyze();
+    let local = |s: &Session| -> TestResult<usize> {
+        Ok(rule_ids(s, &payments)?
+            .iter()
+            .filter(|r| *r == "LOCAL-001")
+            .count())
+    };
+    assert_eq!(local(&session)?, 2);
+
+    // No local rules: the project is loaded again without them.
+    session.edit_text(&config, "rules = []\n".to_string());
+    session.analyze_if_changed();
+    assert_eq!(local(&session)?, 0);
+    assert!(
+        session
+            .take_log()
+            .iter()
+            .any(|l| l.starts_with("project reloaded")),
+        "no reload"
+    );
+    assert!(session.diagnostics(&config).is_empty());
+
+    // A broken text after that keeps the project without them...
+    session.edit_text(&config, "rules = [\n".to_string());
+    session.analyze_if_changed();
+    assert_eq!(local(&session)?, 0);
+    assert_eq!(session.diagnostics(&config).len(), 1);
+
+    // ...and closing it returns to the file on disk, edits kept.
+    session.close(&config);
+    session.analyze_if_changed();
+    assert_eq!(local(&session)?, 2);
+    Ok(())
+}
+
+#[test]
+fn a_project_file_not_yet_on_disk_counts_while_open() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = workspace(dir.path())?;
+    let config = root.join("sunlight.toml");
+    std::fs::remove_file(&config)?;
+    let payments = root.join("records/payments.yaml");
+    let mut session = Session::default();
+    session.initialize(Some(root.clone()));
+    session.set_text(&payments, PAYMENTS.to_string());
+    session.analyze();
+    let has_local = |s: &Session| -> TestResult<bool> {
+        Ok(rule_ids(s, &payments)?.iter().any(|r| r == "LOCAL-001"))
+    };
+    // With no project file the local rules are not read.
+    assert!(!has_local(&session)?);
+
+    // A new project file, not saved yet, names them.
+    session.set_text(&config, CONFIG.to_string());
+    session.analyze_if_changed();
+    assert!(has_local(&session)?);
+    assert!(session.diagnostics(&config).is_empty());
+
+    // Closed unsaved, it never was.
+    session.close(&config);
+    session.analyze_if_changed();
+    assert!(!has_local(&session)?);
+    Ok(())
+}

@@ -113,12 +113,12 @@ fn with_state<T>(state: &Mutex<State>, f: impl FnOnce(&mut State) -> T) -> T {
 /// Diagnostics of one document, with the version of the text they are of.
 type Published = (Url, Vec<Diagnostic>, Option<i32>);
 
-/// The diagnostics of every open document of `kind` (all when none).
-fn diagnostics_of(state: &mut State, kind: Option<DocKind>) -> Vec<Published> {
+/// The diagnostics of every open document whose kind is `wanted`.
+fn diagnostics_of(state: &mut State, wanted: impl Fn(DocKind) -> bool) -> Vec<Published> {
     state
         .open_documents()
         .into_iter()
-        .filter(|uri| kind.is_none_or(|k| doc_kind(uri) == k))
+        .filter(|uri| wanted(doc_kind(uri)))
         .map(|uri| {
             let d = state.diagnostics(&uri);
             let version = state.version(&uri);
@@ -128,14 +128,15 @@ fn diagnostics_of(state: &mut State, kind: Option<DocKind>) -> Vec<Published> {
 }
 
 /// Re-analyse and publish diagnostics for every open document: after a
-/// rule edit the rules documents' first, as soon as the rules are
-/// compiled, then every document's once the records are evaluated.
+/// rule or project file edit the rules documents' and the project file's
+/// first, as soon as the rules are compiled, then every document's once
+/// the records are evaluated.
 async fn refresh(client: &Client, state: &Arc<Mutex<State>>) {
     let (rules, generation) = with_state(state, |s| {
         let rules = s
             .session
             .compile()
-            .then(|| diagnostics_of(s, Some(DocKind::Rules)));
+            .then(|| diagnostics_of(s, |k| k != DocKind::Records));
         (rules, s.session.generation())
     });
     let published = rules.is_some();
@@ -148,8 +149,8 @@ async fn refresh(client: &Client, state: &Arc<Mutex<State>>) {
     let (batches, generation) = tokio::task::spawn_blocking(move || {
         with_state(&shared, |s| {
             s.session.analyze_if_changed();
-            let kind = published.then_some(DocKind::Records);
-            (diagnostics_of(s, kind), s.session.generation())
+            let batch = diagnostics_of(s, |k| !published || k == DocKind::Records);
+            (batch, s.session.generation())
         })
     })
     .await
@@ -195,7 +196,8 @@ impl LanguageServer for Backend {
                     TextDocumentSyncOptions {
                         open_close: Some(true),
                         change: Some(TextDocumentSyncKind::FULL),
-                        // Saving `sunlight.toml` reloads the project.
+                        // Saving `sunlight.toml` reloads the project (its
+                        // unsaved edits are taken as they come).
                         save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..TextDocumentSyncOptions::default()
                     },
@@ -255,7 +257,7 @@ impl LanguageServer for Backend {
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         if self
-            .with(|s| s.is_project_file(&params.text_document.uri))
+            .with(|s| s.reload_on_save(&params.text_document.uri))
             .unwrap_or(false)
         {
             self.reload().await;

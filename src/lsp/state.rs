@@ -95,9 +95,10 @@ impl State {
         self.session.watched_change(&path, change)
     }
 
-    /// Whether `uri` is the project file of the workspace.
-    pub fn is_project_file(&self, uri: &Url) -> bool {
-        self.session.is_project_file(&to_path(uri))
+    /// Whether saving `uri` calls for loading the project again (see
+    /// [`Session::reload_on_save`]).
+    pub fn reload_on_save(&self, uri: &Url) -> bool {
+        self.session.reload_on_save(&to_path(uri))
     }
 
     /// The URI of a file of the session.

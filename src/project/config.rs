@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 use crate::workspace::{InputLimits, display_path, read_into};
 
 /// Where the rules of a run come from.
@@ -70,20 +70,33 @@ pub struct ConfigFile {
 
 /// Read a project file (`sunlight.toml`: project settings shared by
 /// `sunlight check` and the language server, so that editor and CI agree)
-/// into `sources`. Its problems are diagnostics at their place, and each
-/// spoils only itself: an unknown key, a value of the wrong type or a path
-/// that does not exist is left out and the rest of the file holds. A file
-/// that cannot be read or parsed gives no settings.
+/// into `sources`, and take its settings (see [`parse_config`]). A file
+/// that cannot be read gives no settings.
 pub fn load_config(
     sources: &mut SourceMap,
     path: &Path,
     limits: &InputLimits,
     errors: &mut Vec<Diagnostic>,
 ) -> ConfigFile {
+    match read_into(sources, path, limits, errors) {
+        Some(id) => parse_config(sources, id, path, errors),
+        None => ConfigFile::default(),
+    }
+}
+
+/// The settings of the project file at `path` whose text is the file `id`
+/// of `sources`: read from disk, or an editor's unsaved text. Its problems
+/// are diagnostics at their place, and each spoils only itself: an unknown
+/// key, a value of the wrong type or a path that does not exist is left
+/// out and the rest of the file holds. A text that does not parse gives no
+/// settings.
+pub fn parse_config(
+    sources: &SourceMap,
+    id: FileId,
+    path: &Path,
+    errors: &mut Vec<Diagnostic>,
+) -> ConfigFile {
     let mut project = ConfigFile::default();
-    let Some(id) = read_into(sources, path, limits, errors) else {
-        return project;
-    };
     let text = sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
     let span = |r: std::ops::Range<usize>| Span::new(id, r.start, r.end.max(r.start));
     let keys_help = {

@@ -22,7 +22,9 @@ use crate::workspace::{
 };
 
 mod config;
-pub use config::{CONFIG_FILE, ConfigFile, RuleOptions, find_config, load_config, read_config};
+pub use config::{
+    CONFIG_FILE, ConfigFile, RuleOptions, find_config, load_config, parse_config, read_config,
+};
 
 /// A compiled rule set with the problems found on the way.
 #[derive(Debug)]
@@ -92,6 +94,17 @@ impl Project {
     /// parameter files and the waiver file. Problems are kept in
     /// [`Project::errors`], at their place; each spoils only itself.
     pub fn load(sources: &mut SourceMap, opts: &RuleOptions, limits: &InputLimits) -> Project {
+        Project::load_with(sources, opts, limits, None)
+    }
+
+    /// Like [`Project::load`], with the project file's text given (an
+    /// editor's unsaved text) rather than read from `opts.config`.
+    pub fn load_with(
+        sources: &mut SourceMap,
+        opts: &RuleOptions,
+        limits: &InputLimits,
+        config_text: Option<String>,
+    ) -> Project {
         let mut errors = Vec::new();
         let mut disabled_at: Vec<Option<Span>> = Vec::new();
         let mut config_file = None;
@@ -101,7 +114,13 @@ impl Project {
         let opts = match &opts.config {
             Some(path) => {
                 let before = sources.len();
-                let file = load_config(sources, path, limits, &mut errors);
+                let file = match config_text {
+                    Some(text) => {
+                        let id = sources.add(display_path(path), text);
+                        parse_config(sources, id, path, &mut errors)
+                    }
+                    None => load_config(sources, path, limits, &mut errors),
+                };
                 if sources.len() > before {
                     config_file = u32::try_from(before).ok().map(FileId);
                 }
@@ -173,6 +192,38 @@ impl Project {
             errors,
             not_records,
         }
+    }
+
+    /// Take a project file's new settings in place when they name the same
+    /// files as those in force (rule, parameter, waiver and baseline files,
+    /// and the embedded rules or not): the disabled rules and the run date
+    /// change only how the rules compile, and nothing need be read again.
+    /// For a project loaded from its project file with no flags over it
+    /// (the editor's), `file` read from the project file's text, the file
+    /// `id`. False, and nothing changed, when the files differ: the project
+    /// is to be loaded again.
+    pub fn retake_config(&mut self, id: FileId, file: ConfigFile, sources: &SourceMap) -> bool {
+        let (old, new) = (&self.opts, &file.opts);
+        let same_files = self.config_file == Some(id)
+            && old.base_params.is_none()
+            && old.rules == new.rules
+            && old.params == new.params
+            && old.waivers == new.waivers
+            && old.baseline == new.baseline
+            && old.no_default_rules == new.no_default_rules;
+        if !same_files {
+            return false;
+        }
+        self.opts.disabled = file.opts.disabled;
+        self.opts.today = file.opts.today;
+        self.disabled_at = file.disabled_at.into_iter().map(Some).collect();
+        // The project file's problems were those of its old text.
+        let name = sources.name(id);
+        self.errors.retain(|d| match d.span {
+            Some(span) => span.file != id,
+            None => d.file.as_deref() != Some(name),
+        });
+        true
     }
 
     /// The parameter overrides of the parameter files, with their problems.

@@ -104,22 +104,26 @@ impl Session {
     }
 
     /// Bring up to date what a question on the document at `path` is
-    /// answered from: the compiled rules for a rules document (its records
-    /// need not wait), everything for any other.
+    /// answered from: the compiled rules for a rules document or the
+    /// project file (their records need not wait), everything for any
+    /// other.
     pub fn prepare_for(&mut self, path: &Path) {
         match doc_kind(path) {
-            DocKind::Rules => {
+            DocKind::Rules | DocKind::Project => {
                 self.compile();
             }
             _ => self.analyze_if_changed(),
         }
     }
 
-    /// Compile the rules if a rule or parameter file changed (or nothing
-    /// was compiled yet), keeping the last findings until [`Session::analyze`];
-    /// true when they were compiled. The rules documents' diagnostics are
-    /// then up to date before the records are evaluated again.
+    /// Take the project file's text if it changed, then compile the rules
+    /// if it or a rule or parameter file changed (or nothing was compiled
+    /// yet), keeping the last findings until [`Session::analyze`]; true
+    /// when they were compiled. The rules documents' and the project
+    /// file's diagnostics are then up to date before the records are
+    /// evaluated again.
     pub fn compile(&mut self) -> bool {
+        self.apply_config();
         if !self.rules_dirty && self.analysis.is_some() {
             return false;
         }

@@ -31,6 +31,8 @@ pub enum DocKind {
     Rules,
     /// A `*.yaml`, `*.yml` or `*.json` record file.
     Records,
+    /// A project file, `sunlight.toml`.
+    Project,
     /// Anything else (ignored).
     Other,
 }
@@ -38,7 +40,9 @@ pub enum DocKind {
 /// The kind of a document by its name (extensions in any case, as the
 /// walk reads them).
 pub fn doc_kind(path: &Path) -> DocKind {
-    if workspace::has_extension(path, workspace::RULE_EXTENSIONS) {
+    if path.file_name().is_some_and(|n| n == project::CONFIG_FILE) {
+        DocKind::Project
+    } else if workspace::has_extension(path, workspace::RULE_EXTENSIONS) {
         DocKind::Rules
     } else if workspace::has_extension(path, workspace::RECORD_EXTENSIONS) {
         DocKind::Records
@@ -114,6 +118,16 @@ pub struct Session {
     root_pending: bool,
     /// Lines for the editor's log that have not been taken yet.
     log: Vec<String>,
+    /// A project file's text may have changed since the project was made
+    /// from it (see [`Session::apply_config`]).
+    config_dirty: bool,
+    /// The text of the project file the project was made from.
+    config_loaded: Option<Arc<str>>,
+    /// The open project file's text the project was made from, unsaved:
+    /// a reload reads it, not the file on disk.
+    config_unsaved: Option<(PathBuf, String)>,
+    /// The problems of the open project file's text, which was not taken.
+    config_errors: Vec<Diag>,
 }
 
 impl Session {
@@ -137,11 +151,20 @@ impl Session {
         // Documents are known by their real paths: so is the root.
         let root = root.canonicalize().unwrap_or(root);
         self.rules_dirty = true;
+        let (config, text) = match &self.config_unsaved {
+            Some((path, text)) => (Some(path.clone()), Some(text.clone())),
+            None => (project::find_config(&root), None),
+        };
         let opts = RuleOptions {
-            config: project::find_config(&root),
+            config,
             ..RuleOptions::default()
         };
-        self.project = Project::load(&mut self.sources, &opts, &self.limits);
+        self.project = Project::load_with(&mut self.sources, &opts, &self.limits, text);
+        self.config_loaded = self
+            .project
+            .config_file
+            .and_then(|id| self.sources.get(id))
+            .map(|f| f.text.clone());
         let mut errors = self.project.errors.clone();
         // Embedded rule files open from a folder of copies, so that "go to
         // definition" can show them; the others from where they are.
@@ -272,6 +295,9 @@ impl Session {
             self.choose_root(&path);
         }
         self.open.insert(path.clone());
+        if doc_kind(&path) == DocKind::Project {
+            self.config_dirty = true;
+        }
         match self.file(&path) {
             Some(id) => {
                 self.sources.replace(id, text);
@@ -315,6 +341,10 @@ impl Session {
         self.touched();
         let path = real_path(path);
         self.open.remove(&path);
+        if doc_kind(&path) == DocKind::Project {
+            // The file on disk counts again.
+            self.config_dirty = true;
+        }
         let Some(id) = self.file(&path) else {
             return;
         };
@@ -364,11 +394,95 @@ impl Session {
             limits: self.limits.clone(),
             log,
             generation: self.generation + 1,
+            config_unsaved: self.config_unsaved.take(),
             ..Session::default()
         };
         self.load(root);
         for (path, text) in open {
             self.set_text(&path, text);
+        }
+    }
+
+    /// The project file of the workspace, open or not, on disk or not: the
+    /// one the project was loaded from, else `sunlight.toml` at the root.
+    fn config_path(&self) -> Option<PathBuf> {
+        match &self.project.opts.config {
+            Some(path) => Some(real_path(path)),
+            None => self.root.as_ref().map(|r| r.join(project::CONFIG_FILE)),
+        }
+    }
+
+    /// Whether the document at `path` is the workspace's project file.
+    fn is_config(&self, path: &Path) -> bool {
+        self.config_path() == Some(real_path(path))
+    }
+
+    /// Bring the project in line with the project file's text: the open
+    /// document's as edited, as rust-analyzer and taplo read theirs, or
+    /// the file on disk once it is closed. An open text with problems is
+    /// not taken: its problems are shown on the document and the project
+    /// stays as it was, so that a line being typed does not change the
+    /// findings. A change of the disabled rules or the run date only
+    /// compiles the rules again; one of the files the project reads loads
+    /// it again.
+    fn apply_config(&mut self) {
+        if !std::mem::take(&mut self.config_dirty) {
+            return;
+        }
+        let Some(path) = self.config_path() else {
+            return;
+        };
+        let open = self.open.contains(&path);
+        let id = self.file(&path);
+        let text: Option<Arc<str>> = if open {
+            id.and_then(|id| self.sources.get(id))
+                .map(|f| f.text.clone())
+        } else {
+            workspace::read_text_bounded(&path, self.limits.max_file_size)
+                .ok()
+                .map(Arc::from)
+        };
+        if !open {
+            // What a closed document was last shown with goes with it.
+            self.config_unsaved = None;
+            if let (Some(id), Some(text)) = (id, &text) {
+                self.sources.replace(id, text.clone());
+            }
+        }
+        if text == self.config_loaded {
+            self.config_errors.clear();
+            return;
+        }
+        let (Some(text), Some(id)) = (text, id) else {
+            // The project file came or went on disk.
+            self.config_unsaved = None;
+            self.config_errors.clear();
+            self.reload();
+            self.config_dirty = false;
+            return;
+        };
+        self.sources.replace(id, text.clone());
+        let mut errors = Vec::new();
+        let file = project::parse_config(&self.sources, id, &path, &mut errors);
+        if open && !errors.is_empty() {
+            for d in &mut errors {
+                let kept = "until this is fixed, the editor keeps the project as it was";
+                d.help = Some(match d.help.take() {
+                    Some(help) => format!("{help}; {kept}"),
+                    None => kept.to_string(),
+                });
+            }
+            self.config_errors = errors;
+            return;
+        }
+        self.config_errors.clear();
+        self.config_unsaved = open.then(|| (path.clone(), text.to_string()));
+        if errors.is_empty() && self.project.retake_config(id, file, &self.sources) {
+            self.config_loaded = Some(text);
+            self.rules_dirty = true;
+        } else {
+            self.reload();
+            self.config_dirty = false;
         }
     }
 
@@ -380,6 +494,10 @@ impl Session {
             || self.project.not_records.contains(&path);
         let known = self.file(&path);
         match doc_kind(&path) {
+            // The editor's text of the open project file stands.
+            DocKind::Project if self.open.contains(&path) && self.is_config(&path) => {
+                WatchedChange::Nothing
+            }
             _ if project_file => WatchedChange::Reload,
             DocKind::Rules if known.is_some() || self.inside_root(&path) => WatchedChange::Reload,
             DocKind::Records if self.inside_root(&path) && self.is_record(&path) => {
@@ -404,6 +522,13 @@ impl Session {
             Ok(text) => self.sources.replace(id, text),
             Err(_) => self.reload(),
         }
+    }
+
+    /// Whether saving the document at `path` calls for loading the project
+    /// again: the project file's, unless it is open in the editor, where
+    /// its text counted as it was typed.
+    pub fn reload_on_save(&self, path: &Path) -> bool {
+        self.is_project_file(path) && !self.open.contains(&real_path(path))
     }
 
     /// Whether `path` is the project file of the workspace.
@@ -482,6 +607,15 @@ mod tests {
             WatchedChange::Nothing
         );
         assert_eq!(change("notes.md", F::Changed), WatchedChange::Nothing);
+        assert!(session.reload_on_save(&root.join("sunlight.toml")));
+
+        // Open, the project file's text is the editor's: its changes on
+        // disk and its saving are nothing new.
+        session.set_text(&root.join("sunlight.toml"), "params = \"p.yaml\"\n".into());
+        let change = |rel: &str, kind| session.watched_change(&root.join(rel), kind);
+        assert_eq!(change("sunlight.toml", F::Changed), WatchedChange::Nothing);
+        assert_eq!(change("p.yaml", F::Changed), WatchedChange::Reload);
+        assert!(!session.reload_on_save(&root.join("sunlight.toml")));
     }
 
     #[test]
@@ -494,5 +628,7 @@ mod tests {
         assert_eq!(kind("/w/notes.md"), DocKind::Other);
         assert_eq!(kind("/w/x.yaml/readme"), DocKind::Other);
         assert_eq!(kind("untitled:Untitled-1.yaml"), DocKind::Records);
+        assert_eq!(kind("/w/sunlight.toml"), DocKind::Project);
+        assert_eq!(kind("/w/other.toml"), DocKind::Other);
     }
 }

@@ -4,7 +4,7 @@
 //! the latest analysis; this module finds the rule set and records to ask.
 
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{DocKind, Session, doc_kind};
 use crate::check::{self, Compiled, FileSet, Program, Symbols};
@@ -34,7 +34,9 @@ impl Session {
         let mut sources_ids: Vec<FileId> = Vec::new();
         let name = self.sources.name(id).to_string();
         let dir = Path::new(&name).parent().map(Path::to_path_buf);
-        let siblings: Vec<FileId> = self
+        // In path order, not the map's: which of two declarations of a
+        // name is "the second" must not change from run to run.
+        let mut siblings: Vec<(&PathBuf, FileId)> = self
             .by_path
             .iter()
             .filter(|(path, fid)| {
@@ -45,8 +47,10 @@ impl Session {
                         Path::new(self.sources.name(**fid)).parent() == Some(d.as_path())
                     })
             })
-            .map(|(_, f)| *f)
+            .map(|(path, f)| (path, *f))
             .collect();
+        siblings.sort();
+        let siblings: Vec<FileId> = siblings.into_iter().map(|(_, f)| f).collect();
         let local_names: Vec<String> = std::iter::once(id)
             .chain(siblings.iter().copied())
             .filter_map(|f| {
@@ -78,10 +82,19 @@ impl Session {
         let Some(id) = self.file(path) else {
             return Vec::new();
         };
+        let here = |d: &&Diag| d.span.is_some_and(|s| s.file == id);
+        if doc_kind(path) == DocKind::Project && !self.config_errors.is_empty() {
+            // The open text was not taken: its own problems, not those of
+            // the text the project was made from.
+            return self
+                .config_errors
+                .iter()
+                .map(|d| Problem::Diagnostic(Cow::Borrowed(d)))
+                .collect();
+        }
         let Some(analysis) = &self.analysis else {
             return Vec::new();
         };
-        let here = |d: &&Diag| d.span.is_some_and(|s| s.file == id);
         match doc_kind(path) {
             DocKind::Rules => match self.program_for(id) {
                 Some(side) => side
@@ -114,7 +127,15 @@ impl Session {
                         .map(Problem::Finding),
                 )
                 .collect(),
-            DocKind::Other => Vec::new(),
+            // Only the workspace's own project file: its problems are
+            // among the rules'.
+            DocKind::Project if self.is_config(path) => analysis
+                .rule_errors
+                .iter()
+                .filter(here)
+                .map(|d| Problem::Diagnostic(Cow::Borrowed(d)))
+                .collect(),
+            DocKind::Project | DocKind::Other => Vec::new(),
         }
     }
 
@@ -139,7 +160,7 @@ impl Session {
             DocKind::Records => {
                 editor::hover::in_records(&self.analysis.as_ref()?.report, id, offset)
             }
-            DocKind::Other => None,
+            DocKind::Project | DocKind::Other => None,
         }
     }
 
@@ -160,7 +181,7 @@ impl Session {
                     editor::definition::in_records(program, store, &self.sources, here, offset)
                 })
                 .flatten(),
-            DocKind::Other => None,
+            DocKind::Project | DocKind::Other => None,
         }
     }
 
@@ -201,7 +222,7 @@ impl Session {
                     include_declaration,
                 )
             }),
-            DocKind::Other => None,
+            DocKind::Project | DocKind::Other => None,
         };
         spans.unwrap_or_default()
     }

@@ -90,3 +90,33 @@ async def test_a_new_baseline_shows_its_findings_as_known(lsp):
     )
     assert codes(diags) == ["LOCAL-001", "LOCAL-002", "ZJBF-001"], describe(diags)
     assert all("in the baseline" in d.message for d in diags), describe(diags)
+
+
+async def test_an_unsaved_edit_of_sunlight_toml_counts_until_it_is_closed(lsp):
+    diags = await lsp.open(MEETINGS)
+    assert codes(diags) == ["SZYD-009"], describe(diags)
+    on_disk = lsp.read("sunlight.toml")
+    assert await lsp.open("sunlight.toml") == []
+    # SZYD-010 switched on again in the editor, not saved.
+    lsp.send_change(lsp.uri("sunlight.toml"), on_disk.replace('disable = ["SZYD-010"]\n', ""))
+    diags = await lsp.diags_until(MEETINGS, lambda d: "SZYD-010" in codes(d), "with SZYD-010")
+    assert codes(diags) == sorted(["SZYD-009", "SZYD-010", "SZYD-010"]), describe(diags)
+    assert lsp.read("sunlight.toml") == on_disk
+
+    # A half-typed line: an error on sunlight.toml at that line, and the
+    # findings of the last good text stay.
+    broken = on_disk.replace('disable = ["SZYD-010"]\n', 'disable = ["SZYD-010"\n')
+    line = broken.split("\n").index('disable = ["SZYD-010"')
+    toml = await lsp.change("sunlight.toml", broken)
+    assert len(toml) == 1, describe(toml)
+    assert toml[0].severity == T.DiagnosticSeverity.Error
+    assert toml[0].message.startswith("invalid project file:"), toml[0].message
+    # The parser finds the missing `]` where the next line starts.
+    assert (toml[0].range.start.line, toml[0].range.start.character) == (line + 1, 0), describe(toml)
+    assert "the editor keeps the project as it was" in toml[0].message, toml[0].message
+    assert codes(lsp.client.diagnostics[lsp.uri(MEETINGS)]) == sorted(["SZYD-009", "SZYD-010", "SZYD-010"])
+
+    # Closed unsaved: the file on disk counts again.
+    await lsp.close("sunlight.toml")
+    diags = await lsp.diags_until(MEETINGS, lambda d: "SZYD-010" not in codes(d), "without SZYD-010")
+    assert codes(diags) == ["SZYD-009"], describe(diags)
