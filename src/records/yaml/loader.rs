@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use super::offsets::Offsets;
-use super::shape::{Anchored, Frame, Pending, Place, Slot, descend, fill};
+use super::shape::{Anchored, Frame, Pending, Place, Slot, fill};
 use super::spans::skip_properties;
 use super::{Broken, Limits};
 use crate::diag::Diagnostic;
@@ -369,6 +369,10 @@ impl<'t, 'l> Loader<'t, 'l> {
 
     fn alias(&mut self, id: usize, start: usize, end: usize) -> Result<(), Stop> {
         let span = self.span(start, end);
+        let as_key = self
+            .stack
+            .last()
+            .is_some_and(|f| f.is_map && !f.awaiting_value);
         let Some(target) = self.anchors.get(&id) else {
             let name = self.text.get(start..end).unwrap_or("*");
             let inside = self.stack.iter().any(|f| f.anchor == id);
@@ -387,7 +391,13 @@ impl<'t, 'l> Loader<'t, 'l> {
             self.errors.push(diag);
             return Err(Stop::Limit);
         };
-        let (place, count, height) = (target.place.clone(), target.count, target.height);
+        let (count, height) = (target.count, target.height);
+        // A key is checked now, so its copy is not left for later.
+        let (kind, copy) = if as_key {
+            (target.as_key.clone(), None)
+        } else {
+            (NodeKind::Null, Some(target.place.clone()))
+        };
         if self.stack.len().saturating_add(height) > self.limits.max_depth {
             return Err(self.too_deep(start));
         }
@@ -395,52 +405,8 @@ impl<'t, 'l> Loader<'t, 'l> {
         // once the document is complete: a "billion laughs" file is refused
         // having cost no more than its text.
         self.charge(count, start, true)?;
-        let as_key = self
-            .stack
-            .last()
-            .is_some_and(|f| f.is_map && !f.awaiting_value);
-        if !as_key {
-            let placeholder = Node {
-                kind: NodeKind::Null,
-                span,
-            };
-            self.finish(placeholder, 0, count, height, None, Some(place));
-            return Ok(());
-        }
-        // A key is checked now, so it is copied now: its text, or only its
-        // shape when it is a collection, which is refused as a key and
-        // dropped. An anchor is named once its node is complete and in
-        // place, so the node is always found.
-        let kind = self
-            .anchored(&place)
-            .map_or(NodeKind::Null, |node| match &node.kind {
-                NodeKind::Seq(_) => NodeKind::Seq(Vec::new()),
-                NodeKind::Map(_) => NodeKind::Map(Vec::new()),
-                kind => kind.clone(),
-            });
-        self.finish(Node { kind, span }, 0, count, height, None, None);
+        self.finish(Node { kind, span }, 0, count, height, None, copy);
         Ok(())
-    }
-
-    /// The node an anchor names: followed down the open collections while
-    /// its path goes through them, then inside the complete node.
-    fn anchored(&self, target: &Place) -> Option<&Node> {
-        let mut depth = match target.origin {
-            None => 0,
-            Some(o) => match self.stack.iter().position(|f| f.slot == Slot::Orphan(o)) {
-                Some(depth) => depth,
-                None => return descend(self.orphans.get(o)?, &target.path),
-            },
-        };
-        for (k, &i) in target.path.iter().enumerate() {
-            let below = self.stack.get(depth + 1);
-            if below.is_some_and(|f| f.slot == Slot::Child(i)) {
-                depth += 1;
-                continue;
-            }
-            return descend(self.stack.get(depth)?.child(i)?, target.path.get(k + 1..)?);
-        }
-        None
     }
 
     /// Where the innermost open collection is: the node its path starts
@@ -474,9 +440,9 @@ impl<'t, 'l> Loader<'t, 'l> {
         orphan: Option<usize>,
         copy: Option<Place>,
     ) {
-        let mut place = (anchor != 0 || copy.is_some()).then(|| self.open_path());
+        let place = (anchor != 0 || copy.is_some()).then(|| self.open_path());
         let Some(frame) = self.stack.last_mut() else {
-            self.remember(place, anchor, count, height, copy);
+            // Nothing follows the root in its document: no alias names it.
             self.doc_start = child.span.end as usize;
             self.documents.push(child);
             if let Some(root) = self.documents.last_mut() {
@@ -503,14 +469,31 @@ impl<'t, 'l> Loader<'t, 'l> {
         } else {
             frame.next_index()
         };
-        if let Some(place) = &mut place {
+        if let Some(mut place) = place {
             match index {
                 Some(i) => place.path.push(i),
                 None => {
-                    *place = Place {
+                    place = Place {
                         origin: Some(orphan.unwrap_or(self.orphans.len())),
                         path: Vec::new(),
                     }
+                }
+            }
+            match copy {
+                Some(from) => self.pending.push(Pending { from, to: place }),
+                None => {
+                    let as_key = match &child.kind {
+                        NodeKind::Seq(_) => NodeKind::Seq(Vec::new()),
+                        NodeKind::Map(_) => NodeKind::Map(Vec::new()),
+                        kind => kind.clone(),
+                    };
+                    let anchored = Anchored {
+                        place,
+                        as_key,
+                        count,
+                        height,
+                    };
+                    self.anchors.insert(anchor, anchored);
                 }
             }
         }
@@ -540,30 +523,6 @@ impl<'t, 'l> Loader<'t, 'l> {
             match orphan.and_then(|o| self.orphans.get_mut(o)) {
                 Some(place) => *place = child,
                 None => self.orphans.push(child),
-            }
-        }
-        self.remember(place, anchor, count, height, copy);
-    }
-
-    /// Remember where an anchored node, or an alias's placeholder, went.
-    fn remember(
-        &mut self,
-        place: Option<Place>,
-        anchor: usize,
-        count: usize,
-        height: usize,
-        copy: Option<Place>,
-    ) {
-        let Some(place) = place else { return };
-        match copy {
-            Some(from) => self.pending.push(Pending { from, to: place }),
-            None => {
-                let anchored = Anchored {
-                    place,
-                    count,
-                    height,
-                };
-                self.anchors.insert(anchor, anchored);
             }
         }
     }

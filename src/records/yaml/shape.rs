@@ -44,6 +44,10 @@ pub(super) struct Pending {
 /// What an anchor names, with what it would cost to expand it again.
 pub(super) struct Anchored {
     pub(super) place: Place,
+    /// What an alias of it is as a key, which is checked at once: the
+    /// scalar itself, or only the shape of a collection (no key may be one,
+    /// and a dropped key is named by no anchor).
+    pub(super) as_key: NodeKind,
     /// Nodes in the subtree, aliases expanded.
     pub(super) count: usize,
     /// Nesting levels in the subtree (0 for a scalar).
@@ -123,18 +127,6 @@ impl Frame {
         (self.awaiting_value && self.pending_key.is_some()).then_some(at.saturating_add(1))
     }
 
-    /// Child `i`, when it is complete.
-    pub(super) fn child(&self, i: usize) -> Option<&Node> {
-        if !self.is_map {
-            return self.items.get(i);
-        }
-        match self.entries.get(i / 2) {
-            Some(entry) => Some(pick(entry, i)),
-            None if i == self.entries.len().saturating_mul(2) => self.pending_key.as_ref(),
-            None => None,
-        }
-    }
-
     /// The span of the earlier key `text` of this mapping, remembering
     /// `text` at `span` when it is new.
     pub(super) fn earlier_key(&mut self, text: &str, span: Span) -> Option<Span> {
@@ -171,7 +163,7 @@ fn pick(entry: &(Node, Node), i: usize) -> &Node {
 }
 
 /// The node at `path` below `node`.
-pub(super) fn descend<'n>(mut node: &'n Node, path: &[usize]) -> Option<&'n Node> {
+fn descend<'n>(mut node: &'n Node, path: &[usize]) -> Option<&'n Node> {
     for &i in path {
         node = match &node.kind {
             NodeKind::Seq(items) => items.get(i)?,
