@@ -555,6 +555,61 @@ fn a_billion_laughs_is_refused_cheaply() -> TestResult {
     Ok(())
 }
 
+/// A record with one more field: 120 lists nested in one another, each
+/// anchored and with 330 items of its own (about 400 KB), and no alias.
+fn nested_anchors() -> String {
+    let mut text = String::from("kind: org\nid: nest\nname: x\nleaders: []\nnest: ");
+    for depth in 0..120 {
+        text.push_str(&format!("&n{depth} ["));
+        text.push_str(&"abcdefgh, ".repeat(330));
+    }
+    text.push_str(&"]".repeat(120));
+    text.push('\n');
+    text
+}
+
+#[test]
+fn nested_anchors_without_aliases_cost_no_copies() -> TestResult {
+    let text = nested_anchors();
+    assert!(text.len() > 390_000, "{}", text.len());
+    let dir = folder(&[("nest.yaml", &text)])?;
+    let run = run_in(dir.path(), &["check", "nest.yaml", "--format", "json"])?;
+    assert!(run.code.is_some(), "crashed: {}", run.stderr);
+    let report = run.json()?;
+    // The file is read to its end: all that is said of it is that the
+    // record has a field its schema does not know.
+    assert_eq!(only_error(&run)?, "unknown field `nest` in `org`");
+    assert_eq!(report["summary"]["records"], 1, "{}", clip(&run.stdout));
+    assert_bounded(&run, "nested anchors", SMALL_KB);
+    Ok(())
+}
+
+/// One anchored list of 1,000 items and 2,000 aliases of it: two million
+/// nodes once expanded.
+fn many_aliases() -> String {
+    let mut text = String::from("kind: org\nid: many\nname: x\nleaders: []\n");
+    text.push_str(&format!(
+        "big: &b [{}]\n",
+        vec!["abcdefgh"; 1000].join(", ")
+    ));
+    text.push_str(&format!("copies: [{}]\n", vec!["*b"; 2000].join(", ")));
+    text
+}
+
+#[test]
+fn many_aliases_of_a_large_anchor_stop_at_the_node_limit() -> TestResult {
+    let dir = folder(&[("many.yaml", &many_aliases())])?;
+    let run = run_in(dir.path(), &["check", "many.yaml", "--format", "json"])?;
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(
+        only_error(&run)?,
+        "document expands to more than 1000000 nodes (aliases)"
+    );
+    // The copies of a refused document are never made.
+    assert_bounded(&run, "many aliases", SMALL_KB / 2);
+    Ok(())
+}
+
 #[test]
 fn two_hundred_thousand_open_brackets_are_refused_cheaply() -> TestResult {
     let deep = format!("kind: org\nid: deep\nname: {}\n", "[".repeat(200_000));

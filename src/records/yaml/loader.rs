@@ -3,16 +3,15 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::rc::Rc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use super::offsets::Offsets;
-use super::shape::{Anchored, Child, Frame, Shape, build};
+use super::shape::{Anchored, Frame, Pending, Place, Slot, fill};
 use super::spans::skip_properties;
 use super::{Broken, Limits};
 use crate::diag::Diagnostic;
-use crate::records::tree::Node;
+use crate::records::tree::{Node, NodeKind};
 use crate::source::{FileId, LineIndex, Span};
 
 /// Why reading stopped.
@@ -37,6 +36,11 @@ pub(super) struct Loader<'t, 'l> {
     pub(super) errors: Vec<Diagnostic>,
     pub(super) stack: Vec<Frame>,
     pub(super) anchors: HashMap<usize, Anchored>,
+    /// The current document's dropped nodes (rejected keys and their
+    /// values), kept for the anchors inside them.
+    pub(super) orphans: Vec<Node>,
+    /// The current document's alias placeholders, filled once it is complete.
+    pub(super) pending: Vec<Pending>,
     /// Nodes produced so far in the current document, aliases expanded.
     pub(super) doc_nodes: usize,
     /// Nodes produced by alias expansion so far in the whole file.
@@ -67,6 +71,8 @@ impl<'t, 'l> Loader<'t, 'l> {
             errors: Vec::new(),
             stack: Vec::new(),
             anchors: HashMap::new(),
+            orphans: Vec::new(),
+            pending: Vec::new(),
             doc_nodes: 0,
             alias_nodes: 0,
             prev_end: 0,
@@ -199,6 +205,8 @@ impl<'t, 'l> Loader<'t, 'l> {
                 self.root_done = false;
                 // Anchors do not reach across documents.
                 self.anchors.clear();
+                self.orphans.clear();
+                self.pending.clear();
                 self.stack.clear();
                 self.doc_nodes = 0;
                 if explicit && let Some(version) = self.unsupported_version(start) {
@@ -252,19 +260,15 @@ impl<'t, 'l> Loader<'t, 'l> {
                     .stack
                     .last()
                     .is_some_and(|f| f.is_map && !f.awaiting_value);
-                let shape = if plain && (value.is_empty() || (!as_key && is_null(&value))) {
-                    Shape::Null
+                let kind = if plain && (value.is_empty() || (!as_key && is_null(&value))) {
+                    NodeKind::Null
                 } else {
-                    Shape::Scalar {
+                    NodeKind::Scalar {
                         text: value.into_owned(),
                         plain,
                     }
                 };
-                let child = Child {
-                    span,
-                    shape: Rc::new(shape),
-                };
-                self.finish(child, anchor, 1, 0);
+                self.finish(Node { kind, span }, anchor, 1, 0, None, None);
             }
             Event::SequenceStart(anchor, _) => self.open(false, anchor, start, end)?,
             Event::MappingStart(anchor, _) => self.open(true, anchor, start, end)?,
@@ -327,19 +331,21 @@ impl<'t, 'l> Loader<'t, 'l> {
         }
         self.charge(1, first, false)?;
         let flow = first < end && matches!(self.text.as_bytes().get(first), Some(b'[' | b'{'));
-        self.stack.push(Frame {
-            is_map,
-            flow,
-            start: first,
-            last_end: first,
-            children: Vec::new(),
-            anchor,
-            count: 1,
-            height: 1,
-            awaiting_value: false,
-            pending_key: None,
-            keys: None,
-        });
+        let slot = match self.stack.last().map(Frame::next_index) {
+            None => Slot::Root,
+            Some(Some(i)) => Slot::Child(i),
+            Some(None) => {
+                // Its place among the orphans, filled when it closes.
+                let o = self.orphans.len();
+                self.orphans.push(Node {
+                    kind: NodeKind::Null,
+                    span: self.span(first, first),
+                });
+                Slot::Orphan(o)
+            }
+        };
+        self.stack
+            .push(Frame::new(is_map, flow, first, slot, anchor));
         Ok(())
     }
 
@@ -353,20 +359,20 @@ impl<'t, 'l> Loader<'t, 'l> {
             frame.last_end
         };
         let span = self.span(frame.start, stop);
-        let shape = if frame.is_map {
-            Shape::Map(frame.children)
-        } else {
-            Shape::Seq(frame.children)
+        let (anchor, count, height) = (frame.anchor, frame.count, frame.height);
+        let orphan = match frame.slot {
+            Slot::Orphan(o) => Some(o),
+            Slot::Root | Slot::Child(_) => None,
         };
-        let child = Child {
-            span,
-            shape: Rc::new(shape),
-        };
-        self.finish(child, frame.anchor, frame.count, frame.height);
+        self.finish(frame.into_node(span), anchor, count, height, orphan, None);
     }
 
     fn alias(&mut self, id: usize, start: usize, end: usize) -> Result<(), Stop> {
         let span = self.span(start, end);
+        let as_key = self
+            .stack
+            .last()
+            .is_some_and(|f| f.is_map && !f.awaiting_value);
         let Some(target) = self.anchors.get(&id) else {
             let name = self.text.get(start..end).unwrap_or("*");
             let inside = self.stack.iter().any(|f| f.anchor == id);
@@ -385,32 +391,64 @@ impl<'t, 'l> Loader<'t, 'l> {
             self.errors.push(diag);
             return Err(Stop::Limit);
         };
-        let (shape, count, height) = (target.shape.clone(), target.count, target.height);
+        let (count, height) = (target.count, target.height);
+        // A key is checked now, so its copy is not left for later.
+        let (kind, copy) = if as_key {
+            (target.as_key.clone(), None)
+        } else {
+            (NodeKind::Null, Some(target.place.clone()))
+        };
         if self.stack.len().saturating_add(height) > self.limits.max_depth {
             return Err(self.too_deep(start));
         }
-        // Checked before anything is built, so a "billion laughs" file costs
-        // no more than the limit.
+        // Charged before anything is copied, and the copies are made only
+        // once the document is complete: a "billion laughs" file is refused
+        // having cost no more than its text.
         self.charge(count, start, true)?;
-        self.finish(Child { span, shape }, 0, count, height);
+        self.finish(Node { kind, span }, 0, count, height, None, copy);
         Ok(())
     }
 
-    /// Hand a completed node to its parent, or end the document with it.
-    fn finish(&mut self, child: Child, anchor: usize, count: usize, height: usize) {
-        if anchor != 0 {
-            self.anchors.insert(
-                anchor,
-                Anchored {
-                    shape: child.shape.clone(),
-                    count,
-                    height,
-                },
-            );
+    /// Where the innermost open collection is: the node its path starts
+    /// from (the root, or an orphan) and the child indices down to it.
+    fn open_path(&self) -> Place {
+        let mut path = Vec::new();
+        let mut origin = None;
+        for frame in self.stack.iter().rev() {
+            match frame.slot {
+                Slot::Child(i) => path.push(i),
+                Slot::Root => break,
+                Slot::Orphan(o) => {
+                    origin = Some(o);
+                    break;
+                }
+            }
         }
+        path.reverse();
+        Place { origin, path }
+    }
+
+    /// Hand a completed node to its parent, or end the document with it.
+    /// `orphan` is the place reserved for a collection known to be dropped;
+    /// `copy` is where the node a placeholder stands for is.
+    fn finish(
+        &mut self,
+        child: Node,
+        anchor: usize,
+        count: usize,
+        height: usize,
+        orphan: Option<usize>,
+        copy: Option<Place>,
+    ) {
+        let place = (anchor != 0 || copy.is_some()).then(|| self.open_path());
         let Some(frame) = self.stack.last_mut() else {
+            // Nothing follows the root in its document: no alias names it.
             self.doc_start = child.span.end as usize;
-            self.documents.push(build(child));
+            self.documents.push(child);
+            if let Some(root) = self.documents.last_mut() {
+                fill(root, &mut self.orphans, &self.pending);
+            }
+            self.pending.clear();
             self.doc_errors = self.errors.len();
             self.root_done = true;
             return;
@@ -418,42 +456,95 @@ impl<'t, 'l> Loader<'t, 'l> {
         frame.count = frame.count.saturating_add(count);
         frame.height = frame.height.max(height.saturating_add(1));
         frame.last_end = frame.last_end.max(child.span.end as usize);
-        if !frame.is_map {
-            frame.children.push(child);
-            return;
-        }
-        if frame.awaiting_value {
-            frame.awaiting_value = false;
-            if let Some(key) = frame.pending_key.take() {
-                frame.children.push(key);
-                frame.children.push(child);
+        let is_key = frame.is_map && !frame.awaiting_value;
+        // The child's index in the collection, or `None` when it is dropped.
+        let index = if is_key {
+            match key_problem(frame, &child) {
+                None => Some(frame.entries.len().saturating_mul(2)),
+                Some(diag) => {
+                    self.errors.push(diag);
+                    None
+                }
             }
-            return;
-        }
-        frame.awaiting_value = true;
-        let problem = match &*child.shape {
-            Shape::Scalar { text, .. } => frame.earlier_key(text, child.span).map(|first| {
-                Diagnostic::error(child.span, format!("duplicate key `{text}`"))
-                    .with_label("defined again here")
-                    .with_related(first, "first defined here")
-                    .with_help("remove one of the two; the first one is used")
-            }),
-            Shape::Null => Some(
-                Diagnostic::error(child.span, "keys must be plain text")
-                    .with_label("this key is empty"),
-            ),
-            Shape::Seq(_) | Shape::Map(_) => Some(
-                Diagnostic::error(child.span, "keys must be plain text")
-                    .with_label("this key is a list or mapping"),
-            ),
+        } else {
+            frame.next_index()
         };
-        match problem {
-            None => frame.pending_key = Some(child),
-            Some(diag) => {
-                frame.pending_key = None;
-                self.errors.push(diag);
+        if let Some(mut place) = place {
+            match index {
+                Some(i) => place.path.push(i),
+                None => {
+                    place = Place {
+                        origin: Some(orphan.unwrap_or(self.orphans.len())),
+                        path: Vec::new(),
+                    }
+                }
+            }
+            match copy {
+                Some(from) => self.pending.push(Pending { from, to: place }),
+                None => {
+                    let as_key = match &child.kind {
+                        NodeKind::Seq(_) => NodeKind::Seq(Vec::new()),
+                        NodeKind::Map(_) => NodeKind::Map(Vec::new()),
+                        kind => kind.clone(),
+                    };
+                    let anchored = Anchored {
+                        place,
+                        as_key,
+                        count,
+                        height,
+                    };
+                    self.anchors.insert(anchor, anchored);
+                }
             }
         }
+        let dropped = if !frame.is_map {
+            frame.items.push(child);
+            None
+        } else if is_key {
+            frame.awaiting_value = true;
+            match index {
+                Some(_) => {
+                    frame.pending_key = Some(child);
+                    None
+                }
+                None => Some(child),
+            }
+        } else {
+            frame.awaiting_value = false;
+            match frame.pending_key.take() {
+                Some(key) => {
+                    frame.entries.push((key, child));
+                    None
+                }
+                None => Some(child),
+            }
+        };
+        if let Some(child) = dropped {
+            match orphan.and_then(|o| self.orphans.get_mut(o)) {
+                Some(place) => *place = child,
+                None => self.orphans.push(child),
+            }
+        }
+    }
+}
+
+/// Why `key` cannot be the next key of the mapping `frame`, if it cannot:
+/// it is not text, or the mapping has it already (then it is remembered).
+fn key_problem(frame: &mut Frame, key: &Node) -> Option<Diagnostic> {
+    match &key.kind {
+        NodeKind::Scalar { text, .. } => frame.earlier_key(text, key.span).map(|first| {
+            Diagnostic::error(key.span, format!("duplicate key `{text}`"))
+                .with_label("defined again here")
+                .with_related(first, "first defined here")
+                .with_help("remove one of the two; the first one is used")
+        }),
+        NodeKind::Null => Some(
+            Diagnostic::error(key.span, "keys must be plain text").with_label("this key is empty"),
+        ),
+        NodeKind::Seq(_) | NodeKind::Map(_) => Some(
+            Diagnostic::error(key.span, "keys must be plain text")
+                .with_label("this key is a list or mapping"),
+        ),
     }
 }
 

@@ -9,7 +9,7 @@
 //! [`load`] drives the reading document by document and resumes after a
 //! broken one; `loader` turns the parser's events into nodes, `spans`
 //! places them in the text, `errors` words and places what went wrong,
-//! `shape` holds the nodes and builds the owned trees.
+//! `shape` holds the collections still open and where each anchor is.
 
 mod errors;
 mod loader;
