@@ -687,9 +687,13 @@ impl<'a> Ev<'a, '_> {
             }
             B::Group => {
                 let items = self.arg(args, 0, frame)?.items();
-                let mut groups: FastMap<Vec<Key>, Vec<Value<'a>>> = FastMap::default();
+                // Room for a group per element, so that no key is hashed
+                // again as the map grows; given back below when the groups
+                // are few, which costs a hash per group.
+                let mut lists: FastMap<Vec<Key>, Arc<Vec<Value<'a>>>> =
+                    FastMap::with_capacity_and_hasher(items.len(), Default::default());
                 for x in items {
-                    let mut key = Vec::new();
+                    let mut key = Vec::with_capacity(args.len().saturating_sub(1));
                     let mut skip = false;
                     for f in args.iter().skip(1) {
                         let k = self.apply(f, x.clone(), frame)?;
@@ -697,13 +701,14 @@ impl<'a> Ev<'a, '_> {
                         key.push(k.key());
                     }
                     if !skip {
-                        groups.entry(key).or_default().push(x);
+                        // The list is not shared yet: no copy.
+                        Arc::make_mut(lists.entry(key).or_default()).push(x);
                     }
                 }
-                Value::Groups(Arc::new(GroupMap {
-                    lists: groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
-                    base: None,
-                }))
+                if lists.len() < lists.capacity() / 4 {
+                    lists.shrink_to_fit();
+                }
+                Value::Groups(Arc::new(GroupMap { lists, base: None }))
             }
             B::Get => {
                 let groups = self.arg(args, 0, frame)?;
