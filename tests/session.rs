@@ -599,3 +599,51 @@ fn a_project_file_not_yet_on_disk_counts_while_open() -> TestResult {
     assert!(!has_local(&session)?);
     Ok(())
 }
+
+#[test]
+fn a_project_file_closed_unsaved_counts_from_disk_through_a_reload() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = workspace(dir.path())?;
+    let config = root.join("sunlight.toml");
+    let payments = root.join("records/payments.yaml");
+    let mut session = Session::default();
+    session.initialize(Some(root.clone()));
+    session.set_text(&payments, PAYMENTS.to_string());
+    session.analyze();
+    let has_local = |s: &Session| -> TestResult<bool> {
+        Ok(rule_ids(s, &payments)?.iter().any(|r| r == "LOCAL-001"))
+    };
+    assert!(has_local(&session)?);
+    session.set_text(&config, format!("{CONFIG}disable = [\"LOCAL-001\"]\n"));
+    session.analyze_if_changed();
+    assert!(!has_local(&session)?);
+
+    // Closed unsaved, then a reload (a file changed on disk) comes before
+    // the next analysis: the file on disk counts.
+    session.close(&config);
+    session.reload();
+    session.analyze_if_changed();
+    assert!(
+        has_local(&session)?,
+        "the closed, unsaved project file still counts after a reload"
+    );
+    Ok(())
+}
+
+#[test]
+fn another_project_file_shows_none_of_the_workspace_project_files_problems() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = workspace(dir.path())?;
+    let config = root.join("sunlight.toml");
+    let nested = root.join("sub/sunlight.toml");
+    std::fs::create_dir_all(root.join("sub"))?;
+    std::fs::write(&nested, "")?;
+    let mut session = Session::default();
+    session.initialize(Some(root.clone()));
+    session.set_text(&nested, String::new());
+    session.set_text(&config, "rules = [\n".to_string());
+    session.analyze_if_changed();
+    assert_eq!(session.diagnostics(&config).len(), 1);
+    assert!(session.diagnostics(&nested).is_empty());
+    Ok(())
+}

@@ -302,17 +302,14 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
         (Value::Days(x), Value::Days(y)) => x == y,
         (Value::Node(x, _), Value::Node(y, _)) if std::ptr::eq(*x, *y) => true,
         (Value::Obj(_, x), Value::Obj(_, y)) => Arc::ptr_eq(x, y),
-        _ => match (a.as_str(), b.as_str()) {
-            (Some(s), Some(t)) => s == t,
-            (None, None) if is_list(a) && is_list(b) => {
-                a.len() == b.len()
-                    && a.items()
-                        .iter()
-                        .zip(b.items().iter())
-                        .all(|(x, y)| equal(x, y))
-            }
-            _ => false,
-        },
+        _ if is_list(a) && is_list(b) => {
+            a.len() == b.len()
+                && a.items()
+                    .iter()
+                    .zip(b.items().iter())
+                    .all(|(x, y)| equal(x, y))
+        }
+        _ => false,
     }
 }
 

@@ -609,9 +609,8 @@ impl Schema {
                     .map(|(_, m)| *m),
             );
             for mark in marks {
-                match (mark, &d.data) {
-                    (Mark::Unit, data) if out.unit.is_none() && data.as_text().is_some() => {
-                        let t = data.as_text().unwrap_or_default();
+                match (mark, d.data.as_text(), &d.data) {
+                    (Mark::Unit, Some(t), _) if out.unit.is_none() => {
                         out.unit = Some(t.to_string());
                         // A reference to a record that has a unit of its own:
                         // the unit is that record's, found once all are read.
@@ -621,13 +620,13 @@ impl Schema {
                             out.unit_via = self.kinds.get(*k).map(|k| k.name.clone());
                         }
                     }
-                    (Mark::Label, data) if out.label.is_none() && data.as_text().is_some() => {
-                        out.label = data.as_text().map(str::to_string);
+                    (Mark::Label, Some(t), _) if out.label.is_none() => {
+                        out.label = Some(t.to_string());
                     }
-                    (Mark::Period, Data::Date(t)) if out.period.is_none() => {
+                    (Mark::Period, _, Data::Date(t)) if out.period.is_none() => {
                         out.period = Some(*t);
                     }
-                    (Mark::Personal, _) => {
+                    (Mark::Personal, _, _) => {
                         let texts = match &d.data {
                             Data::List(l) => l.as_ref(),
                             _ => std::slice::from_ref(d),

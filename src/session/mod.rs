@@ -373,9 +373,10 @@ impl Session {
         self.project.rule_files.contains(&id) || self.project.param_files.contains(&id)
     }
 
-    /// Load the project again from disk (after `sunlight.toml`, a rule,
-    /// parameter, waiver or baseline file changed, or a record file came or
-    /// went), keeping the open documents as edited.
+    /// Load the project again (after `sunlight.toml`, a rule, parameter,
+    /// waiver or baseline file changed, or a record file came or went),
+    /// keeping the open documents as edited: from disk, but for the text of
+    /// an open project file, which counts as typed.
     pub fn reload(&mut self) {
         let Some(root) = self.root.clone() else {
             return;
@@ -394,7 +395,11 @@ impl Session {
             limits: self.limits.clone(),
             log,
             generation: self.generation + 1,
-            config_unsaved: self.config_unsaved.take(),
+            // A project file closed unsaved counts from disk again.
+            config_unsaved: self
+                .config_unsaved
+                .take()
+                .filter(|(path, _)| self.open.contains(path)),
             ..Session::default()
         };
         self.load(root);
@@ -526,7 +531,8 @@ impl Session {
 
     /// Whether saving the document at `path` calls for loading the project
     /// again: the project file's, unless it is open in the editor, where
-    /// its text counted as it was typed.
+    /// its text counted as it was typed. A client that saves the project
+    /// file without having sent it to the server still gets its reload.
     pub fn reload_on_save(&self, path: &Path) -> bool {
         self.is_project_file(path) && !self.open.contains(&real_path(path))
     }

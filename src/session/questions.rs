@@ -83,7 +83,10 @@ impl Session {
             return Vec::new();
         };
         let here = |d: &&Diag| d.span.is_some_and(|s| s.file == id);
-        if doc_kind(path) == DocKind::Project && !self.config_errors.is_empty() {
+        if doc_kind(path) == DocKind::Project
+            && self.is_config(path)
+            && !self.config_errors.is_empty()
+        {
             // The open text was not taken: its own problems, not those of
             // the text the project was made from.
             return self

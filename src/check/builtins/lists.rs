@@ -688,8 +688,8 @@ impl<'a> Ev<'a, '_> {
             B::Group => {
                 let items = self.arg(args, 0, frame)?.items();
                 // Room for a group per element, so that no key is hashed
-                // again as the map grows; given back below when the groups
-                // are few, which costs a hash per group.
+                // again as the map grows; the room left over is given back
+                // below, which costs a hash per group.
                 let mut lists: FastMap<Vec<Key>, Arc<Vec<Value<'a>>>> =
                     FastMap::with_capacity_and_hasher(items.len(), Default::default());
                 for x in items {
@@ -705,9 +705,7 @@ impl<'a> Ev<'a, '_> {
                         Arc::make_mut(lists.entry(key).or_default()).push(x);
                     }
                 }
-                if lists.len() < lists.capacity() / 4 {
-                    lists.shrink_to_fit();
-                }
+                lists.shrink_to_fit();
                 Value::Groups(Arc::new(GroupMap { lists, base: None }))
             }
             B::Get => {

@@ -321,11 +321,11 @@ impl Validator<'_> {
                 (Data::Date(a), Data::Date(b)) => a.cmp(b),
                 (Data::Num(a), Data::Num(b)) => a.cmp(b),
                 (Data::Days(a), Data::Days(b)) => a.cmp(b),
-                (a, b) if a.as_text().is_some() && b.as_text().is_some() => {
-                    a.as_text().cmp(&b.as_text())
-                }
-                // Absent values are not compared.
-                _ => continue,
+                (a, b) => match (a.as_text(), b.as_text()) {
+                    (Some(a), Some(b)) => a.cmp(b),
+                    // Absent values are not compared.
+                    _ => continue,
+                },
             };
             let holds = match c.op {
                 BinOp::Eq => ord == Ordering::Equal,
