@@ -423,13 +423,44 @@ fn rule_ids(session: &Session, path: &Path) -> TestResult<Vec<String>> {
         .collect())
 }
 
-#[test]
-fn the_open_project_file_counts_before_it_is_saved() -> TestResult {
+/// A new copy of [`workspace`] with a session not yet initialised on it,
+/// and the paths of its project file and payments file.
+struct Opened {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    config: PathBuf,
+    payments: PathBuf,
+    session: Session,
+}
+
+fn opened() -> TestResult<Opened> {
     let dir = tempfile::tempdir()?;
     let root = workspace(dir.path())?;
-    let config = root.join("sunlight.toml");
-    let payments = root.join("records/payments.yaml");
-    let mut session = Session::default();
+    Ok(Opened {
+        config: root.join("sunlight.toml"),
+        payments: root.join("records/payments.yaml"),
+        root,
+        session: Session::default(),
+        _dir: dir,
+    })
+}
+
+/// Whether the workspace's own rule has findings in `payments`.
+fn has_local(session: &Session, payments: &Path) -> TestResult<bool> {
+    Ok(rule_ids(session, payments)?
+        .iter()
+        .any(|r| r == "LOCAL-001"))
+}
+
+#[test]
+fn the_open_project_file_counts_before_it_is_saved() -> TestResult {
+    let Opened {
+        _dir,
+        root,
+        config,
+        payments,
+        mut session,
+    } = opened()?;
     session.initialize(Some(root.clone()));
     session.set_text(&payments, PAYMENTS.to_string());
     session.set_text(&config, CONFIG.to_string());
@@ -525,11 +556,13 @@ fn the_open_project_file_counts_before_it_is_saved() -> TestResult {
 
 #[test]
 fn an_unsaved_project_file_naming_other_files_loads_the_project_again() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let root = workspace(dir.path())?;
-    let config = root.join("sunlight.toml");
-    let payments = root.join("records/payments.yaml");
-    let mut session = Session::default();
+    let Opened {
+        _dir,
+        root,
+        config,
+        payments,
+        mut session,
+    } = opened()?;
     session.initialize(Some(root.clone()));
     // An unsaved edit of a record stays through the reload.
     let edited = PAYMENTS.replace("project: 城南道路改造工程\n", "");
@@ -572,51 +605,49 @@ fn an_unsaved_project_file_naming_other_files_loads_the_project_again() -> TestR
 
 #[test]
 fn a_project_file_not_yet_on_disk_counts_while_open() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let root = workspace(dir.path())?;
-    let config = root.join("sunlight.toml");
+    let Opened {
+        _dir,
+        root,
+        config,
+        payments,
+        mut session,
+    } = opened()?;
     std::fs::remove_file(&config)?;
-    let payments = root.join("records/payments.yaml");
-    let mut session = Session::default();
     session.initialize(Some(root.clone()));
     session.set_text(&payments, PAYMENTS.to_string());
     session.analyze();
-    let has_local = |s: &Session| -> TestResult<bool> {
-        Ok(rule_ids(s, &payments)?.iter().any(|r| r == "LOCAL-001"))
-    };
     // With no project file the local rules are not read.
-    assert!(!has_local(&session)?);
+    assert!(!has_local(&session, &payments)?);
 
     // A new project file, not saved yet, names them.
     session.set_text(&config, CONFIG.to_string());
     session.analyze_if_changed();
-    assert!(has_local(&session)?);
+    assert!(has_local(&session, &payments)?);
     assert!(session.diagnostics(&config).is_empty());
 
     // Closed unsaved, it never was.
     session.close(&config);
     session.analyze_if_changed();
-    assert!(!has_local(&session)?);
+    assert!(!has_local(&session, &payments)?);
     Ok(())
 }
 
 #[test]
 fn a_project_file_closed_unsaved_counts_from_disk_through_a_reload() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let root = workspace(dir.path())?;
-    let config = root.join("sunlight.toml");
-    let payments = root.join("records/payments.yaml");
-    let mut session = Session::default();
+    let Opened {
+        _dir,
+        root,
+        config,
+        payments,
+        mut session,
+    } = opened()?;
     session.initialize(Some(root.clone()));
     session.set_text(&payments, PAYMENTS.to_string());
     session.analyze();
-    let has_local = |s: &Session| -> TestResult<bool> {
-        Ok(rule_ids(s, &payments)?.iter().any(|r| r == "LOCAL-001"))
-    };
-    assert!(has_local(&session)?);
+    assert!(has_local(&session, &payments)?);
     session.set_text(&config, format!("{CONFIG}disable = [\"LOCAL-001\"]\n"));
     session.analyze_if_changed();
-    assert!(!has_local(&session)?);
+    assert!(!has_local(&session, &payments)?);
 
     // Closed unsaved, then a reload (a file changed on disk) comes before
     // the next analysis: the file on disk counts.
@@ -624,7 +655,7 @@ fn a_project_file_closed_unsaved_counts_from_disk_through_a_reload() -> TestResu
     session.reload();
     session.analyze_if_changed();
     assert!(
-        has_local(&session)?,
+        has_local(&session, &payments)?,
         "the closed, unsaved project file still counts after a reload"
     );
     Ok(())
@@ -632,13 +663,16 @@ fn a_project_file_closed_unsaved_counts_from_disk_through_a_reload() -> TestResu
 
 #[test]
 fn another_project_file_shows_none_of_the_workspace_project_files_problems() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let root = workspace(dir.path())?;
-    let config = root.join("sunlight.toml");
+    let Opened {
+        _dir,
+        root,
+        config,
+        mut session,
+        ..
+    } = opened()?;
     let nested = root.join("sub/sunlight.toml");
     std::fs::create_dir_all(root.join("sub"))?;
     std::fs::write(&nested, "")?;
-    let mut session = Session::default();
     session.initialize(Some(root.clone()));
     session.set_text(&nested, String::new());
     session.set_text(&config, "rules = [\n".to_string());
