@@ -216,6 +216,36 @@ fn a_runtime_error_names_the_rule_the_record_and_the_expression() -> TestResult 
 }
 
 #[test]
+fn a_whole_run_value_that_fails_is_reported_at_the_rule_that_uses_it() -> TestResult {
+    // `map(records(org), …)` is computed once for the whole run, ahead of
+    // the rules; its failure is still the rule's, reported once.
+    let rule = r#"rule DZ-003 "全体人均" {
+  severity warning
+  cite "测试"
+  for o in org
+  let 人均 = map(records(org), x => 100 / count(filter(x.leaders, l => l.post == "不存在")))
+  require count(人均) > 5
+  at o.name
+  message "人均"
+  help "无"
+}
+"#;
+    let run = check_yaml_with(&with_org(&[]), &Setup::default().rules("local.rules", rule))?;
+    let errors = run.errors();
+    let [e] = errors.as_slice() else {
+        return Err(fail(format!("want one error, got {errors:?}")));
+    };
+    assert_eq!(
+        e.message,
+        "rule `DZ-003` could not be evaluated on org `zhujian`: division by zero: the divisor is 0"
+    );
+    assert!(e.file.ends_with("local.rules"), "{e:?}");
+    assert_eq!((e.line, e.column), (5, 35));
+    assert!(run.report.findings.iter().all(|f| f.rule != "DZ-003"));
+    Ok(())
+}
+
+#[test]
 fn date_overflow_is_an_error_like_number_overflow() -> TestResult {
     let rule = r#"rule DZ-002 "远期" {
   severity warning

@@ -8,9 +8,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
-use rayon::prelude::*;
-
-use super::eval::{Ev, combines};
+use super::eval::{Ev, combines, compute_ahead};
 use super::ir::Ir;
 use super::store::Store;
 use super::value::Value;
@@ -154,24 +152,16 @@ impl Frozen {
             // earlier round, so that no two threads compute it.
             if let Some(layer) = &store.layer {
                 index.computed.get_or_init(|| {
-                    let slots: Vec<(usize, usize)> = program
+                    let slots: Vec<usize> = program
                         .cached
                         .iter()
                         .enumerate()
                         .filter(|(_, ir)| combines(ir, &layer.hot_kinds))
-                        .map(|(slot, ir)| (ir.cached_depth(), slot))
+                        .map(|(slot, _)| slot)
                         .collect();
-                    let rounds = slots.iter().map(|(n, _)| n + 1).max().unwrap_or(0);
-                    for round in 0..rounds {
-                        slots
-                            .par_iter()
-                            .filter(|(n, _)| *n == round)
-                            .for_each(|&(_, slot)| {
-                                if let Some(ir) = program.cached.get(slot) {
-                                    base_slot(slot, ir);
-                                }
-                            });
-                    }
+                    compute_ahead(program, &slots, |slot, ir| {
+                        base_slot(slot, ir);
+                    });
                 });
             }
             let focus_records: HashSet<u32> = store

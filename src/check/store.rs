@@ -1,10 +1,8 @@
 //! The records of one run, indexed by kind and id.
 
-use std::collections::HashMap;
-
 use super::ir::Ir;
 use super::program::{Rule, ScopeSource};
-use super::value::Value;
+use super::value::{FastMap, Value};
 use crate::records::Record;
 use crate::schema::KindId;
 
@@ -45,7 +43,7 @@ pub struct Store<'a> {
     /// Record indexes per kind, ordered by id.
     pub by_kind: Vec<Vec<u32>>,
     /// Ids of checked and rejected records. The first record with an id wins.
-    pub ids: HashMap<(KindId, &'a str), IdEntry>,
+    pub ids: FastMap<(KindId, &'a str), IdEntry>,
     /// Every record index, in order.
     all: Vec<u32>,
 }
@@ -58,7 +56,7 @@ impl<'a> Store<'a> {
         kinds: usize,
     ) -> Store<'a> {
         let mut by_kind = vec![Vec::new(); kinds];
-        let mut ids = HashMap::with_capacity(records.len());
+        let mut ids = FastMap::with_capacity_and_hasher(records.len(), Default::default());
         for (i, r) in records.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             if let Some(list) = by_kind.get_mut(r.kind) {

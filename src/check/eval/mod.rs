@@ -134,6 +134,25 @@ pub fn run<'a>(
         }
         return (ev.fired, ev.errors, ev.rejections);
     }
+    // The whole-run values that ask for no findings are computed first,
+    // on all cores: left to the rules, the first chunks on every thread
+    // would each compute the same value at the same time. One that fails
+    // is left unset, for the rule that meets it to report.
+    let ahead: Vec<usize> = (0..program.cached.len())
+        .filter(|&slot| {
+            program
+                .cached
+                .get(slot)
+                .is_some_and(|ir| ir.is_pure_in(None))
+        })
+        .collect();
+    compute_ahead(program, &ahead, |slot, ir| {
+        let mut ev = Ev::over(program, store, &cache);
+        ev.base = base;
+        if let (Some(v), Some(cell)) = (ev.eval_closed(ir), cache.get(slot)) {
+            let _ = cell.set(v);
+        }
+    });
     let mut fired: Vec<Fired<'a>> = Vec::new();
     let mut by_record: FastMap<u32, Vec<usize>> = FastMap::default();
     let mut errors = Vec::new();
@@ -311,6 +330,32 @@ fn batches<'a>(rules: &[(usize, &'a Rule)], store: &'a Store<'a>) -> Vec<Batch<'
 
 /// The rules of `program.order` in waves: every rule in a later wave than
 /// the rules whose findings it asks for; in each wave in `order`.
+/// Compute the whole-run values of `slots` with `compute`, on all cores,
+/// in rounds of their nesting ([`Ir::cached_depth`]): a value used inside
+/// another is computed in an earlier round, so that no two threads compute
+/// it at once.
+pub(in crate::check) fn compute_ahead(
+    program: &Program,
+    slots: &[usize],
+    compute: impl Fn(usize, &Ir) + Sync,
+) {
+    let depths: Vec<(usize, usize)> = slots
+        .iter()
+        .filter_map(|&slot| Some((program.cached.get(slot)?.cached_depth(), slot)))
+        .collect();
+    let rounds = depths.iter().map(|(n, _)| n + 1).max().unwrap_or(0);
+    for round in 0..rounds {
+        depths
+            .par_iter()
+            .filter(|(n, _)| *n == round)
+            .for_each(|&(_, slot)| {
+                if let Some(ir) = program.cached.get(slot) {
+                    compute(slot, ir);
+                }
+            });
+    }
+}
+
 fn waves(program: &Program) -> Vec<Vec<usize>> {
     let mut wave_of: HashMap<usize, usize> = HashMap::new();
     let mut waves: Vec<Vec<usize>> = Vec::new();
