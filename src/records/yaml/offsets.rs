@@ -91,4 +91,39 @@ mod tests {
         assert_eq!(offsets.byte(expected.len()), text.len());
         assert_eq!(offsets.byte(expected.len() + 1000), text.len());
     }
+
+    #[test]
+    fn offsets_agree_with_char_indices_on_mixed_text_in_any_order() {
+        // Runs of every width, of lengths that end words and checkpoints
+        // at every kind of boundary.
+        let pieces = ["a", "é", "名", "𠀀", "ab", "名名名", "abcdefghij", "\n"];
+        let mut text = String::new();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        while text.len() < 20_000 {
+            let piece = pieces.get(next(pieces.len())).copied().unwrap_or("a");
+            text.push_str(&piece.repeat(1 + next(12)));
+        }
+        let expected: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        let mut forward = Offsets::new(&text);
+        let (mut ci, mut last) = (0, 0);
+        while ci < expected.len() {
+            assert_eq!(forward.byte(ci), expected[ci], "char {ci}");
+            last = ci;
+            ci += 1 + next(40);
+        }
+        // Every checkpoint was noted on the way: a jump back never walks
+        // more than one step.
+        assert_eq!(forward.checkpoints.len(), last / STEP + 1);
+        let mut jumping = Offsets::new(&text);
+        for _ in 0..2_000 {
+            let ci = next(expected.len());
+            assert_eq!(jumping.byte(ci), expected[ci], "char {ci}");
+        }
+    }
 }
