@@ -467,6 +467,43 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::unwrap_used)]
+    fn a_released_text_comes_back_only_as_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        let text = "a: 1\nb: 名\n";
+        std::fs::write(&path, text).unwrap();
+        let mut map = SourceMap::new();
+        let rules = map.add("r.rules", "rule");
+        let id = map.add("a.yaml", text);
+        let fingerprint = map.fingerprint();
+        let digest = map.get(id).unwrap().sha256();
+        let b = Span::new(id, 5, 6);
+        let before = map.span_lines(b);
+
+        map.release(id, &path, digest);
+        let file = map.get(id).unwrap();
+        assert!(file.is_released() && file.text.is_empty());
+        assert_eq!(file.sha256(), digest);
+        assert_eq!(map.span_lines(b), None);
+        // The fingerprint and the text as read do not depend on it.
+        assert_eq!(map.fingerprint(), fingerprint);
+        assert_eq!(map.text_as_read(id).as_deref(), Some(text));
+        assert!(map.get(id).unwrap().is_released());
+
+        // Same length, other bytes: the digest tells.
+        std::fs::write(&path, "a: 2\nb: 名\n").unwrap();
+        assert_eq!(map.text_as_read(id), None);
+        assert_eq!(map.restore([id, rules, FileId(99)]), vec![id]);
+        assert_eq!(map.span_lines(b), None);
+
+        std::fs::write(&path, text).unwrap();
+        assert!(map.restore([id]).is_empty());
+        assert_eq!(&*map.get(id).unwrap().text, text);
+        assert_eq!(map.span_lines(b), before);
+    }
+
+    #[test]
     fn offsets_inside_a_character_round_down() {
         let text = "名";
         let idx = LineIndex::new(text);
