@@ -194,16 +194,14 @@ struct Released {
 }
 
 impl Released {
-    /// The text read again, if the file still holds what was read. The
-    /// length is compared first, so that a file grown large since is not
-    /// read.
+    /// The text read again, if the file still holds what was read. It is
+    /// read as records are, through the bounded reader, and no further than
+    /// the length it had: a file grown since is not read in full.
     fn read_again(&self) -> Option<String> {
-        let meta = std::fs::metadata(&self.path).ok()?;
-        if !meta.is_file() || meta.len() != self.len {
-            return None;
-        }
-        let bytes = std::fs::read(&self.path).ok()?;
-        if Sha256::digest(&bytes).as_slice() != self.sha256.as_slice() {
+        let bytes = crate::workspace::read_bounded(&self.path, self.len).ok()?;
+        if bytes.len() as u64 != self.len
+            || Sha256::digest(&bytes).as_slice() != self.sha256.as_slice()
+        {
             return None;
         }
         String::from_utf8(bytes).ok()
@@ -496,6 +494,12 @@ mod tests {
         assert_eq!(map.text_as_read(id), None);
         assert_eq!(map.restore([id, rules, FileId(99)]), vec![id]);
         assert_eq!(map.span_lines(b), None);
+
+        // Grown, or gone: neither is the text read.
+        std::fs::write(&path, format!("{text}c: 3\n")).unwrap();
+        assert_eq!(map.text_as_read(id), None);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(map.restore([id]), vec![id]);
 
         std::fs::write(&path, text).unwrap();
         assert!(map.restore([id]).is_empty());
