@@ -7,13 +7,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::source::{FileId, SourceMap};
 
 /// The SHA-256 of a text, in lower-case hex.
 pub fn sha256_hex(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
+    hex(&crate::source::sha256(text))
+}
+
+/// A digest in lower-case hex.
+fn hex(digest: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for b in digest {
         let _ = write!(out, "{b:02x}");
@@ -41,7 +44,7 @@ pub fn to_json(inputs: &Inputs, sources: &SourceMap) -> Value {
     let files = |ids: &[FileId]| -> Vec<Value> {
         ids.iter()
             .filter_map(|&id| sources.get(id))
-            .map(|f| json!({"file": f.name, "sha256": sha256_hex(&f.text)}))
+            .map(|f| json!({"file": f.name, "sha256": hex(&f.sha256())}))
             .collect()
     };
     json!({

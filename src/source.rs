@@ -4,7 +4,10 @@
 //! the one place that turns them into line and column (characters, 1-based)
 //! for people, and into UTF-16 code units for the language server.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+
+use sha2::{Digest, Sha256};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -171,11 +174,43 @@ pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
 pub struct SourceFile {
     /// The name shown to people (a path, or `<embedded>/x.rules`).
     pub name: String,
-    /// The text.
+    /// The text; empty while the text is released (see
+    /// [`SourceMap::release`]).
     pub text: Arc<str>,
     /// Line starts, indexed the first time a position is asked for: most
     /// record files of a large run are never shown.
     lines: OnceLock<LineIndex>,
+    /// Where a released text is read again from, and what it was.
+    released: Option<Box<Released>>,
+}
+
+/// A text let go after reading: enough to read it again and to know
+/// whether what is read is what was checked.
+#[derive(Debug)]
+struct Released {
+    path: PathBuf,
+    len: u64,
+    sha256: [u8; 32],
+}
+
+impl Released {
+    /// The text read again, if the file still holds what was read. It is
+    /// read as records are, through the bounded reader, and no further than
+    /// the length it had: a file grown since is not read in full.
+    fn read_again(&self) -> Option<String> {
+        let bytes = crate::workspace::read_bounded(&self.path, self.len).ok()?;
+        if bytes.len() as u64 != self.len
+            || Sha256::digest(&bytes).as_slice() != self.sha256.as_slice()
+        {
+            return None;
+        }
+        String::from_utf8(bytes).ok()
+    }
+}
+
+/// The SHA-256 of a text.
+pub fn sha256(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
 }
 
 impl SourceFile {
@@ -193,12 +228,38 @@ impl SourceFile {
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
     }
+
+    /// Whether the text is released: positions in it are then unknown.
+    pub fn is_released(&self) -> bool {
+        self.released.is_some()
+    }
+
+    /// The SHA-256 of the text as it was read.
+    pub fn sha256(&self) -> [u8; 32] {
+        match &self.released {
+            Some(r) => r.sha256,
+            None => sha256(&self.text),
+        }
+    }
 }
 
 /// All source files of one run (rule files and record files).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// SHA-256 of every file's name and text in the order added, kept up
+    /// as files are added, since a released text cannot be hashed later;
+    /// `None` once a text was replaced.
+    fingerprint: Option<Sha256>,
+}
+
+impl Default for SourceMap {
+    fn default() -> SourceMap {
+        SourceMap {
+            files: Vec::new(),
+            fingerprint: Some(Sha256::new()),
+        }
+    }
 }
 
 impl SourceMap {
@@ -210,11 +271,16 @@ impl SourceMap {
     /// Add a file and return its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(clamp_u32(self.files.len()));
-        self.files.push(SourceFile {
+        let file = SourceFile {
             name: name.into(),
             text: text.into(),
             lines: OnceLock::new(),
-        });
+            released: None,
+        };
+        if let Some(h) = &mut self.fingerprint {
+            fingerprint_file(h, &file.name, &file.text);
+        }
+        self.files.push(file);
         id
     }
 
@@ -223,6 +289,77 @@ impl SourceMap {
         if let Some(f) = self.files.get_mut(id.0 as usize) {
             f.text = text.into();
             f.lines = OnceLock::new();
+            f.released = None;
+            self.fingerprint = None;
+        }
+    }
+
+    /// Let a file's text go: a large run holds the records it read, not
+    /// their text. `path` is where it was read from and `sha256` the
+    /// digest of its text; [`SourceMap::restore`] brings it back for the
+    /// files a report shows. Until then the file has no positions.
+    pub fn release(&mut self, id: FileId, path: &Path, sha256: [u8; 32]) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            f.released = Some(Box::new(Released {
+                path: path.to_path_buf(),
+                len: f.text.len() as u64,
+                sha256,
+            }));
+            f.text = Arc::from("");
+            f.lines = OnceLock::new();
+        }
+    }
+
+    /// Read the released texts among `ids` again. The files whose text is
+    /// no longer what was read (changed or gone since) stay released, so
+    /// that no position is computed in a text that is not the one checked:
+    /// they are returned, in id order.
+    pub fn restore(&mut self, ids: impl IntoIterator<Item = FileId>) -> Vec<FileId> {
+        let mut ids: Vec<FileId> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut changed = Vec::new();
+        for id in ids {
+            let Some(f) = self.files.get_mut(id.0 as usize) else {
+                continue;
+            };
+            let Some(released) = &f.released else {
+                continue;
+            };
+            match released.read_again() {
+                Some(text) => {
+                    f.text = text.into();
+                    f.released = None;
+                }
+                None => changed.push(id),
+            }
+        }
+        changed
+    }
+
+    /// A file's text as it was read: the text held, or a released one read
+    /// again (without keeping it); `None` for an unknown id or a released
+    /// file that no longer holds what was read.
+    pub fn text_as_read(&self, id: FileId) -> Option<Arc<str>> {
+        let f = self.get(id)?;
+        match &f.released {
+            None => Some(f.text.clone()),
+            Some(r) => r.read_again().map(Arc::from),
+        }
+    }
+
+    /// SHA-256 of every file's name and text, in the order they were
+    /// added (texts as read, released or not).
+    pub fn fingerprint(&self) -> [u8; 32] {
+        match &self.fingerprint {
+            Some(h) => h.clone().finalize().into(),
+            None => {
+                let mut h = Sha256::new();
+                for f in &self.files {
+                    fingerprint_file(&mut h, &f.name, &f.text);
+                }
+                h.finalize().into()
+            }
         }
     }
 
@@ -246,9 +383,9 @@ impl SourceMap {
         self.get(id).map_or("", |f| f.name.as_str())
     }
 
-    /// Start and end positions of a span.
+    /// Start and end positions of a span (none in a released text).
     pub fn span_lines(&self, span: Span) -> Option<(LineCol, LineCol)> {
-        let file = self.get(span.file)?;
+        let file = self.get(span.file).filter(|f| !f.is_released())?;
         Some((file.line_col(span.start), file.line_col(span.end)))
     }
 
@@ -264,14 +401,7 @@ impl SourceMap {
     /// A span cut at the end of its first line (trailing blanks dropped):
     /// a finding on a whole structure points at where it starts.
     pub fn first_line(&self, span: Span) -> Span {
-        let text = self.get(span.file).map_or("", |f| f.slice(span));
-        match text.find(['\n', '\r']) {
-            Some(nl) => Span {
-                end: span.start + clamp_u32(text.get(..nl).unwrap_or("").trim_end().len()),
-                ..span
-            },
-            None => span,
-        }
+        first_line_in(self.get(span.file).map_or("", |f| &f.text), span)
     }
 
     /// All files with their ids.
@@ -281,6 +411,26 @@ impl SourceMap {
             .enumerate()
             .map(|(i, f)| (FileId(clamp_u32(i)), f))
     }
+}
+
+/// [`SourceMap::first_line`] in the text of the span's file.
+pub fn first_line_in(text: &str, span: Span) -> Span {
+    let text = text.get(span.range()).unwrap_or("");
+    match text.find(['\n', '\r']) {
+        Some(nl) => Span {
+            end: span.start + clamp_u32(text.get(..nl).unwrap_or("").trim_end().len()),
+            ..span
+        },
+        None => span,
+    }
+}
+
+/// Add a file's name and text to a fingerprint, each after its length.
+fn fingerprint_file(h: &mut Sha256, name: &str, text: &str) {
+    h.update((name.len() as u64).to_le_bytes());
+    h.update(name.as_bytes());
+    h.update((text.len() as u64).to_le_bytes());
+    h.update(text.as_bytes());
 }
 
 #[cfg(test)]
@@ -312,6 +462,49 @@ mod tests {
             idx.utf16_position(text, text.find('c').unwrap_or(0)),
             (2, 0)
         );
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn a_released_text_comes_back_only_as_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        let text = "a: 1\nb: 名\n";
+        std::fs::write(&path, text).unwrap();
+        let mut map = SourceMap::new();
+        let rules = map.add("r.rules", "rule");
+        let id = map.add("a.yaml", text);
+        let fingerprint = map.fingerprint();
+        let digest = map.get(id).unwrap().sha256();
+        let b = Span::new(id, 5, 6);
+        let before = map.span_lines(b);
+
+        map.release(id, &path, digest);
+        let file = map.get(id).unwrap();
+        assert!(file.is_released() && file.text.is_empty());
+        assert_eq!(file.sha256(), digest);
+        assert_eq!(map.span_lines(b), None);
+        // The fingerprint and the text as read do not depend on it.
+        assert_eq!(map.fingerprint(), fingerprint);
+        assert_eq!(map.text_as_read(id).as_deref(), Some(text));
+        assert!(map.get(id).unwrap().is_released());
+
+        // Same length, other bytes: the digest tells.
+        std::fs::write(&path, "a: 2\nb: 名\n").unwrap();
+        assert_eq!(map.text_as_read(id), None);
+        assert_eq!(map.restore([id, rules, FileId(99)]), vec![id]);
+        assert_eq!(map.span_lines(b), None);
+
+        // Grown, or gone: neither is the text read.
+        std::fs::write(&path, format!("{text}c: 3\n")).unwrap();
+        assert_eq!(map.text_as_read(id), None);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(map.restore([id]), vec![id]);
+
+        std::fs::write(&path, text).unwrap();
+        assert!(map.restore([id]).is_empty());
+        assert_eq!(&*map.get(id).unwrap().text, text);
+        assert_eq!(map.span_lines(b), before);
     }
 
     #[test]

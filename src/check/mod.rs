@@ -534,7 +534,8 @@ fn findings_of<'a>(
     } else {
         Vec::new()
     };
-    let findings: Vec<Finding> = fired
+    let mut keys = Vec::new();
+    let mut findings: Vec<Finding> = fired
         .iter()
         .filter(|f| keep(f.record))
         .filter_map(|f| {
@@ -548,6 +549,7 @@ fn findings_of<'a>(
                 .filter(|&(_, r)| r == f.record)
                 .and_then(|(d, _)| record.path(&program.schema, d))
                 .unwrap_or_default();
+            keys.push(key);
             Some(Finding {
                 rule: rule.id.clone(),
                 title: rule.title.clone(),
@@ -555,7 +557,7 @@ fn findings_of<'a>(
                 card: rule.card,
                 kind: kind.name.clone(),
                 record: record.id.clone(),
-                span: anchor_span(sources, f.span, key),
+                span: f.span,
                 path,
                 message: f.message.clone(),
                 cite: rule.cite.clone(),
@@ -564,7 +566,7 @@ fn findings_of<'a>(
                     .related
                     .iter()
                     .map(|(span, note)| Related {
-                        span: sources.first_line(*span),
+                        span: *span,
                         note: note.clone(),
                     })
                     .collect(),
@@ -573,23 +575,65 @@ fn findings_of<'a>(
             })
         })
         .collect();
+    anchor(&mut findings, &keys, sources);
     (findings, eval_errors, rejections, tables)
+}
+
+/// Point each finding where people look (see [`anchor_span`], `keys`
+/// holding each one's key) and cut its related locations at their first
+/// line. The texts are taken a file at a time: a large run releases the
+/// text of a record file after reading it, and it is read again here only
+/// while its findings are placed.
+fn anchor(findings: &mut [Finding], keys: &[Option<crate::source::Span>], sources: &SourceMap) {
+    // (file, finding, related location or the finding itself)
+    let mut spots: Vec<(FileId, usize, Option<usize>)> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        spots.push((f.span.file, i, None));
+        spots.extend(
+            f.related
+                .iter()
+                .enumerate()
+                .map(|(j, r)| (r.span.file, i, Some(j))),
+        );
+    }
+    spots.sort_unstable();
+    for group in spots.chunk_by(|a, b| a.0 == b.0) {
+        let Some(&(file, _, _)) = group.first() else {
+            continue;
+        };
+        // A text no longer as read leaves the spans as they are: the file
+        // is then shown without positions.
+        let text = sources.text_as_read(file);
+        let text = text.as_deref().unwrap_or("");
+        for &(_, i, j) in group {
+            let Some(f) = findings.get_mut(i) else {
+                continue;
+            };
+            match j {
+                None => f.span = anchor_span(text, f.span, keys.get(i).copied().flatten()),
+                Some(j) => {
+                    if let Some(r) = f.related.get_mut(j) {
+                        r.span = crate::source::first_line_in(text, r.span);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Where a finding points. A list or mapping written as a block under its
 /// key is pointed at by the key (`steps:`), not by its first entry; other
-/// values by their first line.
+/// values by their first line. `text` is the text of the span's file.
 fn anchor_span(
-    sources: &SourceMap,
+    text: &str,
     span: crate::source::Span,
     key: Option<crate::source::Span>,
 ) -> crate::source::Span {
-    let text = sources.get(span.file).map_or("", |f| &f.text);
     let value = text.get(span.range()).unwrap_or("");
     let block = value.contains('\n') || value.starts_with("- ");
     match key {
         Some(key) if block => key,
-        _ => sources.first_line(span),
+        _ => crate::source::first_line_in(text, span),
     }
 }
 

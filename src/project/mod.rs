@@ -541,42 +541,52 @@ pub fn check_paths_showing(
         }
     }
     let files: Vec<PathBuf> = files.into_iter().map(|(f, _)| f).collect();
-    // Files are read and their records validated in parallel; both results
-    // come back in path order, so the report is the same on any number of
-    // threads.
-    let read: Vec<(String, Result<String, TextError>)> = files
-        .par_iter()
-        .map(|f| (display_path(f), read_text(f, limits)))
-        .collect();
-    let mut ids = Vec::new();
+    let schema = &rules.program.schema;
+    let (files_read, records_read) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let mut sets: Vec<check::FileSet> = Vec::with_capacity(files.len());
     let mut unreadable = 0;
-    for (name, text) in read {
-        match add_read(sources, name, text, &mut errors) {
-            Some(id) => ids.push(id),
-            None => unreadable += 1,
+    // Files are read and their records validated in parallel, a batch at a
+    // time; both results come back in path order, so the report is the
+    // same on any number of threads. A file's text is released once its
+    // records are read: a large run holds the records, not the text, which
+    // comes back at the end for the files the report shows.
+    for batch in files.chunks(rayon::current_num_threads().saturating_mul(16).max(1)) {
+        let read: Vec<(String, Result<String, TextError>)> = batch
+            .par_iter()
+            .map(|f| (display_path(f), read_text(f, limits)))
+            .collect();
+        let mut added: Vec<(FileId, &Path)> = Vec::with_capacity(batch.len());
+        for ((name, text), path) in read.into_iter().zip(batch) {
+            match add_read(sources, name, text, &mut errors) {
+                Some(id) => added.push((id, path)),
+                None => unreadable += 1,
+            }
+        }
+        let shared: &SourceMap = sources;
+        let done: Vec<(check::FileSet, [u8; 32])> = added
+            .par_iter()
+            .map(|&(id, _)| {
+                let set = check::read_file(shared, id, schema, &limits.yaml);
+                let digest = shared.get(id).map_or([0; 32], |f| f.sha256());
+                if progress {
+                    let records = records_read.fetch_add(set.infos.len(), Ordering::Relaxed);
+                    let done = files_read.fetch_add(1, Ordering::Relaxed) + 1;
+                    if done % 64 == 0 || done == files.len() {
+                        eprint!(
+                            "\r{done} of {} files read, {} records",
+                            files.len(),
+                            records + set.infos.len()
+                        );
+                    }
+                }
+                (set, digest)
+            })
+            .collect();
+        for ((set, digest), (id, path)) in done.into_iter().zip(added) {
+            sources.release(id, path, digest);
+            sets.push(set);
         }
     }
-    let schema = &rules.program.schema;
-    let shared: &SourceMap = sources;
-    let (files_read, records_read) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let sets: Vec<check::FileSet> = ids
-        .par_iter()
-        .map(|&id| {
-            let set = check::read_file(shared, id, schema, &limits.yaml);
-            if progress {
-                let records = records_read.fetch_add(set.infos.len(), Ordering::Relaxed);
-                let done = files_read.fetch_add(1, Ordering::Relaxed) + 1;
-                if done % 64 == 0 || done == ids.len() {
-                    eprint!(
-                        "\r{done} of {} files read, {} records",
-                        ids.len(),
-                        records + set.infos.len()
-                    );
-                }
-            }
-            set
-        })
-        .collect();
     let mut files = Vec::with_capacity(sets.len());
     let mut read = 0;
     let total = sets.len();
@@ -625,7 +635,47 @@ pub fn check_paths_showing(
     report.errors = errors;
     report.skipped = walked.skipped;
     report.configuration = rules.configuration.clone();
+    restore_shown(sources, &mut report);
     report
+}
+
+/// Bring back the released texts of the files `report` points into, so
+/// that it can be shown with lines, columns and snippets. A file that no
+/// longer holds what was checked stays without positions, and a warning
+/// says so.
+pub fn restore_shown(sources: &mut SourceMap, report: &mut Report) {
+    let spans = report
+        .findings
+        .iter()
+        .flat_map(|f| std::iter::once(f.span).chain(f.related.iter().map(|r| r.span)))
+        .chain(
+            report
+                .errors
+                .iter()
+                .flat_map(|d| d.span.into_iter().chain(d.related.iter().map(|l| l.span))),
+        )
+        // A record without an id is named by its line.
+        .chain(
+            report
+                .records
+                .iter()
+                .filter(|r| r.id.is_empty())
+                .map(|r| r.span),
+        );
+    let files: Vec<FileId> = spans.map(|s| s.file).collect();
+    for id in sources.restore(files) {
+        report.errors.push(
+            Diagnostic {
+                file: Some(sources.name(id).to_string()),
+                span: None,
+                ..Diagnostic::warning(
+                    Span::default(),
+                    "the file changed while it was checked: its findings are shown without lines, columns or source",
+                )
+            }
+            .with_help("check again once the file is no longer being written"),
+        );
+    }
 }
 
 /// Free `value` on a thread of its own: the records of a large run take

@@ -123,6 +123,11 @@ impl<'s> SourceFiles<'s> {
     /// The byte range of `span` in the shown text, made safe for codespan:
     /// inside the text and on character boundaries (the end rounds up).
     fn fit(&self, span: Span) -> Option<Range<usize>> {
+        // A released text (changed since it was checked) has no place to
+        // show.
+        if self.file(span.file).ok()?.is_released() {
+            return None;
+        }
         let (text, _) = self.shown(span.file).ok()?;
         let (start, end) = match self.cleaned.get(&span.file) {
             Some(c) => (c.shift(span.start as usize), c.shift(span.end as usize)),
@@ -194,7 +199,13 @@ fn finding_diagnostic(files: &SourceFiles<'_>, f: &Finding) -> CsDiagnostic<File
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
     };
-    let labels = primary(files, f.span, &f.title).into_iter().chain(
+    let main = primary(files, f.span, &f.title);
+    // Without a place to show, the file is named with the message.
+    let message = match (&main, files.sources.name(f.span.file)) {
+        (None, name) if !name.is_empty() => format!("{name}: {}", f.message),
+        _ => f.message.clone(),
+    };
+    let labels = main.into_iter().chain(
         f.related
             .iter()
             .filter_map(|r| secondary(files, r.span, &r.note)),
@@ -205,7 +216,7 @@ fn finding_diagnostic(files: &SourceFiles<'_>, f: &Finding) -> CsDiagnostic<File
         .map(|(name, text)| printable(&format!("{name}: {text}")));
     CsDiagnostic::new(severity)
         .with_code(printable(&f.rule))
-        .with_message(printable(&f.message))
+        .with_message(printable(&message))
         .with_labels_iter(labels)
         .with_notes_iter(notes)
 }

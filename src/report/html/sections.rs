@@ -4,8 +4,6 @@
 
 use std::fmt::Write as _;
 
-use sha2::{Digest, Sha256};
-
 use super::statistics::Stats;
 use super::text::esc;
 use super::{NO_UNIT, Scope};
@@ -15,17 +13,13 @@ use crate::source::SourceMap;
 /// SHA-256 of every file the run read (rules, parameters, records,
 /// waivers), name and text, in the order they were read.
 pub fn fingerprint(sources: &SourceMap) -> String {
-    let mut h = Sha256::new();
-    for (_, f) in sources.iter() {
-        h.update((f.name.len() as u64).to_le_bytes());
-        h.update(f.name.as_bytes());
-        h.update((f.text.len() as u64).to_le_bytes());
-        h.update(f.text.as_bytes());
-    }
-    h.finalize().iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    sources
+        .fingerprint()
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 pub(super) fn header(

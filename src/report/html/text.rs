@@ -44,7 +44,7 @@ fn line_text<'t>(text: &'t str, lines: &crate::source::LineIndex, line: usize) -
 /// The lines of a span and `context` lines around it, each as
 /// `[line number, before, highlighted, after]`.
 pub(super) fn excerpt(sources: &SourceMap, span: Span, context: usize) -> Value {
-    let Some(file) = sources.get(span.file) else {
+    let Some(file) = sources.get(span.file).filter(|f| !f.is_released()) else {
         return Value::Null;
     };
     let (start, end) = (
