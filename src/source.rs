@@ -244,22 +244,9 @@ impl SourceFile {
 }
 
 /// All source files of one run (rule files and record files).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
-    /// SHA-256 of every file's name and text in the order added, kept up
-    /// as files are added, since a released text cannot be hashed later;
-    /// `None` once a text was replaced.
-    fingerprint: Option<Sha256>,
-}
-
-impl Default for SourceMap {
-    fn default() -> SourceMap {
-        SourceMap {
-            files: Vec::new(),
-            fingerprint: Some(Sha256::new()),
-        }
-    }
 }
 
 impl SourceMap {
@@ -271,16 +258,12 @@ impl SourceMap {
     /// Add a file and return its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(clamp_u32(self.files.len()));
-        let file = SourceFile {
+        self.files.push(SourceFile {
             name: name.into(),
             text: text.into(),
             lines: OnceLock::new(),
             released: None,
-        };
-        if let Some(h) = &mut self.fingerprint {
-            fingerprint_file(h, &file.name, &file.text);
-        }
-        self.files.push(file);
+        });
         id
     }
 
@@ -290,7 +273,6 @@ impl SourceMap {
             f.text = text.into();
             f.lines = OnceLock::new();
             f.released = None;
-            self.fingerprint = None;
         }
     }
 
@@ -348,19 +330,17 @@ impl SourceMap {
         }
     }
 
-    /// SHA-256 of every file's name and text, in the order they were
-    /// added (texts as read, released or not).
+    /// SHA-256 over every file's name and the SHA-256 of its text as
+    /// read, in the order they were added: built from the digests kept
+    /// for released texts, so that no run hashes all its text twice.
     pub fn fingerprint(&self) -> [u8; 32] {
-        match &self.fingerprint {
-            Some(h) => h.clone().finalize().into(),
-            None => {
-                let mut h = Sha256::new();
-                for f in &self.files {
-                    fingerprint_file(&mut h, &f.name, &f.text);
-                }
-                h.finalize().into()
-            }
+        let mut h = Sha256::new();
+        for f in &self.files {
+            h.update((f.name.len() as u64).to_le_bytes());
+            h.update(f.name.as_bytes());
+            h.update(f.sha256());
         }
+        h.finalize().into()
     }
 
     /// How many files were added.
@@ -423,14 +403,6 @@ pub fn first_line_in(text: &str, span: Span) -> Span {
         },
         None => span,
     }
-}
-
-/// Add a file's name and text to a fingerprint, each after its length.
-fn fingerprint_file(h: &mut Sha256, name: &str, text: &str) {
-    h.update((name.len() as u64).to_le_bytes());
-    h.update(name.as_bytes());
-    h.update((text.len() as u64).to_le_bytes());
-    h.update(text.as_bytes());
 }
 
 #[cfg(test)]
@@ -505,6 +477,29 @@ mod tests {
         assert!(map.restore([id]).is_empty());
         assert_eq!(&*map.get(id).unwrap().text, text);
         assert_eq!(map.span_lines(b), before);
+    }
+
+    #[test]
+    fn the_fingerprint_follows_every_name_and_text_in_order() {
+        let of = |files: &[(&str, &str)]| {
+            let mut map = SourceMap::new();
+            for (name, text) in files {
+                map.add(*name, *text);
+            }
+            map.fingerprint()
+        };
+        let base = of(&[("a.yaml", "x: 1\n"), ("b.yaml", "y: 2\n")]);
+        assert_eq!(base, of(&[("a.yaml", "x: 1\n"), ("b.yaml", "y: 2\n")]));
+        for other in [
+            of(&[("a.yaml", "x: 1\n"), ("b.yaml", "y: 3\n")]),
+            of(&[("a.yaml", "x: 1\n"), ("c.yaml", "y: 2\n")]),
+            of(&[("b.yaml", "y: 2\n"), ("a.yaml", "x: 1\n")]),
+            of(&[("a.yaml", "x: 1\n")]),
+            // A name's bytes cannot pass for the next file's.
+            of(&[("a.yamlb.yaml", "x: 1\n"), ("", "y: 2\n")]),
+        ] {
+            assert_ne!(other, base);
+        }
     }
 
     #[test]

@@ -10,8 +10,9 @@ use super::{NO_UNIT, Scope};
 use crate::report::{Card, Report, Severity};
 use crate::source::SourceMap;
 
-/// SHA-256 of every file the run read (rules, parameters, records,
-/// waivers), name and text, in the order they were read.
+/// SHA-256 over every file the run read (rules, parameters, records,
+/// waivers), its name and the SHA-256 of its text, in the order they were
+/// read.
 pub fn fingerprint(sources: &SourceMap) -> String {
     sources
         .fingerprint()
