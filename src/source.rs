@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 /// Index of a file in a [`SourceMap`].
@@ -300,20 +301,20 @@ impl SourceMap {
         let mut ids: Vec<FileId> = ids.into_iter().collect();
         ids.sort_unstable();
         ids.dedup();
+        ids.retain(|id| self.get(*id).is_some_and(SourceFile::is_released));
+        // Read (and hashed) on all cores: a large run shows thousands of files.
+        let texts: Vec<Option<String>> = ids
+            .par_iter()
+            .map(|id| self.get(*id)?.released.as_ref()?.read_again())
+            .collect();
         let mut changed = Vec::new();
-        for id in ids {
-            let Some(f) = self.files.get_mut(id.0 as usize) else {
-                continue;
-            };
-            let Some(released) = &f.released else {
-                continue;
-            };
-            match released.read_again() {
-                Some(text) => {
+        for (id, text) in ids.into_iter().zip(texts) {
+            match (self.files.get_mut(id.0 as usize), text) {
+                (Some(f), Some(text)) => {
                     f.text = text.into();
                     f.released = None;
                 }
-                None => changed.push(id),
+                _ => changed.push(id),
             }
         }
         changed

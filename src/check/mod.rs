@@ -19,11 +19,13 @@ pub use frozen::Frozen;
 pub use program::Program;
 pub use symbols::Symbols;
 
+use rayon::prelude::*;
+
 use crate::diag::Diagnostic;
 use crate::model::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::records::{self, Limits, Record};
 use crate::schema::Schema;
-use crate::source::{FileId, SourceFile, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax::{self, ast};
 
 /// The standard rule library, embedded in the binary.
@@ -345,7 +347,7 @@ pub fn evaluate_focused(
     // removes at least one record, so this ends.
     let mut late_rejected: Vec<(crate::schema::KindId, String)> = Vec::new();
     let mut late_errors: Vec<Diagnostic> = Vec::new();
-    let mut late_spans: Vec<crate::source::Span> = Vec::new();
+    let mut late_spans: Vec<Span> = Vec::new();
     let mut tables = Vec::new();
     let (mut findings, eval_errors) = loop {
         let store = index(records.clone(), files, &late_rejected, &program.schema);
@@ -584,7 +586,7 @@ fn findings_of<'a>(
 /// line. The texts are taken a file at a time: a large run releases the
 /// text of a record file after reading it, and it is read again here only
 /// while its findings are placed.
-fn anchor(findings: &mut [Finding], keys: &[Option<crate::source::Span>], sources: &SourceMap) {
+fn anchor(findings: &mut [Finding], keys: &[Option<Span>], sources: &SourceMap) {
     // (file, finding, related location or the finding itself)
     let mut spots: Vec<(FileId, usize, Option<usize>)> = Vec::new();
     for (i, f) in findings.iter().enumerate() {
@@ -597,24 +599,38 @@ fn anchor(findings: &mut [Finding], keys: &[Option<crate::source::Span>], source
         );
     }
     spots.sort_unstable();
-    for group in spots.chunk_by(|a, b| a.0 == b.0) {
-        let Some(&(file, _, _)) = group.first() else {
+    let groups: Vec<&[(FileId, usize, Option<usize>)]> =
+        spots.chunk_by(|a, b| a.0 == b.0).collect();
+    // On all cores, each file's text held only while its spans are placed.
+    let placed: Vec<Vec<(usize, Option<usize>, Span)>> = groups
+        .par_iter()
+        .map(|group| {
+            // A text no longer as read leaves the spans as they are: the
+            // file is then shown without positions.
+            let text = group.first().and_then(|g| sources.text_as_read(g.0));
+            let text = text.as_deref().unwrap_or("");
+            group
+                .iter()
+                .filter_map(|&(_, i, j)| {
+                    let f = findings.get(i)?;
+                    let span = match j {
+                        None => anchor_span(text, f.span, keys.get(i).copied().flatten()),
+                        Some(j) => crate::source::first_line_in(text, f.related.get(j)?.span),
+                    };
+                    Some((i, j, span))
+                })
+                .collect()
+        })
+        .collect();
+    for (i, j, span) in placed.into_iter().flatten() {
+        let Some(f) = findings.get_mut(i) else {
             continue;
         };
-        // A text no longer as read leaves the spans as they are: the file
-        // is then shown without positions.
-        let text = sources.text_as_read(file);
-        let text = text.as_deref().unwrap_or("");
-        for &(_, i, j) in group {
-            let Some(f) = findings.get_mut(i) else {
-                continue;
-            };
-            match j {
-                None => f.span = anchor_span(text, f.span, keys.get(i).copied().flatten()),
-                Some(j) => {
-                    if let Some(r) = f.related.get_mut(j) {
-                        r.span = crate::source::first_line_in(text, r.span);
-                    }
+        match j {
+            None => f.span = span,
+            Some(j) => {
+                if let Some(r) = f.related.get_mut(j) {
+                    r.span = span;
                 }
             }
         }
@@ -624,11 +640,7 @@ fn anchor(findings: &mut [Finding], keys: &[Option<crate::source::Span>], source
 /// Where a finding points. A list or mapping written as a block under its
 /// key is pointed at by the key (`steps:`), not by its first entry; other
 /// values by their first line. `text` is the text of the span's file.
-fn anchor_span(
-    text: &str,
-    span: crate::source::Span,
-    key: Option<crate::source::Span>,
-) -> crate::source::Span {
+fn anchor_span(text: &str, span: Span, key: Option<Span>) -> Span {
     let value = text.get(span.range()).unwrap_or("");
     let block = value.contains('\n') || value.starts_with("- ");
     match key {
