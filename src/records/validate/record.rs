@@ -78,3 +78,94 @@ impl Record {
         schema.kinds.get(self.kind).map(|k| k.root)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check;
+    use crate::records::Limits;
+    use crate::schema::{Data, Datum};
+    use crate::source::SourceMap;
+
+    /// Every datum of a record with its path and the text of its key, in
+    /// document order of the tree: written fields, fields left out (with
+    /// and without defaults, a default list with elements), a field written
+    /// empty, list elements and nested structures.
+    #[test]
+    fn every_datum_has_its_path_and_key() -> Result<(), String> {
+        let rules = "struct step {\n  name: text\n  note: text?\n  tags: [text] = [\"甲\", \"乙\"]\n}\n\
+                     kind box {\n  amount: money?\n  flag: bool = false\n  none: [text] = []\n  \
+                     one: text or [text]\n  steps: [step]\n  inner: step?\n  extra: text?\n}\n";
+        let text = "kind: box\nid: B-1\nextra:\none: 单\nsteps:\n  - name: a\n    tags: [x]\n  \
+                    - {name: b, note: n}\ninner:\n  name: c\n";
+        let mut sources = SourceMap::new();
+        let rule_file = sources.add("t.rules", rules);
+        let compiled =
+            check::compile_files(&sources, &[rule_file], &[], &[], crate::syntax::MAX_NESTING);
+        assert!(compiled.errors.is_empty(), "{:?}", compiled.errors);
+        let schema = &compiled.program.schema;
+        let file = sources.add("b.yaml", text);
+        let set = check::read_file(&sources, file, schema, &Limits::default());
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let [record] = &set.records[..] else {
+            return Err(format!("one record expected, got {}", set.records.len()));
+        };
+        fn walk<'a>(d: &'a Datum, out: &mut Vec<&'a Datum>) {
+            out.push(d);
+            if let Data::List(items) | Data::Struct(_, items) = &d.data {
+                for item in items {
+                    walk(item, out);
+                }
+            }
+        }
+        let mut all = Vec::new();
+        walk(&record.root, &mut all);
+        let paths: Vec<String> = all
+            .iter()
+            .map(|d| match record.path(schema, d) {
+                Some((path, key)) => {
+                    let key = key.map_or("-", |k| text.get(k.range()).unwrap_or("?"));
+                    format!("{path}@{key}")
+                }
+                None => "none".to_string(),
+            })
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "@-",
+                "id@id",
+                // Left out: named by the enclosing value.
+                "@-",
+                "@-",
+                "@-",
+                "one@one",
+                "one[0]@-",
+                "steps@steps",
+                "steps[0]@-",
+                "steps[0].name@name",
+                "steps[0]@-",
+                "steps[0].tags@tags",
+                "steps[0].tags[0]@-",
+                "steps[1]@-",
+                "steps[1].name@name",
+                "steps[1].note@note",
+                // A default list left out, and its elements.
+                "steps[1]@-",
+                "steps[1].tags[0]@-",
+                "steps[1].tags[1]@-",
+                "inner@inner",
+                "inner.name@name",
+                "inner@inner",
+                "inner@inner",
+                "inner.tags[0]@-",
+                "inner.tags[1]@-",
+                // Written empty.
+                "@-",
+            ]
+        );
+        // A copy of a datum is not in the record.
+        let copy = record.root.clone();
+        assert_eq!(record.path(schema, &copy), None);
+        Ok(())
+    }
+}
