@@ -292,7 +292,8 @@ pub struct Datum {
     pub span: Span,
     /// The value.
     pub data: Data,
-    /// Its entry in its record's [`Place`]s ([`NO_PLACE`] outside a record).
+    /// Its entry in its record's [`Place`]s ([`NO_PLACE`] outside a record);
+    /// a field left out shares the entry of the value enclosing it.
     pub place: u32,
 }
 

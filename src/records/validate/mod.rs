@@ -95,34 +95,28 @@ struct Validator<'s> {
 impl Validator<'_> {
     /// Give `d` its place, reached by `step` with its key at `key`, and
     /// make it the parent of its children (placing those not yet placed:
-    /// the elements of a default).
+    /// the elements of a default). A field left out without elements of
+    /// its own is left unplaced by [`Validator::structure`]: it shares the
+    /// place of its enclosing value, which names it.
     fn place(&mut self, d: &mut Datum, step: Step, key: Option<Span>) {
-        match &mut d.data {
-            Data::List(items) => {
-                for (i, item) in items.iter_mut().enumerate() {
-                    if item.place == NO_PLACE {
-                        self.place(item, Step::Item(i), None);
-                    }
+        if let Data::List(items) = &mut d.data {
+            for (i, item) in items.iter_mut().enumerate() {
+                if item.place == NO_PLACE {
+                    self.place(item, Step::Item(i), None);
                 }
             }
-            Data::Struct(_, fields) => {
-                for (slot, field) in fields.iter_mut().enumerate() {
-                    if field.place == NO_PLACE {
-                        self.place(field, Step::Field(slot), None);
-                    }
-                }
-            }
-            _ => {}
         }
         let at = u32::try_from(self.places.len()).unwrap_or(NO_PLACE);
         self.places.push(Place::new(step, key));
         d.place = at;
-        let children = match &d.data {
-            Data::List(items) | Data::Struct(_, items) => &items[..],
-            _ => &[],
+        let children = match &mut d.data {
+            Data::List(items) | Data::Struct(_, items) => &mut items[..],
+            _ => &mut [],
         };
         for child in children {
-            if let Some(p) = self.places.get_mut(child.place as usize) {
+            if child.place == NO_PLACE {
+                child.place = at;
+            } else if let Some(p) = self.places.get_mut(child.place as usize) {
                 p.parent = at;
             }
         }

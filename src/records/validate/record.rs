@@ -21,7 +21,7 @@ impl Record {
     /// (`items[0].opinions[2]`), and the span of the key the path ends
     /// at, when it ends at a field written in the file. A field left out
     /// (its default sits at the enclosing value) is named by the enclosing
-    /// value. `None` when `target` is not in this record.
+    /// value, whose place it shares unless it holds elements. `None` when `target` is not in this record.
     pub fn path(&self, schema: &Schema, target: &Datum) -> Option<(String, Option<Span>)> {
         let mut steps: Vec<(Step, Option<Span>)> = Vec::new();
         let mut at = target.place;
@@ -71,7 +71,14 @@ impl Record {
                 _ => return None,
             }
         }
-        std::ptr::eq(datum, target).then_some((path, key))
+        // A field left out shares the place of the value enclosing it.
+        let shared = || match &datum.data {
+            Data::Struct(_, fields) => fields
+                .iter()
+                .any(|f| std::ptr::eq(f, target) && f.span == datum.span),
+            _ => false,
+        };
+        (std::ptr::eq(datum, target) || shared()).then_some((path, key))
     }
 
     fn kind_root(&self, schema: &Schema) -> Option<StructId> {
@@ -163,6 +170,8 @@ mod tests {
                 "@-",
             ]
         );
+        // Fields left out without elements have no place of their own.
+        assert_eq!((all.len(), record.places.len()), (26, 20));
         // A copy of a datum is not in the record.
         let copy = record.root.clone();
         assert_eq!(record.path(schema, &copy), None);

@@ -213,7 +213,14 @@ impl Validator<'_> {
                     (Datum::none_at(node.span), None)
                 }
             };
-            self.place(&mut datum, Step::Field(slot), key);
+            // A field left out is named by this value and shares its place
+            // (given when this value is placed), unless it holds elements.
+            let left_out = datum.span == node.span;
+            let elements = matches!(&datum.data,
+                Data::List(items) | Data::Struct(_, items) if !items.is_empty());
+            if !left_out || elements {
+                self.place(&mut datum, Step::Field(slot), key);
+            }
             fields.push(datum);
         }
         if !missing.is_empty() {
