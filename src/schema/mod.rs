@@ -319,54 +319,25 @@ impl Datum {
 /// The place of a datum that belongs to no record (yet).
 pub const NO_PLACE: u32 = u32::MAX;
 
-/// Where a datum sits in its record: the datum holding it, the step from
-/// there, and for a field written in the file the span of its key. A
+/// Where a datum sits in its record: the datum holding it and, for a
+/// field written in the file, the span of its key. The step from the
+/// parent is not kept: it is the parent's child whose place this is. A
 /// finding's path and the key it points at are read from here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place {
     /// The parent's place ([`NO_PLACE`] for the root).
     pub parent: u32,
-    /// The field slot, or the list index with [`ITEM`] set.
-    step: u32,
     /// The key's bytes in the record's file; empty when not written.
     key: (u32, u32),
 }
 
-/// The bit of [`Place`]'s step that marks a list element.
-const ITEM: u32 = 1 << 31;
-
-/// The step from a datum's parent to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// The record itself.
-    Root,
-    /// A field, by slot.
-    Field(usize),
-    /// A list element, by index.
-    Item(usize),
-}
-
 impl Place {
-    /// The place of a datum reached by `step`, its key at `key`.
-    pub fn new(step: Step, key: Option<Span>) -> Place {
-        let step = match step {
-            Step::Root => NO_PLACE,
-            Step::Field(slot) => u32::try_from(slot).unwrap_or(0) & !ITEM,
-            Step::Item(i) => u32::try_from(i).unwrap_or(0) | ITEM,
-        };
+    /// The place of a datum whose key is at `key`, its parent set once
+    /// the parent is placed.
+    pub fn new(key: Option<Span>) -> Place {
         Place {
             parent: NO_PLACE,
-            step,
             key: key.map_or((0, 0), |k| (k.start, k.end)),
-        }
-    }
-
-    /// The step from the parent.
-    pub fn step(&self) -> Step {
-        match self.step {
-            NO_PLACE => Step::Root,
-            s if s & ITEM != 0 => Step::Item((s & !ITEM) as usize),
-            s => Step::Field(s as usize),
         }
     }
 
@@ -712,6 +683,7 @@ pub fn resolve_units<'a>(records: impl Iterator<Item = (&'a str, &'a str, &'a mu
 // memory of a large run.
 const _: () = assert!(std::mem::size_of::<Datum>() <= 40);
 const _: () = assert!(std::mem::size_of::<Data>() <= 24);
+const _: () = assert!(std::mem::size_of::<Place>() <= 12);
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ pub use record::Record;
 
 use super::tree::{Node, NodeKind};
 use crate::diag::Diagnostic;
-use crate::schema::{Data, Datum, KindId, NO_PLACE, Place, Schema, Step};
+use crate::schema::{Data, Datum, KindId, NO_PLACE, Place, Schema};
 use crate::source::Span;
 use crate::suggest::closest;
 
@@ -67,7 +67,7 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
     let root = v.structure(root_struct, doc, true);
     match (root, id) {
         (Some(mut root), Some(id)) if v.errors.is_empty() => {
-            v.place(&mut root, Step::Root, None);
+            v.place(&mut root, None);
             Validated::Ok(Record {
                 kind,
                 id,
@@ -88,26 +88,27 @@ struct Validator<'s> {
     errors: Vec<Diagnostic>,
     /// The places of the data built so far. A datum is placed when its
     /// container is built (children before parents): placing a container
-    /// tells its children their parent.
+    /// tells its children their parent. A list's elements are placed in
+    /// order, so their places increase ([`Record::path`] relies on it).
     places: Vec<Place>,
 }
 
 impl Validator<'_> {
-    /// Give `d` its place, reached by `step` with its key at `key`, and
+    /// Give `d` its place, its key at `key`, and
     /// make it the parent of its children (placing those not yet placed:
     /// the elements of a default). A field left out without elements of
     /// its own is left unplaced by [`Validator::structure`]: it shares the
     /// place of its enclosing value, which names it.
-    fn place(&mut self, d: &mut Datum, step: Step, key: Option<Span>) {
+    fn place(&mut self, d: &mut Datum, key: Option<Span>) {
         if let Data::List(items) = &mut d.data {
-            for (i, item) in items.iter_mut().enumerate() {
+            for item in items.iter_mut() {
                 if item.place == NO_PLACE {
-                    self.place(item, Step::Item(i), None);
+                    self.place(item, None);
                 }
             }
         }
         let at = u32::try_from(self.places.len()).unwrap_or(NO_PLACE);
-        self.places.push(Place::new(step, key));
+        self.places.push(Place::new(key));
         d.place = at;
         let children = match &mut d.data {
             Data::List(items) | Data::Struct(_, items) => &mut items[..],

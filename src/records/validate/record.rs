@@ -1,6 +1,6 @@
 //! A record that fitted the schema, and the paths to its data.
 
-use crate::schema::{Data, Datum, FieldTy, KindId, Place, Schema, Step, StructId};
+use crate::schema::{Data, Datum, FieldTy, KindId, Place, Schema, StructId};
 use crate::source::Span;
 
 /// A document that fitted the schema.
@@ -21,31 +21,34 @@ impl Record {
     /// (`items[0].opinions[2]`), and the span of the key the path ends
     /// at, when it ends at a field written in the file. A field left out
     /// (its default sits at the enclosing value) is named by the enclosing
-    /// value, whose place it shares unless it holds elements. `None` when `target` is not in this record.
+    /// value, whose place it shares unless it holds elements. `None` when
+    /// `target` is not in this record.
     pub fn path(&self, schema: &Schema, target: &Datum) -> Option<(String, Option<Span>)> {
-        let mut steps: Vec<(Step, Option<Span>)> = Vec::new();
+        // The places from the target up to the root.
+        let mut chain: Vec<u32> = Vec::new();
         let mut at = target.place;
         while let Some(place) = self.places.get(at as usize) {
-            match place.step() {
-                Step::Root => break,
-                step => steps.push((step, place.key(self.root.span.file))),
-            }
+            chain.push(at);
             at = place.parent;
             // A chain longer than the record's data is not a path.
-            if steps.len() > self.places.len() {
+            if chain.len() > self.places.len() {
                 return None;
             }
+        }
+        if chain.pop() != Some(self.root.place) {
+            return None;
         }
         let mut path = String::new();
         let mut key = None;
         let mut datum = &self.root;
         let mut ty = FieldTy::Struct(self.kind_root(schema)?);
-        for (i, (step, step_key)) in steps.iter().rev().enumerate() {
-            let last = i + 1 == steps.len();
-            match (step, &ty, &datum.data) {
-                (Step::Field(slot), FieldTy::Struct(sid), Data::Struct(_, fields)) => {
-                    let def = schema.structs.get(*sid)?.fields.get(*slot)?;
-                    let field = fields.get(*slot)?;
+        for (i, &next) in chain.iter().rev().enumerate() {
+            let last = i + 1 == chain.len();
+            match (&ty, &datum.data) {
+                (FieldTy::Struct(sid), Data::Struct(_, fields)) => {
+                    let slot = fields.iter().position(|f| f.place == next)?;
+                    let def = schema.structs.get(*sid)?.fields.get(slot)?;
+                    let field = fields.get(slot)?;
                     if last && field.span == datum.span {
                         datum = field;
                         break;
@@ -54,19 +57,20 @@ impl Record {
                         path.push('.');
                     }
                     path.push_str(&def.name);
-                    key = *step_key;
+                    key = self
+                        .places
+                        .get(next as usize)
+                        .and_then(|p| p.key(self.root.span.file));
                     ty = def.ty.clone();
                     datum = field;
                 }
-                (
-                    Step::Item(index),
-                    FieldTy::List(inner) | FieldTy::OneOrList(inner),
-                    Data::List(items),
-                ) => {
+                (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
+                    // Elements are placed in order: their places increase.
+                    let index = items.binary_search_by_key(&next, |d| d.place).ok()?;
                     path.push_str(&format!("[{index}]"));
                     key = None;
                     ty = (**inner).clone();
-                    datum = items.get(*index)?;
+                    datum = items.get(index)?;
                 }
                 _ => return None,
             }
@@ -102,8 +106,10 @@ mod tests {
         let rules = "struct step {\n  name: text\n  note: text?\n  tags: [text] = [\"甲\", \"乙\"]\n}\n\
                      kind box {\n  amount: money?\n  flag: bool = false\n  none: [text] = []\n  \
                      one: text or [text]\n  steps: [step]\n  inner: step?\n  extra: text?\n}\n";
-        let text = "kind: box\nid: B-1\nextra:\none: 单\nsteps:\n  - name: a\n    tags: [x]\n  \
-                    - {name: b, note: n}\ninner:\n  name: c\n";
+        // Fields written out of their declared order: `inner` is declared
+        // after `steps`.
+        let text = "kind: box\nid: B-1\nextra:\none: 单\ninner:\n  name: c\nsteps:\n  - name: a\n    \
+                    tags: [x]\n  - {name: b, note: n}\n";
         let mut sources = SourceMap::new();
         let rule_file = sources.add("t.rules", rules);
         let compiled =

@@ -5,7 +5,7 @@
 use super::{Validator, first_line};
 use crate::diag::Diagnostic;
 use crate::records::tree::{Node, NodeKind};
-use crate::schema::{Data, Datum, NO_PLACE, Step, StructDef, StructId};
+use crate::schema::{Data, Datum, NO_PLACE, StructDef, StructId};
 use crate::source::Span;
 use crate::suggest::closest;
 
@@ -219,7 +219,7 @@ impl Validator<'_> {
             let elements = matches!(&datum.data,
                 Data::List(items) | Data::Struct(_, items) if !items.is_empty());
             if !left_out || elements {
-                self.place(&mut datum, Step::Field(slot), key);
+                self.place(&mut datum, key);
             }
             fields.push(datum);
         }

@@ -6,7 +6,7 @@ use crate::date::{Date, DateError};
 use crate::diag::Diagnostic;
 use crate::num::Num;
 use crate::records::tree::{Node, NodeKind};
-use crate::schema::{Data, Datum, FieldTy, FieldTy0, NO_PLACE, Step};
+use crate::schema::{Data, Datum, FieldTy, FieldTy0, NO_PLACE};
 use crate::suggest::closest;
 
 impl Validator<'_> {
@@ -166,7 +166,7 @@ impl Validator<'_> {
                     for item in items {
                         match self.value(inner, item, field) {
                             Some(mut d) => {
-                                self.place(&mut d, Step::Item(out.len()), None);
+                                self.place(&mut d, None);
                                 out.push(d);
                             }
                             None => ok = false,
@@ -179,7 +179,7 @@ impl Validator<'_> {
                 }
                 NodeKind::Scalar { .. } if matches!(ty, FieldTy::OneOrList(_)) => {
                     let mut d = self.value(inner, node, field)?;
-                    self.place(&mut d, Step::Item(0), None);
+                    self.place(&mut d, None);
                     Data::List(Box::new([d]))
                 }
                 _ => {
