@@ -324,11 +324,11 @@ impl Validator<'_> {
             let (Some(l), Some(r)) = (fields.get(c.left), fields.get(c.right)) else {
                 continue;
             };
-            let ord = match (&l.data, &r.data) {
-                (Data::Date(a), Data::Date(b)) => a.cmp(b),
-                (Data::Num(a), Data::Num(b)) => a.cmp(b),
-                (Data::Days(a), Data::Days(b)) => a.cmp(b),
-                (a, b) => match (a.as_text(), b.as_text()) {
+            let ord = match (&l.data, &r.data, l.data.as_num(), r.data.as_num()) {
+                (Data::Date(a), Data::Date(b), ..) => a.cmp(b),
+                (.., Some(a), Some(b)) => a.cmp(&b),
+                (Data::Days(a), Data::Days(b), ..) => a.cmp(b),
+                (a, b, ..) => match (a.as_text(), b.as_text()) {
                     (Some(a), Some(b)) => a.cmp(b),
                     // Absent values are not compared.
                     _ => continue,
@@ -350,9 +350,11 @@ impl Validator<'_> {
             let (ln, rn) = (name(c.left), name(c.right));
             let show = |d: &Datum| match &d.data {
                 Data::Date(x) => x.to_string(),
-                Data::Num(x) => x.to_string(),
                 Data::Days(x) => format!("{x}天"),
-                other => other.as_text().unwrap_or_default().to_string(),
+                other => match other.as_num() {
+                    Some(x) => x.to_string(),
+                    None => other.as_text().unwrap_or_default().to_string(),
+                },
             };
             let relation = match c.op {
                 BinOp::Eq => "equal to",
@@ -393,12 +395,10 @@ impl Validator<'_> {
             let Some(key) = fields.get(key_slot) else {
                 continue;
             };
-            let text = match &key.data {
-                Data::Num(n) => n.to_string(),
-                other => match other.as_text() {
-                    Some(text) => text.to_string(),
-                    None => continue,
-                },
+            let text = match (key.data.as_num(), key.data.as_text()) {
+                (Some(n), _) => n.to_string(),
+                (None, Some(text)) => text.to_string(),
+                (None, None) => continue,
             };
             match seen.iter().find(|(_, d)| **d == key.data) {
                 Some((first, _)) => {

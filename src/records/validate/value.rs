@@ -64,7 +64,7 @@ impl Validator<'_> {
                                 );
                                 return None;
                             }
-                            Some(n) => Data::Num(Box::new(n)),
+                            Some(n) => Data::num_of(n),
                             None => {
                                 let too_big = plain
                                     && text.len() > 30
