@@ -22,7 +22,7 @@ pub use symbols::Symbols;
 use crate::diag::Diagnostic;
 use crate::model::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::records::{self, Limits, Record};
-use crate::schema::Schema;
+use crate::schema::{Datum, Schema};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::{self, ast};
 
@@ -534,20 +534,16 @@ fn findings_of<'a>(
     } else {
         Vec::new()
     };
+    let mut paths = anchor_paths(program, store, &fired, &keep);
     let findings: Vec<Finding> = fired
         .iter()
-        .filter(|f| keep(f.record))
-        .filter_map(|f| {
+        .zip(paths.iter_mut())
+        .filter(|(f, _)| keep(f.record))
+        .filter_map(|(f, path)| {
             let rule = program.rules.get(f.rule)?;
             let record = store.records.get(f.record as usize)?;
             let kind = program.schema.kinds.get(record.kind)?;
-            // The path inside the finding's record; none for an anchor in
-            // another record.
-            let (path, key) = f
-                .anchor
-                .filter(|&(_, r)| r == f.record)
-                .and_then(|(d, _)| record.path(&program.schema, d))
-                .unwrap_or_default();
+            let (path, key) = path.take().unwrap_or_default();
             Some(Finding {
                 rule: rule.id.clone(),
                 title: rule.title.clone(),
@@ -574,6 +570,40 @@ fn findings_of<'a>(
         })
         .collect();
     (findings, eval_errors, rejections, tables)
+}
+
+/// The path inside its record of each finding's anchor, by the finding's
+/// index in `fired`; none for an anchor in another record. The anchors of
+/// one record are found in one walk of it.
+fn anchor_paths<'a>(
+    program: &Program,
+    store: &store::Store<'a>,
+    fired: &[eval::Fired<'a>],
+    keep: impl Fn(u32) -> bool,
+) -> Vec<Option<crate::records::validate::Path>> {
+    let mut by_record: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+    for (i, f) in fired.iter().enumerate() {
+        if keep(f.record) && f.anchor.is_some_and(|(_, r)| r == f.record) {
+            by_record.entry(f.record).or_default().push(i);
+        }
+    }
+    let mut out = vec![None; fired.len()];
+    for (record, at) in by_record {
+        let Some(record) = store.records.get(record as usize) else {
+            continue;
+        };
+        let targets: Vec<&Datum> = at
+            .iter()
+            .filter_map(|&i| fired.get(i)?.anchor.map(|(d, _)| d))
+            .collect();
+        let found = record.paths(&program.schema, &targets);
+        for (i, path) in at.into_iter().zip(found) {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = path;
+            }
+        }
+    }
+    out
 }
 
 /// Where a finding points. A list or mapping written as a block under its

@@ -753,7 +753,7 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
                 out.push(Datum {
                     span: item.span,
                     data: literal_data(item, inner, schema)?,
-                    place: super::NO_PLACE,
+                    key: super::KeyAt::NONE,
                 });
             }
             Data::List(out.into())

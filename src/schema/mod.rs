@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::date::Date;
 use crate::num::{Num, SmallNum};
-use crate::source::{FileId, Span};
+use crate::source::Span;
 
 /// Index of an enum in [`Schema::enums`].
 pub type EnumId = usize;
@@ -292,12 +292,11 @@ pub struct Datum {
     pub span: Span,
     /// The value.
     pub data: Data,
-    /// Its entry in its record's [`Place`]s ([`NO_PLACE`] outside a record);
-    /// a field left out shares the entry of the value enclosing it.
-    pub place: u32,
+    /// Where its key is, for a field written in the file.
+    pub key: KeyAt,
 }
 
-/// Data compare by value and position; where a record keeps them does not
+/// Data compare by value and position; where their keys are does not
 /// matter.
 impl PartialEq for Datum {
     fn eq(&self, other: &Datum) -> bool {
@@ -306,45 +305,64 @@ impl PartialEq for Datum {
 }
 
 impl Datum {
-    /// An absent value at `span`, in no record yet.
+    /// An absent value at `span`.
     pub fn none_at(span: Span) -> Datum {
         Datum {
             span,
             data: Data::None,
-            place: NO_PLACE,
+            key: KeyAt::NONE,
         }
     }
 }
 
-/// The place of a datum that belongs to no record (yet).
-pub const NO_PLACE: u32 = u32::MAX;
+/// Where the key of a field written in the file is, kept in the room a
+/// datum has spare: how far before the value it starts and how long it
+/// is. A key too far or too long for that (rare: a comment between key
+/// and value, an alias's copy) is kept in its record's list of long keys,
+/// and this holds its index there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyAt(u32);
 
-/// Where a datum sits in its record: the datum holding it and, for a
-/// field written in the file, the span of its key. The step from the
-/// parent is not kept: it is the parent's child whose place this is. A
-/// finding's path and the key it points at are read from here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Place {
-    /// The parent's place ([`NO_PLACE`] for the root).
-    pub parent: u32,
-    /// The key's bytes in the record's file; empty when not written.
-    key: (u32, u32),
-}
+/// The bit of [`KeyAt`] that marks an index into the long keys.
+const LONG_KEY: u32 = 1 << 31;
 
-impl Place {
-    /// The place of a datum whose key is at `key`, its parent set once
-    /// the parent is placed.
-    pub fn new(key: Option<Span>) -> Place {
-        Place {
-            parent: NO_PLACE,
-            key: key.map_or((0, 0), |k| (k.start, k.end)),
+impl KeyAt {
+    /// No key: a list element, a field left out, a value outside a record.
+    pub const NONE: KeyAt = KeyAt(0);
+
+    /// The key at `key` of the value at `value`; a key that does not fit
+    /// is added to `long`.
+    pub fn new(key: Span, value: Span, long: &mut Vec<Span>) -> KeyAt {
+        let len = key.end.saturating_sub(key.start);
+        if len == 0 {
+            return KeyAt::NONE;
+        }
+        match value.start.checked_sub(key.start) {
+            Some(back) if back < 1 << 15 && len < 1 << 16 => KeyAt(back << 16 | len),
+            _ => match u32::try_from(long.len()) {
+                Ok(i) if i < LONG_KEY => {
+                    long.push(key);
+                    KeyAt(i | LONG_KEY)
+                }
+                // More keys than a document may have nodes.
+                _ => KeyAt::NONE,
+            },
         }
     }
 
-    /// The span of the field's key in `file`, when it was written.
-    pub fn key(&self, file: FileId) -> Option<Span> {
-        let (start, end) = self.key;
-        (start < end).then_some(Span { file, start, end })
+    /// The key's span, for the datum at `value` of a record whose long
+    /// keys are `long`.
+    pub fn span(self, value: Span, long: &[Span]) -> Option<Span> {
+        if self.0 & LONG_KEY != 0 {
+            return long.get((self.0 & !LONG_KEY) as usize).copied();
+        }
+        let (back, len) = (self.0 >> 16, self.0 & 0xffff);
+        let start = value.start.checked_sub(back)?;
+        (len > 0).then_some(Span {
+            file: value.file,
+            start,
+            end: start.saturating_add(len),
+        })
     }
 }
 
@@ -704,7 +722,6 @@ pub fn resolve_units<'a>(records: impl Iterator<Item = (&'a str, &'a str, &'a mu
 // memory of a large run.
 const _: () = assert!(std::mem::size_of::<Datum>() <= 40);
 const _: () = assert!(std::mem::size_of::<Data>() <= 24);
-const _: () = assert!(std::mem::size_of::<Place>() <= 12);
 
 #[cfg(test)]
 mod tests {
@@ -734,6 +751,32 @@ mod tests {
         }
         assert_ne!(Data::text_of("划拨"), Data::text_of("签字"));
         assert_eq!(Data::Bool(true).as_text(), None);
+    }
+
+    #[test]
+    fn a_key_is_kept_beside_its_value_up_to_its_limits_and_reads_back_whole() {
+        let file = crate::source::FileId::default();
+        let span = |start: u32, end: u32| Span { file, start, end };
+        let value = span(100_000, 100_010);
+        // (key, kept beside the value)
+        let cases = [
+            (span(99_990, 99_996), true),
+            (span(100_000 - 32_767, 100_000 - 32_760), true),
+            (span(100_000 - 32_768, 100_000 - 32_760), false),
+            (span(70_000, 70_000 + 65_535), true),
+            (span(70_000, 70_000 + 65_536), false),
+            // After its value: an alias's copy.
+            (span(100_020, 100_025), false),
+        ];
+        let mut long = Vec::new();
+        for (key, beside) in cases {
+            let before = long.len();
+            let at = KeyAt::new(key, value, &mut long);
+            assert_eq!(at.span(value, &long), Some(key), "{key:?}");
+            assert_eq!(long.len() == before, beside, "{key:?}");
+        }
+        assert_eq!(KeyAt::new(span(5, 5), value, &mut long), KeyAt::NONE);
+        assert_eq!(KeyAt::NONE.span(value, &long), None);
     }
 
     #[test]

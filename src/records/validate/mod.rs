@@ -1,7 +1,6 @@
 //! Raw YAML tree + schema → typed records, with every input error found.
 //!
-//! [`validate`] reads a document's kind and id and places every datum;
-//! `structure` checks mappings against their structure (fields, variants,
+//! [`validate`] reads a document's kind and id; `structure` checks mappings against their structure (fields, variants,
 //! defaults, the checks between fields), `value` checks each value against
 //! its field type. `record` holds the typed [`Record`].
 
@@ -9,11 +8,11 @@ mod record;
 mod structure;
 mod value;
 
-pub use record::Record;
+pub use record::{Path, Record};
 
 use super::tree::{Node, NodeKind};
 use crate::diag::Diagnostic;
-use crate::schema::{Data, Datum, KindId, NO_PLACE, Place, Schema};
+use crate::schema::{KindId, Schema};
 use crate::source::Span;
 use crate::suggest::closest;
 
@@ -39,7 +38,7 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
     let mut v = Validator {
         schema,
         errors: Vec::new(),
-        places: Vec::new(),
+        long_keys: Vec::new(),
     };
     let kind = v.kind_of(doc);
     let id = doc
@@ -66,15 +65,12 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
     let root_struct = schema.kinds.get(kind).map(|k| k.root).unwrap_or(0);
     let root = v.structure(root_struct, doc, true);
     match (root, id) {
-        (Some(mut root), Some(id)) if v.errors.is_empty() => {
-            v.place(&mut root, None);
-            Validated::Ok(Record {
-                kind,
-                id,
-                root,
-                places: v.places.into(),
-            })
-        }
+        (Some(root), Some(id)) if v.errors.is_empty() => Validated::Ok(Record {
+            kind,
+            id,
+            root,
+            long_keys: v.long_keys.into(),
+        }),
         (_, id) => Validated::Rejected {
             kind: Some(kind),
             id,
@@ -86,43 +82,12 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
 struct Validator<'s> {
     schema: &'s Schema,
     errors: Vec<Diagnostic>,
-    /// The places of the data built so far. A datum is placed when its
-    /// container is built (children before parents): placing a container
-    /// tells its children their parent. A list's elements are placed in
-    /// order, so their places increase ([`Record::path`] relies on it).
-    places: Vec<Place>,
+    /// The keys of the record too far from their values or too long for
+    /// [`crate::schema::KeyAt`] to hold.
+    long_keys: Vec<Span>,
 }
 
 impl Validator<'_> {
-    /// Give `d` its place, its key at `key`, and
-    /// make it the parent of its children (placing those not yet placed:
-    /// the elements of a default). A field left out without elements of
-    /// its own is left unplaced by [`Validator::structure`]: it shares the
-    /// place of its enclosing value, which names it.
-    fn place(&mut self, d: &mut Datum, key: Option<Span>) {
-        if let Data::List(items) = &mut d.data {
-            for item in items.iter_mut() {
-                if item.place == NO_PLACE {
-                    self.place(item, None);
-                }
-            }
-        }
-        let at = u32::try_from(self.places.len()).unwrap_or(NO_PLACE);
-        self.places.push(Place::new(key));
-        d.place = at;
-        let children = match &mut d.data {
-            Data::List(items) | Data::Struct(_, items) => &mut items[..],
-            _ => &mut [],
-        };
-        for child in children {
-            if child.place == NO_PLACE {
-                child.place = at;
-            } else if let Some(p) = self.places.get_mut(child.place as usize) {
-                p.parent = at;
-            }
-        }
-    }
-
     fn kind_names(&self) -> String {
         self.schema
             .kinds

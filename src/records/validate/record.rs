@@ -1,6 +1,9 @@
 //! A record that fitted the schema, and the paths to its data.
 
-use crate::schema::{Data, Datum, FieldTy, KindId, Place, Schema, StructId};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use crate::schema::{Data, Datum, FieldTy, KindId, Schema};
 use crate::source::Span;
 
 /// A document that fitted the schema.
@@ -12,81 +15,112 @@ pub struct Record {
     pub id: String,
     /// The top-level structure (slot 0 holds the id).
     pub root: Datum,
-    /// Where each of its data sits, by [`Datum::place`].
-    pub places: Box<[Place]>,
+    /// The keys its data's [`crate::schema::KeyAt`] cannot hold (usually
+    /// none).
+    pub long_keys: Box<[Span]>,
 }
+
+/// A datum's path from its record's root and the span of the key it ends
+/// at, when it ends at a field written in the file.
+pub type Path = (String, Option<Span>);
 
 impl Record {
     /// The path of `target`, a datum of this record, from the root
     /// (`items[0].opinions[2]`), and the span of the key the path ends
     /// at, when it ends at a field written in the file. A field left out
     /// (its default sits at the enclosing value) is named by the enclosing
-    /// value, whose place it shares unless it holds elements. `None` when
-    /// `target` is not in this record.
-    pub fn path(&self, schema: &Schema, target: &Datum) -> Option<(String, Option<Span>)> {
-        // The places from the target up to the root.
-        let mut chain: Vec<u32> = Vec::new();
-        let mut at = target.place;
-        while let Some(place) = self.places.get(at as usize) {
-            chain.push(at);
-            at = place.parent;
-            // A chain longer than the record's data is not a path.
-            if chain.len() > self.places.len() {
-                return None;
-            }
-        }
-        if chain.pop() != Some(self.root.place) {
-            return None;
-        }
-        let mut path = String::new();
-        let mut key = None;
-        let mut datum = &self.root;
-        let mut ty = FieldTy::Struct(self.kind_root(schema)?);
-        for (i, &next) in chain.iter().rev().enumerate() {
-            let last = i + 1 == chain.len();
-            match (&ty, &datum.data) {
-                (FieldTy::Struct(sid), Data::Struct(_, fields)) => {
-                    let slot = fields.iter().position(|f| f.place == next)?;
-                    let def = schema.structs.get(*sid)?.fields.get(slot)?;
-                    let field = fields.get(slot)?;
-                    if last && field.span == datum.span {
-                        datum = field;
-                        break;
-                    }
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(&def.name);
-                    key = self
-                        .places
-                        .get(next as usize)
-                        .and_then(|p| p.key(self.root.span.file));
-                    ty = def.ty.clone();
-                    datum = field;
-                }
-                (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
-                    // Elements are placed in order: their places increase.
-                    let index = items.binary_search_by_key(&next, |d| d.place).ok()?;
-                    path.push_str(&format!("[{index}]"));
-                    key = None;
-                    ty = (**inner).clone();
-                    datum = items.get(index)?;
-                }
-                _ => return None,
-            }
-        }
-        // A field left out shares the place of the value enclosing it.
-        let shared = || match &datum.data {
-            Data::Struct(_, fields) => fields
-                .iter()
-                .any(|f| std::ptr::eq(f, target) && f.span == datum.span),
-            _ => false,
-        };
-        (std::ptr::eq(datum, target) || shared()).then_some((path, key))
+    /// value. `None` when `target` is not in this record.
+    pub fn path(&self, schema: &Schema, target: &Datum) -> Option<Path> {
+        self.paths(schema, &[target]).pop().flatten()
     }
 
-    fn kind_root(&self, schema: &Schema) -> Option<StructId> {
-        schema.kinds.get(self.kind).map(|k| k.root)
+    /// The paths of several data, as [`Record::path`] gives each, in one
+    /// walk of the record: a record keeps no links from a datum to its
+    /// parent, and findings come many to a record.
+    pub fn paths(&self, schema: &Schema, targets: &[&Datum]) -> Vec<Option<Path>> {
+        let out = vec![None; targets.len()];
+        let Some(root) = schema.kinds.get(self.kind).map(|k| k.root) else {
+            return out;
+        };
+        let mut wanted: HashMap<*const Datum, Vec<usize>> = HashMap::new();
+        for (i, t) in targets.iter().enumerate() {
+            wanted.entry(std::ptr::from_ref(*t)).or_default().push(i);
+        }
+        let mut walk = Walk {
+            schema,
+            long_keys: &self.long_keys,
+            wanted,
+            out,
+            path: String::new(),
+        };
+        walk.found(&self.root, None);
+        walk.datum(&self.root, &FieldTy::Struct(root), None);
+        walk.out
+    }
+}
+
+/// A walk of a record's tree looking for data by address.
+struct Walk<'a> {
+    schema: &'a Schema,
+    long_keys: &'a [Span],
+    /// The data looked for, with where their answers go.
+    wanted: HashMap<*const Datum, Vec<usize>>,
+    out: Vec<Option<Path>>,
+    /// The path of the datum being walked.
+    path: String,
+}
+
+impl Walk<'_> {
+    /// `d` has the current path and the key `key`, if it is looked for.
+    fn found(&mut self, d: &Datum, key: Option<Span>) {
+        if let Some(at) = self.wanted.remove(&std::ptr::from_ref(d)) {
+            for i in at {
+                if let Some(slot) = self.out.get_mut(i) {
+                    *slot = Some((self.path.clone(), key));
+                }
+            }
+        }
+    }
+
+    /// Look among the data inside `d`, of type `ty`, at the current path
+    /// with its key at `key`.
+    fn datum(&mut self, d: &Datum, ty: &FieldTy, key: Option<Span>) {
+        if self.wanted.is_empty() {
+            return;
+        }
+        let len = self.path.len();
+        match (ty, &d.data) {
+            (FieldTy::Struct(sid), Data::Struct(_, fields)) => {
+                let Some(def) = self.schema.structs.get(*sid) else {
+                    return;
+                };
+                for (field, f) in def.fields.iter().zip(fields.iter()) {
+                    // A field left out is named by the enclosing value.
+                    if f.span == d.span {
+                        self.found(f, key);
+                    }
+                    if !self.path.is_empty() {
+                        self.path.push('.');
+                    }
+                    self.path.push_str(&field.name);
+                    let own = f.key.span(f.span, self.long_keys);
+                    if f.span != d.span {
+                        self.found(f, own);
+                    }
+                    self.datum(f, &field.ty, own);
+                    self.path.truncate(len);
+                }
+            }
+            (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let _ = write!(self.path, "[{i}]");
+                    self.found(item, None);
+                    self.datum(item, inner, None);
+                    self.path.truncate(len);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -106,10 +140,15 @@ mod tests {
         let rules = "struct step {\n  name: text\n  note: text?\n  tags: [text] = [\"甲\", \"乙\"]\n}\n\
                      kind box {\n  amount: money?\n  flag: bool = false\n  none: [text] = []\n  \
                      one: text or [text]\n  steps: [step]\n  inner: step?\n  extra: text?\n}\n";
-        // Fields written out of their declared order: `inner` is declared
-        // after `steps`.
-        let text = "kind: box\nid: B-1\nextra:\none: 单\ninner:\n  name: c\nsteps:\n  - name: a\n    \
-                    tags: [x]\n  - {name: b, note: n}\n";
+        // Fields written out of their declared order (`inner` is declared
+        // after `steps`), and a key too far from its value to be kept
+        // beside it.
+        let text = format!(
+            "kind: box\nid: B-1\nextra:\none: 单\ninner: # {}\n  name: c\nsteps:\n  - name: a\n    \
+             tags: [x]\n  - {{name: b, note: n}}\n",
+            "注".repeat(20_000)
+        );
+        let text = text.as_str();
         let mut sources = SourceMap::new();
         let rule_file = sources.add("t.rules", rules);
         let compiled =
@@ -176,8 +215,12 @@ mod tests {
                 "@-",
             ]
         );
-        // Fields left out without elements have no place of their own.
-        assert_eq!((all.len(), record.places.len()), (26, 20));
+        assert_eq!((all.len(), record.long_keys.len()), (26, 1));
+        // All at once, each datum twice: the same answers.
+        let twice: Vec<&Datum> = all.iter().chain(all.iter()).copied().collect();
+        let at_once = record.paths(schema, &twice);
+        let one_by_one: Vec<_> = twice.iter().map(|d| record.path(schema, d)).collect();
+        assert_eq!(at_once, one_by_one);
         // A copy of a datum is not in the record.
         let copy = record.root.clone();
         assert_eq!(record.path(schema, &copy), None);

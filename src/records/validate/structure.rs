@@ -5,7 +5,7 @@
 use super::{Validator, first_line};
 use crate::diag::Diagnostic;
 use crate::records::tree::{Node, NodeKind};
-use crate::schema::{Data, Datum, NO_PLACE, StructDef, StructId};
+use crate::schema::{Data, Datum, KeyAt, StructDef, StructId};
 use crate::source::Span;
 use crate::suggest::closest;
 
@@ -201,7 +201,7 @@ impl Validator<'_> {
                             .default
                             .clone()
                             .map_or(Data::None, |d| respan(d, node.span)),
-                        place: NO_PLACE,
+                        key: KeyAt::NONE,
                     },
                     None,
                 ),
@@ -213,13 +213,8 @@ impl Validator<'_> {
                     (Datum::none_at(node.span), None)
                 }
             };
-            // A field left out is named by this value and shares its place
-            // (given when this value is placed), unless it holds elements.
-            let left_out = datum.span == node.span;
-            let elements = matches!(&datum.data,
-                Data::List(items) | Data::Struct(_, items) if !items.is_empty());
-            if !left_out || elements {
-                self.place(&mut datum, key);
+            if let Some(key) = key {
+                datum.key = KeyAt::new(key, datum.span, &mut self.long_keys);
             }
             fields.push(datum);
         }
@@ -247,7 +242,7 @@ impl Validator<'_> {
         ok.then_some(Datum {
             span: node.span,
             data: Data::Struct(variant, fields.into()),
-            place: NO_PLACE,
+            key: KeyAt::NONE,
         })
     }
 
@@ -431,7 +426,7 @@ fn respan(data: Data, span: Span) -> Data {
                 .map(|d| Datum {
                     span,
                     data: respan(d.data, span),
-                    place: NO_PLACE,
+                    key: KeyAt::NONE,
                 })
                 .collect(),
         ),
