@@ -677,38 +677,38 @@ impl Schema {
 /// number of times, and a link to a missing record leaves no unit.
 pub fn resolve_units<'a>(records: impl Iterator<Item = (&'a str, &'a str, &'a mut Marked)>) {
     let mut records: Vec<(&str, &str, &mut Marked)> = records.collect();
+    // Each record by kind and id (the last one, for an id used twice).
+    let index: HashMap<(&str, &str), usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, (k, id, _))| ((*k, *id), i))
+        .collect();
     for _ in 0..8 {
-        let known: std::collections::HashMap<(String, String), (Option<String>, bool)> = records
-            .iter()
-            .map(|(k, id, m)| {
-                (
-                    (k.to_string(), id.to_string()),
-                    (m.unit.clone(), m.unit_via.is_some()),
-                )
-            })
-            .collect();
-        let mut changed = false;
-        for (_, _, m) in records.iter_mut() {
-            let (Some(via), Some(unit)) = (m.unit_via.clone(), m.unit.clone()) else {
+        // Every link of this round reads the units as the round found them.
+        let mut changes: Vec<(usize, Option<String>)> = Vec::new();
+        for (i, (_, _, m)) in records.iter().enumerate() {
+            let (Some(via), Some(unit)) = (&m.unit_via, &m.unit) else {
                 continue;
             };
-            match known.get(&(via, unit)) {
+            let target = index
+                .get(&(via.as_str(), unit.as_str()))
+                .and_then(|&j| records.get(j))
+                .map(|(_, _, t)| t);
+            match target {
                 // Wait until the referenced record's own unit is resolved.
-                Some((_, true)) => {}
-                Some((target, false)) => {
-                    m.unit = target.clone();
-                    m.unit_via = None;
-                    changed = true;
-                }
-                None => {
-                    m.unit = None;
-                    m.unit_via = None;
-                    changed = true;
-                }
+                Some(t) if t.unit_via.is_some() => {}
+                Some(t) => changes.push((i, t.unit.clone())),
+                None => changes.push((i, None)),
             }
         }
-        if !changed {
+        if changes.is_empty() {
             break;
+        }
+        for (i, unit) in changes {
+            if let Some((_, _, m)) = records.get_mut(i) {
+                m.unit = unit;
+                m.unit_via = None;
+            }
         }
     }
     // A cycle of links: no unit.
