@@ -22,7 +22,7 @@ pub use symbols::Symbols;
 use crate::diag::Diagnostic;
 use crate::model::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::records::{self, Limits, Record};
-use crate::schema::{Datum, Schema};
+use crate::schema::{Datum, KindId, Schema};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::{self, ast};
 
@@ -230,18 +230,40 @@ pub struct FileSet {
     pub rejected: Vec<(crate::schema::KindId, String)>,
     /// Input errors.
     pub errors: Vec<Diagnostic>,
-    /// Every record read, checked or rejected, in document order.
+    /// Every record read, checked or rejected, in document order. What
+    /// the marked fields of a checked record hold is read from the record
+    /// when the report is made: not kept twice through
+    /// the whole run.
     pub infos: Vec<RecordInfo>,
 }
 
 impl FileSet {
     /// Keep the records of this file out of the check: each is reported as
     /// rejected, and references to it still resolve.
-    pub fn reject_all(&mut self) {
+    pub fn reject_all(&mut self, schema: &Schema) {
+        // The records go: their marks are read now.
+        mark(schema, &schema.unit_kinds(), &self.records, &mut self.infos);
         self.rejected
             .extend(self.records.drain(..).map(|r| (r.kind, r.id)));
         for info in &mut self.infos {
             info.rejected = true;
+        }
+    }
+}
+
+/// Set what the marked fields of each of `records` hold in its entry of
+/// `infos` (the infos of their file, or copies of them).
+fn mark(schema: &Schema, unit_kinds: &[KindId], records: &[Record], infos: &mut [RecordInfo]) {
+    for r in records {
+        // Infos are in document order; the record's is the one at its span.
+        let from = infos.partition_point(|i| i.span.start < r.root.span.start);
+        let info = infos
+            .iter_mut()
+            .skip(from)
+            .take_while(|i| i.span.start == r.root.span.start)
+            .find(|i| i.span == r.root.span);
+        if let Some(info) = info {
+            info.marked = schema.marked(r.kind, &r.id, &r.root, unit_kinds);
         }
     }
 }
@@ -254,7 +276,6 @@ pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limi
         k.and_then(|k| schema.kinds.get(k))
             .map_or(String::new(), |k| k.name.clone())
     };
-    let unit_kinds = schema.unit_kinds();
     let mut infos: Vec<RecordInfo> = fr
         .records
         .iter()
@@ -263,7 +284,7 @@ pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limi
             id: r.id.clone(),
             span: r.root.span,
             rejected: false,
-            marked: schema.marked(r.kind, &r.id, &r.root, &unit_kinds),
+            marked: crate::schema::Marked::default(),
         })
         .chain(fr.rejected.iter().map(|r| RecordInfo {
             kind: kind_name(r.kind),
@@ -442,16 +463,20 @@ pub fn evaluate_focused(
         rejected: records_read - checked,
     };
     let rules = rule_infos(program);
-    let mut records: Vec<RecordInfo> = files
-        .iter()
-        .flat_map(|f| f.infos.iter().cloned())
-        .map(|mut info| {
-            if late_spans.contains(&info.span) {
-                info.rejected = true;
-            }
-            info
-        })
-        .collect();
+    let unit_kinds = program.schema.unit_kinds();
+    let mut records: Vec<RecordInfo> = Vec::with_capacity(records_read);
+    for f in files {
+        let from = records.len();
+        records.extend(f.infos.iter().cloned());
+        if let Some(infos) = records.get_mut(from..) {
+            mark(&program.schema, &unit_kinds, &f.records, infos);
+        }
+    }
+    for info in &mut records {
+        if late_spans.contains(&info.span) {
+            info.rejected = true;
+        }
+    }
     crate::schema::resolve_units(
         records
             .iter_mut()
@@ -637,4 +662,56 @@ pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
         };
         key(a).cmp(&key(b))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the marked fields hold is read from the records when the
+    /// report is made, and before a file's records are rejected all at
+    /// once (past `--max-records`): the same either way.
+    #[test]
+    fn marks_are_read_from_the_records_for_the_report() {
+        let mut sources = SourceMap::new();
+        let rules: Vec<_> = STANDARD_RULES
+            .iter()
+            .map(|(n, t)| sources.add(*n, *t))
+            .collect();
+        let Compiled {
+            program, errors, ..
+        } = compile_files(&sources, &rules, &[], &[], syntax::MAX_NESTING);
+        assert!(errors.is_empty(), "{errors:?}");
+        let text = "kind: org\nid: o\nname: 某局\nleaders: [{name: 甲, principal: true}]\n---\n\
+                    kind: nonsense\nid: x\n---\n\
+                    kind: meeting\nid: m\norg: o\nbody: 党组会\ndate: 2014-01-02\nchair: 甲\nmembers: [甲, 乙]\n\
+                    attendees: [甲]\nitems: [{no: 1, title: t, category: 一般事项, outcome: 通过}]\n";
+        let file = sources.add("r.yaml", text);
+        let set = read_file(&sources, file, &program.schema, &Limits::default());
+        let report = evaluate(&program, &[&set], &sources);
+        let marks = |infos: &[RecordInfo]| -> Vec<String> {
+            infos
+                .iter()
+                .map(|i| {
+                    let m = &i.marked;
+                    let period = m.period.map(|d| d.to_string());
+                    format!(
+                        "{} {:?} {:?} {:?} {period:?}",
+                        i.id, m.unit, m.label, m.names
+                    )
+                })
+                .collect()
+        };
+        let expected = [
+            r#"o Some("o") Some("某局") ["甲"] None"#,
+            "x None None [] None",
+            r#"m Some("o") None ["甲", "乙"] Some("2014-01-02")"#,
+        ];
+        assert_eq!(marks(&report.records), expected);
+        let mut rejected = read_file(&sources, file, &program.schema, &Limits::default());
+        rejected.reject_all(&program.schema);
+        assert!(rejected.records.is_empty());
+        let report = evaluate(&program, &[&rejected], &sources);
+        assert_eq!(marks(&report.records), expected);
+    }
 }

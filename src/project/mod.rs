@@ -587,7 +587,7 @@ pub fn check_paths_showing(
             // The records of this file were read: they are reported as not
             // checked rather than left out of the counts, and references to
             // them still resolve.
-            set.reject_all();
+            set.reject_all(&rules.program.schema);
             files.push(set);
             errors.push(
                 Diagnostic::file_error(
