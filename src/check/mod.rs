@@ -230,41 +230,55 @@ pub struct FileSet {
     pub rejected: Vec<(crate::schema::KindId, String)>,
     /// Input errors.
     pub errors: Vec<Diagnostic>,
-    /// Every record read, checked or rejected, in document order. What
-    /// the marked fields of a checked record hold is read from the record
-    /// when the report is made: not kept twice through
-    /// the whole run.
-    pub infos: Vec<RecordInfo>,
+    /// The records read but not checked, in document order, as the report
+    /// lists them. A checked record's entry is made from the record when
+    /// the report is ([`FileSet::infos`]): nothing of it is kept twice
+    /// through the run.
+    pub unchecked: Vec<RecordInfo>,
 }
 
 impl FileSet {
+    /// How many records were read, checked or not.
+    pub fn records_read(&self) -> usize {
+        self.records.len() + self.unchecked.len()
+    }
+
+    /// Every record read, checked or not, in document order, appended to
+    /// `out`: the entries of checked records made from them (their kind,
+    /// id and what their marked fields hold); `unit_kinds` as
+    /// [`Schema::unit_kinds`] returns them.
+    pub fn infos(&self, schema: &Schema, unit_kinds: &[KindId], out: &mut Vec<RecordInfo>) {
+        let mut unchecked = self.unchecked.iter().peekable();
+        for r in &self.records {
+            // A record comes before an unchecked one at the same place.
+            while let Some(u) = unchecked.next_if(|u| u.span.start < r.root.span.start) {
+                out.push(u.clone());
+            }
+            out.push(RecordInfo {
+                kind: schema
+                    .kinds
+                    .get(r.kind)
+                    .map_or(String::new(), |k| k.name.clone()),
+                id: r.id.clone(),
+                span: r.root.span,
+                rejected: false,
+                marked: schema.marked(r.kind, &r.id, &r.root, unit_kinds),
+            });
+        }
+        out.extend(unchecked.cloned());
+    }
+
     /// Keep the records of this file out of the check: each is reported as
     /// rejected, and references to it still resolve.
     pub fn reject_all(&mut self, schema: &Schema) {
-        // The records go: their marks are read now.
-        mark(schema, &schema.unit_kinds(), &self.records, &mut self.infos);
-        self.rejected
-            .extend(self.records.drain(..).map(|r| (r.kind, r.id)));
-        for info in &mut self.infos {
+        let mut all = Vec::with_capacity(self.records_read());
+        self.infos(schema, &schema.unit_kinds(), &mut all);
+        for info in &mut all {
             info.rejected = true;
         }
-    }
-}
-
-/// Set what the marked fields of each of `records` hold in its entry of
-/// `infos` (the infos of their file, or copies of them).
-fn mark(schema: &Schema, unit_kinds: &[KindId], records: &[Record], infos: &mut [RecordInfo]) {
-    for r in records {
-        // Infos are in document order; the record's is the one at its span.
-        let from = infos.partition_point(|i| i.span.start < r.root.span.start);
-        let info = infos
-            .iter_mut()
-            .skip(from)
-            .take_while(|i| i.span.start == r.root.span.start)
-            .find(|i| i.span == r.root.span);
-        if let Some(info) = info {
-            info.marked = schema.marked(r.kind, &r.id, &r.root, unit_kinds);
-        }
+        self.unchecked = all;
+        self.rejected
+            .extend(self.records.drain(..).map(|r| (r.kind, r.id)));
     }
 }
 
@@ -276,25 +290,18 @@ pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limi
         k.and_then(|k| schema.kinds.get(k))
             .map_or(String::new(), |k| k.name.clone())
     };
-    let mut infos: Vec<RecordInfo> = fr
-        .records
+    let mut unchecked: Vec<RecordInfo> = fr
+        .rejected
         .iter()
         .map(|r| RecordInfo {
-            kind: kind_name(Some(r.kind)),
-            id: r.id.clone(),
-            span: r.root.span,
-            rejected: false,
-            marked: crate::schema::Marked::default(),
-        })
-        .chain(fr.rejected.iter().map(|r| RecordInfo {
             kind: kind_name(r.kind),
             id: r.id.clone().unwrap_or_default(),
             span: r.span,
             rejected: true,
             marked: crate::schema::Marked::default(),
-        }))
+        })
         .collect();
-    infos.sort_by_key(|i| i.span.start);
+    unchecked.sort_by_key(|i| i.span.start);
     FileSet {
         file: id,
         records: fr.records,
@@ -304,7 +311,7 @@ pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limi
             .filter_map(|r| Some((r.kind?, r.id?)))
             .collect(),
         errors: fr.errors,
-        infos,
+        unchecked,
     }
 }
 
@@ -455,7 +462,7 @@ pub fn evaluate_focused(
     errors.extend(late_errors);
     errors.extend(eval_errors);
     let checked = records.len();
-    let records_read: usize = files.iter().map(|f| f.infos.len()).sum();
+    let records_read: usize = files.iter().map(|f| f.records_read()).sum();
     let summary = Summary {
         files: files.len(),
         records: records_read,
@@ -466,11 +473,7 @@ pub fn evaluate_focused(
     let unit_kinds = program.schema.unit_kinds();
     let mut records: Vec<RecordInfo> = Vec::with_capacity(records_read);
     for f in files {
-        let from = records.len();
-        records.extend(f.infos.iter().cloned());
-        if let Some(infos) = records.get_mut(from..) {
-            mark(&program.schema, &unit_kinds, &f.records, infos);
-        }
+        f.infos(&program.schema, &unit_kinds, &mut records);
     }
     for info in &mut records {
         if late_spans.contains(&info.span) {

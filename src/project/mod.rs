@@ -564,13 +564,13 @@ pub fn check_paths_showing(
         .map(|&id| {
             let set = check::read_file(shared, id, schema, &limits.yaml);
             if progress {
-                let records = records_read.fetch_add(set.infos.len(), Ordering::Relaxed);
+                let records = records_read.fetch_add(set.records_read(), Ordering::Relaxed);
                 let done = files_read.fetch_add(1, Ordering::Relaxed) + 1;
                 if done % 64 == 0 || done == ids.len() {
                     eprint!(
                         "\r{done} of {} files read, {} records",
                         ids.len(),
-                        records + set.infos.len()
+                        records + set.records_read()
                     );
                 }
             }
@@ -582,7 +582,7 @@ pub fn check_paths_showing(
     let total = sets.len();
     for (n, mut set) in sets.into_iter().enumerate() {
         let id = set.file;
-        read += set.infos.len();
+        read += set.records_read();
         if read > limits.max_records {
             // The records of this file were read: they are reported as not
             // checked rather than left out of the counts, and references to
