@@ -1,8 +1,10 @@
 //! Raw YAML tree + schema → typed records, with every input error found.
 //!
-//! [`validate`] reads a document's kind and id; `structure` checks mappings against their structure (fields, variants,
-//! defaults, the checks between fields), `value` checks each value against
-//! its field type. `record` holds the typed [`Record`].
+//! [`validate`] reads a document's kind and id; `structure` checks
+//! mappings against their structure (fields, variants, defaults, the
+//! checks between fields), `value` checks each value against its field
+//! type. `record` holds the typed [`Record`] and finds the paths to its
+//! data.
 
 mod record;
 mod structure;
