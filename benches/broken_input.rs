@@ -51,7 +51,7 @@ fn bench_broken(c: &mut Criterion) {
         );
         let id = sources.add(format!("broken-{n}.yaml"), broken_records(n));
         let set = read(&sources, &rules, id);
-        assert_eq!(set.infos.len(), n, "every record is read");
+        assert_eq!(set.records_read(), n, "every record is read");
         assert!(set.records.is_empty() && set.rejected.len() == n);
         assert_eq!(set.errors.len(), n, "one error per record");
         cases.push((n, sources, rules, id, set));

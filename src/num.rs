@@ -14,6 +14,34 @@ pub struct Num {
     d: i128,
 }
 
+/// A [`Num`] whose numerator fits `i64` and denominator `u32`: most
+/// amounts and counts, held in half the room and without an allocation.
+/// [`SmallNum::of`] is the one way to build one, so a number that fits is
+/// never held the other way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SmallNum {
+    n: i64,
+    d: u32,
+}
+
+impl SmallNum {
+    /// `n` in small form, when it fits.
+    pub fn of(n: Num) -> Option<SmallNum> {
+        Some(SmallNum {
+            n: i64::try_from(n.n).ok()?,
+            d: u32::try_from(n.d).ok()?,
+        })
+    }
+
+    /// The number.
+    pub fn num(self) -> Num {
+        Num {
+            n: i128::from(self.n),
+            d: i128::from(self.d),
+        }
+    }
+}
+
 fn gcd(mut a: i128, mut b: i128) -> i128 {
     a = a.abs();
     b = b.abs();

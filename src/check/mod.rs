@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use crate::diag::Diagnostic;
 use crate::model::{Finding, RecordInfo, Related, Report, RuleInfo, Summary};
 use crate::records::{self, Limits, Record};
-use crate::schema::Schema;
+use crate::schema::{Datum, KindId, Schema};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax::{self, ast};
 
@@ -232,19 +232,55 @@ pub struct FileSet {
     pub rejected: Vec<(crate::schema::KindId, String)>,
     /// Input errors.
     pub errors: Vec<Diagnostic>,
-    /// Every record read, checked or rejected, in document order.
-    pub infos: Vec<RecordInfo>,
+    /// The records read but not checked, in document order, as the report
+    /// lists them. A checked record's entry is made from the record when
+    /// the report is ([`FileSet::infos`]): nothing of it is kept twice
+    /// through the run.
+    pub unchecked: Vec<RecordInfo>,
 }
 
 impl FileSet {
+    /// How many records were read, checked or not.
+    pub fn records_read(&self) -> usize {
+        self.records.len() + self.unchecked.len()
+    }
+
+    /// Every record read, checked or not, in document order, appended to
+    /// `out`: the entries of checked records made from them (their kind,
+    /// id and what their marked fields hold); `unit_kinds` as
+    /// [`Schema::unit_kinds`] returns them.
+    pub fn infos(&self, schema: &Schema, unit_kinds: &[KindId], out: &mut Vec<RecordInfo>) {
+        let mut unchecked = self.unchecked.iter().peekable();
+        for r in &self.records {
+            // A record comes before an unchecked one at the same place.
+            while let Some(u) = unchecked.next_if(|u| u.span.start < r.root.span.start) {
+                out.push(u.clone());
+            }
+            out.push(RecordInfo {
+                kind: schema
+                    .kinds
+                    .get(r.kind)
+                    .map_or(String::new(), |k| k.name.clone()),
+                id: r.id.clone(),
+                span: r.root.span,
+                rejected: false,
+                marked: schema.marked(r.kind, &r.id, &r.root, unit_kinds),
+            });
+        }
+        out.extend(unchecked.cloned());
+    }
+
     /// Keep the records of this file out of the check: each is reported as
     /// rejected, and references to it still resolve.
-    pub fn reject_all(&mut self) {
-        self.rejected
-            .extend(self.records.drain(..).map(|r| (r.kind, r.id)));
-        for info in &mut self.infos {
+    pub fn reject_all(&mut self, schema: &Schema) {
+        let mut all = Vec::with_capacity(self.records_read());
+        self.infos(schema, &schema.unit_kinds(), &mut all);
+        for info in &mut all {
             info.rejected = true;
         }
+        self.unchecked = all;
+        self.rejected
+            .extend(self.records.drain(..).map(|r| (r.kind, r.id)));
     }
 }
 
@@ -256,26 +292,18 @@ pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limi
         k.and_then(|k| schema.kinds.get(k))
             .map_or(String::new(), |k| k.name.clone())
     };
-    let unit_kinds = schema.unit_kinds();
-    let mut infos: Vec<RecordInfo> = fr
-        .records
+    let mut unchecked: Vec<RecordInfo> = fr
+        .rejected
         .iter()
         .map(|r| RecordInfo {
-            kind: kind_name(Some(r.kind)),
-            id: r.id.clone(),
-            span: r.root.span,
-            rejected: false,
-            marked: schema.marked(r.kind, &r.id, &r.root, &unit_kinds),
-        })
-        .chain(fr.rejected.iter().map(|r| RecordInfo {
             kind: kind_name(r.kind),
             id: r.id.clone().unwrap_or_default(),
             span: r.span,
             rejected: true,
             marked: crate::schema::Marked::default(),
-        }))
+        })
         .collect();
-    infos.sort_by_key(|i| i.span.start);
+    unchecked.sort_by_key(|i| i.span.start);
     FileSet {
         file: id,
         records: fr.records,
@@ -285,7 +313,7 @@ pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limi
             .filter_map(|r| Some((r.kind?, r.id?)))
             .collect(),
         errors: fr.errors,
-        infos,
+        unchecked,
     }
 }
 
@@ -436,7 +464,7 @@ pub fn evaluate_focused(
     errors.extend(late_errors);
     errors.extend(eval_errors);
     let checked = records.len();
-    let records_read: usize = files.iter().map(|f| f.infos.len()).sum();
+    let records_read: usize = files.iter().map(|f| f.records_read()).sum();
     let summary = Summary {
         files: files.len(),
         records: records_read,
@@ -444,16 +472,16 @@ pub fn evaluate_focused(
         rejected: records_read - checked,
     };
     let rules = rule_infos(program);
-    let mut records: Vec<RecordInfo> = files
-        .iter()
-        .flat_map(|f| f.infos.iter().cloned())
-        .map(|mut info| {
-            if late_spans.contains(&info.span) {
-                info.rejected = true;
-            }
-            info
-        })
-        .collect();
+    let unit_kinds = program.schema.unit_kinds();
+    let mut records: Vec<RecordInfo> = Vec::with_capacity(records_read);
+    for f in files {
+        f.infos(&program.schema, &unit_kinds, &mut records);
+    }
+    for info in &mut records {
+        if late_spans.contains(&info.span) {
+            info.rejected = true;
+        }
+    }
     crate::schema::resolve_units(
         records
             .iter_mut()
@@ -536,21 +564,17 @@ fn findings_of<'a>(
     } else {
         Vec::new()
     };
+    let mut paths = anchor_paths(program, store, &fired, &keep);
     let mut keys = Vec::new();
     let mut findings: Vec<Finding> = fired
         .iter()
-        .filter(|f| keep(f.record))
-        .filter_map(|f| {
+        .zip(paths.iter_mut())
+        .filter(|(f, _)| keep(f.record))
+        .filter_map(|(f, path)| {
             let rule = program.rules.get(f.rule)?;
             let record = store.records.get(f.record as usize)?;
             let kind = program.schema.kinds.get(record.kind)?;
-            // The path inside the finding's record; none for an anchor in
-            // another record.
-            let (path, key) = f
-                .anchor
-                .filter(|&(_, r)| r == f.record)
-                .and_then(|(d, _)| record.path(&program.schema, d))
-                .unwrap_or_default();
+            let (path, key) = path.take().unwrap_or_default();
             keys.push(key);
             Some(Finding {
                 rule: rule.id.clone(),
@@ -637,6 +661,40 @@ fn anchor(findings: &mut [Finding], keys: &[Option<Span>], sources: &SourceMap) 
     }
 }
 
+/// The path inside its record of each finding's anchor, by the finding's
+/// index in `fired`; none for an anchor in another record. The anchors of
+/// one record are found in one walk of it.
+fn anchor_paths<'a>(
+    program: &Program,
+    store: &store::Store<'a>,
+    fired: &[eval::Fired<'a>],
+    keep: impl Fn(u32) -> bool,
+) -> Vec<Option<crate::records::validate::Path>> {
+    let mut by_record: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+    for (i, f) in fired.iter().enumerate() {
+        if keep(f.record) && f.anchor.is_some_and(|(_, r)| r == f.record) {
+            by_record.entry(f.record).or_default().push(i);
+        }
+    }
+    let mut out = vec![None; fired.len()];
+    for (record, at) in by_record {
+        let Some(record) = store.records.get(record as usize) else {
+            continue;
+        };
+        let targets: Vec<&Datum> = at
+            .iter()
+            .filter_map(|&i| fired.get(i)?.anchor.map(|(d, _)| d))
+            .collect();
+        let found = record.paths(&program.schema, &targets);
+        for (i, path) in at.into_iter().zip(found) {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = path;
+            }
+        }
+    }
+    out
+}
+
 /// Where a finding points. A list or mapping written as a block under its
 /// key is pointed at by the key (`steps:`), not by its first entry; other
 /// values by their first line. `text` is the text of the span's file.
@@ -663,4 +721,56 @@ pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
         };
         key(a).cmp(&key(b))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the marked fields hold is read from the records when the
+    /// report is made, and before a file's records are rejected all at
+    /// once (past `--max-records`): the same either way.
+    #[test]
+    fn marks_are_read_from_the_records_for_the_report() {
+        let mut sources = SourceMap::new();
+        let rules: Vec<_> = STANDARD_RULES
+            .iter()
+            .map(|(n, t)| sources.add(*n, *t))
+            .collect();
+        let Compiled {
+            program, errors, ..
+        } = compile_files(&sources, &rules, &[], &[], syntax::MAX_NESTING);
+        assert!(errors.is_empty(), "{errors:?}");
+        let text = "kind: org\nid: o\nname: 某局\nleaders: [{name: 甲, principal: true}]\n---\n\
+                    kind: nonsense\nid: x\n---\n\
+                    kind: meeting\nid: m\norg: o\nbody: 党组会\ndate: 2014-01-02\nchair: 甲\nmembers: [甲, 乙]\n\
+                    attendees: [甲]\nitems: [{no: 1, title: t, category: 一般事项, outcome: 通过}]\n";
+        let file = sources.add("r.yaml", text);
+        let set = read_file(&sources, file, &program.schema, &Limits::default());
+        let report = evaluate(&program, &[&set], &sources);
+        let marks = |infos: &[RecordInfo]| -> Vec<String> {
+            infos
+                .iter()
+                .map(|i| {
+                    let m = &i.marked;
+                    let period = m.period.map(|d| d.to_string());
+                    format!(
+                        "{} {:?} {:?} {:?} {period:?}",
+                        i.id, m.unit, m.label, m.names
+                    )
+                })
+                .collect()
+        };
+        let expected = [
+            r#"o Some("o") Some("某局") ["甲"] None"#,
+            "x None None [] None",
+            r#"m Some("o") None ["甲", "乙"] Some("2014-01-02")"#,
+        ];
+        assert_eq!(marks(&report.records), expected);
+        let mut rejected = read_file(&sources, file, &program.schema, &Limits::default());
+        rejected.reject_all(&program.schema);
+        assert!(rejected.records.is_empty());
+        let report = evaluate(&program, &[&rejected], &sources);
+        assert_eq!(marks(&report.records), expected);
+    }
 }

@@ -107,6 +107,7 @@ impl<'a> Value<'a> {
                 Data::None => Value::None,
                 Data::Bool(b) => Value::Bool(*b),
                 Data::Num(n) => Value::Num(**n),
+                Data::SmallNum(n) => Value::Num(n.num()),
                 Data::Text(t) => Value::Str(t),
                 Data::Short(t) => Value::Str(t.as_str()),
                 Data::Date(x) => Value::Date(*x),

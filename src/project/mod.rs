@@ -569,13 +569,13 @@ pub fn check_paths_showing(
                 let set = check::read_file(shared, id, schema, &limits.yaml);
                 let digest = shared.get(id).map_or([0; 32], |f| f.sha256());
                 if progress {
-                    let records = records_read.fetch_add(set.infos.len(), Ordering::Relaxed);
+                    let records = records_read.fetch_add(set.records_read(), Ordering::Relaxed);
                     let done = files_read.fetch_add(1, Ordering::Relaxed) + 1;
                     if done % 64 == 0 || done == files.len() {
                         eprint!(
                             "\r{done} of {} files read, {} records",
                             files.len(),
-                            records + set.infos.len()
+                            records + set.records_read()
                         );
                     }
                 }
@@ -592,12 +592,12 @@ pub fn check_paths_showing(
     let total = sets.len();
     for (n, mut set) in sets.into_iter().enumerate() {
         let id = set.file;
-        read += set.infos.len();
+        read += set.records_read();
         if read > limits.max_records {
             // The records of this file were read: they are reported as not
             // checked rather than left out of the counts, and references to
             // them still resolve.
-            set.reject_all();
+            set.reject_all(&rules.program.schema);
             files.push(set);
             errors.push(
                 Diagnostic::file_error(

@@ -36,7 +36,12 @@ pub struct FileRecords {
 /// Read the records of one file.
 pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileRecords {
     let loaded = yaml::load(file, text, limits);
-    let mut out = FileRecords::default();
+    // Most documents are records: room for all of them at once, rather
+    // than a vector grown by doubling that keeps its slack for the run.
+    let mut out = FileRecords {
+        records: Vec::with_capacity(loaded.documents.len()),
+        ..FileRecords::default()
+    };
     let mut errors: Vec<Option<Diagnostic>> = loaded.errors.into_iter().map(Some).collect();
     // A document cut short by a syntax error is rejected. It still names its
     // kind and id, usually before the error: references to it resolve (SPEC:

@@ -713,16 +713,16 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
         (
             ExprKind::Num(n, _),
             FieldTy::Scalar(FieldTy0::Number | FieldTy0::Money | FieldTy0::SignedMoney),
-        ) => Data::Num(Box::new(*n)),
+        ) => Data::num_of(*n),
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Ordinal))
             if n.is_integer() && *n > Num::int(0) =>
         {
-            Data::Num(Box::new(*n))
+            Data::num_of(*n)
         }
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Whole))
             if n.is_integer() && *n >= crate::num::Num::ZERO =>
         {
-            Data::Num(Box::new(*n))
+            Data::num_of(*n)
         }
         (ExprKind::Num(n, _), FieldTy::Scalar(FieldTy0::Days)) => {
             Data::Days(n.to_i64().ok_or_else(bad)?)
@@ -753,7 +753,7 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
                 out.push(Datum {
                     span: item.span,
                     data: literal_data(item, inner, schema)?,
-                    place: super::NO_PLACE,
+                    key: super::KeyAt::NONE,
                 });
             }
             Data::List(out.into())

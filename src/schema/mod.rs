@@ -8,8 +8,8 @@ pub use build::build;
 use std::collections::HashMap;
 
 use crate::date::Date;
-use crate::num::Num;
-use crate::source::{FileId, Span};
+use crate::num::{Num, SmallNum};
+use crate::source::Span;
 
 /// Index of an enum in [`Schema::enums`].
 pub type EnumId = usize;
@@ -292,11 +292,11 @@ pub struct Datum {
     pub span: Span,
     /// The value.
     pub data: Data,
-    /// Its entry in its record's [`Place`]s ([`NO_PLACE`] outside a record).
-    pub place: u32,
+    /// Where its key is, for a field written in the file.
+    pub key: KeyAt,
 }
 
-/// Data compare by value and position; where a record keeps them does not
+/// Data compare by value and position; where their keys are does not
 /// matter.
 impl PartialEq for Datum {
     fn eq(&self, other: &Datum) -> bool {
@@ -305,74 +305,64 @@ impl PartialEq for Datum {
 }
 
 impl Datum {
-    /// An absent value at `span`, in no record yet.
+    /// An absent value at `span`.
     pub fn none_at(span: Span) -> Datum {
         Datum {
             span,
             data: Data::None,
-            place: NO_PLACE,
+            key: KeyAt::NONE,
         }
     }
 }
 
-/// The place of a datum that belongs to no record (yet).
-pub const NO_PLACE: u32 = u32::MAX;
+/// Where the key of a field written in the file is, kept in the room a
+/// datum has spare: how far before the value it starts and how long it
+/// is. A key too far or too long for that (rare: a comment between key
+/// and value, an alias's copy) is kept in its record's list of long keys,
+/// and this holds its index there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyAt(u32);
 
-/// Where a datum sits in its record: the datum holding it, the step from
-/// there, and for a field written in the file the span of its key. A
-/// finding's path and the key it points at are read from here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Place {
-    /// The parent's place ([`NO_PLACE`] for the root).
-    pub parent: u32,
-    /// The field slot, or the list index with [`ITEM`] set.
-    step: u32,
-    /// The key's bytes in the record's file; empty when not written.
-    key: (u32, u32),
-}
+/// The bit of [`KeyAt`] that marks an index into the long keys.
+const LONG_KEY: u32 = 1 << 31;
 
-/// The bit of [`Place`]'s step that marks a list element.
-const ITEM: u32 = 1 << 31;
+impl KeyAt {
+    /// No key: a list element, a field left out, a value outside a record.
+    pub const NONE: KeyAt = KeyAt(0);
 
-/// The step from a datum's parent to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// The record itself.
-    Root,
-    /// A field, by slot.
-    Field(usize),
-    /// A list element, by index.
-    Item(usize),
-}
-
-impl Place {
-    /// The place of a datum reached by `step`, its key at `key`.
-    pub fn new(step: Step, key: Option<Span>) -> Place {
-        let step = match step {
-            Step::Root => NO_PLACE,
-            Step::Field(slot) => u32::try_from(slot).unwrap_or(0) & !ITEM,
-            Step::Item(i) => u32::try_from(i).unwrap_or(0) | ITEM,
-        };
-        Place {
-            parent: NO_PLACE,
-            step,
-            key: key.map_or((0, 0), |k| (k.start, k.end)),
+    /// The key at `key` of the value at `value`; a key that does not fit
+    /// is added to `long`.
+    pub fn new(key: Span, value: Span, long: &mut Vec<Span>) -> KeyAt {
+        let len = key.end.saturating_sub(key.start);
+        if len == 0 {
+            return KeyAt::NONE;
+        }
+        match value.start.checked_sub(key.start) {
+            Some(back) if back < 1 << 15 && len < 1 << 16 => KeyAt(back << 16 | len),
+            _ => match u32::try_from(long.len()) {
+                Ok(i) if i < LONG_KEY => {
+                    long.push(key);
+                    KeyAt(i | LONG_KEY)
+                }
+                // More keys than a document may have nodes.
+                _ => KeyAt::NONE,
+            },
         }
     }
 
-    /// The step from the parent.
-    pub fn step(&self) -> Step {
-        match self.step {
-            NO_PLACE => Step::Root,
-            s if s & ITEM != 0 => Step::Item((s & !ITEM) as usize),
-            s => Step::Field(s as usize),
+    /// The key's span, for the datum at `value` of a record whose long
+    /// keys are `long`.
+    pub fn span(self, value: Span, long: &[Span]) -> Option<Span> {
+        if self.0 & LONG_KEY != 0 {
+            return long.get((self.0 & !LONG_KEY) as usize).copied();
         }
-    }
-
-    /// The span of the field's key in `file`, when it was written.
-    pub fn key(&self, file: FileId) -> Option<Span> {
-        let (start, end) = self.key;
-        (start < end).then_some(Span { file, start, end })
+        let (back, len) = (self.0 >> 16, self.0 & 0xffff);
+        let start = value.start.checked_sub(back)?;
+        (len > 0).then_some(Span {
+            file: value.file,
+            start,
+            end: start.saturating_add(len),
+        })
     }
 }
 
@@ -383,9 +373,12 @@ pub enum Data {
     None,
     /// `true` / `false`.
     Bool(bool),
-    /// A number or an amount (boxed: a number is 32 bytes, rarer than
-    /// text, and would double the size of every datum).
+    /// A number or an amount too large for [`Data::SmallNum`] (boxed: a
+    /// number is 32 bytes and would double the size of every datum).
+    /// Build number data with [`Data::num_of`], which picks the variant.
     Num(Box<Num>),
+    /// A number that fits in the datum.
+    SmallNum(SmallNum),
     /// Text, an enum value, a tag or an id, longer than [`Short`] holds.
     /// Build text data with [`Data::text_of`], which picks the variant.
     Text(Box<str>),
@@ -446,6 +439,24 @@ impl Data {
                 Data::Short(Short { len, bytes })
             }
             _ => Data::Text(text.into()),
+        }
+    }
+
+    /// Number data: in place when it fits, so that equal numbers are
+    /// always the same variant.
+    pub fn num_of(n: Num) -> Data {
+        match SmallNum::of(n) {
+            Some(small) => Data::SmallNum(small),
+            None => Data::Num(Box::new(n)),
+        }
+    }
+
+    /// The number of number data.
+    pub fn as_num(&self) -> Option<Num> {
+        match self {
+            Data::Num(n) => Some(**n),
+            Data::SmallNum(n) => Some(n.num()),
+            _ => None,
         }
     }
 
@@ -666,38 +677,38 @@ impl Schema {
 /// number of times, and a link to a missing record leaves no unit.
 pub fn resolve_units<'a>(records: impl Iterator<Item = (&'a str, &'a str, &'a mut Marked)>) {
     let mut records: Vec<(&str, &str, &mut Marked)> = records.collect();
+    // Each record by kind and id (the last one, for an id used twice).
+    let index: HashMap<(&str, &str), usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, (k, id, _))| ((*k, *id), i))
+        .collect();
     for _ in 0..8 {
-        let known: std::collections::HashMap<(String, String), (Option<String>, bool)> = records
-            .iter()
-            .map(|(k, id, m)| {
-                (
-                    (k.to_string(), id.to_string()),
-                    (m.unit.clone(), m.unit_via.is_some()),
-                )
-            })
-            .collect();
-        let mut changed = false;
-        for (_, _, m) in records.iter_mut() {
-            let (Some(via), Some(unit)) = (m.unit_via.clone(), m.unit.clone()) else {
+        // Every link of this round reads the units as the round found them.
+        let mut changes: Vec<(usize, Option<String>)> = Vec::new();
+        for (i, (_, _, m)) in records.iter().enumerate() {
+            let (Some(via), Some(unit)) = (&m.unit_via, &m.unit) else {
                 continue;
             };
-            match known.get(&(via, unit)) {
+            let target = index
+                .get(&(via.as_str(), unit.as_str()))
+                .and_then(|&j| records.get(j))
+                .map(|(_, _, t)| t);
+            match target {
                 // Wait until the referenced record's own unit is resolved.
-                Some((_, true)) => {}
-                Some((target, false)) => {
-                    m.unit = target.clone();
-                    m.unit_via = None;
-                    changed = true;
-                }
-                None => {
-                    m.unit = None;
-                    m.unit_via = None;
-                    changed = true;
-                }
+                Some(t) if t.unit_via.is_some() => {}
+                Some(t) => changes.push((i, t.unit.clone())),
+                None => changes.push((i, None)),
             }
         }
-        if !changed {
+        if changes.is_empty() {
             break;
+        }
+        for (i, unit) in changes {
+            if let Some((_, _, m)) = records.get_mut(i) {
+                m.unit = unit;
+                m.unit_via = None;
+            }
         }
     }
     // A cycle of links: no unit.
@@ -740,5 +751,75 @@ mod tests {
         }
         assert_ne!(Data::text_of("划拨"), Data::text_of("签字"));
         assert_eq!(Data::Bool(true).as_text(), None);
+    }
+
+    #[test]
+    fn a_key_is_kept_beside_its_value_up_to_its_limits_and_reads_back_whole() {
+        let file = crate::source::FileId::default();
+        let span = |start: u32, end: u32| Span { file, start, end };
+        let value = span(100_000, 100_010);
+        // (key, kept beside the value)
+        let cases = [
+            (span(99_990, 99_996), true),
+            (span(100_000 - 32_767, 100_000 - 32_760), true),
+            (span(100_000 - 32_768, 100_000 - 32_760), false),
+            (span(70_000, 70_000 + 65_535), true),
+            (span(70_000, 70_000 + 65_536), false),
+            // After its value: an alias's copy.
+            (span(100_020, 100_025), false),
+        ];
+        let mut long = Vec::new();
+        for (key, beside) in cases {
+            let before = long.len();
+            let at = KeyAt::new(key, value, &mut long);
+            assert_eq!(at.span(value, &long), Some(key), "{key:?}");
+            assert_eq!(long.len() == before, beside, "{key:?}");
+        }
+        assert_eq!(KeyAt::new(span(5, 5), value, &mut long), KeyAt::NONE);
+        assert_eq!(KeyAt::NONE.span(value, &long), None);
+    }
+
+    #[test]
+    fn numbers_are_held_in_place_up_to_their_limits_and_read_back_whole() {
+        let big = i128::from(i64::MAX);
+        let small = i128::from(i64::MIN);
+        let denominator = i128::from(u32::MAX);
+        // (numerator, denominator, held in place)
+        let cases = [
+            (0, 1, true),
+            (300_000, 1, true),
+            (123_456, 100, true),
+            (-7, 3, true),
+            (big, 1, true),
+            (big + 1, 1, false),
+            (small, 1, true),
+            (small - 1, 1, false),
+            (1, denominator, true),
+            (-1, denominator, true),
+            (1, denominator + 1, false),
+            (big, denominator, true),
+            (big + 1, denominator, false),
+            (10i128.pow(29), 3, false),
+        ];
+        let mut nums = Vec::new();
+        for (n, d, in_place) in cases {
+            let num = Num::ratio(n, d).unwrap_or(Num::ZERO);
+            let data = Data::num_of(num);
+            assert_eq!(data.as_num(), Some(num), "{n}/{d}");
+            assert_eq!(matches!(data, Data::SmallNum(_)), in_place, "{n}/{d}");
+            // Equal numbers are the same variant, so data compare by value.
+            assert_eq!(
+                data,
+                Data::num_of(Num::ratio(n * 2, d * 2).unwrap_or(Num::ZERO))
+            );
+            nums.push(num);
+        }
+        // Data of different numbers differ, whichever way they are held.
+        for a in &nums {
+            for b in &nums {
+                assert_eq!(Data::num_of(*a) == Data::num_of(*b), a == b, "{a} {b}");
+            }
+        }
+        assert_eq!(Data::text_of("1").as_num(), None);
     }
 }

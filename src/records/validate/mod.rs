@@ -1,19 +1,20 @@
 //! Raw YAML tree + schema → typed records, with every input error found.
 //!
-//! [`validate`] reads a document's kind and id and places every datum;
-//! `structure` checks mappings against their structure (fields, variants,
-//! defaults, the checks between fields), `value` checks each value against
-//! its field type. `record` holds the typed [`Record`].
+//! [`validate`] reads a document's kind and id; `structure` checks
+//! mappings against their structure (fields, variants, defaults, the
+//! checks between fields), `value` checks each value against its field
+//! type. `record` holds the typed [`Record`] and finds the paths to its
+//! data.
 
 mod record;
 mod structure;
 mod value;
 
-pub use record::Record;
+pub use record::{Path, Record};
 
 use super::tree::{Node, NodeKind};
 use crate::diag::Diagnostic;
-use crate::schema::{Data, Datum, KindId, NO_PLACE, Place, Schema, Step};
+use crate::schema::{KindId, Schema};
 use crate::source::Span;
 use crate::suggest::closest;
 
@@ -39,7 +40,7 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
     let mut v = Validator {
         schema,
         errors: Vec::new(),
-        places: Vec::new(),
+        long_keys: Vec::new(),
     };
     let kind = v.kind_of(doc);
     let id = doc
@@ -66,15 +67,12 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
     let root_struct = schema.kinds.get(kind).map(|k| k.root).unwrap_or(0);
     let root = v.structure(root_struct, doc, true);
     match (root, id) {
-        (Some(mut root), Some(id)) if v.errors.is_empty() => {
-            v.place(&mut root, Step::Root, None);
-            Validated::Ok(Record {
-                kind,
-                id,
-                root,
-                places: v.places.into(),
-            })
-        }
+        (Some(root), Some(id)) if v.errors.is_empty() => Validated::Ok(Record {
+            kind,
+            id,
+            root,
+            long_keys: v.long_keys.into(),
+        }),
         (_, id) => Validated::Rejected {
             kind: Some(kind),
             id,
@@ -86,48 +84,12 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
 struct Validator<'s> {
     schema: &'s Schema,
     errors: Vec<Diagnostic>,
-    /// The places of the data built so far. A datum is placed when its
-    /// container is built (children before parents): placing a container
-    /// tells its children their parent.
-    places: Vec<Place>,
+    /// The keys of the record too far from their values or too long for
+    /// [`crate::schema::KeyAt`] to hold.
+    long_keys: Vec<Span>,
 }
 
 impl Validator<'_> {
-    /// Give `d` its place, reached by `step` with its key at `key`, and
-    /// make it the parent of its children (placing those not yet placed:
-    /// the elements of a default).
-    fn place(&mut self, d: &mut Datum, step: Step, key: Option<Span>) {
-        match &mut d.data {
-            Data::List(items) => {
-                for (i, item) in items.iter_mut().enumerate() {
-                    if item.place == NO_PLACE {
-                        self.place(item, Step::Item(i), None);
-                    }
-                }
-            }
-            Data::Struct(_, fields) => {
-                for (slot, field) in fields.iter_mut().enumerate() {
-                    if field.place == NO_PLACE {
-                        self.place(field, Step::Field(slot), None);
-                    }
-                }
-            }
-            _ => {}
-        }
-        let at = u32::try_from(self.places.len()).unwrap_or(NO_PLACE);
-        self.places.push(Place::new(step, key));
-        d.place = at;
-        let children = match &d.data {
-            Data::List(items) | Data::Struct(_, items) => &items[..],
-            _ => &[],
-        };
-        for child in children {
-            if let Some(p) = self.places.get_mut(child.place as usize) {
-                p.parent = at;
-            }
-        }
-    }
-
     fn kind_names(&self) -> String {
         self.schema
             .kinds

@@ -1,6 +1,9 @@
 //! A record that fitted the schema, and the paths to its data.
 
-use crate::schema::{Data, Datum, FieldTy, KindId, Place, Schema, Step, StructId};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use crate::schema::{Data, Datum, FieldTy, KindId, Schema};
 use crate::source::Span;
 
 /// A document that fitted the schema.
@@ -12,9 +15,14 @@ pub struct Record {
     pub id: String,
     /// The top-level structure (slot 0 holds the id).
     pub root: Datum,
-    /// Where each of its data sits, by [`Datum::place`].
-    pub places: Box<[Place]>,
+    /// The keys its data's [`crate::schema::KeyAt`] cannot hold (usually
+    /// none).
+    pub long_keys: Box<[Span]>,
 }
+
+/// A datum's path from its record's root and the span of the key it ends
+/// at, when it ends at a field written in the file.
+pub type Path = (String, Option<Span>);
 
 impl Record {
     /// The path of `target`, a datum of this record, from the root
@@ -22,59 +30,200 @@ impl Record {
     /// at, when it ends at a field written in the file. A field left out
     /// (its default sits at the enclosing value) is named by the enclosing
     /// value. `None` when `target` is not in this record.
-    pub fn path(&self, schema: &Schema, target: &Datum) -> Option<(String, Option<Span>)> {
-        let mut steps: Vec<(Step, Option<Span>)> = Vec::new();
-        let mut at = target.place;
-        while let Some(place) = self.places.get(at as usize) {
-            match place.step() {
-                Step::Root => break,
-                step => steps.push((step, place.key(self.root.span.file))),
-            }
-            at = place.parent;
-            // A chain longer than the record's data is not a path.
-            if steps.len() > self.places.len() {
-                return None;
-            }
-        }
-        let mut path = String::new();
-        let mut key = None;
-        let mut datum = &self.root;
-        let mut ty = FieldTy::Struct(self.kind_root(schema)?);
-        for (i, (step, step_key)) in steps.iter().rev().enumerate() {
-            let last = i + 1 == steps.len();
-            match (step, &ty, &datum.data) {
-                (Step::Field(slot), FieldTy::Struct(sid), Data::Struct(_, fields)) => {
-                    let def = schema.structs.get(*sid)?.fields.get(*slot)?;
-                    let field = fields.get(*slot)?;
-                    if last && field.span == datum.span {
-                        datum = field;
-                        break;
-                    }
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(&def.name);
-                    key = *step_key;
-                    ty = def.ty.clone();
-                    datum = field;
-                }
-                (
-                    Step::Item(index),
-                    FieldTy::List(inner) | FieldTy::OneOrList(inner),
-                    Data::List(items),
-                ) => {
-                    path.push_str(&format!("[{index}]"));
-                    key = None;
-                    ty = (**inner).clone();
-                    datum = items.get(*index)?;
-                }
-                _ => return None,
-            }
-        }
-        std::ptr::eq(datum, target).then_some((path, key))
+    pub fn path(&self, schema: &Schema, target: &Datum) -> Option<Path> {
+        self.paths(schema, &[target]).pop().flatten()
     }
 
-    fn kind_root(&self, schema: &Schema) -> Option<StructId> {
-        schema.kinds.get(self.kind).map(|k| k.root)
+    /// The paths of several data, as [`Record::path`] gives each, in one
+    /// walk of the record: a record keeps no links from a datum to its
+    /// parent, and findings come many to a record.
+    pub fn paths(&self, schema: &Schema, targets: &[&Datum]) -> Vec<Option<Path>> {
+        let out = vec![None; targets.len()];
+        let Some(root) = schema.kinds.get(self.kind).map(|k| k.root) else {
+            return out;
+        };
+        let mut wanted: HashMap<*const Datum, Vec<usize>> = HashMap::new();
+        for (i, t) in targets.iter().enumerate() {
+            wanted.entry(std::ptr::from_ref(*t)).or_default().push(i);
+        }
+        let mut walk = Walk {
+            schema,
+            long_keys: &self.long_keys,
+            wanted,
+            out,
+            path: String::new(),
+        };
+        walk.found(&self.root, None);
+        walk.datum(&self.root, &FieldTy::Struct(root), None);
+        walk.out
+    }
+}
+
+/// A walk of a record's tree looking for data by address.
+struct Walk<'a> {
+    schema: &'a Schema,
+    long_keys: &'a [Span],
+    /// The data looked for, with where their answers go.
+    wanted: HashMap<*const Datum, Vec<usize>>,
+    out: Vec<Option<Path>>,
+    /// The path of the datum being walked.
+    path: String,
+}
+
+impl Walk<'_> {
+    /// `d` has the current path and the key `key`, if it is looked for.
+    fn found(&mut self, d: &Datum, key: Option<Span>) {
+        if let Some(at) = self.wanted.remove(&std::ptr::from_ref(d)) {
+            for i in at {
+                if let Some(slot) = self.out.get_mut(i) {
+                    *slot = Some((self.path.clone(), key));
+                }
+            }
+        }
+    }
+
+    /// Look among the data inside `d`, of type `ty`, at the current path
+    /// with its key at `key`.
+    fn datum(&mut self, d: &Datum, ty: &FieldTy, key: Option<Span>) {
+        if self.wanted.is_empty() {
+            return;
+        }
+        let len = self.path.len();
+        match (ty, &d.data) {
+            (FieldTy::Struct(sid), Data::Struct(_, fields)) => {
+                let Some(def) = self.schema.structs.get(*sid) else {
+                    return;
+                };
+                for (field, f) in def.fields.iter().zip(fields.iter()) {
+                    // A field left out is named by the enclosing value.
+                    if f.span == d.span {
+                        self.found(f, key);
+                    }
+                    if !self.path.is_empty() {
+                        self.path.push('.');
+                    }
+                    self.path.push_str(&field.name);
+                    let own = f.key.span(f.span, self.long_keys);
+                    if f.span != d.span {
+                        self.found(f, own);
+                    }
+                    self.datum(f, &field.ty, own);
+                    self.path.truncate(len);
+                }
+            }
+            (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let _ = write!(self.path, "[{i}]");
+                    self.found(item, None);
+                    self.datum(item, inner, None);
+                    self.path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check;
+    use crate::records::Limits;
+    use crate::schema::{Data, Datum};
+    use crate::source::SourceMap;
+
+    /// Every datum of a record with its path and the text of its key, in
+    /// document order of the tree: written fields, fields left out (with
+    /// and without defaults, a default list with elements), a field written
+    /// empty, list elements and nested structures.
+    #[test]
+    fn every_datum_has_its_path_and_key() -> Result<(), String> {
+        let rules = "struct step {\n  name: text\n  note: text?\n  tags: [text] = [\"甲\", \"乙\"]\n}\n\
+                     kind box {\n  amount: money?\n  flag: bool = false\n  none: [text] = []\n  \
+                     one: text or [text]\n  steps: [step]\n  inner: step?\n  extra: text?\n}\n";
+        // Fields written out of their declared order (`inner` is declared
+        // after `steps`), and a key too far from its value to be kept
+        // beside it.
+        let text = format!(
+            "kind: box\nid: B-1\nextra:\none: 单\ninner: # {}\n  name: c\nsteps:\n  - name: a\n    \
+             tags: [x]\n  - {{name: b, note: n}}\n",
+            "注".repeat(20_000)
+        );
+        let text = text.as_str();
+        let mut sources = SourceMap::new();
+        let rule_file = sources.add("t.rules", rules);
+        let compiled =
+            check::compile_files(&sources, &[rule_file], &[], &[], crate::syntax::MAX_NESTING);
+        assert!(compiled.errors.is_empty(), "{:?}", compiled.errors);
+        let schema = &compiled.program.schema;
+        let file = sources.add("b.yaml", text);
+        let set = check::read_file(&sources, file, schema, &Limits::default());
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let [record] = &set.records[..] else {
+            return Err(format!("one record expected, got {}", set.records.len()));
+        };
+        fn walk<'a>(d: &'a Datum, out: &mut Vec<&'a Datum>) {
+            out.push(d);
+            if let Data::List(items) | Data::Struct(_, items) = &d.data {
+                for item in items {
+                    walk(item, out);
+                }
+            }
+        }
+        let mut all = Vec::new();
+        walk(&record.root, &mut all);
+        let paths: Vec<String> = all
+            .iter()
+            .map(|d| match record.path(schema, d) {
+                Some((path, key)) => {
+                    let key = key.map_or("-", |k| text.get(k.range()).unwrap_or("?"));
+                    format!("{path}@{key}")
+                }
+                None => "none".to_string(),
+            })
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "@-",
+                "id@id",
+                // Left out: named by the enclosing value.
+                "@-",
+                "@-",
+                "@-",
+                "one@one",
+                "one[0]@-",
+                "steps@steps",
+                "steps[0]@-",
+                "steps[0].name@name",
+                "steps[0]@-",
+                "steps[0].tags@tags",
+                "steps[0].tags[0]@-",
+                "steps[1]@-",
+                "steps[1].name@name",
+                "steps[1].note@note",
+                // A default list left out, and its elements.
+                "steps[1]@-",
+                "steps[1].tags[0]@-",
+                "steps[1].tags[1]@-",
+                "inner@inner",
+                "inner.name@name",
+                "inner@inner",
+                "inner@inner",
+                "inner.tags[0]@-",
+                "inner.tags[1]@-",
+                // Written empty.
+                "@-",
+            ]
+        );
+        assert_eq!((all.len(), record.long_keys.len()), (26, 1));
+        // All at once, each datum twice: the same answers.
+        let twice: Vec<&Datum> = all.iter().chain(all.iter()).copied().collect();
+        let at_once = record.paths(schema, &twice);
+        let one_by_one: Vec<_> = twice.iter().map(|d| record.path(schema, d)).collect();
+        assert_eq!(at_once, one_by_one);
+        // A copy of a datum is not in the record.
+        let copy = record.root.clone();
+        assert_eq!(record.path(schema, &copy), None);
+        Ok(())
     }
 }

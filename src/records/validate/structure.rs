@@ -5,7 +5,7 @@
 use super::{Validator, first_line};
 use crate::diag::Diagnostic;
 use crate::records::tree::{Node, NodeKind};
-use crate::schema::{Data, Datum, NO_PLACE, Step, StructDef, StructId};
+use crate::schema::{Data, Datum, KeyAt, StructDef, StructId};
 use crate::source::Span;
 use crate::suggest::closest;
 
@@ -201,7 +201,7 @@ impl Validator<'_> {
                             .default
                             .clone()
                             .map_or(Data::None, |d| respan(d, node.span)),
-                        place: NO_PLACE,
+                        key: KeyAt::NONE,
                     },
                     None,
                 ),
@@ -213,7 +213,9 @@ impl Validator<'_> {
                     (Datum::none_at(node.span), None)
                 }
             };
-            self.place(&mut datum, Step::Field(slot), key);
+            if let Some(key) = key {
+                datum.key = KeyAt::new(key, datum.span, &mut self.long_keys);
+            }
             fields.push(datum);
         }
         if !missing.is_empty() {
@@ -240,7 +242,7 @@ impl Validator<'_> {
         ok.then_some(Datum {
             span: node.span,
             data: Data::Struct(variant, fields.into()),
-            place: NO_PLACE,
+            key: KeyAt::NONE,
         })
     }
 
@@ -317,11 +319,11 @@ impl Validator<'_> {
             let (Some(l), Some(r)) = (fields.get(c.left), fields.get(c.right)) else {
                 continue;
             };
-            let ord = match (&l.data, &r.data) {
-                (Data::Date(a), Data::Date(b)) => a.cmp(b),
-                (Data::Num(a), Data::Num(b)) => a.cmp(b),
-                (Data::Days(a), Data::Days(b)) => a.cmp(b),
-                (a, b) => match (a.as_text(), b.as_text()) {
+            let ord = match (&l.data, &r.data, l.data.as_num(), r.data.as_num()) {
+                (Data::Date(a), Data::Date(b), ..) => a.cmp(b),
+                (.., Some(a), Some(b)) => a.cmp(&b),
+                (Data::Days(a), Data::Days(b), ..) => a.cmp(b),
+                (a, b, ..) => match (a.as_text(), b.as_text()) {
                     (Some(a), Some(b)) => a.cmp(b),
                     // Absent values are not compared.
                     _ => continue,
@@ -343,9 +345,11 @@ impl Validator<'_> {
             let (ln, rn) = (name(c.left), name(c.right));
             let show = |d: &Datum| match &d.data {
                 Data::Date(x) => x.to_string(),
-                Data::Num(x) => x.to_string(),
                 Data::Days(x) => format!("{x}天"),
-                other => other.as_text().unwrap_or_default().to_string(),
+                other => match other.as_num() {
+                    Some(x) => x.to_string(),
+                    None => other.as_text().unwrap_or_default().to_string(),
+                },
             };
             let relation = match c.op {
                 BinOp::Eq => "equal to",
@@ -386,12 +390,10 @@ impl Validator<'_> {
             let Some(key) = fields.get(key_slot) else {
                 continue;
             };
-            let text = match &key.data {
-                Data::Num(n) => n.to_string(),
-                other => match other.as_text() {
-                    Some(text) => text.to_string(),
-                    None => continue,
-                },
+            let text = match (key.data.as_num(), key.data.as_text()) {
+                (Some(n), _) => n.to_string(),
+                (None, Some(text)) => text.to_string(),
+                (None, None) => continue,
             };
             match seen.iter().find(|(_, d)| **d == key.data) {
                 Some((first, _)) => {
@@ -424,7 +426,7 @@ fn respan(data: Data, span: Span) -> Data {
                 .map(|d| Datum {
                     span,
                     data: respan(d.data, span),
-                    place: NO_PLACE,
+                    key: KeyAt::NONE,
                 })
                 .collect(),
         ),

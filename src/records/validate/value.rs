@@ -6,7 +6,7 @@ use crate::date::{Date, DateError};
 use crate::diag::Diagnostic;
 use crate::num::Num;
 use crate::records::tree::{Node, NodeKind};
-use crate::schema::{Data, Datum, FieldTy, FieldTy0, NO_PLACE, Step};
+use crate::schema::{Data, Datum, FieldTy, FieldTy0, KeyAt};
 use crate::suggest::closest;
 
 impl Validator<'_> {
@@ -64,7 +64,7 @@ impl Validator<'_> {
                                 );
                                 return None;
                             }
-                            Some(n) => Data::Num(Box::new(n)),
+                            Some(n) => Data::num_of(n),
                             None => {
                                 let too_big = plain
                                     && text.len() > 30
@@ -165,10 +165,7 @@ impl Validator<'_> {
                     let mut ok = true;
                     for item in items {
                         match self.value(inner, item, field) {
-                            Some(mut d) => {
-                                self.place(&mut d, Step::Item(out.len()), None);
-                                out.push(d);
-                            }
+                            Some(d) => out.push(d),
                             None => ok = false,
                         }
                     }
@@ -178,8 +175,7 @@ impl Validator<'_> {
                     Data::List(out.into())
                 }
                 NodeKind::Scalar { .. } if matches!(ty, FieldTy::OneOrList(_)) => {
-                    let mut d = self.value(inner, node, field)?;
-                    self.place(&mut d, Step::Item(0), None);
+                    let d = self.value(inner, node, field)?;
                     Data::List(Box::new([d]))
                 }
                 _ => {
@@ -195,7 +191,7 @@ impl Validator<'_> {
         Some(Datum {
             span: node.span,
             data,
-            place: NO_PLACE,
+            key: KeyAt::NONE,
         })
     }
 }
