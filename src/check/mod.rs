@@ -473,9 +473,19 @@ pub fn evaluate_focused(
     };
     let rules = rule_infos(program);
     let unit_kinds = program.schema.unit_kinds();
+    // Each record's marks are read from its data: on all cores, a file at
+    // a time, kept in file order.
+    let per_file: Vec<Vec<RecordInfo>> = files
+        .par_iter()
+        .map(|f| {
+            let mut infos = Vec::new();
+            f.infos(&program.schema, &unit_kinds, &mut infos);
+            infos
+        })
+        .collect();
     let mut records: Vec<RecordInfo> = Vec::with_capacity(records_read);
-    for f in files {
-        f.infos(&program.schema, &unit_kinds, &mut records);
+    for infos in per_file {
+        records.extend(infos);
     }
     for info in &mut records {
         if late_spans.contains(&info.span) {
