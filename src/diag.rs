@@ -4,7 +4,7 @@
 //! A diagnostic is data; rendering it (terminal, JSON, LSP) is the job of
 //! `report` and `lsp`, which all read this one type.
 
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 
 /// How bad a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,6 +44,17 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The name of the file the problem is in: its span's file, else the
+    /// file it names; for saying where it is when no line can be shown (a
+    /// file that changed during the run).
+    pub fn file_name<'a>(&'a self, sources: &'a SourceMap) -> Option<&'a str> {
+        match self.span {
+            Some(span) => Some(sources.name(span.file)),
+            None => self.file.as_deref(),
+        }
+        .filter(|f| !f.is_empty())
+    }
+
     /// An error at a span.
     pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {

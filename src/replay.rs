@@ -16,7 +16,7 @@ pub fn sha256_hex(text: &str) -> String {
 }
 
 /// A digest in lower-case hex.
-fn hex(digest: &[u8]) -> String {
+pub(crate) fn hex(digest: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for b in digest {
         let _ = write!(out, "{b:02x}");

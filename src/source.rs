@@ -5,6 +5,7 @@
 //! for people, and into UTF-16 code units for the language server.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
@@ -181,31 +182,45 @@ pub struct SourceFile {
     /// Line starts, indexed the first time a position is asked for: most
     /// record files of a large run are never shown.
     lines: OnceLock<LineIndex>,
-    /// Where a released text is read again from, and what it was.
-    released: Option<Box<Released>>,
+    /// For a text that was released: where it is read again from and what
+    /// it was (kept once it is back, for its digest).
+    origin: Option<Box<Origin>>,
+    /// The text is released: positions in it are unknown.
+    released: bool,
 }
 
-/// A text let go after reading: enough to read it again and to know
+/// Where a released text came from: enough to read it again and to know
 /// whether what is read is what was checked.
 #[derive(Debug)]
-struct Released {
+struct Origin {
     path: PathBuf,
     len: u64,
     sha256: [u8; 32],
+    /// Once a reading found the file changed, it stays changed for the
+    /// run: the findings placed without its text are not shown in a text
+    /// read later.
+    changed: AtomicBool,
 }
 
-impl Released {
+impl Origin {
     /// The text read again, if the file still holds what was read. It is
     /// read as records are, through the bounded reader, and no further than
     /// the length it had: a file grown since is not read in full.
     fn read_again(&self) -> Option<String> {
-        let bytes = crate::workspace::read_bounded(&self.path, self.len).ok()?;
-        if bytes.len() as u64 != self.len
-            || Sha256::digest(&bytes).as_slice() != self.sha256.as_slice()
-        {
+        if self.changed.load(Ordering::Relaxed) {
             return None;
         }
-        String::from_utf8(bytes).ok()
+        let text = crate::workspace::read_bounded(&self.path, self.len)
+            .ok()
+            .filter(|bytes| {
+                bytes.len() as u64 == self.len
+                    && Sha256::digest(bytes).as_slice() == self.sha256.as_slice()
+            })
+            .and_then(|bytes| String::from_utf8(bytes).ok());
+        if text.is_none() {
+            self.changed.store(true, Ordering::Relaxed);
+        }
+        text
     }
 }
 
@@ -232,13 +247,13 @@ impl SourceFile {
 
     /// Whether the text is released: positions in it are then unknown.
     pub fn is_released(&self) -> bool {
-        self.released.is_some()
+        self.released
     }
 
     /// The SHA-256 of the text as it was read.
     pub fn sha256(&self) -> [u8; 32] {
-        match &self.released {
-            Some(r) => r.sha256,
+        match &self.origin {
+            Some(o) => o.sha256,
             None => sha256(&self.text),
         }
     }
@@ -263,7 +278,8 @@ impl SourceMap {
             name: name.into(),
             text: text.into(),
             lines: OnceLock::new(),
-            released: None,
+            origin: None,
+            released: false,
         });
         id
     }
@@ -273,7 +289,8 @@ impl SourceMap {
         if let Some(f) = self.files.get_mut(id.0 as usize) {
             f.text = text.into();
             f.lines = OnceLock::new();
-            f.released = None;
+            f.origin = None;
+            f.released = false;
         }
     }
 
@@ -283,20 +300,22 @@ impl SourceMap {
     /// files a report shows. Until then the file has no positions.
     pub fn release(&mut self, id: FileId, path: &Path, sha256: [u8; 32]) {
         if let Some(f) = self.files.get_mut(id.0 as usize) {
-            f.released = Some(Box::new(Released {
+            f.origin = Some(Box::new(Origin {
                 path: path.to_path_buf(),
                 len: f.text.len() as u64,
                 sha256,
+                changed: AtomicBool::new(false),
             }));
+            f.released = true;
             f.text = Arc::from("");
             f.lines = OnceLock::new();
         }
     }
 
     /// Read the released texts among `ids` again. The files whose text is
-    /// no longer what was read (changed or gone since) stay released, so
-    /// that no position is computed in a text that is not the one checked:
-    /// they are returned, in id order.
+    /// no longer what was read (changed or gone since, or found so by an
+    /// earlier reading) stay released, so that no position is computed in
+    /// a text that is not the one checked: they are returned, in id order.
     pub fn restore(&mut self, ids: impl IntoIterator<Item = FileId>) -> Vec<FileId> {
         let mut ids: Vec<FileId> = ids.into_iter().collect();
         ids.sort_unstable();
@@ -305,14 +324,15 @@ impl SourceMap {
         // Read (and hashed) on all cores: a large run shows thousands of files.
         let texts: Vec<Option<String>> = ids
             .par_iter()
-            .map(|id| self.get(*id)?.released.as_ref()?.read_again())
+            .map(|id| self.get(*id)?.origin.as_ref()?.read_again())
             .collect();
         let mut changed = Vec::new();
         for (id, text) in ids.into_iter().zip(texts) {
             match (self.files.get_mut(id.0 as usize), text) {
                 (Some(f), Some(text)) => {
                     f.text = text.into();
-                    f.released = None;
+                    f.lines = OnceLock::new();
+                    f.released = false;
                 }
                 _ => changed.push(id),
             }
@@ -325,9 +345,9 @@ impl SourceMap {
     /// file that no longer holds what was read.
     pub fn text_as_read(&self, id: FileId) -> Option<Arc<str>> {
         let f = self.get(id)?;
-        match &f.released {
-            None => Some(f.text.clone()),
-            Some(r) => r.read_again().map(Arc::from),
+        match &f.origin {
+            Some(o) if f.released => o.read_again().map(Arc::from),
+            _ => Some(f.text.clone()),
         }
     }
 
@@ -468,16 +488,37 @@ mod tests {
         assert_eq!(map.restore([id, rules, FileId(99)]), vec![id]);
         assert_eq!(map.span_lines(b), None);
 
-        // Grown, or gone: neither is the text read.
-        std::fs::write(&path, format!("{text}c: 3\n")).unwrap();
-        assert_eq!(map.text_as_read(id), None);
-        std::fs::remove_file(&path).unwrap();
-        assert_eq!(map.restore([id]), vec![id]);
-
+        // Found changed once, it stays changed for the run, even put back.
         std::fs::write(&path, text).unwrap();
+        assert_eq!(map.restore([id]), vec![id]);
+        assert_eq!(map.text_as_read(id), None);
+
+        // Grown, or gone: neither is the text read.
+        for change in [Some(format!("{text}c: 3\n")), None] {
+            let mut map = SourceMap::new();
+            let id = map.add("a.yaml", text);
+            map.release(id, &path, digest);
+            match &change {
+                Some(grown) => std::fs::write(&path, grown).unwrap(),
+                None => std::fs::remove_file(&path).unwrap(),
+            }
+            assert_eq!(map.text_as_read(id), None);
+            assert_eq!(map.restore([id]), vec![id]);
+        }
+
+        // Unchanged, it comes back whole, with its positions and digest.
+        std::fs::write(&path, text).unwrap();
+        let mut map = SourceMap::new();
+        let id = map.add("a.yaml", text);
+        map.release(id, &path, digest);
+        assert_eq!(map.span_lines(Span::new(id, 5, 6)), None);
+        assert_eq!(map.text_as_read(id).as_deref(), Some(text));
         assert!(map.restore([id]).is_empty());
-        assert_eq!(&*map.get(id).unwrap().text, text);
-        assert_eq!(map.span_lines(b), before);
+        let file = map.get(id).unwrap();
+        assert!(!file.is_released());
+        assert_eq!(&*file.text, text);
+        assert_eq!(file.sha256(), digest);
+        assert_eq!(map.span_lines(Span::new(id, 5, 6)), before);
     }
 
     #[test]

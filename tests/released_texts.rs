@@ -103,7 +103,10 @@ fn a_file_changed_before_the_report_is_shown_without_positions() -> TestResult {
         .report
         .errors
         .iter()
-        .find(|d| d.message.contains("changed while it was checked"))
+        .find(|d| {
+            d.message
+                .contains("changed or was removed while it was checked")
+        })
         .ok_or("no warning of the change")?;
     assert!(!warning.is_error());
     assert!(
@@ -116,7 +119,10 @@ fn a_file_changed_before_the_report_is_shown_without_positions() -> TestResult {
     // The finding is still reported, named by its file, with no line,
     // column or source from a text that is not the one checked.
     let human = run.human();
-    assert!(human.contains("changed while it was checked"), "{human}");
+    assert!(
+        human.contains("changed or was removed while it was checked"),
+        "{human}"
+    );
     assert!(
         human.contains("a.yaml: 1200000 元的大额支付缺少 提单 环节"),
         "{human}"
@@ -140,10 +146,40 @@ fn a_file_changed_before_the_report_is_shown_without_positions() -> TestResult {
             .is_some_and(|u| u.ends_with("a.yaml"))
     );
 
-    // Put back as it was read, the text comes back.
+    // Put back as it was read, the file stays changed for the run: what
+    // was placed while it differed is not shown in a text read later.
     std::fs::write(&path, &text)?;
-    assert!(run.sources.restore([a]).is_empty());
-    assert_eq!(&*run.sources.get(a).ok_or("no a.yaml")?.text, text);
+    assert_eq!(run.sources.restore([a]), vec![a]);
+    assert!(run.sources.text_as_read(a).is_none());
+    Ok(())
+}
+
+#[test]
+fn input_errors_in_a_changed_file_are_named_by_their_file() -> TestResult {
+    let text = "id: nokind\namount: 3\n---\nkind: disbursement\nid: X-1\n";
+    let mut run = check_files(&[("a.yaml", text)])?;
+    let a = file_named(&run.sources, "a.yaml")?;
+    let path = run.records_dir().join("a.yaml");
+    let digest = run.sources.get(a).ok_or("no a.yaml")?.sha256();
+    run.sources.release(a, &path, digest);
+    std::fs::write(&path, text.replace("nokind", "nokinD"))?;
+    project::restore_shown(&mut run.sources, &mut run.report);
+
+    let json = run.json()?;
+    let errors = json["errors"].as_array().ok_or("no errors")?;
+    let no_kind = errors
+        .iter()
+        .find(|e| e["message"] == "record has no `kind`")
+        .ok_or_else(|| fail(format!("no kind error in {errors:?}")))?;
+    assert!(
+        no_kind["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("a.yaml")),
+        "{no_kind}"
+    );
+    assert!(no_kind["line"].is_null(), "{no_kind}");
+    let human = run.human();
+    assert!(human.contains("a.yaml: record has no `kind`"), "{human}");
     Ok(())
 }
 

@@ -498,6 +498,9 @@ pub fn unknown_disabled(
 }
 
 /// Check record files with a compiled rule set: the whole `sunlight check`.
+/// The record files are added to `sources`, and their texts released once
+/// read (see [`SourceMap::release`]), but for the files the report points
+/// into, whose texts are back.
 pub fn check_paths(
     sources: &mut SourceMap,
     rules: &RuleSet,
@@ -559,7 +562,11 @@ pub fn check_paths_showing(
         for ((name, text), path) in read.into_iter().zip(batch) {
             match add_read(sources, name, text, &mut errors) {
                 Some(id) => added.push((id, path)),
-                None => unreadable += 1,
+                None => {
+                    // Counted as done, so that the progress line reaches its total.
+                    files_read.fetch_add(1, Ordering::Relaxed);
+                    unreadable += 1;
+                }
             }
         }
         let shared: &SourceMap = sources;
@@ -670,10 +677,10 @@ pub fn restore_shown(sources: &mut SourceMap, report: &mut Report) {
                 span: None,
                 ..Diagnostic::warning(
                     Span::default(),
-                    "the file changed while it was checked: its findings are shown without lines, columns or source",
+                    "the file changed or was removed while it was checked: what the report says of it is shown without lines, columns or source",
                 )
             }
-            .with_help("check again once the file is no longer being written"),
+            .with_help("check again once the file is in place and no longer being written"),
         );
     }
 }

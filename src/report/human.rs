@@ -229,8 +229,8 @@ fn input_diagnostic(files: &SourceFiles<'_>, d: &Diagnostic) -> CsDiagnostic<Fil
     let main = d
         .span
         .and_then(|span| primary(files, span, d.label.as_deref().unwrap_or("")));
-    let message = match (&main, &d.file) {
-        (None, Some(file)) if !file.is_empty() => format!("{file}: {}", d.message),
+    let message = match (&main, d.file_name(files.sources)) {
+        (None, Some(file)) => format!("{file}: {}", d.message),
         _ => d.message.clone(),
     };
     let labels = main.into_iter().chain(
@@ -418,9 +418,7 @@ pub fn one_line(d: &Diagnostic, sources: &SourceMap) -> String {
     {
         Some((s, a)) => format!("{}:{}:{}: ", sources.name(s.file), a.line, a.column),
         None => d
-            .file
-            .as_deref()
-            .filter(|f| !f.is_empty())
+            .file_name(sources)
             .map_or(String::new(), |f| format!("{f}: ")),
     };
     let level = if d.is_error() { "error" } else { "warning" };

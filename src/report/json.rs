@@ -3,8 +3,10 @@
 //! The shape is fixed by `#[derive(Serialize)]` structs so that keys come out
 //! in the documented order (`serde_json::json!` would sort them). Lines and
 //! columns are 1-based, columns count characters; they all come from
-//! [`SourceMap::span_lines`]. A span whose file is not in the source map (which
-//! would be a bug upstream) is reported at line 0, column 0.
+//! [`SourceMap::span_lines`]. A finding in a file that changed on disk during
+//! the run (its text no longer the one checked; an input warning says so)
+//! is reported at line 0, column 0, as is a span whose file is not in the
+//! source map (which would be a bug upstream).
 
 use serde::Serialize;
 
@@ -251,7 +253,7 @@ fn finding<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
 }
 
 fn error<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> JsonError<'a> {
-    let fallback = d.file.as_deref().unwrap_or("");
+    let fallback = d.file_name(sources).unwrap_or("");
     let (file, start) = match d.span {
         Some(span) => match sources.span_lines(span) {
             Some((start, _)) => (sources.name(span.file), Some(start)),

@@ -67,10 +67,11 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
         let s = suite(&mut suites, sources.name(r.span.file));
         let cases = &mut suites[s].1;
         let name = if r.id.is_empty() {
-            format!(
-                "record at line {}",
-                sources.span_lines(r.span).map_or(0, |(a, _)| a.line)
-            )
+            // No line in a file that changed during the run.
+            match sources.span_lines(r.span) {
+                Some((a, _)) => format!("record at line {}", a.line),
+                None => "record without an id".to_string(),
+            }
         } else {
             r.id.clone()
         };
@@ -86,12 +87,12 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
         });
         record_cases.push((s, cases.len() - 1));
     }
+    // The file alone where no line can be given (it changed during the run).
     let locate = |span: crate::source::Span| -> String {
-        let (a, _) = sources.span_lines(span).unwrap_or((
-            crate::source::LineCol { line: 0, column: 0 },
-            crate::source::LineCol { line: 0, column: 0 },
-        ));
-        format!("{}:{}:{}", sources.name(span.file), a.line, a.column)
+        match sources.span_lines(span) {
+            Some((a, _)) => format!("{}:{}:{}", sources.name(span.file), a.line, a.column),
+            None => sources.name(span.file).to_string(),
+        }
     };
     for f in report.active() {
         let at = locate(f.span);

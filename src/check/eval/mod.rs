@@ -328,8 +328,6 @@ fn batches<'a>(rules: &[(usize, &'a Rule)], store: &'a Store<'a>) -> Vec<Batch<'
     out
 }
 
-/// The rules of `program.order` in waves: every rule in a later wave than
-/// the rules whose findings it asks for; in each wave in `order`.
 /// Compute the whole-run values of `slots` with `compute`, on all cores,
 /// in rounds of their nesting ([`Ir::cached_depth`]): a value used inside
 /// another is computed in an earlier round, so that no two threads compute
@@ -356,6 +354,8 @@ pub(in crate::check) fn compute_ahead(
     }
 }
 
+/// The rules of `program.order` in waves: every rule in a later wave than
+/// the rules whose findings it asks for; in each wave in `order`.
 fn waves(program: &Program) -> Vec<Vec<usize>> {
     let mut wave_of: HashMap<usize, usize> = HashMap::new();
     let mut waves: Vec<Vec<usize>> = Vec::new();

@@ -14,13 +14,7 @@ use crate::source::SourceMap;
 /// waivers), its name and the SHA-256 of its text, in the order they were
 /// read.
 pub fn fingerprint(sources: &SourceMap) -> String {
-    sources
-        .fingerprint()
-        .iter()
-        .fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    crate::replay::hex(&sources.fingerprint())
 }
 
 pub(super) fn header(
