@@ -474,8 +474,10 @@ pub fn evaluate_focused(
     let rules = rule_infos(program);
     let unit_kinds = program.schema.unit_kinds();
     // Each record's marks are read from its data: on all cores, a file at
-    // a time, kept in file order.
-    let per_file: Vec<Vec<RecordInfo>> = files
+    // a time, kept in file order. An editor's evaluation lists none: it
+    // shows findings, not the records' table.
+    let listed: &[&FileSet] = if focus.is_some() { &[] } else { files };
+    let per_file: Vec<Vec<RecordInfo>> = listed
         .par_iter()
         .map(|f| {
             let mut infos = Vec::new();

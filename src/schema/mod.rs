@@ -317,9 +317,9 @@ impl Datum {
 
 /// Where the key of a field written in the file is, kept in the room a
 /// datum has spare: how far before the value it starts and how long it
-/// is. A key too far or too long for that (rare: a comment between key
-/// and value, an alias's copy) is kept in its record's list of long keys,
-/// and this holds its index there.
+/// is. A key too far or too long for that (rare: a long comment, anchor
+/// or tag between key and value) is kept in its record's list of long
+/// keys, and this holds its index there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyAt(u32);
 
@@ -765,7 +765,7 @@ mod tests {
             (span(100_000 - 32_768, 100_000 - 32_760), false),
             (span(70_000, 70_000 + 65_535), true),
             (span(70_000, 70_000 + 65_536), false),
-            // After its value: an alias's copy.
+            // After its value: not met in files, and kept all the same.
             (span(100_020, 100_025), false),
         ];
         let mut long = Vec::new();
@@ -821,5 +821,58 @@ mod tests {
             }
         }
         assert_eq!(Data::text_of("1").as_num(), None);
+    }
+
+    #[test]
+    fn units_follow_links_across_kinds_and_stop_at_cycles_and_gaps() {
+        // (kind, id, unit, unit_via)
+        let rows = [
+            ("org", "o1", Some("o1"), None),
+            ("power", "p1", Some("o1"), None),
+            // Two hops: application → power → org.
+            ("application", "a1", Some("p1"), Some("power")),
+            ("application", "a2", Some("x1"), Some("application")),
+            ("application", "x1", Some("a1"), Some("application")),
+            // A link to no record.
+            ("application", "a3", Some("p9"), Some("power")),
+            // A cycle.
+            ("application", "c1", Some("c2"), Some("application")),
+            ("application", "c2", Some("c1"), Some("application")),
+            // An id used twice: the last record is the one linked to.
+            ("power", "p2", Some("o1"), None),
+            ("power", "p2", Some("o2"), None),
+            ("application", "a4", Some("p2"), Some("power")),
+        ];
+        let mut marks: Vec<Marked> = rows
+            .iter()
+            .map(|(_, _, unit, via)| Marked {
+                unit: unit.map(str::to_string),
+                unit_via: via.map(str::to_string),
+                ..Marked::default()
+            })
+            .collect();
+        resolve_units(
+            rows.iter()
+                .zip(marks.iter_mut())
+                .map(|((kind, id, _, _), m)| (*kind, *id, m)),
+        );
+        let units: Vec<Option<&str>> = marks.iter().map(|m| m.unit.as_deref()).collect();
+        assert_eq!(
+            units,
+            [
+                Some("o1"),
+                Some("o1"),
+                Some("o1"),
+                Some("o1"),
+                Some("o1"),
+                None,
+                None,
+                None,
+                Some("o1"),
+                Some("o2"),
+                Some("o2"),
+            ]
+        );
+        assert!(marks.iter().all(|m| m.unit_via.is_none()));
     }
 }
