@@ -61,7 +61,7 @@ impl Backend {
         tokio::spawn(async move {
             tokio::time::sleep(COALESCE).await;
             if edits.load(Ordering::SeqCst) == edit {
-                refresh(&client, &state).await;
+                refresh(&client, &state, &edits).await;
             }
         });
     }
@@ -96,7 +96,7 @@ impl Backend {
 
     /// Re-analyse and publish diagnostics for every open document.
     async fn refresh(&self) {
-        refresh(&self.client, &self.state).await;
+        refresh(&self.client, &self.state, &self.edits).await;
     }
 }
 
@@ -130,8 +130,12 @@ fn diagnostics_of(state: &mut State, wanted: impl Fn(DocKind) -> bool) -> Vec<Pu
 /// Re-analyse and publish diagnostics for every open document: after a
 /// rule or project file edit the rules documents' and the project file's
 /// first, as soon as the rules are compiled, then every document's once
-/// the records are evaluated.
-async fn refresh(client: &Client, state: &Arc<Mutex<State>>) {
+/// the records are evaluated. The records are not evaluated when an edit
+/// came after this refresh began: that edit's refresh does it, and its
+/// rules documents' diagnostics do not wait behind an evaluation of the
+/// text before it.
+async fn refresh(client: &Client, state: &Arc<Mutex<State>>, edits: &Arc<AtomicU64>) {
+    let seen = edits.load(Ordering::SeqCst);
     let (rules, generation) = with_state(state, |s| {
         let rules = s
             .session
@@ -145,9 +149,12 @@ async fn refresh(client: &Client, state: &Arc<Mutex<State>>) {
     // runs off the protocol's thread, after a moment in which that thread
     // sends what was published above.
     tokio::time::sleep(Duration::from_millis(1)).await;
-    let shared = state.clone();
+    let (shared, edits) = (state.clone(), edits.clone());
     let (batches, generation) = tokio::task::spawn_blocking(move || {
         with_state(&shared, |s| {
+            if edits.load(Ordering::SeqCst) != seen {
+                return (Vec::new(), s.session.generation());
+            }
             s.session.analyze_if_changed();
             let batch = diagnostics_of(s, |k| !published || k == DocKind::Records);
             (batch, s.session.generation())
