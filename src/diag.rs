@@ -85,6 +85,14 @@ impl Diagnostic {
         }
     }
 
+    /// A warning about a whole file, with no position.
+    pub fn file_warning(file: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            level: Level::Warning,
+            ..Diagnostic::file_error(file, message)
+        }
+    }
+
     /// Add the note under the main underline.
     pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
         self.label = Some(label.into());

@@ -481,12 +481,7 @@ pub fn unknown_disabled(
         let message = format!("no rule `{id}` to switch off");
         out.push(match (at.get(n).copied().flatten(), config) {
             (Some(span), _) => Diagnostic::warning(span, message).with_help(help),
-            (None, Some(file)) => Diagnostic {
-                file: Some(file.to_string()),
-                span: None,
-                ..Diagnostic::warning(Span::default(), message)
-            }
-            .with_help(help),
+            (None, Some(file)) => Diagnostic::file_warning(file, message).with_help(help),
             (None, None) => Diagnostic {
                 span: None,
                 ..Diagnostic::warning(Span::default(), format!("`--disable {id}`: {message}"))
@@ -672,14 +667,10 @@ pub fn restore_shown(sources: &mut SourceMap, report: &mut Report) {
     let files: Vec<FileId> = spans.map(|s| s.file).collect();
     for id in sources.restore(files) {
         report.errors.push(
-            Diagnostic {
-                file: Some(sources.name(id).to_string()),
-                span: None,
-                ..Diagnostic::warning(
-                    Span::default(),
-                    "the file changed or was removed while it was checked: what the report says of it is shown without lines, columns or source",
-                )
-            }
+            Diagnostic::file_warning(
+                sources.name(id),
+                "the file changed or was removed while it was checked: what the report says of it is shown without lines, columns or source",
+            )
             .with_help("check again once the file is in place and no longer being written"),
         );
     }
