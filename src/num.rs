@@ -219,23 +219,39 @@ impl Ord for Num {
 }
 
 impl fmt::Display for Num {
-    /// Whole numbers as they are; fractions as decimals where they end
-    /// within six places (`0.5`), otherwise as `n/d` (`2/3`).
+    /// Whole numbers as they are; a fraction whose decimal ends (every
+    /// amount written in a record, and their sums) as that decimal, all
+    /// its places (`0.5`, `229001.0000000001`); any other as `n/d` (`2/3`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.d == 1 {
             return write!(f, "{}", self.n);
         }
         let n = self.n.unsigned_abs();
         let d = self.d.unsigned_abs();
-        let mut rem = n % d;
-        let mut digits = String::new();
-        while rem != 0 && digits.len() < 6 {
-            rem *= 10;
-            digits.push(char::from(b'0' + u8::try_from(rem / d).unwrap_or(0)));
-            rem %= d;
+        // A reduced fraction's decimal ends when its denominator has no
+        // prime factor but 2 and 5; it then has as many places as the
+        // larger of their powers.
+        let (mut rest, mut twos, mut fives) = (d, 0usize, 0usize);
+        while rest % 2 == 0 {
+            rest /= 2;
+            twos += 1;
         }
-        if rem != 0 {
+        while rest % 5 == 0 {
+            rest /= 5;
+            fives += 1;
+        }
+        if rest != 1 {
             return write!(f, "{}/{}", self.n, self.d);
+        }
+        let mut rem = n % d;
+        let mut digits = String::with_capacity(twos.max(fives));
+        while rem != 0 {
+            // Only a denominator near the limit of `i128` overflows here.
+            let Some(tens) = rem.checked_mul(10) else {
+                return write!(f, "{}/{}", self.n, self.d);
+            };
+            digits.push(char::from(b'0' + u8::try_from(tens / d).unwrap_or(0)));
+            rem = tens % d;
         }
         let sign = if self.n < 0 { "-" } else { "" };
         write!(f, "{sign}{}.{digits}", n / d)
@@ -265,6 +281,37 @@ mod tests {
         assert_eq!(two_thirds.checked_mul(Num::int(6)), Some(Num::int(4)));
         assert_eq!(two_thirds.to_string(), "2/3");
         assert_eq!(n("-0.25").to_string(), "-0.25");
+    }
+
+    #[test]
+    fn a_decimal_that_ends_prints_all_its_places_and_one_that_does_not_as_a_fraction() {
+        // A sum of amounts written to ten places: all ten are shown.
+        let sum = n("229001.0000000001")
+            .checked_add(n("0.0000000000"))
+            .unwrap_or(Num::ZERO);
+        assert_eq!(sum.to_string(), "229001.0000000001");
+        assert_eq!(n("-0.0000001").to_string(), "-0.0000001");
+        assert_eq!(n("1.5").to_string(), "1.5");
+        // 1/3, 1/7 and 1/6 never end.
+        assert_eq!(Num::ratio(1, 3).unwrap_or(Num::ZERO).to_string(), "1/3");
+        assert_eq!(Num::ratio(-1, 6).unwrap_or(Num::ZERO).to_string(), "-1/6");
+        assert_eq!(Num::ratio(22, 7).unwrap_or(Num::ZERO).to_string(), "22/7");
+        // The largest powers of two and five a denominator can hold.
+        let two = Num::ratio(1, 1 << 60).unwrap_or(Num::ZERO);
+        let shown = two.to_string();
+        assert!(
+            shown.starts_with("0.") && shown.ends_with('5') && shown.len() == 62,
+            "{shown}"
+        );
+        // Near the limit the places cannot be worked out in `i128`.
+        let huge = Num::ratio(1, 1 << 126).unwrap_or(Num::ZERO);
+        assert_eq!(huge.to_string(), format!("1/{}", 1i128 << 126));
+        let five = Num::ratio(3, 5i128.pow(30)).unwrap_or(Num::ZERO);
+        let shown = five.to_string();
+        assert!(
+            shown.starts_with("0.") && shown.ends_with('2') && shown.len() == 32,
+            "{shown}"
+        );
     }
 
     #[test]
