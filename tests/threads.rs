@@ -122,3 +122,31 @@ fn no_progress_when_stderr_is_not_a_terminal() -> TestResult {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     Ok(())
 }
+
+/// A thread count of none, or far beyond any machine's cores (a mistyped
+/// number), is refused at once with the range to give, and nothing runs.
+#[test]
+fn a_thread_count_out_of_range_is_refused_with_the_range() -> TestResult {
+    for (threads, problem) in [
+        ("0", "at least one thread is needed"),
+        ("257", "too many threads"),
+        ("100000", "too many threads"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+            .args(["check", "--no-config", "--threads", threads])
+            .arg(root().join("examples/longtan-2014"))
+            .output()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "--threads {threads}: {stderr}");
+        assert!(out.stdout.is_empty(), "--threads {threads}");
+        assert!(
+            stderr.starts_with(&format!("error: `--threads {threads}`: {problem}\n"))
+                && stderr.contains("give 1 to 256, or leave --threads out"),
+            "--threads {threads}: {stderr}"
+        );
+    }
+    // The largest count accepted runs, with the same output as one thread.
+    let path = root().join("examples/longtan-2014");
+    assert_eq!(check(&path, "json", 256)?, check(&path, "json", 1)?);
+    Ok(())
+}

@@ -265,7 +265,7 @@ pub(super) struct CheckArgs {
     pub(super) max_expr_depth: usize,
 
     /// Threads that read files and evaluate rules (default: one per core).
-    /// The output is the same for every number.
+    /// The output is the same for every number, 1 to 256.
     #[arg(long, value_name = "N")]
     pub(super) threads: Option<usize>,
 }

@@ -45,10 +45,21 @@ fn on_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) 
     }
 }
 
+/// The most threads `--threads` takes: far more than any machine's cores,
+/// and few enough that a mistyped number does not start a thread per unit
+/// (each reserves a large stack).
+const MAX_THREADS: usize = 256;
+
 pub(super) fn check(args: &CheckArgs) -> ExitCode {
-    if args.threads == Some(0) {
+    let problem = match args.threads {
+        Some(0) => Some("at least one thread is needed"),
+        Some(n) if n > MAX_THREADS => Some("too many threads"),
+        _ => None,
+    };
+    if let (Some(problem), Some(n)) = (problem, args.threads) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         eprintln!(
-            "error: `--threads 0`: at least one thread is needed\n  help: leave --threads out to use one thread per core"
+            "error: `--threads {n}`: {problem}\n  help: give 1 to {MAX_THREADS}, or leave --threads out to use one thread per core ({cores} here)"
         );
         return ExitCode::from(2);
     }
