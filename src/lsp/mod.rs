@@ -48,7 +48,20 @@ async fn filter_messages(
     loop {
         // Emit every complete frame in the buffer.
         while let Some(body) = frames.next_frame() {
-            let body: &[u8] = match serde_json::from_slice::<serde_json::Value>(&body) {
+            let mut message = serde_json::from_slice::<serde_json::Value>(&body);
+            // Several clients (Emacs Eglot, lsp4ij) write a request without
+            // parameters, `shutdown` among them, as `"params": null`, which
+            // tower-lsp never answers: it reads as no parameters.
+            let body = match &mut message {
+                Ok(serde_json::Value::Object(fields))
+                    if fields.get("params").is_some_and(serde_json::Value::is_null) =>
+                {
+                    fields.remove("params");
+                    serde_json::to_vec(fields).unwrap_or(body)
+                }
+                _ => body,
+            };
+            let body: &[u8] = match message {
                 Ok(message) if is_jsonrpc(&message) => {
                     // `exit` ends the process at once, as the protocol asks
                     // (tower-lsp would wait for standard input to close):
@@ -234,6 +247,13 @@ mod tests {
         let response = br#"{"jsonrpc":"2.0","id":3,"result":null}"#;
         input.extend(framed(response));
         want.extend(framed(response));
+        assert_eq!(filtered(&input), String::from_utf8_lossy(&want));
+    }
+
+    #[test]
+    fn null_parameters_are_left_out() {
+        let input = framed(br#"{"jsonrpc":"2.0","id":2,"method":"shutdown","params":null}"#);
+        let want = framed(br#"{"id":2,"jsonrpc":"2.0","method":"shutdown"}"#);
         assert_eq!(filtered(&input), String::from_utf8_lossy(&want));
     }
 

@@ -1,5 +1,6 @@
 """Initialize, capabilities, shutdown and exit."""
 
+import json
 import subprocess
 import time
 
@@ -77,6 +78,21 @@ def test_exit_notification_ends_the_server(workspace):
                 "the server is still running 3 s after `exit` (it only ends when its stdin is closed)"
             )
         assert rc == 0
+    finally:
+        s.close()
+
+
+def test_shutdown_with_null_params_is_answered(workspace):
+    """Emacs Eglot and lsp4ij send `shutdown` with `"params": null`: it is
+    answered like one without params, and `exit` then ends the server with 0."""
+    s = RawServer(workspace)
+    try:
+        body = json.dumps({"jsonrpc": "2.0", "id": 77, "method": "shutdown", "params": None})
+        s.raw(body.encode())
+        r = s.response(77, 10)
+        assert r is not None and "result" in r and r.get("error") is None, r
+        s.notify("exit", None)
+        assert s.proc.wait(timeout=10) == 0
     finally:
         s.close()
 
