@@ -143,6 +143,15 @@ fn explain_of_an_unknown_rule_suggests_the_closest() -> TestResult {
     assert_eq!(r.code, Some(2));
     assert!(r.stderr.contains("ZJBF-010"), "{}", r.stderr);
     assert!(r.stderr.contains("did you mean"), "{}", r.stderr);
+
+    // An id typed in lower case is the rule written in upper case.
+    let r = run(root(), &["explain", "szyd-002"])?;
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr.contains("did you mean `SZYD-002`?"),
+        "{}",
+        r.stderr
+    );
     Ok(())
 }
 
