@@ -478,12 +478,7 @@ pub fn command(opts: &Options) -> u8 {
     let limits = InputLimits::default();
     let read = |p: &PathBuf| {
         project::read_config(p).map_err(|d| {
-            eprintln!(
-                "error: {}: {}\n  help: {}",
-                d.file.unwrap_or_default(),
-                d.message,
-                d.help.unwrap_or_default()
-            );
+            eprintln!("{}", crate::report::human::one_line(&d, &SourceMap::new()));
         })
     };
     let Ok(after_opts) = read(&opts.after) else {
@@ -531,20 +526,20 @@ pub fn command(opts: &Options) -> u8 {
         .chain(&runs.after.errors)
         .filter(|e| e.level == crate::diag::Level::Error)
         .collect();
+    // A problem with the records or with rules both sides share is met by
+    // both runs: it is told once.
+    let mut told = std::collections::HashSet::new();
     for e in &errors {
-        let place = e.span.and_then(|s| {
-            sources
-                .span_lines(s)
-                .map(|(at, _)| format!("{}:{}:{}: ", sources.name(s.file), at.line, at.column))
-        });
-        eprintln!(
-            "error: {}{}",
-            place.unwrap_or_else(|| e.file.clone().map(|f| f + ": ").unwrap_or_default()),
-            e.message
-        );
+        let line = crate::report::human::one_line(e, &sources);
+        if told.insert(line.clone()) {
+            eprintln!("{line}");
+        }
     }
     let out = if opts.json {
         render_json(&diff)
+    } else if diff.is_empty() && !errors.is_empty() {
+        // "No finding changes" would read as a comparison that was made.
+        String::new()
     } else {
         render_human(&diff)
     };

@@ -245,3 +245,68 @@ fn a_rule_file_that_cannot_be_read_exits_two() -> TestResult {
     assert!(String::from_utf8(out.stderr)?.contains("missing.rules"));
     Ok(())
 }
+
+/// Stdout, stderr and exit code of `sunlight diff ARGS` in the example.
+fn diff_both(args: &[&str]) -> Result<(Option<i32>, String, String), Box<dyn std::error::Error>> {
+    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .arg("diff")
+        .args(args)
+        .current_dir(example())
+        .output()?;
+    Ok((
+        out.status.code(),
+        String::from_utf8(out.stdout)?,
+        String::from_utf8(out.stderr)?,
+    ))
+}
+
+#[test]
+fn no_before_side_names_both_ways_to_give_one() -> TestResult {
+    let (code, out, err) = diff_both(&["--after", "sunlight.toml", "records"])?;
+    assert_eq!(code, Some(2));
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("give `--before FILE` or `--before-rev REV`"),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_missing_configuration_is_one_error_without_an_empty_help() -> TestResult {
+    let (code, _, err) = diff_both(&[
+        "--before",
+        "nope.toml",
+        "--after",
+        "sunlight.toml",
+        "records",
+    ])?;
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: nope.toml: cannot read file"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("help: \n") && !err.trim_end().ends_with("help:"),
+        "{err}"
+    );
+    Ok(())
+}
+
+/// A problem both runs meet (a records path that does not exist) is told
+/// once, and no "no finding changes" reads as a comparison made.
+#[test]
+fn a_problem_both_sides_meet_is_told_once_and_nothing_is_compared() -> TestResult {
+    let (code, out, err) = diff_both(&[
+        "--before",
+        "before.toml",
+        "--after",
+        "sunlight.toml",
+        "no-such-folder",
+    ])?;
+    assert_eq!(code, Some(2));
+    assert_eq!(err.matches("no-such-folder").count(), 1, "{err}");
+    assert!(err.contains("help: check the path"), "{err}");
+    assert!(out.is_empty(), "{out}");
+    Ok(())
+}

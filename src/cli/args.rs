@@ -79,7 +79,7 @@ pub(super) enum Command {
 #[derive(clap::Args, Debug)]
 pub(super) struct DiffArgs {
     /// The configuration before the change (a sunlight.toml).
-    #[arg(long, value_name = "FILE", required_unless_present = "before_rev")]
+    #[arg(long, value_name = "FILE")]
     pub(super) before: Option<PathBuf>,
 
     /// Take the before side from a git revision: the rule and parameter
