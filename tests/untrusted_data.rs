@@ -126,6 +126,11 @@ fn an_item_number_twice_in_one_meeting_is_an_input_error() -> TestResult {
     let (line, column) = position_of(&text, "no: 1", 1)?;
     let e = error_at(&run, line, column + 4)?;
     assert!(e.message.contains("`1` appears twice in `items`"), "{e:?}");
+    // The help names the key field, not its value.
+    assert!(
+        e.help.starts_with("each `no` may appear once in `items`"),
+        "{e:?}"
+    );
     assert_eq!(run.report.summary.rejected, 1);
     // the payment citing item 1 is still checked; its meeting was rejected
     // but still resolves

@@ -5,11 +5,11 @@
 use super::{Validator, first_line};
 use crate::diag::Diagnostic;
 use crate::records::tree::{Node, NodeKind};
-use crate::schema::{Data, Datum, KeyAt, StructDef, StructId};
+use crate::schema::{Data, Datum, FieldTy, KeyAt, StructDef, StructId};
 use crate::source::Span;
 use crate::suggest::closest;
 
-impl Validator<'_> {
+impl<'s> Validator<'s> {
     pub(super) fn structure(&mut self, sid: StructId, node: &Node, is_root: bool) -> Option<Datum> {
         let schema = self.schema;
         let def = schema.structs.get(sid)?;
@@ -172,7 +172,7 @@ impl Validator<'_> {
             match self.value(&field.ty, value, key_name) {
                 Some(d) => {
                     if let Some(key_slot) = field.unique_by
-                        && !self.unique(&d, key_slot, key_name)
+                        && !self.unique(&d, key_slot, key_name, self.key_field(&field.ty, key_slot))
                     {
                         ok = false;
                     }
@@ -375,9 +375,26 @@ impl Validator<'_> {
         ok
     }
 
+    /// The name of field `slot` of the elements of a list of type `ty`.
+    fn key_field(&self, ty: &FieldTy, slot: usize) -> &'s str {
+        let elem = match ty {
+            FieldTy::List(t) | FieldTy::OneOrList(t) => t.as_ref(),
+            other => other,
+        };
+        match elem {
+            FieldTy::Struct(sid) => self
+                .schema
+                .structs
+                .get(*sid)
+                .and_then(|s| s.fields.get(slot))
+                .map_or("key", |f| f.name.as_str()),
+            _ => "key",
+        }
+    }
+
     /// `unique by`: report elements of a list that repeat an earlier
     /// element's key. Returns whether all keys differ.
-    fn unique(&mut self, list: &Datum, key_slot: usize, field: &str) -> bool {
+    fn unique(&mut self, list: &Datum, key_slot: usize, field: &str, key_name: &str) -> bool {
         let Data::List(items) = &list.data else {
             return true;
         };
@@ -401,7 +418,7 @@ impl Validator<'_> {
                     self.errors.push(
                         Diagnostic::error(key.span, format!("`{text}` appears twice in `{field}`"))
                             .with_related(first.span, "first here")
-                            .with_help(format!("each `{text}` may appear once in `{field}`: merge the entries, renumber or remove one")),
+                            .with_help(format!("each `{key_name}` may appear once in `{field}`: merge the entries, renumber or remove one")),
                     );
                 }
                 None => seen.push((key, &key.data)),
