@@ -159,6 +159,16 @@ impl Loader<'_, '_> {
                     "the YAML reader stops at 255 nested brackets".to_string(),
                 )
             }
+        } else if let Some(colon) = full_width_colon(self.text, at) {
+            // A Chinese input method types `：` for `:`: the key and its
+            // value read as one text, and the parser fails on a later line.
+            self.error_at(
+                colon,
+                "invalid YAML: `：` (a full-width colon) does not separate a key from its value"
+                    .to_string(),
+                "write `:` followed by a space, as in `name: 龙潭区`",
+            );
+            return;
         } else {
             let open = self.stack.iter().rev().find(|f| f.flow).map(|f| {
                 let bracket = if f.is_map { '{' } else { '[' };
@@ -194,6 +204,39 @@ impl Loader<'_, '_> {
         self.errors
             .push(Diagnostic::error(span, message).with_help(help));
     }
+}
+
+/// Where a key is written with a full-width colon (`name：龙潭区`) on the
+/// line of byte `at` or the written line before it: the first `：` of a
+/// line, outside a comment, that has no `:` to separate a key.
+fn full_width_colon(text: &str, at: usize) -> Option<usize> {
+    let line_start = |i: usize| {
+        text.get(..i)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |n| n + 1)
+    };
+    let here = line_start(at.min(text.len()));
+    let mut lines = vec![here];
+    // The written line before: blank lines and comments do not count.
+    let mut end = here;
+    while end > 0 {
+        let start = line_start(end - 1);
+        let line = text.get(start..end).unwrap_or("").trim();
+        if !line.is_empty() && !line.starts_with('#') {
+            lines.push(start);
+            break;
+        }
+        end = start;
+    }
+    lines.into_iter().find_map(|start| {
+        let rest = text.get(start..).unwrap_or("");
+        let line = rest.split('\n').next().unwrap_or("");
+        let line = line.split(" #").next().unwrap_or(line);
+        let separated = line.contains(": ") || line.trim_end().ends_with(':');
+        (!separated)
+            .then(|| line.find('：').map(|i| start + i))
+            .flatten()
+    })
 }
 
 /// The error for an unprintable character at `span`.
@@ -302,6 +345,33 @@ mod tests {
         let dash = text.find("- no").unwrap_or(0);
         assert_eq!(e.span.map(Span::range), Some(dash..dash + 1));
         assert_eq!(e.help.as_deref(), Some("close the `[` opened at line 4"));
+    }
+
+    #[test]
+    fn a_key_written_with_a_full_width_colon_is_named_at_its_line() {
+        for text in [
+            "kind: org\nid: longtan\nname：龙潭区\nleaders: []\n",
+            "kind: org\nid: longtan\nname：龙潭区\n# 备注\n\nleaders: []\n",
+        ] {
+            let loaded = run(text);
+            let e = first_error(&loaded);
+            assert_eq!(
+                e.message,
+                "invalid YAML: `：` (a full-width colon) does not separate a key from its value",
+                "{text}"
+            );
+            assert_eq!(error_slice(text, e), "：", "{text}");
+            assert_eq!(
+                e.help.as_deref(),
+                Some("write `:` followed by a space, as in `name: 龙潭区`")
+            );
+        }
+        // A full-width colon inside a value is text, and a line that has a
+        // key of its own is not blamed for an error elsewhere.
+        let text = "kind: org\nname: 龙潭区：城关\nid longtan\nleaders: []\n";
+        let loaded = run(text);
+        let e = first_error(&loaded);
+        assert!(!e.message.contains("full-width"), "{e:?}");
     }
 
     #[test]
