@@ -960,3 +960,54 @@ fn references_to_a_broken_record_resolve_whatever_its_line_ends() -> TestResult 
     }
     Ok(())
 }
+
+// ====================================================================== full-width commas
+
+/// `[王，李，张]` typed with a Chinese input method is a list of one name:
+/// a warning at the item says so, and the record is still checked as
+/// written (its findings come out), with exit code 1, not 2.
+#[test]
+fn a_flow_list_of_one_item_with_full_width_commas_is_a_warning() -> TestResult {
+    let meeting = base_meeting("M-FW")?.replace(
+        "attendees: [王建国, 李明, 张华, 赵强]",
+        "attendees: [王建国，李明，张华，赵强]",
+    );
+    assert!(
+        meeting.contains("，"),
+        "the base has no attendees list to change"
+    );
+    let dir = folder(&[
+        ("records/org.yaml", &base_org()),
+        ("records/m.yaml", &meeting),
+        // A list of more than one item keeps a `，` inside an item as text.
+        (
+            "records/n.yaml",
+            &base_meeting("M-OK")?.replace(
+                "attendees: [王建国, 李明, 张华, 赵强]",
+                "attendees: [王建国, 李明，张华, 赵强]",
+            ),
+        ),
+    ])?;
+    let (code, report) = run_check_json(dir.path(), &["--no-config", "records"])?;
+    assert_eq!(code, Some(1), "{report}");
+    let errors = report["errors"].as_array().cloned().unwrap_or_default();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = &errors[0];
+    assert_eq!(e["severity"], "warning");
+    assert_eq!(e["file"], "records/m.yaml");
+    assert_eq!(
+        e["message"],
+        "this list has one item, `王建国，李明，张华，赵强`: `，` does not separate items"
+    );
+    let line = meeting
+        .lines()
+        .position(|l| l.starts_with("attendees:"))
+        .map_or(0, |i| i + 1);
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(line as u64), Some(13))
+    );
+    assert_eq!(report["summary"]["rejected"], 0);
+    assert_eq!(report["summary"]["checked"], 3);
+    Ok(())
+}

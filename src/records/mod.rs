@@ -79,7 +79,11 @@ pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileR
             .partition_point(|d| d.span.start <= at)
             .checked_sub(1)
             .filter(|&i| loaded.documents.get(i).is_some_and(|d| at <= d.span.end));
-        if let Some(flag) = doc.and_then(|i| in_document.get_mut(i)) {
+        // A warning leaves its record checked.
+        if let Some(flag) = doc
+            .filter(|_| err.is_error())
+            .and_then(|i| in_document.get_mut(i))
+        {
             *flag = true;
         }
         out.errors.push(err);

@@ -359,12 +359,34 @@ impl<'t, 'l> Loader<'t, 'l> {
             frame.last_end
         };
         let span = self.span(frame.start, stop);
+        if frame.flow && !frame.is_map {
+            self.one_item_with_full_width_commas(&frame.items);
+        }
         let (anchor, count, height) = (frame.anchor, frame.count, frame.height);
         let orphan = match frame.slot {
             Slot::Orphan(o) => Some(o),
             Slot::Root | Slot::Child(_) => None,
         };
         self.finish(frame.into_node(span), anchor, count, height, orphan, None);
+    }
+
+    /// `[王，李，张]`, typed with a Chinese input method, is a list of one
+    /// text: the warning says how the items were meant to be separated.
+    /// The list is still read as written.
+    fn one_item_with_full_width_commas(&mut self, items: &[Node]) {
+        let [only] = items else { return };
+        let NodeKind::Scalar { text, plain: true } = &only.kind else {
+            return;
+        };
+        if text.contains('，') {
+            self.errors.push(
+                Diagnostic::warning(
+                    only.span,
+                    format!("this list has one item, `{text}`: `，` does not separate items"),
+                )
+                .with_help("separate the items with `,` (an ASCII comma): `[王, 李]`"),
+            );
+        }
     }
 
     fn alias(&mut self, id: usize, start: usize, end: usize) -> Result<(), Stop> {
