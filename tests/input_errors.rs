@@ -1011,3 +1011,28 @@ fn a_flow_list_of_one_item_with_full_width_commas_is_a_warning() -> TestResult {
     assert_eq!(report["summary"]["checked"], 3);
     Ok(())
 }
+
+/// A rule file given where record files go is named as such, with the
+/// `--rules` flag it was meant for, and the records beside it are checked.
+#[test]
+fn a_rule_file_given_as_records_points_to_rules() -> TestResult {
+    let dir = folder(&[
+        ("local.rules", "param 本地限额 = 100\n"),
+        ("records/org.yaml", &base_org()),
+    ])?;
+    let (code, report) = run_check_json(dir.path(), &["--no-config", "local.rules", "records"])?;
+    assert_eq!(code, Some(2), "{report}");
+    let errors = report["errors"].as_array().cloned().unwrap_or_default();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["file"], "local.rules");
+    assert_eq!(
+        errors[0]["message"],
+        "a rule file, given where record files go"
+    );
+    assert_eq!(
+        errors[0]["help"],
+        "give rule files with `--rules local.rules`"
+    );
+    assert_eq!(report["summary"]["checked"], 1);
+    Ok(())
+}

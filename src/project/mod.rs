@@ -426,9 +426,28 @@ fn imports(
 /// policy ([`is_record`]), each with the index of the path it was found
 /// under: how the command line, `sunlight diff` and the editor find them.
 pub fn record_walk(paths: &[PathBuf], not_records: &[PathBuf]) -> crate::workspace::Walk {
-    walk_keeping(paths, RECORD_EXTENSIONS, |f, i| {
-        is_record(f, paths.get(i).map(PathBuf::as_path), not_records)
-    })
+    // A rule file given where records go was meant for `--rules`: read as
+    // YAML it would only fail with a syntax error on its first comment.
+    let rule_file = |i: usize| {
+        paths.get(i).is_some_and(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("rules"))
+        })
+    };
+    let mut walk = walk_keeping(paths, RECORD_EXTENSIONS, |f, i| {
+        !rule_file(i) && is_record(f, paths.get(i).map(PathBuf::as_path), not_records)
+    });
+    for (i, p) in paths.iter().enumerate() {
+        if rule_file(i) {
+            let shown = display_path(p);
+            walk.errors.push(
+                Diagnostic::file_error(shown.clone(), "a rule file, given where record files go")
+                    .with_help(format!("give rule files with `--rules {shown}`")),
+            );
+        }
+    }
+    walk
 }
 
 /// The record-file policy, one for the command line and the editor:
