@@ -289,6 +289,28 @@ fn a_broken_parameter_file_is_reported_at_its_lines() -> TestResult {
     Ok(())
 }
 
+/// `2e5`, as a spreadsheet may write a number, is read as text: the help
+/// gives the number written in full.
+#[test]
+fn a_parameter_written_with_an_exponent_is_given_in_full_in_the_help() -> TestResult {
+    for (written, full) in [("2e5", "200000"), ("1.5E3", "1500"), ("5e-2", "0.05")] {
+        let params = format!("大额资金标准: {written}\n");
+        let dir = folder(&[("records/zhujian.yaml", BASE), ("本地参数.yaml", &params)])?;
+        let (code, report) = run_check_json(dir.path(), &["records", "--params", "本地参数.yaml"])?;
+        assert_eq!(code, Some(2), "{report}");
+        let error = json_error_at(&report, "本地参数.yaml", 1, 9)?;
+        assert_eq!(
+            error["help"],
+            format!(
+                "write the number in full, `{full}`: a number with an exponent is read as text"
+            )
+            .as_str(),
+            "{written}"
+        );
+    }
+    Ok(())
+}
+
 // ====================================================================== broken record files
 
 /// A record folder with one broken file per kind of input error, and good files.

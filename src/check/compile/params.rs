@@ -10,7 +10,7 @@ use crate::check::value::Value;
 use crate::diag::Diagnostic;
 use crate::source::Span;
 use crate::suggest::closest;
-use crate::syntax::ast::{self, DeclKind, Expr};
+use crate::syntax::ast::{self, DeclKind, Expr, ExprKind, TemplatePart};
 
 impl<'a> Compiler<'a> {
     pub(in crate::check) fn params(
@@ -172,12 +172,18 @@ impl<'a> Compiler<'a> {
             .is_none_or(|u| u != declared && !(declared == Ty::Money && ty == Ty::Num))
         {
             let (want, got) = (self.describe(&declared), self.describe(&ty));
+            let help = match written_with_exponent(value) {
+                Some(full) if matches!(declared, Ty::Money | Ty::Num) => format!(
+                    "write the number in full, `{full}`: a number with an exponent is read as text"
+                ),
+                _ => format!("give `{name}` a value of type {want}"),
+            };
             self.err(
                 Diagnostic::error(
                     value.span,
                     format!("parameter `{name}` is {want}, but this value is {got}"),
                 )
-                .with_help(format!("give `{name}` a value of type {want}")),
+                .with_help(help),
             );
             return;
         }
@@ -216,4 +222,28 @@ impl<'a> Compiler<'a> {
             }
         }
     }
+}
+
+/// A text written as a number with an exponent (`2e5`, as some tools
+/// write numbers), with the number written in full; none for any other
+/// expression, or an exponent too large to write out.
+fn written_with_exponent(value: &Expr) -> Option<String> {
+    use crate::num::Num;
+    let ExprKind::Str(t) = &value.kind else {
+        return None;
+    };
+    let [TemplatePart::Text(text)] = t.parts.as_slice() else {
+        return None;
+    };
+    let (mantissa, exponent) = text.split_once(['e', 'E'])?;
+    let exponent: i32 = exponent.parse().ok().filter(|e: &i32| e.abs() <= 30)?;
+    let mut n = Num::parse_decimal(mantissa)?;
+    for _ in 0..exponent.abs() {
+        n = if exponent > 0 {
+            n.checked_mul(Num::int(10))?
+        } else {
+            n.checked_div(Num::int(10))?
+        };
+    }
+    Some(n.to_string())
 }
