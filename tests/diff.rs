@@ -12,12 +12,8 @@ fn example() -> PathBuf {
 }
 
 fn diff(args: &[&str]) -> Result<(Option<i32>, String), Box<dyn std::error::Error>> {
-    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
-        .arg("diff")
-        .args(args)
-        .current_dir(example())
-        .output()?;
-    Ok((out.status.code(), String::from_utf8(out.stdout)?))
+    let (code, out, _) = diff_both(args)?;
+    Ok((code, out))
 }
 
 /// (rule, record, line) of a list of diff items.
