@@ -364,6 +364,45 @@ fn a_missing_parenthesis_is_blamed_at_the_open_one() -> TestResult {
     Ok(())
 }
 
+/// A rule whose `cite` on line 3 has no closing quote; `rest` follows it.
+fn unclosed_cite(rest: &str) -> String {
+    format!(
+        "rule T-012 \"x\" {{\n  severity warning\n  cite \"x\n  for o in org\n  require count(o.leaders) > 0\n{rest}}}\n"
+    )
+}
+
+#[test]
+fn an_unterminated_string_is_blamed_at_its_opening_quote() -> TestResult {
+    // Read on to the end of the file, or closed by the next string's
+    // opening quote: either way the cause is the quote on line 3.
+    for rest in ["  at o.name\n", "  message \"m\"\n  at o.name\n"] {
+        let (e, _) = only_error(&unclosed_cite(rest))?;
+        assert_eq!(e.message, "syntax error: unterminated string", "{rest}");
+        assert_eq!((e.line, e.column), (3, 8), "{rest}");
+        assert_eq!(e.help, "close it with `\"`");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_string_over_several_lines_is_not_blamed_for_a_later_one() -> TestResult {
+    let rule = |message: &str| {
+        format!(
+            "rule T-013 \"x\" {{\n  severity warning\n  cite \"c\"\n  help \"第一行\n第二行\"\n  message {message}\n  for o in org\n  require count(o.leaders) > 0\n  at o.name\n}}\n"
+        )
+    };
+    let (e, _) = only_error(&rule("\"m"))?;
+    assert_eq!(e.message, "syntax error: unterminated string");
+    assert_eq!((e.line, e.column), (6, 11));
+    // Closed, the same text is a rule with a help over two lines.
+    let run = check_yaml_with(
+        &with_org(&[]),
+        &Setup::default().rules("local.rules", &rule("\"m\"")),
+    )?;
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    Ok(())
+}
+
 #[test]
 fn a_name_used_before_its_let_points_at_the_let() -> TestResult {
     let rules = "rule T-012 \"x\" {\n  severity warning\n  cite \"c\"\n  for o in org\n  require 后定义 > 0\n  let 后定义 = count(o.leaders)\n  at o.name\n  message \"m\"\n  help \"h\"\n}\n";
