@@ -583,6 +583,79 @@ fn a_rule_with_a_used_id_and_no_replaces_is_still_an_error() -> TestResult {
     Ok(())
 }
 
+/// The errors of a local rule file checked against one org, as
+/// (line, column, message), in file order; with the first error's help.
+fn errors_of(rules: &str) -> TestResult<(Vec<Related>, String)> {
+    let run = check_yaml_with(
+        &with_org(&[]),
+        &Setup::default().rules("local.rules", rules),
+    )?;
+    let errors = run.errors();
+    let help = errors.first().map(|e| e.help.clone()).unwrap_or_default();
+    let mut found: Vec<_> = errors
+        .into_iter()
+        .map(|e| (e.line, e.column, e.message))
+        .collect();
+    found.sort();
+    Ok((found, help))
+}
+
+#[test]
+fn a_rule_with_a_used_id_still_has_its_other_errors_reported() -> TestResult {
+    let rules = "rule T-020 \"a\" {\n  severity warning\n  for o in org\n  require true\n}\n\nrule T-020 \"b\" {\n  severity warning\n  for o in org\n  require o.nosuch\n  at o.name\n  message \"{o.nosuch2}\"\n}\n";
+    let (errors, help) = errors_of(rules)?;
+    let messages: Vec<(usize, usize, &str)> = errors
+        .iter()
+        .map(|(l, c, m)| (*l, *c, m.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (7, 6, "rule id `T-020` is used twice"),
+            (10, 13, "`org` has no field `nosuch`"),
+            (12, 15, "`org` has no field `nosuch2`"),
+        ]
+    );
+    // In one file, no rule is meant to replace another.
+    assert_eq!(help, "every rule needs its own id");
+    // An unknown kind is reported as in any rule.
+    let (errors, _) = errors_of(&rules.replace(
+        "T-020 \"b\" {\n  severity warning\n  for o in org",
+        "T-020 \"b\" {\n  severity warning\n  for o in orgg",
+    ))?;
+    assert!(
+        errors
+            .iter()
+            .any(|(l, c, m)| (*l, *c) == (9, 12) && m.starts_with("unknown record kind `orgg`")),
+        "{errors:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_rule_with_a_standard_id_is_told_about_replaces() -> TestResult {
+    let (e, related) = only_error(&STRICTER_SZYD_010.replace(" replaces", ""))?;
+    assert_eq!(e.message, "rule id `SZYD-010` is used twice");
+    assert_eq!(
+        e.help,
+        "to put this rule in place of the earlier one, write `rule SZYD-010 replaces \"未邀请区纪委列席\" { … }`; otherwise give it an id of its own"
+    );
+    assert_eq!(related.len(), 1);
+    // Its own errors come with it.
+    let (errors, _) = errors_of(
+        &STRICTER_SZYD_010
+            .replace(" replaces", "")
+            .replace("o.unit ==", "o.unitt =="),
+    )?;
+    assert!(
+        errors
+            .iter()
+            .any(|(.., m)| m == "`observer` has no field `unitt`"),
+        "{errors:?}"
+    );
+    Ok(())
+}
+
 // ---------------------------------------------------------------- group scope
 
 const PER_ORG: &str = r#"

@@ -150,11 +150,28 @@ pub(in crate::check) fn compile_decls(
             continue;
         }
         if let Some(first) = seen.get(&r.id.name) {
+            // Across files the second is most likely meant as a local
+            // version of the first (a standard rule): `replaces` says so.
+            let help = if first.file == r.id.span.file {
+                "every rule needs its own id".to_string()
+            } else {
+                let title = r.title.as_plain().unwrap_or_else(|| "…".to_string());
+                format!(
+                    "to put this rule in place of the earlier one, write `rule {} replaces \"{title}\" {{ … }}`; otherwise give it an id of its own",
+                    r.id.name
+                )
+            };
             c.errors.push(
                 Diagnostic::error(r.id.span, format!("rule id `{}` is used twice", r.id.name))
                     .with_related(*first, "first used here")
-                    .with_help("every rule needs its own id"),
+                    .with_help(help),
             );
+            // Its other errors are reported too; the rule itself is left
+            // out of the program.
+            if !disabled.iter().any(|d| d == &r.id.name) {
+                c.rule(r, decl);
+                c.finding_queries.clear();
+            }
             continue;
         }
         seen.insert(r.id.name.clone(), r.id.span);
