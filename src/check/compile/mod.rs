@@ -457,8 +457,8 @@ fn show_within(e: &Expr, than: u8) -> Option<String> {
     }
 }
 
-/// An expression written back as source; `None` for shapes a suggestion
-/// does not need (interpolated strings, indexing, `if`).
+/// An expression written back as source; `None` for interpolated strings
+/// and indexing.
 fn show(e: &Expr) -> Option<String> {
     Some(match &e.kind {
         ExprKind::Num(n, unit) => format!(
@@ -489,6 +489,7 @@ fn show(e: &Expr) -> Option<String> {
         }
         ExprKind::Unary(ast::UnOp::Not, a) => format!("not {}", show_within(a, BINDING_AND)?),
         ExprKind::Unary(ast::UnOp::Neg, a) => format!("-{}", show_within(a, 9)?),
+        ExprKind::If(c, a, b) => format!("if {} then {} else {}", show(c)?, show(a)?, show(b)?),
         ExprKind::Name(n) => n.name.clone(),
         ExprKind::Field(base, f) => format!("{}.{}", show(base)?, f.name),
         ExprKind::Call(f, args) => {
