@@ -144,7 +144,8 @@ pub struct RuleInfo {
     pub cite: String,
     /// The rule's doc comment.
     pub description: String,
-    /// The help line as written (with `{…}` placeholders).
+    /// The help line with whole-run values (parameters) filled in and the
+    /// values of each finding's record shown as `‹expr›`.
     pub help: String,
     /// The periods of its dated versions, e.g. `..2014-12-31` (empty when
     /// the rule is not dated).

@@ -264,11 +264,44 @@ fn sarif_describes_every_rule_of_the_catalogue() -> TestResult {
             help.contains(cite),
             "{id}: help text does not contain the cite `{cite}`: {help}"
         );
+        // Parameters are filled in, values of the record marked `‹…›`:
+        // no template placeholder is left.
+        assert!(!help.contains(['{', '}']), "{id}: {help}");
         assert_eq!(
             r["defaultConfiguration"]["level"], *severity,
             "{id}: defaultConfiguration.level"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn sarif_rule_help_has_the_parameters_in_force() -> TestResult {
+    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .current_dir(root().join("examples/locality-overlay"))
+        .args(["check", ".", "--format", "sarif"])
+        .output()?;
+    let log: Value = serde_json::from_slice(&out.stdout)?;
+    let rules = array(&log["runs"][0]["tool"]["driver"]["rules"], "driver.rules")?;
+    let help = |id: &str| {
+        rules
+            .iter()
+            .find(|r| r["id"] == id)
+            .and_then(|r| r["help"]["text"].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    // 大额资金标准 is 50万 in the locality's parameter file.
+    assert!(
+        help("SZYD-012").starts_with("金额达到 500000 元的事项"),
+        "{}",
+        help("SZYD-012")
+    );
+    assert!(
+        help("WBZG-001").starts_with("将 ‹a› 交由一名副职分管"),
+        "{}",
+        help("WBZG-001")
+    );
     Ok(())
 }
 

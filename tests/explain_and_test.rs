@@ -110,6 +110,44 @@ fn explain_shows_the_rule_its_source_and_an_example() -> TestResult {
     Ok(())
 }
 
+/// The `help:` line of `sunlight explain RULE` run in `dir`.
+fn explained_help(dir: &Path, rule: &str) -> TestResult<String> {
+    let r = run(dir, &["explain", rule])?;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    r.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("help: "))
+        .map(str::to_string)
+        .ok_or_else(|| format!("no help line for {rule}:\n{}", r.stdout).into())
+}
+
+#[test]
+fn explain_fills_in_parameters_and_marks_the_values_of_the_record() -> TestResult {
+    // A value of the record is named, in marks that say it is one.
+    assert_eq!(
+        explained_help(root(), "WBZG-001")?,
+        "将 ‹a› 交由一名副职分管，一把手负监督之责"
+    );
+    let r = run(root(), &["explain", "WBZG-001"])?;
+    assert!(
+        r.stdout
+            .contains("(‹…›: a value of the record, given in each finding)"),
+        "{}",
+        r.stdout
+    );
+    // A parameter is its value in force: the standard one, or the
+    // locality's from its parameter file.
+    let standard = explained_help(root(), "SZYD-012")?;
+    assert!(standard.contains("金额达到 200000 元"), "{standard}");
+    let local = explained_help(&root().join("examples/locality-overlay"), "SZYD-012")?;
+    assert!(local.contains("金额达到 500000 元"), "{local}");
+    for id in CATALOGUE {
+        let help = explained_help(root(), id)?;
+        assert!(!help.contains(['{', '}']), "{id}: {help}");
+    }
+    Ok(())
+}
+
 #[test]
 fn explain_has_an_example_for_every_rule_of_the_catalogue() -> TestResult {
     for id in CATALOGUE {

@@ -364,6 +364,45 @@ fn a_missing_parenthesis_is_blamed_at_the_open_one() -> TestResult {
     Ok(())
 }
 
+/// A rule whose `cite` on line 3 has no closing quote; `rest` follows it.
+fn unclosed_cite(rest: &str) -> String {
+    format!(
+        "rule T-012 \"x\" {{\n  severity warning\n  cite \"x\n  for o in org\n  require count(o.leaders) > 0\n{rest}}}\n"
+    )
+}
+
+#[test]
+fn an_unterminated_string_is_blamed_at_its_opening_quote() -> TestResult {
+    // Read on to the end of the file, or closed by the next string's
+    // opening quote: either way the cause is the quote on line 3.
+    for rest in ["  at o.name\n", "  message \"m\"\n  at o.name\n"] {
+        let (e, _) = only_error(&unclosed_cite(rest))?;
+        assert_eq!(e.message, "syntax error: unterminated string", "{rest}");
+        assert_eq!((e.line, e.column), (3, 8), "{rest}");
+        assert_eq!(e.help, "close it with `\"`");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_string_over_several_lines_is_not_blamed_for_a_later_one() -> TestResult {
+    let rule = |message: &str| {
+        format!(
+            "rule T-013 \"x\" {{\n  severity warning\n  cite \"c\"\n  help \"第一行\n第二行\"\n  message {message}\n  for o in org\n  require count(o.leaders) > 0\n  at o.name\n}}\n"
+        )
+    };
+    let (e, _) = only_error(&rule("\"m"))?;
+    assert_eq!(e.message, "syntax error: unterminated string");
+    assert_eq!((e.line, e.column), (6, 11));
+    // Closed, the same text is a rule with a help over two lines.
+    let run = check_yaml_with(
+        &with_org(&[]),
+        &Setup::default().rules("local.rules", &rule("\"m\"")),
+    )?;
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    Ok(())
+}
+
 #[test]
 fn a_name_used_before_its_let_points_at_the_let() -> TestResult {
     let rules = "rule T-012 \"x\" {\n  severity warning\n  cite \"c\"\n  for o in org\n  require 后定义 > 0\n  let 后定义 = count(o.leaders)\n  at o.name\n  message \"m\"\n  help \"h\"\n}\n";
@@ -541,6 +580,79 @@ fn a_rule_with_a_used_id_and_no_replaces_is_still_an_error() -> TestResult {
     let (e, _) = only_error(&STRICTER_SZYD_010.replace("SZYD-010", "SZYD-0100"))?;
     assert_eq!(e.message, "no rule `SZYD-0100` to replace");
     assert!(e.help.starts_with("did you mean `SZYD-010`?"), "{}", e.help);
+    Ok(())
+}
+
+/// The errors of a local rule file checked against one org, as
+/// (line, column, message), in file order; with the first error's help.
+fn errors_of(rules: &str) -> TestResult<(Vec<Related>, String)> {
+    let run = check_yaml_with(
+        &with_org(&[]),
+        &Setup::default().rules("local.rules", rules),
+    )?;
+    let errors = run.errors();
+    let help = errors.first().map(|e| e.help.clone()).unwrap_or_default();
+    let mut found: Vec<_> = errors
+        .into_iter()
+        .map(|e| (e.line, e.column, e.message))
+        .collect();
+    found.sort();
+    Ok((found, help))
+}
+
+#[test]
+fn a_rule_with_a_used_id_still_has_its_other_errors_reported() -> TestResult {
+    let rules = "rule T-020 \"a\" {\n  severity warning\n  for o in org\n  require true\n}\n\nrule T-020 \"b\" {\n  severity warning\n  for o in org\n  require o.nosuch\n  at o.name\n  message \"{o.nosuch2}\"\n}\n";
+    let (errors, help) = errors_of(rules)?;
+    let messages: Vec<(usize, usize, &str)> = errors
+        .iter()
+        .map(|(l, c, m)| (*l, *c, m.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (7, 6, "rule id `T-020` is used twice"),
+            (10, 13, "`org` has no field `nosuch`"),
+            (12, 15, "`org` has no field `nosuch2`"),
+        ]
+    );
+    // In one file, no rule is meant to replace another.
+    assert_eq!(help, "every rule needs its own id");
+    // An unknown kind is reported as in any rule.
+    let (errors, _) = errors_of(&rules.replace(
+        "T-020 \"b\" {\n  severity warning\n  for o in org",
+        "T-020 \"b\" {\n  severity warning\n  for o in orgg",
+    ))?;
+    assert!(
+        errors
+            .iter()
+            .any(|(l, c, m)| (*l, *c) == (9, 12) && m.starts_with("unknown record kind `orgg`")),
+        "{errors:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_rule_with_a_standard_id_is_told_about_replaces() -> TestResult {
+    let (e, related) = only_error(&STRICTER_SZYD_010.replace(" replaces", ""))?;
+    assert_eq!(e.message, "rule id `SZYD-010` is used twice");
+    assert_eq!(
+        e.help,
+        "to put this rule in place of the earlier one, write `rule SZYD-010 replaces \"未邀请区纪委列席\" { … }`; otherwise give it an id of its own"
+    );
+    assert_eq!(related.len(), 1);
+    // Its own errors come with it.
+    let (errors, _) = errors_of(
+        &STRICTER_SZYD_010
+            .replace(" replaces", "")
+            .replace("o.unit ==", "o.unitt =="),
+    )?;
+    assert!(
+        errors
+            .iter()
+            .any(|(.., m)| m == "`observer` has no field `unitt`"),
+        "{errors:?}"
+    );
     Ok(())
 }
 

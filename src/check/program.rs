@@ -240,7 +240,8 @@ pub struct Rule {
     pub message: Option<Ir>,
     /// The help template.
     pub help: Option<Ir>,
-    /// The help line as written, values shown as `{…}`.
+    /// The help line as a description of the rule shows it: whole-run
+    /// values filled in, values of the record as `‹expr›`.
     pub help_text: String,
     /// Related locations with their notes.
     pub related: Vec<(Ir, Ir)>,

@@ -54,6 +54,12 @@ pub(super) fn explain(args: &ExplainArgs) -> ExitCode {
     }
     if !rule.help_text.is_empty() {
         let _ = writeln!(out, "help: {}", rule.help_text);
+        if rule.help_text.contains('‹') {
+            let _ = writeln!(
+                out,
+                "      (‹…›: a value of the record, given in each finding)"
+            );
+        }
     }
     if versions.iter().any(|v| v.version.is_some()) {
         let _ = writeln!(out, "\nversions:");

@@ -210,6 +210,9 @@ impl<'a> Compiler<'a> {
                 if !self.arity(name, args, 1, 2) {
                     return None;
                 }
+                if let (B::Count | B::First | B::Last, Some(f)) = (b, args.get(1)) {
+                    self.naive_join(b, &name.name, span, &args[0], f);
+                }
                 let (list, elem) = self.list_arg(&args[0]);
                 out.push(list);
                 let value_ty = if let Some(f) = args.get(1) {
@@ -289,8 +292,10 @@ impl<'a> Compiler<'a> {
                 if !self.arity(name, args, 2, 2) {
                     return None;
                 }
-                if b == B::Filter {
-                    self.naive_join(span, &args[0], &args[1]);
+                // `position` counts places in the whole list: the records
+                // looked up by key have no such place, so no rewrite fits.
+                if b != B::Position {
+                    self.naive_join(b, &name.name, span, &args[0], &args[1]);
                 }
                 let (list, elem) = self.list_arg(&args[0]);
                 out.push(list);

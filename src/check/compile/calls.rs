@@ -1,9 +1,9 @@
 //! Calls: arguments, lambdas, `def` expansion and the calls compiled
 //! without the built-in table (`records`, `lookup`).
 
-use super::{Compiler, MAX_EXPANSIONS, Typed, mentions, show};
+use super::{BINDING_AND, Compiler, MAX_EXPANSIONS, Typed, mentions, show, show_within};
 use crate::check::builtins::{BUILTINS, BuiltinDoc, lookup};
-use crate::check::ir::{Arg, Ir, Op};
+use crate::check::ir::{Arg, Builtin, Ir, Op};
 use crate::check::symbols::SymbolKind;
 use crate::check::types::Ty;
 use crate::check::value::Value;
@@ -121,82 +121,64 @@ impl<'a> Compiler<'a> {
         true
     }
 
-    /// Compile `x => body` (or the name of a one-parameter `def`) with `x` of type `param`.
-    /// Warn about `filter(records(K), x => x.f == y.g)` where `y` is bound
-    /// outside: it reads every record of K for each value of `y`, which is
-    /// quadratic when `y` ranges over records too. `group` builds the index
-    /// once per run and `get` looks a key up.
-    pub(in crate::check) fn naive_join(&mut self, span: Span, list: &Expr, pred: &Expr) {
-        let ExprKind::Call(f, kind_args) = &list.kind else {
-            return;
-        };
-        let ExprKind::Lambda(param, body) = &pred.kind else {
+    /// Warn about `f(records(K), x => x.f == y.g)` where `f` takes a
+    /// predicate and `y` is bound outside: it reads every record of K for
+    /// each value of `y`, which is quadratic when `y` ranges over records
+    /// too. `group` builds the index once per run and `get` looks a key up.
+    pub(in crate::check) fn naive_join(
+        &mut self,
+        b: Builtin,
+        name: &str,
+        span: Span,
+        list: &Expr,
+        pred: &Expr,
+    ) {
+        let (ExprKind::Call(f, kind_args), ExprKind::Lambda(param, body)) =
+            (&list.kind, &pred.kind)
+        else {
             return;
         };
         if f.name != "records" || self.locals.is_empty() {
             return;
         }
-        let mut conjuncts = vec![body.as_ref()];
-        let mut joins: Vec<(&Expr, &Expr)> = Vec::new();
-        let mut others = 0;
-        while let Some(e) = conjuncts.pop() {
-            match &e.kind {
+        let x = param.name.as_str();
+        let outer = |e: &Expr| self.locals.iter().any(|(n, ..)| n != x && mentions(e, n));
+        let mut conditions: Vec<Condition<'_>> = Vec::new();
+        let mut stack = vec![body.as_ref()];
+        while let Some(e) = stack.pop() {
+            let key = match &e.kind {
                 ExprKind::Binary(BinOp::And, a, b) => {
-                    conjuncts.push(b);
-                    conjuncts.push(a);
+                    stack.push(b);
+                    stack.push(a);
+                    continue;
                 }
-                ExprKind::Binary(BinOp::Eq, a, b) => {
-                    let (inner_a, inner_b) = (mentions(a, &param.name), mentions(b, &param.name));
-                    let outer = |e: &Expr| {
-                        self.locals
-                            .iter()
-                            .any(|(n, ..)| *n != param.name && mentions(e, n))
-                    };
-                    match (inner_a, inner_b) {
-                        (true, false) if outer(b) => joins.push((a, b)),
-                        (false, true) if outer(a) => joins.push((b, a)),
-                        _ => others += 1,
-                    }
-                }
-                _ => others += 1,
-            }
+                ExprKind::Binary(BinOp::Eq, a, b) => match (mentions(a, x), mentions(b, x)) {
+                    (true, false) if outer(b) => Some((a.as_ref(), b.as_ref())),
+                    (false, true) if outer(a) => Some((b.as_ref(), a.as_ref())),
+                    _ => None,
+                },
+                _ => None,
+            };
+            conditions.push((e, key));
         }
-        if joins.is_empty() {
+        if conditions.iter().all(|(_, key)| key.is_none()) {
             return;
         }
         let kind = kind_args.first().and_then(show).unwrap_or_default();
-        let keys: Option<Vec<String>> = joins
-            .iter()
-            .map(|(inner, _)| show(inner).map(|k| format!("{} => {k}", param.name)))
-            .collect();
-        let values: Option<Vec<String>> = joins.iter().map(|(_, outer)| show(outer)).collect();
-        let rewrite = match (keys, values) {
-            (Some(k), Some(v)) => format!(
-                "`get(group(records({kind}), {}), {})`",
-                k.join(", "),
-                v.join(", ")
-            ),
-            _ => format!("`get(group(records({kind}), x => KEY), VALUE)`"),
-        };
-        let rest = if others > 0 {
-            ", then filter that for the other conditions"
-        } else {
-            ""
-        };
+        let help = join_rewrite(b, name, &kind, x, &conditions);
         self.warnings.push(
             Diagnostic::warning(
                 span,
                 format!(
-                    "this `filter` reads every `{kind}` record each time it runs: over many records the check slows down with the square of their number"
+                    "this `{name}` reads every `{kind}` record each time it runs: over many records the check slows down with the square of their number"
                 ),
             )
-            .with_label("a join written as a filter")
-            .with_help(format!(
-                "index the records once with `group` and look the key up with `get`: {rewrite}{rest}"
-            )),
+            .with_label(format!("a join written as a `{name}` over every record"))
+            .with_help(help),
         );
     }
 
+    /// Compile `x => body` (or the name of a one-parameter `def`) with `x` of type `param`.
     pub(in crate::check) fn lambda(&mut self, e: &Expr, param: Ty) -> (Arg, Ty) {
         match &e.kind {
             ExprKind::Lambda(v, body) => {
@@ -508,4 +490,83 @@ impl<'a> Compiler<'a> {
         }
         (body, ty)
     }
+}
+
+/// One condition of a predicate `x => a and b and …`, with its two sides
+/// when it is a join key: the element's side, then the side bound outside.
+type Condition<'e> = (&'e Expr, Option<(&'e Expr, &'e Expr)>);
+
+/// The help for a naive join: the call `name(records(kind), x => …)`
+/// rewritten over the records looked up by key, with the same result.
+fn join_rewrite(
+    b: Builtin,
+    name: &str,
+    kind: &str,
+    x: &str,
+    conditions: &[Condition<'_>],
+) -> String {
+    let shown: Vec<Option<(String, String)>> = conditions
+        .iter()
+        .map(|(_, key)| key.and_then(|(inner, outer)| Some((show(inner)?, show(outer)?))))
+        .collect();
+    let (looked_up, rest): (String, Vec<&Expr>) = if shown.iter().all(Option::is_none) {
+        (
+            format!("get(group(records({kind}), {x} => KEY), VALUE)"),
+            conditions
+                .iter()
+                .filter(|(_, key)| key.is_none())
+                .map(|(e, _)| *e)
+                .collect(),
+        )
+    } else {
+        // A key that cannot be written back (an interpolated string) stays
+        // a condition over the records looked up by the others.
+        let (keys, values): (Vec<String>, Vec<String>) = shown
+            .iter()
+            .flatten()
+            .map(|(k, v)| (format!("{x} => {k}"), v.clone()))
+            .unzip();
+        (
+            format!(
+                "get(group(records({kind}), {}), {})",
+                keys.join(", "),
+                values.join(", ")
+            ),
+            conditions
+                .iter()
+                .zip(&shown)
+                .filter(|(_, s)| s.is_none())
+                .map(|((e, _), _)| *e)
+                .collect(),
+        )
+    };
+    let shown_rest: Option<String> = rest
+        .iter()
+        .map(|e| show_within(e, BINDING_AND))
+        .collect::<Option<Vec<String>>>()
+        .map(|c| c.join(" and "));
+    let predicate = (!rest.is_empty()).then(|| {
+        format!(
+            "{x} => {}",
+            shown_rest.clone().unwrap_or_else(|| "…".into())
+        )
+    });
+    let all = format!("count(records({kind}))");
+    let rewrite = match (b, predicate) {
+        (Builtin::Filter, None) => looked_up,
+        (Builtin::Any, None) => format!("count({looked_up}) > 0"),
+        (Builtin::NoneOf, None) => format!("count({looked_up}) == 0"),
+        (Builtin::All, None) => format!("count({looked_up}) == {all}"),
+        (Builtin::All, Some(p)) => format!("count({looked_up}, {p}) == {all}"),
+        (_, None) => format!("{name}({looked_up})"),
+        (_, Some(p)) => format!("{name}({looked_up}, {p})"),
+    };
+    let placeholder = if shown_rest.is_none() {
+        ", with the other conditions in place of `…`"
+    } else {
+        ""
+    };
+    format!(
+        "index the records once with `group` and look the key up with `get`: `{rewrite}`{placeholder}"
+    )
 }

@@ -150,11 +150,28 @@ pub(in crate::check) fn compile_decls(
             continue;
         }
         if let Some(first) = seen.get(&r.id.name) {
+            // Across files the second is most likely meant as a local
+            // version of the first (a standard rule): `replaces` says so.
+            let help = if first.file == r.id.span.file {
+                "every rule needs its own id".to_string()
+            } else {
+                let title = r.title.as_plain().unwrap_or_else(|| "…".to_string());
+                format!(
+                    "to put this rule in place of the earlier one, write `rule {} replaces \"{title}\" {{ … }}`; otherwise give it an id of its own",
+                    r.id.name
+                )
+            };
             c.errors.push(
                 Diagnostic::error(r.id.span, format!("rule id `{}` is used twice", r.id.name))
                     .with_related(*first, "first used here")
-                    .with_help("every rule needs its own id"),
+                    .with_help(help),
             );
+            // Its other errors are reported too; the rule itself is left
+            // out of the program.
+            if !disabled.iter().any(|d| d == &r.id.name) {
+                c.rule(r, decl);
+                c.finding_queries.clear();
+            }
             continue;
         }
         seen.insert(r.id.name.clone(), r.id.span);
@@ -399,10 +416,80 @@ fn mentions(e: &Expr, name: &str) -> bool {
     }
 }
 
-/// An expression written back as source, for names, fields, calls and
-/// literals; `None` for other shapes.
+/// How tightly `and` binds (see [`binding`]).
+const BINDING_AND: u8 = 3;
+/// How tightly a comparison binds (see [`binding`]).
+const BINDING_COMPARE: u8 = 5;
+
+/// How tightly an expression binds, as the precedence table of the
+/// language reference numbers it (a higher number binds tighter).
+fn binding(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::Lambda(..) | ExprKind::If(..) => 1,
+        ExprKind::Binary(op, ..) => match op {
+            BinOp::Or => 2,
+            BinOp::And => BINDING_AND,
+            BinOp::Eq
+            | BinOp::Ne
+            | BinOp::Lt
+            | BinOp::Le
+            | BinOp::Gt
+            | BinOp::Ge
+            | BinOp::In
+            | BinOp::NotIn => BINDING_COMPARE,
+            BinOp::Default => 6,
+            BinOp::Add | BinOp::Sub | BinOp::Union => 7,
+            BinOp::Mul | BinOp::Div | BinOp::Intersect => 8,
+        },
+        ExprKind::Unary(ast::UnOp::Not, _) => 4,
+        ExprKind::Unary(ast::UnOp::Neg, _) => 9,
+        _ => 10,
+    }
+}
+
+/// `e` written back as source, bracketed unless it binds tighter than
+/// `than` (so that it reads back as the same tree).
+fn show_within(e: &Expr, than: u8) -> Option<String> {
+    if binding(e) > than {
+        show(e)
+    } else {
+        Some(format!("({})", show(e)?))
+    }
+}
+
+/// An expression written back as source; `None` for interpolated strings
+/// and indexing.
 fn show(e: &Expr) -> Option<String> {
     Some(match &e.kind {
+        ExprKind::Num(n, unit) => format!(
+            "{n}{}",
+            match unit {
+                ast::NumUnit::None => "",
+                ast::NumUnit::Money => "元",
+                ast::NumUnit::Days => "天",
+            }
+        ),
+        ExprKind::Date(d) => d.to_string(),
+        ExprKind::List(items) => {
+            let items: Option<Vec<String>> = items.iter().map(show).collect();
+            format!("[{}]", items?.join(", "))
+        }
+        ExprKind::Binary(op, a, b) => {
+            let p = binding(e);
+            // Operators of one level group from the left, so a left
+            // operand of the same level needs no brackets; comparisons do
+            // not chain, so theirs does.
+            let left = if p == BINDING_COMPARE { p } else { p - 1 };
+            format!(
+                "{} {} {}",
+                show_within(a, left)?,
+                op.symbol(),
+                show_within(b, p)?
+            )
+        }
+        ExprKind::Unary(ast::UnOp::Not, a) => format!("not {}", show_within(a, BINDING_AND)?),
+        ExprKind::Unary(ast::UnOp::Neg, a) => format!("-{}", show_within(a, 9)?),
+        ExprKind::If(c, a, b) => format!("if {} then {} else {}", show(c)?, show(a)?, show(b)?),
         ExprKind::Name(n) => n.name.clone(),
         ExprKind::Field(base, f) => format!("{}.{}", show(base)?, f.name),
         ExprKind::Call(f, args) => {

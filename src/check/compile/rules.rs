@@ -1,6 +1,7 @@
 //! Rules: scopes, bindings, conditions and message templates.
 
-use super::{Compiler, denotes_place, is_group_call};
+use super::{Compiler, denotes_place, is_group_call, show};
+use crate::check::eval;
 use crate::check::ir::{Arg, Ir, Op, TemplatePiece};
 use crate::check::program::*;
 use crate::check::types::Ty;
@@ -110,19 +111,9 @@ impl<'a> Compiler<'a> {
                 }
                 RuleItem::Message(t) => message = Some(self.template(t)),
                 RuleItem::Help(t) => {
-                    help_text = t
-                        .parts
-                        .iter()
-                        .map(|p| match p {
-                            ast::TemplatePart::Text(s) => s.clone(),
-                            ast::TemplatePart::Expr(ast::Expr {
-                                kind: ExprKind::Name(n),
-                                ..
-                            }) => format!("{{{}}}", n.name),
-                            ast::TemplatePart::Expr(_) => "{…}".to_string(),
-                        })
-                        .collect();
-                    help = Some(self.template(t));
+                    let ir = self.template(t);
+                    help_text = described(t, &ir);
+                    help = Some(ir);
                 }
                 RuleItem::Related(e, t) => {
                     let ir = self.expr(e).0;
@@ -321,4 +312,34 @@ impl<'a> Compiler<'a> {
             span: t.span,
         }
     }
+}
+
+/// A template as a rule's description shows it, before any finding: a
+/// value that is the same for every finding (a parameter, in force with
+/// its overrides) filled in, one that depends on the finding's record
+/// written as the expression in `‹…›`.
+fn described(t: &ast::Template, ir: &Ir) -> String {
+    let Op::Template(pieces) = &ir.op else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for (part, piece) in t.parts.iter().zip(pieces) {
+        match (part, piece) {
+            (ast::TemplatePart::Expr(e), TemplatePiece::Value(v)) => {
+                let constant = (v.is_pure_in(None) && !v.reads_records())
+                    .then(|| eval::eval_const(v).ok())
+                    .flatten();
+                match constant {
+                    Some(value) => value.display(&mut out),
+                    None => {
+                        out.push('‹');
+                        out.push_str(show(e).as_deref().unwrap_or("…"));
+                        out.push('›');
+                    }
+                }
+            }
+            (ast::TemplatePart::Text(s), _) | (_, TemplatePiece::Text(s)) => out.push_str(s),
+        }
+    }
+    out
 }

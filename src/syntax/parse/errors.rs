@@ -191,6 +191,15 @@ pub(super) fn syntax_error(
         pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
+    let decl = rest.get(..next_decl_start(rest, 0)).unwrap_or(rest);
+    if let Some(at) = unterminated_string(decl, start) {
+        return Diagnostic::error(
+            Span::new(file, base + at, base + at + 1),
+            "syntax error: unterminated string",
+        )
+        .with_label("this string has no closing `\"`")
+        .with_help("close it with `\"`");
+    }
     // A bracket left open earlier is the usual cause of an error found
     // only at the next clause: blame the bracket, show where parsing gave up.
     if let Some((at, open)) = unclosed_bracket(rest, start) {
@@ -215,13 +224,20 @@ pub(super) fn syntax_error(
 }
 
 /// The innermost `(` or `[` of `text[..upto]` still open at `upto`, when it
-/// is on an earlier line than `upto` (strings, interpolations and comments
-/// are read as the grammar reads them).
+/// is on an earlier line than `upto`.
 fn unclosed_bracket(text: &str, upto: usize) -> Option<(usize, char)> {
     let before = text.get(..upto)?;
-    // Open brackets in code; `"` marks a string, `{` a brace or interpolation.
+    let (at, open) = open_at_end(before).last().copied()?;
+    let later_line = before.get(at..).is_some_and(|r| r.contains(['\n', '\r']));
+    (matches!(open, '(' | '[') && later_line).then_some((at, open))
+}
+
+/// What is still open at the end of `text`, outermost first: brackets in
+/// code, `"` for a string, `{` for a brace or an interpolation (strings,
+/// interpolations and comments are read as the grammar reads them).
+fn open_at_end(text: &str) -> Vec<(usize, char)> {
     let mut stack: Vec<(usize, char)> = Vec::new();
-    let mut chars = before.char_indices().peekable();
+    let mut chars = text.char_indices().peekable();
     while let Some((i, ch)) = chars.next() {
         let in_string = stack.last().is_some_and(|(_, c)| *c == '"');
         if in_string {
@@ -253,9 +269,38 @@ fn unclosed_bracket(text: &str, upto: usize) -> Option<(usize, char)> {
             _ => {}
         }
     }
-    let (at, open) = stack.last().copied()?;
-    let later_line = before.get(at..).is_some_and(|r| r.contains(['\n', '\r']));
-    (matches!(open, '(' | '[') && later_line).then_some((at, open))
+    stack
+}
+
+/// The opening quote of a string left open in `decl`, when the error at
+/// `error_at` comes after it. A string may span lines, so a missing `"`
+/// makes the grammar read on to a later quote or to the end of the file,
+/// and the error comes far from the cause. A line that, read on its own,
+/// ends inside a string either opens a string that spans lines or closes
+/// one: they come in pairs, and the one left over is the string not closed.
+fn unterminated_string(decl: &str, error_at: usize) -> Option<usize> {
+    let last_open_string = |text: &str| {
+        open_at_end(text)
+            .into_iter()
+            .rev()
+            .find(|(_, c)| *c == '"')
+            .map(|(at, _)| at)
+    };
+    let open = last_open_string(decl)?;
+    let mut line_start = 0;
+    let mut unpaired: Vec<usize> = Vec::new();
+    for line in decl.split_inclusive(['\n', '\r']) {
+        if let Some(at) = last_open_string(line) {
+            unpaired.push(line_start + at);
+        }
+        line_start += line.len();
+    }
+    let at = if unpaired.len() % 2 == 1 {
+        unpaired.last().copied().unwrap_or(open)
+    } else {
+        open
+    };
+    (at <= error_at).then_some(at)
 }
 
 fn describe_expected(rules: &[Rule]) -> String {
