@@ -18,7 +18,9 @@ use crate::check;
 use crate::diag::Diagnostic;
 use crate::model::Report;
 use crate::project::{self, RuleOptions};
-use crate::source::SourceMap;
+use crate::records::tree::{Node, NodeKind};
+use crate::source::{FileId, SourceMap};
+use crate::suggest::closest;
 use crate::workspace::{self, InputLimits};
 
 include!(concat!(env!("OUT_DIR"), "/cases.rs"));
@@ -32,6 +34,8 @@ pub struct Case {
     pub records: Vec<(String, String)>,
     /// The text of `expected.yaml`.
     pub expected: String,
+    /// The name `expected.yaml` is shown with: its path.
+    pub expected_name: String,
 }
 
 /// The (rule, record) pairs a case expects, and the files with input errors.
@@ -60,12 +64,11 @@ pub struct Outcome {
     pub extra_errors: Vec<String>,
     /// Rules that fired in the case.
     pub fired: BTreeSet<String>,
-    /// Problems with the case itself (unreadable expected.yaml, broken rules).
+    /// Problems with the case itself (in its `expected.yaml`), at their
+    /// place in [`Suite::sources`].
     pub problems: Vec<Diagnostic>,
     /// The run, for showing details.
     pub report: Report,
-    /// Its sources.
-    pub sources: SourceMap,
 }
 
 impl Outcome {
@@ -93,6 +96,7 @@ pub fn standard_cases() -> Vec<Case> {
                     name: name.to_string(),
                     records: Vec::new(),
                     expected: String::new(),
+                    expected_name: format!("rules/tests/{name}/expected.yaml"),
                 });
                 cases.len() - 1
             }
@@ -169,106 +173,279 @@ pub fn cases_on_disk(root: &Path) -> Result<Vec<Case>, Diagnostic> {
             name: workspace::display_path(name),
             records,
             expected,
+            expected_name: workspace::display_path(&dir.join("expected.yaml")),
         });
     }
     Ok(cases)
 }
 
-/// Parse `expected.yaml`.
-pub fn parse_expected(text: &str) -> Result<Expected, String> {
-    let v: serde_yaml::Value =
-        serde_yaml::from_str(text).map_err(|e| format!("expected.yaml is not valid YAML: {e}"))?;
+/// The keys of `expected.yaml`.
+const EXPECTED_KEYS: &[&str] = &["findings", "errors", "today"];
+
+/// The keys of an expected finding.
+const FINDING_KEYS: &[&str] = &["rule", "record"];
+
+/// How an expected finding is written.
+const FINDING_HELP: &str = "write each expected finding as `{rule: SZYD-002, record: JY-2014-03}`";
+
+/// An unknown key of `expected.yaml` (`where_` says where it is written),
+/// with the nearest known one.
+fn unknown_key(key: &Node, name: &str, known: &[&str], where_: &str) -> Diagnostic {
+    let help = match closest(name, known.iter().copied()) {
+        Some(k) => format!("did you mean `{k}`?"),
+        None => {
+            let keys: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+            format!("the keys are {}", keys.join(", "))
+        }
+    };
+    Diagnostic::error(key.span, format!("unknown key `{name}` {where_}")).with_help(help)
+}
+
+/// Read `expected.yaml`, the file `id` of `sources`: what the case
+/// expects, and its problems at their place (a key misspelt, a value of
+/// the wrong shape, a run date that does not exist). Each problem leaves
+/// out only what it spoils.
+pub fn parse_expected(sources: &SourceMap, id: FileId) -> (Expected, Vec<Diagnostic>) {
     let mut out = Expected::default();
-    if let Some(list) = v.get("findings").and_then(|f| f.as_sequence()) {
-        for f in list {
-            let rule = f.get("rule").and_then(|r| r.as_str());
-            let record = f.get("record").and_then(|r| r.as_str());
-            match (rule, record) {
-                (Some(rule), Some(record)) => {
-                    out.findings.insert((rule.to_string(), record.to_string()));
+    let Some(file) = sources.get(id) else {
+        return (out, Vec::new());
+    };
+    let loaded = crate::records::yaml::load(id, &file.text, &crate::records::Limits::default());
+    let mut errors = loaded.errors;
+    let mut documents = loaded.documents.iter();
+    // An empty file expects nothing.
+    let Some(doc) = documents.next() else {
+        return (out, errors);
+    };
+    for extra in documents {
+        errors.push(
+            Diagnostic::error(extra.span, "a second document in expected.yaml")
+                .with_help("write `findings`, `errors` and `today` in one mapping"),
+        );
+    }
+    let NodeKind::Map(entries) = &doc.kind else {
+        errors.push(
+            Diagnostic::error(
+                doc.span,
+                format!("expected.yaml must be a mapping, found {}", doc.describe()),
+            )
+            .with_help("write `findings:` (a list), `errors:` and optionally `today:`"),
+        );
+        return (out, errors);
+    };
+    for (key, value) in entries {
+        let name = key.as_str().unwrap_or_default();
+        match name {
+            "findings" => expected_findings(value, &mut out, &mut errors),
+            "errors" => match &value.kind {
+                NodeKind::Null => {}
+                NodeKind::Scalar { text, .. } if text == "0" => {}
+                NodeKind::Seq(items) => {
+                    for item in items {
+                        match item.as_str() {
+                            Some(f) => {
+                                out.errors.insert(f.to_string());
+                            }
+                            None => errors.push(
+                                Diagnostic::error(
+                                    item.span,
+                                    format!("an expected error is a file name, found {}", item.describe()),
+                                )
+                                .with_help("name the file under records/, e.g. `bad.yaml`"),
+                            ),
+                        }
+                    }
                 }
-                _ => return Err("every expected finding needs `rule` and `record`".into()),
+                _ => errors.push(
+                    Diagnostic::error(
+                        value.span,
+                        format!("`errors` must be 0 or a list of files, found {}", found(value)),
+                    )
+                    .with_help("write `errors: 0`, or list the files under records/ with input errors: `errors: [bad.yaml]`"),
+                ),
+            },
+            "today" => match value.as_str().map(|t| (t, crate::date::Date::parse(t))) {
+                Some((_, Ok(d))) => out.today = Some(d),
+                Some((text, Err(e))) => errors.push(
+                    Diagnostic::error(value.span, format!("`today: {text}` is not a date: {e}"))
+                        .with_help("write the run date as `today: YYYY-MM-DD`"),
+                ),
+                None => errors.push(
+                    Diagnostic::error(
+                        value.span,
+                        format!("`today` must be a date, found {}", value.describe()),
+                    )
+                    .with_help("write the run date as `today: YYYY-MM-DD`"),
+                ),
+            },
+            _ => errors.push(unknown_key(key, name, EXPECTED_KEYS, "in expected.yaml")),
+        }
+    }
+    (out, errors)
+}
+
+/// A node as shown in a message: a scalar's text, else its shape.
+fn found(node: &Node) -> String {
+    match node.as_str() {
+        Some(text) => format!("`{text}`"),
+        None => node.describe().to_string(),
+    }
+}
+
+/// The `findings:` list of `expected.yaml` into `out`.
+fn expected_findings(value: &Node, out: &mut Expected, errors: &mut Vec<Diagnostic>) {
+    let items = match &value.kind {
+        NodeKind::Null => return,
+        NodeKind::Seq(items) => items,
+        _ => {
+            errors.push(
+                Diagnostic::error(
+                    value.span,
+                    format!("`findings` must be a list, found {}", found(value)),
+                )
+                .with_help(FINDING_HELP),
+            );
+            return;
+        }
+    };
+    for item in items {
+        let NodeKind::Map(entries) = &item.kind else {
+            errors.push(
+                Diagnostic::error(
+                    item.span,
+                    format!("an expected finding is a mapping, found {}", found(item)),
+                )
+                .with_help(FINDING_HELP),
+            );
+            continue;
+        };
+        let (mut rule, mut record) = (None, None);
+        let mut complete = true;
+        for (key, v) in entries {
+            let name = key.as_str().unwrap_or_default();
+            let slot = match name {
+                "rule" => &mut rule,
+                "record" => &mut record,
+                _ => {
+                    errors.push(unknown_key(
+                        key,
+                        name,
+                        FINDING_KEYS,
+                        "in an expected finding",
+                    ));
+                    complete = false;
+                    continue;
+                }
+            };
+            match v.as_str() {
+                Some(text) => *slot = Some(text.to_string()),
+                None => {
+                    errors.push(
+                        Diagnostic::error(
+                            v.span,
+                            format!("`{name}` must be text, found {}", v.describe()),
+                        )
+                        .with_help(FINDING_HELP),
+                    );
+                    complete = false;
+                }
+            }
+        }
+        match (rule, record) {
+            (Some(rule), Some(record)) => {
+                out.findings.insert((rule, record));
+            }
+            // A misspelt key already says what is wrong.
+            _ if !complete => {}
+            (rule, _) => {
+                let missing = if rule.is_none() { "rule" } else { "record" };
+                errors.push(
+                    Diagnostic::error(
+                        item.span,
+                        format!("this expected finding has no `{missing}`"),
+                    )
+                    .with_help(FINDING_HELP),
+                );
             }
         }
     }
-    if let Some(t) = v.get("today") {
-        let text = t.as_str().unwrap_or("");
-        out.today = Some(
-            crate::date::Date::parse(text)
-                .map_err(|e| format!("`today: {text}` in expected.yaml is not a date: {e}"))?,
-        );
-    }
-    if let Some(list) = v.get("errors").and_then(|e| e.as_sequence()) {
-        out.errors = list
-            .iter()
-            .filter_map(|e| e.as_str().map(str::to_string))
-            .collect();
-    }
-    Ok(out)
 }
 
-/// Run one case with the given rules.
-pub fn run(case: &Case, opts: &RuleOptions, limits: &InputLimits) -> Outcome {
-    let mut sources = SourceMap::new();
-    let mut rules = project::load_rules(&mut sources, opts, limits);
-    if let Ok(Expected {
-        today: Some(today), ..
-    }) = parse_expected(&case.expected)
-    {
-        rules.program.today = today;
-    }
-    let mut problems: Vec<Diagnostic> = rules
-        .errors
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
-    let ids: Vec<_> = case
-        .records
-        .iter()
-        .map(|(name, text)| sources.add(format!("records/{name}"), text.as_str()))
-        .collect();
-    let files = check::read_records(&sources, &ids, &rules.program.schema, &limits.yaml);
-    let refs: Vec<&check::FileSet> = files.iter().collect();
-    let report = check::evaluate(&rules.program, &refs, &sources);
-    let expected = match parse_expected(&case.expected) {
-        Ok(e) => e,
-        Err(msg) => {
-            problems.push(Diagnostic::file_error(
-                format!("{}/expected.yaml", case.name),
-                msg,
-            ));
-            Expected::default()
+/// The rules a run of cases uses, loaded and compiled once, with the
+/// sources every case's files are added to.
+#[derive(Debug)]
+pub struct Suite {
+    /// The project, rule and parameter files, then each case's
+    /// `expected.yaml` and record files.
+    pub sources: SourceMap,
+    /// The compiled rules. Their problems are the suite's: shown once,
+    /// not with every case.
+    pub rules: project::RuleSet,
+    /// The run date of a case that names none.
+    today: crate::date::Date,
+}
+
+impl Suite {
+    /// Load and compile the rules of `opts`.
+    pub fn load(opts: &RuleOptions, limits: &InputLimits) -> Suite {
+        let mut sources = SourceMap::new();
+        let rules = project::load_rules(&mut sources, opts, limits);
+        let today = rules.program.today;
+        Suite {
+            sources,
+            rules,
+            today,
         }
-    };
-    let got: BTreeSet<(String, String)> = report
-        .findings
-        .iter()
-        .map(|f| (f.rule.clone(), f.record.clone()))
-        .collect();
-    let got_errors: BTreeSet<String> = report
-        .errors
-        .iter()
-        .filter(|d| d.is_error())
-        .filter_map(|d| {
-            d.span.map(|s| {
-                sources
-                    .name(s.file)
-                    .trim_start_matches("records/")
-                    .to_string()
+    }
+
+    /// Run one case: its records against the rules, judged as of its run
+    /// date, and what it produced against what it expects.
+    pub fn run(&mut self, case: &Case, limits: &InputLimits) -> Outcome {
+        let id = self
+            .sources
+            .add(case.expected_name.clone(), case.expected.as_str());
+        let (expected, problems) = parse_expected(&self.sources, id);
+        self.rules
+            .program
+            .set_today(expected.today.unwrap_or(self.today));
+        let ids: Vec<_> = case
+            .records
+            .iter()
+            .map(|(name, text)| self.sources.add(format!("records/{name}"), text.as_str()))
+            .collect();
+        let sources = &self.sources;
+        let schema = &self.rules.program.schema;
+        let files = check::read_records(sources, &ids, schema, &limits.yaml);
+        let refs: Vec<&check::FileSet> = files.iter().collect();
+        let report = check::evaluate(&self.rules.program, &refs, sources);
+        let got: BTreeSet<(String, String)> = report
+            .findings
+            .iter()
+            .map(|f| (f.rule.clone(), f.record.clone()))
+            .collect();
+        let got_errors: BTreeSet<String> = report
+            .errors
+            .iter()
+            .filter(|d| d.is_error())
+            .filter_map(|d| {
+                d.span.map(|s| {
+                    sources
+                        .name(s.file)
+                        .trim_start_matches("records/")
+                        .to_string()
+                })
             })
-        })
-        .collect();
-    Outcome {
-        name: case.name.clone(),
-        missing: expected.findings.difference(&got).cloned().collect(),
-        extra: got.difference(&expected.findings).cloned().collect(),
-        missing_errors: expected.errors.difference(&got_errors).cloned().collect(),
-        extra_errors: got_errors.difference(&expected.errors).cloned().collect(),
-        fired: got.iter().map(|(r, _)| r.clone()).collect(),
-        problems,
-        report,
-        sources,
+            .collect();
+        Outcome {
+            name: case.name.clone(),
+            missing: expected.findings.difference(&got).cloned().collect(),
+            extra: got.difference(&expected.findings).cloned().collect(),
+            missing_errors: expected.errors.difference(&got_errors).cloned().collect(),
+            extra_errors: got_errors.difference(&expected.errors).cloned().collect(),
+            fired: got.iter().map(|(r, _)| r.clone()).collect(),
+            problems,
+            report,
+        }
     }
 }
 
@@ -276,9 +453,12 @@ pub fn run(case: &Case, opts: &RuleOptions, limits: &InputLimits) -> Outcome {
 /// file and the record's YAML text.
 pub fn example(rule: &str) -> Option<(String, String, String)> {
     for case in standard_cases() {
-        let Ok(expected) = parse_expected(&case.expected) else {
+        let mut sources = SourceMap::new();
+        let id = sources.add(case.expected_name.clone(), case.expected.as_str());
+        let (expected, errors) = parse_expected(&sources, id);
+        if !errors.is_empty() {
             continue;
-        };
+        }
         let Some((_, record)) = expected.findings.iter().find(|(r, _)| r == rule) else {
             continue;
         };

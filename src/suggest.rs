@@ -23,18 +23,27 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over characters.
+/// Edit distance over characters, a swap of two neighbours counting as one
+/// edit (the optimal string alignment distance): `todya` is one edit from
+/// `today`, as it is one slip of the fingers.
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    // Three rows of the table: the one before last, the last, this one.
+    let mut before: Vec<usize> = Vec::new();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            let best = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            let cost = usize::from(ca != cb);
+            let mut best = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            let swapped = i > 0 && j > 0 && a.get(i - 1) == Some(cb) && b.get(j - 1) == Some(ca);
+            if swapped && let Some(d) = before.get(j - 1) {
+                best = best.min(d + 1);
+            }
             cur[j + 1] = best;
         }
-        prev = cur;
+        before = std::mem::replace(&mut prev, cur);
     }
     prev.last().copied().unwrap_or(0)
 }
@@ -53,6 +62,12 @@ mod tests {
             closest("大额资金标", ["大额资金标准", "拆分窗口"]),
             Some("大额资金标准")
         );
+        // Two letters swapped are one slip.
+        assert_eq!(
+            closest("todya", ["findings", "errors", "today"]),
+            Some("today")
+        );
+        assert_eq!(closest("recrod", ["rule", "record"]), Some("record"));
     }
 
     #[test]

@@ -453,3 +453,73 @@ fn test_of_a_folder_without_cases_is_an_error() -> TestResult {
     assert!(r.stderr.contains("no-such-folder"), "{}", r.stderr);
     Ok(())
 }
+
+#[test]
+fn unknown_keys_in_an_expectation_are_errors_at_their_place() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    write_case(
+        &dir.path().join("typos"),
+        &[("huanbao.yaml", RECORDS)],
+        "findings:\n  - {rule: SZYD-004, recrd: HB-DZ-2015-09}\nerors: 0\ntodya: 2015-09-30\n",
+    )?;
+    let r = run(dir.path(), &["test", "."])?;
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
+    assert_eq!(tally(&r.stdout), Some((0, 1)), "{}", r.stdout);
+    let lines: Vec<&str> = r.stdout.lines().map(str::trim).collect();
+    for (at, key, meant) in [
+        ("2:22", "recrd", "record"),
+        ("3:1", "erors", "errors"),
+        ("4:1", "todya", "today"),
+    ] {
+        let Some(i) = lines
+            .iter()
+            .position(|l| l.contains(&format!("typos/expected.yaml:{at}: unknown key `{key}`")))
+        else {
+            return Err(format!("no error for `{key}` at {at}:\n{}", r.stdout).into());
+        };
+        assert_eq!(
+            lines.get(i + 1).copied(),
+            Some(format!("help: did you mean `{meant}`?").as_str()),
+            "{}",
+            r.stdout
+        );
+    }
+    // The misspelt finding is not read as one without a record.
+    assert!(!r.stdout.contains("has no `record`"), "{}", r.stdout);
+    Ok(())
+}
+
+#[test]
+fn rule_file_errors_are_shown_once_at_their_place() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("broken.rules"),
+        LOCAL_RULE.replace("where o.unit == none", "where lenght(o.unit) == 0"),
+    )?;
+    for name in ["one", "two"] {
+        write_case(
+            &dir.path().join("cases").join(name),
+            &[("huanbao.yaml", RECORDS)],
+            "findings:\n  - {rule: SZYD-004, record: HB-DZ-2015-09}\nerrors: 0\n",
+        )?;
+    }
+    let r = run(dir.path(), &["test", "cases", "--rules", "broken.rules"])?;
+    // A rule file that does not compile fails the run as an input error.
+    assert_eq!(r.code, Some(2), "{}", r.stdout);
+    assert_eq!(
+        r.stdout.matches("unknown function `lenght`").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+    // Located and shown with its line, before the first case.
+    let at = r.stdout.find("broken.rules:").ok_or("no location")?;
+    let first_case = r.stdout.find("ok     one").ok_or("no case")?;
+    assert!(at < first_case, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("where lenght(o.unit) == 0"),
+        "{}",
+        r.stdout
+    );
+    Ok(())
+}

@@ -78,6 +78,30 @@ fn helper_payments_are_compliant() -> TestResult {
 // ====================================================================== the catalogue
 
 #[test]
+fn code_quoted_in_the_rules_texts_has_no_full_width_punctuation() -> TestResult {
+    // What a help says to type between backquotes must be typed as shown:
+    // `principal： true` with a full-width colon is not YAML a record reads.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "rules") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)?;
+        for (n, line) in text.lines().enumerate() {
+            let mut quoted = line.split('`').skip(1).step_by(2);
+            let wide = |c: char| matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}');
+            if quoted.any(|code| code.chars().any(wide)) {
+                found.push(format!("{}:{}: {line}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    Ok(())
+}
+
+#[test]
 fn catalogue_has_every_rule_of_spec_with_its_severity() -> TestResult {
     use sunlight::project::{RuleOptions, load_rules};
     use sunlight::report::Severity::{Error, Warning};

@@ -235,6 +235,41 @@ fn params_file_accepts_plain_numbers_and_other_units() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn a_negative_amount_in_a_params_file_is_an_input_error() -> TestResult {
+    let text = ordinary_item_of_450k();
+    for value in ["-5万", "-50000"] {
+        let params = format!("大额资金标准: {value}\n");
+        let run = check_yaml_with(&text, &Setup::default().params(&params))?;
+        let errors = run.errors();
+        assert_eq!(errors.len(), 1, "{value}: {errors:?}");
+        let e = &errors[0];
+        assert!(e.file.ends_with("params.yaml"), "{errors:?}");
+        assert_eq!((e.line, e.column), (1, 9));
+        assert!(e.message.contains("a negative amount"), "{errors:?}");
+        assert!(e.is_error);
+        // The value is refused: the standard's threshold holds.
+        assert_eq!(
+            run.pairs(),
+            set(&[("SZYD-012", "M-1")]),
+            "\n{}",
+            run.human()
+        );
+    }
+    // The same from a rules file's `set`.
+    let run = check_yaml_with(
+        &text,
+        &Setup::default().rules("本地.rules", "set 大额资金标准 = -5万\n"),
+    )?;
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].message.contains("a negative amount"),
+        "{errors:?}"
+    );
+    Ok(())
+}
+
 // ====================================================================== (c) a new rule
 
 const THREE_OPINIONS: &str = r#"// 本地规定: 三重一大议题至少三人表态

@@ -485,7 +485,7 @@ fn a_broken_project_file_is_an_input_error_and_the_report_is_still_written() -> 
     let results = sarif["runs"][0]["results"]
         .as_array()
         .ok_or_else(|| fail("no results"))?;
-    // Checked with the rest of the configuration: nothing switched off.
+    // Checked with none of the project file's settings: nothing switched off.
     assert_eq!(results.len(), 4, "{}", run.stdout);
     let notes = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
     let loc = &notes[0]["locations"][0]["physicalLocation"];

@@ -2,10 +2,11 @@
 //! on disk) and report what each produced against what it expects.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use sunlight::cases;
 use sunlight::workspace::InputLimits;
+use sunlight::{cases, report};
 
 use super::args::TestArgs;
 
@@ -28,12 +29,22 @@ pub(super) fn test(args: &TestArgs) -> ExitCode {
     }
     let opts = args.rules.options();
     let limits = InputLimits::default();
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut suite = cases::Suite::load(&opts, &limits);
+    let mut out = String::new();
+    // The rules' problems are the same for every case: shown once, first,
+    // as `sunlight check` shows them.
+    let rule_errors = suite.rules.errors.iter().filter(|d| d.is_error()).count();
+    out.push_str(&report::human::render_diagnostics(
+        &suite.rules.errors,
+        &suite.sources,
+        color,
+    ));
     let mut failed = 0;
     let mut exercised = std::collections::BTreeSet::new();
     let mut all_rules: Vec<String> = Vec::new();
-    let mut out = String::new();
     for case in &cases {
-        let o = cases::run(case, &opts, &limits);
+        let o = suite.run(case, &limits);
         if all_rules.is_empty() {
             all_rules = o.report.rules.iter().map(|r| r.id.clone()).collect();
         }
@@ -45,7 +56,9 @@ pub(super) fn test(args: &TestArgs) -> ExitCode {
         failed += 1;
         let _ = writeln!(out, "FAILED {}", o.name);
         for d in &o.problems {
-            let _ = writeln!(out, "         problem: {}", d.message);
+            for line in report::human::one_line(d, &suite.sources).lines() {
+                let _ = writeln!(out, "         {line}");
+            }
         }
         for (rule, record) in &o.missing {
             let _ = writeln!(out, "       - expected {rule} on {record}, not reported");
@@ -58,11 +71,16 @@ pub(super) fn test(args: &TestArgs) -> ExitCode {
                 .iter()
                 .filter(|f| &f.rule == rule && &f.record == record)
             {
-                let at = o
+                let at = suite
                     .sources
                     .span_lines(f.span)
                     .map_or(String::new(), |(a, _)| {
-                        format!("{}:{}:{}", o.sources.name(f.span.file), a.line, a.column)
+                        format!(
+                            "{}:{}:{}",
+                            suite.sources.name(f.span.file),
+                            a.line,
+                            a.column
+                        )
                     });
                 let _ = writeln!(out, "           {at}: {}", f.message);
             }
@@ -74,7 +92,7 @@ pub(super) fn test(args: &TestArgs) -> ExitCode {
             let _ = writeln!(out, "       + input errors in {f}, not expected");
             for d in o.report.errors.iter().filter(|d| {
                 d.span
-                    .is_some_and(|s| o.sources.name(s.file).ends_with(f.as_str()))
+                    .is_some_and(|s| suite.sources.name(s.file).ends_with(f.as_str()))
             }) {
                 let _ = writeln!(out, "           {}", d.message);
             }
@@ -96,6 +114,23 @@ pub(super) fn test(args: &TestArgs) -> ExitCode {
                 .join(", ")
         );
     }
+    if rule_errors > 0 {
+        let _ = writeln!(
+            out,
+            "the rules have {} (shown above): the cases ran with what compiled",
+            if rule_errors == 1 {
+                "1 error".to_string()
+            } else {
+                format!("{rule_errors} errors")
+            }
+        );
+    }
     print!("{out}");
-    ExitCode::from(u8::from(failed > 0))
+    // Rules that do not compile make the run fail as an input error does
+    // in `sunlight check`, whatever the cases found.
+    ExitCode::from(if rule_errors > 0 {
+        2
+    } else {
+        u8::from(failed > 0)
+    })
 }

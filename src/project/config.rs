@@ -66,6 +66,9 @@ pub struct ConfigFile {
     pub opts: RuleOptions,
     /// Where each of `opts.disabled` is written.
     pub disabled_at: Vec<Span>,
+    /// Every existing file the project file names, in any setting, even
+    /// one left out or in a file that does not parse: none is a record.
+    pub named: Vec<PathBuf>,
 }
 
 /// Read a project file (`sunlight.toml`: project settings shared by
@@ -87,9 +90,10 @@ pub fn load_config(
 /// The settings of the project file at `path` whose text is the file `id`
 /// of `sources`: read from disk, or an editor's unsaved text. Its problems
 /// are diagnostics at their place, and each spoils only itself: an unknown
-/// key, a value of the wrong type or a path that does not exist is left
-/// out and the rest of the file holds. A text that does not parse gives no
-/// settings.
+/// key, a value that does not parse or is of the wrong type, or a path
+/// that does not exist is left out and the rest of the file holds. A text
+/// whose structure is broken (an unclosed bracket, a bad key) cannot be
+/// read key by key: it gives no settings, and an error says so.
 pub fn parse_config(
     sources: &SourceMap,
     id: FileId,
@@ -99,6 +103,65 @@ pub fn parse_config(
     let mut project = ConfigFile::default();
     let text = sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
     let span = |r: std::ops::Range<usize>| Span::new(id, r.start, r.end.max(r.start));
+    let base = path.parent().unwrap_or(Path::new("."));
+    let (table, mut broken) = toml::de::DeTable::parse_recoverable(&text);
+    let table = table.into_inner();
+    // Whatever else is wrong, a file the project file names is not a
+    // record: a parameter file read as records gives errors of its own
+    // and hides the one that matters.
+    for value in table.values() {
+        named_files(base, value.get_ref(), &mut project.named);
+    }
+    broken.sort_by_key(|e| e.span().map(|r| r.start));
+    // An error inside a one-line scalar value (a date that does not exist,
+    // an unquoted path) spoils that setting alone; any other leaves the
+    // file's structure in doubt.
+    let mut spoiled: Vec<(&str, Diagnostic)> = Vec::new();
+    for e in &broken {
+        let within = e.span().and_then(|r| {
+            table.iter().find(|(_, v)| {
+                let at = v.span();
+                !matches!(
+                    v.get_ref(),
+                    toml::de::DeValue::Array(_) | toml::de::DeValue::Table(_)
+                ) && at.start <= r.start
+                    && r.end <= at.end
+                    && !text.get(at.clone()).is_some_and(|t| t.contains('\n'))
+            })
+        });
+        let message = e.message().trim_end();
+        match (within, e.span()) {
+            (Some((key, value)), _) => {
+                let name: &str = key.get_ref();
+                let help = if name == "today" {
+                    "write the run date as `today = YYYY-MM-DD`; this setting is left out"
+                } else {
+                    "this setting is left out; the rest of the file holds"
+                };
+                spoiled.push((
+                    name,
+                    Diagnostic::error(span(value.span()), format!("invalid `{name}`: {message}"))
+                        .with_help(help),
+                ));
+            }
+            (None, at) => {
+                let message = format!(
+                    "invalid project file: {message}; its rules, parameters and other settings were not applied"
+                );
+                let d = match at {
+                    Some(r) => Diagnostic::error(span(r), message),
+                    None => Diagnostic::file_error(display_path(path), message),
+                };
+                errors.push(d.with_help(
+                    "a project file that does not parse applies none of its settings, and the run fails rather than pass with the default rules and thresholds",
+                ));
+                return ConfigFile {
+                    named: project.named,
+                    ..ConfigFile::default()
+                };
+            }
+        }
+    }
     let keys_help = {
         let keys: Vec<String> = CONFIG_KEYS
             .iter()
@@ -106,22 +169,14 @@ pub fn parse_config(
             .collect();
         format!("the keys are {}", keys.join(", "))
     };
-    let table = match toml::de::DeTable::parse(&text) {
-        Ok(t) => t.into_inner(),
-        Err(e) => {
-            let message = format!("invalid project file: {}", e.message().trim_end());
-            let d = match e.span() {
-                Some(r) => Diagnostic::error(span(r), message),
-                None => Diagnostic::file_error(display_path(path), message),
-            };
-            errors.push(d.with_help(format!("{keys_help}; the run goes on without this file")));
-            return project;
-        }
-    };
-    let base = path.parent().unwrap_or(Path::new("."));
-    let mut found = Vec::new();
+    let mut found: Vec<Diagnostic> = Vec::new();
     for (key, value) in &table {
         let name: &str = key.get_ref();
+        let known = CONFIG_KEYS.iter().any(|(k, _)| *k == name);
+        if let Some(n) = spoiled.iter().position(|(k, _)| *k == name && known) {
+            found.push(spoiled.swap_remove(n).1);
+            continue;
+        }
         let at = span(value.span());
         let wrong = |what: &str| {
             Diagnostic::error(at, format!("`{name}` must be {what}"))
@@ -202,6 +257,29 @@ pub fn parse_config(
     found.sort_by_key(|d| d.span.map(|s| s.start));
     errors.extend(found);
     project
+}
+
+/// The existing files named by the strings in `value`, relative to `base`.
+fn named_files(base: &Path, value: &toml::de::DeValue<'_>, out: &mut Vec<PathBuf>) {
+    match value {
+        toml::de::DeValue::String(s) => {
+            let full = base.join(s.as_ref());
+            if full.is_file() {
+                out.push(full);
+            }
+        }
+        toml::de::DeValue::Array(items) => {
+            for item in items {
+                named_files(base, item.get_ref(), out);
+            }
+        }
+        toml::de::DeValue::Table(table) => {
+            for item in table.values() {
+                named_files(base, item.get_ref(), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A path written in the project file, made relative to its folder; a

@@ -108,8 +108,8 @@ impl Project {
         let mut errors = Vec::new();
         let mut disabled_at: Vec<Option<Span>> = Vec::new();
         let mut config_file = None;
-        // The project file's waiver and baseline files stay out of the
-        // records even when flags name others.
+        // The files the project file names stay out of the records even
+        // when flags name others or the project file is broken.
         let mut set_aside = Vec::new();
         let opts = match &opts.config {
             Some(path) => {
@@ -125,7 +125,7 @@ impl Project {
                     config_file = u32::try_from(before).ok().map(FileId);
                 }
                 disabled_at.extend(file.disabled_at.iter().copied().map(Some));
-                set_aside.extend(file.opts.waivers.iter().chain(&file.opts.baseline).cloned());
+                set_aside.extend(file.named.iter().cloned());
                 opts.clone().over(file.opts)
             }
             None => opts.clone(),
@@ -178,7 +178,7 @@ impl Project {
             .chain(&opts.waivers)
             .chain(&opts.baseline)
             .chain(&set_aside)
-            .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
+            .map(|p| canonical(p))
             .collect();
         Project {
             opts,
@@ -210,7 +210,11 @@ impl Project {
             && old.params == new.params
             && old.waivers == new.waivers
             && old.baseline == new.baseline
-            && old.no_default_rules == new.no_default_rules;
+            && old.no_default_rules == new.no_default_rules
+            && file
+                .named
+                .iter()
+                .all(|p| self.not_records.contains(&canonical(p)));
         if !same_files {
             return false;
         }
@@ -385,6 +389,11 @@ impl Project {
             }
         }
     }
+}
+
+/// `path` made canonical, or as it is when it cannot be.
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// The files a rule file imports (`import "…"`, relative to it); an import

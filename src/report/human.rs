@@ -409,6 +409,22 @@ pub fn render_verbose(report: &Report, sources: &SourceMap, color: bool, verbose
     out
 }
 
+/// Render problems found outside a check of records (those of the rule
+/// files, for `sunlight test`) as a check shows them: located, with the
+/// source line underlined.
+pub fn render_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let report = Report {
+        errors: diagnostics.to_vec(),
+        ..Report::default()
+    };
+    let files = SourceFiles::new(sources, &report);
+    let mut out = String::new();
+    for d in &report.errors {
+        emit(&mut out, &files, &input_diagnostic(&files, d), color);
+    }
+    out
+}
+
 /// A diagnostic on one line (and its help on the next), for messages on
 /// standard error: `error: file:line:column: message`.
 pub fn one_line(d: &Diagnostic, sources: &SourceMap) -> String {

@@ -187,6 +187,20 @@ impl<'a> Compiler<'a> {
             );
             return;
         }
+        // The declared type's checks hold for the new value as for a
+        // record's: an amount is never negative.
+        if let Some(n) = negative_amount(&declared, &v) {
+            self.err(
+                Diagnostic::error(
+                    value.span,
+                    format!("parameter `{name}` is {n}, a negative amount"),
+                )
+                .with_help(format!(
+                    "amounts are never negative: give `{name}` an amount of 0 or more"
+                )),
+            );
+            return;
+        }
         if let Some(p) = self.params.get_mut(idx) {
             p.value = v;
             match file {
@@ -246,4 +260,14 @@ fn written_with_exponent(value: &Expr) -> Option<String> {
         };
     }
     Some(n.to_string())
+}
+
+/// The first negative amount in `value`, a value of type `ty`.
+fn negative_amount(ty: &Ty, value: &Value<'_>) -> Option<crate::num::Num> {
+    match (ty, value) {
+        (Ty::Money, Value::Num(n)) if *n < crate::num::Num::ZERO => Some(*n),
+        (Ty::List(item), Value::List(items)) => items.iter().find_map(|v| negative_amount(item, v)),
+        (Ty::Opt(item), v) => negative_amount(item, v),
+        _ => None,
+    }
 }
