@@ -15,6 +15,7 @@ mod embedded;
 mod questions;
 
 use analysis::Analysis;
+pub use analysis::{AnalysisDone, AnalysisJob, needs_records};
 pub use questions::Problem;
 
 use crate::check::{self, FileSet, Frozen};
@@ -109,8 +110,11 @@ pub struct Session {
     /// The analysis is of the documents as they are now.
     analysed: bool,
     /// Changes of the documents so far: diagnostics taken before a change
-    /// are not published after it.
+    /// are not published after it, nor an analysis job's findings taken.
     generation: u64,
+    /// Analysis jobs taken and not finished (see
+    /// [`Session::begin_analysis`]).
+    jobs_out: usize,
     analysis: Option<Analysis>,
     /// Problems with the workspace itself (project file, unreadable files).
     workspace_errors: Vec<Diag>,
@@ -395,6 +399,8 @@ impl Session {
             limits: self.limits.clone(),
             log,
             generation: self.generation + 1,
+            // A job out still comes back, stale.
+            jobs_out: self.jobs_out,
             // A project file closed unsaved counts from disk again.
             config_unsaved: self
                 .config_unsaved
