@@ -13,7 +13,7 @@ use tower_lsp::{Client, LanguageServer};
 
 use super::state::State;
 use super::uri::{doc_kind, to_path};
-use crate::session::{AnalysisJob, DocKind, WatchedChange, needs_records};
+use crate::session::{DocKind, WatchedChange, needs_records};
 
 /// The server: a client handle and the state behind a lock.
 pub struct Backend {
@@ -159,91 +159,91 @@ fn diagnostics_of(state: &mut State, wanted: impl Fn(DocKind) -> bool) -> Vec<Pu
 /// Re-analyse and publish diagnostics for every open document: after a
 /// rule or project file edit the rules documents' and the project file's
 /// first, as soon as the rules are compiled, then every document's once
-/// the records are evaluated (see [`evaluate`]).
+/// the records are evaluated (see [`evaluate`]). When the evaluation comes
+/// back stale, this refresh goes again at once, for the newest version:
+/// the refresh of the edit that made it stale found it running and left
+/// the records to it.
 async fn refresh(client: &Client, shared: &Arc<Shared>) {
-    let seen = shared.edits.load(Ordering::SeqCst);
-    let (rules, generation) = with_state(&shared.state, |s| {
-        let rules = s
-            .session
-            .compile()
-            .then(|| diagnostics_of(s, |k| k != DocKind::Records));
-        (rules, s.session.generation())
-    });
-    let published = rules.is_some().then_some(generation);
-    publish(client, &shared.state, generation, rules.unwrap_or_default()).await;
-    // The records' evaluation does not change the rules documents'. It
-    // runs off the protocol's thread, after a moment in which that thread
-    // sends what was published above.
-    tokio::time::sleep(Duration::from_millis(1)).await;
-    let apart = shared.clone();
-    let evaluated = tokio::task::spawn_blocking(move || evaluate(&apart, seen, published)).await;
-    let (batches, generation) = evaluated.unwrap_or_default();
-    publish(client, &shared.state, generation, batches).await;
+    let mut seen = Some(shared.edits.load(Ordering::SeqCst));
+    loop {
+        let (rules, generation) = with_state(&shared.state, |s| {
+            let rules = s
+                .session
+                .compile()
+                .then(|| diagnostics_of(s, |k| k != DocKind::Records));
+            (rules, s.session.generation())
+        });
+        let published = rules.is_some().then_some(generation);
+        publish(client, &shared.state, generation, rules.unwrap_or_default()).await;
+        // The records' evaluation does not change the rules documents'. It
+        // runs off the protocol's thread, after a moment in which that
+        // thread sends what was published above.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let apart = shared.clone();
+        let evaluated = tokio::task::spawn_blocking(move || evaluate(&apart, seen, published));
+        match evaluated.await.unwrap_or(Evaluated::Leave) {
+            Evaluated::Publish(batch, generation) => {
+                publish(client, &shared.state, generation, batch).await;
+                return;
+            }
+            Evaluated::Leave => return,
+            Evaluated::Stale => seen = None,
+        }
+    }
 }
 
-/// What one look at the session calls for, in [`evaluate`].
-enum Step {
+/// What [`evaluate`] came to.
+enum Evaluated {
     /// Nothing to publish here: a newer edit's refresh or the job out does.
     Leave,
-    /// Evaluate the records off the lock.
-    Run(AnalysisJob),
     /// These diagnostics, taken at this generation.
     Publish(Vec<Published>, u64),
+    /// The documents changed while the records were evaluated.
+    Stale,
 }
 
 /// Evaluate the records with the session's lock held only to take the job
 /// and to keep its result, so that edits and requests arriving meanwhile
-/// do not wait for an evaluation of a text already stale; return the
-/// diagnostics to publish and the generation they were taken at. No job
-/// begins once an edit came after this refresh began: that edit's refresh
-/// does it. A job finished stale is followed by the next at once: the
-/// refresh of the edit that made it stale found it out and left the
-/// newest version to it. The rules documents' diagnostics are left out
-/// when `published` at the generation analysed.
-fn evaluate(shared: &Shared, seen: u64, published: Option<u64>) -> (Vec<Published>, u64) {
+/// do not wait for an evaluation of a text already stale. No job begins
+/// when edits were `seen` before one that came since: that edit's refresh
+/// does it. The rules documents' diagnostics are left out when
+/// `published` at the generation analysed.
+fn evaluate(shared: &Shared, seen: Option<u64>, published: Option<u64>) -> Evaluated {
     let take = |s: &mut State| {
         let generation = s.session.generation();
         let rules_too = published != Some(generation);
         let batch = diagnostics_of(s, |k| rules_too || k == DocKind::Records);
-        Step::Publish(batch, generation)
+        Evaluated::Publish(batch, generation)
     };
-    let mut first = true;
-    loop {
-        let step = with_state(&shared.state, |s| {
-            if first && shared.edits.load(Ordering::SeqCst) != seen {
-                return Step::Leave;
-            }
-            match s.session.begin_analysis() {
-                Some(job) => Step::Run(job),
-                None if s.session.analysis_running() => Step::Leave,
-                // Analysed meanwhile, for a request.
-                None => take(s),
-            }
-        });
-        first = false;
-        let job = match step {
-            Step::Run(job) => job,
-            Step::Leave => return (Vec::new(), 0),
-            Step::Publish(batch, generation) => return (batch, generation),
-        };
-        let mut out = JobOut {
-            shared,
-            finished: false,
-        };
-        let done = job.run();
-        let step = with_state(&shared.state, |s| {
-            if s.session.finish_analysis(done) {
-                take(s)
-            } else {
-                Step::Leave
-            }
-        });
-        out.finished = true;
-        drop(out);
-        if let Step::Publish(batch, generation) = step {
-            return (batch, generation);
+    let job = with_state(&shared.state, |s| {
+        if seen.is_some_and(|seen| shared.edits.load(Ordering::SeqCst) != seen) {
+            return Err(Evaluated::Leave);
         }
-    }
+        match s.session.begin_analysis() {
+            Some(job) => Ok(job),
+            None if s.session.analysis_running() => Err(Evaluated::Leave),
+            // Analysed meanwhile, for a request.
+            None => Err(take(s)),
+        }
+    });
+    let job = match job {
+        Ok(job) => job,
+        Err(evaluated) => return evaluated,
+    };
+    let mut out = JobOut {
+        shared,
+        finished: false,
+    };
+    let done = job.run();
+    let evaluated = with_state(&shared.state, |s| {
+        if s.session.finish_analysis(done) {
+            take(s)
+        } else {
+            Evaluated::Stale
+        }
+    });
+    out.finished = true;
+    evaluated
 }
 
 /// An analysis job out of the session: its end wakes the requests waiting
