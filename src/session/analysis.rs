@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -32,6 +33,9 @@ pub(super) struct Analysis {
 pub struct AnalysisJob {
     /// The session's generation when the job was taken.
     generation: u64,
+    /// The session's generation now: a job overtaken by an edit stops
+    /// at the next step.
+    now: Arc<AtomicU64>,
     program: Arc<Program>,
     /// The texts as they were when the job was taken.
     sources: SourceMap,
@@ -61,7 +65,8 @@ pub struct AnalysisDone {
     /// The files read, with the texts they were read from.
     read: Vec<(FileId, Arc<str>, Arc<FileSet>)>,
     frozen: Option<Frozen>,
-    report: Report,
+    /// None when an edit overtook the job before it was evaluated.
+    report: Option<Report>,
 }
 
 impl AnalysisJob {
@@ -72,6 +77,9 @@ impl AnalysisJob {
     /// between edits ([`Frozen`]), with the whole-run values over them, so
     /// that an edit costs about the edited file; the index is built again
     /// when another file changes or the rules do.
+    ///
+    /// A job overtaken by an edit stops before its next costly step (the
+    /// index, the evaluation): its findings would not be taken.
     pub fn run(mut self) -> AnalysisDone {
         let (program, sources, yaml) = (&self.program, &self.sources, &self.yaml);
         let read: Vec<(FileId, Arc<str>, Arc<FileSet>)> = self
@@ -96,10 +104,20 @@ impl AnalysisJob {
                     .map(|(_, _, set)| set.clone()),
             })
             .collect();
-        let report = self.evaluate_over_index(&sets).unwrap_or_else(|| {
-            let refs: Vec<&FileSet> = sets.iter().map(|s| s.as_ref()).collect();
-            check::evaluate_focused(&self.program, &refs, &self.sources, Some(&self.open))
-        });
+        let report = match self.evaluate_over_index(&sets) {
+            _ if self.overtaken() => None,
+            Some(report) => Some(report),
+            None => {
+                let refs: Vec<&FileSet> = sets.iter().map(|s| s.as_ref()).collect();
+                let open = Some(self.open.as_slice());
+                Some(check::evaluate_focused(
+                    &self.program,
+                    &refs,
+                    &self.sources,
+                    open,
+                ))
+            }
+        };
         AnalysisDone {
             generation: self.generation,
             program: self.program,
@@ -114,6 +132,9 @@ impl AnalysisJob {
     /// none when there is no record file to leave out, or the evaluation
     /// cannot be done so (see [`Frozen::evaluate`]).
     fn evaluate_over_index(&mut self, sets: &[Arc<FileSet>]) -> Option<Report> {
+        if self.overtaken() {
+            return None;
+        }
         let program = &self.program;
         // Dated rules are evaluated a program per period, over every record.
         if !program.versions.is_empty() {
@@ -135,9 +156,17 @@ impl AnalysisJob {
             crate::project::free_apart(self.frozen.take());
             self.frozen = Some(Frozen::new(program.clone(), sets, hot));
         }
+        if self.overtaken() {
+            return None;
+        }
         let frozen = self.frozen.as_ref()?;
         let hot_set = sets.iter().find(|s| s.file == hot)?;
         frozen.evaluate(hot_set, &self.open, &self.sources)
+    }
+
+    /// Whether the documents changed since the job was taken.
+    fn overtaken(&self) -> bool {
+        self.now.load(Ordering::SeqCst) != self.generation
     }
 }
 
@@ -145,7 +174,8 @@ impl Session {
     /// Re-run what changed: compile the rules if a rule file changed, re-read
     /// changed record files, evaluate the open documents' records; all at
     /// once, with the session held ([`Session::begin_analysis`] runs the
-    /// evaluation apart).
+    /// evaluation apart). With a job out, this builds an index of its own:
+    /// a caller that can wait for the job does.
     pub fn analyze(&mut self) {
         self.compile();
         if let Some(job) = self.take_job() {
@@ -195,7 +225,8 @@ impl Session {
             .collect();
         self.jobs_out += 1;
         Some(AnalysisJob {
-            generation: self.generation,
+            generation: self.generation(),
+            now: self.generation.clone(),
             program,
             sources: self.sources.clone(),
             yaml: self.limits.yaml.clone(),
@@ -217,7 +248,7 @@ impl Session {
             program,
             read,
             frozen,
-            mut report,
+            report,
         } = done;
         // One index: a newer one built meanwhile stays.
         match &self.frozen {
@@ -240,11 +271,13 @@ impl Session {
                 self.cache.insert(id, (text, set));
             }
         }
-        let Some(analysis) = self
-            .analysis
-            .as_mut()
-            .filter(|a| generation == self.generation && Arc::ptr_eq(&a.program, &program))
-        else {
+        let now = self.generation();
+        let (Some(analysis), Some(mut report)) = (
+            self.analysis
+                .as_mut()
+                .filter(|a| generation == now && Arc::ptr_eq(&a.program, &program)),
+            report,
+        ) else {
             return false;
         };
         // Waived and baselined findings are shown as such, as in the
@@ -461,7 +494,9 @@ mod tests {
         assert!(session.compile());
         assert!(session.begin_analysis().is_none());
 
-        assert!(!session.finish_analysis(job.run()));
+        let done = job.run();
+        assert!(done.report.is_none(), "a text already gone was evaluated");
+        assert!(!session.finish_analysis(done));
         assert!(!session.analysis_running());
         // Still the findings of the text before the job's, not the job's
         // of a text already gone; the index came back with the job.
