@@ -14,6 +14,10 @@ each against its goal:
   and those of the open payments citing it;
 - a keystroke in the rule file → its diagnostics, and the open record
   files' diagnostics;
+- a keystroke in the rule file while the records of an earlier edit (to
+  the large payments file, or another keystroke) are being evaluated →
+  the rule file's diagnostics (the evaluation, of a text already stale,
+  is not waited for), then the payments file's;
 - unsaved edits of the open `sunlight.toml` → the open record files'
   diagnostics: a rule switched off or on, and one more rule file named.
 
@@ -43,6 +47,7 @@ import threading
 import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "建国明华强芳伟敏静丽军杰涛超勇艳娟磊洋勇霞平刚桂英文斌志红"
@@ -287,6 +292,18 @@ class Server:
         )
         return t, m["params"]["diagnostics"]
 
+    def diagnostics_of_version(self, uri: str, version: int, since: int) -> tuple[float, int]:
+        """When the diagnostics of `uri` at `version` came, and the index of
+        that message: those of an older text still on their way do not count."""
+        t, m = self.wait(
+            lambda m: m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == uri
+            and m["params"].get("version") == version,
+            since,
+        )
+        with self.cv:
+            return t, next(i for i, (_, x) in enumerate(self.messages) if x is m)
+
     def close(self):
         try:
             self.request("shutdown", None)
@@ -416,6 +433,7 @@ def main() -> int:
                 latencies.append((got - sent) * 1000)
                 counts.append(len(diags))
         report(f"edit {big.relative_to(root)} → its diagnostics", latencies, 50, 100)
+        big_edit = statistics.median(latencies) / 1000
 
         # Edits of a meetings file while the payments citing it are open:
         # an item's outcome flips, and the payments citing it gain or lose
@@ -460,6 +478,48 @@ def main() -> int:
                 record_lat.append((got_d - sent) * 1000)
         report("rule-file keystroke → its diagnostics", rule_lat, 50, 100)
         report("rule-file keystroke → the open record files' diagnostics", record_lat, 1000, 1000)
+
+        # A keystroke in the rule file while the records of an earlier edit
+        # are being evaluated: sent halfway through that evaluation (by the
+        # medians above), after an edit of the payments file, then after
+        # another keystroke (whose evaluation builds the index of the
+        # records again). The rule file's diagnostics need only the rules
+        # compiled; the payments file's are those of the analysis after
+        # both edits.
+        def busy(first_edit, pause: float) -> tuple[list[float], list[float]]:
+            nonlocal typed
+            rule_lat, record_lat = [], []
+            for k in range(args.edits + 1):
+                first_edit(k)
+                time.sleep(pause)
+                typed += "备注"[k % 2]
+                mark = s.mark()
+                sent = change(r_uri, r_text + f"// {typed}\n")
+                got_r, at = s.diagnostics_of_version(r_uri, versions[r_uri], mark)
+                got_d, _ = s.diagnostics_of_version(uri, versions[uri], at)
+                if k >= 1:
+                    rule_lat.append((got_r - sent) * 1000)
+                    record_lat.append((got_d - sent) * 1000)
+            return rule_lat, record_lat
+
+        def payments_edit(k: int):
+            edited = list(lines)
+            if k % 2 == 0:
+                edited[r.choice(amount_lines)] = "amount: 99999999"
+            change(uri, "\n".join(edited))
+
+        def keystroke(k: int):
+            nonlocal typed
+            typed += "备注"[k % 2]
+            change(r_uri, r_text + f"// {typed}\n")
+
+        for what, first_edit, pause in [
+            (f"an edit of {big.relative_to(root)}", payments_edit, big_edit / 2),
+            ("another keystroke", keystroke, statistics.median(record_lat) / 2000),
+        ]:
+            rule_lat, busy_records = busy(first_edit, pause)
+            report(f"rule-file keystroke {pause * 1000:.0f} ms after {what} → its diagnostics", rule_lat, 50, 100)
+            report("the same keystroke → the payments file's diagnostics after both edits", busy_records, 1000, 1000)
 
         # Unsaved edits of the open sunlight.toml: switching the local rule
         # off and on compiles the rules again, as a rule-file keystroke

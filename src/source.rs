@@ -172,7 +172,7 @@ pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
 }
 
 /// One source file: its display name, text and line index.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The name shown to people (a path, or `<embedded>/x.rules`).
     pub name: String,
@@ -200,6 +200,17 @@ struct Origin {
     /// run: the findings placed without its text are not shown in a text
     /// read later.
     changed: AtomicBool,
+}
+
+impl Clone for Origin {
+    fn clone(&self) -> Origin {
+        Origin {
+            path: self.path.clone(),
+            len: self.len,
+            sha256: self.sha256,
+            changed: AtomicBool::new(self.changed.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 impl Origin {
@@ -260,9 +271,12 @@ impl SourceFile {
 }
 
 /// All source files of one run (rule files and record files).
-#[derive(Debug, Default)]
+///
+/// A clone is a snapshot that shares every file with the map: an editor's
+/// analysis runs over one while the map takes the next edits.
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    files: Vec<Arc<SourceFile>>,
 }
 
 impl SourceMap {
@@ -274,23 +288,33 @@ impl SourceMap {
     /// Add a file and return its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(clamp_u32(self.files.len()));
-        self.files.push(SourceFile {
+        self.files.push(Arc::new(SourceFile {
             name: name.into(),
             text: text.into(),
             lines: OnceLock::new(),
             origin: None,
             released: false,
-        });
+        }));
         id
+    }
+
+    /// A file to change: its own copy when a snapshot shares it.
+    fn file_mut(&mut self, id: FileId) -> Option<&mut SourceFile> {
+        self.files.get_mut(id.0 as usize).map(Arc::make_mut)
     }
 
     /// Replace a file's text, keeping its id (the editor changed it).
     pub fn replace(&mut self, id: FileId, text: impl Into<Arc<str>>) {
-        if let Some(f) = self.files.get_mut(id.0 as usize) {
-            f.text = text.into();
-            f.lines = OnceLock::new();
-            f.origin = None;
-            f.released = false;
+        if let Some(slot) = self.files.get_mut(id.0 as usize) {
+            // A new file rather than a changed copy: the old text and lines
+            // stay with the snapshots that hold them.
+            *slot = Arc::new(SourceFile {
+                name: slot.name.clone(),
+                text: text.into(),
+                lines: OnceLock::new(),
+                origin: None,
+                released: false,
+            });
         }
     }
 
@@ -299,7 +323,7 @@ impl SourceMap {
     /// digest of its text; [`SourceMap::restore`] brings it back for the
     /// files a report shows. Until then the file has no positions.
     pub fn release(&mut self, id: FileId, path: &Path, sha256: [u8; 32]) {
-        if let Some(f) = self.files.get_mut(id.0 as usize) {
+        if let Some(f) = self.file_mut(id) {
             f.origin = Some(Box::new(Origin {
                 path: path.to_path_buf(),
                 len: f.text.len() as u64,
@@ -328,7 +352,7 @@ impl SourceMap {
             .collect();
         let mut changed = Vec::new();
         for (id, text) in ids.into_iter().zip(texts) {
-            match (self.files.get_mut(id.0 as usize), text) {
+            match (self.file_mut(id), text) {
                 (Some(f), Some(text)) => {
                     f.text = text.into();
                     f.lines = OnceLock::new();
@@ -376,7 +400,7 @@ impl SourceMap {
 
     /// The file behind an id.
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id.0 as usize)
+        self.files.get(id.0 as usize).map(Arc::as_ref)
     }
 
     /// The display name of a file ("" for an unknown id).
@@ -410,7 +434,7 @@ impl SourceMap {
         self.files
             .iter()
             .enumerate()
-            .map(|(i, f)| (FileId(clamp_u32(i)), f))
+            .map(|(i, f)| (FileId(clamp_u32(i)), f.as_ref()))
     }
 }
 

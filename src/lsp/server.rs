@@ -1,28 +1,37 @@
 //! The tower-lsp shell: protocol messages in, [`State`] calls, results out;
-//! analyses scheduled after edits, coalesced, and their diagnostics
-//! published unless stale.
+//! analyses scheduled after edits, coalesced, evaluated off the lock, and
+//! their diagnostics published unless stale.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer};
 
 use super::state::State;
 use super::uri::{doc_kind, to_path};
-use crate::session::{DocKind, WatchedChange};
+use crate::session::{DocKind, WatchedChange, needs_records};
 
 /// The server: a client handle and the state behind a lock.
 pub struct Backend {
     client: Client,
-    state: Arc<Mutex<State>>,
+    shared: Arc<Shared>,
     /// The client can watch files for the server.
     watch: AtomicBool,
+}
+
+/// What the server's tasks share.
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
     /// Edits so far: an analysis scheduled after an edit runs only if no
     /// newer edit came meanwhile.
-    edits: Arc<AtomicU64>,
+    edits: AtomicU64,
+    /// Woken when an analysis job is finished (or lost).
+    finished: Notify,
 }
 
 /// How long an edit waits for the next before it is analysed: edits that
@@ -35,33 +44,53 @@ impl Backend {
     pub fn new(client: Client) -> Backend {
         Backend {
             client,
-            state: Arc::new(Mutex::new(State::default())),
+            shared: Arc::new(Shared::default()),
             watch: AtomicBool::new(false),
-            edits: Arc::new(AtomicU64::new(0)),
         }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> Option<T> {
-        Some(with_state(&self.state, f))
+        Some(with_state(&self.shared.state, f))
     }
 
     /// Answer a request on `uri` from the documents as they are now (see
-    /// [`crate::session::Session::prepare_for`]).
-    fn fresh<T>(&self, uri: &Url, f: impl FnOnce(&mut State) -> T) -> Option<T> {
-        self.with(|s| {
-            s.session.prepare_for(&to_path(uri));
-            f(s)
-        })
+    /// [`crate::session::Session::prepare_for`]). A question on a record
+    /// document while an analysis job is out waits for that job, without
+    /// the lock (edits and questions on rules go on meanwhile), then has
+    /// the session analyse if the job was stale: the answer must be of the
+    /// text as it is now (a definition's offset is in it), and an analysis
+    /// of its own beside the job would build a second index of every
+    /// record for nothing.
+    async fn fresh<T>(&self, uri: &Url, f: impl FnOnce(&mut State) -> T) -> Option<T> {
+        let path = to_path(uri);
+        let wait = needs_records(&path);
+        let mut f = Some(f);
+        loop {
+            // Made before looking, so that a job finished between the look
+            // and the wait still wakes it.
+            let finished = self.shared.finished.notified();
+            let answer = self.with(|s| {
+                if wait && s.session.analysis_running() {
+                    return None;
+                }
+                s.session.prepare_for(&path);
+                f.take().map(|f| f(s))
+            })?;
+            match answer {
+                Some(answer) => return Some(answer),
+                None => finished.await,
+            }
+        }
     }
 
     /// Analyse and publish after an edit, unless another edit comes first.
     fn schedule_refresh(&self) {
-        let edit = self.edits.fetch_add(1, Ordering::SeqCst) + 1;
-        let (client, state, edits) = (self.client.clone(), self.state.clone(), self.edits.clone());
+        let edit = self.shared.edits.fetch_add(1, Ordering::SeqCst) + 1;
+        let (client, shared) = (self.client.clone(), self.shared.clone());
         tokio::spawn(async move {
             tokio::time::sleep(COALESCE).await;
-            if edits.load(Ordering::SeqCst) == edit {
-                refresh(&client, &state, &edits).await;
+            if shared.edits.load(Ordering::SeqCst) == edit {
+                refresh(&client, &shared).await;
             }
         });
     }
@@ -96,7 +125,7 @@ impl Backend {
 
     /// Re-analyse and publish diagnostics for every open document.
     async fn refresh(&self) {
-        refresh(&self.client, &self.state, &self.edits).await;
+        refresh(&self.client, &self.shared).await;
     }
 }
 
@@ -130,39 +159,108 @@ fn diagnostics_of(state: &mut State, wanted: impl Fn(DocKind) -> bool) -> Vec<Pu
 /// Re-analyse and publish diagnostics for every open document: after a
 /// rule or project file edit the rules documents' and the project file's
 /// first, as soon as the rules are compiled, then every document's once
-/// the records are evaluated. The records are not evaluated when an edit
-/// came after this refresh began: that edit's refresh does it, and its
-/// rules documents' diagnostics do not wait behind an evaluation of the
-/// text before it.
-async fn refresh(client: &Client, state: &Arc<Mutex<State>>, edits: &Arc<AtomicU64>) {
-    let seen = edits.load(Ordering::SeqCst);
-    let (rules, generation) = with_state(state, |s| {
-        let rules = s
-            .session
-            .compile()
-            .then(|| diagnostics_of(s, |k| k != DocKind::Records));
-        (rules, s.session.generation())
-    });
-    let published = rules.is_some();
-    publish(client, state, generation, rules.unwrap_or_default()).await;
-    // The records' evaluation does not change the rules documents'. It
-    // runs off the protocol's thread, after a moment in which that thread
-    // sends what was published above.
-    tokio::time::sleep(Duration::from_millis(1)).await;
-    let (shared, edits) = (state.clone(), edits.clone());
-    let (batches, generation) = tokio::task::spawn_blocking(move || {
-        with_state(&shared, |s| {
-            if edits.load(Ordering::SeqCst) != seen {
-                return (Vec::new(), s.session.generation());
+/// the records are evaluated (see [`evaluate`]). When the evaluation comes
+/// back stale, this refresh goes again at once, for the newest version:
+/// the refresh of the edit that made it stale found it running and left
+/// the records to it.
+async fn refresh(client: &Client, shared: &Arc<Shared>) {
+    let mut seen = Some(shared.edits.load(Ordering::SeqCst));
+    loop {
+        let (rules, generation) = with_state(&shared.state, |s| {
+            let rules = s
+                .session
+                .compile()
+                .then(|| diagnostics_of(s, |k| k != DocKind::Records));
+            (rules, s.session.generation())
+        });
+        let published = rules.is_some().then_some(generation);
+        publish(client, &shared.state, generation, rules.unwrap_or_default()).await;
+        // The records' evaluation does not change the rules documents'. It
+        // runs off the protocol's thread, after a moment in which that
+        // thread sends what was published above.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let apart = shared.clone();
+        let evaluated = tokio::task::spawn_blocking(move || evaluate(&apart, seen, published));
+        match evaluated.await.unwrap_or(Evaluated::Leave) {
+            Evaluated::Publish(batch, generation) => {
+                publish(client, &shared.state, generation, batch).await;
+                return;
             }
-            s.session.analyze_if_changed();
-            let batch = diagnostics_of(s, |k| !published || k == DocKind::Records);
-            (batch, s.session.generation())
-        })
-    })
-    .await
-    .unwrap_or_default();
-    publish(client, state, generation, batches).await;
+            Evaluated::Leave => return,
+            Evaluated::Stale => seen = None,
+        }
+    }
+}
+
+/// What [`evaluate`] came to.
+enum Evaluated {
+    /// Nothing to publish here: a newer edit's refresh or the job out does.
+    Leave,
+    /// These diagnostics, taken at this generation.
+    Publish(Vec<Published>, u64),
+    /// The documents changed while the records were evaluated.
+    Stale,
+}
+
+/// Evaluate the records with the session's lock held only to take the job
+/// and to keep its result, so that edits and requests arriving meanwhile
+/// do not wait for an evaluation of a text already stale. No job begins
+/// when edits were `seen` before one that came since: that edit's refresh
+/// does it. The rules documents' diagnostics are left out when
+/// `published` at the generation analysed.
+fn evaluate(shared: &Shared, seen: Option<u64>, published: Option<u64>) -> Evaluated {
+    let take = |s: &mut State| {
+        let generation = s.session.generation();
+        let rules_too = published != Some(generation);
+        let batch = diagnostics_of(s, |k| rules_too || k == DocKind::Records);
+        Evaluated::Publish(batch, generation)
+    };
+    let job = with_state(&shared.state, |s| {
+        if seen.is_some_and(|seen| shared.edits.load(Ordering::SeqCst) != seen) {
+            return Err(Evaluated::Leave);
+        }
+        match s.session.begin_analysis() {
+            Some(job) => Ok(job),
+            None if s.session.analysis_running() => Err(Evaluated::Leave),
+            // Analysed meanwhile, for a request.
+            None => Err(take(s)),
+        }
+    });
+    let job = match job {
+        Ok(job) => job,
+        Err(evaluated) => return evaluated,
+    };
+    let mut out = JobOut {
+        shared,
+        finished: false,
+    };
+    let done = job.run();
+    let evaluated = with_state(&shared.state, |s| {
+        if s.session.finish_analysis(done) {
+            take(s)
+        } else {
+            Evaluated::Stale
+        }
+    });
+    out.finished = true;
+    evaluated
+}
+
+/// An analysis job out of the session: its end wakes the requests waiting
+/// for it, and a job whose thread failed is marked lost, so that nothing
+/// waits for it for ever.
+struct JobOut<'a> {
+    shared: &'a Shared,
+    finished: bool,
+}
+
+impl Drop for JobOut<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            with_state(&self.shared.state, |s| s.session.analysis_lost());
+        }
+        self.shared.finished.notify_waiters();
+    }
 }
 
 /// Publish diagnostics taken at `generation`, unless the documents have
@@ -331,6 +429,7 @@ impl LanguageServer for Backend {
             .fresh(&p.text_document.uri, |s| {
                 s.hover(&p.text_document.uri, p.position)
             })
+            .await
             .flatten())
     }
 
@@ -340,6 +439,7 @@ impl LanguageServer for Backend {
             .fresh(&p.text_document.uri, |s| {
                 s.completion(&p.text_document.uri, p.position)
             })
+            .await
             .unwrap_or_default();
         Ok(Some(CompletionResponse::Array(items)))
     }
@@ -353,6 +453,7 @@ impl LanguageServer for Backend {
             .fresh(&p.text_document.uri, |s| {
                 s.definition(&p.text_document.uri, p.position)
             })
+            .await
             .flatten()
             .map(GotoDefinitionResponse::Scalar))
     }
@@ -360,9 +461,11 @@ impl LanguageServer for Backend {
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let p = params.text_document_position;
         let include = params.context.include_declaration;
-        Ok(self.fresh(&p.text_document.uri, |s| {
-            s.references(&p.text_document.uri, p.position, include)
-        }))
+        Ok(self
+            .fresh(&p.text_document.uri, |s| {
+                s.references(&p.text_document.uri, p.position, include)
+            })
+            .await)
     }
 
     async fn document_symbol(
@@ -373,6 +476,7 @@ impl LanguageServer for Backend {
             .fresh(&params.text_document.uri, |s| {
                 s.symbols(&params.text_document.uri)
             })
+            .await
             .map(DocumentSymbolResponse::Nested))
     }
 

@@ -9,12 +9,14 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 mod analysis;
 mod embedded;
 mod questions;
 
 use analysis::Analysis;
+pub use analysis::{AnalysisDone, AnalysisJob, needs_records};
 pub use questions::Problem;
 
 use crate::check::{self, FileSet, Frozen};
@@ -109,8 +111,12 @@ pub struct Session {
     /// The analysis is of the documents as they are now.
     analysed: bool,
     /// Changes of the documents so far: diagnostics taken before a change
-    /// are not published after it.
-    generation: u64,
+    /// are not published after it, nor an analysis job's findings taken;
+    /// shared with the jobs out, which stop early once it moves on.
+    generation: Arc<AtomicU64>,
+    /// Analysis jobs taken and not finished (see
+    /// [`Session::begin_analysis`]).
+    jobs_out: usize,
     analysis: Option<Analysis>,
     /// Problems with the workspace itself (project file, unreadable files).
     workspace_errors: Vec<Diag>,
@@ -328,12 +334,12 @@ impl Session {
     /// The documents or files changed: the analysis is out of date.
     fn touched(&mut self) {
         self.analysed = false;
-        self.generation += 1;
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Changes of the documents so far.
     pub fn generation(&self) -> u64 {
-        self.generation
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// A document was closed: its file on disk counts again.
@@ -394,7 +400,9 @@ impl Session {
         *self = Session {
             limits: self.limits.clone(),
             log,
-            generation: self.generation + 1,
+            generation: self.generation.clone(),
+            // A job out still comes back, stale.
+            jobs_out: self.jobs_out,
             // A project file closed unsaved counts from disk again.
             config_unsaved: self
                 .config_unsaved
@@ -402,6 +410,7 @@ impl Session {
                 .filter(|(path, _)| self.open.contains(path)),
             ..Session::default()
         };
+        self.touched();
         self.load(root);
         for (path, text) in open {
             self.set_text(&path, text);
