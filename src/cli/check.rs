@@ -12,7 +12,7 @@ use sunlight::source::SourceMap;
 use sunlight::workspace::{self, InputLimits};
 
 use super::args::{CheckArgs, Color, FailOn, Format};
-use super::output::{html_scope, parse_output, render, repeated_output};
+use super::output::{html_scope, output_over_input, parse_output, render, repeated_output};
 use crate::STACK_SIZE;
 
 fn limits(args: &CheckArgs) -> InputLimits {
@@ -140,6 +140,14 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
             .not_records
             .push(p.canonicalize().unwrap_or_else(|_| p.clone()));
     }
+    // The walk for the record files is made only when there are outputs.
+    if let Some(msg) = (!outputs.is_empty())
+        .then(|| output_over_input(&outputs, &inputs_of(args, &project)))
+        .flatten()
+    {
+        eprintln!("error: {msg}");
+        return ExitCode::from(2);
+    }
     let rules = project.compile(&sources, &limits);
     let loaded = sources.len();
     let today = rules.program.today;
@@ -210,6 +218,35 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     exit_code(&report, args.fail_on)
+}
+
+/// The files a run reads, canonical where they exist, each with what it
+/// is: the files no report may be written over. The record files are found
+/// by walking the paths as the check will.
+fn inputs_of(args: &CheckArgs, project: &Project) -> Vec<(PathBuf, &'static str)> {
+    let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let opts = &project.opts;
+    let mut inputs: Vec<(PathBuf, &'static str)> = Vec::new();
+    let mut add = |paths: &mut dyn Iterator<Item = &PathBuf>, what: &'static str| {
+        inputs.extend(paths.map(|p| (real(p), what)));
+    };
+    add(
+        &mut project::record_walk(&args.paths, &project.not_records)
+            .files
+            .iter()
+            .map(|(p, _)| p),
+        "a record file this run checks",
+    );
+    add(&mut project.rule_paths.iter(), "a rule file of this run");
+    add(
+        &mut opts.base_params.iter().chain(&opts.params),
+        "a parameter file of this run",
+    );
+    add(&mut opts.config.iter(), "the project file of this run");
+    add(&mut opts.waivers.iter(), "the waiver file of this run");
+    add(&mut opts.baseline.iter(), "the baseline of this run");
+    add(&mut args.verify.iter(), "the report this run verifies");
+    inputs
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {

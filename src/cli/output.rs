@@ -78,6 +78,24 @@ pub(super) fn repeated_output(outputs: &[(Format, PathBuf)]) -> Option<String> {
     None
 }
 
+/// An `--output` file that is one of the run's inputs: the report would
+/// overwrite what it was made from. `inputs` are the input files, canonical
+/// where they exist, each with what it is ("a record file this run
+/// checks"); an output file that does not exist yet is none of them.
+pub(super) fn output_over_input(
+    outputs: &[(Format, PathBuf)],
+    inputs: &[(PathBuf, &str)],
+) -> Option<String> {
+    outputs.iter().find_map(|(_, out)| {
+        let real = out.canonicalize().ok()?;
+        let (_, what) = inputs.iter().find(|(p, _)| *p == real)?;
+        Some(format!(
+            "`--output` names `{}`, {what}: the report would overwrite it\n  help: write the report to a file that is not an input of the run",
+            out.display()
+        ))
+    })
+}
+
 /// What the HTML page's header says of the run: the configuration as the
 /// rules were loaded with it (project file and flags merged).
 pub(super) fn html_scope(

@@ -65,6 +65,9 @@ pub struct Project {
     pub rule_files: Vec<FileId>,
     /// How many of `rule_files` are the embedded standard library.
     pub embedded: usize,
+    /// Where the rule files other than the embedded ones were read from
+    /// (or were to be), canonical where they exist.
+    pub rule_paths: Vec<PathBuf>,
     /// Parameter files, in the order their keys apply (the later wins).
     pub param_files: Vec<FileId>,
     /// The project file, when one was read.
@@ -184,6 +187,7 @@ impl Project {
             opts,
             rule_files,
             embedded,
+            rule_paths: loaded,
             param_files,
             config_file,
             waiver_file,
