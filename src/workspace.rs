@@ -59,6 +59,22 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     })
 }
 
+/// Write a command's output to standard output, all of it; `Err` holds the
+/// message to show when it cannot be written (a full disk). A reader that
+/// has gone away (`sunlight explain | head -1`) is not an error: it read
+/// what it wanted, and the command keeps its exit code, so that the code
+/// never depends on when the pipe closed.
+pub fn write_stdout(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Record files under the given paths: files as given, folders searched
 /// recursively for `*.yaml`, `*.yml` and `*.json` (see [`walk`]). Sorted by path.
 pub fn record_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {

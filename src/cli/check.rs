@@ -1,7 +1,7 @@
 //! `sunlight check`: read the rules and records, check them, write the
 //! reports, or verify an earlier report; the exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -183,14 +183,14 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
         let again: serde_json::Value = serde_json::from_str(&again).unwrap_or_default();
         let name = args.verify.as_deref().unwrap_or(Path::new("")).display();
         return match sunlight::replay::compare(old, &again) {
-            None => {
-                println!("reproduced: {name} ({} findings)", report.findings.len());
-                ExitCode::SUCCESS
-            }
-            Some(diff) => {
-                print!("not reproduced: {name}\n{diff}");
-                ExitCode::from(1)
-            }
+            None => super::finish(
+                &format!("reproduced: {name} ({} findings)\n", report.findings.len()),
+                ExitCode::SUCCESS,
+            ),
+            Some(diff) => super::finish(
+                &format!("not reproduced: {name}\n{diff}"),
+                ExitCode::from(1),
+            ),
         };
     }
     let render = |format: Format, report: &Report, sources: &SourceMap, color: bool| {
@@ -208,16 +208,12 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
         }
     }
     let out = render(args.format, &report, &sources, color);
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-        .is_err()
-        || failed_write
-    {
-        return ExitCode::from(2);
-    }
-    exit_code(&report, args.fail_on)
+    let code = if failed_write {
+        ExitCode::from(2)
+    } else {
+        exit_code(&report, args.fail_on)
+    };
+    super::finish(&out, code)
 }
 
 /// The files a run reads, canonical where they exist, each with what it

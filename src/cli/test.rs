@@ -96,6 +96,5 @@ pub(super) fn test(args: &TestArgs) -> ExitCode {
                 .join(", ")
         );
     }
-    print!("{out}");
-    ExitCode::from(u8::from(failed > 0))
+    super::finish(&out, ExitCode::from(u8::from(failed > 0)))
 }
