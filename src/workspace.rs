@@ -38,6 +38,33 @@ impl Default for InputLimits {
 pub fn rule_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let mut w = walk(paths, RULE_EXTENSIONS);
     errors.append(&mut w.errors);
+    // A folder given with no rule file in it is most likely a mistyped
+    // path or extension: its rules would be missing from the run unseen.
+    for (index, given) in paths.iter().enumerate() {
+        if !given.is_dir() || w.found_under.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        let shown = display_path(given);
+        let others: Vec<&str> = w
+            .skipped
+            .iter()
+            .filter(|s| s.reason == SkipReason::Extension)
+            .filter_map(|s| Path::new(&s.path).strip_prefix(&shown).ok()?.to_str())
+            .collect();
+        let mut help = format!(
+            "folders are searched for {} (in any case)",
+            pattern(RULE_EXTENSIONS)
+        );
+        match others.as_slice() {
+            [] => {}
+            [a] => help.push_str(&format!("; found here: {a}")),
+            [a, b] => help.push_str(&format!("; found here: {a}, {b}")),
+            [a, b, rest @ ..] => {
+                help.push_str(&format!("; found here: {a}, {b} and {} more", rest.len()))
+            }
+        }
+        errors.push(Diagnostic::file_error(shown, "no rule files in this folder").with_help(help));
+    }
     w.files.into_iter().map(|(p, _)| p).collect()
 }
 

@@ -428,6 +428,56 @@ fn a_folder_with_no_record_file_is_an_input_error() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn a_rules_folder_with_no_rule_file_is_an_input_error() -> TestResult {
+    let dir = workspace()?;
+    std::fs::create_dir_all(dir.path().join("typo-rules"))?;
+    std::fs::write(dir.path().join("typo-rules/local.rule"), "param 上限 = 3\n")?;
+    std::fs::create_dir_all(dir.path().join("empty"))?;
+    // Given by a flag, and by the project file.
+    let runs = [
+        (
+            vec![
+                "check",
+                "records",
+                "--no-config",
+                "--rules",
+                "typo-rules",
+                "--format",
+                "json",
+            ],
+            "typo-rules",
+        ),
+        (vec!["check", "records", "--format", "json"], "empty"),
+    ];
+    std::fs::write(dir.path().join("sunlight.toml"), "rules = [\"empty\"]\n")?;
+    for (args, folder) in runs {
+        let run = sunlight(dir.path(), &args)?;
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.all());
+        let report = run.json()?;
+        let errors = errors(&report);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].0.ends_with(folder), "{errors:?}");
+        assert_eq!(errors[0].1, "no rule files in this folder");
+        let help = report["errors"][0]["help"].as_str().unwrap_or("");
+        assert!(help.contains("*.rules"), "{help}");
+        if folder == "typo-rules" {
+            assert!(help.contains("found here: local.rule"), "{help}");
+        }
+        // The records are still checked with the standard rules.
+        assert_eq!(summary(&report, "findings"), 4);
+    }
+    // `sunlight fmt` says the same.
+    let run = sunlight(dir.path(), &["fmt", "typo-rules"])?;
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains("no rule files in this folder"),
+        "{}",
+        run.stderr
+    );
+    Ok(())
+}
+
 /// A folder given inside another given folder holds records, read once:
 /// no "no record files" error because the outer walk read them first.
 #[test]
