@@ -936,7 +936,12 @@ fn documents_that_are_not_records_are_input_errors_and_counted() -> TestResult {
             .any(|e| (e.line, e.column) == (5, 1) && e.message.contains("name")),
         "{errors:#?}"
     );
-    assert!(errors_in(&run, "a-comment.yaml").is_empty());
+    // A file of comments is no input error, only a warning that it holds
+    // no record.
+    let comment = errors_in(&run, "a-comment.yaml");
+    assert_eq!(comment.len(), 1, "{comment:#?}");
+    assert!(!comment[0].is_error, "{comment:#?}");
+    assert_eq!(comment[0].message, "this file holds no record");
     Ok(())
 }
 
@@ -958,5 +963,64 @@ fn references_to_a_broken_record_resolve_whatever_its_line_ends() -> TestResult 
         assert!(!run.report.errors.is_empty(), "{how}");
         assert_eq!(run.pairs_of("REF-001"), none(), "{how}: {}", run.human());
     }
+    Ok(())
+}
+
+#[test]
+fn a_file_that_holds_no_record_is_a_warning_and_a_run_that_read_none_fails() -> TestResult {
+    let empties = [
+        ("records/empty.yaml", ""),
+        ("records/comments.yaml", "# records to come\n"),
+        ("records/separators.yaml", "---\n---\n"),
+    ];
+    let mut files = empties.to_vec();
+    files.push(("records/zhujian.yaml", BASE));
+    let dir = folder(&files)?;
+    let (code, report) = run_check_json(dir.path(), &["records", "--no-config"])?;
+    let (alone, _) = run_check_json(dir.path(), &["records/zhujian.yaml", "--no-config"])?;
+    // Among records, an empty file does not change the verdict.
+    assert_eq!(code, alone, "{report}");
+    assert_ne!(code, Some(2), "{report}");
+    let mut warned: Vec<(String, String)> = report["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["file"].as_str().unwrap_or_default().to_string(),
+                        e["severity"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    warned.sort();
+    let mut expected: Vec<(String, String)> = empties
+        .iter()
+        .map(|(f, _)| (f.to_string(), "warning".to_string()))
+        .collect();
+    expected.sort();
+    assert_eq!(warned, expected, "{report}");
+    // Alone, they checked nothing: each is an error and the run fails.
+    std::fs::remove_file(dir.path().join("records/zhujian.yaml"))?;
+    let (code, report) = run_check_json(dir.path(), &["records", "--no-config"])?;
+    assert_eq!(code, Some(2), "{report}");
+    let errors = json_errors(&report);
+    assert_eq!(errors.len(), empties.len(), "{report}");
+    assert!(
+        errors
+            .iter()
+            .all(|(_, line, _, message)| *line == 0 && message == "this file holds no record"),
+        "{report}"
+    );
+    assert!(
+        report["errors"]
+            .as_array()
+            .is_some_and(|a| a.iter().all(|e| e["severity"] == "error")),
+        "{report}"
+    );
+    // A file given by name is held to the same.
+    let (code, _) = run_check_json(dir.path(), &["records/empty.yaml", "--no-config"])?;
+    assert_eq!(code, Some(2));
     Ok(())
 }

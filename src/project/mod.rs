@@ -593,6 +593,7 @@ pub fn check_paths_showing(
             sets.push(set);
         }
     }
+    errors.extend(files_without_records(&sets, sources));
     let mut files = Vec::with_capacity(sets.len());
     let mut read = 0;
     let total = sets.len();
@@ -643,6 +644,29 @@ pub fn check_paths_showing(
     report.configuration = rules.configuration.clone();
     restore_shown(sources, &mut report);
     report
+}
+
+/// A warning for each file read that holds no record (empty, or only
+/// comments and `---`) and no error: it was most likely meant to hold
+/// some. When no file of the run holds a record, they are errors: a run
+/// that checked nothing must not pass.
+fn files_without_records(sets: &[check::FileSet], sources: &SourceMap) -> Vec<Diagnostic> {
+    let nothing_read = sets.iter().all(|s| s.records_read() == 0);
+    sets.iter()
+        .filter(|s| s.records_read() == 0 && s.errors.is_empty())
+        .map(|s| {
+            let name = sources.name(s.file);
+            let message = "this file holds no record";
+            if nothing_read {
+                Diagnostic::file_error(name, message).with_help(
+                    "no file given holds a record, so nothing was checked: give the files that hold the records",
+                )
+            } else {
+                Diagnostic::file_warning(name, message)
+                    .with_help("remove the file, or write its records into it")
+            }
+        })
+        .collect()
 }
 
 /// Bring back the released texts of the files `report` points into, so
