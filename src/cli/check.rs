@@ -197,7 +197,15 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
         if format == Format::Json {
             report::json::render_with_inputs(report, sources, Some(&inputs))
         } else {
-            render(format, report, sources, color, args.verbose, &scope)
+            render(
+                format,
+                report,
+                sources,
+                color,
+                args.verbose,
+                &scope,
+                args.fail_on.level(),
+            )
         }
     };
     let mut failed_write = false;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use sunlight::project::{self, Project};
-use sunlight::report::{self, Report};
+use sunlight::report::{self, Report, Severity};
 use sunlight::source::SourceMap;
 use sunlight::workspace::{self, InputLimits};
 
@@ -19,13 +19,14 @@ pub(super) fn render(
     color: bool,
     verbose: bool,
     scope: &report::html::Scope,
+    fail_at: Option<Severity>,
 ) -> String {
     match format {
         Format::Html => report::html::render(report, sources, scope),
         Format::Human => report::human::render_verbose(report, sources, color, verbose),
         Format::Json => report::json::render(report, sources),
         Format::Sarif => report::sarif::render(report, sources),
-        Format::Junit => report::junit::render(report, sources),
+        Format::Junit => report::junit::render(report, sources, fail_at),
         Format::Github => report::github::render(report, sources),
     }
 }
