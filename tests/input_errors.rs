@@ -1024,3 +1024,57 @@ fn a_file_that_holds_no_record_is_a_warning_and_a_run_that_read_none_fails() -> 
     assert_eq!(code, Some(2));
     Ok(())
 }
+
+/// Input errors met at every stage of a run (a file that cannot be read,
+/// records that do not validate, values the rules cannot use) come out in
+/// one order, by file, line and column, in every format.
+#[test]
+fn input_errors_are_in_file_line_column_order_in_every_format() -> TestResult {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/error-order");
+    let dir = tempfile::tempdir()?;
+    for e in std::fs::read_dir(&fixture)? {
+        let e = e?;
+        std::fs::copy(e.path(), dir.path().join(e.file_name()))?;
+    }
+    // Not UTF-8: refused when read, before any record is validated.
+    std::fs::write(dir.path().join("b.yaml"), b"kind: org\nid: \xff\n")?;
+    let args = [".", "--no-config", "--today", "2014-12-19"];
+    let (code, report) = run_check_json(dir.path(), &args)?;
+    assert_eq!(code, Some(2), "{report}");
+    let places: Vec<(String, u64, u64)> = json_errors(&report)
+        .into_iter()
+        .map(|(file, line, column, _)| (file, line, column))
+        .collect();
+    let mut sorted = places.clone();
+    sorted.sort();
+    assert_eq!(places, sorted, "{report}");
+    let files: Vec<&str> = places.iter().map(|(f, _, _)| f.as_str()).collect();
+    for file in ["a.yaml", "b.yaml", "p.yaml"] {
+        assert!(files.contains(&file), "no error in {file}: {places:?}");
+    }
+    // The human report shows them in the same order, before the findings.
+    let (_, human) = human_run(dir.path(), &args)?;
+    let shown: Vec<String> = human
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("┌─ "))
+        .map(str::to_string)
+        .take(places.iter().filter(|(_, line, _)| *line > 0).count())
+        .collect();
+    let expected: Vec<String> = places
+        .iter()
+        .filter(|(_, line, _)| *line > 0)
+        .map(|(f, l, c)| format!("{f}:{l}:{c}"))
+        .collect();
+    assert_eq!(shown, expected, "{human}");
+    // JUnit: a suite per file in the same order, records or not.
+    let out = run_check(dir.path(), &[&args[..], &["--format", "junit"]].concat())?;
+    let xml = String::from_utf8(out.stdout)?;
+    let doc = roxmltree::Document::parse(&xml)?;
+    let suites: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(suites, ["a.yaml", "b.yaml", "org.yaml", "p.yaml"], "{xml}");
+    Ok(())
+}

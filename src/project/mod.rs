@@ -367,6 +367,7 @@ impl Project {
     /// cover, and report their problems. `complete` says whether the
     /// report holds every finding of the project: only then does a waiver
     /// that matches nothing say so (an editor evaluates only what it shows).
+    /// The input problems stay in place order ([`check::sort_errors`]).
     pub fn suppress(
         &self,
         report: &mut Report,
@@ -388,6 +389,7 @@ impl Project {
                 report.errors.push(d);
             }
         }
+        check::sort_errors(&mut report.errors, sources);
     }
 }
 
@@ -509,7 +511,8 @@ pub fn check_paths(
     check_paths_showing(sources, rules, paths, limits, false)
 }
 
-/// Like [`check_paths`]; with `progress`, a line on standard error tells
+/// Like [`check_paths`]; the input problems are in place order
+/// ([`check::sort_errors`]). With `progress`, a line on standard error tells
 /// how many files were read and how many records are being checked,
 /// rewritten in place (for a terminal) and cleared at the end.
 pub fn check_paths_showing(
@@ -643,6 +646,7 @@ pub fn check_paths_showing(
     report.skipped = walked.skipped;
     report.configuration = rules.configuration.clone();
     restore_shown(sources, &mut report);
+    check::sort_errors(&mut report.errors, sources);
     report
 }
 

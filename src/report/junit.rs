@@ -66,7 +66,7 @@ fn fails(severity: Severity, fail_at: Option<Severity>) -> bool {
 /// Render a report as JUnit XML; the findings at or above `fail_at` (none
 /// when `None`) are failures, as they fail the run.
 pub fn render(report: &Report, sources: &SourceMap, fail_at: Option<Severity>) -> String {
-    // Suites by file, in path order; cases by record.
+    // Suites by file, sorted by name at the end; cases by record.
     let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
     let suite = |suites: &mut Vec<(String, Vec<Case>)>, file: &str| -> usize {
         match suites.iter().position(|(f, _)| f == file) {
@@ -196,6 +196,9 @@ pub fn render(report: &Report, sources: &SourceMap, fail_at: Option<Severity>) -
             }
         }
     }
+    // Files in the order of the findings and input errors of the other
+    // formats, whether they hold records or only problems.
+    suites.sort_by(|a, b| a.0.cmp(&b.0));
     let total: usize = suites.iter().map(|(_, c)| c.len()).sum();
     let failures: usize = suites
         .iter()
