@@ -543,7 +543,10 @@ pub fn command(opts: &Options) -> u8 {
     } else {
         render_human(&diff)
     };
-    print!("{out}");
+    if let Err(msg) = workspace::write_stdout(&out) {
+        eprintln!("error: {msg}");
+        return 2;
+    }
     if !errors.is_empty() {
         2
     } else if diff.is_empty() {

@@ -38,6 +38,33 @@ impl Default for InputLimits {
 pub fn rule_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let mut w = walk(paths, RULE_EXTENSIONS);
     errors.append(&mut w.errors);
+    // A folder given with no rule file in it is most likely a mistyped
+    // path or extension: its rules would be missing from the run unseen.
+    for (index, given) in paths.iter().enumerate() {
+        if !given.is_dir() || w.found_under.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        let shown = display_path(given);
+        let others: Vec<&str> = w
+            .skipped
+            .iter()
+            .filter(|s| s.reason == SkipReason::Extension)
+            .filter_map(|s| Path::new(&s.path).strip_prefix(&shown).ok()?.to_str())
+            .collect();
+        let mut help = format!(
+            "folders are searched for {} (in any case)",
+            pattern(RULE_EXTENSIONS)
+        );
+        match others.as_slice() {
+            [] => {}
+            [a] => help.push_str(&format!("; found here: {a}")),
+            [a, b] => help.push_str(&format!("; found here: {a}, {b}")),
+            [a, b, rest @ ..] => {
+                help.push_str(&format!("; found here: {a}, {b} and {} more", rest.len()))
+            }
+        }
+        errors.push(Diagnostic::file_error(shown, "no rule files in this folder").with_help(help));
+    }
     w.files.into_iter().map(|(p, _)| p).collect()
 }
 
@@ -57,6 +84,22 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+/// Write a command's output to standard output, all of it; `Err` holds the
+/// message to show when it cannot be written (a full disk). A reader that
+/// has gone away (`sunlight explain | head -1`) is not an error: it read
+/// what it wanted, and the command keeps its exit code, so that the code
+/// never depends on when the pipe closed.
+pub fn write_stdout(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Record files under the given paths: files as given, folders searched

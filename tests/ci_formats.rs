@@ -495,13 +495,20 @@ fn junit_of_every_acceptance_case_is_consistent_with_the_json_report() -> TestRe
             "{what}: testcases vs records\n{xml}"
         );
 
-        // A failure per active finding, typed by rule id.
-        let mut want_types: Vec<String> = array(&report["findings"], "findings")?
+        // A failure per active error (the findings that fail the run at
+        // the default `--fail-on error`), typed by rule id; each active
+        // warning is told in its test case's output.
+        let active: Vec<&Value> = array(&report["findings"], "findings")?
             .iter()
             .filter(|f| f.get("suppressed").is_none())
+            .collect();
+        let mut want_types: Vec<String> = active
+            .iter()
+            .filter(|f| f["severity"] == "error")
             .filter_map(|f| f["rule"].as_str().map(str::to_string))
             .collect();
         let mut got_types: Vec<String> = Vec::new();
+        let mut notes = String::new();
         for c in &cases {
             for f in c.children().filter(|n| n.has_tag_name("failure")) {
                 got_types.push(attr(f, "type")?.to_string());
@@ -510,10 +517,20 @@ fn junit_of_every_acceptance_case_is_consistent_with_the_json_report() -> TestRe
                     "{what}: empty failure message"
                 );
             }
+            for n in c.children().filter(|n| n.has_tag_name("system-out")) {
+                notes.push_str(n.text().unwrap_or_default());
+            }
         }
         want_types.sort();
         got_types.sort();
         assert_eq!(got_types, want_types, "{what}: failures vs findings");
+        for f in active.iter().filter(|f| f["severity"] == "warning") {
+            let message = text(&f["message"], "message")?;
+            assert!(
+                notes.contains(&format!("{message} [warning]")),
+                "{what}: warning `{message}` not in any <system-out>\n{xml}"
+            );
+        }
 
         // Errors exactly in the testcases of the files with input errors.
         let want_files = files_with_input_errors(&report)?;
@@ -598,6 +615,52 @@ fn junit_names_testcases_by_record_and_reports_bad_files_as_errors() -> TestResu
         .collect();
     assert!(body.contains("typo.yaml:7:1"), "{body}");
     assert!(body.contains("attendee"), "{body}");
+    Ok(())
+}
+
+#[test]
+fn junit_fails_the_tests_the_run_fails_on_and_tells_the_rest() -> TestResult {
+    // One record whose only finding is a warning.
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "kind: org\nid: a\nname: x\nleaders: [{name: a, principal: true}]\n",
+    )?;
+    for (fail_on, code, failures) in [("error", 0, "0"), ("warning", 1, "1"), ("never", 0, "0")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+            .current_dir(dir.path())
+            .args(["check", "a.yaml", "--no-config", "--format", "junit"])
+            .args(["--fail-on", fail_on, "--output", "junit=out.xml"])
+            .output()?;
+        assert_eq!(out.status.code(), Some(code), "--fail-on {fail_on}");
+        let xml = stdout(&out)?;
+        assert_eq!(std::fs::read_to_string(dir.path().join("out.xml"))?, xml);
+        let doc = roxmltree::Document::parse(&xml)?;
+        let top = doc.root_element();
+        assert_eq!(
+            attr(top, "failures")?,
+            failures,
+            "--fail-on {fail_on}\n{xml}"
+        );
+        assert_eq!(attr(top, "tests")?, "1", "{xml}");
+        let case = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testcase"))
+            .ok_or("no testcase")?;
+        let failed = case.children().any(|n| n.has_tag_name("failure"));
+        let told: String = case
+            .children()
+            .filter(|n| n.has_tag_name("system-out"))
+            .filter_map(|n| n.text())
+            .collect();
+        assert_eq!(failed, failures == "1", "--fail-on {fail_on}\n{xml}");
+        if failed {
+            assert!(told.is_empty(), "{xml}");
+        } else {
+            assert!(told.contains("a.yaml:4:10: "), "{xml}");
+            assert!(told.contains("[warning]"), "{xml}");
+        }
+    }
     Ok(())
 }
 
@@ -787,11 +850,12 @@ fn output_writes_several_reports_in_one_run_and_stdout_stays_human() -> TestResu
         .descendants()
         .filter(|n| n.has_tag_name("failure"))
         .count();
-    let findings = json_report(&records)?["findings"]
-        .as_array()
-        .map_or(0, Vec::len);
-    assert!(findings >= 8, "case 04 has at least 8 findings");
-    assert_eq!(failures, findings, "{xml}");
+    let report = json_report(&records)?;
+    let findings = array(&report["findings"], "findings")?;
+    assert!(findings.len() >= 8, "case 04 has at least 8 findings");
+    // The errors fail the run (the default `--fail-on error`) and their tests.
+    let errors = findings.iter().filter(|f| f["severity"] == "error").count();
+    assert_eq!(failures, errors, "{xml}");
     Ok(())
 }
 

@@ -179,7 +179,7 @@ fn report_ok(sources: &SourceMap, report: &Report) -> Result<(), String> {
     serde_json::from_str::<serde_json::Value>(&sarif)
         .map_err(|e| format!("SARIF report does not parse: {e}"))?;
     let _ = report::human::render(report, sources, false);
-    let _ = report::junit::render(report, sources);
+    let _ = report::junit::render(report, sources, Some(report::Severity::Warning));
     let _ = report::github::render(report, sources);
     Ok(())
 }

@@ -958,7 +958,12 @@ fn documents_that_are_not_records_are_input_errors_and_counted() -> TestResult {
             .any(|e| (e.line, e.column) == (5, 1) && e.message.contains("name")),
         "{errors:#?}"
     );
-    assert!(errors_in(&run, "a-comment.yaml").is_empty());
+    // A file of comments is no input error, only a warning that it holds
+    // no record.
+    let comment = errors_in(&run, "a-comment.yaml");
+    assert_eq!(comment.len(), 1, "{comment:#?}");
+    assert!(!comment[0].is_error, "{comment:#?}");
+    assert_eq!(comment[0].message, "this file holds no record");
     Ok(())
 }
 
@@ -1056,5 +1061,118 @@ fn a_rule_file_given_as_records_points_to_rules() -> TestResult {
         "give rule files with `--rules local.rules`"
     );
     assert_eq!(report["summary"]["checked"], 1);
+    Ok(())
+}
+
+#[test]
+fn a_file_that_holds_no_record_is_a_warning_and_a_run_that_read_none_fails() -> TestResult {
+    let empties = [
+        ("records/empty.yaml", ""),
+        ("records/comments.yaml", "# records to come\n"),
+        ("records/separators.yaml", "---\n---\n"),
+    ];
+    let mut files = empties.to_vec();
+    files.push(("records/zhujian.yaml", BASE));
+    let dir = folder(&files)?;
+    let (code, report) = run_check_json(dir.path(), &["records", "--no-config"])?;
+    let (alone, _) = run_check_json(dir.path(), &["records/zhujian.yaml", "--no-config"])?;
+    // Among records, an empty file does not change the verdict.
+    assert_eq!(code, alone, "{report}");
+    assert_ne!(code, Some(2), "{report}");
+    let mut warned: Vec<(String, String)> = report["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["file"].as_str().unwrap_or_default().to_string(),
+                        e["severity"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    warned.sort();
+    let mut expected: Vec<(String, String)> = empties
+        .iter()
+        .map(|(f, _)| (f.to_string(), "warning".to_string()))
+        .collect();
+    expected.sort();
+    assert_eq!(warned, expected, "{report}");
+    // Alone, they checked nothing: each is an error and the run fails.
+    std::fs::remove_file(dir.path().join("records/zhujian.yaml"))?;
+    let (code, report) = run_check_json(dir.path(), &["records", "--no-config"])?;
+    assert_eq!(code, Some(2), "{report}");
+    let errors = json_errors(&report);
+    assert_eq!(errors.len(), empties.len(), "{report}");
+    assert!(
+        errors
+            .iter()
+            .all(|(_, line, _, message)| *line == 0 && message == "this file holds no record"),
+        "{report}"
+    );
+    assert!(
+        report["errors"]
+            .as_array()
+            .is_some_and(|a| a.iter().all(|e| e["severity"] == "error")),
+        "{report}"
+    );
+    // A file given by name is held to the same.
+    let (code, _) = run_check_json(dir.path(), &["records/empty.yaml", "--no-config"])?;
+    assert_eq!(code, Some(2));
+    Ok(())
+}
+
+/// Input errors met at every stage of a run (a file that cannot be read,
+/// records that do not validate, values the rules cannot use) come out in
+/// one order, by file, line and column, in every format.
+#[test]
+fn input_errors_are_in_file_line_column_order_in_every_format() -> TestResult {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/error-order");
+    let dir = tempfile::tempdir()?;
+    for e in std::fs::read_dir(&fixture)? {
+        let e = e?;
+        std::fs::copy(e.path(), dir.path().join(e.file_name()))?;
+    }
+    // Not UTF-8: refused when read, before any record is validated.
+    std::fs::write(dir.path().join("b.yaml"), b"kind: org\nid: \xff\n")?;
+    let args = [".", "--no-config", "--today", "2014-12-19"];
+    let (code, report) = run_check_json(dir.path(), &args)?;
+    assert_eq!(code, Some(2), "{report}");
+    let places: Vec<(String, u64, u64)> = json_errors(&report)
+        .into_iter()
+        .map(|(file, line, column, _)| (file, line, column))
+        .collect();
+    let mut sorted = places.clone();
+    sorted.sort();
+    assert_eq!(places, sorted, "{report}");
+    let files: Vec<&str> = places.iter().map(|(f, _, _)| f.as_str()).collect();
+    for file in ["a.yaml", "b.yaml", "p.yaml"] {
+        assert!(files.contains(&file), "no error in {file}: {places:?}");
+    }
+    // The human report shows them in the same order, before the findings.
+    let (_, human) = human_run(dir.path(), &args)?;
+    let shown: Vec<String> = human
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("┌─ "))
+        .map(str::to_string)
+        .take(places.iter().filter(|(_, line, _)| *line > 0).count())
+        .collect();
+    let expected: Vec<String> = places
+        .iter()
+        .filter(|(_, line, _)| *line > 0)
+        .map(|(f, l, c)| format!("{f}:{l}:{c}"))
+        .collect();
+    assert_eq!(shown, expected, "{human}");
+    // JUnit: a suite per file in the same order, records or not.
+    let out = run_check(dir.path(), &[&args[..], &["--format", "junit"]].concat())?;
+    let xml = String::from_utf8(out.stdout)?;
+    let doc = roxmltree::Document::parse(&xml)?;
+    let suites: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(suites, ["a.yaml", "b.yaml", "org.yaml", "p.yaml"], "{xml}");
     Ok(())
 }

@@ -235,6 +235,10 @@ fn input_of(name: &str) -> Input {
     }
 }
 
+/// A record no standard rule faults, for runs that try rule and parameter
+/// files: a run must read a record to pass.
+const CLEAN_RECORD: &str = "kind: org\nid: o\nname: 某局\nleaders:\n  - {name: 甲, principal: true, manages: [全面工作]}\n  - {name: 乙, manages: [财务, 人事, 物资采购, 工程招投标, 行政审批]}\n";
+
 /// Hashes of every file in a folder (name → (length, hash)).
 fn snapshot(dir: &Path) -> TestResult<BTreeMap<String, (usize, u64)>> {
     let mut out = BTreeMap::new();
@@ -252,13 +256,13 @@ fn snapshot(dir: &Path) -> TestResult<BTreeMap<String, (usize, u64)>> {
 }
 
 /// Check one fixture; the problems found, empty when it behaves.
-fn check_fixture(name: &str, expect: &Expect, empty: &Path) -> TestResult<Vec<String>> {
+fn check_fixture(name: &str, expect: &Expect, clean: &Path) -> TestResult<Vec<String>> {
     let mut problems = Vec::new();
-    let empty = empty.to_string_lossy().into_owned();
+    let clean = clean.to_string_lossy().into_owned();
     let target: Vec<&str> = match input_of(name) {
         Input::Records => vec!["check", name],
-        Input::Rules => vec!["check", &empty, "--rules", name],
-        Input::Params => vec!["check", &empty, "--params", name],
+        Input::Rules => vec!["check", &clean, "--rules", name],
+        Input::Params => vec!["check", &clean, "--params", name],
     };
     let dir = fixtures();
     let mut json_args = target.clone();
@@ -396,10 +400,11 @@ fn check_all(kind: Input) -> TestResult {
         "files without an expectation: {unlisted:?}"
     );
     let before = snapshot(&dir)?;
-    // Rule and parameter files are checked against a folder with one empty
-    // record file: a folder with none would be an input error of its own.
-    let empty = tempfile::tempdir()?;
-    std::fs::write(empty.path().join("none.yaml"), "")?;
+    // Rule and parameter files are checked against a folder with one record
+    // that no rule faults: a folder with no record would be an input error
+    // of its own.
+    let clean = tempfile::tempdir()?;
+    std::fs::write(clean.path().join("org.yaml"), CLEAN_RECORD)?;
     let mut problems = Vec::new();
     let mut ran = 0;
     for (name, expect) in &expected {
@@ -411,7 +416,7 @@ fn check_all(kind: Input) -> TestResult {
             continue;
         }
         ran += 1;
-        match check_fixture(name, expect, empty.path()) {
+        match check_fixture(name, expect, clean.path()) {
             Ok(p) => problems.extend(
                 p.into_iter()
                     .map(|p| format!("{name} ({}): {p}", expect.about)),
@@ -426,7 +431,7 @@ fn check_all(kind: Input) -> TestResult {
         "sunlight changed or added files among its inputs"
     );
     assert_eq!(
-        std::fs::read_dir(empty.path())?.count(),
+        std::fs::read_dir(clean.path())?.count(),
         1,
         "sunlight wrote into the folder it checked"
     );
@@ -870,7 +875,7 @@ fn deep_rule_expressions_are_refused_not_a_stack_overflow() -> TestResult {
     let files: Vec<(&str, &str)> = cases.iter().map(|(n, t)| (*n, t.as_str())).collect();
     let dir = folder(&files)?;
     std::fs::create_dir(dir.path().join("records"))?;
-    std::fs::write(dir.path().join("records/none.yaml"), "")?;
+    std::fs::write(dir.path().join("records/org.yaml"), CLEAN_RECORD)?;
     let mut problems = Vec::new();
     for (name, _) in &cases {
         let run = run_in(
@@ -986,7 +991,7 @@ fn max_records_refuses_and_counts_what_it_read() -> TestResult {
 fn parameter_files_obey_the_yaml_limits_given() -> TestResult {
     // The parameter file is YAML too: --max-depth and --max-nodes apply.
     let deep = format!("大额资金标准: {}1{}\n", "[".repeat(20), "]".repeat(20));
-    let dir = folder(&[("params.yaml", &deep), ("records/none.yaml", "")])?;
+    let dir = folder(&[("params.yaml", &deep), ("records/org.yaml", CLEAN_RECORD)])?;
     let run = run_in(
         dir.path(),
         &[

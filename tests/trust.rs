@@ -428,6 +428,56 @@ fn a_folder_with_no_record_file_is_an_input_error() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn a_rules_folder_with_no_rule_file_is_an_input_error() -> TestResult {
+    let dir = workspace()?;
+    std::fs::create_dir_all(dir.path().join("typo-rules"))?;
+    std::fs::write(dir.path().join("typo-rules/local.rule"), "param 上限 = 3\n")?;
+    std::fs::create_dir_all(dir.path().join("empty"))?;
+    // Given by a flag, and by the project file.
+    let runs = [
+        (
+            vec![
+                "check",
+                "records",
+                "--no-config",
+                "--rules",
+                "typo-rules",
+                "--format",
+                "json",
+            ],
+            "typo-rules",
+        ),
+        (vec!["check", "records", "--format", "json"], "empty"),
+    ];
+    std::fs::write(dir.path().join("sunlight.toml"), "rules = [\"empty\"]\n")?;
+    for (args, folder) in runs {
+        let run = sunlight(dir.path(), &args)?;
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.all());
+        let report = run.json()?;
+        let errors = errors(&report);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].0.ends_with(folder), "{errors:?}");
+        assert_eq!(errors[0].1, "no rule files in this folder");
+        let help = report["errors"][0]["help"].as_str().unwrap_or("");
+        assert!(help.contains("*.rules"), "{help}");
+        if folder == "typo-rules" {
+            assert!(help.contains("found here: local.rule"), "{help}");
+        }
+        // The records are still checked with the standard rules.
+        assert_eq!(summary(&report, "findings"), 4);
+    }
+    // `sunlight fmt` says the same.
+    let run = sunlight(dir.path(), &["fmt", "typo-rules"])?;
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains("no rule files in this folder"),
+        "{}",
+        run.stderr
+    );
+    Ok(())
+}
+
 /// A folder given inside another given folder holds records, read once:
 /// no "no record files" error because the outer walk read them first.
 #[test]
@@ -737,6 +787,101 @@ fn output_twice_to_one_file_is_an_error() -> TestResult {
         run.stderr
     );
     assert!(!dir.path().join("report.json").exists());
+    Ok(())
+}
+
+#[test]
+fn output_over_an_input_file_is_an_error_and_writes_nothing() -> TestResult {
+    let dir = workspace()?;
+    let inputs = [
+        (
+            "sunlight.toml",
+            "rules = [\"local\"]\nparams = \"params.yaml\"\nwaivers = \"waivers.yaml\"\n",
+        ),
+        ("local/local.rules", "param 上限 = 3\n"),
+        ("params.yaml", "大额资金标准: 10万\n"),
+        ("waivers.yaml", "waivers: []\n"),
+    ];
+    std::fs::create_dir(dir.path().join("local"))?;
+    for (name, text) in inputs {
+        std::fs::write(dir.path().join(name), text)?;
+    }
+    let cases = [
+        ("records/org.yaml", "a record file this run checks"),
+        (
+            "./records/../records/org.yaml",
+            "a record file this run checks",
+        ),
+        ("sunlight.toml", "the project file of this run"),
+        ("local/local.rules", "a rule file of this run"),
+        ("params.yaml", "a parameter file of this run"),
+        ("waivers.yaml", "the waiver file of this run"),
+    ];
+    for (target, what) in cases {
+        let before = std::fs::read(dir.path().join(target))?;
+        let spec = format!("json={target}");
+        let run = sunlight(dir.path(), &["check", "records", "--output", &spec])?;
+        assert_eq!(run.code, Some(2), "{target}: {}", run.all());
+        assert!(
+            run.stderr
+                .contains(&format!("`--output` names `{target}`, {what}")),
+            "{target}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{target}: {}", run.stdout);
+        assert_eq!(
+            std::fs::read(dir.path().join(target))?,
+            before,
+            "{target} was written"
+        );
+    }
+    // Through a link, and as the baseline named by a flag.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.path().join("params.yaml"), dir.path().join("out.json"))?;
+        let run = sunlight(dir.path(), &["check", "records", "--output", "out.json"])?;
+        assert_eq!(run.code, Some(2), "{}", run.all());
+        assert!(
+            run.stderr.contains("a parameter file of this run"),
+            "{}",
+            run.stderr
+        );
+    }
+    std::fs::write(dir.path().join("old.json"), "{}")?;
+    let run = sunlight(
+        dir.path(),
+        &[
+            "check",
+            "records",
+            "--baseline",
+            "old.json",
+            "--output",
+            "json=old.json",
+        ],
+    )?;
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains("the baseline of this run"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(dir.path().join("old.json"))?, "{}");
+    // A new file, or one that is no input, is written.
+    std::fs::write(dir.path().join("old.txt"), "x")?;
+    let run = sunlight(
+        dir.path(),
+        &[
+            "check",
+            "records",
+            "--output",
+            "report.json",
+            "--output",
+            "old.txt",
+        ],
+    )?;
+    assert_ne!(run.code, Some(2), "{}", run.all());
+    assert!(dir.path().join("report.json").exists());
+    assert_ne!(std::fs::read_to_string(dir.path().join("old.txt"))?, "x");
     Ok(())
 }
 

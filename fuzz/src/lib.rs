@@ -119,7 +119,7 @@ pub fn assert_report(sources: &SourceMap, report: &Report) {
     for text in [
         report::human::render(report, sources, false),
         report::human::render(report, sources, true),
-        report::junit::render(report, sources),
+        report::junit::render(report, sources, Some(report::Severity::Warning)),
         report::github::render(report, sources),
         json,
         sarif,

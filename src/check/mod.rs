@@ -735,6 +735,18 @@ pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
     });
 }
 
+/// Sort input errors and warnings by file, line, column, as the findings
+/// are: one order in every format, whatever order they were met in. A
+/// problem of a whole file comes before those at a place in it, and one
+/// of the whole run (no file) first; problems at one place keep their
+/// order.
+pub fn sort_errors(errors: &mut [Diagnostic], sources: &SourceMap) {
+    errors.sort_by_cached_key(|d| match d.span {
+        Some(s) => (sources.name(s.file).to_string(), 1, s.start),
+        None => (d.file.clone().unwrap_or_default(), 0, 0),
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -296,6 +296,18 @@ pub(super) enum FailOn {
     Never,
 }
 
+impl FailOn {
+    /// The lowest severity of a finding that fails the run, if any does.
+    pub(super) fn level(self) -> Option<sunlight::report::Severity> {
+        use sunlight::report::Severity;
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Never => None,
+        }
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Color {
     /// Colour when writing to a terminal.

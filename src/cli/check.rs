@@ -1,7 +1,7 @@
 //! `sunlight check`: read the rules and records, check them, write the
 //! reports, or verify an earlier report; the exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,7 +12,7 @@ use sunlight::source::SourceMap;
 use sunlight::workspace::{self, InputLimits};
 
 use super::args::{CheckArgs, Color, FailOn, Format};
-use super::output::{html_scope, parse_output, render, repeated_output};
+use super::output::{html_scope, output_over_input, parse_output, render, repeated_output};
 use crate::STACK_SIZE;
 
 fn limits(args: &CheckArgs) -> InputLimits {
@@ -140,6 +140,14 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
             .not_records
             .push(p.canonicalize().unwrap_or_else(|_| p.clone()));
     }
+    // The walk for the record files is made only when there are outputs.
+    if let Some(msg) = (!outputs.is_empty())
+        .then(|| output_over_input(&outputs, &inputs_of(args, &project)))
+        .flatten()
+    {
+        eprintln!("error: {msg}");
+        return ExitCode::from(2);
+    }
     let rules = project.compile(&sources, &limits);
     let loaded = sources.len();
     let today = rules.program.today;
@@ -175,21 +183,29 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
         let again: serde_json::Value = serde_json::from_str(&again).unwrap_or_default();
         let name = args.verify.as_deref().unwrap_or(Path::new("")).display();
         return match sunlight::replay::compare(old, &again) {
-            None => {
-                println!("reproduced: {name} ({} findings)", report.findings.len());
-                ExitCode::SUCCESS
-            }
-            Some(diff) => {
-                print!("not reproduced: {name}\n{diff}");
-                ExitCode::from(1)
-            }
+            None => super::finish(
+                &format!("reproduced: {name} ({} findings)\n", report.findings.len()),
+                ExitCode::SUCCESS,
+            ),
+            Some(diff) => super::finish(
+                &format!("not reproduced: {name}\n{diff}"),
+                ExitCode::from(1),
+            ),
         };
     }
     let render = |format: Format, report: &Report, sources: &SourceMap, color: bool| {
         if format == Format::Json {
             report::json::render_with_inputs(report, sources, Some(&inputs))
         } else {
-            render(format, report, sources, color, args.verbose, &scope)
+            render(
+                format,
+                report,
+                sources,
+                color,
+                args.verbose,
+                &scope,
+                args.fail_on.level(),
+            )
         }
     };
     let mut failed_write = false;
@@ -200,16 +216,41 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
         }
     }
     let out = render(args.format, &report, &sources, color);
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-        .is_err()
-        || failed_write
-    {
-        return ExitCode::from(2);
-    }
-    exit_code(&report, args.fail_on)
+    let code = if failed_write {
+        ExitCode::from(2)
+    } else {
+        exit_code(&report, args.fail_on)
+    };
+    super::finish(&out, code)
+}
+
+/// The files a run reads, canonical where they exist, each with what it
+/// is: the files no report may be written over. The record files are found
+/// by walking the paths as the check will.
+fn inputs_of(args: &CheckArgs, project: &Project) -> Vec<(PathBuf, &'static str)> {
+    let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let opts = &project.opts;
+    let mut inputs: Vec<(PathBuf, &'static str)> = Vec::new();
+    let mut add = |paths: &mut dyn Iterator<Item = &PathBuf>, what: &'static str| {
+        inputs.extend(paths.map(|p| (real(p), what)));
+    };
+    add(
+        &mut project::record_walk(&args.paths, &project.not_records)
+            .files
+            .iter()
+            .map(|(p, _)| p),
+        "a record file this run checks",
+    );
+    add(&mut project.rule_paths.iter(), "a rule file of this run");
+    add(
+        &mut opts.base_params.iter().chain(&opts.params),
+        "a parameter file of this run",
+    );
+    add(&mut opts.config.iter(), "the project file of this run");
+    add(&mut opts.waivers.iter(), "the waiver file of this run");
+    add(&mut opts.baseline.iter(), "the baseline of this run");
+    add(&mut args.verify.iter(), "the report this run verifies");
+    inputs
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {

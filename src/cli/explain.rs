@@ -25,8 +25,7 @@ pub(super) fn explain(args: &ExplainArgs) -> ExitCode {
             let _ = writeln!(out, "{:<10} {:<7} {}", r.id, r.severity.as_str(), r.title);
         }
         let _ = writeln!(out, "\nsee one rule with `sunlight explain RULE-ID`");
-        print!("{out}");
-        return ExitCode::SUCCESS;
+        return super::finish(&out, ExitCode::SUCCESS);
     };
     let versions = rules.program.rule_versions(id);
     let Some(&rule) = versions.last() else {
@@ -93,6 +92,5 @@ pub(super) fn explain(args: &ExplainArgs) -> ExitCode {
             let _ = writeln!(out, "\nno standard case exercises {}", rule.id);
         }
     }
-    print!("{out}");
-    ExitCode::SUCCESS
+    super::finish(&out, ExitCode::SUCCESS)
 }

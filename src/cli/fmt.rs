@@ -1,6 +1,7 @@
 //! `sunlight fmt`: format rule files in place, or list those not
 //! formatted (`--check`).
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use sunlight::workspace::{self, InputLimits};
@@ -11,6 +12,7 @@ pub(super) fn fmt(args: &FmtArgs) -> ExitCode {
     let mut errors = Vec::new();
     let files = workspace::rule_files(&args.paths, &mut errors);
     let mut unformatted = 0;
+    let mut out = String::new();
     let mut broken = errors.len();
     for e in &errors {
         eprintln!("error: {}: {}", e.file.as_deref().unwrap_or(""), e.message);
@@ -40,17 +42,18 @@ pub(super) fn fmt(args: &FmtArgs) -> ExitCode {
         }
         unformatted += 1;
         if args.check {
-            println!("{name}");
+            let _ = writeln!(out, "{name}");
         } else if let Err(e) = workspace::write_atomically(&target, &formatted) {
             eprintln!("error: {name}: cannot write: {e}");
             broken += 1;
         } else {
-            println!("formatted {name}");
+            let _ = writeln!(out, "formatted {name}");
         }
     }
-    if broken > 0 {
+    let code = if broken > 0 {
         ExitCode::from(2)
     } else {
         ExitCode::from(u8::from(args.check && unformatted > 0))
-    }
+    };
+    super::finish(&out, code)
 }

@@ -14,6 +14,18 @@ use std::process::ExitCode;
 pub(crate) use args::Cli;
 use args::Command;
 
+/// End a command: write its output to standard output and exit with
+/// `code`, or with 2 and a message when the output cannot be written.
+fn finish(out: &str, code: ExitCode) -> ExitCode {
+    match sunlight::workspace::write_stdout(out) {
+        Ok(()) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Run the subcommand given on the command line.
 pub(crate) fn run(cli: Cli) -> ExitCode {
     match cli.command {

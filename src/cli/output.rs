@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use sunlight::project::{self, Project};
-use sunlight::report::{self, Report};
+use sunlight::report::{self, Report, Severity};
 use sunlight::source::SourceMap;
 use sunlight::workspace::{self, InputLimits};
 
@@ -19,13 +19,14 @@ pub(super) fn render(
     color: bool,
     verbose: bool,
     scope: &report::html::Scope,
+    fail_at: Option<Severity>,
 ) -> String {
     match format {
         Format::Html => report::html::render(report, sources, scope),
         Format::Human => report::human::render_verbose(report, sources, color, verbose),
         Format::Json => report::json::render(report, sources),
         Format::Sarif => report::sarif::render(report, sources),
-        Format::Junit => report::junit::render(report, sources),
+        Format::Junit => report::junit::render(report, sources, fail_at),
         Format::Github => report::github::render(report, sources),
     }
 }
@@ -76,6 +77,24 @@ pub(super) fn repeated_output(outputs: &[(Format, PathBuf)]) -> Option<String> {
         }
     }
     None
+}
+
+/// An `--output` file that is one of the run's inputs: the report would
+/// overwrite what it was made from. `inputs` are the input files, canonical
+/// where they exist, each with what it is ("a record file this run
+/// checks"); an output file that does not exist yet is none of them.
+pub(super) fn output_over_input(
+    outputs: &[(Format, PathBuf)],
+    inputs: &[(PathBuf, &str)],
+) -> Option<String> {
+    outputs.iter().find_map(|(_, out)| {
+        let real = out.canonicalize().ok()?;
+        let (_, what) = inputs.iter().find(|(p, _)| *p == real)?;
+        Some(format!(
+            "`--output` names `{}`, {what}: the report would overwrite it\n  help: write the report to a file that is not an input of the run",
+            out.display()
+        ))
+    })
 }
 
 /// What the HTML page's header says of the run: the configuration as the

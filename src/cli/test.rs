@@ -125,12 +125,12 @@ pub(super) fn test(args: &TestArgs) -> ExitCode {
             }
         );
     }
-    print!("{out}");
     // Rules that do not compile make the run fail as an input error does
     // in `sunlight check`, whatever the cases found.
-    ExitCode::from(if rule_errors > 0 {
+    let code = if rule_errors > 0 {
         2
     } else {
         u8::from(failed > 0)
-    })
+    };
+    super::finish(&out, ExitCode::from(code))
 }

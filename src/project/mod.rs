@@ -65,6 +65,9 @@ pub struct Project {
     pub rule_files: Vec<FileId>,
     /// How many of `rule_files` are the embedded standard library.
     pub embedded: usize,
+    /// Where the rule files other than the embedded ones were read from
+    /// (or were to be), canonical where they exist.
+    pub rule_paths: Vec<PathBuf>,
     /// Parameter files, in the order their keys apply (the later wins).
     pub param_files: Vec<FileId>,
     /// The project file, when one was read.
@@ -184,6 +187,7 @@ impl Project {
             opts,
             rule_files,
             embedded,
+            rule_paths: loaded,
             param_files,
             config_file,
             waiver_file,
@@ -367,6 +371,7 @@ impl Project {
     /// cover, and report their problems. `complete` says whether the
     /// report holds every finding of the project: only then does a waiver
     /// that matches nothing say so (an editor evaluates only what it shows).
+    /// The input problems stay in place order ([`check::sort_errors`]).
     pub fn suppress(
         &self,
         report: &mut Report,
@@ -388,6 +393,7 @@ impl Project {
                 report.errors.push(d);
             }
         }
+        check::sort_errors(&mut report.errors, sources);
     }
 }
 
@@ -533,7 +539,8 @@ pub fn check_paths(
     check_paths_showing(sources, rules, paths, limits, false)
 }
 
-/// Like [`check_paths`]; with `progress`, a line on standard error tells
+/// Like [`check_paths`]; the input problems are in place order
+/// ([`check::sort_errors`]). With `progress`, a line on standard error tells
 /// how many files were read and how many records are being checked,
 /// rewritten in place (for a terminal) and cleared at the end.
 pub fn check_paths_showing(
@@ -617,6 +624,7 @@ pub fn check_paths_showing(
             sets.push(set);
         }
     }
+    errors.extend(files_without_records(&sets, sources));
     let mut files = Vec::with_capacity(sets.len());
     let mut read = 0;
     let total = sets.len();
@@ -666,7 +674,31 @@ pub fn check_paths_showing(
     report.skipped = walked.skipped;
     report.configuration = rules.configuration.clone();
     restore_shown(sources, &mut report);
+    check::sort_errors(&mut report.errors, sources);
     report
+}
+
+/// A warning for each file read that holds no record (empty, or only
+/// comments and `---`) and no error: it was most likely meant to hold
+/// some. When no file of the run holds a record, they are errors: a run
+/// that checked nothing must not pass.
+fn files_without_records(sets: &[check::FileSet], sources: &SourceMap) -> Vec<Diagnostic> {
+    let nothing_read = sets.iter().all(|s| s.records_read() == 0);
+    sets.iter()
+        .filter(|s| s.records_read() == 0 && s.errors.is_empty())
+        .map(|s| {
+            let name = sources.name(s.file);
+            let message = "this file holds no record";
+            if nothing_read {
+                Diagnostic::file_error(name, message).with_help(
+                    "no file given holds a record, so nothing was checked: give the files that hold the records",
+                )
+            } else {
+                Diagnostic::file_warning(name, message)
+                    .with_help("remove the file, or write its records into it")
+            }
+        })
+        .collect()
 }
 
 /// Bring back the released texts of the files `report` points into, so

@@ -1,6 +1,8 @@
 //! JUnit XML (`--format junit`): a test suite per record file, a test case
-//! per record, a failure per finding and an error per input problem, so
-//! that CI systems show records as passing or failing tests.
+//! per record, a failure per finding at or above the `--fail-on` level and
+//! an error per input problem, so that CI systems show records as passing
+//! or failing tests as the run passes or fails. A finding below that level
+//! fails no test: it is written in its test case's `<system-out>`.
 //!
 //! quick-xml writes the markup and escapes `<`, `&` and quotes; characters
 //! that XML 1.0 cannot carry at all (control characters, U+FFFE, U+FFFF,
@@ -13,7 +15,7 @@ use std::io;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::report::Report;
+use crate::report::{Report, Severity};
 use crate::source::SourceMap;
 
 /// Whether XML 1.0 allows this character (its `Char` production).
@@ -47,11 +49,24 @@ struct Case {
     name: String,
     failures: Vec<Entry>,
     errors: Vec<Entry>,
+    /// The findings below the failing level, as text.
+    notes: Vec<String>,
 }
 
-/// Render a report as JUnit XML.
-pub fn render(report: &Report, sources: &SourceMap) -> String {
-    // Suites by file, in path order; cases by record.
+/// Whether a finding of `severity` fails its test when findings at or
+/// above `fail_at` fail the run (`None`: none does).
+fn fails(severity: Severity, fail_at: Option<Severity>) -> bool {
+    match fail_at {
+        None => false,
+        Some(Severity::Warning) => true,
+        Some(Severity::Error) => severity == Severity::Error,
+    }
+}
+
+/// Render a report as JUnit XML; the findings at or above `fail_at` (none
+/// when `None`) are failures, as they fail the run.
+pub fn render(report: &Report, sources: &SourceMap, fail_at: Option<Severity>) -> String {
+    // Suites by file, sorted by name at the end; cases by record.
     let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
     let suite = |suites: &mut Vec<(String, Vec<Case>)>, file: &str| -> usize {
         match suites.iter().position(|(f, _)| f == file) {
@@ -84,6 +99,7 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
             name,
             failures: Vec::new(),
             errors: Vec::new(),
+            notes: Vec::new(),
         });
         record_cases.push((s, cases.len() - 1));
     }
@@ -115,17 +131,25 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
                 && r.span.start <= f.span.start
                 && f.span.start <= r.span.end
         });
-        match target.and_then(|i| record_cases.get(i)) {
-            Some(&(s, c)) => suites[s].1[c].failures.push(text),
+        let (s, c) = match target.and_then(|i| record_cases.get(i)) {
+            Some(&at) => at,
             None => {
                 let s = suite(&mut suites, sources.name(f.span.file));
                 suites[s].1.push(Case {
                     classname: f.kind.clone(),
                     name: f.record.clone(),
-                    failures: vec![text],
+                    failures: Vec::new(),
                     errors: Vec::new(),
+                    notes: Vec::new(),
                 });
+                (s, suites[s].1.len() - 1)
             }
+        };
+        let case = &mut suites[s].1[c];
+        if fails(f.severity, fail_at) {
+            case.failures.push(text);
+        } else {
+            case.notes.push(text.body);
         }
     }
     for d in &report.errors {
@@ -167,10 +191,14 @@ pub fn render(report: &Report, sources: &SourceMap) -> String {
                     name: file.clone(),
                     failures: Vec::new(),
                     errors: vec![text],
+                    notes: Vec::new(),
                 });
             }
         }
     }
+    // Files in the order of the findings and input errors of the other
+    // formats, whether they hold records or only problems.
+    suites.sort_by(|a, b| a.0.cmp(&b.0));
     let total: usize = suites.iter().map(|(_, c)| c.len()).sum();
     let failures: usize = suites
         .iter()
@@ -271,7 +299,7 @@ fn write_case(w: &mut Writer<Vec<u8>>, c: &Case, file: &str) -> io::Result<()> {
         ("name", clean(&c.name).as_ref()),
         ("file", file),
     ]);
-    if c.failures.is_empty() && c.errors.is_empty() {
+    if c.failures.is_empty() && c.errors.is_empty() && c.notes.is_empty() {
         element.write_empty()?;
         return Ok(());
     }
@@ -283,6 +311,10 @@ fn write_case(w: &mut Writer<Vec<u8>>, c: &Case, file: &str) -> io::Result<()> {
                     ("message", clean(&x.message).as_ref()),
                 ])
                 .write_text_content(BytesText::new(&clean(&x.body)))?;
+        }
+        if !c.notes.is_empty() {
+            w.create_element("system-out")
+                .write_text_content(BytesText::new(&clean(&c.notes.join("\n"))))?;
         }
         Ok(())
     })?;
