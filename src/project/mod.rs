@@ -6,9 +6,6 @@
 //! findings.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use rayon::prelude::*;
 
 use crate::check::{self, Compiled, ParamOverride, Program, Symbols};
 use crate::diag::Diagnostic;
@@ -17,14 +14,16 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::suppress;
 use crate::syntax::{self, ast};
 use crate::workspace::{
-    InputLimits, RECORD_EXTENSIONS, TextError, add_read, display_path, read_into, read_text,
-    read_text_bounded, walk_keeping,
+    InputLimits, RECORD_EXTENSIONS, display_path, read_into, read_text_bounded, walk_keeping,
 };
 
 mod config;
+mod run;
 pub use config::{
     CONFIG_FILE, ConfigFile, RuleOptions, find_config, load_config, parse_config, read_config,
 };
+pub(crate) use run::free_apart;
+pub use run::{check_paths, check_paths_showing, restore_shown};
 
 /// A compiled rule set with the problems found on the way.
 #[derive(Debug)]
@@ -524,224 +523,6 @@ pub fn unknown_disabled(
         });
     }
     out
-}
-
-/// Check record files with a compiled rule set: the whole `sunlight check`.
-/// The record files are added to `sources`, and their texts released once
-/// read (see [`SourceMap::release`]), but for the files the report points
-/// into, whose texts are back.
-pub fn check_paths(
-    sources: &mut SourceMap,
-    rules: &RuleSet,
-    paths: &[PathBuf],
-    limits: &InputLimits,
-) -> Report {
-    check_paths_showing(sources, rules, paths, limits, false)
-}
-
-/// Like [`check_paths`]; the input problems are in place order
-/// ([`check::sort_errors`]). With `progress`, a line on standard error tells
-/// how many files were read and how many records are being checked,
-/// rewritten in place (for a terminal) and cleared at the end.
-pub fn check_paths_showing(
-    sources: &mut SourceMap,
-    rules: &RuleSet,
-    paths: &[PathBuf],
-    limits: &InputLimits,
-    progress: bool,
-) -> Report {
-    let mut errors = rules.errors.clone();
-    let mut walked = record_walk(paths, &rules.not_records);
-    errors.append(&mut walked.errors);
-    let files = std::mem::take(&mut walked.files);
-    // A folder given with no record file in it is most likely a mistyped
-    // path: a run that checked nothing must not pass.
-    for (index, given) in paths.iter().enumerate() {
-        if given.is_dir() && !walked.found_under.get(index).copied().unwrap_or(false) {
-            let shown = display_path(given);
-            let skipped = walked
-                .skipped
-                .iter()
-                .filter(|s| shown == "." || Path::new(&s.path).starts_with(&shown))
-                .count();
-            let mut help = "folders are searched for *.yaml, *.yml and *.json (in any case); hidden files and folders are skipped".to_string();
-            if skipped > 0 {
-                help.push_str(&format!("; {skipped} skipped here, listed with --verbose"));
-            }
-            errors.push(
-                Diagnostic::file_error(shown, "no record files in this folder").with_help(help),
-            );
-        }
-    }
-    let files: Vec<PathBuf> = files.into_iter().map(|(f, _)| f).collect();
-    let schema = &rules.program.schema;
-    let (files_read, records_read) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let mut sets: Vec<check::FileSet> = Vec::with_capacity(files.len());
-    let mut unreadable = 0;
-    // Files are read and their records validated in parallel, a batch at a
-    // time; both results come back in path order, so the report is the
-    // same on any number of threads. A file's text is released once its
-    // records are read: a large run holds the records, not the text, which
-    // comes back at the end for the files the report shows.
-    for batch in files.chunks(rayon::current_num_threads().saturating_mul(16).max(1)) {
-        let read: Vec<(String, Result<String, TextError>)> = batch
-            .par_iter()
-            .map(|f| (display_path(f), read_text(f, limits)))
-            .collect();
-        let mut added: Vec<(FileId, &Path)> = Vec::with_capacity(batch.len());
-        for ((name, text), path) in read.into_iter().zip(batch) {
-            match add_read(sources, name, text, &mut errors) {
-                Some(id) => added.push((id, path)),
-                None => {
-                    // Counted as done, so that the progress line reaches its total.
-                    files_read.fetch_add(1, Ordering::Relaxed);
-                    unreadable += 1;
-                }
-            }
-        }
-        let shared: &SourceMap = sources;
-        let done: Vec<(check::FileSet, [u8; 32])> = added
-            .par_iter()
-            .map(|&(id, _)| {
-                let set = check::read_file(shared, id, schema, &limits.yaml);
-                let digest = shared.get(id).map_or([0; 32], |f| f.sha256());
-                if progress {
-                    let records = records_read.fetch_add(set.records_read(), Ordering::Relaxed);
-                    let done = files_read.fetch_add(1, Ordering::Relaxed) + 1;
-                    if done % 64 == 0 || done == files.len() {
-                        eprint!(
-                            "\r{done} of {} files read, {} records",
-                            files.len(),
-                            records + set.records_read()
-                        );
-                    }
-                }
-                (set, digest)
-            })
-            .collect();
-        for ((set, digest), (id, path)) in done.into_iter().zip(added) {
-            sources.release(id, path, digest);
-            sets.push(set);
-        }
-    }
-    errors.extend(files_without_records(&sets, sources));
-    let mut files = Vec::with_capacity(sets.len());
-    let mut read = 0;
-    let total = sets.len();
-    for (n, mut set) in sets.into_iter().enumerate() {
-        let id = set.file;
-        read += set.records_read();
-        if read > limits.max_records {
-            // The records of this file were read: they are reported as not
-            // checked rather than left out of the counts, and references to
-            // them still resolve.
-            set.reject_all(&rules.program.schema);
-            files.push(set);
-            errors.push(
-                Diagnostic::file_error(
-                    sources.name(id),
-                    format!(
-                        "more than {} records: this file and the {} after it were not checked",
-                        limits.max_records,
-                        total - n - 1
-                    ),
-                )
-                .with_help("check fewer files at a time, or raise the limit with --max-records"),
-            );
-            unreadable += total - n - 1;
-            break;
-        }
-        files.push(set);
-    }
-    let refs: Vec<&check::FileSet> = files.iter().collect();
-    if progress {
-        let records: usize = files.iter().map(|f| f.records.len()).sum();
-        eprint!(
-            "\r\x1b[K{} files read, checking {records} records against {} rules…",
-            files.len(),
-            rules.program.rules.len()
-        );
-    }
-    let mut report = check::evaluate(&rules.program, &refs, sources);
-    if progress {
-        eprint!("\r\x1b[K");
-    }
-    drop(refs);
-    free_apart(files);
-    report.summary.files += unreadable;
-    errors.append(&mut report.errors);
-    report.errors = errors;
-    report.skipped = walked.skipped;
-    report.configuration = rules.configuration.clone();
-    restore_shown(sources, &mut report);
-    check::sort_errors(&mut report.errors, sources);
-    report
-}
-
-/// A warning for each file read that holds no record (empty, or only
-/// comments and `---`) and no error: it was most likely meant to hold
-/// some. When no file of the run holds a record, they are errors: a run
-/// that checked nothing must not pass.
-fn files_without_records(sets: &[check::FileSet], sources: &SourceMap) -> Vec<Diagnostic> {
-    let nothing_read = sets.iter().all(|s| s.records_read() == 0);
-    sets.iter()
-        .filter(|s| s.records_read() == 0 && s.errors.is_empty())
-        .map(|s| {
-            let name = sources.name(s.file);
-            let message = "this file holds no record";
-            if nothing_read {
-                Diagnostic::file_error(name, message).with_help(
-                    "no file given holds a record, so nothing was checked: give the files that hold the records",
-                )
-            } else {
-                Diagnostic::file_warning(name, message)
-                    .with_help("remove the file, or write its records into it")
-            }
-        })
-        .collect()
-}
-
-/// Bring back the released texts of the files `report` points into, so
-/// that it can be shown with lines, columns and snippets. A file that no
-/// longer holds what was checked stays without positions, and a warning
-/// says so.
-pub fn restore_shown(sources: &mut SourceMap, report: &mut Report) {
-    let spans = report
-        .findings
-        .iter()
-        .flat_map(|f| std::iter::once(f.span).chain(f.related.iter().map(|r| r.span)))
-        .chain(
-            report
-                .errors
-                .iter()
-                .flat_map(|d| d.span.into_iter().chain(d.related.iter().map(|l| l.span))),
-        )
-        // A record without an id is named by its line.
-        .chain(
-            report
-                .records
-                .iter()
-                .filter(|r| r.id.is_empty())
-                .map(|r| r.span),
-        );
-    let files: Vec<FileId> = spans.map(|s| s.file).collect();
-    for id in sources.restore(files) {
-        report.errors.push(
-            Diagnostic::file_warning(
-                sources.name(id),
-                "the file changed or was removed while it was checked: what the report says of it is shown without lines, columns or source",
-            )
-            .with_help("check again once the file is in place and no longer being written"),
-        );
-    }
-}
-
-/// Free `value` on a thread of its own: the records of a large run take
-/// a noticeable time to free (0.4 s for 81,000), which is no reason to
-/// keep the report waiting, and a process that ends first leaves the
-/// freeing to the system. Where no thread can be had, it is freed here.
-pub(crate) fn free_apart<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 #[cfg(test)]
