@@ -186,7 +186,7 @@ const EXPECTED_KEYS: &[&str] = &["findings", "errors", "today"];
 const FINDING_KEYS: &[&str] = &["rule", "record"];
 
 /// How an expected finding is written.
-const FINDING_HELP: &str = "write each expected finding as `{rule: SZYD-002, record: JY-2014-03}`";
+const FINDING_HELP: &str = "write each expected finding as `{rule: RULE-ID, record: RECORD-ID}`";
 
 /// An unknown key of `expected.yaml` (`where_` says where it is written),
 /// with the nearest known one.

@@ -67,7 +67,8 @@ mod tests {
             closest("todya", ["findings", "errors", "today"]),
             Some("today")
         );
-        assert_eq!(closest("recrod", ["rule", "record"]), Some("record"));
+        // Too far by letters changed (two), one slip by letters swapped.
+        assert_eq!(closest("nmae", ["name", "date"]), Some("name"));
     }
 
     #[test]

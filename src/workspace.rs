@@ -44,12 +44,20 @@ pub fn rule_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBu
         if !given.is_dir() || w.found_under.get(index).copied().unwrap_or(false) {
             continue;
         }
-        let shown = display_path(given);
+        // `.` and `./` are shown as `.`; names found under `.` are shown
+        // as they are.
+        let shown = match display_path(given) {
+            s if s.is_empty() || s == "./" => ".".to_string(),
+            s => s,
+        };
         let others: Vec<&str> = w
             .skipped
             .iter()
             .filter(|s| s.reason == SkipReason::Extension)
-            .filter_map(|s| Path::new(&s.path).strip_prefix(&shown).ok()?.to_str())
+            .filter_map(|s| match shown.as_str() {
+                "." => Some(s.path.as_str()),
+                _ => Path::new(&s.path).strip_prefix(&shown).ok()?.to_str(),
+            })
             .collect();
         let mut help = format!(
             "folders are searched for {} (in any case)",

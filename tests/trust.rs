@@ -467,14 +467,28 @@ fn a_rules_folder_with_no_rule_file_is_an_input_error() -> TestResult {
         // The records are still checked with the standard rules.
         assert_eq!(summary(&report, "findings"), 4);
     }
-    // `sunlight fmt` says the same.
+    // `sunlight fmt` says the same, with the help; given as `.` or `./`
+    // from inside the folder, it is named `.` and what is there is listed.
     let run = sunlight(dir.path(), &["fmt", "typo-rules"])?;
     assert_eq!(run.code, Some(2), "{}", run.all());
     assert!(
-        run.stderr.contains("no rule files in this folder"),
+        run.stderr
+            .starts_with("error: typo-rules: no rule files in this folder\n  help: ")
+            && run.stderr.contains("found here: local.rule"),
         "{}",
         run.stderr
     );
+    for here in [".", "./"] {
+        let run = sunlight(&dir.path().join("typo-rules"), &["fmt", here])?;
+        assert_eq!(run.code, Some(2), "{}", run.all());
+        assert!(
+            run.stderr
+                .starts_with("error: .: no rule files in this folder\n")
+                && run.stderr.contains("found here: local.rule"),
+            "{here}: {}",
+            run.stderr
+        );
+    }
     Ok(())
 }
 

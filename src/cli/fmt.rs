@@ -15,7 +15,10 @@ pub(super) fn fmt(args: &FmtArgs) -> ExitCode {
     let mut out = String::new();
     let mut broken = errors.len();
     for e in &errors {
-        eprintln!("error: {}: {}", e.file.as_deref().unwrap_or(""), e.message);
+        eprintln!(
+            "{}",
+            sunlight::report::human::one_line(e, &sunlight::source::SourceMap::new())
+        );
     }
     for path in &files {
         let name = workspace::display_path(path);

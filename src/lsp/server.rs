@@ -60,24 +60,31 @@ impl Backend {
     /// the session analyse if the job was stale: the answer must be of the
     /// text as it is now (a definition's offset is in it), and an analysis
     /// of its own beside the job would build a second index of every
-    /// record for nothing.
+    /// record for nothing. The protocol handles a few messages at once, so
+    /// an edit of the document may come in during the wait: the question
+    /// was asked of a text that is gone, and gets no answer (its position
+    /// may mean something else in the new text).
     async fn fresh<T>(&self, uri: &Url, f: impl FnOnce(&mut State) -> T) -> Option<T> {
         let path = to_path(uri);
         let wait = needs_records(&path);
+        let asked = self.with(|s| s.version(uri)).flatten();
         let mut f = Some(f);
         loop {
             // Made before looking, so that a job finished between the look
             // and the wait still wakes it.
             let finished = self.shared.finished.notified();
             let answer = self.with(|s| {
+                if s.version(uri) != asked {
+                    return Some(None);
+                }
                 if wait && s.session.analysis_running() {
                     return None;
                 }
                 s.session.prepare_for(&path);
-                f.take().map(|f| f(s))
+                Some(f.take().map(|f| f(s)))
             })?;
             match answer {
-                Some(answer) => return Some(answer),
+                Some(answer) => return answer,
                 None => finished.await,
             }
         }

@@ -159,14 +159,17 @@ impl Loader<'_, '_> {
                     "the YAML reader stops at 255 nested brackets".to_string(),
                 )
             }
-        } else if let Some(colon) = full_width_colon(self.text, at) {
+        } else if let Some(colon) = key_error(info)
+            .then(|| full_width_colon(self.text, at))
+            .flatten()
+        {
             // A Chinese input method types `：` for `:`: the key and its
             // value read as one text, and the parser fails on a later line.
             self.error_at(
                 colon,
                 "invalid YAML: `：` (a full-width colon) does not separate a key from its value"
                     .to_string(),
-                "write `:` followed by a space, as in `name: 龙潭区`",
+                "write `:` followed by a space, as in `key: value`",
             );
             return;
         } else {
@@ -206,9 +209,17 @@ impl Loader<'_, '_> {
     }
 }
 
+/// Whether the parser's message is one a key without its `:` leads to
+/// (`simple key expect ':'`, `could not find expected ':'`, `mapping values
+/// are not allowed`), rather than, say, an unclosed quote.
+fn key_error(info: &str) -> bool {
+    info.contains("':'") || info.contains("key") || info.contains("mapping values")
+}
+
 /// Where a key is written with a full-width colon (`name：龙潭区`) on the
 /// line of byte `at` or the written line before it: the first `：` of a
-/// line, outside a comment, that has no `:` to separate a key.
+/// line, outside a comment, that has no `:` to separate a key, and that
+/// reads as a key: a name without spaces before it, not a list item.
 fn full_width_colon(text: &str, at: usize) -> Option<usize> {
     let line_start = |i: usize| {
         text.get(..i)
@@ -233,9 +244,12 @@ fn full_width_colon(text: &str, at: usize) -> Option<usize> {
         let line = rest.split('\n').next().unwrap_or("");
         let line = line.split(" #").next().unwrap_or(line);
         let separated = line.contains(": ") || line.trim_end().ends_with(':');
-        (!separated)
-            .then(|| line.find('：').map(|i| start + i))
-            .flatten()
+        let colon = line.find('：')?;
+        let key = line.get(..colon)?.trim_start();
+        let key_like = !key.is_empty()
+            && !key.starts_with(['-', '"', '\'', '#'])
+            && !key.contains(char::is_whitespace);
+        (!separated && key_like).then_some(start + colon)
     })
 }
 
@@ -363,12 +377,18 @@ mod tests {
             assert_eq!(error_slice(text, e), "：", "{text}");
             assert_eq!(
                 e.help.as_deref(),
-                Some("write `:` followed by a space, as in `name: 龙潭区`")
+                Some("write `:` followed by a space, as in `key: value`")
             );
         }
         // A full-width colon inside a value is text, and a line that has a
         // key of its own is not blamed for an error elsewhere.
         let text = "kind: org\nname: 龙潭区：城关\nid longtan\nleaders: []\n";
+        let loaded = run(text);
+        let e = first_error(&loaded);
+        assert!(!e.message.contains("full-width"), "{e:?}");
+        // A list item with `：` in its text, above an unclosed quote: the
+        // quote is the error.
+        let text = "kind: org\nid: longtan\nnotes:\n  - 会议：三重一大\n  - \"unclosed\n";
         let loaded = run(text);
         let e = first_error(&loaded);
         assert!(!e.message.contains("full-width"), "{e:?}");
