@@ -40,24 +40,11 @@ pub fn rule_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBu
     errors.append(&mut w.errors);
     // A folder given with no rule file in it is most likely a mistyped
     // path or extension: its rules would be missing from the run unseen.
-    for (index, given) in paths.iter().enumerate() {
-        if !given.is_dir() || w.found_under.get(index).copied().unwrap_or(false) {
-            continue;
-        }
-        // `.` and `./` are shown as `.`; names found under `.` are shown
-        // as they are.
-        let shown = match display_path(given) {
-            s if s.is_empty() || s == "./" => ".".to_string(),
-            s => s,
-        };
-        let others: Vec<&str> = w
-            .skipped
+    for (shown, under) in w.empty_folders(paths) {
+        let others: Vec<&str> = under
             .iter()
-            .filter(|s| s.reason == SkipReason::Extension)
-            .filter_map(|s| match shown.as_str() {
-                "." => Some(s.path.as_str()),
-                _ => Path::new(&s.path).strip_prefix(&shown).ok()?.to_str(),
-            })
+            .filter(|(s, _)| s.reason == SkipReason::Extension)
+            .map(|(_, name)| *name)
             .collect();
         let mut help = format!(
             "folders are searched for {} (in any case)",
@@ -168,6 +155,41 @@ pub struct Walk {
     /// For each given path, whether a file to read was found under it
     /// (before a file found under two given paths is kept once).
     pub found_under: Vec<bool>,
+}
+
+impl Walk {
+    /// The given folders with nothing found to read under them, each as
+    /// shown (`.` for the current folder, however written) with the
+    /// entries skipped under it and their names within it: a folder given
+    /// and found empty is most likely a mistyped path, and what it does
+    /// hold tells how.
+    pub fn empty_folders<'a>(
+        &'a self,
+        paths: &[PathBuf],
+    ) -> Vec<(String, Vec<(&'a Skipped, &'a str)>)> {
+        paths
+            .iter()
+            .enumerate()
+            .filter(|(i, given)| {
+                given.is_dir() && !self.found_under.get(*i).copied().unwrap_or(false)
+            })
+            .map(|(_, given)| {
+                let shown = match display_path(given) {
+                    s if s.is_empty() => ".".to_string(),
+                    s => s,
+                };
+                let under = self
+                    .skipped
+                    .iter()
+                    .filter_map(|s| match shown.as_str() {
+                        "." => Some((s, s.path.as_str())),
+                        _ => Some((s, Path::new(&s.path).strip_prefix(&shown).ok()?.to_str()?)),
+                    })
+                    .collect();
+                (shown, under)
+            })
+            .collect()
+    }
 }
 
 /// One folder met on the walk.

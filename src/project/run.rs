@@ -44,22 +44,16 @@ pub fn check_paths_showing(
     let files = std::mem::take(&mut walked.files);
     // A folder given with no record file in it is most likely a mistyped
     // path: a run that checked nothing must not pass.
-    for (index, given) in paths.iter().enumerate() {
-        if given.is_dir() && !walked.found_under.get(index).copied().unwrap_or(false) {
-            let shown = display_path(given);
-            let skipped = walked
-                .skipped
-                .iter()
-                .filter(|s| shown == "." || Path::new(&s.path).starts_with(&shown))
-                .count();
-            let mut help = "folders are searched for *.yaml, *.yml and *.json (in any case); hidden files and folders are skipped".to_string();
-            if skipped > 0 {
-                help.push_str(&format!("; {skipped} skipped here, listed with --verbose"));
-            }
-            errors.push(
-                Diagnostic::file_error(shown, "no record files in this folder").with_help(help),
-            );
+    for (shown, skipped) in walked.empty_folders(paths) {
+        let mut help = "folders are searched for *.yaml, *.yml and *.json (in any case); hidden files and folders are skipped".to_string();
+        if !skipped.is_empty() {
+            help.push_str(&format!(
+                "; {} skipped here, listed with --verbose",
+                skipped.len()
+            ));
         }
+        errors
+            .push(Diagnostic::file_error(shown, "no record files in this folder").with_help(help));
     }
     let files: Vec<PathBuf> = files.into_iter().map(|(f, _)| f).collect();
     let schema = &rules.program.schema;
