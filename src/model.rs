@@ -23,6 +23,16 @@ impl Severity {
             Severity::Warning => "warning",
         }
     }
+
+    /// Whether a finding of this severity fails a run in which findings
+    /// at or above `level` do (`None`: none does), as `--fail-on` says.
+    pub fn fails_at(self, level: Option<Severity>) -> bool {
+        match level {
+            None => false,
+            Some(Severity::Warning) => true,
+            Some(Severity::Error) => self == Severity::Error,
+        }
+    }
 }
 
 /// The electronic supervision's cards (电子监察): a rule marked `card red`

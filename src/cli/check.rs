@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use sunlight::project::{self, Project};
 use sunlight::records::Limits;
-use sunlight::report::{self, Report, Severity};
+use sunlight::report::{self, Report};
 use sunlight::source::SourceMap;
 use sunlight::workspace::{self, InputLimits};
 
@@ -257,10 +257,7 @@ fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
     if report.has_input_errors() {
         return ExitCode::from(2);
     }
-    let failing = match fail_on {
-        FailOn::Error => report.count(Severity::Error),
-        FailOn::Warning => report.active().count(),
-        FailOn::Never => 0,
-    };
-    ExitCode::from(u8::from(failing > 0))
+    let level = fail_on.level();
+    let failing = report.active().any(|f| f.severity.fails_at(level));
+    ExitCode::from(u8::from(failing))
 }

@@ -53,16 +53,6 @@ struct Case {
     notes: Vec<String>,
 }
 
-/// Whether a finding of `severity` fails its test when findings at or
-/// above `fail_at` fail the run (`None`: none does).
-fn fails(severity: Severity, fail_at: Option<Severity>) -> bool {
-    match fail_at {
-        None => false,
-        Some(Severity::Warning) => true,
-        Some(Severity::Error) => severity == Severity::Error,
-    }
-}
-
 /// Render a report as JUnit XML; the findings at or above `fail_at` (none
 /// when `None`) are failures, as they fail the run.
 pub fn render(report: &Report, sources: &SourceMap, fail_at: Option<Severity>) -> String {
@@ -146,7 +136,7 @@ pub fn render(report: &Report, sources: &SourceMap, fail_at: Option<Severity>) -
             }
         };
         let case = &mut suites[s].1[c];
-        if fails(f.severity, fail_at) {
+        if f.severity.fails_at(fail_at) {
             case.failures.push(text);
         } else {
             case.notes.push(text.body);
