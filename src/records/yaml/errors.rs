@@ -6,7 +6,7 @@ use saphyr_parser::ScanError;
 
 use super::loader::Loader;
 use crate::diag::Diagnostic;
-use crate::source::Span;
+use crate::source::{LineIndex, Span};
 
 impl Loader<'_, '_> {
     /// Errors of the broken document `start..end` that the parser found
@@ -160,7 +160,7 @@ impl Loader<'_, '_> {
                 )
             }
         } else if let Some(colon) = key_error(info)
-            .then(|| full_width_colon(self.text, at))
+            .then(|| full_width_colon(self.text, self.line_index(), at))
             .flatten()
         {
             // A Chinese input method types `：` for `:`: the key and its
@@ -220,29 +220,21 @@ fn key_error(info: &str) -> bool {
 /// line of byte `at` or the written line before it: the first `：` of a
 /// line, outside a comment, that has no `:` to separate a key, and that
 /// reads as a key: a name without spaces before it, not a list item.
-fn full_width_colon(text: &str, at: usize) -> Option<usize> {
-    let line_start = |i: usize| {
-        text.get(..i)
-            .and_then(|t| t.rfind('\n'))
-            .map_or(0, |n| n + 1)
+fn full_width_colon(text: &str, lines: &LineIndex, at: usize) -> Option<usize> {
+    // A line's start and its text, without its comment.
+    let line = |n: usize| {
+        let start = lines.line_start(n)?;
+        let rest = text.get(start..)?;
+        let line = rest.split('\n').next().unwrap_or(rest);
+        Some((start, line.split(" #").next().unwrap_or(line)))
     };
-    let here = line_start(at.min(text.len()));
-    let mut lines = vec![here];
+    let here = lines.line_of(at);
     // The written line before: blank lines and comments do not count.
-    let mut end = here;
-    while end > 0 {
-        let start = line_start(end - 1);
-        let line = text.get(start..end).unwrap_or("").trim();
-        if !line.is_empty() && !line.starts_with('#') {
-            lines.push(start);
-            break;
-        }
-        end = start;
-    }
-    lines.into_iter().find_map(|start| {
-        let rest = text.get(start..).unwrap_or("");
-        let line = rest.split('\n').next().unwrap_or("");
-        let line = line.split(" #").next().unwrap_or(line);
+    let before = (0..here).rev().find(|&n| {
+        line(n).is_some_and(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+    });
+    [Some(here), before].into_iter().flatten().find_map(|n| {
+        let (start, line) = line(n)?;
         let separated = line.contains(": ") || line.trim_end().ends_with(':');
         let colon = line.find('：')?;
         let key = line.get(..colon)?.trim_start();
