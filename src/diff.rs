@@ -101,13 +101,11 @@ pub fn run(
 
 /// The id the first reference field of a record names.
 fn unit_of(schema: &Schema, root: usize, data: &Data) -> Option<String> {
-    let Data::Struct(_, fields) = data else {
-        return None;
-    };
+    let fields = data.fields()?;
     let def = schema.structs.get(root)?;
     def.fields
         .iter()
-        .zip(fields)
+        .zip(fields.iter())
         .find_map(|(f, d)| match (&f.ty, &d.data) {
             (FieldTy::Ref(_), data) => data.as_text().map(str::to_string),
             _ => None,

@@ -52,7 +52,7 @@ pub fn sites<'a>(schema: &'a Schema, root: &'a Datum, sid: StructId) -> Vec<RefS
 }
 
 fn in_struct<'a>(schema: &'a Schema, d: &'a Datum, sid: StructId, out: &mut Vec<RefSite<'a>>) {
-    let (Data::Struct(_, fields), Some(def)) = (&d.data, schema.structs.get(sid)) else {
+    let (Some(fields), Some(def)) = (d.data.fields(), schema.structs.get(sid)) else {
         return;
     };
     for (f, fdef) in fields.iter().zip(&def.fields) {
@@ -85,7 +85,7 @@ fn in_field<'a>(
                 in_field(schema, item, inner, name, holder, out);
             }
         }
-        (FieldTy::Struct(s), Data::Struct(..)) => in_struct(schema, f, *s, out),
+        (FieldTy::Struct(s), Data::Struct { .. }) => in_struct(schema, f, *s, out),
         _ => {}
     }
 }
@@ -108,7 +108,7 @@ impl<'a> Store<'a> {
                 }
             }
             Target::Key { key, holder } => {
-                let Data::Struct(_, fields) = &holder.data else {
+                let Some(fields) = holder.data.fields() else {
                     return Resolution::Unknown;
                 };
                 let Some(via) = fields.get(key.via_slot).and_then(|v| v.data.as_text()) else {
@@ -118,8 +118,10 @@ impl<'a> Store<'a> {
                     return Resolution::Unknown;
                 };
                 let wanted = Value::Node(site.datum, 0).key();
-                let Some(Data::Struct(_, root_fields)) =
-                    self.records.get(*rec as usize).map(|r| &r.root.data)
+                let Some(root_fields) = self
+                    .records
+                    .get(*rec as usize)
+                    .and_then(|r| r.root.data.fields())
                 else {
                     return Resolution::Unknown;
                 };
@@ -129,11 +131,11 @@ impl<'a> Store<'a> {
                 };
                 items
                     .iter()
-                    .find(|item| match &item.data {
-                        Data::Struct(_, f) => f
-                            .get(key.key_slot)
-                            .is_some_and(|k| Value::Node(k, 0).key() == wanted),
-                        _ => false,
+                    .find(|item| {
+                        item.data
+                            .fields()
+                            .and_then(|f| f.get(key.key_slot))
+                            .is_some_and(|k| Value::Node(k, 0).key() == wanted)
                     })
                     .map_or(Resolution::Missing, |item| Resolution::Found(item, *rec))
             }

@@ -112,7 +112,7 @@ impl<'a> Value<'a> {
                 Data::Short(t) => Value::Str(t.as_str()),
                 Data::Date(x) => Value::Date(*x),
                 Data::Days(n) => Value::Days(*n),
-                Data::List(_) | Data::Struct(..) => Value::Node(d, *rec),
+                Data::List(_) | Data::Struct { .. } => Value::Node(d, *rec),
             },
             other => other.clone(),
         }
@@ -258,13 +258,10 @@ impl<'a> Value<'a> {
                     item.display(out);
                 }
             }
-            Value::Node(d, _) => match &d.data {
-                // A record or element shows its id or name where it has one.
-                Data::Struct(_, fields) => match fields.first().and_then(|f| f.data.as_text()) {
-                    Some(t) => out.push_str(t),
-                    None => out.push('…'),
-                },
-                _ => out.push('…'),
+            // A record or element shows its id or name where it has one.
+            Value::Node(d, _) => match d.data.fields().and_then(|f| f.first()?.data.as_text()) {
+                Some(t) => out.push_str(t),
+                None => out.push('…'),
             },
             Value::Obj(_, fields) => {
                 if let Some(first) = fields.first() {

@@ -5,7 +5,6 @@ use super::{ref_site_at, symbol_at};
 use crate::check::program::Program;
 use crate::check::store::Store;
 use crate::check::{FileSet, Symbols, refs};
-use crate::schema::Data;
 use crate::source::{FileId, SourceMap, Span};
 
 /// The declaration of the symbol used or declared at `offset` of a rules
@@ -31,9 +30,10 @@ pub fn in_records(
         return None;
     };
     Some(match (store.records.get(rec as usize), &d.data) {
-        (Some(r), Data::Struct(_, fields)) if std::ptr::eq(&r.root, d) => {
-            fields.first().map_or(d.span, |f| f.span)
-        }
+        (Some(r), data) if std::ptr::eq(&r.root, d) => data
+            .fields()
+            .and_then(|f| f.first())
+            .map_or(d.span, |f| f.span),
         _ => sources.first_line(d.span),
     })
 }

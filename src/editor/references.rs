@@ -28,10 +28,7 @@ pub fn in_rules(symbols: &Symbols, id: FileId, offset: usize, declaration: bool)
 
 /// The `id` value of a record: its declaration.
 fn id_span(data: &Data) -> Option<Span> {
-    match data {
-        Data::Struct(_, fields) => fields.first().map(|d| d.span),
-        _ => None,
-    }
+    data.fields().and_then(|f| f.first()).map(|d| d.span)
 }
 
 /// The references to a record from the record files, sorted by file name

@@ -82,13 +82,13 @@ impl Schema {
         if depth > 64 {
             return;
         }
-        let (Some(s), Data::Struct(variant, slots)) = (self.structs.get(sid), &datum.data) else {
+        let (Some(s), Some(slots)) = (self.structs.get(sid), datum.data.fields()) else {
             return;
         };
         let variant = s
             .tag
             .as_ref()
-            .and_then(|t| t.variants.get(*variant as usize));
+            .and_then(|t| t.variants.get(slots.variant() as usize));
         for (i, d) in slots.iter().enumerate() {
             let Some(field) = s.fields.get(i) else {
                 continue;

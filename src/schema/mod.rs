@@ -2,9 +2,11 @@
 //! variants and record kinds. Nothing here knows any particular kind.
 
 mod build;
+mod fields;
 mod marks;
 
 pub use build::build;
+pub use fields::Fields;
 pub use marks::{Marked, resolve_units};
 
 use std::collections::HashMap;
@@ -392,8 +394,19 @@ pub enum Data {
     Days(i64),
     /// A list.
     List(Box<[Datum]>),
-    /// A structure: the variant index (0 when untagged) and one datum per slot.
-    Struct(u32, Box<[Datum]>),
+    /// A structure. Build one with [`Data::structure`] and read it with
+    /// [`Data::fields`]: the fields are not always held one per slot.
+    Struct {
+        /// The variant index (0 when untagged).
+        variant: u32,
+        /// How many slots the structure has when its fields left out are
+        /// held once (see [`fields`]); 0 when `slots` holds every slot.
+        count: u8,
+        /// Which slots `slots` holds, when `count` is not 0.
+        present: u16,
+        /// The fields.
+        slots: Box<[Datum]>,
+    },
 }
 
 /// Text that fits in a datum. Most texts of records are short (names,

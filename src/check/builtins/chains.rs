@@ -138,9 +138,7 @@ fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<StepView<'a>> {
         .iter()
         .filter_map(|s| {
             let (d, _) = s.datum()?;
-            let Data::Struct(_, fields) = &d.data else {
-                return None;
-            };
+            let fields = d.data.fields()?;
             let text = |slot: usize| fields.get(slot).and_then(|f| f.data.as_text());
             let date = match fields.get(chain.date_slot).map(|f| &f.data) {
                 Some(Data::Date(d)) => Some(*d),

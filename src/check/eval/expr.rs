@@ -8,7 +8,6 @@ use crate::check::refs::{RefSite, Resolution, Target};
 use crate::check::store::IdEntry;
 use crate::check::value::{FastMap, Key, Value, compare, equal};
 use crate::num::Num;
-use crate::schema::Data;
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, UnOp};
 
@@ -30,12 +29,11 @@ impl<'a, 'p> Ev<'a, 'p> {
             Op::Const(v) => v.clone(),
             Op::Local(slot) => frame.get(*slot).cloned().unwrap_or(Value::None),
             Op::Field(base, slot) => match self.eval(base, frame)? {
-                Value::Node(d, rec) => match &d.data {
-                    Data::Struct(_, fields) => fields
-                        .get(*slot)
-                        .map_or(Value::None, |f| Value::Node(f, rec)),
-                    _ => Value::None,
-                },
+                Value::Node(d, rec) => d
+                    .data
+                    .fields()
+                    .and_then(|f| f.get(*slot))
+                    .map_or(Value::None, |f| Value::Node(f, rec)),
                 _ => Value::None,
             },
             Op::KindName(base) => match self.eval(base, frame)? {
@@ -146,14 +144,15 @@ impl<'a, 'p> Ev<'a, 'p> {
                     });
                 let holder = self.eval(holder, frame)?;
                 let site = match (holder, key) {
-                    (Value::Node(d, _), Some(key)) => match &d.data {
-                        Data::Struct(_, fields) => fields.get(*slot).map(|datum| RefSite {
+                    (Value::Node(d, _), Some(key)) => d
+                        .data
+                        .fields()
+                        .and_then(|f| f.get(*slot))
+                        .map(|datum| RefSite {
                             datum,
                             field: "",
                             target: Target::Key { key, holder: d },
                         }),
-                        _ => None,
-                    },
                     _ => None,
                 };
                 match site.map(|s| self.store.resolve(&s)) {

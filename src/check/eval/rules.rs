@@ -65,11 +65,12 @@ impl<'a, 'p> Ev<'a, 'p> {
         {
             // Name the record too: its data is usually what made the
             // expression fail (a team with no members, a far-off date).
-            let id_span = match &record.root.data {
-                crate::schema::Data::Struct(_, fields) => fields.first().map(|d| d.span),
-                _ => None,
-            }
-            .unwrap_or(record.root.span);
+            let id_span = record
+                .root
+                .data
+                .fields()
+                .and_then(|f| f.first())
+                .map_or(record.root.span, |d| d.span);
             let kind = self
                 .schema
                 .kinds
@@ -470,8 +471,8 @@ impl<'a, 'p> Ev<'a, 'p> {
     /// A whole record is pointed at by its `id`.
     pub(in crate::check) fn id_of_root(&self, d: &'a Datum, rec: u32) -> &'a Datum {
         match (self.store.records.get(rec as usize), &d.data) {
-            (Some(r), Data::Struct(_, fields)) if std::ptr::eq(&r.root, d) => {
-                fields.first().unwrap_or(d)
+            (Some(r), data) if std::ptr::eq(&r.root, d) => {
+                data.fields().and_then(|f| f.first()).unwrap_or(d)
             }
             _ => d,
         }

@@ -90,8 +90,9 @@ impl Walk<'_> {
         }
         let len = self.path.len();
         match (ty, &d.data) {
-            (FieldTy::Struct(sid), Data::Struct(_, fields)) => {
-                let Some(def) = self.schema.structs.get(*sid) else {
+            (FieldTy::Struct(sid), Data::Struct { .. }) => {
+                let (Some(def), Some(fields)) = (self.schema.structs.get(*sid), d.data.fields())
+                else {
                     return;
                 };
                 for (field, f) in def.fields.iter().zip(fields.iter()) {
@@ -163,10 +164,13 @@ mod tests {
         };
         fn walk<'a>(d: &'a Datum, out: &mut Vec<&'a Datum>) {
             out.push(d);
-            if let Data::List(items) | Data::Struct(_, items) = &d.data {
+            if let Data::List(items) = &d.data {
                 for item in items {
                     walk(item, out);
                 }
+            }
+            for field in d.data.fields().iter().flat_map(|f| f.iter()) {
+                walk(field, out);
             }
         }
         let mut all = Vec::new();

@@ -241,7 +241,7 @@ impl<'s> Validator<'s> {
         }
         ok.then_some(Datum {
             span: node.span,
-            data: Data::Struct(variant, fields.into()),
+            data: Data::structure(variant, fields, node.span),
             key: KeyAt::NONE,
         })
     }
@@ -401,7 +401,7 @@ impl<'s> Validator<'s> {
         let mut seen: Vec<(&Datum, &Data)> = Vec::new();
         let mut ok = true;
         for item in items {
-            let Data::Struct(_, fields) = &item.data else {
+            let Some(fields) = item.data.fields() else {
                 continue;
             };
             let Some(key) = fields.get(key_slot) else {

@@ -1,0 +1,207 @@
+//! How the fields of a structure are held. A structure has a slot for
+//! each field of its declaration (of every variant, for a tagged one),
+//! but a record leaves many out: a step of a payment uses three of the
+//! seven slots its variants declare. A field left out is an absent datum
+//! at the structure's own place, so all of a structure's are alike: a
+//! structure with several is held as its written fields and one absent
+//! datum that stands for each field left out. Nothing outside this module
+//! sees the difference.
+
+use super::{Data, Datum, KeyAt};
+use crate::source::Span;
+
+/// The most slots a structure may have to be held without its fields
+/// left out (one bit each in [`Data::Struct`]'s `present`).
+const SPARSE_SLOTS: usize = 16;
+
+/// The fields of a structure, one per slot, as [`Data::fields`] reads them.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields<'a> {
+    variant: u32,
+    count: u8,
+    present: u16,
+    slots: &'a [Datum],
+}
+
+impl<'a> Fields<'a> {
+    /// The variant index (0 when untagged).
+    pub fn variant(&self) -> u32 {
+        self.variant
+    }
+
+    /// The number of slots.
+    pub fn len(&self) -> usize {
+        match self.count {
+            0 => self.slots.len(),
+            n => usize::from(n),
+        }
+    }
+
+    /// Whether the structure has no slot.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The datum in `slot`: a field left out is an absent datum at the
+    /// structure's place.
+    pub fn get(&self, slot: usize) -> Option<&'a Datum> {
+        if self.count == 0 {
+            return self.slots.get(slot);
+        }
+        if slot >= usize::from(self.count) {
+            return None;
+        }
+        let bit = 1u16 << slot;
+        if self.present & bit == 0 {
+            // The absent datum comes after the written ones.
+            return self.slots.last();
+        }
+        let index = (self.present & (bit - 1)).count_ones() as usize;
+        self.slots.get(index)
+    }
+
+    /// The datum in the first slot (a record's `id`).
+    pub fn first(&self) -> Option<&'a Datum> {
+        self.get(0)
+    }
+
+    /// The data of every slot, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a Datum> + use<'a> {
+        let fields = *self;
+        (0..self.len()).filter_map(move |slot| fields.get(slot))
+    }
+}
+
+impl Data {
+    /// A structure of variant `variant` with one datum per slot, written
+    /// at `at`: the fields left out (absent data at `at`, without a key)
+    /// are held once when there are several.
+    pub fn structure(variant: u32, slots: Vec<Datum>, at: Span) -> Data {
+        let left_out =
+            |d: &Datum| matches!(d.data, Data::None) && d.key == KeyAt::NONE && d.span == at;
+        let absent = slots.iter().filter(|d| left_out(d)).count();
+        let count = match u8::try_from(slots.len()) {
+            Ok(n) if absent > 1 && slots.len() <= SPARSE_SLOTS => n,
+            _ => {
+                return Data::Struct {
+                    variant,
+                    count: 0,
+                    present: 0,
+                    slots: slots.into(),
+                };
+            }
+        };
+        let mut present = 0u16;
+        let mut kept = Vec::with_capacity(slots.len() - absent + 1);
+        for (slot, d) in slots.into_iter().enumerate() {
+            if !left_out(&d) {
+                present |= 1 << slot;
+                kept.push(d);
+            }
+        }
+        kept.push(Datum::none_at(at));
+        Data::Struct {
+            variant,
+            count,
+            present,
+            slots: kept.into(),
+        }
+    }
+
+    /// The fields of a structure.
+    pub fn fields(&self) -> Option<Fields<'_>> {
+        match self {
+            Data::Struct {
+                variant,
+                count,
+                present,
+                slots,
+            } => Some(Fields {
+                variant: *variant,
+                count: *count,
+                present: *present,
+                slots,
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn at(start: usize, end: usize) -> Span {
+        Span::new(FileId(0), start, end)
+    }
+
+    fn text(s: &str, span: Span) -> Datum {
+        Datum {
+            span,
+            data: Data::text_of(s),
+            key: KeyAt::NONE,
+        }
+    }
+
+    /// Every slot reads back as it was given, whether the fields left out
+    /// are held once or one per slot, and the written ones are held once.
+    #[test]
+    fn slots_read_back_as_given() -> Result<(), String> {
+        let whole = at(0, 100);
+        let written = at(10, 20);
+        // A key makes a field written empty differ from one left out.
+        let mut empty = Datum::none_at(whole);
+        empty.key = KeyAt::new(at(5, 8), whole, &mut Vec::new());
+        let cases: Vec<Vec<Datum>> = vec![
+            vec![],
+            vec![Datum::none_at(whole)],
+            vec![text("a", written), Datum::none_at(whole)],
+            vec![
+                Datum::none_at(whole),
+                text("a", written),
+                Datum::none_at(whole),
+                empty.clone(),
+                Datum::none_at(whole),
+                text("b", at(30, 31)),
+            ],
+            // Past the slots a presence mask holds: one datum per slot.
+            (0..20)
+                .map(|i| {
+                    if i % 3 == 0 {
+                        text("c", at(i, i + 1))
+                    } else {
+                        Datum::none_at(whole)
+                    }
+                })
+                .collect(),
+        ];
+        for slots in cases {
+            let data = Data::structure(7, slots.clone(), whole);
+            let Some(fields) = data.fields() else {
+                return Err(format!("not a structure: {data:?}"));
+            };
+            assert_eq!(fields.variant(), 7);
+            assert_eq!(fields.len(), slots.len());
+            assert_eq!(fields.iter().cloned().collect::<Vec<_>>(), slots);
+            for (i, d) in slots.iter().enumerate() {
+                assert_eq!(fields.get(i), Some(d), "slot {i}");
+            }
+            assert_eq!(fields.get(slots.len()), None);
+            let Data::Struct { slots: held, .. } = &data else {
+                return Err(format!("not a structure: {data:?}"));
+            };
+            let absent = slots
+                .iter()
+                .filter(|d| **d == Datum::none_at(whole) && d.key == KeyAt::NONE)
+                .count();
+            let expected = if absent > 1 && slots.len() <= SPARSE_SLOTS {
+                slots.len() - absent + 1
+            } else {
+                slots.len()
+            };
+            assert_eq!(held.len(), expected, "{slots:?}");
+        }
+        Ok(())
+    }
+}
