@@ -19,7 +19,7 @@ pub use frozen::Frozen;
 pub use program::Program;
 pub use symbols::Symbols;
 
-use std::borrow::{Borrow, Cow};
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use rayon::prelude::*;
@@ -266,8 +266,8 @@ impl FileSet {
     }
 
     /// Like [`FileSet::infos`], letting the file set go as they are made:
-    /// each record is freed once its entry is, and the unchecked entries
-    /// are moved, not copied.
+    /// each record is freed once its entry is, and the ids and unchecked
+    /// entries are moved, not copied.
     pub fn into_infos<'a>(
         self,
         schema: &'a Schema,
@@ -306,11 +306,40 @@ impl FileSet {
     }
 }
 
+/// A checked record as its entry in the report's list is made from it:
+/// borrowed, its id is copied; owned, its id is moved and the rest of it
+/// let go.
+trait Listed {
+    /// The record.
+    fn record(&self) -> &Record;
+    /// Its id, letting the record go.
+    fn into_id(self) -> String;
+}
+
+impl Listed for &Record {
+    fn record(&self) -> &Record {
+        self
+    }
+
+    fn into_id(self) -> String {
+        self.id.clone()
+    }
+}
+
+impl Listed for Record {
+    fn record(&self) -> &Record {
+        self
+    }
+
+    fn into_id(self) -> String {
+        self.id
+    }
+}
+
 /// The entries of a file's checked `records` and of its `unchecked` ones
 /// (both in document order) merged in document order, a record before an
-/// unchecked one at the same place. Each record is let go once its entry
-/// is made, when it is owned.
-fn in_document_order<'a, R: Borrow<Record>>(
+/// unchecked one at the same place.
+fn in_document_order<'a, R: Listed>(
     records: impl Iterator<Item = R> + 'a,
     unchecked: impl Iterator<Item = RecordInfo> + 'a,
     schema: &'a Schema,
@@ -319,21 +348,23 @@ fn in_document_order<'a, R: Borrow<Record>>(
     let mut records = records.peekable();
     let mut unchecked = unchecked.peekable();
     std::iter::from_fn(move || {
-        let next = records.peek().map(|r| r.borrow().root.span.start);
+        let next = records.peek().map(|r| r.record().root.span.start);
         if let Some(u) = unchecked.next_if(|u| next.is_none_or(|start| u.span.start < start)) {
             return Some(u);
         }
         let r = records.next()?;
-        let r = r.borrow();
+        let record = r.record();
+        let (kind, span) = (record.kind, record.root.span);
+        let marked = schema.marked(kind, &record.id, &record.root, unit_kinds);
         Some(RecordInfo {
             kind: schema
                 .kinds
-                .get(r.kind)
+                .get(kind)
                 .map_or(String::new(), |k| k.name.clone()),
-            id: r.id.clone(),
-            span: r.root.span,
+            id: r.into_id(),
+            span,
             rejected: false,
-            marked: schema.marked(r.kind, &r.id, &r.root, unit_kinds),
+            marked,
         })
     })
 }
