@@ -355,7 +355,7 @@ fn in_document_order<'a, R: Listed>(
         let r = records.next()?;
         let record = r.record();
         let (kind, span) = (record.kind, record.root.span);
-        let marked = schema.marked(kind, &record.id, &record.root, unit_kinds);
+        let marked = Box::new(schema.marked(kind, &record.id, &record.root, unit_kinds));
         Some(RecordInfo {
             kind: schema
                 .kinds
@@ -385,7 +385,7 @@ pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limi
             id: r.id.clone().unwrap_or_default(),
             span: r.span,
             rejected: true,
-            marked: crate::schema::Marked::default(),
+            marked: Box::default(),
         })
         .collect();
     unchecked.sort_by_key(|i| i.span.start);
@@ -649,7 +649,7 @@ pub fn record_infos(
     crate::schema::resolve_units(
         records
             .iter_mut()
-            .map(|r| (r.kind.as_str(), r.id.as_str(), &mut r.marked)),
+            .map(|r| (r.kind.as_str(), r.id.as_str(), &mut *r.marked)),
     );
     records
 }
