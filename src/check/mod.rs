@@ -646,9 +646,21 @@ pub fn record_infos(
     for infos in per_file {
         records.extend(infos);
     }
+    // Only the records that name their unit through another record, and
+    // the records of the kinds they go through, take part: the others
+    // have their unit already, and a large run need not index them all.
+    let mut via: Vec<String> = Vec::new();
+    for r in &records {
+        if let Some(kind) = &r.marked.unit_via
+            && !via.contains(kind)
+        {
+            via.push(kind.clone());
+        }
+    }
     crate::schema::resolve_units(
         records
             .iter_mut()
+            .filter(|r| r.marked.unit_via.is_some() || via.contains(&r.kind))
             .map(|r| (r.kind.as_str(), r.id.as_str(), &mut *r.marked)),
     );
     records
