@@ -174,8 +174,9 @@ pub struct RecordInfo {
     /// Not checked because of input errors.
     pub rejected: bool,
     /// What its marked fields hold: unit, label, period, personal names
-    /// (empty when rejected).
-    pub marked: crate::schema::Marked,
+    /// (empty when rejected). Boxed: a large run lists a million records
+    /// in one block, which is then less than half as large.
+    pub marked: Box<crate::schema::Marked>,
 }
 
 /// The name of a rule family, declared with `family CODE "名称"`.

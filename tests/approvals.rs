@@ -157,6 +157,16 @@ fn a_case_in_a_year_the_calendar_does_not_cover_is_rejected_naming_the_year() ->
     assert_eq!(run.pairs(), none(), "{}", run.human());
     assert_eq!(run.report.summary.rejected, 1);
     assert_eq!(run.report.summary.checked, 3);
+    // The report lists it among the records, in place, as rejected.
+    assert_eq!(
+        listed(&run),
+        [
+            ("org", "shichang", false),
+            ("power", "SC-XK-001", false),
+            ("application", "SC-2014-0303-001", false),
+            ("application", "SC-2015-0105-001", true),
+        ]
+    );
 
     // A locality that declares 2015 gets the case checked: 受理 Mon 01-05
     // + 5 working days = 01-12; 办结 01-20 is late.
@@ -171,6 +181,51 @@ fn a_case_in_a_year_the_calendar_does_not_cover_is_rejected_naming_the_year() ->
     );
     let f = run.finding("XZSP-004", "SC-2015-0105-001")?;
     assert!(f.message.contains("2015-01-12"), "{}", f.message);
+    Ok(())
+}
+
+/// The report's list of records as (kind, id, rejected).
+fn listed(run: &Run) -> Vec<(&str, &str, bool)> {
+    run.report
+        .records
+        .iter()
+        .map(|r| (r.kind.as_str(), r.id.as_str(), r.rejected))
+        .collect()
+}
+
+/// Every record read is listed once, in file and place order, whether it
+/// was checked, rejected as it was read or rejected while the rules ran.
+#[test]
+fn the_report_lists_every_record_in_place_order_with_its_rejection() -> TestResult {
+    let unknown = "kind: nonsense\nid: x-1\n";
+    let first = stream(&[
+        unknown,
+        ORG,
+        &closed_case("SC-2015-0105-001", "2015-01-05", "2015-01-20"),
+        POWER,
+    ]);
+    let second = stream(&[
+        &closed_case("SC-2014-0303-001", "2014-03-03", "2014-03-04"),
+        "kind: nonsense\nid: x-2\n",
+        &closed_case("SC-2015-0106-002", "2015-01-06", "2015-01-20"),
+    ]);
+    let run = check_files(&[("a.yaml", &first), ("b.yaml", &second)])?;
+    assert_eq!(
+        listed(&run),
+        [
+            ("", "x-1", true),
+            ("org", "shichang", false),
+            ("application", "SC-2015-0105-001", true),
+            ("power", "SC-XK-001", false),
+            ("application", "SC-2014-0303-001", false),
+            ("", "x-2", true),
+            ("application", "SC-2015-0106-002", true),
+        ],
+        "{}",
+        run.human()
+    );
+    let s = &run.report.summary;
+    assert_eq!((s.records, s.checked, s.rejected), (7, 3, 4));
     Ok(())
 }
 

@@ -19,6 +19,9 @@ pub use frozen::Frozen;
 pub use program::Program;
 pub use symbols::Symbols;
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+
 use rayon::prelude::*;
 
 use crate::diag::Diagnostic;
@@ -245,43 +248,125 @@ impl FileSet {
         self.records.len() + self.unchecked.len()
     }
 
-    /// Every record read, checked or not, in document order, appended to
-    /// `out`: the entries of checked records made from them (their kind,
-    /// id and what their marked fields hold); `unit_kinds` as
+    /// Every record read, checked or not, in document order, as the report
+    /// lists them: the entries of checked records made from them (their
+    /// kind, id and what their marked fields hold); `unit_kinds` as
     /// [`Schema::unit_kinds`] returns them.
-    pub fn infos(&self, schema: &Schema, unit_kinds: &[KindId], out: &mut Vec<RecordInfo>) {
-        let mut unchecked = self.unchecked.iter().peekable();
-        for r in &self.records {
-            // A record comes before an unchecked one at the same place.
-            while let Some(u) = unchecked.next_if(|u| u.span.start < r.root.span.start) {
-                out.push(u.clone());
-            }
-            out.push(RecordInfo {
-                kind: schema
-                    .kinds
-                    .get(r.kind)
-                    .map_or(String::new(), |k| k.name.clone()),
-                id: r.id.clone(),
-                span: r.root.span,
-                rejected: false,
-                marked: schema.marked(r.kind, &r.id, &r.root, unit_kinds),
-            });
-        }
-        out.extend(unchecked.cloned());
+    pub fn infos<'a>(
+        &'a self,
+        schema: &'a Schema,
+        unit_kinds: &'a [KindId],
+    ) -> impl Iterator<Item = RecordInfo> + 'a {
+        in_document_order(
+            self.records.iter(),
+            self.unchecked.iter().cloned(),
+            schema,
+            unit_kinds,
+        )
+    }
+
+    /// Like [`FileSet::infos`], letting the file set go as they are made:
+    /// each record is freed once its entry is, and the ids and unchecked
+    /// entries are moved, not copied.
+    pub fn into_infos<'a>(
+        self,
+        schema: &'a Schema,
+        unit_kinds: &'a [KindId],
+    ) -> impl Iterator<Item = RecordInfo> + 'a {
+        in_document_order(
+            self.records.into_iter(),
+            self.unchecked.into_iter(),
+            schema,
+            unit_kinds,
+        )
     }
 
     /// Keep the records of this file out of the check: each is reported as
     /// rejected, and references to it still resolve.
     pub fn reject_all(&mut self, schema: &Schema) {
-        let mut all = Vec::with_capacity(self.records_read());
-        self.infos(schema, &schema.unit_kinds(), &mut all);
-        for info in &mut all {
-            info.rejected = true;
-        }
-        self.unchecked = all;
+        let records = std::mem::take(&mut self.records);
+        let unchecked = std::mem::take(&mut self.unchecked);
         self.rejected
-            .extend(self.records.drain(..).map(|r| (r.kind, r.id)));
+            .extend(records.iter().map(|r| (r.kind, r.id.clone())));
+        let mut all = Vec::with_capacity(records.len() + unchecked.len());
+        let unit_kinds = schema.unit_kinds();
+        all.extend(
+            in_document_order(
+                records.into_iter(),
+                unchecked.into_iter(),
+                schema,
+                &unit_kinds,
+            )
+            .map(|info| RecordInfo {
+                rejected: true,
+                ..info
+            }),
+        );
+        self.unchecked = all;
     }
+}
+
+/// A checked record as its entry in the report's list is made from it:
+/// borrowed, its id is copied; owned, its id is moved and the rest of it
+/// let go.
+trait Listed {
+    /// The record.
+    fn record(&self) -> &Record;
+    /// Its id, letting the record go.
+    fn into_id(self) -> String;
+}
+
+impl Listed for &Record {
+    fn record(&self) -> &Record {
+        self
+    }
+
+    fn into_id(self) -> String {
+        self.id.clone()
+    }
+}
+
+impl Listed for Record {
+    fn record(&self) -> &Record {
+        self
+    }
+
+    fn into_id(self) -> String {
+        self.id
+    }
+}
+
+/// The entries of a file's checked `records` and of its `unchecked` ones
+/// (both in document order) merged in document order, a record before an
+/// unchecked one at the same place.
+fn in_document_order<'a, R: Listed>(
+    records: impl Iterator<Item = R> + 'a,
+    unchecked: impl Iterator<Item = RecordInfo> + 'a,
+    schema: &'a Schema,
+    unit_kinds: &'a [KindId],
+) -> impl Iterator<Item = RecordInfo> + 'a {
+    let mut records = records.peekable();
+    let mut unchecked = unchecked.peekable();
+    std::iter::from_fn(move || {
+        let next = records.peek().map(|r| r.record().root.span.start);
+        if let Some(u) = unchecked.next_if(|u| next.is_none_or(|start| u.span.start < start)) {
+            return Some(u);
+        }
+        let r = records.next()?;
+        let record = r.record();
+        let (kind, span) = (record.kind, record.root.span);
+        let marked = Box::new(schema.marked(kind, &record.id, &record.root, unit_kinds));
+        Some(RecordInfo {
+            kind: schema
+                .kinds
+                .get(kind)
+                .map_or(String::new(), |k| k.name.clone()),
+            id: r.into_id(),
+            span,
+            rejected: false,
+            marked,
+        })
+    })
 }
 
 /// Read and validate the records of one file already added to `sources`.
@@ -300,7 +385,7 @@ pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limi
             id: r.id.clone().unwrap_or_default(),
             span: r.span,
             rejected: true,
-            marked: crate::schema::Marked::default(),
+            marked: Box::default(),
         })
         .collect();
     unchecked.sort_by_key(|i| i.span.start);
@@ -360,13 +445,46 @@ pub fn evaluate(program: &Program, files: &[&FileSet], sources: &SourceMap) -> R
 /// Like [`evaluate`], but report only findings on the records of the
 /// `focus` files (all files when `None`). Cross-record rules still see
 /// every record; only the scopes are narrowed, so an editor pays for the
-/// files it shows.
+/// files it shows. An editor's evaluation lists no record: it shows
+/// findings, not the records' table.
 pub fn evaluate_focused(
     program: &Program,
     files: &[&FileSet],
     sources: &SourceMap,
     focus: Option<&[FileId]>,
 ) -> Report {
+    let Evaluation {
+        mut report,
+        late_rejected,
+    } = evaluate_rules(program, files, sources, focus);
+    if focus.is_none() {
+        let files = files.iter().map(|f| Cow::Borrowed(*f)).collect();
+        report.records = record_infos(&program.schema, files, &late_rejected);
+    }
+    report
+}
+
+/// A report but for its list of records, and what that list needs of the
+/// evaluation: see [`evaluate_rules`].
+#[derive(Debug)]
+pub struct Evaluation {
+    /// The report, its `records` empty.
+    pub report: Report,
+    /// The places (document spans) of the records found to be bad input
+    /// while the rules ran: listed as rejected.
+    pub late_rejected: HashSet<Span>,
+}
+
+/// The evaluation of [`evaluate_focused`] without the list of records,
+/// which [`record_infos`] makes: a caller that owns the file sets can then
+/// let them go as it is made, rather than hold the records and their list
+/// at once.
+pub fn evaluate_rules(
+    program: &Program,
+    files: &[&FileSet],
+    sources: &SourceMap,
+    focus: Option<&[FileId]>,
+) -> Evaluation {
     let mut records: Vec<&Record> = files.iter().flat_map(|f| f.records.iter()).collect();
     let periods = program.periods();
     // Records that evaluation finds to be bad input (a date outside the
@@ -375,11 +493,11 @@ pub fn evaluate_focused(
     // removes at least one record, so this ends.
     let mut late_rejected: Vec<(crate::schema::KindId, String)> = Vec::new();
     let mut late_errors: Vec<Diagnostic> = Vec::new();
-    let mut late_spans: Vec<Span> = Vec::new();
+    let mut late_spans: HashSet<Span> = HashSet::new();
     let mut tables = Vec::new();
     let (mut findings, eval_errors) = loop {
         let store = index(records.clone(), files, &late_rejected, &program.schema);
-        let focus_records: Option<std::collections::HashSet<u32>> = focus.map(|f| {
+        let focus_records: Option<HashSet<u32>> = focus.map(|f| {
             records
                 .iter()
                 .enumerate()
@@ -438,11 +556,11 @@ pub fn evaluate_focused(
             }
         }
         if !rejections.is_empty() {
-            let bad: std::collections::HashSet<u32> = rejections.iter().map(|r| r.record).collect();
+            let bad: HashSet<u32> = rejections.iter().map(|r| r.record).collect();
             for r in rejections {
                 if let Some(rec) = records.get(r.record as usize) {
                     late_rejected.push((rec.kind, rec.id.clone()));
-                    late_spans.push(rec.root.span);
+                    late_spans.insert(rec.root.span);
                 }
                 late_errors.push(r.error);
             }
@@ -472,39 +590,11 @@ pub fn evaluate_focused(
         rejected: records_read - checked,
     };
     let rules = rule_infos(program);
-    let unit_kinds = program.schema.unit_kinds();
-    // Each record's marks are read from its data: on all cores, a file at
-    // a time, kept in file order. An editor's evaluation lists none: it
-    // shows findings, not the records' table.
-    let listed: &[&FileSet] = if focus.is_some() { &[] } else { files };
-    let per_file: Vec<Vec<RecordInfo>> = listed
-        .par_iter()
-        .map(|f| {
-            let mut infos = Vec::new();
-            f.infos(&program.schema, &unit_kinds, &mut infos);
-            infos
-        })
-        .collect();
-    let mut records: Vec<RecordInfo> = Vec::with_capacity(records_read);
-    for infos in per_file {
-        records.extend(infos);
-    }
-    for info in &mut records {
-        if late_spans.contains(&info.span) {
-            info.rejected = true;
-        }
-    }
-    crate::schema::resolve_units(
-        records
-            .iter_mut()
-            .map(|r| (r.kind.as_str(), r.id.as_str(), &mut r.marked)),
-    );
-    Report {
+    let report = Report {
         findings,
         errors,
         summary,
         rules,
-        records,
         today: Some(program.today),
         families: program.families.clone(),
         tables,
@@ -516,7 +606,64 @@ pub fn evaluate_focused(
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect(),
         ..Report::default()
+    };
+    Evaluation {
+        report,
+        late_rejected: late_spans,
     }
+}
+
+/// Every record read in `files`, checked or not, in file and document
+/// order, as a report lists them (see [`FileSet::infos`]), those in
+/// `late_rejected` marked rejected, and their units resolved. A file set
+/// given owned is let go on the thread that lists it, a record at a time,
+/// so that a large run never holds its records and their list whole at
+/// once, and the memory of one is reused for the other.
+pub fn record_infos(
+    schema: &Schema,
+    files: Vec<Cow<'_, FileSet>>,
+    late_rejected: &HashSet<Span>,
+) -> Vec<RecordInfo> {
+    let unit_kinds = schema.unit_kinds();
+    let total: usize = files.iter().map(|f| f.records_read()).sum();
+    // On all cores, a file at a time, kept in file order.
+    let per_file: Vec<Vec<RecordInfo>> = files
+        .into_par_iter()
+        .map(|file| {
+            let mut infos = Vec::with_capacity(file.records_read());
+            let mark = |mut info: RecordInfo| {
+                info.rejected |= late_rejected.contains(&info.span);
+                info
+            };
+            match file {
+                Cow::Owned(f) => infos.extend(f.into_infos(schema, &unit_kinds).map(mark)),
+                Cow::Borrowed(f) => infos.extend(f.infos(schema, &unit_kinds).map(mark)),
+            }
+            infos
+        })
+        .collect();
+    let mut records: Vec<RecordInfo> = Vec::with_capacity(total);
+    for infos in per_file {
+        records.extend(infos);
+    }
+    // Only the records that name their unit through another record, and
+    // the records of the kinds they go through, take part: the others
+    // have their unit already, and a large run need not index them all.
+    let mut via: Vec<String> = Vec::new();
+    for r in &records {
+        if let Some(kind) = &r.marked.unit_via
+            && !via.contains(kind)
+        {
+            via.push(kind.clone());
+        }
+    }
+    crate::schema::resolve_units(
+        records
+            .iter_mut()
+            .filter(|r| r.marked.unit_via.is_some() || via.contains(&r.kind))
+            .map(|r| (r.kind.as_str(), r.id.as_str(), &mut *r.marked)),
+    );
+    records
 }
 
 /// Every rule of every period, each id once, as reports describe them.
@@ -554,7 +701,7 @@ fn findings_of<'a>(
     program: &'a Program,
     store: &'a store::Store<'a>,
     sources: &SourceMap,
-    focus: Option<&'a std::collections::HashSet<u32>>,
+    focus: Option<&'a HashSet<u32>>,
     tables: bool,
     keep: impl Fn(u32) -> bool + Sync,
     base: Option<&store::BaseSlot<'a>>,
@@ -796,5 +943,72 @@ mod tests {
         assert!(rejected.records.is_empty());
         let report = evaluate(&program, &[&rejected], &sources);
         assert_eq!(marks(&report.records), expected);
+        assert!(report.records.iter().all(|r| r.rejected));
+    }
+
+    /// A check run lists the records from the file sets it owns, letting
+    /// them go; an editor or a test from borrowed ones: the lists are the
+    /// same, records rejected as read or while the rules ran in place.
+    #[test]
+    fn records_are_listed_alike_from_owned_and_borrowed_file_sets() {
+        let mut sources = SourceMap::new();
+        let rules: Vec<_> = STANDARD_RULES
+            .iter()
+            .map(|(n, t)| sources.add(*n, *t))
+            .collect();
+        let Compiled {
+            program, errors, ..
+        } = compile_files(&sources, &rules, &[], &[], syntax::MAX_NESTING);
+        assert!(errors.is_empty(), "{errors:?}");
+        let org = "kind: org\nid: o\nname: 某局\nleaders: [{name: 甲, principal: true}]\n";
+        let power = "kind: power\nid: P-1\norg: o\nname: 许可\nstatus: 保留\nstatutory_days: 20\npromised_days: 5\n";
+        let case = |id: &str, day: &str| {
+            format!(
+                "kind: application\nid: {id}\npower: P-1\napplicant: 某公司\nplace: 中心\nsteps:\n\
+                 - {{step: 受理, by: 乙, date: {day}}}\n- {{step: 办结, by: 乙, date: {day}, result: 准予许可}}\n"
+            )
+        };
+        let texts = [
+            format!(
+                "kind: nonsense\nid: x\n---\n{org}---\n{}",
+                case("A-1", "2015-01-05")
+            ),
+            format!("{}---\n{power}---\nid: y\n", case("A-2", "2014-03-03")),
+        ];
+        let files: Vec<FileId> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| sources.add(format!("r{i}.yaml"), t.as_str()))
+            .collect();
+        let sets: Vec<FileSet> = files
+            .iter()
+            .map(|&f| read_file(&sources, f, &program.schema, &Limits::default()))
+            .collect();
+        let refs: Vec<&FileSet> = sets.iter().collect();
+        let borrowed = evaluate(&program, &refs, &sources);
+        let Evaluation {
+            report,
+            late_rejected,
+        } = evaluate_rules(&program, &refs, &sources, None);
+        assert!(report.records.is_empty());
+        drop(refs);
+        let owned = record_infos(
+            &program.schema,
+            sets.into_iter().map(Cow::Owned).collect(),
+            &late_rejected,
+        );
+        assert_eq!(owned, borrowed.records);
+        let listed: Vec<(&str, bool)> = owned.iter().map(|r| (r.id.as_str(), r.rejected)).collect();
+        assert_eq!(
+            listed,
+            [
+                ("x", true),
+                ("o", false),
+                ("A-1", true),
+                ("A-2", false),
+                ("P-1", false),
+                ("y", true),
+            ]
+        );
     }
 }

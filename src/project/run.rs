@@ -1,7 +1,9 @@
 //! A check run over record paths: the files read and validated in
 //! parallel a batch at a time, their texts released once read, the rules
-//! evaluated, and the texts the report points into brought back.
+//! evaluated, the records let go as the report lists them, and the texts
+//! the report points into brought back.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -144,12 +146,18 @@ pub fn check_paths_showing(
             rules.program.rules.len()
         );
     }
-    let mut report = check::evaluate(&rules.program, &refs, sources);
+    let check::Evaluation {
+        mut report,
+        late_rejected,
+    } = check::evaluate_rules(&rules.program, &refs, sources, None);
     if progress {
         eprint!("\r\x1b[K");
     }
     drop(refs);
-    free_apart(files);
+    // The records are let go as their list is made: at no time are both
+    // whole.
+    let files = files.into_iter().map(Cow::Owned).collect();
+    report.records = check::record_infos(&rules.program.schema, files, &late_rejected);
     report.summary.files += unreadable;
     errors.append(&mut report.errors);
     report.errors = errors;
