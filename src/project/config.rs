@@ -22,7 +22,7 @@ pub struct RuleOptions {
     /// Rule ids switched off.
     pub disabled: Vec<String>,
     /// A project file (`sunlight.toml`) read underneath these options by
-    /// [`Project::load`].
+    /// [`super::Project::load`].
     pub config: Option<PathBuf>,
     /// The run date (`today = …` in the project file).
     pub today: Option<crate::date::Date>,

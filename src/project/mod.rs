@@ -436,7 +436,7 @@ fn imports(
     found
 }
 
-/// The record files under `paths` (see [`walk`]), by the record-file
+/// The record files under `paths` (see [`crate::workspace::walk`]), by the record-file
 /// policy ([`is_record`]), each with the index of the path it was found
 /// under: how the command line, `sunlight diff` and the editor find them.
 pub fn record_walk(paths: &[PathBuf], not_records: &[PathBuf]) -> crate::workspace::Walk {

@@ -4,7 +4,7 @@
 //! is how sunlight counts columns everywhere. Waived and baselined findings
 //! carry `suppressions`; input errors become tool execution notifications.
 //!
-//! The log is built from typed structs ([`model`]) for the parts of SARIF
+//! The log is built from typed structs (`model`) for the parts of SARIF
 //! sunlight writes, so that a misspelt or misplaced property does not
 //! compile. The crates that model all of SARIF generate their types in a
 //! build script from the schema; the few structs needed here are smaller

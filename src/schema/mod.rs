@@ -400,7 +400,7 @@ pub enum Data {
         /// The variant index (0 when untagged).
         variant: u32,
         /// How many slots the structure has when its fields left out are
-        /// held once (see [`fields`]); 0 when `slots` holds every slot.
+        /// held once (see [`Data::fields`]); 0 when `slots` holds every slot.
         count: u8,
         /// Which slots `slots` holds, when `count` is not 0.
         present: u16,
