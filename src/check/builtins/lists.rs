@@ -586,12 +586,20 @@ impl<'a> Ev<'a, '_> {
                     return Ok(out.clone());
                 }
                 let mut out = Vec::with_capacity(items.len());
-                for x in items.iter() {
-                    let y = self.apply(f, x.clone(), frame)?;
+                let mut keep = |x: Value<'a>, y: Value<'a>| {
                     if b == B::Map {
                         out.push(y);
                     } else if y.truthy() {
                         out.push(x);
+                    }
+                };
+                match self.apply_on_all_cores(std::slice::from_ref(f), &items, frame) {
+                    Some(ys) => items.iter().zip(ys?).for_each(|(x, y)| keep(x, y)),
+                    None => {
+                        for x in items.iter() {
+                            let y = self.apply(f, x.clone(), frame)?;
+                            keep(x, y);
+                        }
                     }
                 }
                 let out = Value::List(Arc::new(out));
@@ -691,17 +699,25 @@ impl<'a> Ev<'a, '_> {
                 best.unwrap_or(Value::None)
             }
             B::Group => {
-                let items = self.arg(args, 0, frame)?.items();
+                let items = self.arg(args, 0, frame)?;
                 // Room for a group per element, so that no key is hashed
                 // again as the map grows; the room left over is given back
                 // below, which costs a hash per group.
                 let mut lists: FastMap<Vec<Key>, Arc<Vec<Value<'a>>>> =
                     FastMap::with_capacity_and_hasher(items.len(), Default::default());
-                for x in items {
-                    let mut key = Vec::with_capacity(args.len().saturating_sub(1));
+                let fs = args.get(1..).unwrap_or_default();
+                let mut keys = self
+                    .apply_on_all_cores(fs, &items, frame)
+                    .transpose()?
+                    .map(Vec::into_iter);
+                for x in items.iter() {
+                    let mut key = Vec::with_capacity(fs.len());
                     let mut skip = false;
-                    for f in args.iter().skip(1) {
-                        let k = self.apply(f, x.clone(), frame)?;
+                    for f in fs {
+                        let k = match keys.as_mut().and_then(Iterator::next) {
+                            Some(k) => k,
+                            None => self.apply(f, x.clone(), frame)?,
+                        };
                         skip |= k.is_none();
                         key.push(k.key());
                     }

@@ -5,6 +5,7 @@
 
 mod expr;
 mod layered;
+mod parallel;
 mod rules;
 
 pub(in crate::check) use layered::combines;
