@@ -664,6 +664,36 @@ fn junit_fails_the_tests_the_run_fails_on_and_tells_the_rest() -> TestResult {
     Ok(())
 }
 
+/// A run whose main report is JSON still lists every record in a JUnit
+/// report written beside it, and the same as a JUnit run does; the JSON
+/// report is the same as a run with no other report writes.
+#[test]
+fn junit_written_beside_json_lists_every_record() -> TestResult {
+    let records = case("02-meeting-faults")?;
+    let dir = tempfile::tempdir()?;
+    let beside = dir.path().join("beside.xml");
+    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+        .current_dir(root())
+        .arg("check")
+        .arg(&records)
+        .args(["--format", "json", "--output"])
+        .arg(format!("junit={}", beside.display()))
+        .output()?;
+    let json: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(json, json_report(&records)?);
+    let xml = std::fs::read_to_string(&beside)?;
+    assert_eq!(xml, stdout(&check(&records, "junit")?)?);
+    let doc = roxmltree::Document::parse(&xml)?;
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    let read = num(&json["summary"]["records"], "summary.records")?;
+    assert!(read > 0);
+    assert_eq!(u64::try_from(cases)?, read, "{xml}");
+    Ok(())
+}
+
 // ---------------------------------------------------------------- GitHub
 
 /// A parsed workflow command line.

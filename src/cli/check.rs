@@ -152,9 +152,15 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
     let loaded = sources.len();
     let today = rules.program.today;
     // Progress only where someone watches: never into a log or a pipe.
-    let progress = std::io::stderr().is_terminal();
+    let options = project::RunOptions {
+        progress: std::io::stderr().is_terminal(),
+        // Only these list every record.
+        list_records: std::iter::once(args.format)
+            .chain(outputs.iter().map(|(f, _)| *f))
+            .any(|f| matches!(f, Format::Html | Format::Junit)),
+    };
     let mut report =
-        project::check_paths_showing(&mut sources, &rules, &args.paths, &limits, progress);
+        project::check_paths_showing(&mut sources, &rules, &args.paths, &limits, options);
     let ids = |r: std::ops::Range<usize>| -> Vec<sunlight::source::FileId> {
         r.filter_map(|i| u32::try_from(i).ok().map(sunlight::source::FileId))
             .collect()

@@ -23,7 +23,7 @@ pub use config::{
     CONFIG_FILE, ConfigFile, RuleOptions, find_config, load_config, parse_config, read_config,
 };
 pub(crate) use run::free_apart;
-pub use run::{check_paths, check_paths_showing, restore_shown};
+pub use run::{RunOptions, check_paths, check_paths_showing, restore_shown};
 
 /// A compiled rule set with the problems found on the way.
 #[derive(Debug)]

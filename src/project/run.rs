@@ -26,20 +26,36 @@ pub fn check_paths(
     paths: &[PathBuf],
     limits: &InputLimits,
 ) -> Report {
-    check_paths_showing(sources, rules, paths, limits, false)
+    let options = RunOptions {
+        progress: false,
+        list_records: true,
+    };
+    check_paths_showing(sources, rules, paths, limits, options)
 }
 
-/// Like [`check_paths`]; the input problems are in place order
-/// ([`check::sort_errors`]). With `progress`, a line on standard error tells
-/// how many files were read and how many records are being checked,
-/// rewritten in place (for a terminal) and cleared at the end.
+/// What a check run shows besides its findings.
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    /// A line on standard error tells how many files were read and how
+    /// many records are being checked, rewritten in place (for a
+    /// terminal) and cleared at the end.
+    pub progress: bool,
+    /// The report lists every record read ([`Report::records`]), as the
+    /// HTML and JUnit reports show them. Without, the list is left empty:
+    /// a large run is spared reading every record's marked fields.
+    pub list_records: bool,
+}
+
+/// Like [`check_paths`], with `options`; the input problems are in place
+/// order ([`check::sort_errors`]).
 pub fn check_paths_showing(
     sources: &mut SourceMap,
     rules: &RuleSet,
     paths: &[PathBuf],
     limits: &InputLimits,
-    progress: bool,
+    options: RunOptions,
 ) -> Report {
+    let progress = options.progress;
     let mut errors = rules.errors.clone();
     let mut walked = record_walk(paths, &rules.not_records);
     errors.append(&mut walked.errors);
@@ -154,10 +170,14 @@ pub fn check_paths_showing(
         eprint!("\r\x1b[K");
     }
     drop(refs);
-    // The records are let go as their list is made: at no time are both
-    // whole.
-    let files = files.into_iter().map(Cow::Owned).collect();
-    report.records = check::record_infos(&rules.program.schema, files, &late_rejected);
+    if options.list_records {
+        // The records are let go as their list is made: at no time are
+        // both whole.
+        let files = files.into_iter().map(Cow::Owned).collect();
+        report.records = check::record_infos(&rules.program.schema, files, &late_rejected);
+    } else {
+        free_apart(files);
+    }
     report.summary.files += unreadable;
     errors.append(&mut report.errors);
     report.errors = errors;
