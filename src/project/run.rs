@@ -83,11 +83,29 @@ pub fn check_paths_showing(
     // same on any number of threads. A file's text is released once its
     // records are read: a large run holds the records, not the text, which
     // comes back at the end for the files the report shows.
-    for batch in files.chunks(rayon::current_num_threads().saturating_mul(16).max(1)) {
+    //
+    // Each batch ends with the threads waiting for the last file: once
+    // the first batch tells how large the files are, a batch holds about
+    // BATCH_TEXT bytes of text, so that an archive of small files is read
+    // in a few batches rather than hundreds.
+    let threads = rayon::current_num_threads().max(1);
+    let mut batch_len = threads.saturating_mul(16);
+    let (mut text_read, mut tried) = (0usize, 0usize);
+    let mut rest: &[PathBuf] = &files;
+    while !rest.is_empty() {
+        let (batch, after) = rest.split_at(batch_len.min(rest.len()));
+        rest = after;
         let read: Vec<(String, Result<String, TextError>)> = batch
             .par_iter()
             .map(|f| (display_path(f), read_text(f, limits)))
             .collect();
+        text_read += read
+            .iter()
+            .map(|(_, t)| t.as_ref().map_or(0, String::len))
+            .sum::<usize>();
+        tried += batch.len();
+        batch_len = (BATCH_TEXT / (text_read / tried).max(1))
+            .clamp(threads.saturating_mul(4), threads.saturating_mul(256));
         let mut added: Vec<(FileId, &Path)> = Vec::with_capacity(batch.len());
         for ((name, text), path) in read.into_iter().zip(batch) {
             match add_read(sources, name, text, &mut errors) {
@@ -187,6 +205,10 @@ pub fn check_paths_showing(
     check::sort_errors(&mut report.errors, sources);
     report
 }
+
+/// The text a batch of record files holds, about: enough to keep every
+/// thread busy between two batches, little next to the records read.
+const BATCH_TEXT: usize = 32 << 20;
 
 /// A warning for each file read that holds no record (empty, or only
 /// comments and `---`) and no error: it was most likely meant to hold
