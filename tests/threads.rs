@@ -150,3 +150,69 @@ fn a_thread_count_out_of_range_is_refused_with_the_range() -> TestResult {
     assert_eq!(check(&path, "json", 256)?, check(&path, "json", 1)?);
     Ok(())
 }
+
+/// `group`, `filter` and `map` over thousands of records share their
+/// elements out among the threads: the findings, and the error of a key
+/// function that fails on some elements, are those of one pass.
+#[test]
+fn long_lists_are_evaluated_alike_on_any_number_of_threads() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let rules = tmp.path().join("box.rules");
+    std::fs::write(
+        &rules,
+        "kind box {\n  n: whole\n  tag: text\n}\n\n\
+         rule T-001 \"同组\" {\n  severity warning\n  for b in box\n  \
+         let 同组 = get(group(records(box), x => x.tag, x => 100 / x.n), b.tag, 100 / b.n)\n  \
+         let 大 = filter(records(box), x => x.n > 5)\n  \
+         let 名 = map(records(box), x => x.tag)\n  \
+         require count(同组) < 2\n  \
+         message \"{b.id}: {count(同组)} {count(大)} {count(名)} {first(同组).id}\"\n}\n",
+    )?;
+    let boxes = |zero: &[usize]| -> String {
+        (0..3000)
+            .map(|i| {
+                let n = if zero.contains(&i) { 0 } else { i % 7 + 1 };
+                format!("kind: box\nid: B-{i:04}\nn: {n}\ntag: t{}\n", i % 50)
+            })
+            .collect::<Vec<_>>()
+            .join("---\n")
+    };
+    for (name, zero) in [("whole", &[][..]), ("failing", &[1700, 2900][..])] {
+        let records = tmp.path().join(name);
+        std::fs::create_dir_all(&records)?;
+        std::fs::write(records.join("boxes.yaml"), boxes(zero))?;
+        let run = |threads: usize| -> TestResult<Vec<u8>> {
+            let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
+                .args([
+                    "check",
+                    "--no-config",
+                    "--no-default-rules",
+                    "--format",
+                    "json",
+                ])
+                .arg("--rules")
+                .arg(&rules)
+                .arg("--threads")
+                .arg(threads.to_string())
+                .arg(&records)
+                .output()?;
+            Ok(out.stdout)
+        };
+        let one = run(1)?;
+        let report: serde_json::Value = serde_json::from_slice(&one)?;
+        if zero.is_empty() {
+            let findings = report["findings"].as_array().map_or(0, Vec::len);
+            assert_eq!(findings, 3000, "{report}");
+        } else {
+            let errors = report["errors"].to_string();
+            assert!(errors.contains("division by zero"), "{errors}");
+        }
+        for threads in [2, 4] {
+            assert!(
+                one == run(threads)?,
+                "{name}: the report differs between --threads 1 and --threads {threads}"
+            );
+        }
+    }
+    Ok(())
+}
