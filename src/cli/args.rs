@@ -286,6 +286,14 @@ pub(super) enum Format {
     Html,
 }
 
+impl Format {
+    /// Whether the report lists every record read ([`sunlight::model::Report`]'s
+    /// `records`), which a run makes only when asked.
+    pub(super) fn lists_records(self) -> bool {
+        matches!(self, Format::Html | Format::Junit)
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum FailOn {
     /// Fail on errors only.

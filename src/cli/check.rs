@@ -154,10 +154,9 @@ fn check_on_pool(args: &CheckArgs) -> ExitCode {
     // Progress only where someone watches: never into a log or a pipe.
     let options = project::RunOptions {
         progress: std::io::stderr().is_terminal(),
-        // Only these list every record.
         list_records: std::iter::once(args.format)
             .chain(outputs.iter().map(|(f, _)| *f))
-            .any(|f| matches!(f, Format::Html | Format::Junit)),
+            .any(Format::lists_records),
     };
     let mut report =
         project::check_paths_showing(&mut sources, &rules, &args.paths, &limits, options);

@@ -2,10 +2,10 @@
 //! each field of its declaration (of every variant, for a tagged one),
 //! but a record leaves many out: a step of a payment uses three of the
 //! seven slots its variants declare. A field left out is an absent datum
-//! at the structure's own place, so all of a structure's are alike: a
-//! structure with several is held as its written fields and one absent
-//! datum that stands for each field left out. Nothing outside this module
-//! sees the difference.
+//! at the structure's own place, so the left-out fields of one structure
+//! are all alike: a structure with several is held as its written fields
+//! and one absent datum that stands for each field left out. Nothing
+//! outside this module sees the difference.
 
 use super::{Data, Datum, KeyAt};
 use crate::source::Span;
@@ -165,6 +165,16 @@ mod tests {
                 Datum::none_at(whole),
                 text("b", at(30, 31)),
             ],
+            // As many slots as a presence mask holds, the last one written.
+            (0..16)
+                .map(|i| {
+                    if i % 5 == 0 || i == 15 {
+                        text("d", at(i, i + 1))
+                    } else {
+                        Datum::none_at(whole)
+                    }
+                })
+                .collect(),
             // Past the slots a presence mask holds: one datum per slot.
             (0..20)
                 .map(|i| {

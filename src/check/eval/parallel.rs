@@ -22,8 +22,14 @@ impl<'a, 'p> Ev<'a, 'p> {
     /// pass over the list.
     ///
     /// Each thread evaluates with an evaluator of its own over the same
-    /// run: what the functions compute depends on the elements and the
-    /// frame alone. The editor's evaluation stays on one thread.
+    /// run ([`Ev::fork`]): what the functions compute depends on the
+    /// elements and the frame alone. What a function may leave behind
+    /// besides its value (findings of rules run on demand, errors and
+    /// rejections recorded by a rule, the memo) belongs to a focused
+    /// evaluation or to the rule level, so a list is shared out only
+    /// without a focus: the editor's evaluation of the open files stays on
+    /// one thread, while the whole-run values over the files it does not
+    /// change (see `Frozen`) are computed on all cores.
     pub(in crate::check) fn apply_on_all_cores(
         &self,
         fs: &[Arg],
