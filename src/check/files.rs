@@ -262,9 +262,22 @@ pub fn record_infos(
 mod tests {
     use super::*;
     use crate::check::{
-        Compiled, Evaluation, STANDARD_RULES, compile_files, evaluate, evaluate_rules,
+        Compiled, Evaluation, Program, STANDARD_RULES, compile_files, evaluate, evaluate_rules,
     };
     use crate::syntax;
+
+    /// The standard rules, added to `sources` and compiled.
+    fn standard_program(sources: &mut SourceMap) -> Program {
+        let rules: Vec<_> = STANDARD_RULES
+            .iter()
+            .map(|(n, t)| sources.add(*n, *t))
+            .collect();
+        let Compiled {
+            program, errors, ..
+        } = compile_files(sources, &rules, &[], &[], syntax::MAX_NESTING);
+        assert!(errors.is_empty(), "{errors:?}");
+        program
+    }
 
     /// What the marked fields hold is read from the records when the
     /// report is made, and before a file's records are rejected all at
@@ -272,14 +285,7 @@ mod tests {
     #[test]
     fn marks_are_read_from_the_records_for_the_report() {
         let mut sources = SourceMap::new();
-        let rules: Vec<_> = STANDARD_RULES
-            .iter()
-            .map(|(n, t)| sources.add(*n, *t))
-            .collect();
-        let Compiled {
-            program, errors, ..
-        } = compile_files(&sources, &rules, &[], &[], syntax::MAX_NESTING);
-        assert!(errors.is_empty(), "{errors:?}");
+        let program = standard_program(&mut sources);
         let text = "kind: org\nid: o\nname: 某局\nleaders: [{name: 甲, principal: true}]\n---\n\
                     kind: nonsense\nid: x\n---\n\
                     kind: meeting\nid: m\norg: o\nbody: 党组会\ndate: 2014-01-02\nchair: 甲\nmembers: [甲, 乙]\n\
@@ -320,14 +326,7 @@ mod tests {
     #[test]
     fn records_are_listed_alike_from_owned_and_borrowed_file_sets() {
         let mut sources = SourceMap::new();
-        let rules: Vec<_> = STANDARD_RULES
-            .iter()
-            .map(|(n, t)| sources.add(*n, *t))
-            .collect();
-        let Compiled {
-            program, errors, ..
-        } = compile_files(&sources, &rules, &[], &[], syntax::MAX_NESTING);
-        assert!(errors.is_empty(), "{errors:?}");
+        let program = standard_program(&mut sources);
         let org = "kind: org\nid: o\nname: 某局\nleaders: [{name: 甲, principal: true}]\n";
         let power = "kind: power\nid: P-1\norg: o\nname: 许可\nstatus: 保留\nstatutory_days: 20\npromised_days: 5\n";
         let case = |id: &str, day: &str| {
