@@ -179,7 +179,7 @@ impl<'a> Ev<'a, '_> {
                 let a = self.arg(args, 0, frame)?;
                 let n = self.arg(args, 1, frame)?;
                 let cal = match self.arg(args, 2, frame)? {
-                    Value::Obj(ObjKind::Calendar, parts) => Calendar::new(&parts),
+                    Value::Obj(ObjKind::Calendar, parts) => self.calendar(parts),
                     _ => return Ok(Value::None),
                 };
                 let Value::Date(start) = a.force() else {
@@ -213,13 +213,32 @@ impl<'a> Ev<'a, '_> {
     }
 }
 
+impl<'a> Ev<'a, '_> {
+    /// The calendar of a `calendar(…)` value's parts, read once per value
+    /// (known by its allocation, which the memo keeps alive).
+    fn calendar(&mut self, parts: Arc<Vec<Value<'a>>>) -> Arc<Calendar> {
+        let site = Arc::as_ptr(&parts) as usize;
+        if let Some((_, cal)) = self.memo.calendars.get(&site) {
+            return cal.clone();
+        }
+        let cal = Arc::new(Calendar::new(&parts));
+        self.memo.room(parts.iter().map(|p| p.iter().count()).sum());
+        self.memo.calendars.insert(site, (parts, cal.clone()));
+        cal
+    }
+}
+
 /// A working-day calendar, read from a `calendar(years, holidays,
 /// working_days)` value: Monday to Friday work, except the holidays; the
-/// listed weekend days work too.
+/// listed weekend days work too. Each covered year is held as one bit a
+/// day, so that counting working days walks bits rather than hashing
+/// every date against the holidays.
 pub(in crate::check) struct Calendar {
+    /// The covered years, ascending.
     years: Vec<i32>,
-    holidays: HashSet<crate::date::Date>,
-    working: HashSet<crate::date::Date>,
+    /// For each covered year: its first day, and a bit per day of the
+    /// year (from 1 January) set on working days.
+    days: Vec<(crate::date::Date, [u64; 6])>,
 }
 
 impl Calendar {
@@ -248,11 +267,29 @@ impl Calendar {
             .unwrap_or_default();
         years.sort_unstable();
         years.dedup();
-        Calendar {
-            years,
-            holidays: dates(1),
-            working: dates(2),
-        }
+        let (holidays, working) = (dates(1), dates(2));
+        let days = years
+            .iter()
+            .map(|&year| {
+                // A year no date can be in (before 1 or after 9999) has no
+                // day to mark.
+                let first = crate::date::Date::from_ymd(year, 1, 1).unwrap_or_default();
+                let mut bits = [0u64; 6];
+                for n in 0..366 {
+                    let d = crate::date::Date(first.0 + n);
+                    if d.year() != year {
+                        break;
+                    }
+                    let works =
+                        !holidays.contains(&d) && (working.contains(&d) || d.weekday() <= 5);
+                    if let (true, Some(word)) = (works, bits.get_mut((n / 64) as usize)) {
+                        *word |= 1 << (n % 64);
+                    }
+                }
+                (first, bits)
+            })
+            .collect();
+        Calendar { years, days }
     }
 
     pub(in crate::check) fn covers(&self, year: i32) -> bool {
@@ -262,10 +299,19 @@ impl Calendar {
     /// Whether a day is a working day; `Err(year)` outside the calendar.
     pub(in crate::check) fn is_workday(&self, d: crate::date::Date) -> Result<bool, i32> {
         let year = d.year();
-        if !self.covers(year) {
+        let Some((first, bits)) = self
+            .years
+            .binary_search(&year)
+            .ok()
+            .and_then(|i| self.days.get(i))
+        else {
             return Err(year);
-        }
-        Ok(!self.holidays.contains(&d) && (self.working.contains(&d) || d.weekday() <= 5))
+        };
+        let n = d.0 - first.0;
+        Ok(usize::try_from(n / 64)
+            .ok()
+            .and_then(|w| bits.get(w))
+            .is_some_and(|word| word >> (n % 64) & 1 == 1))
     }
 
     /// Working days from `from` to `to`, both included.
@@ -322,5 +368,75 @@ impl Calendar {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::Date;
+
+    fn day(y: i32, m: u32, d: u32) -> Date {
+        Date::from_ymd(y, m, d).unwrap_or_default()
+    }
+
+    fn list(items: Vec<Value<'static>>) -> Value<'static> {
+        Value::List(Arc::new(items))
+    }
+
+    /// The calendar's bits say what its definition says, on every day of
+    /// a common and a leap year (whose 366th day is the last bit used),
+    /// and a year it does not cover is an error.
+    #[test]
+    fn working_days_follow_weekdays_holidays_and_declared_working_days() {
+        let holidays = [day(2014, 1, 1), day(2014, 10, 1), day(2016, 12, 30)];
+        let working = [day(2014, 1, 26), day(2016, 12, 31)];
+        let parts = [
+            list(vec![Value::Num(Num::int(2016)), Value::Num(Num::int(2014))]),
+            list(holidays.iter().map(|d| Value::Date(*d)).collect()),
+            list(working.iter().map(|d| Value::Date(*d)).collect()),
+        ];
+        let cal = Calendar::new(&parts);
+        for year in [2014, 2016] {
+            let mut d = day(year, 1, 1);
+            while d.year() == year {
+                let expected = !holidays.contains(&d) && (working.contains(&d) || d.weekday() <= 5);
+                assert_eq!(cal.is_workday(d), Ok(expected), "{:?}", d.ymd());
+                d = Date(d.0 + 1);
+            }
+        }
+        assert_eq!(cal.is_workday(day(2015, 6, 1)), Err(2015));
+        // 2016-12-30 is a Friday off and 2016-12-31 a Saturday at work.
+        assert_eq!(cal.is_workday(day(2016, 12, 30)), Ok(false));
+        assert_eq!(cal.is_workday(day(2016, 12, 31)), Ok(true));
+        // January 2014: 23 weekdays, less New Year's Day, and Sunday the
+        // 26th at work.
+        assert_eq!(cal.count(day(2014, 1, 1), day(2014, 1, 31)), Ok(23));
+        assert_eq!(cal.add(day(2014, 9, 30), 1), Ok(Some(day(2014, 10, 2))));
+        assert_eq!(cal.add(day(2014, 10, 2), -1), Ok(Some(day(2014, 9, 30))));
+        assert_eq!(cal.add(day(2014, 12, 31), 1), Err(2015));
+        assert_eq!(cal.years_text(), "2014, 2016");
+    }
+
+    /// A calendar of fixed dates is built once a run, not at every
+    /// working-day count: the standard library's is a whole-run value.
+    #[test]
+    fn a_calendar_of_parameters_is_a_whole_run_value() {
+        use crate::check::ir::{Builtin, Op};
+        let mut sources = crate::source::SourceMap::new();
+        let files: Vec<_> = crate::check::STANDARD_RULES
+            .iter()
+            .map(|(n, t)| sources.add(*n, *t))
+            .collect();
+        let compiled =
+            crate::check::compile_files(&sources, &files, &[], &[], crate::syntax::MAX_NESTING);
+        assert!(compiled.errors.is_empty(), "{:?}", compiled.errors);
+        let calendars = compiled
+            .program
+            .cached
+            .iter()
+            .filter(|ir| matches!(ir.op, Op::Call(Builtin::Calendar, _)))
+            .count();
+        assert!(calendars > 0, "no calendar among the whole-run values");
     }
 }

@@ -45,18 +45,19 @@ impl<'a> Compiler<'a> {
             return none;
         };
         let (result, ty) = self.builtin_call(builtin, name, args, span);
-        // Whole-run computations (grouping all records …) are done once.
-        let ir =
-            if result.reads_records() && result.is_closed() && !matches!(result.op, Op::Cached(..))
-            {
-                self.cached.push(result.clone());
-                Ir {
-                    op: Op::Cached(self.cached.len() - 1, Box::new(result)),
-                    span,
-                }
-            } else {
-                result
-            };
+        // Whole-run computations (grouping all records …) are done once,
+        // and so is a calendar of fixed dates, which every working-day
+        // count would otherwise build again.
+        let once = result.reads_records() || matches!(result.op, Op::Call(Builtin::Calendar, _));
+        let ir = if once && result.is_closed() && !matches!(result.op, Op::Cached(..)) {
+            self.cached.push(result.clone());
+            Ir {
+                op: Op::Cached(self.cached.len() - 1, Box::new(result)),
+                span,
+            }
+        } else {
+            result
+        };
         (ir, ty)
     }
 

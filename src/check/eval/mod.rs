@@ -16,6 +16,7 @@ use std::sync::{Arc, LazyLock, OnceLock};
 
 use rayon::prelude::*;
 
+use super::builtins::Calendar;
 use super::ir::Ir;
 use super::program::{Program, Rule, ScopeSource};
 use super::store::{BaseSlot, Store};
@@ -488,6 +489,10 @@ pub(in crate::check) struct Memo<'a> {
     pub(in crate::check) running: FastMap<(usize, usize), Arc<Running<'a>>>,
     /// List → the list and the keys of its elements.
     keys: FastMap<usize, (Value<'a>, FastSet<Key<'a>>)>,
+    /// A `calendar(…)` value's parts → the parts and the calendar read
+    /// from them: every working-day count would otherwise read its
+    /// holidays into sets again.
+    pub(in crate::check) calendars: FastMap<usize, (Arc<Vec<Value<'a>>>, Arc<Calendar>)>,
     /// Elements of the lists held above.
     held: usize,
 }
@@ -504,6 +509,7 @@ impl Memo<'_> {
             self.windows.clear();
             self.running.clear();
             self.keys.clear();
+            self.calendars.clear();
             self.held = len;
         }
     }
