@@ -2,24 +2,66 @@
 //! (`benches/archive.sh`): `cargo run --release --example gen_archive --
 //! --records N --out DIR`.
 //!
-//! The archive looks like a province's year: one file per unit, 81
+//! The archive looks like a province's year: one file per unit, 113
 //! records each (the unit and its leadership team, 16 meetings, 64
-//! disbursements), about 1 KB of YAML per record, 100 units per folder.
+//! disbursements, and the 行政审批 of 2014: 2 powers and 30 cases), about
+//! 0.75 KB of YAML per record, 100 units per folder. The cases are dated in
+//! 2014, the year the standard working-day calendar covers.
 //! The data is pseudo-random from a fixed seed, so the same N always gives
-//! the same bytes. One unit in twenty carries one of nine realistic faults
+//! the same bytes. One unit in twenty carries one of ten realistic faults
 //! (a split payment, a payment before its meeting, an overpaid item, an
 //! unratified emergency payment, a meeting without quorum, a single
 //! signature, an applicant who also pays, a missing step, a reference to an
-//! item that does not exist); the findings they should produce are printed
-//! on standard error so that a run can be checked against them.
+//! item that does not exist, a case closed past its deadline); the findings
+//! they should produce are printed on standard error so that a run can be
+//! checked against them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Records per unit: 1 org + 16 meetings + 64 disbursements.
-const PER_UNIT: usize = 81;
+/// Records per unit: 1 org + 16 meetings + 64 disbursements + 2 powers +
+/// 30 cases.
+const PER_UNIT: usize = 113;
+
+/// 行政审批 cases per unit, alternately under its two powers.
+const CASES: usize = 30;
+
+/// The 2014 public holidays of the standard calendar (`rules/calendar.rules`):
+/// cases are received in weeks whose Monday to Thursday are all working days.
+const HOLIDAYS_2014: [&str; 27] = [
+    "2014-01-01",
+    "2014-01-31",
+    "2014-02-01",
+    "2014-02-02",
+    "2014-02-03",
+    "2014-02-04",
+    "2014-02-05",
+    "2014-02-06",
+    "2014-04-05",
+    "2014-04-06",
+    "2014-04-07",
+    "2014-05-01",
+    "2014-05-02",
+    "2014-05-03",
+    "2014-05-31",
+    "2014-06-01",
+    "2014-06-02",
+    "2014-09-06",
+    "2014-09-07",
+    "2014-09-08",
+    "2014-10-01",
+    "2014-10-02",
+    "2014-10-03",
+    "2014-10-04",
+    "2014-10-05",
+    "2014-10-06",
+    "2014-10-07",
+];
+
+/// 2014-01-06, a Monday, as a day counted from 2021-01-01 (see [`date`]).
+const FIRST_MONDAY_2014: i64 = -2552;
 
 /// Meetings per unit; meeting `k` is held on day `25k + 10`.
 const MEETINGS: usize = 16;
@@ -58,6 +100,7 @@ enum Fault {
     SameHands,
     MissingStep,
     NoSuchItem,
+    ClosedLate,
 }
 
 impl Fault {
@@ -72,6 +115,7 @@ impl Fault {
             7 => Fault::SameHands,
             8 => Fault::MissingStep,
             9 => Fault::NoSuchItem,
+            10 => Fault::ClosedLate,
             _ => return None,
         })
     }
@@ -88,6 +132,7 @@ impl Fault {
             Fault::SameHands => &[("ZJBF-007", 1)],
             Fault::MissingStep => &[("ZJBF-001", 1)],
             Fault::NoSuchItem => &[("REF-001", 1), ("ZJBF-003", 1)],
+            Fault::ClosedLate => &[("XZSP-004", 1)],
         }
     }
 }
@@ -135,6 +180,8 @@ struct People {
     reviewer: String,
     cashier: String,
     observer: String,
+    window: String,
+    clerk: String,
 }
 
 impl People {
@@ -149,6 +196,8 @@ impl People {
             reviewer: format!("审核员{u:06}"),
             cashier: format!("出纳{u:06}"),
             observer: format!("派驻员{u:06}"),
+            window: format!("窗口{u:06}"),
+            clerk: format!("科员{u:06}"),
         }
     }
 
@@ -193,7 +242,7 @@ fn step(out: &mut String, name: &str, by: &str, day: i64, extra: &str) {
 }
 
 /// One unit's records as a YAML stream.
-fn unit_file(u: usize, fault: Option<Fault>, rng: &mut Lcg) -> String {
+fn unit_file(u: usize, fault: Option<Fault>, rng: &mut Lcg, mondays: &[i64]) -> String {
     let p = People::of(u);
     let org = format!("unit{u:06}");
     let mut y = String::with_capacity(96 * 1024);
@@ -405,7 +454,70 @@ fn unit_file(u: usize, fault: Option<Fault>, rng: &mut Lcg) -> String {
             step(&mut y, "划拨", &p.cashier, day, "");
         }
     }
+    approvals(&mut y, u, fault, &p, mondays);
     y
+}
+
+/// The Mondays of 2014 whose week is at work from Monday to Thursday.
+fn working_mondays_2014() -> Vec<i64> {
+    (0..52)
+        .map(|w| FIRST_MONDAY_2014 + 7 * w)
+        .filter(|&d| date(d).starts_with("2014"))
+        .filter(|&d| (0..4).all(|i| !HOLIDAYS_2014.contains(&date(d + i).as_str())))
+        .collect()
+}
+
+/// One unit's 行政审批: two powers and their cases, all closed early but
+/// one when the unit carries [`Fault::ClosedLate`].
+fn approvals(y: &mut String, u: usize, fault: Option<Fault>, p: &People, mondays: &[i64]) {
+    let org = format!("unit{u:06}");
+    let powers = [("施工许可", 20, 10, 0), ("临时占道许可", 30, 15, 200)];
+    for (k, (name, statutory, promised, fee)) in powers.iter().enumerate() {
+        let _ = write!(
+            y,
+            "---\nkind: power\nid: QL{u:06}-{k}\norg: {org}\nname: {name}\nstatus: 保留\n\
+             statutory_days: {statutory}\npromised_days: {promised}\nfee: {fee}\n"
+        );
+    }
+    for n in 0..CASES {
+        let late = fault == Some(Fault::ClosedLate) && n == 0;
+        let power = n % powers.len();
+        // Received on a Monday or a Tuesday; approved the next day and
+        // closed the day after, or four weeks later when late (10 working
+        // days were promised).
+        // The last four weeks are left out, so that a late case still
+        // closes in 2014.
+        let week = (u + n) % mondays.len().saturating_sub(4).max(1);
+        let received = mondays.get(week).copied().unwrap_or(FIRST_MONDAY_2014) + (n % 2) as i64;
+        let (approved, closed) = if late {
+            (received + 27, received + 28)
+        } else {
+            (received + 1, received + 2)
+        };
+        let _ = write!(
+            y,
+            "---\nkind: application\nid: SP{u:06}-{n:03}\npower: QL{u:06}-{power}\n\
+             applicant: {applicant}\nplace: 区政务服务中心\n",
+            applicant = PAYEES[(u + n) % PAYEES.len()],
+        );
+        if power == 1 {
+            y.push_str("fee: {amount: 200, place: 区政务服务中心}\n");
+        }
+        let _ = write!(
+            y,
+            "steps:\n  - {{step: 受理, by: {window}, date: {r}}}\n  \
+             - {{step: 承办, by: {clerk}, date: {r}}}\n  \
+             - {{step: 批准, by: {deputy}, date: {a}}}\n  \
+             - {{step: 办结, by: {window}, date: {c}, result: 准予许可}}\n  \
+             - {{step: 告知, by: {window}, date: {c}}}\n",
+            window = p.window,
+            clerk = p.clerk,
+            deputy = p.deputy,
+            r = date(received),
+            a = date(approved),
+            c = date(closed),
+        );
+    }
 }
 
 fn usage() -> ExitCode {
@@ -427,8 +539,47 @@ fn main() -> ExitCode {
     let (Some(records), Some(out)) = (records, out) else {
         return usage();
     };
+    match generate(records, &out) {
+        Ok(archive) => {
+            eprintln!(
+                "{} records in {} files, {} bytes ({} bytes per record)",
+                archive.records,
+                archive.files,
+                archive.bytes,
+                archive.bytes / archive.records.max(1)
+            );
+            let list: Vec<String> = archive
+                .expected
+                .iter()
+                .map(|(r, n)| format!("{r}={n}"))
+                .collect();
+            eprintln!("expected findings: {}", list.join(" "));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// What [`generate`] wrote.
+pub struct Archive {
+    /// Records written.
+    pub records: usize,
+    /// Files written.
+    pub files: usize,
+    /// Bytes of YAML written.
+    pub bytes: usize,
+    /// The findings the injected faults should give, by rule.
+    pub expected: BTreeMap<&'static str, usize>,
+}
+
+/// Write an archive of at least `records` records (whole units) under `out`.
+pub fn generate(records: usize, out: &Path) -> Result<Archive, String> {
     let units = records.div_ceil(PER_UNIT);
     let mut rng = Lcg(0x5EED_0F5C);
+    let mondays = working_mondays_2014();
     let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
     let mut bytes = 0usize;
     for u in 0..units {
@@ -436,22 +587,17 @@ fn main() -> ExitCode {
         for &(rule, n) in fault.map_or(&[][..], Fault::findings) {
             *expected.entry(rule).or_default() += n;
         }
-        let text = unit_file(u, fault, &mut rng);
+        let text = unit_file(u, fault, &mut rng, &mondays);
         bytes += text.len();
         let dir = out.join(format!("d{:04}", u / PER_FOLDER));
-        let written = std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(dir.join(format!("unit{u:06}.yaml")), text));
-        if let Err(e) = written {
-            eprintln!("error: cannot write under {}: {e}", dir.display());
-            return ExitCode::from(2);
-        }
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join(format!("unit{u:06}.yaml")), text))
+            .map_err(|e| format!("cannot write under {}: {e}", dir.display()))?;
     }
-    eprintln!(
-        "{} records in {units} files, {bytes} bytes ({} bytes per record)",
-        units * PER_UNIT,
-        bytes / (units * PER_UNIT).max(1)
-    );
-    let list: Vec<String> = expected.iter().map(|(r, n)| format!("{r}={n}")).collect();
-    eprintln!("expected findings: {}", list.join(" "));
-    ExitCode::SUCCESS
+    Ok(Archive {
+        records: units * PER_UNIT,
+        files: units,
+        bytes,
+        expected,
+    })
 }
