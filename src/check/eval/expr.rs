@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::{Ev, Fault, MAX_VALUE_LEN, R, Running, Windows, fault};
+use super::{Ev, Fault, FaultInfo, MAX_VALUE_LEN, R, Running, Windows, fault};
 use crate::check::ir::{Arg, Ir, Op, TemplatePiece};
 use crate::check::refs::{RefSite, Resolution, Target};
 use crate::check::store::IdEntry;
@@ -224,10 +224,12 @@ impl<'a, 'p> Ev<'a, 'p> {
         }
         let a = self.eval(l, frame)?;
         let b = self.eval(r, frame)?;
-        let overflow = || Fault {
-            span,
-            message: "arithmetic overflow: the result is too large".into(),
-            reject: None,
+        let overflow = || {
+            Box::new(FaultInfo {
+                span,
+                message: "arithmetic overflow: the result is too large".into(),
+                reject: None,
+            })
         };
         Ok(match op {
             BinOp::Eq => Value::Bool(equal(&a, &b)),

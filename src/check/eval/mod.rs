@@ -54,9 +54,14 @@ pub struct Fired<'a> {
 }
 
 /// A run-time error in a rule, or (with `reject`) a problem of the input
-/// that the rule met: a date outside the working-day calendar.
+/// that the rule met: a date outside the working-day calendar. Boxed:
+/// every step of an evaluation returns a [`R`], and an error is rare, so
+/// it should not make every result as large as itself.
+pub(in crate::check) type Fault = Box<FaultInfo>;
+
+/// What a [`Fault`] says.
 #[derive(Debug)]
-pub(in crate::check) struct Fault {
+pub(in crate::check) struct FaultInfo {
     span: Span,
     message: String,
     /// The record to reject, with the help line, when the input is at fault.
@@ -70,11 +75,11 @@ pub(in crate::check) type R<'a> = Result<Value<'a>, Fault>;
 const GROUP_RECORD: u32 = u32::MAX;
 
 pub(in crate::check) fn fault<T>(span: Span, message: impl Into<String>) -> Result<T, Fault> {
-    Err(Fault {
+    Err(Box::new(FaultInfo {
         span,
         message: message.into(),
         reject: None,
-    })
+    }))
 }
 
 /// A record that evaluation found to be bad input: it is rejected, and the

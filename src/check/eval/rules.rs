@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
-use super::{Ev, Fault, Fired, GROUP_RECORD, MAX_RELATED, MEMO_MIN_LEN, Rejection};
+use super::{Ev, Fault, FaultInfo, Fired, GROUP_RECORD, MAX_RELATED, MEMO_MIN_LEN, Rejection};
 use crate::check::builtins::Calendar;
 use crate::check::ir::{Arg, Ir, Op};
 use crate::check::program::{Rule, ScopeSource, Step};
@@ -95,18 +95,16 @@ impl<'a, 'p> Ev<'a, 'p> {
     /// Whether a rule's run ended on a record found to be bad input; that
     /// record is then rejected (once), instead of reporting a rule error.
     pub(in crate::check) fn rejected(&mut self, result: &Result<(), Fault>) -> bool {
-        let Err(Fault {
-            span,
-            message,
-            reject: Some((bad, help)),
-        }) = result
-        else {
+        let Err(fault) = result else {
+            return false;
+        };
+        let Some((bad, help)) = &fault.reject else {
             return false;
         };
         if !self.rejections.iter().any(|r| r.record == *bad) {
             self.rejections.push(Rejection {
                 record: *bad,
-                error: Diagnostic::error(*span, message.clone()).with_help(help.clone()),
+                error: Diagnostic::error(fault.span, fault.message.clone()).with_help(help.clone()),
             });
         }
         true
@@ -392,12 +390,12 @@ impl<'a, 'p> Ev<'a, 'p> {
             "`{shown}`: the working days of {year} are needed, but the calendar does not cover {year}"
         );
         match (date.datum(), self.current) {
-            (Some((d, rec)), _) => Fault {
+            (Some((d, rec)), _) => Box::new(FaultInfo {
                 span: d.span,
                 message,
                 reject: Some((rec, help)),
-            },
-            (None, Some(rec)) => Fault {
+            }),
+            (None, Some(rec)) => Box::new(FaultInfo {
                 span: self
                     .store
                     .records
@@ -405,12 +403,12 @@ impl<'a, 'p> Ev<'a, 'p> {
                     .map_or(span, |r| self.id_of_root(&r.root, rec).span),
                 message,
                 reject: Some((rec, help)),
-            },
-            (None, None) => Fault {
+            }),
+            (None, None) => Box::new(FaultInfo {
                 span,
                 message,
                 reject: None,
-            },
+            }),
         }
     }
 
