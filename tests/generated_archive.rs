@@ -5,14 +5,13 @@
 //! data that only makes noise.
 
 use std::collections::BTreeMap;
-use std::error::Error;
-use std::process::Command;
+
+mod common;
+use common::*;
 
 #[allow(dead_code)]
 #[path = "../examples/gen_archive.rs"]
 mod gen_archive;
-
-type TestResult = Result<(), Box<dyn Error>>;
 
 #[test]
 fn a_generated_archive_gives_exactly_the_findings_of_its_faults() -> TestResult {
@@ -21,18 +20,10 @@ fn a_generated_archive_gives_exactly_the_findings_of_its_faults() -> TestResult 
     // Twenty units: each fault once.
     let archive = gen_archive::generate(20 * 113, &dir)?;
     assert_eq!(archive.records, 20 * 113);
-    let out = Command::new(env!("CARGO_BIN_EXE_sunlight"))
-        .args(["check", "--no-config", "--format", "json"])
-        .arg(&dir)
-        .output()?;
+    let run = run_check_json(&dir, &["--no-config", "."]);
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let (code, report) = run?;
+    assert_eq!(code, Some(1));
     assert_eq!(
         report["errors"].as_array().map(Vec::len),
         Some(0),
