@@ -307,10 +307,12 @@ impl Calendar {
         else {
             return Err(year);
         };
-        let n = d.0 - first.0;
-        Ok(usize::try_from(n / 64)
-            .ok()
-            .and_then(|w| bits.get(w))
+        // The day of its year, from 0 (none for a year no date is in).
+        let Ok(n) = usize::try_from(d.0 - first.0) else {
+            return Ok(false);
+        };
+        Ok(bits
+            .get(n / 64)
             .is_some_and(|word| word >> (n % 64) & 1 == 1))
     }
 
