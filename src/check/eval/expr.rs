@@ -224,13 +224,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         }
         let a = self.eval(l, frame)?;
         let b = self.eval(r, frame)?;
-        let overflow = || {
-            Box::new(FaultInfo {
-                span,
-                message: "arithmetic overflow: the result is too large".into(),
-                reject: None,
-            })
-        };
+        let overflow = || FaultInfo::at(span, "arithmetic overflow: the result is too large", None);
         Ok(match op {
             BinOp::Eq => Value::Bool(equal(&a, &b)),
             BinOp::Ne => Value::Bool(!equal(&a, &b)),

@@ -75,11 +75,23 @@ pub(in crate::check) type R<'a> = Result<Value<'a>, Fault>;
 const GROUP_RECORD: u32 = u32::MAX;
 
 pub(in crate::check) fn fault<T>(span: Span, message: impl Into<String>) -> Result<T, Fault> {
-    Err(Box::new(FaultInfo {
-        span,
-        message: message.into(),
-        reject: None,
-    }))
+    Err(FaultInfo::at(span, message, None))
+}
+
+impl FaultInfo {
+    /// A fault at `span`; with `reject`, the record whose input is at
+    /// fault and the help line for it.
+    pub(in crate::check) fn at(
+        span: Span,
+        message: impl Into<String>,
+        reject: Option<(u32, String)>,
+    ) -> Fault {
+        Box::new(FaultInfo {
+            span,
+            message: message.into(),
+            reject,
+        })
+    }
 }
 
 /// A record that evaluation found to be bad input: it is rejected, and the

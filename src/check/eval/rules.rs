@@ -390,25 +390,16 @@ impl<'a, 'p> Ev<'a, 'p> {
             "`{shown}`: the working days of {year} are needed, but the calendar does not cover {year}"
         );
         match (date.datum(), self.current) {
-            (Some((d, rec)), _) => Box::new(FaultInfo {
-                span: d.span,
-                message,
-                reject: Some((rec, help)),
-            }),
-            (None, Some(rec)) => Box::new(FaultInfo {
-                span: self
+            (Some((d, rec)), _) => FaultInfo::at(d.span, message, Some((rec, help))),
+            (None, Some(rec)) => {
+                let at = self
                     .store
                     .records
                     .get(rec as usize)
-                    .map_or(span, |r| self.id_of_root(&r.root, rec).span),
-                message,
-                reject: Some((rec, help)),
-            }),
-            (None, None) => Box::new(FaultInfo {
-                span,
-                message,
-                reject: None,
-            }),
+                    .map_or(span, |r| self.id_of_root(&r.root, rec).span);
+                FaultInfo::at(at, message, Some((rec, help)))
+            }
+            (None, None) => FaultInfo::at(span, message, None),
         }
     }
 
