@@ -14,31 +14,70 @@ pub struct Num {
     d: i128,
 }
 
-/// A [`Num`] whose numerator fits `i64` and denominator `u32`: most
-/// amounts and counts, held in half the room and without an allocation.
-/// [`SmallNum::of`] is the one way to build one, so a number that fits is
-/// never held the other way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct SmallNum {
-    n: i64,
-    d: u32,
+/// A [`Num`] held in 16 bytes, as record data and run-time values hold
+/// numbers: in place when its numerator fits `i64` and its denominator
+/// `u32` (most amounts and counts), boxed otherwise. A `Num` is 32 bytes
+/// with 16-byte alignment and would double the size of every value.
+/// [`PackedNum::new`] is the one way to build one, so a number that fits is
+/// never boxed, and packed numbers are equal and hash alike exactly when
+/// their numbers are equal.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PackedNum(Packed);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Packed {
+    Small(i64, u32),
+    Big(Box<Num>),
 }
 
-impl SmallNum {
-    /// `n` in small form, when it fits.
-    pub fn of(n: Num) -> Option<SmallNum> {
-        Some(SmallNum {
-            n: i64::try_from(n.n).ok()?,
-            d: u32::try_from(n.d).ok()?,
+impl PackedNum {
+    /// `n`, packed.
+    pub fn new(n: Num) -> PackedNum {
+        PackedNum(match (i64::try_from(n.n), u32::try_from(n.d)) {
+            (Ok(small), Ok(d)) => Packed::Small(small, d),
+            _ => Packed::Big(Box::new(n)),
         })
     }
 
     /// The number.
-    pub fn num(self) -> Num {
-        Num {
-            n: i128::from(self.n),
-            d: i128::from(self.d),
+    pub fn get(&self) -> Num {
+        match &self.0 {
+            Packed::Small(n, d) => Num {
+                n: i128::from(*n),
+                d: i128::from(*d),
+            },
+            Packed::Big(n) => **n,
         }
+    }
+
+    #[cfg(test)]
+    fn is_in_place(&self) -> bool {
+        matches!(self.0, Packed::Small(..))
+    }
+}
+
+impl From<Num> for PackedNum {
+    fn from(n: Num) -> PackedNum {
+        PackedNum::new(n)
+    }
+}
+
+impl PartialOrd for PackedNum {
+    fn partial_cmp(&self, other: &PackedNum) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Packed numbers order as their numbers do.
+impl Ord for PackedNum {
+    fn cmp(&self, other: &PackedNum) -> Ordering {
+        self.get().cmp(&other.get())
+    }
+}
+
+impl fmt::Debug for PackedNum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.get())
     }
 }
 
@@ -67,8 +106,11 @@ impl Num {
 
     /// `n / d`, reduced; `None` when `d` is zero.
     pub fn ratio(n: i128, d: i128) -> Option<Num> {
-        if d == 0 {
-            return None;
+        match d {
+            0 => return None,
+            // Whole numbers, the common case, need no division.
+            1 => return Some(Num { n, d }),
+            _ => {}
         }
         let g = gcd(n, d).max(1);
         let (mut n, mut d) = (n / g, d / g);
@@ -330,5 +372,48 @@ mod tests {
     #[test]
     fn division_by_zero_is_none() {
         assert_eq!(Num::int(1).checked_div(Num::ZERO), None);
+    }
+
+    #[test]
+    fn numbers_are_held_in_place_up_to_their_limits_and_read_back_whole() {
+        let big = i128::from(i64::MAX);
+        let small = i128::from(i64::MIN);
+        let denominator = i128::from(u32::MAX);
+        // (numerator, denominator, held in place)
+        let cases = [
+            (0, 1, true),
+            (300_000, 1, true),
+            (123_456, 100, true),
+            (-7, 3, true),
+            (big, 1, true),
+            (big + 1, 1, false),
+            (small, 1, true),
+            (small - 1, 1, false),
+            (1, denominator, true),
+            (-1, denominator, true),
+            (1, denominator + 1, false),
+            (big, denominator, true),
+            (big + 1, denominator, false),
+            (10i128.pow(29), 3, false),
+        ];
+        let mut nums = Vec::new();
+        for (n, d, in_place) in cases {
+            let num = Num::ratio(n, d).unwrap_or(Num::ZERO);
+            let packed = PackedNum::new(num);
+            assert_eq!(packed.get(), num, "{n}/{d}");
+            assert_eq!(packed.is_in_place(), in_place, "{n}/{d}");
+            // Equal numbers are the same variant, so packed numbers compare by value.
+            assert_eq!(
+                packed,
+                PackedNum::new(Num::ratio(n * 2, d * 2).unwrap_or(Num::ZERO))
+            );
+            nums.push(num);
+        }
+        // Packed numbers of different numbers differ, whichever way they are held.
+        for a in &nums {
+            for b in &nums {
+                assert_eq!(PackedNum::new(*a) == PackedNum::new(*b), a == b, "{a} {b}");
+            }
+        }
     }
 }

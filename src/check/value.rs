@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::types::ObjKind;
 use crate::date::Date;
-use crate::num::Num;
+use crate::num::{Num, PackedNum};
 use crate::schema::{Data, Datum};
 
 /// A value during evaluation.
@@ -20,7 +20,7 @@ pub enum Value<'a> {
     /// `true`/`false`.
     Bool(bool),
     /// A number or amount.
-    Num(Num),
+    Num(PackedNum),
     /// Text.
     Text(Arc<str>),
     /// Text borrowed from a record.
@@ -40,6 +40,10 @@ pub enum Value<'a> {
     /// A chain template.
     Chain(usize),
 }
+
+// Every step of evaluation returns a value and lists hold them: a
+// number held whole would make it 48 bytes.
+const _: () = assert!(std::mem::size_of::<Value<'static>>() <= 24);
 
 /// A hash map for evaluation's own indexes and groups: foldhash is several
 /// times faster than the standard SipHash on the short keys evaluation
@@ -78,8 +82,8 @@ pub enum Key<'a> {
     None,
     /// Bool.
     Bool(bool),
-    /// Number (as a reduced fraction's numerator and denominator).
-    Num(Num),
+    /// Number.
+    Num(PackedNum),
     /// Text, as its bytes: borrowed from a record where it comes from one,
     /// so that grouping copies no text.
     Text(Cow<'a, [u8]>),
@@ -94,6 +98,11 @@ pub enum Key<'a> {
 }
 
 impl<'a> Value<'a> {
+    /// A number.
+    pub fn num(n: Num) -> Value<'a> {
+        Value::Num(PackedNum::new(n))
+    }
+
     /// Text owned by the value.
     pub fn text(s: &str) -> Value<'a> {
         Value::Text(Arc::from(s))
@@ -106,8 +115,7 @@ impl<'a> Value<'a> {
             Value::Node(d, rec) => match &d.data {
                 Data::None => Value::None,
                 Data::Bool(b) => Value::Bool(*b),
-                Data::Num(n) => Value::Num(**n),
-                Data::SmallNum(n) => Value::Num(n.num()),
+                Data::Num(n) => Value::Num(n.clone()),
                 Data::Text(t) => Value::Str(t),
                 Data::Short(t) => Value::Str(t.as_str()),
                 Data::Date(x) => Value::Date(*x),
@@ -161,8 +169,8 @@ impl<'a> Value<'a> {
 
     /// The number of a numeric value.
     pub fn as_num(&self) -> Option<Num> {
-        match *self.forced() {
-            Value::Num(n) => Some(n),
+        match &*self.forced() {
+            Value::Num(n) => Some(n.get()),
             _ => None,
         }
     }
@@ -229,7 +237,7 @@ impl<'a> Value<'a> {
             },
             Value::Obj(_, fields) => Key::Ptr(Arc::as_ptr(&fields) as usize),
             Value::Groups(g) => Key::Ptr(Arc::as_ptr(&g) as usize),
-            Value::Chain(c) => Key::Num(Num::int(i64::try_from(c).unwrap_or(0))),
+            Value::Chain(c) => Key::Num(PackedNum::new(Num::int(i64::try_from(c).unwrap_or(0)))),
         }
     }
 
@@ -240,7 +248,7 @@ impl<'a> Value<'a> {
             Value::Bool(true) => out.push('是'),
             Value::Bool(false) => out.push('否'),
             Value::Num(n) => {
-                let _ = write!(out, "{n}");
+                let _ = write!(out, "{}", n.get());
             }
             Value::Text(t) => out.push_str(&t),
             Value::Str(s) => out.push_str(s),
@@ -368,7 +376,7 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Option<std::cmp::Ordering> {
         return Some(x.cmp(y));
     }
     match (a.forced().as_ref(), b.forced().as_ref()) {
-        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+        (Value::Num(x), Value::Num(y)) => Some(x.get().cmp(&y.get())),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
         (Value::Days(x), Value::Days(y)) => Some(x.cmp(y)),
         _ => None,

@@ -12,7 +12,7 @@ pub use marks::{Marked, resolve_units};
 use std::collections::HashMap;
 
 use crate::date::Date;
-use crate::num::{Num, SmallNum};
+use crate::num::{Num, PackedNum};
 use crate::source::Span;
 
 /// Index of an enum in [`Schema::enums`].
@@ -377,12 +377,8 @@ pub enum Data {
     None,
     /// `true` / `false`.
     Bool(bool),
-    /// A number or an amount too large for [`Data::SmallNum`] (boxed: a
-    /// number is 32 bytes and would double the size of every datum).
-    /// Build number data with [`Data::num_of`], which picks the variant.
-    Num(Box<Num>),
-    /// A number that fits in the datum.
-    SmallNum(SmallNum),
+    /// A number or an amount.
+    Num(PackedNum),
     /// Text, an enum value, a tag or an id, longer than [`Short`] holds.
     /// Build text data with [`Data::text_of`], which picks the variant.
     Text(Box<str>),
@@ -457,20 +453,15 @@ impl Data {
         }
     }
 
-    /// Number data: in place when it fits, so that equal numbers are
-    /// always the same variant.
+    /// Number data.
     pub fn num_of(n: Num) -> Data {
-        match SmallNum::of(n) {
-            Some(small) => Data::SmallNum(small),
-            None => Data::Num(Box::new(n)),
-        }
+        Data::Num(PackedNum::new(n))
     }
 
     /// The number of number data.
     pub fn as_num(&self) -> Option<Num> {
         match self {
-            Data::Num(n) => Some(**n),
-            Data::SmallNum(n) => Some(n.num()),
+            Data::Num(n) => Some(n.get()),
             _ => None,
         }
     }
@@ -599,49 +590,5 @@ mod tests {
         }
         assert_eq!(KeyAt::new(span(5, 5), value, &mut long), KeyAt::NONE);
         assert_eq!(KeyAt::NONE.span(value, &long), None);
-    }
-
-    #[test]
-    fn numbers_are_held_in_place_up_to_their_limits_and_read_back_whole() {
-        let big = i128::from(i64::MAX);
-        let small = i128::from(i64::MIN);
-        let denominator = i128::from(u32::MAX);
-        // (numerator, denominator, held in place)
-        let cases = [
-            (0, 1, true),
-            (300_000, 1, true),
-            (123_456, 100, true),
-            (-7, 3, true),
-            (big, 1, true),
-            (big + 1, 1, false),
-            (small, 1, true),
-            (small - 1, 1, false),
-            (1, denominator, true),
-            (-1, denominator, true),
-            (1, denominator + 1, false),
-            (big, denominator, true),
-            (big + 1, denominator, false),
-            (10i128.pow(29), 3, false),
-        ];
-        let mut nums = Vec::new();
-        for (n, d, in_place) in cases {
-            let num = Num::ratio(n, d).unwrap_or(Num::ZERO);
-            let data = Data::num_of(num);
-            assert_eq!(data.as_num(), Some(num), "{n}/{d}");
-            assert_eq!(matches!(data, Data::SmallNum(_)), in_place, "{n}/{d}");
-            // Equal numbers are the same variant, so data compare by value.
-            assert_eq!(
-                data,
-                Data::num_of(Num::ratio(n * 2, d * 2).unwrap_or(Num::ZERO))
-            );
-            nums.push(num);
-        }
-        // Data of different numbers differ, whichever way they are held.
-        for a in &nums {
-            for b in &nums {
-                assert_eq!(Data::num_of(*a) == Data::num_of(*b), a == b, "{a} {b}");
-            }
-        }
-        assert_eq!(Data::text_of("1").as_num(), None);
     }
 }

@@ -157,7 +157,7 @@ impl<'a> Ev<'a, '_> {
             B::Year | B::Month | B::Quarter => match self.arg(args, 0, frame)?.force() {
                 Value::Date(d) => {
                     let (y, m, _) = d.ymd();
-                    Value::Num(Num::int(match b {
+                    Value::num(Num::int(match b {
                         B::Year => i64::from(y),
                         B::Month => i64::from(m),
                         _ => i64::from(m.div_ceil(3)),
@@ -190,7 +190,7 @@ impl<'a> Ev<'a, '_> {
                         return Ok(Value::None);
                     };
                     match cal.count(start, end) {
-                        Ok(c) => Value::Num(Num::int(c)),
+                        Ok(c) => Value::num(Num::int(c)),
                         Err(year) => {
                             let at = if cal.covers(start.year()) { &n } else { &a };
                             return Err(self.outside_calendar(at, year, &cal, span));
@@ -394,7 +394,7 @@ mod tests {
         let holidays = [day(2014, 1, 1), day(2014, 10, 1), day(2016, 12, 30)];
         let working = [day(2014, 1, 26), day(2016, 12, 31)];
         let parts = [
-            list(vec![Value::Num(Num::int(2016)), Value::Num(Num::int(2014))]),
+            list(vec![Value::num(Num::int(2016)), Value::num(Num::int(2014))]),
             list(holidays.iter().map(|d| Value::Date(*d)).collect()),
             list(working.iter().map(|d| Value::Date(*d)).collect()),
         ];

@@ -448,7 +448,7 @@ impl<'a> Ev<'a, '_> {
             B::Count => {
                 let items = self.arg(args, 0, frame)?;
                 match args.get(1) {
-                    None => Value::Num(Num::int(i64::try_from(items.len()).unwrap_or(i64::MAX))),
+                    None => Value::num(Num::int(i64::try_from(items.len()).unwrap_or(i64::MAX))),
                     Some(f) => {
                         let mut n = 0i64;
                         for x in items.iter() {
@@ -456,7 +456,7 @@ impl<'a> Ev<'a, '_> {
                                 n += 1;
                             }
                         }
-                        Value::Num(Num::int(n))
+                        Value::num(Num::int(n))
                     }
                 }
             }
@@ -545,7 +545,7 @@ impl<'a> Ev<'a, '_> {
                     };
                     if ok {
                         found = if b == B::Position {
-                            Value::Num(Num::int(i64::try_from(i + 1).unwrap_or(0)))
+                            Value::num(Num::int(i64::try_from(i + 1).unwrap_or(0)))
                         } else {
                             x
                         };

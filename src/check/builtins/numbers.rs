@@ -150,17 +150,17 @@ impl<'a> Ev<'a, '_> {
                     return fault(span, "number too large");
                 };
                 if b == B::Round {
-                    Value::Num(rounded)
+                    Value::num(rounded)
                 } else {
                     Value::text(&format!("{}%", rounded.fixed(places)))
                 }
             }
             B::Days => match self.arg(args, 0, frame)?.force() {
-                Value::Days(d) => Value::Num(Num::int(d)),
+                Value::Days(d) => Value::num(Num::int(d)),
                 _ => Value::None,
             },
             B::Ceil => match self.arg(args, 0, frame)?.as_num() {
-                Some(n) => Value::Num(n.ceil()),
+                Some(n) => Value::num(n.ceil()),
                 None => Value::None,
             },
             // Each built-in is evaluated by its own family (see `super::family`).

@@ -18,8 +18,8 @@ impl<'a> Compiler<'a> {
         let ir = |op: Op| Ir { op, span };
         match &e.kind {
             ExprKind::Num(n, unit) => match unit {
-                NumUnit::None => (ir(Op::Const(Value::Num(*n))), Ty::Num),
-                NumUnit::Money => (ir(Op::Const(Value::Num(*n))), Ty::Money),
+                NumUnit::None => (ir(Op::Const(Value::num(*n))), Ty::Num),
+                NumUnit::Money => (ir(Op::Const(Value::num(*n))), Ty::Money),
                 NumUnit::Days => match n.to_i64() {
                     Some(d) => (ir(Op::Const(Value::Days(d))), Ty::Days),
                     None => {

@@ -265,7 +265,7 @@ fn written_with_exponent(value: &Expr) -> Option<String> {
 /// The first negative amount in `value`, a value of type `ty`.
 fn negative_amount(ty: &Ty, value: &Value<'_>) -> Option<crate::num::Num> {
     match (ty, value) {
-        (Ty::Money, Value::Num(n)) if *n < crate::num::Num::ZERO => Some(*n),
+        (Ty::Money, Value::Num(n)) if n.get() < crate::num::Num::ZERO => Some(n.get()),
         (Ty::List(item), Value::List(items)) => items.iter().find_map(|v| negative_amount(item, v)),
         (Ty::Opt(item), v) => negative_amount(item, v),
         _ => None,

@@ -72,8 +72,9 @@ impl<'a, 'p> Ev<'a, 'p> {
                 let v = self.eval(operand, frame)?.force();
                 match (op, v) {
                     (UnOp::Not, v) => Value::Bool(!v.truthy()),
-                    (UnOp::Neg, Value::Num(n)) => Value::Num(
-                        n.checked_neg()
+                    (UnOp::Neg, Value::Num(n)) => Value::num(
+                        n.get()
+                            .checked_neg()
                             .ok_or(())
                             .or_else(|()| fault(span, "number too large"))?,
                     ),
@@ -246,18 +247,19 @@ impl<'a, 'p> Ev<'a, 'p> {
             BinOp::Union | BinOp::Intersect => set_op(op, &a, &b),
             _ => match (a.force(), b.force()) {
                 (Value::None, _) | (_, Value::None) => Value::None,
-                (Value::Num(_), Value::Num(y)) if op == BinOp::Div && y == Num::int(0) => {
+                (Value::Num(_), Value::Num(y)) if op == BinOp::Div && y.get() == Num::ZERO => {
                     return fault(span, "division by zero: the divisor is 0");
                 }
-                (Value::Num(x), Value::Num(y)) => Value::Num(
+                (Value::Num(x), Value::Num(y)) => Value::num({
+                    let (x, y) = (x.get(), y.get());
                     match op {
                         BinOp::Add => x.checked_add(y),
                         BinOp::Sub => x.checked_sub(y),
                         BinOp::Mul => x.checked_mul(y),
                         _ => x.checked_div(y),
                     }
-                    .ok_or_else(overflow)?,
-                ),
+                    .ok_or_else(overflow)?
+                }),
                 (Value::Date(x), Value::Date(y)) => Value::Days(i64::from(x.0) - i64::from(y.0)),
                 (Value::Date(x), Value::Days(d)) => {
                     let d = if op == BinOp::Sub {
@@ -284,7 +286,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                     .ok_or_else(overflow)?,
                 ),
                 (Value::Days(x), Value::Num(n)) | (Value::Num(n), Value::Days(x)) => {
-                    let product = Num::int(x).checked_mul(n).ok_or_else(overflow)?;
+                    let product = Num::int(x).checked_mul(n.get()).ok_or_else(overflow)?;
                     Value::Days(product.to_i64().ok_or_else(overflow)?)
                 }
                 (x, y) => match (x.as_str(), y.as_str()) {
@@ -423,7 +425,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                     .or_else(|()| fault(span, "the sum is too large"))?;
             }
         }
-        Ok(Value::Num(total))
+        Ok(Value::num(total))
     }
 
     /// Every window of a list: for each distinct date, the elements dated

@@ -578,7 +578,7 @@ impl<'a> Running<'a> {
             return Ok(Value::None);
         };
         match self.totals.get(i).copied().flatten() {
-            Some(n) => Ok(Value::Num(n)),
+            Some(n) => Ok(Value::num(n)),
             None => fault(span, "the sum is too large"),
         }
     }
