@@ -296,27 +296,21 @@ impl Calendar {
         self.years.binary_search(&year).is_ok()
     }
 
-    /// Whether a day is a working day; `Err(year)` outside the calendar.
-    pub(in crate::check) fn is_workday(&self, d: crate::date::Date) -> Result<bool, i32> {
-        let year = d.year();
-        let Some((first, bits)) = self
+    /// A covered year's first day and bits; `Err(year)` when not covered.
+    fn year(&self, year: i32) -> Result<(crate::date::Date, &[u64; 6]), i32> {
+        match self
             .years
             .binary_search(&year)
             .ok()
             .and_then(|i| self.days.get(i))
-        else {
-            return Err(year);
-        };
-        // The day of its year, from 0 (none for a year no date is in).
-        let Ok(n) = usize::try_from(d.0 - first.0) else {
-            return Ok(false);
-        };
-        Ok(bits
-            .get(n / 64)
-            .is_some_and(|word| word >> (n % 64) & 1 == 1))
+        {
+            Some((first, bits)) => Ok((*first, bits)),
+            None => Err(year),
+        }
     }
 
-    /// Working days from `from` to `to`, both included.
+    /// Working days from `from` to `to`, both included: the bits of each
+    /// year in between are counted a word at a time.
     pub(in crate::check) fn count(
         &self,
         from: crate::date::Date,
@@ -325,10 +319,13 @@ impl Calendar {
         let mut n = 0;
         let mut d = from;
         while d <= to {
-            if self.is_workday(d)? {
-                n += 1;
-            }
-            match d.add_days(1) {
+            let year = d.year();
+            let (first, bits) = self.year(year)?;
+            let last = crate::date::Date::from_ymd(year, 12, 31)
+                .unwrap_or(d)
+                .min(to);
+            n += i64::from(ones(bits, day_of(first, d), day_of(first, last) + 1));
+            match last.add_days(1) {
                 Some(next) => d = next,
                 None => break,
             }
@@ -336,29 +333,39 @@ impl Calendar {
         Ok(n)
     }
 
-    /// The `n`-th working day after `from` (before it when negative).
-    /// Every step stays inside the covered years, so the walk ends.
+    /// The `n`-th working day after `from` (before it when negative);
+    /// `Ok(None)` past the years dates have. Whole years are skipped by
+    /// counting their bits.
     pub(in crate::check) fn add(
         &self,
         from: crate::date::Date,
         n: i64,
     ) -> Result<Option<crate::date::Date>, i32> {
-        if !self.covers(from.year()) {
-            return Err(from.year());
-        }
-        let step = if n < 0 { -1 } else { 1 };
+        let mut year = from.year();
+        let (first, _) = self.year(year)?;
+        let forward = n >= 0;
         let mut left = n.unsigned_abs();
-        let mut d = from;
-        while left > 0 {
-            let Some(next) = d.add_days(step) else {
-                return Ok(None);
-            };
-            d = next;
-            if self.is_workday(d)? {
-                left -= 1;
-            }
+        if left == 0 {
+            return Ok(Some(from));
         }
-        Ok(Some(d))
+        // The days of the year still to walk, as bit positions.
+        let at = day_of(first, from);
+        let mut window = if forward { (at + 1, DAY_BITS) } else { (0, at) };
+        loop {
+            let (first, bits) = self.year(year)?;
+            let found = u64::from(ones(bits, window.0, window.1));
+            if found >= left {
+                return Ok(nth_one(bits, window, left, forward)
+                    .and_then(|day| i32::try_from(day).ok())
+                    .map(|day| crate::date::Date(first.0 + day)));
+            }
+            left -= found;
+            year += if forward { 1 } else { -1 };
+            if !(1..=9999).contains(&year) {
+                return Ok(None);
+            }
+            window = (0, DAY_BITS);
+        }
     }
 
     pub(in crate::check) fn years_text(&self) -> String {
@@ -371,6 +378,68 @@ impl Calendar {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Bits a calendar year holds: one a day, 366 used.
+const DAY_BITS: usize = 6 * 64;
+
+/// The day of its year of `d`, from 0 for `first`, 1 January.
+fn day_of(first: crate::date::Date, d: crate::date::Date) -> usize {
+    usize::try_from(d.0 - first.0).unwrap_or(DAY_BITS)
+}
+
+/// Word `w` of `bits` with only the positions in `from..to` kept.
+fn masked(bits: &[u64; 6], w: usize, from: usize, to: usize) -> u64 {
+    let (lo, hi) = (
+        from.saturating_sub(w * 64).min(64),
+        to.saturating_sub(w * 64).min(64),
+    );
+    if hi <= lo {
+        return 0;
+    }
+    let below_hi = u64::MAX >> (64 - hi);
+    let below_lo = (1u64 << lo) - 1;
+    bits.get(w).map_or(0, |word| word & below_hi & !below_lo)
+}
+
+/// How many bits are set at positions `from..to`.
+fn ones(bits: &[u64; 6], from: usize, to: usize) -> u32 {
+    (0..bits.len())
+        .map(|w| masked(bits, w, from, to).count_ones())
+        .sum()
+}
+
+/// The position of the `k`-th set bit (from 1) in `window`, counted from
+/// its start when `forward` and from its end otherwise.
+fn nth_one(bits: &[u64; 6], window: (usize, usize), k: u64, forward: bool) -> Option<usize> {
+    let mut k = k;
+    let mut words = [0, 1, 2, 3, 4, 5];
+    if !forward {
+        words.reverse();
+    }
+    for w in words {
+        let mut word = masked(bits, w, window.0, window.1);
+        let here = u64::from(word.count_ones());
+        if here < k {
+            k -= here;
+            continue;
+        }
+        // Drop the k - 1 nearer bits, then read the next one.
+        for _ in 1..k {
+            if forward {
+                word &= word - 1;
+            } else {
+                word &= !(1u64 << (63 - word.leading_zeros()));
+            }
+        }
+        let bit = if forward {
+            word.trailing_zeros()
+        } else {
+            63 - word.leading_zeros()
+        };
+        return Some(w * 64 + bit as usize);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -403,14 +472,14 @@ mod tests {
             let mut d = day(year, 1, 1);
             while d.year() == year {
                 let expected = !holidays.contains(&d) && (working.contains(&d) || d.weekday() <= 5);
-                assert_eq!(cal.is_workday(d), Ok(expected), "{:?}", d.ymd());
+                assert_eq!(cal.count(d, d), Ok(i64::from(expected)), "{:?}", d.ymd());
                 d = Date(d.0 + 1);
             }
         }
-        assert_eq!(cal.is_workday(day(2015, 6, 1)), Err(2015));
+        assert_eq!(cal.count(day(2015, 6, 1), day(2015, 6, 1)), Err(2015));
         // 2016-12-30 is a Friday off and 2016-12-31 a Saturday at work.
-        assert_eq!(cal.is_workday(day(2016, 12, 30)), Ok(false));
-        assert_eq!(cal.is_workday(day(2016, 12, 31)), Ok(true));
+        assert_eq!(cal.count(day(2016, 12, 30), day(2016, 12, 30)), Ok(0));
+        assert_eq!(cal.count(day(2016, 12, 31), day(2016, 12, 31)), Ok(1));
         // January 2014: 23 weekdays, less New Year's Day, and Sunday the
         // 26th at work.
         assert_eq!(cal.count(day(2014, 1, 1), day(2014, 1, 31)), Ok(23));
@@ -418,6 +487,95 @@ mod tests {
         assert_eq!(cal.add(day(2014, 10, 2), -1), Ok(Some(day(2014, 9, 30))));
         assert_eq!(cal.add(day(2014, 12, 31), 1), Err(2015));
         assert_eq!(cal.years_text(), "2014, 2016");
+    }
+
+    /// Whether `d` works, read day by day from the definition.
+    fn works(cal: &Calendar, d: Date) -> Result<bool, i32> {
+        if !cal.covers(d.year()) {
+            return Err(d.year());
+        }
+        let (first, bits) = cal.year(d.year())?;
+        let n = day_of(first, d);
+        Ok(bits.get(n / 64).is_some_and(|w| w >> (n % 64) & 1 == 1))
+    }
+
+    /// Counting and stepping a word of bits at a time give what walking
+    /// day by day gives: across years, into a year not covered (the error
+    /// names the first one reached) and past the first and last years
+    /// dates have.
+    #[test]
+    fn counts_and_steps_agree_with_a_walk_day_by_day() {
+        let walk_count = |cal: &Calendar, from: Date, to: Date| -> Result<i64, i32> {
+            let mut n = 0;
+            let mut d = from;
+            while d <= to {
+                n += i64::from(works(cal, d)?);
+                match d.add_days(1) {
+                    Some(next) => d = next,
+                    None => break,
+                }
+            }
+            Ok(n)
+        };
+        let walk_add = |cal: &Calendar, from: Date, n: i64| -> Result<Option<Date>, i32> {
+            if !cal.covers(from.year()) {
+                return Err(from.year());
+            }
+            let mut d = from;
+            for _ in 0..n.unsigned_abs() {
+                loop {
+                    let Some(next) = d.add_days(n.signum()) else {
+                        return Ok(None);
+                    };
+                    d = next;
+                    if works(cal, d)? {
+                        break;
+                    }
+                }
+            }
+            Ok(Some(d))
+        };
+        let years = [1, 2, 2014, 2016, 2017, 9998, 9999];
+        let holidays = [
+            day(1, 1, 1),
+            day(2016, 12, 30),
+            day(2017, 1, 2),
+            day(9999, 12, 31),
+        ];
+        let parts = [
+            list(years.iter().map(|y| Value::num(Num::int(*y))).collect()),
+            list(holidays.iter().map(|d| Value::Date(*d)).collect()),
+            list(vec![Value::Date(day(2016, 12, 31))]),
+        ];
+        let cal = Calendar::new(&parts);
+        let starts = [
+            (day(1, 1, 1), 800),
+            (day(2013, 12, 20), 1500),
+            (day(9998, 1, 1), 730),
+        ];
+        for (start, days) in starts {
+            for i in (0..days).step_by(3) {
+                let from = Date(start.0 + i);
+                for n in (-700..=700).step_by(37).chain([-1, 0, 1, 250, 261, 262]) {
+                    assert_eq!(
+                        cal.add(from, n),
+                        walk_add(&cal, from, n),
+                        "{:?} {n}",
+                        from.ymd()
+                    );
+                }
+                for len in [0, 1, 5, 63, 64, 65, 200, 366, 400, 800] {
+                    let to = Date(from.0 + len);
+                    assert_eq!(
+                        cal.count(from, to),
+                        walk_count(&cal, from, to),
+                        "{:?} +{len}",
+                        from.ymd()
+                    );
+                }
+            }
+        }
+        assert_eq!(cal.count(day(2014, 1, 2), day(2014, 1, 1)), Ok(0));
     }
 
     /// A calendar of fixed dates is built once a run, not at every
