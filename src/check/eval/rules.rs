@@ -49,13 +49,16 @@ impl<'a, 'p> Ev<'a, 'p> {
         {
             return;
         }
-        let mut frame = vec![Value::None; rule.locals];
+        let mut frame = std::mem::take(&mut self.spare_frame);
+        frame.resize(rule.locals, Value::None);
         if let Some(slot) = frame.get_mut(first.slot) {
             *slot = Value::Node(&record.root, rec);
         }
         let outer = self.current.replace(rec);
         let result = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.root.span));
         self.current = outer;
+        frame.clear();
+        self.spare_frame = frame;
         if self.rejected(&result) {
             return;
         }
