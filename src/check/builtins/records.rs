@@ -178,9 +178,11 @@ impl<'a> Ev<'a, '_> {
     }
 }
 
+/// A reference's use. The field and target names are the schema's,
+/// borrowed: a record's every reference would otherwise copy them.
 fn ref_use<'a>(
-    field: &str,
-    target: &str,
+    field: &'a str,
+    target: &'a str,
     value: Value<'a>,
     resolved: bool,
     node: Value<'a>,
@@ -188,8 +190,8 @@ fn ref_use<'a>(
     Value::Obj(
         ObjKind::RefUse,
         Arc::new(vec![
-            Value::text(field),
-            Value::text(target),
+            Value::Str(field),
+            Value::Str(target),
             value,
             Value::Bool(resolved),
             node,

@@ -207,6 +207,15 @@ impl<'a, 'p> Ev<'a, 'p> {
             }
             return Ok(());
         };
+        // A list in a record (steps, attendees) is walked where it is,
+        // not copied: this runs for every record a rule meets.
+        if let ScopeSource::Expr(ir) = &binding.source {
+            let list = self.eval(ir, frame)?;
+            for item in list.iter() {
+                self.bind(ri, rule, depth, frame, (rec, subject), item)?;
+            }
+            return Ok(());
+        }
         let items: Vec<Value<'a>> = match &binding.source {
             ScopeSource::Kind(k) => self
                 .store
@@ -220,21 +229,33 @@ impl<'a, 'p> Ev<'a, 'p> {
                 .iter()
                 .filter_map(|&r| self.store.root(r))
                 .collect(),
-            ScopeSource::Expr(ir) => self.eval(ir, frame)?.items(),
-            // Only a first binding, run by `group_rule`.
-            ScopeSource::Groups { .. } => Vec::new(),
+            // Walked above; and only a first binding, run by `group_rule`.
+            ScopeSource::Expr(_) | ScopeSource::Groups { .. } => Vec::new(),
         };
         for item in items {
-            let (rec, subject) = match item.datum() {
-                Some((d, r)) => (rec.or(Some(r)), Some(d.span)),
-                None => (rec, subject),
-            };
-            if let Some(slot) = frame.get_mut(binding.slot) {
-                *slot = item;
-            }
-            self.scope(ri, rule, depth + 1, frame, rec, subject)?;
+            self.bind(ri, rule, depth, frame, (rec, subject), item)?;
         }
         Ok(())
+    }
+
+    /// Bind `item` to the binding at `depth` and run the scopes inside it.
+    fn bind(
+        &mut self,
+        ri: usize,
+        rule: &'a Rule,
+        depth: usize,
+        frame: &mut Vec<Value<'a>>,
+        (rec, subject): (Option<u32>, Option<Span>),
+        item: Value<'a>,
+    ) -> Result<(), Fault> {
+        let (rec, subject) = match item.datum() {
+            Some((d, r)) => (rec.or(Some(r)), Some(d.span)),
+            None => (rec, subject),
+        };
+        if let Some(slot) = rule.bindings.get(depth).and_then(|b| frame.get_mut(b.slot)) {
+            *slot = item;
+        }
+        self.scope(ri, rule, depth + 1, frame, rec, subject)
     }
 
     pub(in crate::check) fn body(
