@@ -481,8 +481,8 @@ pub(in crate::check) struct Ev<'a, 'p> {
     /// Results of aggregates over shared lists.
     pub(in crate::check) memo: Memo<'a>,
     /// A rule's frame, kept empty between records: each rule meets each
-    /// record, and a frame allocated every time was a tenth of all
-    /// allocations.
+    /// record, and a frame allocated every time was one allocation in
+    /// sixteen of a whole run.
     spare_frame: Vec<Value<'a>>,
     /// Over a layered store: whole-run values over the base's records.
     pub(in crate::check) base: Option<&'p BaseSlot<'a>>,
