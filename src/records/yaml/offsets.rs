@@ -44,20 +44,34 @@ impl<'a> Offsets<'a> {
                 (at_char, at_byte) = (k * STEP, base);
             }
         }
-        // The text is valid UTF-8: a character's width is read off its
-        // first byte, with no decoding.
         let bytes = self.text.as_bytes();
         while at_char < char_index {
-            let Some(&lead) = bytes.get(at_byte) else {
-                return len;
-            };
-            at_char += 1;
-            at_byte += match lead {
-                0..0xC0 => 1,
-                0xC0..0xE0 => 2,
-                0xE0..0xF0 => 3,
-                _ => 4,
-            };
+            // Up to the target or the next checkpoint, whichever is first.
+            let end = char_index.min((at_char / STEP + 1) * STEP);
+            let run = end - at_char;
+            // Keys, indentation and punctuation are ASCII: as many
+            // characters as bytes, passed at once when the whole run is.
+            if bytes
+                .get(at_byte..at_byte + run)
+                .is_some_and(<[u8]>::is_ascii)
+            {
+                (at_char, at_byte) = (end, at_byte + run);
+            } else {
+                // The text is valid UTF-8: a character's width is read off
+                // its first byte, with no decoding.
+                while at_char < end {
+                    let Some(&lead) = bytes.get(at_byte) else {
+                        return len;
+                    };
+                    at_char += 1;
+                    at_byte += match lead {
+                        0..0xC0 => 1,
+                        0xC0..0xE0 => 2,
+                        0xE0..0xF0 => 3,
+                        _ => 4,
+                    };
+                }
+            }
             if at_char % STEP == 0 && at_char / STEP == self.checkpoints.len() {
                 self.checkpoints.push(at_byte);
             }
