@@ -56,12 +56,6 @@ impl PackedNum {
     }
 }
 
-impl From<Num> for PackedNum {
-    fn from(n: Num) -> PackedNum {
-        PackedNum::new(n)
-    }
-}
-
 impl PartialOrd for PackedNum {
     fn partial_cmp(&self, other: &PackedNum) -> Option<Ordering> {
         Some(self.cmp(other))

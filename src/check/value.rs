@@ -376,7 +376,7 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Option<std::cmp::Ordering> {
         return Some(x.cmp(y));
     }
     match (a.forced().as_ref(), b.forced().as_ref()) {
-        (Value::Num(x), Value::Num(y)) => Some(x.get().cmp(&y.get())),
+        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
         (Value::Days(x), Value::Days(y)) => Some(x.cmp(y)),
         _ => None,
