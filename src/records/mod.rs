@@ -88,8 +88,9 @@ pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileR
         }
         out.errors.push(err);
     }
+    let mut scratch = validate::Scratch::default();
     for (doc, yaml_error) in loaded.documents.iter().zip(in_document) {
-        match validate::validate(doc, schema) {
+        match validate::validate(doc, schema, &mut scratch) {
             validate::Validated::Ok(record) if !yaml_error => out.records.push(record),
             validate::Validated::Ok(record) => out.rejected.push(Rejected {
                 kind: Some(record.kind),

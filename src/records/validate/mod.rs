@@ -35,12 +35,14 @@ pub enum Validated {
     },
 }
 
-/// Validate one document against the schema.
-pub fn validate(doc: &Node, schema: &Schema) -> Validated {
+/// Validate one document against the schema. `scratch` holds working
+/// space from one document to the next.
+pub fn validate(doc: &Node, schema: &Schema, scratch: &mut Scratch) -> Validated {
     let mut v = Validator {
         schema,
         errors: Vec::new(),
         long_keys: Vec::new(),
+        scratch,
     };
     let kind = v.kind_of(doc);
     let id = doc
@@ -81,12 +83,22 @@ pub fn validate(doc: &Node, schema: &Schema) -> Validated {
     }
 }
 
+/// Working space of validation, kept from one document to the next: a
+/// record has a structure in every step, item and opinion, and each needs
+/// a table of its slots while it is read.
+#[derive(Default)]
+pub struct Scratch {
+    /// Slot tables not in use, one for each structure being read.
+    tables: Vec<Vec<structure::Written>>,
+}
+
 struct Validator<'s> {
     schema: &'s Schema,
     errors: Vec<Diagnostic>,
     /// The keys of the record too far from their values or too long for
     /// [`crate::schema::KeyAt`] to hold.
     long_keys: Vec<Span>,
+    scratch: &'s mut Scratch,
 }
 
 impl Validator<'_> {

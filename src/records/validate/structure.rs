@@ -9,6 +9,18 @@ use crate::schema::{Data, Datum, FieldTy, KeyAt, StructDef, StructId};
 use crate::source::Span;
 use crate::suggest::closest;
 
+/// What a mapping wrote for one slot of its structure.
+#[derive(Default)]
+pub(super) struct Written {
+    /// The value, when it is valid.
+    value: Option<Datum>,
+    /// Whether the field is written, valid or not: an invalid value is
+    /// reported once, not again as missing.
+    written: bool,
+    /// Where its key is.
+    key: Option<Span>,
+}
+
 impl<'s> Validator<'s> {
     pub(super) fn structure(&mut self, sid: StructId, node: &Node, is_root: bool) -> Option<Datum> {
         let schema = self.schema;
@@ -80,11 +92,9 @@ impl<'s> Validator<'s> {
                 }
             }
         };
-        let mut values: Vec<Option<Datum>> = vec![None; def.fields.len()];
-        // Fields written in the record, valid or not: an invalid value is
-        // reported once, not again as missing.
-        let mut written = vec![false; def.fields.len()];
-        let mut key_spans: Vec<Option<Span>> = vec![None; def.fields.len()];
+        let mut table = self.scratch.tables.pop().unwrap_or_default();
+        table.clear();
+        table.resize_with(def.fields.len(), Written::default);
         let mut ok = true;
         for (key, value) in entries {
             let Some(key_name) = key.as_str() else {
@@ -146,11 +156,9 @@ impl<'s> Validator<'s> {
             let Some(field) = def.fields.get(slot) else {
                 continue;
             };
-            if let Some(w) = written.get_mut(slot) {
-                *w = true;
-            }
-            if let Some(k) = key_spans.get_mut(slot) {
-                *k = Some(key.span);
+            if let Some(w) = table.get_mut(slot) {
+                w.written = true;
+                w.key = Some(key.span);
             }
             if matches!(value.kind, NodeKind::Null) {
                 if field.optional {
@@ -176,24 +184,24 @@ impl<'s> Validator<'s> {
                     {
                         ok = false;
                     }
-                    if let Some(v) = values.get_mut(slot) {
-                        *v = Some(d);
+                    if let Some(w) = table.get_mut(slot) {
+                        w.value = Some(d);
                     }
                 }
                 None => ok = false,
             }
         }
-        if !self.conditional_fields(def, &values, &written, &key_spans, node) {
+        if !self.conditional_fields(def, &table, node) {
             ok = false;
         }
-        let mut fields = Vec::with_capacity(values.len());
+        let mut fields = Vec::with_capacity(table.len());
         let mut missing: Vec<&str> = Vec::new();
-        for (slot, value) in values.into_iter().enumerate() {
+        for (slot, w) in table.drain(..).enumerate() {
             let Some(field) = def.fields.get(slot) else {
                 continue;
             };
-            let (mut datum, key) = match value {
-                Some(d) => (d, key_spans.get(slot).copied().flatten()),
+            let (mut datum, key) = match w.value {
+                Some(d) => (d, w.key),
                 None if !allows(allowed, slot) || field.optional => (
                     Datum {
                         span: node.span,
@@ -205,9 +213,7 @@ impl<'s> Validator<'s> {
                     },
                     None,
                 ),
-                None if written.get(slot).copied().unwrap_or(false) => {
-                    (Datum::none_at(node.span), None)
-                }
+                None if w.written => (Datum::none_at(node.span), None),
                 None => {
                     missing.push(&field.name);
                     (Datum::none_at(node.span), None)
@@ -218,6 +224,7 @@ impl<'s> Validator<'s> {
             }
             fields.push(datum);
         }
+        self.scratch.tables.push(table);
         if !missing.is_empty() {
             let list = missing
                 .iter()
@@ -248,14 +255,7 @@ impl<'s> Validator<'s> {
 
     /// `when FIELD == VALUE`: the field is required when the sibling has
     /// that value and must be absent otherwise. Returns whether all hold.
-    fn conditional_fields(
-        &mut self,
-        def: &StructDef,
-        values: &[Option<Datum>],
-        written: &[bool],
-        key_spans: &[Option<Span>],
-        node: &Node,
-    ) -> bool {
+    fn conditional_fields(&mut self, def: &StructDef, table: &[Written], node: &Node) -> bool {
         let mut ok = true;
         for (slot, field) in def.fields.iter().enumerate() {
             let Some(when) = &field.when else { continue };
@@ -264,15 +264,15 @@ impl<'s> Validator<'s> {
             };
             // Nothing to say when the sibling itself is missing or invalid:
             // that has its own error.
-            let Some(value) = values
+            let Some(value) = table
                 .get(when.slot)
-                .and_then(|v| v.as_ref())
+                .and_then(|w| w.value.as_ref())
                 .and_then(|d| d.data.as_text())
             else {
                 continue;
             };
             let needed = value == when.value;
-            let present = written.get(slot).copied().unwrap_or(false);
+            let present = table.get(slot).is_some_and(|w| w.written);
             if needed && !present {
                 ok = false;
                 self.errors.push(
@@ -291,7 +291,7 @@ impl<'s> Validator<'s> {
                 );
             } else if !needed && present {
                 ok = false;
-                let at = key_spans.get(slot).copied().flatten().unwrap_or(node.span);
+                let at = table.get(slot).and_then(|w| w.key).unwrap_or(node.span);
                 self.errors.push(
                     Diagnostic::error(
                         at,
