@@ -722,8 +722,14 @@ impl<'a> Ev<'a, '_> {
                         key.push(k.key());
                     }
                     if !skip {
-                        // The list is not shared yet: no copy.
-                        Arc::make_mut(lists.entry(key).or_default()).push(x);
+                        // Most groups over records have one member: a
+                        // list starts with room for one, not the four a
+                        // first push would make. The list is not shared
+                        // yet: no copy.
+                        let list = lists
+                            .entry(key)
+                            .or_insert_with(|| Arc::new(Vec::with_capacity(1)));
+                        Arc::make_mut(list).push(x);
                     }
                 }
                 lists.shrink_to_fit();
