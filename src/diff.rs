@@ -86,9 +86,10 @@ pub fn run(
             let Some(kind) = schema.kinds.get(r.kind) else {
                 continue;
             };
-            let unit = unit_of(schema, kind.root, &r.root.data).unwrap_or_else(|| r.id.clone());
+            let unit =
+                unit_of(schema, kind.root, &r.root.data).unwrap_or_else(|| r.id().to_string());
             units
-                .entry((kind.name.clone(), r.id.clone()))
+                .entry((kind.name.clone(), r.id().to_string()))
                 .or_insert(unit);
         }
     }

@@ -76,7 +76,7 @@ impl FileSet {
         let records = std::mem::take(&mut self.records);
         let unchecked = std::mem::take(&mut self.unchecked);
         self.rejected
-            .extend(records.iter().map(|r| (r.kind, r.id.clone())));
+            .extend(records.iter().map(|r| (r.kind, r.id().to_string())));
         let mut all = Vec::with_capacity(records.len() + unchecked.len());
         let unit_kinds = schema.unit_kinds();
         all.extend(
@@ -96,32 +96,21 @@ impl FileSet {
 }
 
 /// A checked record as its entry in the report's list is made from it:
-/// borrowed, its id is copied; owned, its id is moved and the rest of it
-/// let go.
+/// borrowed, or owned and let go once listed.
 trait Listed {
     /// The record.
     fn record(&self) -> &Record;
-    /// Its id, letting the record go.
-    fn into_id(self) -> String;
 }
 
 impl Listed for &Record {
     fn record(&self) -> &Record {
         self
     }
-
-    fn into_id(self) -> String {
-        self.id.clone()
-    }
 }
 
 impl Listed for Record {
     fn record(&self) -> &Record {
         self
-    }
-
-    fn into_id(self) -> String {
-        self.id
     }
 }
 
@@ -144,13 +133,13 @@ fn in_document_order<'a, R: Listed>(
         let r = records.next()?;
         let record = r.record();
         let (kind, span) = (record.kind, record.root.span);
-        let marked = Box::new(schema.marked(kind, &record.id, &record.root, unit_kinds));
+        let marked = Box::new(schema.marked(kind, record.id(), &record.root, unit_kinds));
         Some(RecordInfo {
             kind: schema
                 .kinds
                 .get(kind)
                 .map_or(String::new(), |k| k.name.clone()),
-            id: r.into_id(),
+            id: record.id().to_string(),
             span,
             rejected: false,
             marked,

@@ -369,7 +369,7 @@ pub fn evaluate_rules(
             let bad: HashSet<u32> = rejections.iter().map(|r| r.record).collect();
             for r in rejections {
                 if let Some(rec) = records.get(r.record as usize) {
-                    late_rejected.push((rec.kind, rec.id.clone()));
+                    late_rejected.push((rec.kind, rec.id().to_string()));
                     late_spans.insert(rec.root.span);
                 }
                 late_errors.push(r.error);
@@ -498,7 +498,7 @@ fn findings_of<'a>(
                 severity: rule.severity,
                 card: rule.card,
                 kind: kind.name.clone(),
-                record: record.id.clone(),
+                record: record.id().to_string(),
                 span: f.span,
                 path,
                 message: f.message.clone(),

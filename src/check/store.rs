@@ -62,15 +62,14 @@ impl<'a> Store<'a> {
             if let Some(list) = by_kind.get_mut(r.kind) {
                 list.push(i);
             }
-            ids.entry((r.kind, r.id.as_str()))
-                .or_insert(IdEntry::Checked(i));
+            ids.entry((r.kind, r.id())).or_insert(IdEntry::Checked(i));
         }
         // Rules see the records of a kind ordered by id, so that what they
         // list does not depend on how the files were named; the sort is
         // stable, so records sharing an id stay in path order.
         for list in &mut by_kind {
             list.sort_by(|&a, &b| {
-                let id = |r: u32| records.get(r as usize).map(|r| r.id.as_str());
+                let id = |r: u32| records.get(r as usize).map(|r| r.id());
                 id(a).cmp(&id(b))
             });
         }
@@ -114,7 +113,7 @@ impl<'a> Store<'a> {
             i if i < before => i,
             i => i + hot_len,
         };
-        let id = |i: u32| records.get(i as usize).map_or("", |r| r.id.as_str());
+        let id = |i: u32| records.get(i as usize).map_or("", |r| r.id());
         let mut by_kind = Vec::with_capacity(base.by_kind.len());
         for (kind, list) in base.by_kind.iter().enumerate() {
             let mut mine: Vec<u32> = (base_len..base_len + hot_len)
@@ -140,9 +139,7 @@ impl<'a> Store<'a> {
         let mut ids = base.ids.clone();
         for (j, r) in hot.iter().enumerate() {
             let i = base_len + u32::try_from(j).unwrap_or(u32::MAX);
-            let entry = ids
-                .entry((r.kind, r.id.as_str()))
-                .or_insert(IdEntry::Checked(i));
+            let entry = ids.entry((r.kind, r.id())).or_insert(IdEntry::Checked(i));
             // The first in path order wins, a checked record over a rejected one.
             match *entry {
                 IdEntry::Checked(o) if path_rank(o) > path_rank(i) => *entry = IdEntry::Checked(i),

@@ -94,7 +94,7 @@ pub fn read(file: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileR
             validate::Validated::Ok(record) if !yaml_error => out.records.push(record),
             validate::Validated::Ok(record) => out.rejected.push(Rejected {
                 kind: Some(record.kind),
-                id: Some(record.id),
+                id: Some(record.id().to_string()),
                 span: doc.span,
             }),
             validate::Validated::Rejected { kind, id, errors } => {

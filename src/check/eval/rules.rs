@@ -84,10 +84,10 @@ impl<'a, 'p> Ev<'a, 'p> {
                     f.span,
                     format!(
                         "rule `{}` could not be evaluated on {kind} `{}`: {}",
-                        rule.id, record.id, f.message
+                        rule.id, record.id(), f.message
                     ),
                 )
-                .with_related(id_span, format!("the {kind} `{}` it was evaluated on", record.id))
+                .with_related(id_span, format!("the {kind} `{}` it was evaluated on", record.id()))
                 .with_help(
                     "guard the expression against such records (e.g. `where count(…) > 0` before dividing), or correct the record",
                 ),

@@ -69,9 +69,8 @@ pub fn validate(doc: &Node, schema: &Schema, scratch: &mut Scratch) -> Validated
     let root_struct = schema.kinds.get(kind).map(|k| k.root).unwrap_or(0);
     let root = v.structure(root_struct, doc, true);
     match (root, id) {
-        (Some(root), Some(id)) if v.errors.is_empty() => Validated::Ok(Record {
+        (Some(root), Some(_)) if v.errors.is_empty() => Validated::Ok(Record {
             kind,
-            id,
             root,
             long_keys: v.long_keys.into(),
         }),

@@ -11,9 +11,7 @@ use crate::source::Span;
 pub struct Record {
     /// Its kind.
     pub kind: KindId,
-    /// Its id.
-    pub id: String,
-    /// The top-level structure (slot 0 holds the id).
+    /// The top-level structure; slot 0 holds the id (see [`Record::id`]).
     pub root: Datum,
     /// The keys its data's [`crate::schema::KeyAt`] cannot hold (usually
     /// none).
@@ -25,6 +23,18 @@ pub struct Record {
 pub type Path = (String, Option<Span>);
 
 impl Record {
+    /// Its id: the text in slot 0 of its root, where every kind's schema
+    /// puts `id`. Read from there rather than held twice: a large run
+    /// holds a million records.
+    pub fn id(&self) -> &str {
+        self.root
+            .data
+            .fields()
+            .and_then(|f| f.first())
+            .and_then(|d| d.data.as_text())
+            .unwrap_or("")
+    }
+
     /// The path of `target`, a datum of this record, from the root
     /// (`items[0].opinions[2]`), and the span of the key the path ends
     /// at, when it ends at a field written in the file. A field left out
