@@ -144,6 +144,46 @@ fn a_statistics_table_has_a_row_per_unit_and_reaches_json() -> TestResult {
 }
 
 #[test]
+fn a_statistics_table_that_fails_on_one_unit_is_left_out_with_its_error() -> TestResult {
+    // Every unit divides by zero; the rows run in parallel, and the error
+    // is reported once.
+    let failing = r#"
+statistics "失败的表" for 单位 in org by o => o.id {
+  let 领导 = flatten(map(单位, o => o.leaders))
+  column "比" = 1 / (count(领导) - count(领导))
+}
+"#;
+    let run = check_yaml_with(
+        &with_org(&[SECOND_ORG]),
+        &Setup::default().rules("local.rules", &format!("{LOCAL}{failing}")),
+    )?;
+    let json = run.json()?;
+    let titles: Vec<&Value> = json["statistics"]
+        .as_array()
+        .ok_or("no statistics")?
+        .iter()
+        .map(|t| &t["title"])
+        .collect();
+    assert!(titles.contains(&&json!("班子统计")), "{titles:?}");
+    assert!(!titles.contains(&&json!("失败的表")), "{titles:?}");
+    let errors: Vec<&Value> = json["errors"]
+        .as_array()
+        .ok_or("no errors")?
+        .iter()
+        .filter(|e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("division by zero"))
+        })
+        .collect();
+    assert_eq!(errors.len(), 1, "{:#}", json["errors"]);
+    let file = errors[0]["file"].as_str().unwrap_or("");
+    assert!(file.ends_with("local.rules"), "{file}");
+    assert_eq!(run.report.errors.len(), 1, "\n{}", run.human());
+    Ok(())
+}
+
+#[test]
 fn masking_keeps_the_compound_surnames_the_rules_list() -> TestResult {
     let public = Scope {
         public: true,

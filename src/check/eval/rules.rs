@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
+use rayon::prelude::*;
+
 use super::{Ev, Fault, FaultInfo, Fired, GROUP_RECORD, MAX_RELATED, MEMO_MIN_LEN, Rejection};
 use crate::check::builtins::Calendar;
 use crate::check::ir::{Arg, Ir, Op};
@@ -500,7 +502,6 @@ pub fn statistics<'a>(
     store: &'a crate::check::store::Store<'a>,
     fired: &[Fired<'a>],
 ) -> (Vec<crate::report::Table>, Vec<Diagnostic>) {
-    use crate::check::program::StatStep;
     let mut by_record: FastMap<u32, Vec<usize>> = FastMap::default();
     for (i, f) in fired.iter().enumerate() {
         by_record.entry(f.record).or_default().push(i);
@@ -540,41 +541,33 @@ pub fn statistics<'a>(
             groups.entry(unit).or_default().push(root);
         }
         ev.current = None;
-        let mut rows = Vec::with_capacity(groups.len());
-        for (unit, members) in groups {
-            let mut frame = vec![Value::None; st.locals];
-            if let Some(s) = frame.get_mut(st.slot) {
-                *s = Value::List(Arc::new(members));
+        // The rows on all cores, each job with an evaluator of its own (its
+        // memo holds the calendar read from the parameters). A table with
+        // an error is left out, with the first error in row order.
+        let groups: Vec<(String, Vec<Value<'a>>)> = groups.into_iter().collect();
+        let rows: Vec<Result<crate::report::Row, Fault>> = groups
+            .into_par_iter()
+            .map_init(
+                || {
+                    Ev::new(
+                        Some(program),
+                        &program.schema,
+                        store,
+                        &cache,
+                        (fired, &by_record),
+                        None,
+                    )
+                },
+                |ev, (unit, members)| statistics_row(ev, st, unit, members),
+            )
+            .collect();
+        let rows = match rows.into_iter().collect::<Result<Vec<_>, Fault>>() {
+            Ok(rows) => rows,
+            Err(f) => {
+                errors.push(Diagnostic::error(f.span, f.message));
+                continue 'tables;
             }
-            let mut values = vec![None; st.columns.len()];
-            for step in &st.steps {
-                let (ir, column) = match step {
-                    StatStep::Let(_, ir) => (ir, None),
-                    StatStep::Column(i, ir) => (ir, Some(*i)),
-                };
-                let v = match ev.eval(ir, &mut frame) {
-                    Ok(v) => v.force(),
-                    Err(f) => {
-                        errors.push(Diagnostic::error(f.span, f.message));
-                        continue 'tables;
-                    }
-                };
-                match (step, column) {
-                    (StatStep::Let(slot, _), _) => {
-                        if let Some(s) = frame.get_mut(*slot) {
-                            *s = v;
-                        }
-                    }
-                    (_, Some(i)) => {
-                        if let Some(cell) = values.get_mut(i) {
-                            *cell = v.as_num();
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            rows.push(crate::report::Row { unit, values });
-        }
+        };
         tables.push(crate::report::Table {
             title: st.title.clone(),
             kind: program
@@ -587,4 +580,37 @@ pub fn statistics<'a>(
         });
     }
     (tables, errors)
+}
+
+/// One row of a statistics table: the columns over one unit's records.
+fn statistics_row<'a>(
+    ev: &mut Ev<'a, '_>,
+    st: &'a crate::check::program::Statistics,
+    unit: String,
+    members: Vec<Value<'a>>,
+) -> Result<crate::report::Row, Fault> {
+    use crate::check::program::StatStep;
+    let mut frame = vec![Value::None; st.locals];
+    if let Some(s) = frame.get_mut(st.slot) {
+        *s = Value::List(Arc::new(members));
+    }
+    let mut values = vec![None; st.columns.len()];
+    for step in &st.steps {
+        let v = match step {
+            StatStep::Let(_, ir) | StatStep::Column(_, ir) => ev.eval(ir, &mut frame)?.force(),
+        };
+        match step {
+            StatStep::Let(slot, _) => {
+                if let Some(s) = frame.get_mut(*slot) {
+                    *s = v;
+                }
+            }
+            StatStep::Column(i, _) => {
+                if let Some(cell) = values.get_mut(*i) {
+                    *cell = v.as_num();
+                }
+            }
+        }
+    }
+    Ok(crate::report::Row { unit, values })
 }
