@@ -508,14 +508,17 @@ pub fn statistics<'a>(
     }
     let cache: Vec<OnceLock<Value<'a>>> =
         (0..program.cached.len()).map(|_| OnceLock::new()).collect();
-    let mut ev = Ev::new(
-        Some(program),
-        &program.schema,
-        store,
-        &cache,
-        (fired, &by_record),
-        None,
-    );
+    let new_ev = || {
+        Ev::new(
+            Some(program),
+            &program.schema,
+            store,
+            &cache,
+            (fired, &by_record),
+            None,
+        )
+    };
+    let mut ev = new_ev();
     let mut tables = Vec::new();
     let mut errors = Vec::new();
     'tables: for st in &program.statistics {
@@ -547,19 +550,9 @@ pub fn statistics<'a>(
         let groups: Vec<(String, Vec<Value<'a>>)> = groups.into_iter().collect();
         let rows: Vec<Result<crate::report::Row, Fault>> = groups
             .into_par_iter()
-            .map_init(
-                || {
-                    Ev::new(
-                        Some(program),
-                        &program.schema,
-                        store,
-                        &cache,
-                        (fired, &by_record),
-                        None,
-                    )
-                },
-                |ev, (unit, members)| statistics_row(ev, st, unit, members),
-            )
+            .map_init(&new_ev, |ev, (unit, members)| {
+                statistics_row(ev, st, unit, members)
+            })
             .collect();
         let rows = match rows.into_iter().collect::<Result<Vec<_>, Fault>>() {
             Ok(rows) => rows,
