@@ -485,8 +485,8 @@ mod tests {
 
     #[test]
     fn line_starts_agree_with_a_byte_by_byte_scan() {
-        // Every string of up to six bytes from these, where CR, LF and
-        // CRLF meet each other and the text's ends in every way.
+        // Every text of up to six bytes from these: CR, LF and CRLF meet
+        // each other and both ends of the text in every combination.
         let alphabet = ["\r", "\n", "a", "名"];
         let mut texts = vec![String::new()];
         for _ in 0..6 {

@@ -144,7 +144,7 @@ fn a_statistics_table_has_a_row_per_unit_and_reaches_json() -> TestResult {
 }
 
 #[test]
-fn a_statistics_table_that_fails_on_one_unit_is_left_out_with_its_error() -> TestResult {
+fn a_statistics_table_whose_rows_fail_is_left_out_with_one_error() -> TestResult {
     // Every unit divides by zero; the rows run in parallel, and the error
     // is reported once.
     let failing = r#"
