@@ -593,8 +593,14 @@ impl<'a> Ev<'a, '_> {
                         out.push(x);
                     }
                 };
-                match self.apply_on_all_cores(std::slice::from_ref(f), &items, frame) {
-                    Some(ys) => items.iter().zip(ys?).for_each(|(x, y)| keep(x, y)),
+                let shared =
+                    self.apply_on_all_cores(std::slice::from_ref(f), &items, frame, |x, y| {
+                        if let Some(y) = y.first_mut() {
+                            keep(x, std::mem::replace(y, Value::None));
+                        }
+                    });
+                match shared {
+                    Some(done) => done?,
                     None => {
                         for x in items.iter() {
                             let y = self.apply(f, x.clone(), frame)?;
@@ -706,30 +712,36 @@ impl<'a> Ev<'a, '_> {
                 let mut lists: FastMap<Vec<Key>, Arc<Vec<Value<'a>>>> =
                     FastMap::with_capacity_and_hasher(items.len(), Default::default());
                 let fs = args.get(1..).unwrap_or_default();
-                let mut keys = self
-                    .apply_on_all_cores(fs, &items, frame)
-                    .transpose()?
-                    .map(Vec::into_iter);
-                for x in items.iter() {
-                    let mut key = Vec::with_capacity(fs.len());
-                    let mut skip = false;
-                    for f in fs {
-                        let k = match keys.as_mut().and_then(Iterator::next) {
-                            Some(k) => k,
-                            None => self.apply(f, x.clone(), frame)?,
-                        };
-                        skip |= k.is_none();
-                        key.push(k.key());
+                let mut add = |key: Vec<Key<'a>>, x: Value<'a>| {
+                    // Most groups over records have one member: a list
+                    // starts with room for one, not the four a first push
+                    // would make. The list is not shared yet: no copy.
+                    let list = lists
+                        .entry(key)
+                        .or_insert_with(|| Arc::new(Vec::with_capacity(1)));
+                    Arc::make_mut(list).push(x);
+                };
+                let shared = self.apply_on_all_cores(fs, &items, frame, |x, parts| {
+                    // An element with a part of its key none is in no group.
+                    if !parts.iter().any(Value::is_none) {
+                        add(parts.iter().map(Value::key).collect(), x);
                     }
-                    if !skip {
-                        // Most groups over records have one member: a
-                        // list starts with room for one, not the four a
-                        // first push would make. The list is not shared
-                        // yet: no copy.
-                        let list = lists
-                            .entry(key)
-                            .or_insert_with(|| Arc::new(Vec::with_capacity(1)));
-                        Arc::make_mut(list).push(x);
+                });
+                match shared {
+                    Some(done) => done?,
+                    None => {
+                        for x in items.iter() {
+                            let mut key = Vec::with_capacity(fs.len());
+                            let mut skip = false;
+                            for f in fs {
+                                let k = self.apply(f, x.clone(), frame)?;
+                                skip |= k.is_none();
+                                key.push(k.key());
+                            }
+                            if !skip {
+                                add(key, x);
+                            }
+                        }
                     }
                 }
                 lists.shrink_to_fit();
