@@ -59,8 +59,10 @@ pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 /// `eval::layered`). A key of `lists` hides the same key of `base`.
 #[derive(Debug, Default)]
 pub struct GroupMap<'a> {
-    /// The lists by key.
-    pub lists: FastMap<Vec<Key<'a>>, Arc<Vec<Value<'a>>>>,
+    /// The lists by key. A key is boxed, not a vector: a group over
+    /// records may have a group per record, and a slot without a
+    /// capacity is a quarter smaller.
+    pub lists: FastMap<Box<[Key<'a>]>, Arc<Vec<Value<'a>>>>,
     /// The lists of the keys not in `lists`.
     pub base: Option<Arc<GroupMap<'a>>>,
 }

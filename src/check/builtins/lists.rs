@@ -709,10 +709,10 @@ impl<'a> Ev<'a, '_> {
                 // Room for a group per element, so that no key is hashed
                 // again as the map grows; the room left over is given back
                 // below, which costs a hash per group.
-                let mut lists: FastMap<Vec<Key>, Arc<Vec<Value<'a>>>> =
+                let mut lists: FastMap<Box<[Key]>, Arc<Vec<Value<'a>>>> =
                     FastMap::with_capacity_and_hasher(items.len(), Default::default());
                 let fs = args.get(1..).unwrap_or_default();
-                let mut add = |key: Vec<Key<'a>>, x: Value<'a>| {
+                let mut add = |key: Box<[Key<'a>]>, x: Value<'a>| {
                     // Most groups over records have one member: a list
                     // starts with room for one, not the four a first push
                     // would make. The list is not shared yet: no copy.
@@ -739,7 +739,7 @@ impl<'a> Ev<'a, '_> {
                                 key.push(k.key());
                             }
                             if !skip {
-                                add(key, x);
+                                add(key.into_boxed_slice(), x);
                             }
                         }
                     }
