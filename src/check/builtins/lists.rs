@@ -712,7 +712,13 @@ impl<'a> Ev<'a, '_> {
                 let mut lists: FastMap<Box<[Key]>, Arc<Vec<Value<'a>>>> =
                     FastMap::with_capacity_and_hasher(items.len(), Default::default());
                 let fs = args.get(1..).unwrap_or_default();
-                let mut add = |key: Box<[Key<'a>]>, x: Value<'a>| {
+                // Each element with its key's parts: one with a part none is
+                // in no group.
+                let mut group = |x: Value<'a>, parts: &mut [Value<'a>]| {
+                    if parts.iter().any(Value::is_none) {
+                        return;
+                    }
+                    let key: Box<[Key<'a>]> = parts.iter().map(Value::key).collect();
                     // Most groups over records have one member: a list
                     // starts with room for one, not the four a first push
                     // would make. The list is not shared yet: no copy.
@@ -721,26 +727,16 @@ impl<'a> Ev<'a, '_> {
                         .or_insert_with(|| Arc::new(Vec::with_capacity(1)));
                     Arc::make_mut(list).push(x);
                 };
-                let shared = self.apply_on_all_cores(fs, &items, frame, |x, parts| {
-                    // An element with a part of its key none is in no group.
-                    if !parts.iter().any(Value::is_none) {
-                        add(parts.iter().map(Value::key).collect(), x);
-                    }
-                });
-                match shared {
+                match self.apply_on_all_cores(fs, &items, frame, &mut group) {
                     Some(done) => done?,
                     None => {
+                        let mut parts = Vec::with_capacity(fs.len());
                         for x in items.iter() {
-                            let mut key = Vec::with_capacity(fs.len());
-                            let mut skip = false;
+                            parts.clear();
                             for f in fs {
-                                let k = self.apply(f, x.clone(), frame)?;
-                                skip |= k.is_none();
-                                key.push(k.key());
+                                parts.push(self.apply(f, x.clone(), frame)?);
                             }
-                            if !skip {
-                                add(key.into_boxed_slice(), x);
-                            }
+                            group(x, &mut parts);
                         }
                     }
                 }
