@@ -126,13 +126,13 @@ fn in_document_order<'a, R: Listed>(
     let mut records = records.peekable();
     let mut unchecked = unchecked.peekable();
     std::iter::from_fn(move || {
-        let next = records.peek().map(|r| r.record().root.span.start);
+        let next = records.peek().map(|r| r.record().root.place.start());
         if let Some(u) = unchecked.next_if(|u| next.is_none_or(|start| u.span.start < start)) {
             return Some(u);
         }
         let r = records.next()?;
         let record = r.record();
-        let (kind, span) = (record.kind, record.root.span);
+        let (kind, span) = (record.kind, record.span());
         let marked = Box::new(schema.marked(kind, record.id(), &record.root, unit_kinds));
         Some(RecordInfo {
             kind: schema

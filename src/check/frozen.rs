@@ -168,7 +168,7 @@ impl Frozen {
                 .records
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| focus.contains(&r.root.span.file))
+                .filter(|(_, r)| focus.contains(&r.file))
                 .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
                 .collect();
             let (mut findings, eval_errors, rejections, _) = findings_of(

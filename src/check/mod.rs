@@ -311,7 +311,7 @@ pub fn evaluate_rules(
             records
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| f.contains(&r.root.span.file))
+                .filter(|(_, r)| f.contains(&r.file))
                 .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
                 .collect()
         });
@@ -370,7 +370,7 @@ pub fn evaluate_rules(
             for r in rejections {
                 if let Some(rec) = records.get(r.record as usize) {
                     late_rejected.push((rec.kind, rec.id().to_string()));
-                    late_spans.insert(rec.root.span);
+                    late_spans.insert(rec.span());
                 }
                 late_errors.push(r.error);
             }

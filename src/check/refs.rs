@@ -204,7 +204,8 @@ mod tests {
             .filter_map(|e| {
                 let (a, b) = g.edge_endpoints(e)?;
                 let datum = g.edge_weight(e)?;
-                Some((g[a], g[b], text.get(datum.span.range()).unwrap_or("")))
+                let span = store.span_of(datum, g[a]);
+                Some((g[a], g[b], text.get(span.range()).unwrap_or("")))
             })
             .collect();
         assert_eq!(edges, [(1, 0, "o")]);

@@ -4,7 +4,8 @@ use super::ir::Ir;
 use super::program::{Rule, ScopeSource};
 use super::value::{FastMap, Value};
 use crate::records::Record;
-use crate::schema::KindId;
+use crate::schema::{Datum, InFile, KindId};
+use crate::source::Span;
 
 /// The value of a whole-run expression (the cache slot and its
 /// expression) over a frozen base's records alone; none when it fails.
@@ -49,6 +50,19 @@ pub struct Store<'a> {
 }
 
 impl<'a> Store<'a> {
+    /// Where `d`, a datum of record `rec`, is.
+    pub fn span_of(&self, d: &Datum, rec: u32) -> Span {
+        let at = match self.records.get(rec as usize) {
+            Some(r) => r.in_file(),
+            // Not met: every datum evaluation holds is a record's.
+            None => InFile {
+                file: Default::default(),
+                long: &[],
+            },
+        };
+        d.span(at)
+    }
+
     /// Index checked records, and the ids of rejected ones.
     pub fn new(
         records: Vec<&'a Record>,

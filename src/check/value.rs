@@ -393,9 +393,8 @@ mod tests {
 
     /// A text of a record: short ones are held in the datum, long ones not.
     fn datum(text: &str) -> Datum {
-        let mut d = Datum::none_at(Span::new(FileId(0), 0, 0));
-        d.data = Data::text_of(text);
-        d
+        let at = Span::new(FileId(0), 0, 0);
+        Datum::new(at, None, Data::text_of(text), &mut Vec::new())
     }
 
     #[test]

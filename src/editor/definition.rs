@@ -29,12 +29,15 @@ pub fn in_records(
     let refs::Resolution::Found(d, rec) = store.resolve(&site) else {
         return None;
     };
-    Some(match (store.records.get(rec as usize), &d.data) {
-        (Some(r), data) if std::ptr::eq(&r.root, d) => data
+    let r = store.records.get(rec as usize)?;
+    let span = d.span(r.in_file());
+    Some(if std::ptr::eq(&r.root, d) {
+        d.data
             .fields()
             .and_then(|f| f.first())
-            .map_or(d.span, |f| f.span),
-        _ => sources.first_line(d.span),
+            .map_or(span, |f| f.span(r.in_file()))
+    } else {
+        sources.first_line(span)
     })
 }
 

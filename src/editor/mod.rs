@@ -51,7 +51,8 @@ fn ref_site_at<'a>(
         check::refs::sites(&program.schema, &record.root, root)
             .into_iter()
             .find(|site| {
-                site.datum.span.start as usize <= offset && offset <= site.datum.span.end as usize
+                let span = site.datum.span(record.in_file());
+                span.start as usize <= offset && offset <= span.end as usize
             })
             .map(|site| (site, record))
     })

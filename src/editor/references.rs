@@ -1,11 +1,13 @@
 //! Find references: the uses of a name of a rules file, or the references
 //! to a record from the record files.
 
+use petgraph::visit::EdgeRef;
+
 use super::{inside, ref_site_at, symbol_at};
 use crate::check::program::Program;
 use crate::check::store::Store;
 use crate::check::{FileSet, Symbols, refs};
-use crate::schema::Data;
+use crate::records::Record;
 use crate::source::{FileId, SourceMap, Span};
 
 /// Every use of the symbol at `offset` of a rules file, in the order the
@@ -27,8 +29,9 @@ pub fn in_rules(symbols: &Symbols, id: FileId, offset: usize, declaration: bool)
 }
 
 /// The `id` value of a record: its declaration.
-fn id_span(data: &Data) -> Option<Span> {
-    data.fields().and_then(|f| f.first()).map(|d| d.span)
+fn id_span(record: &Record) -> Option<Span> {
+    let id = record.root.data.fields()?.first()?;
+    Some(id.span(record.in_file()))
 }
 
 /// The references to a record from the record files, sorted by file name
@@ -44,9 +47,10 @@ pub fn in_records(
     offset: usize,
     declaration: bool,
 ) -> Vec<Span> {
-    let target = store.records.iter().position(|r| {
-        r.root.span.file == id && id_span(&r.root.data).is_some_and(|s| inside(s, id, offset))
-    });
+    let target = store
+        .records
+        .iter()
+        .position(|r| r.file == id && id_span(r).is_some_and(|s| inside(s, id, offset)));
     let target = target.or_else(|| {
         let (site, _) = ref_site_at(program, here?, offset)?;
         match store.resolve(&site) {
@@ -61,15 +65,10 @@ pub fn in_records(
     let node = petgraph::graph::NodeIndex::new(target);
     let mut spans: Vec<Span> = graph
         .edges_directed(node, petgraph::Direction::Incoming)
-        .map(|e| e.weight().span)
+        .map(|e| store.span_of(e.weight(), graph[e.source()]))
         .collect();
     spans.sort_by_key(|s| (sources.name(s.file).to_string(), s.start));
-    if declaration
-        && let Some(d) = store
-            .records
-            .get(target)
-            .and_then(|r| id_span(&r.root.data))
-    {
+    if declaration && let Some(d) = store.records.get(target).and_then(|r| id_span(r)) {
         spans.insert(0, d);
     }
     spans

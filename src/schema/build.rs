@@ -749,12 +749,12 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
         }
         (ExprKind::List(items), FieldTy::List(inner) | FieldTy::OneOrList(inner)) => {
             let mut out = Vec::new();
+            // A default's places are replaced by the record's when it is
+            // used (see `records::validate`): these are never read.
+            let mut long = Vec::new();
             for item in items {
-                out.push(Datum {
-                    span: item.span,
-                    data: literal_data(item, inner, schema)?,
-                    key: super::KeyAt::NONE,
-                });
+                let data = literal_data(item, inner, schema)?;
+                out.push(Datum::new(item.span, None, data, &mut long));
             }
             Data::List(out.into())
         }

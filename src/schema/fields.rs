@@ -7,8 +7,7 @@
 //! and one absent datum that stands for each field left out. Nothing
 //! outside this module sees the difference.
 
-use super::{Data, Datum, KeyAt};
-use crate::source::Span;
+use super::{Data, Datum};
 
 /// The most slots a structure may have to be held without its fields
 /// left out (one bit each in [`Data::Struct`]'s `present`).
@@ -73,15 +72,14 @@ impl<'a> Fields<'a> {
 }
 
 impl Data {
-    /// A structure of variant `variant` with one datum per slot, written
-    /// at `at`: the fields left out (absent data at `at`, without a key)
-    /// are held once when there are several.
-    pub fn structure(variant: u32, slots: Vec<Datum>, at: Span) -> Data {
-        let left_out =
-            |d: &Datum| matches!(d.data, Data::None) && d.key == KeyAt::NONE && d.span == at;
-        let absent = slots.iter().filter(|d| left_out(d)).count();
+    /// A structure of variant `variant` with one datum per slot: the
+    /// fields left out (data alike to `absent`, the absent datum at the
+    /// structure's place) are held once when there are several.
+    pub fn structure(variant: u32, slots: Vec<Datum>, absent: &Datum) -> Data {
+        let left_out = |d: &Datum| matches!(d.data, Data::None) && d.place == absent.place;
+        let left = slots.iter().filter(|d| left_out(d)).count();
         let count = match u8::try_from(slots.len()) {
-            Ok(n) if absent > 1 && slots.len() <= SPARSE_SLOTS => n,
+            Ok(n) if left > 1 && slots.len() <= SPARSE_SLOTS => n,
             _ => {
                 return Data::Struct {
                     variant,
@@ -92,14 +90,14 @@ impl Data {
             }
         };
         let mut present = 0u16;
-        let mut kept = Vec::with_capacity(slots.len() - absent + 1);
+        let mut kept = Vec::with_capacity(slots.len() - left + 1);
         for (slot, d) in slots.into_iter().enumerate() {
             if !left_out(&d) {
                 present |= 1 << slot;
                 kept.push(d);
             }
         }
-        kept.push(Datum::none_at(at));
+        kept.push(absent.clone());
         Data::Struct {
             variant,
             count,
@@ -130,18 +128,14 @@ impl Data {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::FileId;
+    use crate::source::{FileId, Span};
 
     fn at(start: usize, end: usize) -> Span {
         Span::new(FileId(0), start, end)
     }
 
     fn text(s: &str, span: Span) -> Datum {
-        Datum {
-            span,
-            data: Data::text_of(s),
-            key: KeyAt::NONE,
-        }
+        Datum::new(span, None, Data::text_of(s), &mut Vec::new())
     }
 
     /// Every slot reads back as it was given, whether the fields left out
@@ -150,19 +144,19 @@ mod tests {
     fn slots_read_back_as_given() -> Result<(), String> {
         let whole = at(0, 100);
         let written = at(10, 20);
+        let absent = Datum::none_at(whole, &mut Vec::new());
         // A key makes a field written empty differ from one left out.
-        let mut empty = Datum::none_at(whole);
-        empty.key = KeyAt::new(at(5, 8), whole, &mut Vec::new());
+        let empty = Datum::new(whole, Some(at(5, 8)), Data::None, &mut Vec::new());
         let cases: Vec<Vec<Datum>> = vec![
             vec![],
-            vec![Datum::none_at(whole)],
-            vec![text("a", written), Datum::none_at(whole)],
+            vec![absent.clone()],
+            vec![text("a", written), absent.clone()],
             vec![
-                Datum::none_at(whole),
+                absent.clone(),
                 text("a", written),
-                Datum::none_at(whole),
+                absent.clone(),
                 empty.clone(),
-                Datum::none_at(whole),
+                absent.clone(),
                 text("b", at(30, 31)),
             ],
             // As many slots as a presence mask holds, the last one written.
@@ -171,7 +165,7 @@ mod tests {
                     if i % 5 == 0 || i == 15 {
                         text("d", at(i, i + 1))
                     } else {
-                        Datum::none_at(whole)
+                        absent.clone()
                     }
                 })
                 .collect(),
@@ -181,13 +175,13 @@ mod tests {
                     if i % 3 == 0 {
                         text("c", at(i, i + 1))
                     } else {
-                        Datum::none_at(whole)
+                        absent.clone()
                     }
                 })
                 .collect(),
         ];
         for slots in cases {
-            let data = Data::structure(7, slots.clone(), whole);
+            let data = Data::structure(7, slots.clone(), &absent);
             let Some(fields) = data.fields() else {
                 return Err(format!("not a structure: {data:?}"));
             };
@@ -201,12 +195,9 @@ mod tests {
             let Data::Struct { slots: held, .. } = &data else {
                 return Err(format!("not a structure: {data:?}"));
             };
-            let absent = slots
-                .iter()
-                .filter(|d| **d == Datum::none_at(whole) && d.key == KeyAt::NONE)
-                .count();
-            let expected = if absent > 1 && slots.len() <= SPARSE_SLOTS {
-                slots.len() - absent + 1
+            let left_out = slots.iter().filter(|d| **d == absent).count();
+            let expected = if left_out > 1 && slots.len() <= SPARSE_SLOTS {
+                slots.len() - left_out + 1
             } else {
                 slots.len()
             };

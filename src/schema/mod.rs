@@ -4,10 +4,12 @@
 mod build;
 mod fields;
 mod marks;
+mod place;
 
 pub use build::build;
 pub use fields::Fields;
 pub use marks::{Marked, resolve_units};
+pub use place::{InFile, LongPlace, Place};
 
 use std::collections::HashMap;
 
@@ -289,84 +291,34 @@ pub struct KeyRef {
     pub describe: String,
 }
 
-/// A value read from a record (or a default), with its span.
-#[derive(Debug, Clone)]
+/// A value read from a record (or a default), with its place.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Datum {
-    /// Where in the record file (defaults: the enclosing value's span).
-    pub span: Span,
+    /// Where in its record's file (defaults: the enclosing value's span),
+    /// and where its key is, for a field written in the file.
+    pub place: Place,
     /// The value.
     pub data: Data,
-    /// Where its key is, for a field written in the file.
-    pub key: KeyAt,
-}
-
-/// Data compare by value and position; where their keys are does not
-/// matter.
-impl PartialEq for Datum {
-    fn eq(&self, other: &Datum) -> bool {
-        self.span == other.span && self.data == other.data
-    }
 }
 
 impl Datum {
-    /// An absent value at `span`.
-    pub fn none_at(span: Span) -> Datum {
+    /// `data` at `span`, with its key at `key`; a place that does not pack
+    /// is added to its record's `long` places.
+    pub fn new(span: Span, key: Option<Span>, data: Data, long: &mut Vec<LongPlace>) -> Datum {
         Datum {
-            span,
-            data: Data::None,
-            key: KeyAt::NONE,
-        }
-    }
-}
-
-/// Where the key of a field written in the file is, kept in the room a
-/// datum has spare: how far before the value it starts and how long it
-/// is. A key too far or too long for that (rare: a long comment, anchor
-/// or tag between key and value) is kept in its record's list of long
-/// keys, and this holds its index there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KeyAt(u32);
-
-/// The bit of [`KeyAt`] that marks an index into the long keys.
-const LONG_KEY: u32 = 1 << 31;
-
-impl KeyAt {
-    /// No key: a list element, a field left out, a value outside a record.
-    pub const NONE: KeyAt = KeyAt(0);
-
-    /// The key at `key` of the value at `value`; a key that does not fit
-    /// is added to `long`.
-    pub fn new(key: Span, value: Span, long: &mut Vec<Span>) -> KeyAt {
-        let len = key.end.saturating_sub(key.start);
-        if len == 0 {
-            return KeyAt::NONE;
-        }
-        match value.start.checked_sub(key.start) {
-            Some(back) if back < 1 << 15 && len < 1 << 16 => KeyAt(back << 16 | len),
-            _ => match u32::try_from(long.len()) {
-                Ok(i) if i < LONG_KEY => {
-                    long.push(key);
-                    KeyAt(i | LONG_KEY)
-                }
-                // More keys than a document may have nodes.
-                _ => KeyAt::NONE,
-            },
+            place: Place::new(span, key, long),
+            data,
         }
     }
 
-    /// The key's span, for the datum at `value` of a record whose long
-    /// keys are `long`.
-    pub fn span(self, value: Span, long: &[Span]) -> Option<Span> {
-        if self.0 & LONG_KEY != 0 {
-            return long.get((self.0 & !LONG_KEY) as usize).copied();
-        }
-        let (back, len) = (self.0 >> 16, self.0 & 0xffff);
-        let start = value.start.checked_sub(back)?;
-        (len > 0).then_some(Span {
-            file: value.file,
-            start,
-            end: start.saturating_add(len),
-        })
+    /// An absent value at `span`.
+    pub fn none_at(span: Span, long: &mut Vec<LongPlace>) -> Datum {
+        Datum::new(span, None, Data::None, long)
+    }
+
+    /// Where the value is, in the record `at`.
+    pub fn span(&self, at: InFile<'_>) -> Span {
+        self.place.span(at)
     }
 }
 
@@ -533,7 +485,7 @@ pub fn scalar_name(s: FieldTy0) -> &'static str {
 
 // A record holds tens to hundreds of data: their size is most of the
 // memory of a large run.
-const _: () = assert!(std::mem::size_of::<Datum>() <= 40);
+const _: () = assert!(std::mem::size_of::<Datum>() <= 32);
 const _: () = assert!(std::mem::size_of::<Data>() <= 24);
 
 #[cfg(test)]
@@ -564,31 +516,5 @@ mod tests {
         }
         assert_ne!(Data::text_of("划拨"), Data::text_of("签字"));
         assert_eq!(Data::Bool(true).as_text(), None);
-    }
-
-    #[test]
-    fn a_key_is_kept_beside_its_value_up_to_its_limits_and_reads_back_whole() {
-        let file = crate::source::FileId::default();
-        let span = |start: u32, end: u32| Span { file, start, end };
-        let value = span(100_000, 100_010);
-        // (key, kept beside the value)
-        let cases = [
-            (span(99_990, 99_996), true),
-            (span(100_000 - 32_767, 100_000 - 32_760), true),
-            (span(100_000 - 32_768, 100_000 - 32_760), false),
-            (span(70_000, 70_000 + 65_535), true),
-            (span(70_000, 70_000 + 65_536), false),
-            // After its value: not met in files, and kept all the same.
-            (span(100_020, 100_025), false),
-        ];
-        let mut long = Vec::new();
-        for (key, beside) in cases {
-            let before = long.len();
-            let at = KeyAt::new(key, value, &mut long);
-            assert_eq!(at.span(value, &long), Some(key), "{key:?}");
-            assert_eq!(long.len() == before, beside, "{key:?}");
-        }
-        assert_eq!(KeyAt::new(span(5, 5), value, &mut long), KeyAt::NONE);
-        assert_eq!(KeyAt::NONE.span(value, &long), None);
     }
 }

@@ -114,6 +114,7 @@ impl<'a> Ev<'a, '_> {
                         }
                     }
                 }
+                let within = self.store.span_of(d, rec);
                 let local = self.by_record.get(&rec).map(Vec::as_slice).unwrap_or(&[]);
                 let earlier = self
                     .prior_by_record
@@ -130,11 +131,11 @@ impl<'a> Ev<'a, '_> {
                         continue;
                     }
                     let hit = if b == B::FindingsOn {
-                        f.subject == d.span
+                        f.subject == within
                     } else {
-                        f.subject.file == d.span.file
-                            && d.span.start <= f.subject.start
-                            && f.subject.end <= d.span.end
+                        f.subject.file == within.file
+                            && within.start <= f.subject.start
+                            && f.subject.end <= within.end
                     };
                     if hit {
                         out.push(Value::Obj(

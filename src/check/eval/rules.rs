@@ -57,7 +57,7 @@ impl<'a, 'p> Ev<'a, 'p> {
             *slot = Value::Node(&record.root, rec);
         }
         let outer = self.current.replace(rec);
-        let result = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.root.span));
+        let result = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.span()));
         self.current = outer;
         frame.clear();
         self.spare_frame = frame;
@@ -75,7 +75,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                 .data
                 .fields()
                 .and_then(|f| f.first())
-                .map_or(record.root.span, |d| d.span);
+                .map_or(record.span(), |d| d.span(record.in_file()));
             let kind = self
                 .schema
                 .kinds
@@ -159,7 +159,10 @@ impl<'a, 'p> Ev<'a, 'p> {
                 } else {
                     Value::List(Arc::new(values))
                 };
-                let subject = members.iter().find_map(|m| m.datum()).map(|(d, _)| d.span);
+                let subject = members
+                    .iter()
+                    .find_map(|m| m.datum())
+                    .map(|(d, r)| self.store.span_of(d, r));
                 let group = Value::Obj(
                     ObjKind::Group,
                     Arc::new(vec![key, Value::List(Arc::new(members))]),
@@ -251,7 +254,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         item: Value<'a>,
     ) -> Result<(), Fault> {
         let (rec, subject) = match item.datum() {
-            Some((d, r)) => (rec.or(Some(r)), Some(d.span)),
+            Some((d, r)) => (rec.or(Some(r)), Some(self.store.span_of(d, r))),
             None => (rec, subject),
         };
         if let Some(slot) = rule.bindings.get(depth).and_then(|b| frame.get_mut(b.slot)) {
@@ -300,7 +303,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                         rec = r;
                     }
                     let d = self.id_of_root(d, r);
-                    (Some((d, r)), d.span)
+                    (Some((d, r)), self.store.span_of(d, r))
                 }
                 None => (None, subject),
             },
@@ -350,7 +353,7 @@ impl<'a, 'p> Ev<'a, 'p> {
             };
             for item in items {
                 if let Some((d, r)) = item.datum() {
-                    let s = self.id_of_root(d, r).span;
+                    let s = self.store.span_of(self.id_of_root(d, r), r);
                     if related.len() < MAX_RELATED {
                         related.push((s, note.clone()));
                     } else {
@@ -364,7 +367,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         // once: not again when a `related` clause listed or counted it.
         for m in group_members.into_iter().flatten() {
             if let Some((d, r)) = m.datum() {
-                let s = self.id_of_root(d, r).span;
+                let s = self.store.span_of(self.id_of_root(d, r), r);
                 if s != span && !counted.contains(&s) && !related.iter().any(|(x, _)| *x == s) {
                     if related.len() < MAX_RELATED {
                         related.push((s, "组内记录".to_string()));
@@ -416,13 +419,15 @@ impl<'a, 'p> Ev<'a, 'p> {
             "`{shown}`: the working days of {year} are needed, but the calendar does not cover {year}"
         );
         match (date.datum(), self.current) {
-            (Some((d, rec)), _) => FaultInfo::at(d.span, message, Some((rec, help))),
+            (Some((d, rec)), _) => {
+                FaultInfo::at(self.store.span_of(d, rec), message, Some((rec, help)))
+            }
             (None, Some(rec)) => {
                 let at = self
                     .store
                     .records
                     .get(rec as usize)
-                    .map_or(span, |r| self.id_of_root(&r.root, rec).span);
+                    .map_or(span, |r| self.id_of_root(&r.root, rec).span(r.in_file()));
                 FaultInfo::at(at, message, Some((rec, help)))
             }
             (None, None) => FaultInfo::at(span, message, None),
@@ -476,7 +481,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                 continue;
             }
             if let Some((d, r)) = x.datum() {
-                related.push((self.id_of_root(d, r).span, note.clone()));
+                related.push((self.store.span_of(self.id_of_root(d, r), r), note.clone()));
             }
             listed.insert(k);
         }

@@ -14,8 +14,8 @@ pub use record::{Path, Record};
 
 use super::tree::{Node, NodeKind};
 use crate::diag::Diagnostic;
-use crate::schema::{KindId, Schema};
-use crate::source::Span;
+use crate::schema::{InFile, KindId, LongPlace, Schema};
+use crate::source::{FileId, Span};
 use crate::suggest::closest;
 
 /// The outcome of validating one document.
@@ -41,7 +41,8 @@ pub fn validate(doc: &Node, schema: &Schema, scratch: &mut Scratch) -> Validated
     let mut v = Validator {
         schema,
         errors: Vec::new(),
-        long_keys: Vec::new(),
+        file: doc.span.file,
+        long: Vec::new(),
         scratch,
     };
     let kind = v.kind_of(doc);
@@ -71,8 +72,9 @@ pub fn validate(doc: &Node, schema: &Schema, scratch: &mut Scratch) -> Validated
     match (root, id) {
         (Some(root), Some(_)) if v.errors.is_empty() => Validated::Ok(Record {
             kind,
+            file: doc.span.file,
             root,
-            long_keys: v.long_keys.into(),
+            long: v.long.into(),
         }),
         (_, id) => Validated::Rejected {
             kind: Some(kind),
@@ -94,13 +96,23 @@ pub struct Scratch {
 struct Validator<'s> {
     schema: &'s Schema,
     errors: Vec<Diagnostic>,
-    /// The keys of the record too far from their values or too long for
-    /// [`crate::schema::KeyAt`] to hold.
-    long_keys: Vec<Span>,
+    /// The record's file.
+    file: FileId,
+    /// The places of the record's data that do not pack into a
+    /// [`crate::schema::Place`].
+    long: Vec<LongPlace>,
     scratch: &'s mut Scratch,
 }
 
 impl Validator<'_> {
+    /// What the places of the record's data are read against.
+    fn at(&self) -> InFile<'_> {
+        InFile {
+            file: self.file,
+            long: &self.long,
+        }
+    }
+
     fn kind_names(&self) -> String {
         self.schema
             .kinds

@@ -3,19 +3,20 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::schema::{Data, Datum, FieldTy, KindId, Schema};
-use crate::source::Span;
+use crate::schema::{Data, Datum, FieldTy, InFile, KindId, LongPlace, Schema};
+use crate::source::{FileId, Span};
 
 /// A document that fitted the schema.
 #[derive(Debug, Clone)]
 pub struct Record {
     /// Its kind.
     pub kind: KindId,
+    /// The file it was read from.
+    pub file: FileId,
     /// The top-level structure; slot 0 holds the id (see [`Record::id`]).
     pub root: Datum,
-    /// The keys its data's [`crate::schema::KeyAt`] cannot hold (usually
-    /// none).
-    pub long_keys: Box<[Span]>,
+    /// The places of its data that do not pack (usually none).
+    pub long: Box<[LongPlace]>,
 }
 
 /// A datum's path from its record's root and the span of the key it ends
@@ -33,6 +34,19 @@ impl Record {
             .and_then(|f| f.first())
             .and_then(|d| d.data.as_text())
             .unwrap_or("")
+    }
+
+    /// What the places of its data are read against.
+    pub fn in_file(&self) -> InFile<'_> {
+        InFile {
+            file: self.file,
+            long: &self.long,
+        }
+    }
+
+    /// The span of the whole record.
+    pub fn span(&self) -> Span {
+        self.root.span(self.in_file())
     }
 
     /// The path of `target`, a datum of this record, from the root
@@ -58,7 +72,7 @@ impl Record {
         }
         let mut walk = Walk {
             schema,
-            long_keys: &self.long_keys,
+            at: self.in_file(),
             wanted,
             out,
             path: String::new(),
@@ -72,7 +86,7 @@ impl Record {
 /// A walk of a record's tree looking for data by address.
 struct Walk<'a> {
     schema: &'a Schema,
-    long_keys: &'a [Span],
+    at: InFile<'a>,
     /// The data looked for, with where their answers go.
     wanted: HashMap<*const Datum, Vec<usize>>,
     out: Vec<Option<Path>>,
@@ -105,17 +119,19 @@ impl Walk<'_> {
                 else {
                     return;
                 };
+                let whole = d.span(self.at);
                 for (field, f) in def.fields.iter().zip(fields.iter()) {
                     // A field left out is named by the enclosing value.
-                    if f.span == d.span {
+                    let left_out = f.span(self.at) == whole;
+                    if left_out {
                         self.found(f, key);
                     }
                     if !self.path.is_empty() {
                         self.path.push('.');
                     }
                     self.path.push_str(&field.name);
-                    let own = f.key.span(f.span, self.long_keys);
-                    if f.span != d.span {
+                    let own = f.place.key(self.at);
+                    if !left_out {
                         self.found(f, own);
                     }
                     self.datum(f, &field.ty, own);
@@ -229,7 +245,7 @@ mod tests {
                 "@-",
             ]
         );
-        assert_eq!((all.len(), record.long_keys.len()), (26, 1));
+        assert_eq!((all.len(), record.long.len()), (26, 1));
         // All at once, each datum twice: the same answers.
         let twice: Vec<&Datum> = all.iter().chain(all.iter()).copied().collect();
         let at_once = record.paths(schema, &twice);

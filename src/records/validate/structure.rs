@@ -5,7 +5,7 @@
 use super::{Validator, first_line};
 use crate::diag::Diagnostic;
 use crate::records::tree::{Node, NodeKind};
-use crate::schema::{Data, Datum, FieldTy, KeyAt, StructDef, StructId};
+use crate::schema::{Data, Datum, FieldTy, LongPlace, StructDef, StructId};
 use crate::source::Span;
 use crate::suggest::closest;
 
@@ -196,32 +196,32 @@ impl<'s> Validator<'s> {
         }
         let mut fields = Vec::with_capacity(table.len());
         let mut missing: Vec<&str> = Vec::new();
+        // Every field left out is this very datum, so that it is held once.
+        let absent = Datum::none_at(node.span, &mut self.long);
         for (slot, w) in table.drain(..).enumerate() {
             let Some(field) = def.fields.get(slot) else {
                 continue;
             };
-            let (mut datum, key) = match w.value {
-                Some(d) => (d, w.key),
-                None if !allows(allowed, slot) || field.optional => (
-                    Datum {
-                        span: node.span,
-                        data: field
-                            .default
-                            .clone()
-                            .map_or(Data::None, |d| respan(d, node.span)),
-                        key: KeyAt::NONE,
-                    },
-                    None,
-                ),
-                None if w.written => (Datum::none_at(node.span), None),
+            let datum = match w.value {
+                Some(mut d) => {
+                    if let Some(key) = w.key {
+                        d.place = d.place.with_key(key, self.file, &mut self.long);
+                    }
+                    d
+                }
+                None if !allows(allowed, slot) || field.optional => match &field.default {
+                    Some(default) => {
+                        let data = respan(default.clone(), node.span, &mut self.long);
+                        Datum::new(node.span, None, data, &mut self.long)
+                    }
+                    None => absent.clone(),
+                },
+                None if w.written => absent.clone(),
                 None => {
                     missing.push(&field.name);
-                    (Datum::none_at(node.span), None)
+                    absent.clone()
                 }
             };
-            if let Some(key) = key {
-                datum.key = KeyAt::new(key, datum.span, &mut self.long_keys);
-            }
             fields.push(datum);
         }
         self.scratch.tables.push(table);
@@ -246,11 +246,8 @@ impl<'s> Validator<'s> {
         if !self.field_checks(def, &fields) {
             ok = false;
         }
-        ok.then_some(Datum {
-            span: node.span,
-            data: Data::structure(variant, fields, node.span),
-            key: KeyAt::NONE,
-        })
+        let data = Data::structure(variant, fields, &absent);
+        ok.then(|| Datum::new(node.span, None, data, &mut self.long))
     }
 
     /// `when FIELD == VALUE`: the field is required when the sibling has
@@ -359,16 +356,17 @@ impl<'s> Validator<'s> {
                 BinOp::Gt => "after",
                 _ => "on or after",
             };
+            let (l_at, r_at) = (l.span(self.at()), r.span(self.at()));
             self.errors.push(
                 Diagnostic::error(
-                    l.span,
+                    l_at,
                     format!(
                         "`{ln}` ({}) must be {relation} `{rn}` ({})",
                         show(l),
                         show(r)
                     ),
                 )
-                .with_related(r.span, format!("`{rn}` is here"))
+                .with_related(r_at, format!("`{rn}` is here"))
                 .with_help(format!("correct `{ln}` or `{rn}`")),
             );
         }
@@ -415,9 +413,10 @@ impl<'s> Validator<'s> {
             match seen.iter().find(|(_, d)| **d == key.data) {
                 Some((first, _)) => {
                     ok = false;
+                    let (again, first) = (key.span(self.at()), first.span(self.at()));
                     self.errors.push(
-                        Diagnostic::error(key.span, format!("`{text}` appears twice in `{field}`"))
-                            .with_related(first.span, "first here")
+                        Diagnostic::error(again, format!("`{text}` appears twice in `{field}`"))
+                            .with_related(first, "first here")
                             .with_help(format!("each `{key_name}` may appear once in `{field}`: merge the entries, renumber or remove one")),
                     );
                 }
@@ -435,15 +434,14 @@ fn allows(allowed: Option<&[usize]>, slot: usize) -> bool {
 }
 
 /// A default value placed at the record: every span becomes `span`.
-fn respan(data: Data, span: Span) -> Data {
+fn respan(data: Data, span: Span, long: &mut Vec<LongPlace>) -> Data {
     match data {
         Data::List(items) => Data::List(
             items
                 .into_iter()
-                .map(|d| Datum {
-                    span,
-                    data: respan(d.data, span),
-                    key: KeyAt::NONE,
+                .map(|d| {
+                    let data = respan(d.data, span, long);
+                    Datum::new(span, None, data, long)
                 })
                 .collect(),
         ),

@@ -6,7 +6,7 @@ use crate::date::{Date, DateError};
 use crate::diag::Diagnostic;
 use crate::num::Num;
 use crate::records::tree::{Node, NodeKind};
-use crate::schema::{Data, Datum, FieldTy, FieldTy0, KeyAt};
+use crate::schema::{Data, Datum, FieldTy, FieldTy0};
 use crate::suggest::closest;
 
 impl Validator<'_> {
@@ -188,11 +188,7 @@ impl Validator<'_> {
             },
             FieldTy::Struct(s) => return self.structure(*s, node, false),
         };
-        Some(Datum {
-            span: node.span,
-            data,
-            key: KeyAt::NONE,
-        })
+        Some(Datum::new(node.span, None, data, &mut self.long))
     }
 }
 
