@@ -188,6 +188,43 @@ mod tests {
         }
     }
 
+    /// Lengths and distances near the limits of each packed field.
+    fn around_limits() -> impl proptest::strategy::Strategy<Value = u32> {
+        use proptest::prelude::*;
+        prop_oneof![
+            0u32..600,
+            (1u32 << 12) - 3..(1 << 12) + 3,
+            (1u32 << 9) - 3..(1 << 9) + 3,
+            (1u32 << 30) - 3..(1 << 30) + 3,
+            any::<u32>(),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Any value and key a file can hold read back as they were
+        /// given, whether packed or kept among the long places.
+        #[test]
+        fn every_place_reads_back(
+            start in around_limits(),
+            len in around_limits(),
+            key in proptest::option::of((around_limits(), around_limits())),
+        ) {
+            let file = FileId(1);
+            let end = start.saturating_add(len);
+            let value = Span { file, start, end };
+            // (how far before the value the key starts, its length)
+            let key = key.and_then(|(back, len)| {
+                let at = start.checked_sub(back)?;
+                Some(Span { file, start: at, end: at.saturating_add(len) })
+            });
+            let mut long = Vec::new();
+            let place = Place::new(value, key, &mut long);
+            let at = InFile { file, long: &long };
+            proptest::prop_assert_eq!(place.span(at), value);
+            proptest::prop_assert_eq!(place.key(at), key.filter(|k| k.end > k.start));
+        }
+    }
+
     #[test]
     fn a_key_given_later_keeps_the_value() {
         let file = FileId(0);
