@@ -193,6 +193,12 @@ pub fn check_paths_showing(
         // both whole.
         let files = files.into_iter().map(Cow::Owned).collect();
         report.records = check::record_infos(&rules.program.schema, files, &late_rejected);
+    } else if threads == 1 {
+        // Checked on one thread, the records are in one allocator arena:
+        // freed on a thread of their own, their freeing and the reading
+        // back of the texts below wait on each other for it (a million
+        // records: 72 s instead of 64). Freed first, here, instead.
+        drop(files);
     } else {
         free_apart(files);
     }
