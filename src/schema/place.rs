@@ -201,6 +201,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        // Failures are reported with their input; no files are written
+        // next to the sources.
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        })]
+
         /// Any value and key a file can hold read back as they were
         /// given, whether packed or kept among the long places.
         #[test]
