@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use sunlight::schema::Data;
 use sunlight::source::{FileId, SourceMap};
 
 fuzz_target!(|data: &[u8]| {
@@ -16,7 +17,19 @@ fuzz_target!(|data: &[u8]| {
     let read = sunlight::records::read(id, text, &program.schema, &sunlight_fuzz::fuzz_limits());
     sunlight_fuzz::assert_diagnostics(&sources, &read.errors);
     for r in &read.records {
-        sunlight_fuzz::assert_span(&sources, r.root.span, "record");
+        sunlight_fuzz::assert_span(&sources, r.span(), "record");
+        // Every datum's place, packed or long, is inside the file.
+        let mut data = vec![&r.root];
+        while let Some(d) = data.pop() {
+            sunlight_fuzz::assert_span(&sources, d.span(r.in_file()), "datum");
+            if let Some(key) = d.place.key(r.in_file()) {
+                sunlight_fuzz::assert_span(&sources, key, "key");
+            }
+            if let Data::List(items) = &d.data {
+                data.extend(items.iter());
+            }
+            data.extend(d.data.fields().iter().flat_map(|f| f.iter()));
+        }
     }
     for r in &read.rejected {
         sunlight_fuzz::assert_span(&sources, r.span, "rejected record");
