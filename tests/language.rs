@@ -836,3 +836,47 @@ fn sum_before_adds_numbers_only() -> TestResult {
     );
     Ok(())
 }
+
+/// A kind with a one-or-list field, and a rule that shows every way a rule
+/// reads a list: counted, shown, its first element, `in`, `==`, grouped
+/// by, flattened and made distinct, and anchored at.
+const ONE_OR_LIST: &str = r#"
+kind note {
+  who: text or [text]
+}
+
+rule T-010 "一或多" {
+  severity warning
+  cite "测试"
+  for n in note
+  let 同 = get(group(records(note), x => x.who), n.who)
+  require false
+  at n.who
+  message "{count(n.who)}|{n.who}|{first(n.who)}|{"甲" in n.who}|{n.who == ["甲"]}|{count(同)}|{count(distinct(flatten([n.who, n.who])))}"
+  help "无"
+}
+"#;
+
+#[test]
+fn a_one_or_list_field_written_as_one_value_reads_as_a_list_of_one() -> TestResult {
+    let records = "kind: note\nid: N-1\nwho: 甲\n---\nkind: note\nid: N-2\nwho: [甲]\n\
+                   ---\nkind: note\nid: N-3\nwho: [甲, 乙]\n";
+    let setup = Setup::default()
+        .no_default_rules()
+        .rules("local.rules", ONE_OR_LIST);
+    let run = check_yaml_with(records, &setup)?;
+    assert!(run.report.errors.is_empty(), "\n{}", run.human());
+    let one = run.finding("T-010", "N-1")?;
+    let bracketed = run.finding("T-010", "N-2")?;
+    let two = run.finding("T-010", "N-3")?;
+    // Written alone or in brackets, one value is the same list: the two
+    // records even fall in one group.
+    assert_eq!(one.message, "1|甲|甲|是|是|2|1");
+    assert_eq!(bracketed.message, one.message);
+    assert_eq!(two.message, "2|甲、乙|甲|是|否|1|2");
+    // Each finding points at what is written.
+    assert_eq!(run.anchor_text(one), "甲");
+    assert_eq!(run.anchor_text(bracketed), "[甲]");
+    assert_eq!(run.anchor_text(two), "[甲, 乙]");
+    Ok(())
+}

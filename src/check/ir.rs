@@ -84,6 +84,9 @@ pub enum Op {
     Local(usize),
     /// A field of a structure, by slot.
     Field(Box<Ir>, usize),
+    /// A one-or-list field of a structure, by slot: a list, also where the
+    /// record holds one value alone.
+    OneOrList(Box<Ir>, usize),
     /// The kind name of a record.
     KindName(Box<Ir>),
     /// A field of a built-in value.
@@ -215,6 +218,7 @@ impl Ir {
         match &self.op {
             Op::Const(_) | Op::Local(_) | Op::Records(_) | Op::AllRecords | Op::Today => Vec::new(),
             Op::Field(a, _)
+            | Op::OneOrList(a, _)
             | Op::KindName(a)
             | Op::ObjField(a, _)
             | Op::Unary(_, a)

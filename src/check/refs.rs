@@ -85,6 +85,8 @@ fn in_field<'a>(
                 in_field(schema, item, inner, name, holder, out);
             }
         }
+        // One value written alone.
+        (FieldTy::OneOrList(inner), _) => in_field(schema, f, inner, name, holder, out),
         (FieldTy::Struct(s), Data::Struct { .. }) => in_struct(schema, f, *s, out),
         _ => {}
     }

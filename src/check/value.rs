@@ -33,6 +33,10 @@ pub enum Value<'a> {
     List(Arc<Vec<Value<'a>>>),
     /// A value inside record number `.1` (a whole record is its root datum).
     Node(&'a Datum, u32),
+    /// A list of one value inside record number `.1`: a one-or-list field
+    /// (`text or [text]`) written as its one value, which the record holds
+    /// alone.
+    One(&'a Datum, u32),
     /// A built-in structured value.
     Obj(ObjKind, Arc<Vec<Value<'a>>>),
     /// Lists of values by key, from `group`.
@@ -185,6 +189,7 @@ impl<'a> Value<'a> {
                 Data::List(items) => items.iter().map(|i| Value::Node(i, *rec)).collect(),
                 _ => Vec::new(),
             },
+            Value::One(d, rec) => vec![Value::Node(d, *rec)],
             _ => Vec::new(),
         }
     }
@@ -197,6 +202,7 @@ impl<'a> Value<'a> {
                 Data::List(items) => items.len(),
                 _ => 0,
             },
+            Value::One(..) => 1,
             _ => 0,
         }
     }
@@ -209,7 +215,7 @@ impl<'a> Value<'a> {
     /// The datum behind a value taken from a record.
     pub fn datum(&self) -> Option<(&'a Datum, u32)> {
         match self {
-            Value::Node(d, rec) => Some((d, *rec)),
+            Value::Node(d, rec) | Value::One(d, rec) => Some((d, *rec)),
             Value::Obj(ObjKind::RefUse, fields) => fields.get(4).and_then(Value::datum),
             _ => None,
         }
@@ -237,6 +243,7 @@ impl<'a> Value<'a> {
                 }
                 _ => Key::Ptr(std::ptr::from_ref(d) as usize),
             },
+            Value::One(d, _) => Key::List(vec![Value::Node(d, 0).key()]),
             Value::Obj(_, fields) => Key::Ptr(Arc::as_ptr(&fields) as usize),
             Value::Groups(g) => Key::Ptr(Arc::as_ptr(&g) as usize),
             Value::Chain(c) => Key::Num(PackedNum::new(Num::int(i64::try_from(c).unwrap_or(0)))),
@@ -260,7 +267,7 @@ impl<'a> Value<'a> {
             Value::Days(n) => {
                 let _ = write!(out, "{n}天");
             }
-            v @ (Value::List(_) | Value::Node(..)) if is_list(&v) => {
+            v @ (Value::List(_) | Value::Node(..) | Value::One(..)) if is_list(&v) => {
                 for (i, item) in v.items().iter().enumerate() {
                     if i > 0 {
                         out.push('、');
@@ -278,14 +285,14 @@ impl<'a> Value<'a> {
                     first.display(out);
                 }
             }
-            Value::List(_) | Value::Groups(_) | Value::Chain(_) => out.push('…'),
+            Value::List(_) | Value::One(..) | Value::Groups(_) | Value::Chain(_) => out.push('…'),
         }
     }
 }
 
 fn is_list(v: &Value<'_>) -> bool {
     match v {
-        Value::List(_) => true,
+        Value::List(_) | Value::One(..) => true,
         Value::Node(d, _) => matches!(d.data, Data::List(_)),
         _ => false,
     }
@@ -353,6 +360,7 @@ impl<'a> Value<'a> {
                 Data::List(items) => ItemIter::Data(items.iter(), *rec),
                 _ => ItemIter::Empty,
             },
+            Value::One(d, rec) => ItemIter::Data(std::slice::from_ref(*d).iter(), *rec),
             _ => ItemIter::Empty,
         }
     }
@@ -366,6 +374,7 @@ impl<'a> Value<'a> {
                 Data::List(items) => items.iter().any(|i| f(&Value::Node(i, *rec))),
                 _ => false,
             },
+            Value::One(d, rec) => f(&Value::Node(d, *rec)),
             _ => false,
         }
     }

@@ -8,6 +8,7 @@ use crate::check::symbols::{PROBE, Probe};
 use crate::check::types::{ObjKind, Ty, comparable, orderable, unify};
 use crate::check::value::Value;
 use crate::diag::Diagnostic;
+use crate::schema::FieldTy;
 use crate::source::Span;
 use crate::suggest::closest;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, NumUnit, UnOp};
@@ -247,7 +248,11 @@ impl<'a> Compiler<'a> {
                                 t
                             }
                         });
-                        (ir(Op::Field(Box::new(b), slot)), wrap(ty))
+                        let op = match f.map(|f| &f.ty) {
+                            Some(FieldTy::OneOrList(_)) => Op::OneOrList(Box::new(b), slot),
+                            _ => Op::Field(Box::new(b), slot),
+                        };
+                        (ir(op), wrap(ty))
                     }
                     None => {
                         let names: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();

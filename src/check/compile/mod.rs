@@ -385,6 +385,7 @@ fn denotes_place(ir: &Ir) -> bool {
     match &ir.op {
         Op::Local(_)
         | Op::Field(..)
+        | Op::OneOrList(..)
         | Op::ObjField(..)
         | Op::Index(..)
         | Op::Call(..)

@@ -8,6 +8,7 @@ use crate::check::refs::{RefSite, Resolution, Target};
 use crate::check::store::IdEntry;
 use crate::check::value::{FastMap, Key, Value, compare, equal};
 use crate::num::Num;
+use crate::schema::Data;
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, UnOp};
 
@@ -34,6 +35,14 @@ impl<'a, 'p> Ev<'a, 'p> {
                     .fields()
                     .and_then(|f| f.get(*slot))
                     .map_or(Value::None, |f| Value::Node(f, rec)),
+                _ => Value::None,
+            },
+            Op::OneOrList(base, slot) => match self.eval(base, frame)? {
+                Value::Node(d, rec) => match d.data.fields().and_then(|f| f.get(*slot)) {
+                    Some(f) if matches!(f.data, Data::List(_) | Data::None) => Value::Node(f, rec),
+                    Some(f) => Value::One(f, rec),
+                    None => Value::None,
+                },
                 _ => Value::None,
             },
             Op::KindName(base) => match self.eval(base, frame)? {

@@ -344,7 +344,7 @@ impl<'a, 'p> Ev<'a, 'p> {
             }
             let v = self.eval(ir, frame)?;
             let note = self.text_of(note, frame)?;
-            let list = matches!(&v, Value::List(_))
+            let list = matches!(&v, Value::List(_) | Value::One(..))
                 || matches!(&v, Value::Node(d, _) if matches!(d.data, Data::List(_)));
             let items: Box<dyn Iterator<Item = Value<'a>>> = if list {
                 Box::new(v.iter())
