@@ -2,7 +2,8 @@
 //! fields) or an element of another (`key` fields), and what they resolve
 //! to. REF-001's `refs()` and the editor's go-to-definition both read this.
 
-use super::store::{IdEntry, Store};
+use super::ids::IdEntry;
+use super::store::Store;
 use super::value::Value;
 use crate::schema::{Data, Datum, FieldTy, KeyRef, KindId, Schema, StructId};
 
@@ -100,11 +101,11 @@ impl<'a> Store<'a> {
                 let Some(id) = site.datum.data.as_text() else {
                     return Resolution::Missing;
                 };
-                match self.ids.get(&(kind, id)) {
+                match self.id(kind, id) {
                     Some(IdEntry::Checked(rec)) => self
                         .records
-                        .get(*rec as usize)
-                        .map_or(Resolution::Missing, |r| Resolution::Found(&r.root, *rec)),
+                        .get(rec as usize)
+                        .map_or(Resolution::Missing, |r| Resolution::Found(&r.root, rec)),
                     Some(IdEntry::Rejected) => Resolution::Rejected,
                     None => Resolution::Missing,
                 }
@@ -116,13 +117,13 @@ impl<'a> Store<'a> {
                 let Some(via) = fields.get(key.via_slot).and_then(|v| v.data.as_text()) else {
                     return Resolution::Unknown;
                 };
-                let Some(IdEntry::Checked(rec)) = self.ids.get(&(key.kind, via)) else {
+                let Some(IdEntry::Checked(rec)) = self.id(key.kind, via) else {
                     return Resolution::Unknown;
                 };
                 let wanted = Value::Node(site.datum, 0).key();
                 let Some(root_fields) = self
                     .records
-                    .get(*rec as usize)
+                    .get(rec as usize)
                     .and_then(|r| r.root.data.fields())
                 else {
                     return Resolution::Unknown;
@@ -139,7 +140,7 @@ impl<'a> Store<'a> {
                             .and_then(|f| f.get(key.key_slot))
                             .is_some_and(|k| Value::Node(k, 0).key() == wanted)
                     })
-                    .map_or(Resolution::Missing, |item| Resolution::Found(item, *rec))
+                    .map_or(Resolution::Missing, |item| Resolution::Found(item, rec))
             }
         }
     }

@@ -1,8 +1,9 @@
 //! The records of one run, indexed by kind and id.
 
+use super::ids::{IdEntry, IdIndex};
 use super::ir::Ir;
 use super::program::{Rule, ScopeSource};
-use super::value::{FastMap, Value};
+use super::value::Value;
 use crate::records::Record;
 use crate::schema::{Datum, InFile, KindId};
 use crate::source::Span;
@@ -25,15 +26,6 @@ pub struct Layer {
     pub hot_kinds: Vec<bool>,
 }
 
-/// What an id names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdEntry {
-    /// A checked record (index into [`Store::records`]).
-    Checked(u32),
-    /// A record that exists but was rejected for input errors.
-    Rejected,
-}
-
 /// The records of one run, indexed by kind and id.
 #[derive(Debug, Default)]
 pub struct Store<'a> {
@@ -43,8 +35,9 @@ pub struct Store<'a> {
     pub records: Vec<&'a Record>,
     /// Record indexes per kind, ordered by id.
     pub by_kind: Vec<Vec<u32>>,
-    /// Ids of checked and rejected records. The first record with an id wins.
-    pub ids: FastMap<(KindId, &'a str), IdEntry>,
+    /// Ids of checked and rejected records. The first record with an id
+    /// wins; read them with [`Store::id`].
+    ids: IdIndex<'a>,
     /// Every record index, in order.
     all: Vec<u32>,
 }
@@ -70,13 +63,13 @@ impl<'a> Store<'a> {
         kinds: usize,
     ) -> Store<'a> {
         let mut by_kind = vec![Vec::new(); kinds];
-        let mut ids = FastMap::with_capacity_and_hasher(records.len(), Default::default());
+        let mut ids = IdIndex::with_capacity(records.len());
         for (i, r) in records.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             if let Some(list) = by_kind.get_mut(r.kind) {
                 list.push(i);
             }
-            ids.entry((r.kind, r.id())).or_insert(IdEntry::Checked(i));
+            ids.add_checked(&records, i, |_| true);
         }
         // Rules see the records of a kind ordered by id, so that what they
         // list does not depend on how the files were named; the sort is
@@ -88,7 +81,7 @@ impl<'a> Store<'a> {
             });
         }
         for (kind, id) in rejected {
-            ids.entry((kind, id)).or_insert(IdEntry::Rejected);
+            ids.add_rejected(kind, id);
         }
         let all = (0..records.len())
             .map(|r| u32::try_from(r).unwrap_or(u32::MAX))
@@ -151,18 +144,14 @@ impl<'a> Store<'a> {
             by_kind.push(merged);
         }
         let mut ids = base.ids.clone();
-        for (j, r) in hot.iter().enumerate() {
-            let i = base_len + u32::try_from(j).unwrap_or(u32::MAX);
-            let entry = ids.entry((r.kind, r.id())).or_insert(IdEntry::Checked(i));
-            // The first in path order wins, a checked record over a rejected one.
-            match *entry {
-                IdEntry::Checked(o) if path_rank(o) > path_rank(i) => *entry = IdEntry::Checked(i),
-                IdEntry::Rejected => *entry = IdEntry::Checked(i),
-                IdEntry::Checked(_) => {}
-            }
+        // The first in path order wins.
+        for j in 0..hot_len {
+            ids.add_checked(&records, base_len + j, |o| {
+                path_rank(o) < path_rank(base_len + j)
+            });
         }
         for (kind, id) in hot_rejected {
-            ids.entry((kind, id)).or_insert(IdEntry::Rejected);
+            ids.add_rejected(kind, id);
         }
         let mut rank = vec![0; records.len()];
         for (n, &r) in by_kind.iter().flatten().enumerate() {
@@ -192,6 +181,11 @@ impl<'a> Store<'a> {
             ids,
             all,
         }
+    }
+
+    /// What `kind` and `id` name.
+    pub fn id(&self, kind: KindId, id: &str) -> Option<IdEntry> {
+        self.ids.get(&self.records, kind, id)
     }
 
     /// The records a rule's first binding ranges over.

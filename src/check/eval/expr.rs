@@ -3,9 +3,9 @@
 use std::sync::{Arc, OnceLock};
 
 use super::{Ev, Fault, FaultInfo, MAX_VALUE_LEN, R, Running, Windows, fault};
+use crate::check::ids::IdEntry;
 use crate::check::ir::{Arg, Ir, Op, TemplatePiece};
 use crate::check::refs::{RefSite, Resolution, Target};
-use crate::check::store::IdEntry;
 use crate::check::value::{FastMap, Key, Value, compare, equal};
 use crate::num::Num;
 use crate::schema::Data;
@@ -130,16 +130,15 @@ impl<'a, 'p> Ev<'a, 'p> {
             )),
             Op::LookupRef(kind, id) => {
                 let id = self.eval(id, frame)?;
-                match id.as_str().and_then(|s| self.store.ids.get(&(*kind, s))) {
-                    Some(IdEntry::Checked(rec)) => self.store.root(*rec).unwrap_or(Value::None),
+                match id.as_str().and_then(|s| self.store.id(*kind, s)) {
+                    Some(IdEntry::Checked(rec)) => self.store.root(rec).unwrap_or(Value::None),
                     _ => Value::None,
                 }
             }
             Op::Rejected(kind, id) => {
                 let id = self.eval(id, frame)?;
                 Value::Bool(
-                    id.as_str().and_then(|s| self.store.ids.get(&(*kind, s)))
-                        == Some(&IdEntry::Rejected),
+                    id.as_str().and_then(|s| self.store.id(*kind, s)) == Some(IdEntry::Rejected),
                 )
             }
             Op::LookupKey(holder, slot, sid) => {
