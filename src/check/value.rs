@@ -66,17 +66,57 @@ pub struct GroupMap<'a> {
     /// The lists by key. A key is boxed, not a vector: a group over
     /// records may have a group per record, and a slot without a
     /// capacity is a quarter smaller.
-    pub lists: FastMap<Box<[Key<'a>]>, Arc<Vec<Value<'a>>>>,
+    pub lists: FastMap<Box<[Key<'a>]>, Members<'a>>,
     /// The lists of the keys not in `lists`.
     pub base: Option<Arc<GroupMap<'a>>>,
 }
 
 impl<'a> GroupMap<'a> {
-    /// The list of one key.
-    pub fn get(&self, key: &[Key<'a>]) -> Option<&Arc<Vec<Value<'a>>>> {
+    /// The members of one key.
+    pub fn get(&self, key: &[Key<'a>]) -> Option<&Members<'a>> {
         self.lists
             .get(key)
             .or_else(|| self.base.as_ref().and_then(|b| b.get(key)))
+    }
+}
+
+/// The members of one group of a `group`.
+#[derive(Debug, Clone)]
+pub enum Members<'a> {
+    /// One datum of a record, held without a list: a group over records
+    /// by id has a group per record, and a list would cost two more
+    /// allocations, 80 bytes, for each.
+    One(&'a Datum, u32),
+    /// The members, shared: `windows` and `sum_before` over a group are
+    /// computed once for all who ask for it.
+    Many(Arc<Vec<Value<'a>>>),
+}
+
+impl<'a> Members<'a> {
+    /// A group of the one value `x`.
+    pub fn of(x: Value<'a>) -> Members<'a> {
+        match x {
+            Value::Node(d, rec) => Members::One(d, rec),
+            x => Members::Many(Arc::new(vec![x])),
+        }
+    }
+
+    /// Add `x` after the members.
+    pub fn push(&mut self, x: Value<'a>) {
+        match self {
+            Members::One(d, rec) => *self = Members::Many(Arc::new(vec![Value::Node(d, *rec), x])),
+            Members::Many(list) => Arc::make_mut(list).push(x),
+        }
+    }
+
+    /// The members as a list, made afresh for one member. That is safe
+    /// where evaluation remembers results by list: each memory holds its
+    /// list, so a new list never takes the place of an old one.
+    pub fn list(&self) -> Arc<Vec<Value<'a>>> {
+        match self {
+            Members::One(d, rec) => Arc::new(vec![Value::Node(d, *rec)]),
+            Members::Many(list) => list.clone(),
+        }
     }
 }
 
@@ -404,6 +444,29 @@ mod tests {
     fn datum(text: &str) -> Datum {
         let at = Span::new(FileId(0), 0, 0);
         Datum::new(at, None, Data::text_of(text), &mut Vec::new())
+    }
+
+    #[test]
+    fn a_group_of_one_record_datum_holds_no_list_and_reads_as_one() {
+        let (a, b) = (datum("甲"), datum("乙"));
+        let mut group = Members::of(Value::Node(&a, 3));
+        assert!(matches!(group, Members::One(d, 3) if std::ptr::eq(d, &a)));
+        // Read twice, it is the same list, though not the same allocation.
+        let (once, again) = (group.list(), group.list());
+        assert!(equal(&Value::List(once.clone()), &Value::List(again)));
+        assert!(matches!(once.as_slice(), [Value::Node(d, 3)] if std::ptr::eq(*d, &a)));
+        // A second member makes a list, in order, shared from then on.
+        group.push(Value::Node(&b, 4));
+        let Members::Many(list) = &group else {
+            unreachable!("two members are a list")
+        };
+        assert!(
+            matches!(list.as_slice(), [Value::Node(x, 3), Value::Node(y, 4)]
+            if std::ptr::eq(*x, &a) && std::ptr::eq(*y, &b))
+        );
+        assert!(Arc::ptr_eq(list, &group.list()));
+        // A member that is no record datum starts a list at once.
+        assert!(matches!(Members::of(Value::text("丙")), Members::Many(l) if l.len() == 1));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! List functions: counting, testing, choosing, reshaping and grouping lists.
 
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use super::BuiltinDoc;
@@ -7,7 +8,7 @@ use crate::check::compile::Compiler;
 use crate::check::eval::{Ev, MEMO_MIN_LEN, R};
 use crate::check::ir::{Arg, Builtin};
 use crate::check::types::{Ty, orderable};
-use crate::check::value::{FastMap, GroupMap, Key, Value, compare};
+use crate::check::value::{FastMap, GroupMap, Key, Members, Value, compare};
 use crate::diag::Diagnostic;
 use crate::num::Num;
 use crate::source::Span;
@@ -709,7 +710,7 @@ impl<'a> Ev<'a, '_> {
                 // Room for a group per element, so that no key is hashed
                 // again as the map grows; the room left over is given back
                 // below, which costs a hash per group.
-                let mut lists: FastMap<Box<[Key]>, Arc<Vec<Value<'a>>>> =
+                let mut lists: FastMap<Box<[Key]>, Members<'a>> =
                     FastMap::with_capacity_and_hasher(items.len(), Default::default());
                 let fs = args.get(1..).unwrap_or_default();
                 // Each element with its key's parts: one with a part none is
@@ -719,13 +720,12 @@ impl<'a> Ev<'a, '_> {
                         return;
                     }
                     let key: Box<[Key<'a>]> = parts.iter().map(Value::key).collect();
-                    // Most groups over records have one member: a list
-                    // starts with room for one, not the four a first push
-                    // would make. The list is not shared yet: no copy.
-                    let list = lists
-                        .entry(key)
-                        .or_insert_with(|| Arc::new(Vec::with_capacity(1)));
-                    Arc::make_mut(list).push(x);
+                    match lists.entry(key) {
+                        Entry::Occupied(mut group) => group.get_mut().push(x),
+                        Entry::Vacant(slot) => {
+                            slot.insert(Members::of(x));
+                        }
+                    }
                 };
                 match self.apply_on_all_cores(fs, &items, frame, &mut group) {
                     Some(done) => done?,
@@ -752,7 +752,9 @@ impl<'a> Ev<'a, '_> {
                 match groups {
                     // The group itself, shared: `windows` and `sum` over it
                     // are then computed once per group.
-                    Value::Groups(g) => Value::List(g.get(&key).cloned().unwrap_or_default()),
+                    Value::Groups(g) => {
+                        Value::List(g.get(&key).map(Members::list).unwrap_or_default())
+                    }
                     _ => Value::List(Arc::new(Vec::new())),
                 }
             }
@@ -762,8 +764,11 @@ impl<'a> Ev<'a, '_> {
                     Value::Days(d) => d,
                     _ => 0,
                 };
+                // A list of one has one window: nothing worth keeping.
                 let memo_key = match &list {
-                    Value::List(l) if self.pure_site(args.get(..3).unwrap_or(args)) => {
+                    Value::List(l)
+                        if l.len() > 1 && self.pure_site(args.get(..3).unwrap_or(args)) =>
+                    {
                         Some((args.as_ptr() as usize, Arc::as_ptr(l) as usize))
                     }
                     _ => None,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::Ev;
 use crate::check::ir::{Arg, Builtin, Ir, Op};
-use crate::check::value::{FastMap, GroupMap, Value};
+use crate::check::value::{FastMap, GroupMap, Members, Value};
 
 impl<'a> Ev<'a, '_> {
     /// The whole-run value of cache slot `slot` (expression `inner`) from
@@ -144,7 +144,7 @@ fn combine<'a>(base: Value<'a>, hot: Value<'a>, rank: &[u32]) -> Option<Value<'a
             let mut lists = FastMap::with_capacity_and_hasher(h.lists.len(), Default::default());
             for (key, list) in &h.lists {
                 let merged = match b.get(key) {
-                    Some(old) => merge(old, list, rank)?,
+                    Some(old) => Members::Many(merge(&old.list(), &list.list(), rank)?),
                     None => list.clone(),
                 };
                 lists.insert(key.clone(), merged);

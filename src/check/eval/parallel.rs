@@ -211,7 +211,7 @@ mod tests {
         };
         for n in [0, window - 1, window, 2 * window + 5, len - 1] {
             let list = groups.get(&[num(n).key()]).ok_or(format!("no group {n}"))?;
-            assert_eq!(numbers(&Value::List(list.clone())), vec![n]);
+            assert_eq!(numbers(&Value::List(list.list())), vec![n]);
         }
         assert_eq!(groups.lists.len(), 3 * WINDOW + 1000);
         assert!(groups.get(&[num(len).key()]).is_none());
