@@ -121,8 +121,9 @@ impl<'a> Members<'a> {
 }
 
 /// A hashable image of a value, for grouping and set operations. Record
-/// structures compare by identity; scalars by value.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// structures compare by identity; scalars by value. Texts compare by
+/// their bytes, borrowed or shared alike.
+#[derive(Clone, Debug)]
 pub enum Key<'a> {
     /// Absent.
     None,
@@ -130,9 +131,10 @@ pub enum Key<'a> {
     Bool(bool),
     /// Number.
     Num(PackedNum),
-    /// Text, as its bytes: borrowed from a record where it comes from one,
-    /// so that grouping copies no text.
-    Text(Cow<'a, [u8]>),
+    /// Text borrowed from a record, as its bytes: grouping copies no text.
+    Text(&'a [u8]),
+    /// Text a rule made, shared with its value.
+    Made(Arc<str>),
     /// Date.
     Date(Date),
     /// Days.
@@ -140,7 +142,87 @@ pub enum Key<'a> {
     /// Identity of a record structure or built-in value.
     Ptr(usize),
     /// A list, element by element.
-    List(Vec<Key<'a>>),
+    List(Box<[Key<'a>]>),
+}
+
+// A group over records keeps a key per record: two words and a tag, not
+// the four words a copy-on-write text would take.
+const _: () = assert!(std::mem::size_of::<Key<'static>>() <= 24);
+
+impl Key<'_> {
+    /// The order of the kinds of key: texts of both forms are one kind.
+    fn rank(&self) -> u8 {
+        match self {
+            Key::None => 0,
+            Key::Bool(_) => 1,
+            Key::Num(_) => 2,
+            Key::Text(_) | Key::Made(_) => 3,
+            Key::Date(_) => 4,
+            Key::Days(_) => 5,
+            Key::Ptr(_) => 6,
+            Key::List(_) => 7,
+        }
+    }
+
+    /// The bytes of a text key.
+    fn text(&self) -> Option<&[u8]> {
+        match self {
+            Key::Text(t) => Some(t),
+            Key::Made(t) => Some(t.as_bytes()),
+            _ => None,
+        }
+    }
+}
+
+impl Ord for Key<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use std::cmp::Ordering::Equal;
+        self.rank()
+            .cmp(&other.rank())
+            .then_with(|| match (self, other) {
+                (Key::Bool(a), Key::Bool(b)) => a.cmp(b),
+                (Key::Num(a), Key::Num(b)) => a.cmp(b),
+                (Key::Date(a), Key::Date(b)) => a.cmp(b),
+                (Key::Days(a), Key::Days(b)) => a.cmp(b),
+                (Key::Ptr(a), Key::Ptr(b)) => a.cmp(b),
+                (Key::List(a), Key::List(b)) => a.cmp(b),
+                _ => match (self.text(), other.text()) {
+                    (Some(a), Some(b)) => a.cmp(b),
+                    // Both none: the ranks are equal, and no other kind is left.
+                    _ => Equal,
+                },
+            })
+    }
+}
+
+impl PartialOrd for Key<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Key<'_> {}
+
+impl std::hash::Hash for Key<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.rank().hash(state);
+        match self {
+            Key::None => {}
+            Key::Bool(b) => b.hash(state),
+            Key::Num(n) => n.hash(state),
+            Key::Text(_) | Key::Made(_) => self.text().hash(state),
+            Key::Date(d) => d.hash(state),
+            Key::Days(n) => n.hash(state),
+            Key::Ptr(p) => p.hash(state),
+            Key::List(l) => l.hash(state),
+        }
+    }
 }
 
 impl<'a> Value<'a> {
@@ -266,14 +348,14 @@ impl<'a> Value<'a> {
         if let Value::Node(d, _) = self
             && let Some(bytes) = d.data.text_bytes()
         {
-            return Key::Text(Cow::Borrowed(bytes));
+            return Key::Text(bytes);
         }
         match self.forced().into_owned() {
             Value::None => Key::None,
             Value::Bool(b) => Key::Bool(b),
             Value::Num(n) => Key::Num(n),
-            Value::Text(t) => Key::Text(Cow::Owned(t.as_bytes().to_vec())),
-            Value::Str(s) => Key::Text(Cow::Borrowed(s.as_bytes())),
+            Value::Text(t) => Key::Made(t),
+            Value::Str(s) => Key::Text(s.as_bytes()),
             Value::Date(d) => Key::Date(d),
             Value::Days(n) => Key::Days(n),
             Value::List(items) => Key::List(items.iter().map(Value::key).collect()),
@@ -283,7 +365,7 @@ impl<'a> Value<'a> {
                 }
                 _ => Key::Ptr(std::ptr::from_ref(d) as usize),
             },
-            Value::One(d, _) => Key::List(vec![Value::Node(d, 0).key()]),
+            Value::One(d, _) => Key::List(Box::new([Value::Node(d, 0).key()])),
             Value::Obj(_, fields) => Key::Ptr(Arc::as_ptr(&fields) as usize),
             Value::Groups(g) => Key::Ptr(Arc::as_ptr(&g) as usize),
             Value::Chain(c) => Key::Num(PackedNum::new(Num::int(i64::try_from(c).unwrap_or(0)))),
@@ -444,6 +526,42 @@ mod tests {
     fn datum(text: &str) -> Datum {
         let at = Span::new(FileId(0), 0, 0);
         Datum::new(at, None, Data::text_of(text), &mut Vec::new())
+    }
+
+    #[test]
+    fn a_text_key_is_the_same_key_borrowed_or_made() {
+        use std::hash::BuildHasher;
+        let hasher = foldhash::fast::RandomState::default();
+        let record = datum("东方测绘有限公司有限公司");
+        let borrowed = Value::Node(&record, 0).key();
+        let made = Value::text("东方测绘有限公司有限公司").key();
+        assert!(matches!(borrowed, Key::Text(_)) && matches!(made, Key::Made(_)));
+        assert_eq!(borrowed, made);
+        assert_eq!(hasher.hash_one(&borrowed), hasher.hash_one(&made));
+        assert_ne!(Value::text("东方").key(), made);
+        // Kinds order as they are declared, texts by their bytes, lists
+        // element by element: a group scope lists its groups in this order.
+        let a = datum("a");
+        let mut keys = vec![
+            Key::List(Box::new([Value::text("b").key()])),
+            Value::text("b").key(),
+            Value::Date(Date(3)).key(),
+            Key::None,
+            Value::Node(&a, 0).key(),
+            Key::List(Box::new([Value::text("a").key(), Key::None])),
+            Value::num(Num::int(2)).key(),
+        ];
+        keys.sort();
+        let expected = vec![
+            Key::None,
+            Value::num(Num::int(2)).key(),
+            Value::text("a").key(),
+            Value::text("b").key(),
+            Value::Date(Date(3)).key(),
+            Key::List(Box::new([Value::text("a").key(), Key::None])),
+            Key::List(Box::new([Value::text("b").key()])),
+        ];
+        assert_eq!(keys, expected);
     }
 
     #[test]
