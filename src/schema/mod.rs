@@ -11,7 +11,8 @@ pub use fields::Fields;
 pub use marks::{Marked, resolve_units};
 pub use place::{InFile, LongPlace, Place};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::date::Date;
 use crate::num::{Num, PackedNum};
@@ -332,8 +333,10 @@ pub enum Data {
     /// A number or an amount.
     Num(PackedNum),
     /// Text, an enum value, a tag or an id, longer than [`Short`] holds.
-    /// Build text data with [`Data::text_of`], which picks the variant.
-    Text(Box<str>),
+    /// Build text data with [`Data::text_of`] or [`Texts::data`], which
+    /// pick the variant. Shared: the records of one file hold one copy
+    /// of each text they repeat (a payee, a reason).
+    Text(Arc<str>),
     /// Short text, held in the datum itself.
     Short(Short),
     /// A date.
@@ -355,6 +358,28 @@ pub enum Data {
         /// The fields.
         slots: Box<[Datum]>,
     },
+}
+
+/// The texts held apart from their data while one file is read, so that
+/// a text the file repeats is held once.
+#[derive(Debug, Default)]
+pub struct Texts {
+    held: HashSet<Arc<str>, foldhash::fast::RandomState>,
+}
+
+impl Texts {
+    /// Text data, sharing a copy of the text already held.
+    pub fn data(&mut self, text: &str) -> Data {
+        if !Data::is_long(text) {
+            return Data::text_of(text);
+        }
+        if let Some(held) = self.held.get(text) {
+            return Data::Text(held.clone());
+        }
+        let held: Arc<str> = Arc::from(text);
+        self.held.insert(held.clone());
+        Data::Text(held)
+    }
 }
 
 /// Text that fits in a datum. Most texts of records are short (names,
@@ -403,6 +428,11 @@ impl Data {
             }
             _ => Data::Text(text.into()),
         }
+    }
+
+    /// Whether text data is held apart from the datum.
+    fn is_long(text: &str) -> bool {
+        text.len() > SHORT_TEXT
     }
 
     /// Number data.
@@ -516,5 +546,26 @@ mod tests {
         }
         assert_ne!(Data::text_of("划拨"), Data::text_of("签字"));
         assert_eq!(Data::Bool(true).as_text(), None);
+    }
+
+    #[test]
+    fn a_long_text_read_again_is_held_once() {
+        let mut texts = Texts::default();
+        let payee = "东方测绘有限公司有限公司";
+        // The same text from elsewhere: found by what it says.
+        let copy = String::from(payee);
+        let (Data::Text(a), Data::Text(b), Data::Text(other)) = (
+            texts.data(payee),
+            texts.data(&copy),
+            texts.data("宏图广告传媒有限公司"),
+        ) else {
+            unreachable!("texts past the short limit are held apart")
+        };
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &other));
+        assert_eq!((&*a, &*other), (payee, "宏图广告传媒有限公司"));
+        // A short text stays in its datum, as `text_of` makes it.
+        assert_eq!(texts.data("划拨"), Data::text_of("划拨"));
+        assert!(matches!(texts.data("划拨"), Data::Short(_)));
     }
 }

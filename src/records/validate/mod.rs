@@ -14,7 +14,7 @@ pub use record::{Path, Record};
 
 use super::tree::{Node, NodeKind};
 use crate::diag::Diagnostic;
-use crate::schema::{InFile, KindId, LongPlace, Schema};
+use crate::schema::{InFile, KindId, LongPlace, Schema, Texts};
 use crate::source::{FileId, Span};
 use crate::suggest::closest;
 
@@ -91,6 +91,8 @@ pub fn validate(doc: &Node, schema: &Schema, scratch: &mut Scratch) -> Validated
 pub struct Scratch {
     /// Slot tables not in use, one for each structure being read.
     tables: Vec<Vec<structure::Written>>,
+    /// The long texts of the file's records.
+    texts: Texts,
 }
 
 struct Validator<'s> {

@@ -160,6 +160,43 @@ mod tests {
     use crate::schema::{Data, Datum};
     use crate::source::SourceMap;
 
+    /// The payee of each record of a file, as read.
+    fn payees(text: &str) -> Result<Vec<std::sync::Arc<str>>, String> {
+        let mut sources = SourceMap::new();
+        let rules = sources.add("t.rules", "kind pay {\n  payee: text\n}\n");
+        let compiled =
+            check::compile_files(&sources, &[rules], &[], &[], crate::syntax::MAX_NESTING);
+        let schema = &compiled.program.schema;
+        let file = sources.add("p.yaml", text.to_string());
+        let set = check::read_file(&sources, file, schema, &Limits::default());
+        if !set.errors.is_empty() {
+            return Err(format!("{:?}", set.errors));
+        }
+        set.records
+            .iter()
+            .map(
+                |r| match r.root.data.fields().and_then(|f| f.get(1)).map(|d| &d.data) {
+                    Some(Data::Text(t)) => Ok(t.clone()),
+                    other => Err(format!("a long text expected, got {other:?}")),
+                },
+            )
+            .collect()
+    }
+
+    #[test]
+    fn the_records_of_a_file_hold_a_text_they_repeat_once() -> Result<(), String> {
+        let text = "kind: pay\nid: P-1\npayee: 东方测绘有限公司有限公司\n---\n\
+                    kind: pay\nid: P-2\npayee: 宏图广告传媒有限公司\n---\n\
+                    kind: pay\nid: P-3\npayee: 东方测绘有限公司有限公司\n";
+        let [first, other, again] = &payees(text)?[..] else {
+            return Err("three records expected".into());
+        };
+        assert!(std::sync::Arc::ptr_eq(first, again));
+        assert!(!std::sync::Arc::ptr_eq(first, other));
+        assert_eq!(&**again, "东方测绘有限公司有限公司");
+        Ok(())
+    }
+
     /// Every datum of a record with its path and the text of its key, in
     /// document order of the tree: written fields, fields left out (with
     /// and without defaults, a default list with elements), a field written

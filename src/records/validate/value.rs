@@ -27,7 +27,7 @@ impl Validator<'_> {
                 };
                 let plain = matches!(node.kind, NodeKind::Scalar { plain: true, .. });
                 match s {
-                    FieldTy0::Text => Data::text_of(text),
+                    FieldTy0::Text => self.scratch.texts.data(text),
                     FieldTy0::Number
                     | FieldTy0::Money
                     | FieldTy0::SignedMoney
@@ -126,7 +126,9 @@ impl Validator<'_> {
             FieldTy::Enum(e) => {
                 let def = schema.enums.get(*e)?;
                 match node.as_str() {
-                    Some(text) if def.members.iter().any(|m| m == text) => Data::text_of(text),
+                    Some(text) if def.members.iter().any(|m| m == text) => {
+                        self.scratch.texts.data(text)
+                    }
                     other => {
                         let help = match other
                             .and_then(|t| closest(t, def.members.iter().map(String::as_str)))
@@ -152,7 +154,7 @@ impl Validator<'_> {
                 }
             }
             FieldTy::Tag(_) | FieldTy::Ref(_) => match node.as_str() {
-                Some(t) => Data::text_of(t),
+                Some(t) => self.scratch.texts.data(t),
                 None => {
                     self.errors.push(expected("an id (text)"));
                     return None;
