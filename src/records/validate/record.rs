@@ -197,6 +197,32 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn checks_between_fields_skip_a_one_or_list_however_it_is_written() -> Result<(), String> {
+        let mut sources = SourceMap::new();
+        let rules = sources.add(
+            "t.rules",
+            "kind k {\n  mode: text or [text]\n  note: text when mode == special\n  \
+             a: date or [date]\n  b: date\n  require a <= b\n}\n",
+        );
+        let compiled =
+            check::compile_files(&sources, &[rules], &[], &[], crate::syntax::MAX_NESTING);
+        if !compiled.errors.is_empty() {
+            return Err(format!("{:?}", compiled.errors));
+        }
+        let schema = &compiled.program.schema;
+        // A list has no one value to compare: written alone or in
+        // brackets, the conditions do not apply to it.
+        for (mode, a) in [("special", "2024-02-01"), ("[special]", "[2024-02-01]")] {
+            let text = format!("kind: k\nid: K-1\nmode: {mode}\na: {a}\nb: 2024-01-01\n");
+            let file = sources.add("k.yaml", text);
+            let set = check::read_file(&sources, file, schema, &Limits::default());
+            assert!(set.errors.is_empty(), "{mode}: {:?}", set.errors);
+            assert_eq!(set.records.len(), 1, "{mode}");
+        }
+        Ok(())
+    }
+
     /// Every datum of a record with its path and the text of its key, in
     /// document order of the tree: written fields, fields left out (with
     /// and without defaults, a default list with elements), a field written

@@ -259,6 +259,11 @@ impl<'s> Validator<'s> {
             let Some(sibling) = def.fields.get(when.slot) else {
                 continue;
             };
+            // A list holds no one value to compare, even when it is
+            // written as its one value.
+            if matches!(sibling.ty, FieldTy::OneOrList(_)) {
+                continue;
+            }
             // Nothing to say when the sibling itself is missing or invalid:
             // that has its own error.
             let Some(value) = table
@@ -316,6 +321,15 @@ impl<'s> Validator<'s> {
             let (Some(l), Some(r)) = (fields.get(c.left), fields.get(c.right)) else {
                 continue;
             };
+            // Lists are not compared, even one written as its one value.
+            let is_list = |slot: usize| {
+                def.fields
+                    .get(slot)
+                    .is_some_and(|f| matches!(f.ty, FieldTy::OneOrList(_)))
+            };
+            if is_list(c.left) || is_list(c.right) {
+                continue;
+            }
             let ord = match (&l.data, &r.data, l.data.as_num(), r.data.as_num()) {
                 (Data::Date(a), Data::Date(b), ..) => a.cmp(b),
                 (.., Some(a), Some(b)) => a.cmp(&b),
