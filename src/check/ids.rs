@@ -33,16 +33,7 @@ pub struct IdIndex<'a> {
 
 /// Whether `record` is of `kind` with the id `id`.
 fn names(record: Option<&&Record>, kind: KindId, id: &str) -> bool {
-    record.is_some_and(|r| {
-        r.kind == kind
-            && r.root
-                .data
-                .fields()
-                .and_then(|f| f.first())
-                .and_then(|d| d.data.text_bytes())
-                .unwrap_or_default()
-                == id.as_bytes()
-    })
+    record.is_some_and(|r| r.kind == kind && r.id() == id)
 }
 
 impl<'a> IdIndex<'a> {
@@ -124,10 +115,7 @@ mod tests {
     #[test]
     fn an_id_names_the_first_checked_record_of_its_kind() -> Result<(), String> {
         let mut sources = SourceMap::new();
-        let rules = sources.add("t.rules", RULES);
-        let compiled =
-            check::compile_files(&sources, &[rules], &[], &[], crate::syntax::MAX_NESTING);
-        assert!(compiled.errors.is_empty(), "{:?}", compiled.errors);
+        let compiled = check::compile_for_test(&mut sources, RULES)?;
         let schema = &compiled.program.schema;
         let (a, b) = (schema.kind("a"), schema.kind("b"));
         let (Some(a), Some(b)) = (a, b) else {
