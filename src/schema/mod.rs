@@ -419,7 +419,7 @@ impl Data {
     /// same variant.
     pub fn text_of(text: &str) -> Data {
         match u8::try_from(text.len()) {
-            Ok(len) if text.len() <= SHORT_TEXT => {
+            Ok(len) if !Data::is_long(text) => {
                 let mut bytes = [0; SHORT_TEXT];
                 if let Some(to) = bytes.get_mut(..text.len()) {
                     to.copy_from_slice(text.as_bytes());
