@@ -99,6 +99,18 @@ pub fn compile_files(
     compiled
 }
 
+/// Compile one rule file's text for a unit test, added to `sources`:
+/// any problem found in it is the test's failure.
+#[cfg(test)]
+pub(crate) fn compile_for_test(sources: &mut SourceMap, rules: &str) -> Result<Compiled, String> {
+    let file = sources.add("t.rules", rules);
+    let compiled = compile_files(sources, &[file], &[], &[], crate::syntax::MAX_NESTING);
+    match compiled.errors.is_empty() {
+        true => Ok(compiled),
+        false => Err(format!("{:?}", compiled.errors)),
+    }
+}
+
 /// Read a parameter file (YAML: `名称: 值`) into overrides. Values use the
 /// rule language's literals (`50万`, `30天`); words are text.
 /// `limits` bound its YAML like a record file's.

@@ -163,9 +163,7 @@ mod tests {
     /// The payee of each record of a file, as read.
     fn payees(text: &str) -> Result<Vec<std::sync::Arc<str>>, String> {
         let mut sources = SourceMap::new();
-        let rules = sources.add("t.rules", "kind pay {\n  payee: text\n}\n");
-        let compiled =
-            check::compile_files(&sources, &[rules], &[], &[], crate::syntax::MAX_NESTING);
+        let compiled = check::compile_for_test(&mut sources, "kind pay {\n  payee: text\n}\n")?;
         let schema = &compiled.program.schema;
         let file = sources.add("p.yaml", text.to_string());
         let set = check::read_file(&sources, file, schema, &Limits::default());
@@ -200,16 +198,11 @@ mod tests {
     #[test]
     fn checks_between_fields_skip_a_one_or_list_however_it_is_written() -> Result<(), String> {
         let mut sources = SourceMap::new();
-        let rules = sources.add(
-            "t.rules",
+        let compiled = check::compile_for_test(
+            &mut sources,
             "kind k {\n  mode: text or [text]\n  note: text when mode == special\n  \
              a: date or [date]\n  b: date\n  require a <= b\n}\n",
-        );
-        let compiled =
-            check::compile_files(&sources, &[rules], &[], &[], crate::syntax::MAX_NESTING);
-        if !compiled.errors.is_empty() {
-            return Err(format!("{:?}", compiled.errors));
-        }
+        )?;
         let schema = &compiled.program.schema;
         // A list has no one value to compare: written alone or in
         // brackets, the conditions do not apply to it.
@@ -242,10 +235,7 @@ mod tests {
         );
         let text = text.as_str();
         let mut sources = SourceMap::new();
-        let rule_file = sources.add("t.rules", rules);
-        let compiled =
-            check::compile_files(&sources, &[rule_file], &[], &[], crate::syntax::MAX_NESTING);
-        assert!(compiled.errors.is_empty(), "{:?}", compiled.errors);
+        let compiled = check::compile_for_test(&mut sources, rules)?;
         let schema = &compiled.program.schema;
         let file = sources.add("b.yaml", text);
         let set = check::read_file(&sources, file, schema, &Limits::default());
