@@ -14,8 +14,8 @@ pub struct Num {
     d: i128,
 }
 
-/// A [`Num`] held in 16 bytes, as record data and run-time values hold
-/// numbers: in place when its numerator fits `i64` and its denominator
+/// A [`Num`] held in 16 bytes, as run-time values hold numbers (record
+/// data hold them alike, in their own variants): in place when its numerator fits `i64` and its denominator
 /// `u32` (most amounts and counts), boxed otherwise. A `Num` is 32 bytes
 /// with 16-byte alignment and would double the size of every value.
 /// [`PackedNum::new`] is the one way to build one, so a number that fits is
@@ -33,19 +33,16 @@ enum Packed {
 impl PackedNum {
     /// `n`, packed.
     pub fn new(n: Num) -> PackedNum {
-        PackedNum(match (i64::try_from(n.n), u32::try_from(n.d)) {
-            (Ok(small), Ok(d)) => Packed::Small(small, d),
-            _ => Packed::Big(Box::new(n)),
+        PackedNum(match n.small() {
+            Some((n, d)) => Packed::Small(n, d),
+            None => Packed::Big(Box::new(n)),
         })
     }
 
     /// The number.
     pub fn get(&self) -> Num {
         match &self.0 {
-            Packed::Small(n, d) => Num {
-                n: i128::from(*n),
-                d: i128::from(*d),
-            },
+            Packed::Small(n, d) => Num::from_small(*n, *d),
             Packed::Big(n) => **n,
         }
     }
@@ -89,6 +86,20 @@ fn gcd(mut a: i128, mut b: i128) -> i128 {
 impl Num {
     /// Zero.
     pub const ZERO: Num = Num { n: 0, d: 1 };
+
+    /// Numerator and denominator, when they fit in 64 and 32 bits: how
+    /// a number is held in place.
+    pub fn small(&self) -> Option<(i64, u32)> {
+        Some((i64::try_from(self.n).ok()?, u32::try_from(self.d).ok()?))
+    }
+
+    /// The number [`Num::small`] gave these parts of.
+    pub fn from_small(n: i64, d: u32) -> Num {
+        Num {
+            n: i128::from(n),
+            d: i128::from(d),
+        }
+    }
 
     /// A whole number.
     pub fn int(n: i64) -> Num {

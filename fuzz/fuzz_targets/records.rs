@@ -3,7 +3,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sunlight::schema::Data;
 use sunlight::source::{FileId, SourceMap};
 
 fuzz_target!(|data: &[u8]| {
@@ -25,9 +24,7 @@ fuzz_target!(|data: &[u8]| {
             if let Some(key) = d.place.key(r.in_file()) {
                 sunlight_fuzz::assert_span(&sources, key, "key");
             }
-            if let Data::List(items) = &d.data {
-                data.extend(items.iter());
-            }
+            data.extend(d.data.as_list().unwrap_or_default());
             data.extend(d.data.fields().iter().flat_map(|f| f.iter()));
         }
     }

@@ -81,14 +81,14 @@ fn in_field<'a>(
             field: name,
             target: Target::Key { key, holder },
         }),
-        (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
-            for item in items {
+        (FieldTy::List(inner) | FieldTy::OneOrList(inner), data) if data.is_list() => {
+            for item in data.as_list().unwrap_or_default() {
                 in_field(schema, item, inner, name, holder, out);
             }
         }
         // One value written alone.
         (FieldTy::OneOrList(inner), _) => in_field(schema, f, inner, name, holder, out),
-        (FieldTy::Struct(s), Data::Struct { .. }) => in_struct(schema, f, *s, out),
+        (FieldTy::Struct(s), data) if data.fields().is_some() => in_struct(schema, f, *s, out),
         _ => {}
     }
 }
@@ -128,7 +128,9 @@ impl<'a> Store<'a> {
                 else {
                     return Resolution::Unknown;
                 };
-                let Some(Data::List(items)) = root_fields.get(key.list_slot).map(|l| &l.data)
+                let Some(items) = root_fields
+                    .get(key.list_slot)
+                    .and_then(|l| l.data.as_list())
                 else {
                     return Resolution::Missing;
                 };

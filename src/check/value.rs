@@ -254,12 +254,15 @@ impl<'a> Value<'a> {
             Value::Node(d, rec) => match &d.data {
                 Data::None => Value::None,
                 Data::Bool(b) => Value::Bool(*b),
-                Data::Num(n) => Value::Num(n.clone()),
-                Data::Text(t) => Value::Str(t),
+                Data::Num { .. } | Data::BigNum(_) => {
+                    d.data.as_num().map_or(Value::None, Value::num)
+                }
+                Data::Text(t) => Value::Str(t.as_str()),
                 Data::Short(t) => Value::Str(t.as_str()),
                 Data::Date(x) => Value::Date(*x),
                 Data::Days(n) => Value::Days(*n),
-                Data::List(_) | Data::Struct { .. } => Value::Node(d, *rec),
+                // Lists and structures.
+                _ => Value::Node(d, *rec),
             },
             other => other.clone(),
         }
@@ -318,9 +321,9 @@ impl<'a> Value<'a> {
     pub fn items(&self) -> Vec<Value<'a>> {
         match self {
             Value::List(items) => items.as_ref().clone(),
-            Value::Node(d, rec) => match &d.data {
-                Data::List(items) => items.iter().map(|i| Value::Node(i, *rec)).collect(),
-                _ => Vec::new(),
+            Value::Node(d, rec) => match d.data.as_list() {
+                Some(items) => items.iter().map(|i| Value::Node(i, *rec)).collect(),
+                None => Vec::new(),
             },
             Value::One(d, rec) => vec![Value::Node(d, *rec)],
             _ => Vec::new(),
@@ -331,10 +334,7 @@ impl<'a> Value<'a> {
     pub fn len(&self) -> usize {
         match self {
             Value::List(items) => items.len(),
-            Value::Node(d, _) => match &d.data {
-                Data::List(items) => items.len(),
-                _ => 0,
-            },
+            Value::Node(d, _) => d.data.as_list().map_or(0, <[Datum]>::len),
             Value::One(..) => 1,
             _ => 0,
         }
@@ -370,11 +370,9 @@ impl<'a> Value<'a> {
             Value::Date(d) => Key::Date(d),
             Value::Days(n) => Key::Days(n),
             Value::List(items) => Key::List(items.iter().map(Value::key).collect()),
-            Value::Node(d, _) => match &d.data {
-                Data::List(items) => {
-                    Key::List(items.iter().map(|i| Value::Node(i, 0).key()).collect())
-                }
-                _ => Key::Ptr(std::ptr::from_ref(d) as usize),
+            Value::Node(d, _) => match d.data.as_list() {
+                Some(items) => Key::List(items.iter().map(|i| Value::Node(i, 0).key()).collect()),
+                None => Key::Ptr(std::ptr::from_ref(d) as usize),
             },
             Value::One(d, _) => Key::List(Box::new([Value::Node(d, 0).key()])),
             Value::Obj(_, fields) => Key::Ptr(Arc::as_ptr(&fields) as usize),
@@ -426,7 +424,7 @@ impl<'a> Value<'a> {
 fn is_list(v: &Value<'_>) -> bool {
     match v {
         Value::List(_) | Value::One(..) => true,
-        Value::Node(d, _) => matches!(d.data, Data::List(_)),
+        Value::Node(d, _) => d.data.is_list(),
         _ => false,
     }
 }
@@ -489,9 +487,9 @@ impl<'a> Value<'a> {
     pub fn iter(&self) -> ItemIter<'_, 'a> {
         match self {
             Value::List(items) => ItemIter::Slice(items.iter()),
-            Value::Node(d, rec) => match &d.data {
-                Data::List(items) => ItemIter::Data(items.iter(), *rec),
-                _ => ItemIter::Empty,
+            Value::Node(d, rec) => match d.data.as_list() {
+                Some(items) => ItemIter::Data(items.iter(), *rec),
+                None => ItemIter::Empty,
             },
             Value::One(d, rec) => ItemIter::Data(std::slice::from_ref(*d).iter(), *rec),
             _ => ItemIter::Empty,
@@ -503,10 +501,10 @@ impl<'a> Value<'a> {
     pub fn any_item(&self, mut f: impl FnMut(&Value<'a>) -> bool) -> bool {
         match self {
             Value::List(items) => items.iter().any(f),
-            Value::Node(d, rec) => match &d.data {
-                Data::List(items) => items.iter().any(|i| f(&Value::Node(i, *rec))),
-                _ => false,
-            },
+            Value::Node(d, rec) => d
+                .data
+                .as_list()
+                .is_some_and(|items| items.iter().any(|i| f(&Value::Node(i, *rec)))),
             Value::One(d, rec) => f(&Value::Node(d, *rec)),
             _ => false,
         }

@@ -756,7 +756,7 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
                 let data = literal_data(item, inner, schema)?;
                 out.push(Datum::new(item.span, None, data, &mut long));
             }
-            Data::List(out.into())
+            Data::list(out)
         }
         _ => return Err(bad()),
     };

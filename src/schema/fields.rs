@@ -10,7 +10,7 @@
 use super::{Data, Datum};
 
 /// The most slots a structure may have to be held without its fields
-/// left out (one bit each in [`Data::Struct`]'s `present`).
+/// left out (one bit each in a presence mask).
 const SPARSE_SLOTS: usize = 16;
 
 /// The fields of a structure, one per slot, as [`Data::fields`] reads them.
@@ -23,6 +23,15 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    pub(super) fn new(variant: u32, count: u8, present: u16, slots: &'a [Datum]) -> Fields<'a> {
+        Fields {
+            variant,
+            count,
+            present,
+            slots,
+        }
+    }
+
     /// The variant index (0 when untagged).
     pub fn variant(&self) -> u32 {
         self.variant
@@ -80,14 +89,7 @@ impl Data {
         let left = slots.iter().filter(|d| left_out(d)).count();
         let count = match u8::try_from(slots.len()) {
             Ok(n) if left > 1 && slots.len() <= SPARSE_SLOTS => n,
-            _ => {
-                return Data::Struct {
-                    variant,
-                    count: 0,
-                    present: 0,
-                    slots: slots.into(),
-                };
-            }
+            _ => return Data::held_structure(variant, 0, 0, slots),
         };
         let mut present = 0u16;
         let mut kept = Vec::with_capacity(slots.len() - left + 1);
@@ -98,30 +100,7 @@ impl Data {
             }
         }
         kept.push(absent.clone());
-        Data::Struct {
-            variant,
-            count,
-            present,
-            slots: kept.into(),
-        }
-    }
-
-    /// The fields of a structure.
-    pub fn fields(&self) -> Option<Fields<'_>> {
-        match self {
-            Data::Struct {
-                variant,
-                count,
-                present,
-                slots,
-            } => Some(Fields {
-                variant: *variant,
-                count: *count,
-                present: *present,
-                slots,
-            }),
-            _ => None,
-        }
+        Data::held_structure(variant, count, present, kept)
     }
 }
 
@@ -192,9 +171,7 @@ mod tests {
                 assert_eq!(fields.get(i), Some(d), "slot {i}");
             }
             assert_eq!(fields.get(slots.len()), None);
-            let Data::Struct { slots: held, .. } = &data else {
-                return Err(format!("not a structure: {data:?}"));
-            };
+            let held = fields.slots;
             let left_out = slots.iter().filter(|d| **d == absent).count();
             let expected = if left_out > 1 && slots.len() <= SPARSE_SLOTS {
                 slots.len() - left_out + 1

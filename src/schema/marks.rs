@@ -119,12 +119,12 @@ impl Schema {
                         out.period = Some(*t);
                     }
                     (Mark::Personal, _, _) => {
-                        let texts = match &d.data {
-                            Data::List(l) => l.as_ref(),
-                            _ => std::slice::from_ref(d),
-                        }
-                        .iter()
-                        .filter_map(|e| e.data.as_text());
+                        let texts = d
+                            .data
+                            .as_list()
+                            .unwrap_or(std::slice::from_ref(d))
+                            .iter()
+                            .filter_map(|e| e.data.as_text());
                         for t in texts {
                             if !t.trim().is_empty() && !out.names.iter().any(|n| n == t) {
                                 out.names.push(t.to_string());
@@ -139,13 +139,13 @@ impl Schema {
                 t => t,
             };
             if let FieldTy::Struct(inner) = elem {
-                match &d.data {
-                    Data::List(list) => {
+                match d.data.as_list() {
+                    Some(list) => {
                         for e in list {
                             self.walk_marks(*inner, e, out, depth + 1);
                         }
                     }
-                    _ => self.walk_marks(*inner, d, out, depth + 1),
+                    None => self.walk_marks(*inner, d, out, depth + 1),
                 }
             }
         }

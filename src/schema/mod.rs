@@ -2,20 +2,20 @@
 //! variants and record kinds. Nothing here knows any particular kind.
 
 mod build;
+mod data;
 mod fields;
 mod marks;
 mod place;
 
 pub use build::build;
+pub use data::{Data, SharedText, Short, Texts};
 pub use fields::Fields;
 pub use marks::{Marked, resolve_units};
 pub use place::{InFile, LongPlace, Place};
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::HashMap;
 
-use crate::date::Date;
-use crate::num::{Num, PackedNum};
+use crate::num::Num;
 use crate::source::Span;
 
 /// Index of an enum in [`Schema::enums`].
@@ -323,151 +323,6 @@ impl Datum {
     }
 }
 
-/// Typed record data.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Data {
-    /// Absent or null.
-    None,
-    /// `true` / `false`.
-    Bool(bool),
-    /// A number or an amount.
-    Num(PackedNum),
-    /// Text, an enum value, a tag or an id, longer than [`Short`] holds.
-    /// Build text data with [`Data::text_of`] or [`Texts::data`], which
-    /// pick the variant. Shared: the records of one file hold one copy
-    /// of each text they repeat (a payee, a reason).
-    Text(Arc<str>),
-    /// Short text, held in the datum itself.
-    Short(Short),
-    /// A date.
-    Date(Date),
-    /// A number of days.
-    Days(i64),
-    /// A list.
-    List(Box<[Datum]>),
-    /// A structure. Build one with [`Data::structure`] and read it with
-    /// [`Data::fields`]: the fields are not always held one per slot.
-    Struct {
-        /// The variant index (0 when untagged).
-        variant: u32,
-        /// How many slots the structure has when its fields left out are
-        /// held once (see [`Data::fields`]); 0 when `slots` holds every slot.
-        count: u8,
-        /// Which slots `slots` holds, when `count` is not 0.
-        present: u16,
-        /// The fields.
-        slots: Box<[Datum]>,
-    },
-}
-
-/// The texts held apart from their data while one file is read, so that
-/// a text the file repeats is held once.
-#[derive(Debug, Default)]
-pub struct Texts {
-    held: HashSet<Arc<str>, foldhash::fast::RandomState>,
-}
-
-impl Texts {
-    /// Text data, sharing a copy of the text already held.
-    pub fn data(&mut self, text: &str) -> Data {
-        if !Data::is_long(text) {
-            return Data::text_of(text);
-        }
-        if let Some(held) = self.held.get(text) {
-            return Data::Text(held.clone());
-        }
-        let held: Arc<str> = Arc::from(text);
-        self.held.insert(held.clone());
-        Data::Text(held)
-    }
-}
-
-/// Text that fits in a datum. Most texts of records are short (names,
-/// ids, enum values, step names): held in place, reading one allocates
-/// nothing and comparing one reads no other memory.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Short {
-    len: u8,
-    bytes: [u8; SHORT_TEXT],
-}
-
-/// The longest text, in bytes, held in place: what leaves [`Data`] the
-/// size of its largest other variant.
-const SHORT_TEXT: usize = 22;
-
-impl Short {
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
-    }
-
-    /// The text's bytes, which compare as the text does without being
-    /// checked to be UTF-8 again.
-    pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
-    }
-}
-
-impl std::fmt::Debug for Short {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.as_str().fmt(f)
-    }
-}
-
-impl Data {
-    /// Text data: in place when short, so that equal texts are always the
-    /// same variant.
-    pub fn text_of(text: &str) -> Data {
-        match u8::try_from(text.len()) {
-            Ok(len) if !Data::is_long(text) => {
-                let mut bytes = [0; SHORT_TEXT];
-                if let Some(to) = bytes.get_mut(..text.len()) {
-                    to.copy_from_slice(text.as_bytes());
-                }
-                Data::Short(Short { len, bytes })
-            }
-            _ => Data::Text(text.into()),
-        }
-    }
-
-    /// Whether text data is held apart from the datum.
-    fn is_long(text: &str) -> bool {
-        text.len() > SHORT_TEXT
-    }
-
-    /// Number data.
-    pub fn num_of(n: Num) -> Data {
-        Data::Num(PackedNum::new(n))
-    }
-
-    /// The number of number data.
-    pub fn as_num(&self) -> Option<Num> {
-        match self {
-            Data::Num(n) => Some(n.get()),
-            _ => None,
-        }
-    }
-
-    /// The bytes of text data: they compare, order and hash as the text
-    /// does, and reading them checks nothing.
-    pub fn text_bytes(&self) -> Option<&[u8]> {
-        match self {
-            Data::Text(t) => Some(t.as_bytes()),
-            Data::Short(s) => Some(s.as_bytes()),
-            _ => None,
-        }
-    }
-
-    /// The text of text data.
-    pub fn as_text(&self) -> Option<&str> {
-        match self {
-            Data::Text(t) => Some(t),
-            Data::Short(s) => Some(s.as_str()),
-            _ => None,
-        }
-    }
-}
-
 impl Schema {
     /// The kind with this name.
     pub fn kind(&self, name: &str) -> Option<KindId> {
@@ -515,57 +370,4 @@ pub fn scalar_name(s: FieldTy0) -> &'static str {
 
 // A record holds tens to hundreds of data: their size is most of the
 // memory of a large run.
-const _: () = assert!(std::mem::size_of::<Datum>() <= 32);
-const _: () = assert!(std::mem::size_of::<Data>() <= 24);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_held_in_place_up_to_its_limit_and_reads_back_whole() {
-        let texts = [
-            "",
-            "划拨",
-            "CZ000080-001",
-            "a".repeat(SHORT_TEXT).as_str(),
-            "a".repeat(SHORT_TEXT + 1).as_str(),
-            // 21 bytes of ASCII and one of a 3-byte character: 24 bytes.
-            &format!("{}汉", "a".repeat(SHORT_TEXT - 1)),
-            "东方测绘有限公司",
-            "防汛抢险第1批物资及抢修费用",
-        ]
-        .map(str::to_string);
-        for text in &texts {
-            let data = Data::text_of(text);
-            assert_eq!(data.as_text(), Some(text.as_str()));
-            let short = matches!(data, Data::Short(_));
-            assert_eq!(short, text.len() <= SHORT_TEXT, "{text}");
-            // Equal texts are the same variant, so data compare by text.
-            assert_eq!(data, Data::text_of(&text.clone()));
-        }
-        assert_ne!(Data::text_of("划拨"), Data::text_of("签字"));
-        assert_eq!(Data::Bool(true).as_text(), None);
-    }
-
-    #[test]
-    fn a_long_text_read_again_is_held_once() {
-        let mut texts = Texts::default();
-        let payee = "东方测绘有限公司有限公司";
-        // The same text from elsewhere: found by what it says.
-        let copy = String::from(payee);
-        let (Data::Text(a), Data::Text(b), Data::Text(other)) = (
-            texts.data(payee),
-            texts.data(&copy),
-            texts.data("宏图广告传媒有限公司"),
-        ) else {
-            unreachable!("texts past the short limit are held apart")
-        };
-        assert!(Arc::ptr_eq(&a, &b));
-        assert!(!Arc::ptr_eq(&a, &other));
-        assert_eq!((&*a, &*other), (payee, "宏图广告传媒有限公司"));
-        // A short text stays in its datum, as `text_of` makes it.
-        assert_eq!(texts.data("划拨"), Data::text_of("划拨"));
-        assert!(matches!(texts.data("划拨"), Data::Short(_)));
-    }
-}
+const _: () = assert!(std::mem::size_of::<Datum>() <= 24);

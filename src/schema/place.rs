@@ -255,8 +255,8 @@ mod tests {
     }
 
     #[test]
-    fn a_datum_is_four_words() {
+    fn a_datum_is_three_words() {
         assert_eq!(std::mem::size_of::<Place>(), 8);
-        assert_eq!(std::mem::size_of::<super::super::Datum>(), 32);
+        assert_eq!(std::mem::size_of::<super::super::Datum>(), 24);
     }
 }

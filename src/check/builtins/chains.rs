@@ -149,8 +149,10 @@ fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<StepView<'a>> {
                 .and_then(|a| fields.get(a))
                 .map(|f| &f.data)
             {
-                Some(Data::List(items)) => items.iter().filter_map(|i| i.data.as_text()).collect(),
-                Some(data) => data.as_text().into_iter().collect(),
+                Some(data) => match data.as_list() {
+                    Some(items) => items.iter().filter_map(|i| i.data.as_text()).collect(),
+                    None => data.as_text().into_iter().collect(),
+                },
                 None => Vec::new(),
             };
             Some(StepView {

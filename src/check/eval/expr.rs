@@ -39,7 +39,9 @@ impl<'a, 'p> Ev<'a, 'p> {
             },
             Op::OneOrList(base, slot) => match self.eval(base, frame)? {
                 Value::Node(d, rec) => match d.data.fields().and_then(|f| f.get(*slot)) {
-                    Some(f) if matches!(f.data, Data::List(_) | Data::None) => Value::Node(f, rec),
+                    Some(f) if matches!(f.data, Data::None) || f.data.is_list() => {
+                        Value::Node(f, rec)
+                    }
                     Some(f) => Value::One(f, rec),
                     None => Value::None,
                 },

@@ -12,7 +12,7 @@ use crate::check::program::{Rule, ScopeSource, Step};
 use crate::check::types::ObjKind;
 use crate::check::value::{FastMap, FastSet, Key, Value};
 use crate::diag::Diagnostic;
-use crate::schema::{Data, Datum};
+use crate::schema::Datum;
 use crate::source::Span;
 use crate::syntax::ast::BinOp;
 
@@ -345,7 +345,7 @@ impl<'a, 'p> Ev<'a, 'p> {
             let v = self.eval(ir, frame)?;
             let note = self.text_of(note, frame)?;
             let list = matches!(&v, Value::List(_) | Value::One(..))
-                || matches!(&v, Value::Node(d, _) if matches!(d.data, Data::List(_)));
+                || matches!(&v, Value::Node(d, _) if d.data.is_list());
             let items: Box<dyn Iterator<Item = Value<'a>>> = if list {
                 Box::new(v.iter())
             } else {

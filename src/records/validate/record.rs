@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::schema::{Data, Datum, FieldTy, InFile, KindId, LongPlace, Schema};
+use crate::schema::{Datum, FieldTy, InFile, KindId, LongPlace, Schema};
 use crate::source::{FileId, Span};
 
 /// A document that fitted the schema.
@@ -114,7 +114,7 @@ impl Walk<'_> {
         }
         let len = self.path.len();
         match (ty, &d.data) {
-            (FieldTy::Struct(sid), Data::Struct { .. }) => {
+            (FieldTy::Struct(sid), data) if data.fields().is_some() => {
                 let (Some(def), Some(fields)) = (self.schema.structs.get(*sid), d.data.fields())
                 else {
                     return;
@@ -138,8 +138,8 @@ impl Walk<'_> {
                     self.path.truncate(len);
                 }
             }
-            (FieldTy::List(inner) | FieldTy::OneOrList(inner), Data::List(items)) => {
-                for (i, item) in items.iter().enumerate() {
+            (FieldTy::List(inner) | FieldTy::OneOrList(inner), data) if data.is_list() => {
+                for (i, item) in data.as_list().unwrap_or_default().iter().enumerate() {
                     let _ = write!(self.path, "[{i}]");
                     self.found(item, None);
                     self.datum(item, inner, None);
@@ -157,11 +157,11 @@ impl Walk<'_> {
 mod tests {
     use crate::check;
     use crate::records::Limits;
-    use crate::schema::{Data, Datum};
+    use crate::schema::{Data, Datum, SharedText};
     use crate::source::SourceMap;
 
     /// The payee of each record of a file, as read.
-    fn payees(text: &str) -> Result<Vec<std::sync::Arc<str>>, String> {
+    fn payees(text: &str) -> Result<Vec<SharedText>, String> {
         let mut sources = SourceMap::new();
         let compiled = check::compile_for_test(&mut sources, "kind pay {\n  payee: text\n}\n")?;
         let schema = &compiled.program.schema;
@@ -189,9 +189,9 @@ mod tests {
         let [first, other, again] = &payees(text)?[..] else {
             return Err("three records expected".into());
         };
-        assert!(std::sync::Arc::ptr_eq(first, again));
-        assert!(!std::sync::Arc::ptr_eq(first, other));
-        assert_eq!(&**again, "东方测绘有限公司有限公司");
+        assert!(SharedText::ptr_eq(first, again));
+        assert!(!SharedText::ptr_eq(first, other));
+        assert_eq!(again.as_str(), "东方测绘有限公司有限公司");
         Ok(())
     }
 
@@ -245,10 +245,8 @@ mod tests {
         };
         fn walk<'a>(d: &'a Datum, out: &mut Vec<&'a Datum>) {
             out.push(d);
-            if let Data::List(items) = &d.data {
-                for item in items {
-                    walk(item, out);
-                }
+            for item in d.data.as_list().unwrap_or_default() {
+                walk(item, out);
             }
             for field in d.data.fields().iter().flat_map(|f| f.iter()) {
                 walk(field, out);

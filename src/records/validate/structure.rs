@@ -407,7 +407,7 @@ impl<'s> Validator<'s> {
     /// `unique by`: report elements of a list that repeat an earlier
     /// element's key. Returns whether all keys differ.
     fn unique(&mut self, list: &Datum, key_slot: usize, field: &str, key_name: &str) -> bool {
-        let Data::List(items) = &list.data else {
+        let Some(items) = list.data.as_list() else {
             return true;
         };
         let mut seen: Vec<(&Datum, &Data)> = Vec::new();
@@ -449,16 +449,16 @@ fn allows(allowed: Option<&[usize]>, slot: usize) -> bool {
 
 /// A default value placed at the record: every span becomes `span`.
 fn respan(data: Data, span: Span, long: &mut Vec<LongPlace>) -> Data {
-    match data {
-        Data::List(items) => Data::List(
+    match data.as_list() {
+        Some(items) => Data::list(
             items
-                .into_iter()
+                .iter()
                 .map(|d| {
-                    let data = respan(d.data, span, long);
+                    let data = respan(d.data.clone(), span, long);
                     Datum::new(span, None, data, long)
                 })
                 .collect(),
         ),
-        other => other,
+        None => data,
     }
 }

@@ -174,7 +174,7 @@ impl Validator<'_> {
                     if !ok {
                         return None;
                     }
-                    Data::List(out.into())
+                    Data::list(out)
                 }
                 // One value written alone is held as itself, not in a
                 // list of one: half the data, and no allocation, for the
