@@ -15,7 +15,7 @@ pub struct Num {
 }
 
 /// A [`Num`] held in 16 bytes, as run-time values hold numbers (record
-/// data hold them alike, in their own variants): in place when its numerator fits `i64` and its denominator
+/// data hold them alike, in variants of their own): in place when its numerator fits `i64` and its denominator
 /// `u32` (most amounts and counts), boxed otherwise. A `Num` is 32 bytes
 /// with 16-byte alignment and would double the size of every value.
 /// [`PackedNum::new`] is the one way to build one, so a number that fits is
@@ -42,7 +42,10 @@ impl PackedNum {
     /// The number.
     pub fn get(&self) -> Num {
         match &self.0 {
-            Packed::Small(n, d) => Num::from_small(*n, *d),
+            Packed::Small(n, d) => Num {
+                n: i128::from(*n),
+                d: i128::from(*d),
+            },
             Packed::Big(n) => **n,
         }
     }
@@ -88,17 +91,9 @@ impl Num {
     pub const ZERO: Num = Num { n: 0, d: 1 };
 
     /// Numerator and denominator, when they fit in 64 and 32 bits: how
-    /// a number is held in place.
+    /// a number is held in place. [`Num::ratio`] makes the number again.
     pub fn small(&self) -> Option<(i64, u32)> {
         Some((i64::try_from(self.n).ok()?, u32::try_from(self.d).ok()?))
-    }
-
-    /// The number [`Num::small`] gave these parts of.
-    pub fn from_small(n: i64, d: u32) -> Num {
-        Num {
-            n: i128::from(n),
-            d: i128::from(d),
-        }
     }
 
     /// A whole number.

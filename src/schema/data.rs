@@ -126,6 +126,7 @@ macro_rules! data_in_classes {
                 d: u32,
             },
             /// A number or an amount that does not fit in place.
+            #[doc(hidden)]
             BigNum(Box<Num>),
             /// Text, an enum value, a tag or an id, longer than [`Short`]
             /// holds. Build text data with [`Data::text_of`] or
@@ -156,7 +157,7 @@ macro_rules! data_in_classes {
                     slots: Box<[Datum; $n]>,
                 },
             )*
-            /// A structure holding more data than a class holds.
+            /// A structure holding no data, or more than a class holds.
             #[doc(hidden)]
             LongStruct {
                 variant: u32,
@@ -292,7 +293,9 @@ impl Data {
     /// The number of number data.
     pub fn as_num(&self) -> Option<Num> {
         match self {
-            Data::Num { n, d } => Some(Num::from_small(*n, *d)),
+            // Built by `num_of`, already reduced: `ratio` divides nothing
+            // for a whole number, and refuses a denominator of zero.
+            Data::Num { n, d } => Num::ratio(i128::from(*n), i128::from(*d)),
             Data::BigNum(n) => Some(**n),
             _ => None,
         }

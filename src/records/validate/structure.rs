@@ -211,7 +211,7 @@ impl<'s> Validator<'s> {
                 }
                 None if !allows(allowed, slot) || field.optional => match &field.default {
                     Some(default) => {
-                        let data = respan(default.clone(), node.span, &mut self.long);
+                        let data = respan(default, node.span, &mut self.long);
                         Datum::new(node.span, None, data, &mut self.long)
                     }
                     None => absent.clone(),
@@ -448,17 +448,17 @@ fn allows(allowed: Option<&[usize]>, slot: usize) -> bool {
 }
 
 /// A default value placed at the record: every span becomes `span`.
-fn respan(data: Data, span: Span, long: &mut Vec<LongPlace>) -> Data {
+fn respan(data: &Data, span: Span, long: &mut Vec<LongPlace>) -> Data {
     match data.as_list() {
         Some(items) => Data::list(
             items
                 .iter()
                 .map(|d| {
-                    let data = respan(d.data.clone(), span, long);
+                    let data = respan(&d.data, span, long);
                     Datum::new(span, None, data, long)
                 })
                 .collect(),
         ),
-        None => data,
+        None => data.clone(),
     }
 }
