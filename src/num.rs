@@ -15,8 +15,9 @@ pub struct Num {
 }
 
 /// A [`Num`] held in 16 bytes, as run-time values hold numbers (record
-/// data hold them alike, in variants of their own): in place when its numerator fits `i64` and its denominator
-/// `u32` (most amounts and counts), boxed otherwise. A `Num` is 32 bytes
+/// data hold them alike, in variants of their own): in place when its
+/// numerator fits `i64` and its denominator `u32` (most amounts and
+/// counts), boxed otherwise. A `Num` is 32 bytes
 /// with 16-byte alignment and would double the size of every value.
 /// [`PackedNum::new`] is the one way to build one, so a number that fits is
 /// never boxed, and packed numbers are equal and hash alike exactly when

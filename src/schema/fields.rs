@@ -23,6 +23,7 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// The fields `slots` hold, as [`Data::structure`] left them.
     pub(super) fn new(variant: u32, count: u8, present: u16, slots: &'a [Datum]) -> Fields<'a> {
         Fields {
             variant,
