@@ -88,7 +88,7 @@ fn in_field<'a>(
         }
         // One value written alone.
         (FieldTy::OneOrList(inner), _) => in_field(schema, f, inner, name, holder, out),
-        (FieldTy::Struct(s), data) if data.fields().is_some() => in_struct(schema, f, *s, out),
+        (FieldTy::Struct(s), _) => in_struct(schema, f, *s, out),
         _ => {}
     }
 }

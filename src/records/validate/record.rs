@@ -114,7 +114,7 @@ impl Walk<'_> {
         }
         let len = self.path.len();
         match (ty, &d.data) {
-            (FieldTy::Struct(sid), data) if data.fields().is_some() => {
+            (FieldTy::Struct(sid), _) => {
                 let (Some(def), Some(fields)) = (self.schema.structs.get(*sid), d.data.fields())
                 else {
                     return;
