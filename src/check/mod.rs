@@ -5,6 +5,7 @@ pub mod compile;
 pub mod eval;
 mod files;
 mod frozen;
+pub mod groups;
 pub mod ids;
 pub mod ir;
 mod place;

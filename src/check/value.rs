@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use super::groups::GroupMap;
 use super::types::ObjKind;
 use crate::date::Date;
 use crate::num::{Num, PackedNum};
@@ -58,28 +59,6 @@ pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// A hash set, as [`FastMap`].
 pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
-/// The lists of a `group` by key: its own lists, over those of a group
-/// computed once over the records an editor is not changing (see
-/// `eval::layered`). A key of `lists` hides the same key of `base`.
-#[derive(Debug, Default)]
-pub struct GroupMap<'a> {
-    /// The lists by key. A key is boxed, not a vector: a group over
-    /// records may have a group per record, and a slot without a
-    /// capacity is a quarter smaller.
-    pub lists: FastMap<Box<[Key<'a>]>, Members<'a>>,
-    /// The lists of the keys not in `lists`.
-    pub base: Option<Arc<GroupMap<'a>>>,
-}
-
-impl<'a> GroupMap<'a> {
-    /// The members of one key.
-    pub fn get(&self, key: &[Key<'a>]) -> Option<&Members<'a>> {
-        self.lists
-            .get(key)
-            .or_else(|| self.base.as_ref().and_then(|b| b.get(key)))
-    }
-}
-
 /// The members of one group of a `group`.
 #[derive(Debug, Clone)]
 pub enum Members<'a> {
@@ -106,6 +85,15 @@ impl<'a> Members<'a> {
         match self {
             Members::One(d, rec) => *self = Members::Many(Arc::new(vec![Value::Node(d, *rec), x])),
             Members::Many(list) => Arc::make_mut(list).push(x),
+        }
+    }
+
+    /// Give back the room its list left over as it grew.
+    pub fn shrink_to_fit(&mut self) {
+        if let Members::Many(list) = self
+            && let Some(list) = Arc::get_mut(list)
+        {
+            list.shrink_to_fit();
         }
     }
 

@@ -1,14 +1,14 @@
 //! List functions: counting, testing, choosing, reshaping and grouping lists.
 
-use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use super::BuiltinDoc;
 use crate::check::compile::Compiler;
-use crate::check::eval::{Ev, MEMO_MIN_LEN, R};
+use crate::check::eval::{Ev, MEMO_MIN_LEN, R, fault};
+use crate::check::groups::GroupMap;
 use crate::check::ir::{Arg, Builtin};
 use crate::check::types::{Ty, orderable};
-use crate::check::value::{FastMap, GroupMap, Key, Members, Value, compare};
+use crate::check::value::{Members, Value, compare};
 use crate::diag::Diagnostic;
 use crate::num::Num;
 use crate::source::Span;
@@ -707,25 +707,20 @@ impl<'a> Ev<'a, '_> {
             }
             B::Group => {
                 let items = self.arg(args, 0, frame)?;
-                // Room for a group per element, so that no key is hashed
-                // again as the map grows; the room left over is given back
-                // below, which costs a hash per group.
-                let mut lists: FastMap<Box<[Key]>, Members<'a>> =
-                    FastMap::with_capacity_and_hasher(items.len(), Default::default());
+                // Room in the table for a group per element; the room left
+                // over is given back below, which costs a hash per group.
                 let fs = args.get(1..).unwrap_or_default();
+                let mut groups = GroupMap::new(fs.len(), items.len());
                 // Each element with its key's parts: one with a part none is
                 // in no group.
+                let mut key = Vec::with_capacity(fs.len());
+                let mut full = false;
                 let mut group = |x: Value<'a>, parts: &mut [Value<'a>]| {
                     if parts.iter().any(Value::is_none) {
                         return;
                     }
-                    let key: Box<[Key<'a>]> = parts.iter().map(Value::key).collect();
-                    match lists.entry(key) {
-                        Entry::Occupied(mut group) => group.get_mut().push(x),
-                        Entry::Vacant(slot) => {
-                            slot.insert(Members::of(x));
-                        }
-                    }
+                    key.extend(parts.iter().map(Value::key));
+                    full |= groups.add(&mut key, x).is_err();
                 };
                 match self.apply_on_all_cores(fs, &items, frame, &mut group) {
                     Some(done) => done?,
@@ -740,8 +735,11 @@ impl<'a> Ev<'a, '_> {
                         }
                     }
                 }
-                lists.shrink_to_fit();
-                Value::Groups(Arc::new(GroupMap { lists, base: None }))
+                if full {
+                    return fault(span, "more groups than a `group` can hold (4,294,967,295)");
+                }
+                groups.shrink_to_fit();
+                Value::Groups(Arc::new(groups))
             }
             B::Get => {
                 let groups = self.arg(args, 0, frame)?;

@@ -12,8 +12,9 @@
 use std::sync::Arc;
 
 use super::Ev;
+use crate::check::groups::GroupMap;
 use crate::check::ir::{Arg, Builtin, Ir, Op};
-use crate::check::value::{FastMap, GroupMap, Members, Value};
+use crate::check::value::{Members, Value};
 
 impl<'a> Ev<'a, '_> {
     /// The whole-run value of cache slot `slot` (expression `inner`) from
@@ -141,18 +142,16 @@ fn combine<'a>(base: Value<'a>, hot: Value<'a>, rank: &[u32]) -> Option<Value<'a
     match (base, hot) {
         (Value::List(b), Value::List(h)) => Some(Value::List(merge(&b, &h, rank)?)),
         (Value::Groups(b), Value::Groups(h)) if h.base.is_none() => {
-            let mut lists = FastMap::with_capacity_and_hasher(h.lists.len(), Default::default());
-            for (key, list) in &h.lists {
+            let mut groups = GroupMap::new(h.parts(), h.len());
+            for (key, list) in h.iter() {
                 let merged = match b.get(key) {
                     Some(old) => Members::Many(merge(&old.list(), &list.list(), rank)?),
                     None => list.clone(),
                 };
-                lists.insert(key.clone(), merged);
+                groups.add_group(key, merged).ok()?;
             }
-            Some(Value::Groups(Arc::new(GroupMap {
-                lists,
-                base: Some(b),
-            })))
+            groups.base = Some(b);
+            Some(Value::Groups(Arc::new(groups)))
         }
         _ => None,
     }

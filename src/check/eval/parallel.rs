@@ -213,7 +213,7 @@ mod tests {
             let list = groups.get(&[num(n).key()]).ok_or(format!("no group {n}"))?;
             assert_eq!(numbers(&Value::List(list.list())), vec![n]);
         }
-        assert_eq!(groups.lists.len(), 3 * WINDOW + 1000);
+        assert_eq!(groups.len(), 3 * WINDOW + 1000);
         assert!(groups.get(&[num(len).key()]).is_none());
         Ok(())
     }
