@@ -1,9 +1,10 @@
 //! The lists of a `group`, by key. A group over records may have a group
-//! per record (`group(records(), x => x.kind, x => x.id)`), so a group
-//! holds no allocation of its own: the keys of all groups lie end to end
-//! in one list, their members in another, and the table that finds a
-//! group by its key holds only the group's number, 5 bytes a slot where
-//! a map from boxed keys to members held 33 and a box for each key.
+//! per record (`group(records(), x => x.kind, x => x.id)`), so neither a
+//! group's key nor its place in the table is an allocation of its own:
+//! the keys of all groups lie end to end in one list, their members in
+//! another, and the table that finds a group by its key holds only the
+//! group's number, 5 bytes a slot where a map from boxed keys to members
+//! held 33 and a box for each key.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -30,6 +31,14 @@ pub struct GroupMap<'a> {
     pub base: Option<Arc<GroupMap<'a>>>,
 }
 
+/// The key of group `g` among `keys`, `parts` keys a group: the one
+/// place that says where a key lies, for lookups and rehashing alike.
+fn key_at<'k, 'a>(keys: &'k [Key<'a>], parts: usize, g: u32) -> &'k [Key<'a>] {
+    let start = (g as usize).saturating_mul(parts);
+    keys.get(start..start.saturating_add(parts))
+        .unwrap_or_default()
+}
+
 /// More groups than a group number holds.
 #[derive(Debug)]
 pub struct TooManyGroups;
@@ -49,8 +58,7 @@ impl<'a> GroupMap<'a> {
 
     /// The key of group `g`.
     fn key_of(&self, g: u32) -> &[Key<'a>] {
-        let start = (g as usize).saturating_mul(self.parts);
-        self.keys.get(start..start + self.parts).unwrap_or_default()
+        key_at(&self.keys, self.parts, g)
     }
 
     /// The number of the group of `key`, of hash `hash`.
@@ -69,15 +77,15 @@ impl<'a> GroupMap<'a> {
         self.keys.extend(key);
         self.members.push(members);
         let (keys, parts, hasher) = (&self.keys, self.parts, &self.hasher);
-        self.index.insert_unique(hash, g, |&g| {
-            let start = (g as usize).saturating_mul(parts);
-            hasher.hash_one(keys.get(start..start + parts).unwrap_or_default())
-        });
+        self.index
+            .insert_unique(hash, g, |&g| hasher.hash_one(key_at(keys, parts, g)));
         Ok(())
     }
 
-    /// Add `x` to the group of `key` (of `parts` parts), which is emptied.
+    /// Add `x` to the group of `key`, a key of [`GroupMap::parts`] parts;
+    /// `key` is left empty, for the next.
     pub fn add(&mut self, key: &mut Vec<Key<'a>>, x: Value<'a>) -> Result<(), TooManyGroups> {
+        debug_assert_eq!(key.len(), self.parts, "a key of the group's parts");
         let hash = self.hasher.hash_one(&key[..]);
         match self
             .find(hash, key)
@@ -92,7 +100,8 @@ impl<'a> GroupMap<'a> {
         }
     }
 
-    /// Set the members of the group of `key`, a key not yet met.
+    /// Set the members of the group of `key`: a new group, or in place of
+    /// the members it had.
     pub fn add_group(
         &mut self,
         key: &[Key<'a>],
@@ -120,10 +129,8 @@ impl<'a> GroupMap<'a> {
             m.shrink_to_fit();
         }
         let (keys, parts, hasher) = (&self.keys, self.parts, &self.hasher);
-        self.index.shrink_to_fit(|&g| {
-            let start = (g as usize).saturating_mul(parts);
-            hasher.hash_one(keys.get(start..start + parts).unwrap_or_default())
-        });
+        self.index
+            .shrink_to_fit(|&g| hasher.hash_one(key_at(keys, parts, g)));
     }
 
     /// The members of one key.

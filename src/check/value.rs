@@ -50,10 +50,10 @@ pub enum Value<'a> {
 // number held whole would make it 48 bytes.
 const _: () = assert!(std::mem::size_of::<Value<'static>>() <= 24);
 
-/// A hash map for evaluation's own indexes and groups: foldhash is several
-/// times faster than the standard SipHash on the short keys evaluation
-/// hashes (record numbers, call sites, group keys), and its seeds are
-/// random per process as the standard map's are.
+/// A hash map for evaluation's own indexes: foldhash is several times
+/// faster than the standard SipHash on the short keys evaluation hashes
+/// (record numbers, call sites, values), and its seeds are random per
+/// process as the standard map's are.
 pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A hash set, as [`FastMap`].

@@ -736,7 +736,7 @@ impl<'a> Ev<'a, '_> {
                     }
                 }
                 if full {
-                    return fault(span, "more groups than a `group` can hold (4,294,967,295)");
+                    return fault(span, "more groups than a `group` can hold (4,294,967,296)");
                 }
                 groups.shrink_to_fit();
                 Value::Groups(Arc::new(groups))
