@@ -171,11 +171,13 @@ mod tests {
     use super::*;
     use crate::num::Num;
 
+    /// A key of texts.
     fn key(parts: &[&str]) -> Vec<Key<'static>> {
         parts.iter().map(|p| Value::text(p).key()).collect()
     }
 
-    fn numbers(members: Option<&Members<'_>>) -> Vec<String> {
+    /// The members of a group as a report shows them; none for no group.
+    fn shown(members: Option<&Members<'_>>) -> Vec<String> {
         members.map_or(Vec::new(), |m| {
             m.list()
                 .iter()
@@ -204,15 +206,15 @@ mod tests {
         }
         groups.shrink_to_fit();
         assert_eq!(groups.len(), 3);
-        assert_eq!(numbers(groups.get(&key(&["a", "x"]))), ["0", "2", "4"]);
-        assert_eq!(numbers(groups.get(&key(&["b", "x"]))), ["1"]);
-        assert_eq!(numbers(groups.get(&key(&["a", "y"]))), ["3"]);
+        assert_eq!(shown(groups.get(&key(&["a", "x"]))), ["0", "2", "4"]);
+        assert_eq!(shown(groups.get(&key(&["b", "x"]))), ["1"]);
+        assert_eq!(shown(groups.get(&key(&["a", "y"]))), ["3"]);
         assert!(groups.get(&key(&["b", "y"])).is_none());
         assert!(groups.get(&key(&["a"])).is_none());
         assert!(groups.get(&key(&["a", "x", "z"])).is_none());
         let order: Vec<(Vec<Key>, Vec<String>)> = groups
             .iter()
-            .map(|(k, m)| (k.to_vec(), numbers(Some(m))))
+            .map(|(k, m)| (k.to_vec(), shown(Some(m))))
             .collect();
         assert_eq!(
             order,
@@ -237,8 +239,8 @@ mod tests {
         top.add_group(&key(&["a"]), Members::of(Value::text("top a again")))?;
         top.base = Some(Arc::new(base));
         assert_eq!(top.len(), 1);
-        assert_eq!(numbers(top.get(&key(&["a"]))), ["top a again"]);
-        assert_eq!(numbers(top.get(&key(&["b"]))), ["base b"]);
+        assert_eq!(shown(top.get(&key(&["a"]))), ["top a again"]);
+        assert_eq!(shown(top.get(&key(&["b"]))), ["base b"]);
         assert!(top.get(&key(&["c"])).is_none());
         Ok(())
     }
