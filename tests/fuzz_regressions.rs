@@ -8,9 +8,10 @@
 //! - `fmt/`: a rule file formatted (idempotent, keeps the meaning);
 //! - `params/`: a parameter file applied to the standard rules.
 //!
-//! Each must not panic and must give a sensible outcome: every diagnostic
-//! and finding points inside its file, the summary adds up, and every
-//! report format renders.
+//! Each must not panic and must give a sensible outcome: every datum of a
+//! checked record is found again in its text, every diagnostic and finding
+//! points inside its file, the summary adds up, and every report format
+//! renders.
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -146,6 +147,77 @@ fn span_ok(sources: &SourceMap, span: Span) -> Result<(), String> {
     Ok(())
 }
 
+/// Every datum of every checked record is found again in its file's
+/// text (where findings point), inside the file, its key before it.
+fn located_ok(
+    sources: &SourceMap,
+    program: &Program,
+    sets: &[check::FileSet],
+) -> Result<(), String> {
+    for set in sets {
+        let text = sources
+            .text_as_read(set.file)
+            .ok_or_else(|| format!("no text for `{}`", sources.name(set.file)))?;
+        for r in &set.records {
+            let mut all = Vec::new();
+            let mut data = vec![&r.root];
+            while let Some(d) = data.pop() {
+                all.push(d);
+                data.extend(d.data.as_list().unwrap_or_default());
+                data.extend(d.data.fields().iter().flat_map(|f| f.iter()));
+            }
+            for at in r.locate(&program.schema, &text, &all) {
+                let at =
+                    at.ok_or_else(|| format!("a datum of `{}` is not found in its text", r.id()))?;
+                span_ok(sources, at.span)?;
+                if !(r.span().start <= at.span.start && at.span.end <= r.span().end) {
+                    return Err(format!("{:?} outside its record {:?}", at.span, r.span()));
+                }
+                if let Some(key) = at.key {
+                    span_ok(sources, key)?;
+                    if key.end > at.span.start {
+                        return Err(format!("key {key:?} after its value {:?}", at.span));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The example records and the record files the fuzz target starts
+/// from: every datum is found again in its text.
+#[test]
+fn every_datum_of_the_examples_and_seeds_is_found_again() -> TestResult {
+    let program = standard_program()?;
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = Vec::new();
+    let mut dirs = vec![repo.join("examples"), repo.join("fuzz/seeds/records")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_none_or(|e| e != "rules" && e != "toml") {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    assert!(paths.len() > 100, "{} files", paths.len());
+    let mut records = 0;
+    for path in &paths {
+        let Ok(text) = text_of(path) else { continue };
+        let mut sources = SourceMap::new();
+        let id = sources.add(path.display().to_string(), text);
+        let sets = check::read_records(&sources, &[id], &program.schema, &fuzz_limits());
+        located_ok(&sources, &program, &sets).map_err(|e| format!("{}: {e}", path.display()))?;
+        records += sets.iter().map(|s| s.records.len()).sum::<usize>();
+    }
+    assert!(records > 100, "{records} records");
+    Ok(())
+}
+
 fn diagnostics_ok(sources: &SourceMap, diags: &[Diagnostic]) -> Result<(), String> {
     for d in diags {
         if d.message.is_empty() {
@@ -230,6 +302,7 @@ fn evaluate(
             ));
         }
     }
+    located_ok(sources, program, &sets)?;
     let refs: Vec<&check::FileSet> = sets.iter().collect();
     let report = check::evaluate(program, &refs, sources);
     report_ok(sources, &report)?;

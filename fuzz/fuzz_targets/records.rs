@@ -17,15 +17,22 @@ fuzz_target!(|data: &[u8]| {
     sunlight_fuzz::assert_diagnostics(&sources, &read.errors);
     for r in &read.records {
         sunlight_fuzz::assert_span(&sources, r.span(), "record");
-        // Every datum's place, packed or long, is inside the file.
+        // Every datum is found again in the text, inside the file.
+        let mut all = Vec::new();
         let mut data = vec![&r.root];
         while let Some(d) = data.pop() {
-            sunlight_fuzz::assert_span(&sources, d.span(r.in_file()), "datum");
-            if let Some(key) = d.place.key(r.in_file()) {
-                sunlight_fuzz::assert_span(&sources, key, "key");
-            }
+            all.push(d);
             data.extend(d.data.as_list().unwrap_or_default());
             data.extend(d.data.fields().iter().flat_map(|f| f.iter()));
+        }
+        for at in r.locate(&program.schema, text, &all) {
+            let Some(at) = at else {
+                panic!("a datum of {:?} is not found in its text", r.span());
+            };
+            sunlight_fuzz::assert_span(&sources, at.span, "datum");
+            if let Some(key) = at.key {
+                sunlight_fuzz::assert_span(&sources, key, "key");
+            }
         }
     }
     for r in &read.rejected {

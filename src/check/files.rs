@@ -126,7 +126,7 @@ fn in_document_order<'a, R: Listed>(
     let mut records = records.peekable();
     let mut unchecked = unchecked.peekable();
     std::iter::from_fn(move || {
-        let next = records.peek().map(|r| r.record().root.place.start());
+        let next = records.peek().map(|r| r.record().start);
         if let Some(u) = unchecked.next_if(|u| next.is_none_or(|start| u.span.start < start)) {
             return Some(u);
         }

@@ -140,12 +140,13 @@ impl Frozen {
                 let _ = cell.set(v.clone());
                 Some(v)
             };
-            let store = Store::layered(
+            let mut store = Store::layered(
                 &index.store,
                 &hot.records,
                 hot.rejected.iter().map(|(k, id)| (*k, id.as_str())),
                 self.before,
             );
+            store.locator = Some(super::Locator::new(sources, &program.schema));
             // The first evaluation computes every whole-run value it can
             // combine, on all cores, rather than one after another as the
             // rules come to them; a value used inside another comes in an

@@ -33,7 +33,8 @@ use crate::records::{self, Limits, Record};
 use crate::schema::Schema;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax::{self, ast};
-use place::{anchor, anchor_paths};
+pub use place::Locator;
+use place::place;
 
 /// The standard rule library, embedded in the binary.
 pub const STANDARD_RULES: &[(&str, &str)] = &[
@@ -320,7 +321,8 @@ pub fn evaluate_rules(
     let mut late_spans: HashSet<Span> = HashSet::new();
     let mut tables = Vec::new();
     let (mut findings, eval_errors) = loop {
-        let store = index(records.clone(), files, &late_rejected, &program.schema);
+        let mut store = index(records.clone(), files, &late_rejected, &program.schema);
+        store.locator = Some(Locator::new(sources, &program.schema));
         let focus_records: Option<HashSet<u32>> = focus.map(|f| {
             records
                 .iter()
@@ -494,18 +496,15 @@ fn findings_of<'a>(
     } else {
         Vec::new()
     };
-    let mut paths = anchor_paths(program, store, &fired, &keep);
-    let mut keys = Vec::new();
-    let mut findings: Vec<Finding> = fired
+    let placed = place(&program.schema, store, sources, &fired, &keep);
+    let findings: Vec<Finding> = fired
         .iter()
-        .zip(paths.iter_mut())
+        .zip(placed)
         .filter(|(f, _)| keep(f.record))
-        .filter_map(|(f, path)| {
+        .filter_map(|(f, placed)| {
             let rule = program.rules.get(f.rule)?;
             let record = store.records.get(f.record as usize)?;
             let kind = program.schema.kinds.get(record.kind)?;
-            let (path, key) = path.take().unwrap_or_default();
-            keys.push(key);
             Some(Finding {
                 rule: rule.id.clone(),
                 title: rule.title.clone(),
@@ -513,16 +512,17 @@ fn findings_of<'a>(
                 card: rule.card,
                 kind: kind.name.clone(),
                 record: record.id().to_string(),
-                span: f.span,
-                path,
+                span: placed.span,
+                path: placed.path,
                 message: f.message.clone(),
                 cite: rule.cite.clone(),
                 help: f.help.clone(),
                 related: f
                     .related
                     .iter()
-                    .map(|(span, note)| Related {
-                        span: *span,
+                    .zip(placed.related)
+                    .map(|((_, note), span)| Related {
+                        span,
                         note: note.clone(),
                     })
                     .collect(),
@@ -531,7 +531,6 @@ fn findings_of<'a>(
             })
         })
         .collect();
-    anchor(&mut findings, &keys, sources);
     (findings, eval_errors, rejections, tables)
 }
 

@@ -1,98 +1,168 @@
-//! Where findings point: the path of each anchor inside its record, and
-//! its place in the text (a block by its key, a value by its first line),
-//! read again from the record files a large run has released.
+//! Where findings point. Record data keep no places: a finding's anchor,
+//! subject and related data are found in their records' texts once the
+//! rules have run, each file's text read (again, for a large run that
+//! released it) once, and each record with findings parsed once.
 
 use rayon::prelude::*;
 
-use super::{Program, eval, store};
-use crate::model::Finding;
-use crate::schema::Datum;
+use super::eval::{Fired, Locus};
+use super::store::Store;
+use crate::records::{Located, Record};
+use crate::schema::{Datum, Schema};
 use crate::source::{FileId, SourceMap, Span};
 
-/// Point each finding where people look (see [`anchor_span`], `keys`
-/// holding each one's key) and cut its related locations at their first
-/// line. The texts are taken a file at a time: a large run releases the
-/// text of a record file after reading it, and it is read again here only
-/// while its findings are placed.
-pub(super) fn anchor(findings: &mut [Finding], keys: &[Option<Span>], sources: &SourceMap) {
-    // (file, finding, related location or the finding itself)
-    let mut spots: Vec<(FileId, usize, Option<usize>)> = Vec::new();
-    for (i, f) in findings.iter().enumerate() {
-        spots.push((f.span.file, i, None));
-        spots.extend(
-            f.related
-                .iter()
-                .enumerate()
-                .map(|(j, r)| (r.span.file, i, Some(j))),
-        );
-    }
-    spots.sort_unstable();
-    let groups: Vec<&[(FileId, usize, Option<usize>)]> =
-        spots.chunk_by(|a, b| a.0 == b.0).collect();
-    // On all cores, each file's text held only while its spans are placed.
-    let placed: Vec<Vec<(usize, Option<usize>, Span)>> = groups
-        .par_iter()
-        .map(|group| {
-            // A text no longer as read leaves the spans as they are: the
-            // file is then shown without positions.
-            let text = group.first().and_then(|g| sources.text_as_read(g.0));
-            let text = text.as_deref().unwrap_or("");
-            group
-                .iter()
-                .filter_map(|&(_, i, j)| {
-                    let f = findings.get(i)?;
-                    let span = match j {
-                        None => anchor_span(text, f.span, keys.get(i).copied().flatten()),
-                        Some(j) => crate::source::first_line_in(text, f.related.get(j)?.span),
-                    };
-                    Some((i, j, span))
-                })
-                .collect()
-        })
-        .collect();
-    for (i, j, span) in placed.into_iter().flatten() {
-        let Some(f) = findings.get_mut(i) else {
-            continue;
-        };
-        match j {
-            None => f.span = span,
-            Some(j) => {
-                if let Some(r) = f.related.get_mut(j) {
-                    r.span = span;
-                }
-            }
-        }
+/// Finds where data are by reading their records' texts again, for the
+/// few places evaluation itself needs (a run-time error at a datum) and
+/// for the editor's.
+#[derive(Clone, Copy)]
+pub struct Locator<'a> {
+    sources: &'a SourceMap,
+    schema: &'a Schema,
+}
+
+impl std::fmt::Debug for Locator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Locator")
     }
 }
 
-/// The path inside its record of each finding's anchor, by the finding's
-/// index in `fired`; none for an anchor in another record. The anchors of
-/// one record are found in one walk of it.
-pub(super) fn anchor_paths<'a>(
-    program: &Program,
-    store: &store::Store<'a>,
-    fired: &[eval::Fired<'a>],
-    keep: impl Fn(u32) -> bool,
-) -> Vec<Option<crate::records::validate::Path>> {
-    let mut by_record: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
-    for (i, f) in fired.iter().enumerate() {
-        if keep(f.record) && f.anchor.is_some_and(|(_, r)| r == f.record) {
-            by_record.entry(f.record).or_default().push(i);
+impl<'a> Locator<'a> {
+    /// Data of records read from `sources` against `schema`.
+    pub fn new(sources: &'a SourceMap, schema: &'a Schema) -> Locator<'a> {
+        Locator { sources, schema }
+    }
+
+    /// Where `targets`, data of `record`, are (see [`Record::locate`]).
+    pub fn locate(&self, record: &Record, targets: &[&Datum]) -> Vec<Option<Located>> {
+        match self.sources.text_as_read(record.file) {
+            Some(text) => record.locate(self.schema, &text, targets),
+            None => vec![None; targets.len()],
         }
     }
-    let mut out = vec![None; fired.len()];
-    for (record, at) in by_record {
-        let Some(record) = store.records.get(record as usize) else {
+
+    /// Where `d`, a datum of `record`, is: the whole record when its text
+    /// no longer holds it.
+    pub fn span(&self, record: &Record, d: &Datum) -> Span {
+        self.locate(record, &[d])
+            .pop()
+            .flatten()
+            .map_or(record.span(), |at| at.span)
+    }
+}
+
+/// Where a finding points.
+#[derive(Debug, Default)]
+pub(super) struct Placed {
+    /// Its span: a list or mapping written as a block under its key by the
+    /// key, other values by their first line.
+    pub span: Span,
+    /// The path of its anchor inside its record; empty for an anchor in
+    /// another record, or none.
+    pub path: String,
+    /// Its related locations, each cut at its first line.
+    pub related: Vec<Span>,
+}
+
+/// What one spot of a finding is: its anchor (or subject) or one of its
+/// related locations.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Spot {
+    Anchor,
+    Related(usize),
+}
+
+/// Where each finding of `fired` that `keep` accepts points, by its index
+/// in `fired` (the others get a default). The spots of one file are placed
+/// together, on all cores, each file's text held only meanwhile.
+pub(super) fn place(
+    schema: &Schema,
+    store: &Store<'_>,
+    sources: &SourceMap,
+    fired: &[Fired<'_>],
+    keep: impl Fn(u32) -> bool,
+) -> Vec<Placed> {
+    // (file, record, finding, spot)
+    let mut spots: Vec<(FileId, u32, usize, Spot)> = Vec::new();
+    let mut out: Vec<Placed> = Vec::with_capacity(fired.len());
+    for (i, f) in fired.iter().enumerate() {
+        out.push(Placed::default());
+        if !keep(f.record) {
             continue;
+        }
+        let mut add = |(_, rec): Locus<'_>, spot: Spot| {
+            if let Some(r) = store.records.get(rec as usize) {
+                spots.push((r.file, rec, i, spot));
+            }
         };
-        let targets: Vec<&Datum> = at
-            .iter()
-            .filter_map(|&i| fired.get(i)?.anchor.map(|(d, _)| d))
-            .collect();
-        let found = record.paths(&program.schema, &targets);
-        for (i, path) in at.into_iter().zip(found) {
-            if let Some(slot) = out.get_mut(i) {
-                *slot = path;
+        add(f.anchor.unwrap_or(f.subject), Spot::Anchor);
+        for (j, (at, _)) in f.related.iter().enumerate() {
+            add(*at, Spot::Related(j));
+        }
+        if let Some(p) = out.last_mut() {
+            p.related = vec![Span::default(); f.related.len()];
+        }
+    }
+    spots.sort_unstable();
+    let files: Vec<&[(FileId, u32, usize, Spot)]> = spots.chunk_by(|a, b| a.0 == b.0).collect();
+    let placed: Vec<Vec<(usize, Spot, Span, String)>> = files
+        .par_iter()
+        .map(|spots| {
+            let text = spots.first().and_then(|s| sources.text_as_read(s.0));
+            let text = text.as_deref();
+            let mut out = Vec::with_capacity(spots.len());
+            for spots in spots.chunk_by(|a, b| a.1 == b.1) {
+                let Some(record) = spots.first().and_then(|s| store.records.get(s.1 as usize))
+                else {
+                    continue;
+                };
+                let datum = |s: &(FileId, u32, usize, Spot)| {
+                    let f = fired.get(s.2)?;
+                    let (d, _) = match s.3 {
+                        Spot::Anchor => f.anchor.unwrap_or(f.subject),
+                        Spot::Related(j) => f.related.get(j)?.0,
+                    };
+                    Some(d)
+                };
+                let targets: Vec<&Datum> = spots.iter().filter_map(datum).collect();
+                let found = match text {
+                    Some(text) => record.locate(schema, text, &targets),
+                    None => vec![None; targets.len()],
+                };
+                let text = text.unwrap_or("");
+                for (s, at) in spots.iter().filter(|s| datum(s).is_some()).zip(found) {
+                    let Some(f) = fired.get(s.2) else { continue };
+                    let (span, key, path) = match at {
+                        Some(at) => (at.span, at.key, at.path),
+                        None => (record.span(), None, String::new()),
+                    };
+                    let placed = match s.3 {
+                        // The path and key of an anchor in the finding's
+                        // own record; a subject is named by its record.
+                        Spot::Anchor => match f.anchor {
+                            Some((_, rec)) if rec == f.record => {
+                                (anchor_span(text, span, key), path)
+                            }
+                            _ => (anchor_span(text, span, None), String::new()),
+                        },
+                        Spot::Related(_) => (crate::source::first_line_in(text, span), path),
+                    };
+                    out.push((s.2, s.3, placed.0, placed.1));
+                }
+            }
+            out
+        })
+        .collect();
+    for (i, spot, span, path) in placed.into_iter().flatten() {
+        let Some(p) = out.get_mut(i) else { continue };
+        match spot {
+            Spot::Anchor => {
+                p.span = span;
+                p.path = path;
+            }
+            Spot::Related(j) => {
+                if let Some(r) = p.related.get_mut(j) {
+                    *r = span;
+                }
             }
         }
     }

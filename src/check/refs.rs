@@ -198,11 +198,12 @@ mod tests {
         let file = sources.add("r.yaml", text);
         let set: FileSet = check::read_file(&sources, file, &program.schema, &Limits::default());
         assert!(set.errors.is_empty(), "{:?}", set.errors);
-        let store = Store::new(
+        let mut store = Store::new(
             set.records.iter().collect(),
             std::iter::empty(),
             program.schema.kinds.len(),
         );
+        store.locator = Some(crate::check::Locator::new(&sources, &program.schema));
         let g = graph(&program.schema, &store);
         let edges: Vec<(u32, u32, &str)> = g
             .edge_indices()

@@ -2,10 +2,11 @@
 
 use super::ids::{IdEntry, IdIndex};
 use super::ir::Ir;
+use super::place::Locator;
 use super::program::{Rule, ScopeSource};
 use super::value::Value;
 use crate::records::Record;
-use crate::schema::{Datum, InFile, KindId};
+use crate::schema::{Datum, KindId};
 use crate::source::Span;
 
 /// The value of a whole-run expression (the cache slot and its
@@ -40,20 +41,23 @@ pub struct Store<'a> {
     ids: IdIndex<'a>,
     /// Every record index, in order.
     all: Vec<u32>,
+    /// Finds where data are in the texts of the records' files, for the
+    /// errors evaluation reports at a datum; without it, such an error is
+    /// at the datum's record.
+    pub locator: Option<Locator<'a>>,
 }
 
 impl<'a> Store<'a> {
-    /// Where `d`, a datum of record `rec`, is.
+    /// Where `d`, a datum of record `rec`, is: read again from the
+    /// record's text, so for the rare error, not for every finding (see
+    /// `check::place`).
     pub fn span_of(&self, d: &Datum, rec: u32) -> Span {
-        let at = match self.records.get(rec as usize) {
-            Some(r) => r.in_file(),
+        match (self.records.get(rec as usize), self.locator) {
+            (Some(r), Some(locator)) => locator.span(r, d),
+            (Some(r), None) => r.span(),
             // Not met: every datum evaluation holds is a record's.
-            None => InFile {
-                file: Default::default(),
-                long: &[],
-            },
-        };
-        d.span(at)
+            (None, _) => Span::default(),
+        }
     }
 
     /// Index checked records, and the ids of rejected ones.
@@ -92,6 +96,7 @@ impl<'a> Store<'a> {
             by_kind,
             ids,
             all,
+            locator: None,
         }
     }
 
@@ -180,6 +185,7 @@ impl<'a> Store<'a> {
             by_kind,
             ids,
             all,
+            locator: base.locator,
         }
     }
 

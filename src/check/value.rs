@@ -517,12 +517,10 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Option<std::cmp::Ordering> {
 mod tests {
     use super::*;
     use crate::schema::Datum;
-    use crate::source::{FileId, Span};
 
     /// A text of a record: short ones are held in the datum, long ones not.
     fn datum(text: &str) -> Datum {
-        let at = Span::new(FileId(0), 0, 0);
-        Datum::new(at, None, Data::text_of(text), &mut Vec::new())
+        Datum::new(Data::text_of(text))
     }
 
     #[test]

@@ -25,19 +25,17 @@ pub fn in_records(
     here: &FileSet,
     offset: usize,
 ) -> Option<Span> {
-    let (site, _) = ref_site_at(program, here, offset)?;
+    let (site, _) = ref_site_at(program, sources, here, offset)?;
     let refs::Resolution::Found(d, rec) = store.resolve(&site) else {
         return None;
     };
     let r = store.records.get(rec as usize)?;
-    let span = d.span(r.in_file());
+    let locator = crate::check::Locator::new(sources, &program.schema);
     Some(if std::ptr::eq(&r.root, d) {
-        d.data
-            .fields()
-            .and_then(|f| f.first())
-            .map_or(span, |f| f.span(r.in_file()))
+        let id = d.data.fields().and_then(|f| f.first()).unwrap_or(d);
+        locator.span(r, id)
     } else {
-        sources.first_line(span)
+        sources.first_line(locator.span(r, d))
     })
 }
 

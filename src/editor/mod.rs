@@ -43,19 +43,29 @@ pub fn symbol_at(symbols: &Symbols, id: FileId, offset: usize) -> Option<usize> 
 /// record.
 fn ref_site_at<'a>(
     program: &'a Program,
+    sources: &crate::source::SourceMap,
     here: &'a FileSet,
     offset: usize,
 ) -> Option<(check::refs::RefSite<'a>, &'a crate::records::Record)> {
-    here.records.iter().find_map(|record| {
-        let root = program.schema.kinds.get(record.kind)?.root;
-        check::refs::sites(&program.schema, &record.root, root)
-            .into_iter()
-            .find(|site| {
-                let span = site.datum.span(record.in_file());
-                span.start as usize <= offset && offset <= span.end as usize
-            })
-            .map(|site| (site, record))
-    })
+    let locator = check::Locator::new(sources, &program.schema);
+    here.records
+        .iter()
+        .filter(|r| r.start as usize <= offset && offset <= r.end as usize)
+        .find_map(|record| {
+            let root = program.schema.kinds.get(record.kind)?.root;
+            let sites = check::refs::sites(&program.schema, &record.root, root);
+            let data: Vec<&crate::schema::Datum> = sites.iter().map(|s| s.datum).collect();
+            let found = locator.locate(record, &data);
+            sites
+                .into_iter()
+                .zip(found)
+                .find(|(_, at)| {
+                    at.as_ref().is_some_and(|at| {
+                        at.span.start as usize <= offset && offset <= at.span.end as usize
+                    })
+                })
+                .map(|(site, _)| (site, record))
+        })
 }
 
 fn is_word_char(c: char) -> bool {

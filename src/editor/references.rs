@@ -29,9 +29,9 @@ pub fn in_rules(symbols: &Symbols, id: FileId, offset: usize, declaration: bool)
 }
 
 /// The `id` value of a record: its declaration.
-fn id_span(record: &Record) -> Option<Span> {
+fn id_span(locator: &crate::check::Locator<'_>, record: &Record) -> Option<Span> {
     let id = record.root.data.fields()?.first()?;
-    Some(id.span(record.in_file()))
+    Some(locator.span(record, id))
 }
 
 /// The references to a record from the record files, sorted by file name
@@ -47,12 +47,15 @@ pub fn in_records(
     offset: usize,
     declaration: bool,
 ) -> Vec<Span> {
-    let target = store
-        .records
-        .iter()
-        .position(|r| r.file == id && id_span(r).is_some_and(|s| inside(s, id, offset)));
+    let locator = crate::check::Locator::new(sources, &program.schema);
+    let target = store.records.iter().position(|r| {
+        r.file == id
+            && r.start as usize <= offset
+            && offset <= r.end as usize
+            && id_span(&locator, r).is_some_and(|s| inside(s, id, offset))
+    });
     let target = target.or_else(|| {
-        let (site, _) = ref_site_at(program, here?, offset)?;
+        let (site, _) = ref_site_at(program, sources, here?, offset)?;
         match store.resolve(&site) {
             refs::Resolution::Found(_, rec) => Some(rec as usize),
             _ => None,
@@ -65,10 +68,13 @@ pub fn in_records(
     let node = petgraph::graph::NodeIndex::new(target);
     let mut spans: Vec<Span> = graph
         .edges_directed(node, petgraph::Direction::Incoming)
-        .map(|e| store.span_of(e.weight(), graph[e.source()]))
+        .filter_map(|e| {
+            let record = store.records.get(graph[e.source()] as usize)?;
+            Some(locator.span(record, e.weight()))
+        })
         .collect();
     spans.sort_by_key(|s| (sources.name(s.file).to_string(), s.start));
-    if declaration && let Some(d) = store.records.get(target).and_then(|r| id_span(r)) {
+    if declaration && let Some(d) = store.records.get(target).and_then(|r| id_span(&locator, r)) {
         spans.insert(0, d);
     }
     spans

@@ -4,7 +4,7 @@ pub mod tree;
 pub mod validate;
 pub mod yaml;
 
-pub use validate::Record;
+pub use validate::{Located, Record};
 pub use yaml::Limits;
 
 use crate::diag::Diagnostic;

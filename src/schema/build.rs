@@ -749,12 +749,8 @@ fn literal_data(expr: &ast::Expr, ty: &FieldTy, schema: &Schema) -> Result<Data,
         }
         (ExprKind::List(items), FieldTy::List(inner) | FieldTy::OneOrList(inner)) => {
             let mut out = Vec::new();
-            // A default's places are replaced by the record's when it is
-            // used (see `records::validate`): these are never read.
-            let mut long = Vec::new();
             for item in items {
-                let data = literal_data(item, inner, schema)?;
-                out.push(Datum::new(item.span, None, data, &mut long));
+                out.push(Datum::new(literal_data(item, inner, schema)?));
             }
             Data::list(out)
         }

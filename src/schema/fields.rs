@@ -1,11 +1,11 @@
 //! How the fields of a structure are held. A structure has a slot for
 //! each field of its declaration (of every variant, for a tagged one),
 //! but a record leaves many out: a step of a payment uses three of the
-//! seven slots its variants declare. A field left out is an absent datum
-//! at the structure's own place, so the left-out fields of one structure
-//! are all alike: a structure with several is held as its written fields
-//! and one absent datum that stands for each field left out. Nothing
-//! outside this module sees the difference.
+//! seven slots its variants declare. A field left out (or written empty)
+//! is an absent datum, and absent data are all alike: a structure with
+//! several is held as its written fields and one absent datum that stands
+//! for each field left out. Nothing outside this module sees the
+//! difference.
 
 use super::{Data, Datum};
 
@@ -51,8 +51,7 @@ impl<'a> Fields<'a> {
         self.len() == 0
     }
 
-    /// The datum in `slot`: a field left out is an absent datum at the
-    /// structure's place.
+    /// The datum in `slot`: a field left out is an absent datum.
     pub fn get(&self, slot: usize) -> Option<&'a Datum> {
         if self.count == 0 {
             return self.slots.get(slot);
@@ -83,10 +82,9 @@ impl<'a> Fields<'a> {
 
 impl Data {
     /// A structure of variant `variant` with one datum per slot: the
-    /// fields left out (data alike to `absent`, the absent datum at the
-    /// structure's place) are held once when there are several.
-    pub fn structure(variant: u32, slots: Vec<Datum>, absent: &Datum) -> Data {
-        let left_out = |d: &Datum| matches!(d.data, Data::None) && d.place == absent.place;
+    /// fields left out (absent data) are held once when there are several.
+    pub fn structure(variant: u32, slots: Vec<Datum>) -> Data {
+        let left_out = |d: &Datum| matches!(d.data, Data::None);
         let left = slots.iter().filter(|d| left_out(d)).count();
         let count = match u8::try_from(slots.len()) {
             Ok(n) if left > 1 && slots.len() <= SPARSE_SLOTS => n,
@@ -100,7 +98,7 @@ impl Data {
                 kept.push(d);
             }
         }
-        kept.push(absent.clone());
+        kept.push(Datum::none());
         Data::held_structure(variant, count, present, kept)
     }
 }
@@ -108,42 +106,32 @@ impl Data {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{FileId, Span};
 
-    fn at(start: usize, end: usize) -> Span {
-        Span::new(FileId(0), start, end)
-    }
-
-    fn text(s: &str, span: Span) -> Datum {
-        Datum::new(span, None, Data::text_of(s), &mut Vec::new())
+    fn text(s: &str) -> Datum {
+        Datum::new(Data::text_of(s))
     }
 
     /// Every slot reads back as it was given, whether the fields left out
     /// are held once or one per slot, and the written ones are held once.
     #[test]
     fn slots_read_back_as_given() -> Result<(), String> {
-        let whole = at(0, 100);
-        let written = at(10, 20);
-        let absent = Datum::none_at(whole, &mut Vec::new());
-        // A key makes a field written empty differ from one left out.
-        let empty = Datum::new(whole, Some(at(5, 8)), Data::None, &mut Vec::new());
+        let absent = Datum::none();
         let cases: Vec<Vec<Datum>> = vec![
             vec![],
             vec![absent.clone()],
-            vec![text("a", written), absent.clone()],
+            vec![text("a"), absent.clone()],
             vec![
                 absent.clone(),
-                text("a", written),
+                text("a"),
                 absent.clone(),
-                empty.clone(),
                 absent.clone(),
-                text("b", at(30, 31)),
+                text("b"),
             ],
             // As many slots as a presence mask holds, the last one written.
             (0..16)
                 .map(|i| {
                     if i % 5 == 0 || i == 15 {
-                        text("d", at(i, i + 1))
+                        text("d")
                     } else {
                         absent.clone()
                     }
@@ -153,7 +141,7 @@ mod tests {
             (0..20)
                 .map(|i| {
                     if i % 3 == 0 {
-                        text("c", at(i, i + 1))
+                        text("c")
                     } else {
                         absent.clone()
                     }
@@ -161,7 +149,7 @@ mod tests {
                 .collect(),
         ];
         for slots in cases {
-            let data = Data::structure(7, slots.clone(), &absent);
+            let data = Data::structure(7, slots.clone());
             let Some(fields) = data.fields() else {
                 return Err(format!("not a structure: {data:?}"));
             };

@@ -5,13 +5,11 @@ mod build;
 mod data;
 mod fields;
 mod marks;
-mod place;
 
 pub use build::build;
 pub use data::{Data, SharedText, Short, Texts};
 pub use fields::Fields;
 pub use marks::{Marked, resolve_units};
-pub use place::{InFile, LongPlace, Place};
 
 use std::collections::HashMap;
 
@@ -292,34 +290,39 @@ pub struct KeyRef {
     pub describe: String,
 }
 
-/// A value read from a record (or a default), with its place.
+/// A value read from a record (or a default). It keeps no place: a
+/// large run holds tens of data for each of a million records, and only
+/// the few a finding names are ever placed, by reading their record's
+/// text again (see [`crate::records::Record::locate`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Datum {
-    /// Where in its record's file (defaults: the enclosing value's span),
-    /// and where its key is, for a field written in the file.
-    pub place: Place,
     /// The value.
     pub data: Data,
 }
 
 impl Datum {
-    /// `data` at `span`, with its key at `key`; a place that does not pack
-    /// is added to its record's `long` places.
-    pub fn new(span: Span, key: Option<Span>, data: Data, long: &mut Vec<LongPlace>) -> Datum {
-        Datum {
-            place: Place::new(span, key, long),
-            data,
+    /// A datum holding `data`.
+    pub fn new(data: Data) -> Datum {
+        Datum { data }
+    }
+
+    /// An absent value: a field left out or written empty.
+    pub fn none() -> Datum {
+        Datum::new(Data::None)
+    }
+
+    /// Whether `inner` is this datum or lies inside it (a field of a
+    /// structure, an element of a list, at any depth).
+    pub fn holds(&self, inner: &Datum) -> bool {
+        if std::ptr::eq(self, inner) {
+            return true;
         }
-    }
-
-    /// An absent value at `span`.
-    pub fn none_at(span: Span, long: &mut Vec<LongPlace>) -> Datum {
-        Datum::new(span, None, Data::None, long)
-    }
-
-    /// Where the value is, in the record `at`.
-    pub fn span(&self, at: InFile<'_>) -> Span {
-        self.place.span(at)
+        if let Some(items) = self.data.as_list() {
+            return items.iter().any(|d| d.holds(inner));
+        }
+        self.data
+            .fields()
+            .is_some_and(|f| f.iter().any(|d| d.holds(inner)))
     }
 }
 
@@ -370,4 +373,4 @@ pub fn scalar_name(s: FieldTy0) -> &'static str {
 
 // A record holds tens to hundreds of data: their size is most of the
 // memory of a large run.
-const _: () = assert!(std::mem::size_of::<Datum>() <= 24);
+const _: () = assert!(std::mem::size_of::<Datum>() <= 16);

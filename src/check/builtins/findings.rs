@@ -114,7 +114,6 @@ impl<'a> Ev<'a, '_> {
                         }
                     }
                 }
-                let within = self.store.span_of(d, rec);
                 let local = self.by_record.get(&rec).map(Vec::as_slice).unwrap_or(&[]);
                 let earlier = self
                     .prior_by_record
@@ -130,13 +129,13 @@ impl<'a> Ev<'a, '_> {
                     if !pattern_matches(&pattern, &rule.id) {
                         continue;
                     }
-                    let hit = if b == B::FindingsOn {
-                        f.subject == within
-                    } else {
-                        f.subject.file == within.file
-                            && within.start <= f.subject.start
-                            && f.subject.end <= within.end
-                    };
+                    // On the datum itself, or (`findings`) on one inside it.
+                    let hit = f.subject.1 == rec
+                        && if b == B::FindingsOn {
+                            std::ptr::eq(f.subject.0, d)
+                        } else {
+                            d.holds(f.subject.0)
+                        };
                     if hit {
                         out.push(Value::Obj(
                             ObjKind::Finding,

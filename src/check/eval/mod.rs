@@ -31,6 +31,15 @@ use crate::source::Span;
 /// memory.
 pub const MAX_VALUE_LEN: usize = 1 << 20;
 
+/// A datum and the index of its record in [`Store::records`]: where a
+/// finding points before it is placed in the text (see `check::place`).
+pub type Locus<'a> = (&'a Datum, u32);
+
+/// Whether two loci are the same datum.
+pub(in crate::check) fn same(a: Locus<'_>, b: Locus<'_>) -> bool {
+    std::ptr::eq(a.0, b.0) && a.1 == b.1
+}
+
 /// One rule firing.
 #[derive(Debug, Clone)]
 pub struct Fired<'a> {
@@ -38,19 +47,18 @@ pub struct Fired<'a> {
     pub rule: usize,
     /// Index of the record in [`Store::records`].
     pub record: u32,
-    /// The scope element it fired on (for `findings` queries).
-    pub subject: Span,
+    /// The scope element it fired on (for `findings` queries); where the
+    /// finding points when it has no anchor.
+    pub subject: Locus<'a>,
     /// The anchor datum and the index of its record, where the anchor is
     /// record data.
-    pub anchor: Option<(&'a Datum, u32)>,
-    /// The anchor's span.
-    pub span: Span,
+    pub anchor: Option<Locus<'a>>,
     /// The message.
     pub message: String,
     /// The help line.
     pub help: String,
     /// Related locations.
-    pub related: Vec<(Span, String)>,
+    pub related: Vec<(Locus<'a>, String)>,
 }
 
 /// A run-time error in a rule, or (with `reject`) a problem of the input

@@ -5,7 +5,9 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use super::{Ev, Fault, FaultInfo, Fired, GROUP_RECORD, MAX_RELATED, MEMO_MIN_LEN, Rejection};
+use super::{
+    Ev, Fault, FaultInfo, Fired, GROUP_RECORD, Locus, MAX_RELATED, MEMO_MIN_LEN, Rejection, same,
+};
 use crate::check::builtins::Calendar;
 use crate::check::ir::{Arg, Ir, Op};
 use crate::check::program::{Rule, ScopeSource, Step};
@@ -57,7 +59,14 @@ impl<'a, 'p> Ev<'a, 'p> {
             *slot = Value::Node(&record.root, rec);
         }
         let outer = self.current.replace(rec);
-        let result = self.scope(ri, rule, 1, &mut frame, Some(rec), Some(record.span()));
+        let result = self.scope(
+            ri,
+            rule,
+            1,
+            &mut frame,
+            Some(rec),
+            Some((&record.root, rec)),
+        );
         self.current = outer;
         frame.clear();
         self.spare_frame = frame;
@@ -70,12 +79,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         {
             // Name the record too: its data is usually what made the
             // expression fail (a team with no members, a far-off date).
-            let id_span = record
-                .root
-                .data
-                .fields()
-                .and_then(|f| f.first())
-                .map_or(record.span(), |d| d.span(record.in_file()));
+            let id_span = self.store.span_of(self.id_of_root(&record.root, rec), rec);
             let kind = self
                 .schema
                 .kinds
@@ -159,10 +163,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                 } else {
                     Value::List(Arc::new(values))
                 };
-                let subject = members
-                    .iter()
-                    .find_map(|m| m.datum())
-                    .map(|(d, r)| self.store.span_of(d, r));
+                let subject = members.iter().find_map(|m| m.datum());
                 let group = Value::Obj(
                     ObjKind::Group,
                     Arc::new(vec![key, Value::List(Arc::new(members))]),
@@ -204,7 +205,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         depth: usize,
         frame: &mut Vec<Value<'a>>,
         rec: Option<u32>,
-        subject: Option<Span>,
+        subject: Option<Locus<'a>>,
     ) -> Result<(), Fault> {
         let Some(binding) = rule.bindings.get(depth) else {
             if let (Some(rec), Some(subject)) = (rec, subject) {
@@ -250,11 +251,11 @@ impl<'a, 'p> Ev<'a, 'p> {
         rule: &'a Rule,
         depth: usize,
         frame: &mut Vec<Value<'a>>,
-        (rec, subject): (Option<u32>, Option<Span>),
+        (rec, subject): (Option<u32>, Option<Locus<'a>>),
         item: Value<'a>,
     ) -> Result<(), Fault> {
         let (rec, subject) = match item.datum() {
-            Some((d, r)) => (rec.or(Some(r)), Some(self.store.span_of(d, r))),
+            Some((d, r)) => (rec.or(Some(r)), Some((d, r))),
             None => (rec, subject),
         };
         if let Some(slot) = rule.bindings.get(depth).and_then(|b| frame.get_mut(b.slot)) {
@@ -269,7 +270,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         rule: &'a Rule,
         frame: &mut Vec<Value<'a>>,
         rec: u32,
-        subject: Span,
+        subject: Locus<'a>,
     ) -> Result<(), Fault> {
         let mut failed = false;
         for step in &rule.steps {
@@ -296,19 +297,19 @@ impl<'a, 'p> Ev<'a, 'p> {
             return Ok(());
         }
         let mut rec = rec;
-        let (anchor, span) = match &rule.at {
+        let anchor = match &rule.at {
             Some(ir) => match self.eval(ir, frame)?.datum() {
                 Some((d, r)) => {
                     if rec == GROUP_RECORD {
                         rec = r;
                     }
-                    let d = self.id_of_root(d, r);
-                    (Some((d, r)), self.store.span_of(d, r))
+                    Some((self.id_of_root(d, r), r))
                 }
-                None => (None, subject),
+                None => None,
             },
-            None => (None, subject),
+            None => None,
         };
+        let at = anchor.unwrap_or(subject);
         let group_members = match rule.bindings.first().map(|b| (&b.source, b.slot)) {
             Some((ScopeSource::Groups { .. }, slot)) => match frame.get(slot) {
                 Some(Value::Obj(ObjKind::Group, fields)) => fields.get(1).map(Value::items),
@@ -336,7 +337,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         let mut related = Vec::new();
         let mut more = 0usize;
         // Elements past the bound, counted in `more` but not listed.
-        let mut counted: HashSet<Span> = HashSet::new();
+        let mut counted: HashSet<(*const Datum, u32)> = HashSet::new();
         for (ir, note) in &rule.related {
             if let Some(n) = self.related_difference(ir, note, frame, &mut related)? {
                 more += n;
@@ -353,12 +354,12 @@ impl<'a, 'p> Ev<'a, 'p> {
             };
             for item in items {
                 if let Some((d, r)) = item.datum() {
-                    let s = self.store.span_of(self.id_of_root(d, r), r);
+                    let s = (self.id_of_root(d, r), r);
                     if related.len() < MAX_RELATED {
                         related.push((s, note.clone()));
                     } else {
                         more += 1;
-                        counted.insert(s);
+                        counted.insert((std::ptr::from_ref(s.0), r));
                     }
                 }
             }
@@ -367,8 +368,11 @@ impl<'a, 'p> Ev<'a, 'p> {
         // once: not again when a `related` clause listed or counted it.
         for m in group_members.into_iter().flatten() {
             if let Some((d, r)) = m.datum() {
-                let s = self.store.span_of(self.id_of_root(d, r), r);
-                if s != span && !counted.contains(&s) && !related.iter().any(|(x, _)| *x == s) {
+                let s = (self.id_of_root(d, r), r);
+                if !same(s, at)
+                    && !counted.contains(&(std::ptr::from_ref(s.0), r))
+                    && !related.iter().any(|(x, _)| same(*x, s))
+                {
                     if related.len() < MAX_RELATED {
                         related.push((s, "组内记录".to_string()));
                     } else {
@@ -388,7 +392,6 @@ impl<'a, 'p> Ev<'a, 'p> {
             record: rec,
             subject,
             anchor,
-            span,
             message,
             help,
             related,
@@ -423,11 +426,9 @@ impl<'a, 'p> Ev<'a, 'p> {
                 FaultInfo::at(self.store.span_of(d, rec), message, Some((rec, help)))
             }
             (None, Some(rec)) => {
-                let at = self
-                    .store
-                    .records
-                    .get(rec as usize)
-                    .map_or(span, |r| self.id_of_root(&r.root, rec).span(r.in_file()));
+                let at = self.store.records.get(rec as usize).map_or(span, |r| {
+                    self.store.span_of(self.id_of_root(&r.root, rec), rec)
+                });
                 FaultInfo::at(at, message, Some((rec, help)))
             }
             (None, None) => FaultInfo::at(span, message, None),
@@ -444,7 +445,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         ir: &Ir,
         note: &Ir,
         frame: &mut Vec<Value<'a>>,
-        related: &mut Vec<(Span, String)>,
+        related: &mut Vec<(Locus<'a>, String)>,
     ) -> Result<Option<usize>, Fault> {
         let Op::Binary(BinOp::Sub, left, right) = &ir.op else {
             return Ok(None);
@@ -481,7 +482,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                 continue;
             }
             if let Some((d, r)) = x.datum() {
-                related.push((self.store.span_of(self.id_of_root(d, r), r), note.clone()));
+                related.push(((self.id_of_root(d, r), r), note.clone()));
             }
             listed.insert(k);
         }

@@ -3,19 +3,19 @@
 //! [`validate`] reads a document's kind and id; `structure` checks
 //! mappings against their structure (fields, variants, defaults, the
 //! checks between fields), `value` checks each value against its field
-//! type. `record` holds the typed [`Record`] and finds the paths to its
-//! data.
+//! type. `record` holds the typed [`Record`] and finds where its data
+//! are in the text.
 
 mod record;
 mod structure;
 mod value;
 
-pub use record::{Path, Record};
+pub use record::{Located, Record};
 
 use super::tree::{Node, NodeKind};
 use crate::diag::Diagnostic;
-use crate::schema::{InFile, KindId, LongPlace, Schema, Texts};
-use crate::source::{FileId, Span};
+use crate::schema::{KindId, Schema, Texts};
+use crate::source::Span;
 use crate::suggest::closest;
 
 /// The outcome of validating one document.
@@ -41,8 +41,6 @@ pub fn validate(doc: &Node, schema: &Schema, scratch: &mut Scratch) -> Validated
     let mut v = Validator {
         schema,
         errors: Vec::new(),
-        file: doc.span.file,
-        long: Vec::new(),
         scratch,
     };
     let kind = v.kind_of(doc);
@@ -73,8 +71,9 @@ pub fn validate(doc: &Node, schema: &Schema, scratch: &mut Scratch) -> Validated
         (Some(root), Some(_)) if v.errors.is_empty() => Validated::Ok(Record {
             kind,
             file: doc.span.file,
+            start: doc.span.start,
+            end: doc.span.end,
             root,
-            long: v.long.into(),
         }),
         (_, id) => Validated::Rejected {
             kind: Some(kind),
@@ -98,23 +97,10 @@ pub struct Scratch {
 struct Validator<'s> {
     schema: &'s Schema,
     errors: Vec<Diagnostic>,
-    /// The record's file.
-    file: FileId,
-    /// The places of the record's data that do not pack into a
-    /// [`crate::schema::Place`].
-    long: Vec<LongPlace>,
     scratch: &'s mut Scratch,
 }
 
 impl Validator<'_> {
-    /// What the places of the record's data are read against.
-    fn at(&self) -> InFile<'_> {
-        InFile {
-            file: self.file,
-            long: &self.long,
-        }
-    }
-
     fn kind_names(&self) -> String {
         self.schema
             .kinds

@@ -1,9 +1,11 @@
-//! A record that fitted the schema, and the paths to its data.
+//! A record that fitted the schema, and where its data are.
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::schema::{Datum, FieldTy, InFile, KindId, LongPlace, Schema};
+use crate::records::tree::{Node, NodeKind};
+use crate::records::yaml;
+use crate::schema::{Datum, FieldTy, KindId, Schema};
 use crate::source::{FileId, Span};
 
 /// A document that fitted the schema.
@@ -13,15 +15,28 @@ pub struct Record {
     pub kind: KindId,
     /// The file it was read from.
     pub file: FileId,
+    /// Where its document's root starts in the file.
+    pub start: u32,
+    /// Where its document's root ends.
+    pub end: u32,
     /// The top-level structure; slot 0 holds the id (see [`Record::id`]).
     pub root: Datum,
-    /// The places of its data that do not pack (usually none).
-    pub long: Box<[LongPlace]>,
 }
 
-/// A datum's path from its record's root and the span of the key it ends
-/// at, when it ends at a field written in the file.
-pub type Path = (String, Option<Span>);
+/// Where a datum of a record is, found by reading the record's text again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    /// Its path from the record's root (`items[0].opinions[2]`). A field
+    /// left out (its default sits at the enclosing value) is named by the
+    /// enclosing value.
+    pub path: String,
+    /// Where its value is; a field left out, and its default, are at the
+    /// enclosing value.
+    pub span: Span,
+    /// Where the key the path ends at is, when it ends at a field written
+    /// in the file.
+    pub key: Option<Span>,
+}
 
 impl Record {
     /// Its id: the text in slot 0 of its root, where every kind's schema
@@ -36,34 +51,28 @@ impl Record {
             .unwrap_or("")
     }
 
-    /// What the places of its data are read against.
-    pub fn in_file(&self) -> InFile<'_> {
-        InFile {
+    /// The span of the whole record.
+    pub fn span(&self) -> Span {
+        Span {
             file: self.file,
-            long: &self.long,
+            start: self.start,
+            end: self.end,
         }
     }
 
-    /// The span of the whole record.
-    pub fn span(&self) -> Span {
-        self.root.span(self.in_file())
-    }
-
-    /// The path of `target`, a datum of this record, from the root
-    /// (`items[0].opinions[2]`), and the span of the key the path ends
-    /// at, when it ends at a field written in the file. A field left out
-    /// (its default sits at the enclosing value) is named by the enclosing
-    /// value. `None` when `target` is not in this record.
-    pub fn path(&self, schema: &Schema, target: &Datum) -> Option<Path> {
-        self.paths(schema, &[target]).pop().flatten()
-    }
-
-    /// The paths of several data, as [`Record::path`] gives each, in one
-    /// walk of the record: a record keeps no links from a datum to its
-    /// parent, and findings come many to a record.
-    pub fn paths(&self, schema: &Schema, targets: &[&Datum]) -> Vec<Option<Path>> {
+    /// Where `targets`, data of this record, are, one answer for each:
+    /// the record's document is read again from `text` (its file's text,
+    /// as it was read) and walked beside the record's data. Data keep no
+    /// places of their own: a large run holds tens of millions of them,
+    /// and names a few thousand. `None` for a datum not in this record, and
+    /// for all when `text` no longer holds the record.
+    pub fn locate(&self, schema: &Schema, text: &str, targets: &[&Datum]) -> Vec<Option<Located>> {
         let out = vec![None; targets.len()];
         let Some(root) = schema.kinds.get(self.kind).map(|k| k.root) else {
+            return out;
+        };
+        let doc = yaml::load_document_at(self.file, text, self.start as usize, self.end as usize);
+        let Some(doc) = doc.filter(|d| d.span == self.span()) else {
             return out;
         };
         let mut wanted: HashMap<*const Datum, Vec<usize>> = HashMap::new();
@@ -72,43 +81,60 @@ impl Record {
         }
         let mut walk = Walk {
             schema,
-            at: self.in_file(),
             wanted,
             out,
             path: String::new(),
         };
-        walk.found(&self.root, None);
-        walk.datum(&self.root, &FieldTy::Struct(root), None);
+        walk.found(&self.root, doc.span, None);
+        let at = At {
+            node: Some(&doc),
+            span: doc.span,
+            key: None,
+        };
+        walk.datum(&self.root, &FieldTy::Struct(root), at, true);
         walk.out
     }
 }
 
-/// A walk of a record's tree looking for data by address.
+/// Where a datum being walked was read from: its node (none for a value
+/// not written, a default), its span and its key's.
+#[derive(Clone, Copy)]
+struct At<'n> {
+    node: Option<&'n Node>,
+    span: Span,
+    key: Option<Span>,
+}
+
+/// A walk of a record's data beside its document, looking for data by
+/// address. It places each datum as validation read it.
 struct Walk<'a> {
     schema: &'a Schema,
-    at: InFile<'a>,
     /// The data looked for, with where their answers go.
     wanted: HashMap<*const Datum, Vec<usize>>,
-    out: Vec<Option<Path>>,
+    out: Vec<Option<Located>>,
     /// The path of the datum being walked.
     path: String,
 }
 
 impl Walk<'_> {
-    /// `d` has the current path and the key `key`, if it is looked for.
-    fn found(&mut self, d: &Datum, key: Option<Span>) {
+    /// `d`, at the current path, is at `span` with its key at `key`, if it
+    /// is looked for.
+    fn found(&mut self, d: &Datum, span: Span, key: Option<Span>) {
         if let Some(at) = self.wanted.remove(&std::ptr::from_ref(d)) {
             for i in at {
                 if let Some(slot) = self.out.get_mut(i) {
-                    *slot = Some((self.path.clone(), key));
+                    *slot = Some(Located {
+                        path: self.path.clone(),
+                        span,
+                        key,
+                    });
                 }
             }
         }
     }
 
-    /// Look among the data inside `d`, of type `ty`, at the current path
-    /// with its key at `key`.
-    fn datum(&mut self, d: &Datum, ty: &FieldTy, key: Option<Span>) {
+    /// Look among the data inside `d`, of type `ty`, read at `at`.
+    fn datum(&mut self, d: &Datum, ty: &FieldTy, at: At<'_>, is_root: bool) {
         if self.wanted.is_empty() {
             return;
         }
@@ -119,35 +145,65 @@ impl Walk<'_> {
                 else {
                     return;
                 };
-                let whole = d.span(self.at);
+                let entries = match at.node.map(|n| &n.kind) {
+                    Some(NodeKind::Map(entries)) => &entries[..],
+                    _ => &[],
+                };
                 for (field, f) in def.fields.iter().zip(fields.iter()) {
+                    // Validation skips `kind` at the root, and holds a
+                    // field written empty as one left out.
+                    let written = entries.iter().find(|(k, v)| {
+                        k.as_str() == Some(field.name.as_str())
+                            && !matches!(v.kind, NodeKind::Null)
+                            && !(is_root && field.name == "kind")
+                    });
                     // A field left out is named by the enclosing value.
-                    let left_out = f.span(self.at) == whole;
-                    if left_out {
-                        self.found(f, key);
+                    if written.is_none() {
+                        self.found(f, at.span, at.key);
                     }
                     if !self.path.is_empty() {
                         self.path.push('.');
                     }
                     self.path.push_str(&field.name);
-                    let own = f.place.key(self.at);
-                    if !left_out {
-                        self.found(f, own);
-                    }
-                    self.datum(f, &field.ty, own);
+                    let own = match written {
+                        Some((k, v)) => {
+                            self.found(f, v.span, Some(k.span));
+                            At {
+                                node: Some(v),
+                                span: v.span,
+                                key: Some(k.span),
+                            }
+                        }
+                        None => At {
+                            node: None,
+                            span: at.span,
+                            key: None,
+                        },
+                    };
+                    self.datum(f, &field.ty, own, false);
                     self.path.truncate(len);
                 }
             }
             (FieldTy::List(inner) | FieldTy::OneOrList(inner), data) if data.is_list() => {
+                let nodes = match at.node.map(|n| &n.kind) {
+                    Some(NodeKind::Seq(nodes)) => &nodes[..],
+                    _ => &[],
+                };
                 for (i, item) in data.as_list().unwrap_or_default().iter().enumerate() {
+                    let node = nodes.get(i);
+                    let own = At {
+                        node,
+                        span: node.map_or(at.span, |n| n.span),
+                        key: None,
+                    };
                     let _ = write!(self.path, "[{i}]");
-                    self.found(item, None);
-                    self.datum(item, inner, None);
+                    self.found(item, own.span, None);
+                    self.datum(item, inner, own, false);
                     self.path.truncate(len);
                 }
             }
             // One value written alone: the field's datum is the value.
-            (FieldTy::OneOrList(inner), _) => self.datum(d, inner, key),
+            (FieldTy::OneOrList(inner), _) => self.datum(d, inner, at, false),
             _ => {}
         }
     }
@@ -254,12 +310,13 @@ mod tests {
         }
         let mut all = Vec::new();
         walk(&record.root, &mut all);
-        let paths: Vec<String> = all
+        let found = record.locate(schema, text, &all);
+        let paths: Vec<String> = found
             .iter()
-            .map(|d| match record.path(schema, d) {
-                Some((path, key)) => {
-                    let key = key.map_or("-", |k| text.get(k.range()).unwrap_or("?"));
-                    format!("{path}@{key}")
+            .map(|d| match d {
+                Some(at) => {
+                    let key = at.key.map_or("-", |k| text.get(k.range()).unwrap_or("?"));
+                    format!("{}@{key}", at.path)
                 }
                 None => "none".to_string(),
             })
@@ -298,15 +355,61 @@ mod tests {
                 "@-",
             ]
         );
-        assert_eq!((all.len(), record.long.len()), (25, 1));
+        assert_eq!(all.len(), 25);
+        // Each value where it is written; a field left out, and its
+        // default, at the enclosing value.
+        let shown: Vec<&str> = found
+            .iter()
+            .map(|d| {
+                d.as_ref()
+                    .map_or("none", |at| text.get(at.span.range()).unwrap_or("?"))
+            })
+            .map(|t| t.lines().next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "kind: box",
+                "B-1",
+                "kind: box",
+                "kind: box",
+                "kind: box",
+                "单",
+                "- name: a",
+                "name: a",
+                "a",
+                "name: a",
+                "[x]",
+                "x",
+                "{name: b, note: n}",
+                "b",
+                "n",
+                "{name: b, note: n}",
+                "{name: b, note: n}",
+                "{name: b, note: n}",
+                "name: c",
+                "c",
+                "name: c",
+                "name: c",
+                "name: c",
+                "name: c",
+                "kind: box",
+            ]
+        );
         // All at once, each datum twice: the same answers.
         let twice: Vec<&Datum> = all.iter().chain(all.iter()).copied().collect();
-        let at_once = record.paths(schema, &twice);
-        let one_by_one: Vec<_> = twice.iter().map(|d| record.path(schema, d)).collect();
+        let at_once = record.locate(schema, text, &twice);
+        let one_by_one: Vec<_> = twice
+            .iter()
+            .flat_map(|d| record.locate(schema, text, &[d]))
+            .collect();
         assert_eq!(at_once, one_by_one);
         // A copy of a datum is not in the record.
         let copy = record.root.clone();
-        assert_eq!(record.path(schema, &copy), None);
+        assert_eq!(record.locate(schema, text, &[&copy]), [None]);
+        // Nor is the record in a text that no longer holds it.
+        let edited = text.replacen("B-1", "B-10", 1);
+        assert_eq!(record.locate(schema, &edited, &[&record.root]), [None]);
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 use super::{Validator, first_line};
 use crate::diag::Diagnostic;
 use crate::records::tree::{Node, NodeKind};
-use crate::schema::{Data, Datum, FieldTy, LongPlace, StructDef, StructId};
+use crate::schema::{Data, Datum, FieldTy, StructDef, StructId};
 use crate::source::Span;
 use crate::suggest::closest;
 
@@ -180,7 +180,7 @@ impl<'s> Validator<'s> {
             match self.value(&field.ty, value, key_name) {
                 Some(d) => {
                     if let Some(key_slot) = field.unique_by
-                        && !self.unique(&d, key_slot, key_name, self.key_field(&field.ty, key_slot))
+                        && !self.unique(&d, value, key_slot, key_name, &field.ty)
                     {
                         ok = false;
                     }
@@ -196,30 +196,20 @@ impl<'s> Validator<'s> {
         }
         let mut fields = Vec::with_capacity(table.len());
         let mut missing: Vec<&str> = Vec::new();
-        // Every field left out is this very datum, so that it is held once.
-        let absent = Datum::none_at(node.span, &mut self.long);
         for (slot, w) in table.drain(..).enumerate() {
             let Some(field) = def.fields.get(slot) else {
                 continue;
             };
             let datum = match w.value {
-                Some(mut d) => {
-                    if let Some(key) = w.key {
-                        d.place = d.place.with_key(key, self.file, &mut self.long);
-                    }
-                    d
-                }
+                Some(d) => d,
                 None if !allows(allowed, slot) || field.optional => match &field.default {
-                    Some(default) => {
-                        let data = respan(default, node.span, &mut self.long);
-                        Datum::new(node.span, None, data, &mut self.long)
-                    }
-                    None => absent.clone(),
+                    Some(default) => Datum::new(default.clone()),
+                    None => Datum::none(),
                 },
-                None if w.written => absent.clone(),
+                None if w.written => Datum::none(),
                 None => {
                     missing.push(&field.name);
-                    absent.clone()
+                    Datum::none()
                 }
             };
             fields.push(datum);
@@ -243,11 +233,10 @@ impl<'s> Validator<'s> {
             );
             ok = false;
         }
-        if !self.field_checks(def, &fields) {
+        if !self.field_checks(def, &fields, node) {
             ok = false;
         }
-        let data = Data::structure(variant, fields, &absent);
-        ok.then(|| Datum::new(node.span, None, data, &mut self.long))
+        ok.then(|| Datum::new(Data::structure(variant, fields)))
     }
 
     /// `when FIELD == VALUE`: the field is required when the sibling has
@@ -312,8 +301,9 @@ impl<'s> Validator<'s> {
         ok
     }
 
-    /// `require a <= b`: comparisons between fields. Returns whether all hold.
-    fn field_checks(&mut self, def: &StructDef, fields: &[Datum]) -> bool {
+    /// `require a <= b`: comparisons between fields of the mapping `node`.
+    /// Returns whether all hold.
+    fn field_checks(&mut self, def: &StructDef, fields: &[Datum], node: &Node) -> bool {
         use crate::syntax::ast::BinOp;
         use std::cmp::Ordering;
         let mut ok = true;
@@ -370,7 +360,7 @@ impl<'s> Validator<'s> {
                 BinOp::Gt => "after",
                 _ => "on or after",
             };
-            let (l_at, r_at) = (l.span(self.at()), r.span(self.at()));
+            let (l_at, r_at) = (field_span(node, ln), field_span(node, rn));
             self.errors.push(
                 Diagnostic::error(
                     l_at,
@@ -404,15 +394,24 @@ impl<'s> Validator<'s> {
         }
     }
 
-    /// `unique by`: report elements of a list that repeat an earlier
-    /// element's key. Returns whether all keys differ.
-    fn unique(&mut self, list: &Datum, key_slot: usize, field: &str, key_name: &str) -> bool {
-        let Some(items) = list.data.as_list() else {
+    /// `unique by`: report elements of a list (of type `ty`, read from
+    /// `node`) that repeat an earlier element's key. Returns whether all
+    /// keys differ.
+    fn unique(
+        &mut self,
+        list: &Datum,
+        node: &Node,
+        key_slot: usize,
+        field: &str,
+        ty: &FieldTy,
+    ) -> bool {
+        let (Some(items), NodeKind::Seq(nodes)) = (list.data.as_list(), &node.kind) else {
             return true;
         };
-        let mut seen: Vec<(&Datum, &Data)> = Vec::new();
+        let key_name = self.key_field(ty, key_slot);
+        let mut seen: Vec<(Span, &Data)> = Vec::new();
         let mut ok = true;
-        for item in items {
+        for (item, item_node) in items.iter().zip(nodes) {
             let Some(fields) = item.data.fields() else {
                 continue;
             };
@@ -424,17 +423,18 @@ impl<'s> Validator<'s> {
                 (None, Some(text)) => text.to_string(),
                 (None, None) => continue,
             };
+            let at = field_span(item_node, key_name);
             match seen.iter().find(|(_, d)| **d == key.data) {
-                Some((first, _)) => {
+                Some(&(first, _)) => {
                     ok = false;
-                    let (again, first) = (key.span(self.at()), first.span(self.at()));
+                    let again = at;
                     self.errors.push(
                         Diagnostic::error(again, format!("`{text}` appears twice in `{field}`"))
                             .with_related(first, "first here")
                             .with_help(format!("each `{key_name}` may appear once in `{field}`: merge the entries, renumber or remove one")),
                     );
                 }
-                None => seen.push((key, &key.data)),
+                None => seen.push((at, &key.data)),
             }
         }
         ok
@@ -447,18 +447,10 @@ fn allows(allowed: Option<&[usize]>, slot: usize) -> bool {
     allowed.is_none_or(|a| a.contains(&slot))
 }
 
-/// A default value placed at the record: every span becomes `span`.
-fn respan(data: &Data, span: Span, long: &mut Vec<LongPlace>) -> Data {
-    match data.as_list() {
-        Some(items) => Data::list(
-            items
-                .iter()
-                .map(|d| {
-                    let data = respan(&d.data, span, long);
-                    Datum::new(span, None, data, long)
-                })
-                .collect(),
-        ),
-        None => data.clone(),
-    }
+/// Where the field `name` of the mapping `node` is: its value, or the
+/// mapping when the field is left out or empty (a default stands there).
+fn field_span(node: &Node, name: &str) -> Span {
+    node.get(name)
+        .filter(|v| !matches!(v.kind, NodeKind::Null))
+        .map_or(node.span, |v| v.span)
 }

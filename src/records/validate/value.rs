@@ -192,7 +192,7 @@ impl Validator<'_> {
             },
             FieldTy::Struct(s) => return self.structure(*s, node, false),
         };
-        Some(Datum::new(node.span, None, data, &mut self.long))
+        Some(Datum::new(data))
     }
 }
 

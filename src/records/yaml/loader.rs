@@ -56,6 +56,8 @@ pub(super) struct Loader<'t, 'l> {
     /// Line starts, built at the first error that names a line.
     pub(super) lines: Option<LineIndex>,
     pub(super) broken: Vec<Broken>,
+    /// Stop at the end of the first document's root.
+    pub(super) first_only: bool,
 }
 
 impl<'t, 'l> Loader<'t, 'l> {
@@ -81,6 +83,7 @@ impl<'t, 'l> Loader<'t, 'l> {
             root_done: false,
             lines: None,
             broken: Vec::new(),
+            first_only: false,
         }
     }
 
@@ -172,6 +175,7 @@ impl<'t, 'l> Loader<'t, 'l> {
             let result = self.event(event, start, end);
             self.prev_end = self.prev_end.max(end);
             match result {
+                Ok(()) if self.first_only && self.root_done => return None,
                 Ok(()) => {}
                 Err(Stop::End) => return None,
                 Err(Stop::Limit) => break,

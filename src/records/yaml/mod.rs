@@ -114,6 +114,52 @@ pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
     }
 }
 
+/// The root of the document whose root node spans `start..end`, read
+/// again: how a record is found in its file's text when a finding needs
+/// the places of its data. Only that document is read, from the line its
+/// root starts on to the next document marker; none when it no longer
+/// reads as a document.
+pub fn load_document_at(file: FileId, text: &str, start: usize, end: usize) -> Option<Node> {
+    let from = text
+        .get(..start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |nl| nl + 1);
+    let until = document_end(text, end);
+    // The document was read within the run's limits once: reading it again
+    // costs no more.
+    let limits = Limits {
+        max_depth: usize::MAX,
+        max_nodes: usize::MAX,
+    };
+    let mut loader = Loader::new(file, text.get(..until)?, &limits);
+    loader.first_only = true;
+    loader.run(from, until);
+    loader.documents.into_iter().next()
+}
+
+/// Where the document around byte `at` ends: at the first `---` or `...`
+/// line after it, or the end of the text.
+fn document_end(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut line = match text.get(at..).and_then(|t| t.find('\n')) {
+        Some(nl) => at + nl + 1,
+        None => return text.len(),
+    };
+    while line < bytes.len() {
+        let rest = bytes.get(line..).unwrap_or_default();
+        let marker = (rest.starts_with(b"---") || rest.starts_with(b"..."))
+            && matches!(rest.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+        if marker {
+            return line;
+        }
+        line = match rest.iter().position(|&b| b == b'\n') {
+            Some(nl) => line + nl + 1,
+            None => bytes.len(),
+        };
+    }
+    text.len()
+}
+
 /// Where the first document after byte `after` starts: a `---` line
 /// (`---` alone or followed by a blank), with the directive lines (`%…`)
 /// just before it, or the line after a `...` line. Document markers cannot
@@ -169,7 +215,32 @@ fn past_directives(text: &str, lines: &LineIndex, line_start: usize) -> usize {
 mod tests {
     use super::test_support::*;
     use crate::records::tree::Node;
-    use crate::source::Span;
+    use crate::source::{FileId, Span};
+
+    /// Each document read again on its own is the document as read with
+    /// the whole stream: after `---` or `...`, with directives, comments,
+    /// anchors, block scalars and flow or indented roots, and a broken
+    /// document beside it.
+    #[test]
+    fn a_document_reads_again_as_it_was_read() {
+        let texts = [
+            "kind: a\nid: 1\n---\nkind: b\nid: 2\nlist:\n  - x\n  - {y: 1}\n",
+            "--- # first\nkind: a\nnote: |\n  two\n  lines\n\n...\n%YAML 1.2\n---\nkind: b\n",
+            "---\nbase: &b {x: 1}\nuse: *b\n---\n  kind: indented\n  id: 3\n--- {kind: flow, id: 4}\n",
+            "kind: a\nbad: [\n---\nkind: after\nid: 名字\n# trailing comment\n",
+            "{\"kind\": \"json\", \"id\": \"J-1\", \"items\": [1, 2]}",
+            "kind: last\nnote: >\n  folded\n  text",
+        ];
+        for text in texts {
+            let loaded = run(text);
+            assert!(!loaded.documents.is_empty(), "{text}");
+            for doc in &loaded.documents {
+                let (start, end) = (doc.span.start as usize, doc.span.end as usize);
+                let again = super::load_document_at(FileId(0), text, start, end);
+                assert_eq!(again.as_ref(), Some(doc), "{text:?} at {start}..{end}");
+            }
+        }
+    }
 
     #[test]
     fn multi_document_streams_skip_empty_documents() {
