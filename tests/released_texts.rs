@@ -154,6 +154,42 @@ fn a_file_changed_before_the_report_is_shown_without_positions() -> TestResult {
     Ok(())
 }
 
+/// A file that changes after its records are read and before their
+/// findings are placed in its text: the findings keep the paths their
+/// data tell (which baselines compare), at their record.
+#[test]
+fn a_file_changed_before_its_findings_are_placed_keeps_their_paths() -> TestResult {
+    let text = faulty()?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("a.yaml");
+    std::fs::write(&path, &text)?;
+    let mut sources = SourceMap::new();
+    let limits = sunlight::workspace::InputLimits::default();
+    let rules = project::load_rules(&mut sources, &project::RuleOptions::default(), &limits);
+    let id = sources.add(path.display().to_string(), text.clone());
+    let sets = sunlight::check::read_records(&sources, &[id], &rules.program.schema, &limits.yaml);
+    let digest = sources.get(id).ok_or("no a.yaml")?.sha256();
+    sources.release(id, &path, digest);
+    let changed = edit(&text, "amount: 1200000\nsteps", "amount: 1200001\nsteps")?;
+    std::fs::write(&path, &changed)?;
+
+    let refs: Vec<&sunlight::check::FileSet> = sets.iter().collect();
+    let report = sunlight::check::evaluate(&rules.program, &refs, &sources);
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "ZJBF-001")
+        .ok_or("no ZJBF-001")?;
+    assert_eq!(finding.path, "steps");
+    let record = sets
+        .iter()
+        .flat_map(|s| &s.records)
+        .find(|r| r.id() == PAYMENT)
+        .ok_or("no payment")?;
+    assert_eq!(finding.span, record.span());
+    Ok(())
+}
+
 #[test]
 fn input_errors_in_a_changed_file_are_named_by_their_file() -> TestResult {
     let text = "id: nokind\namount: 3\n---\nkind: disbursement\nid: X-1\n";

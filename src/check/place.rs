@@ -3,6 +3,8 @@
 //! rules have run, each file's text read (again, for a large run that
 //! released it) once, and each record with findings parsed once.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use rayon::prelude::*;
 
 use super::eval::{Fired, Locus};
@@ -14,11 +16,18 @@ use crate::source::{FileId, SourceMap, Span};
 /// Finds where data are by reading their records' texts again, for the
 /// few places evaluation itself needs (a run-time error at a datum) and
 /// for the editor's.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Locator<'a> {
     sources: &'a SourceMap,
     schema: &'a Schema,
+    /// The last text read, with its file: errors come many to a file when
+    /// a calendar misses a year its records use, and a released text is
+    /// read from disk and hashed again each time it is asked for.
+    last: Arc<Mutex<Option<FileText>>>,
 }
+
+/// A file's text as it was read, with its file.
+type FileText = (FileId, Arc<str>);
 
 impl std::fmt::Debug for Locator<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -29,14 +38,31 @@ impl std::fmt::Debug for Locator<'_> {
 impl<'a> Locator<'a> {
     /// Data of records read from `sources` against `schema`.
     pub fn new(sources: &'a SourceMap, schema: &'a Schema) -> Locator<'a> {
-        Locator { sources, schema }
+        Locator {
+            sources,
+            schema,
+            last: Arc::default(),
+        }
     }
 
     /// Where `targets`, data of `record`, are (see [`Record::locate`]).
     pub fn locate(&self, record: &Record, targets: &[&Datum]) -> Vec<Option<Located>> {
-        match self.sources.text_as_read(record.file) {
+        match self.text(record.file) {
             Some(text) => record.locate(self.schema, &text, targets),
             None => vec![None; targets.len()],
+        }
+    }
+
+    /// The text of `file` as it was read.
+    fn text(&self, file: FileId) -> Option<Arc<str>> {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*last {
+            Some((f, text)) if *f == file => Some(text.clone()),
+            _ => {
+                let text = self.sources.text_as_read(file)?;
+                *last = Some((file, text.clone()));
+                Some(text)
+            }
         }
     }
 
@@ -124,10 +150,21 @@ pub(super) fn place(
                     Some(d)
                 };
                 let targets: Vec<&Datum> = spots.iter().filter_map(datum).collect();
-                let found = match text {
-                    Some(text) => record.locate(schema, text, &targets),
-                    None => vec![None; targets.len()],
-                };
+                let found = text
+                    .map(|text| record.locate(schema, text, &targets))
+                    .filter(|found| found.iter().any(Option::is_some));
+                // A text that no longer holds the record (the file changed
+                // while it was checked) places nothing: the findings keep
+                // the paths their data tell, at the record.
+                let found = found.unwrap_or_else(|| {
+                    let at = |path| Located {
+                        path,
+                        span: record.span(),
+                        key: None,
+                    };
+                    let paths = record.paths(schema, &targets);
+                    paths.into_iter().map(|p| p.map(at)).collect()
+                });
                 let text = text.unwrap_or("");
                 for (s, at) in spots.iter().filter(|s| datum(s).is_some()).zip(found) {
                     let Some(f) = fired.get(s.2) else { continue };

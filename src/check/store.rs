@@ -52,7 +52,7 @@ impl<'a> Store<'a> {
     /// record's text, so for the rare error, not for every finding (see
     /// `check::place`).
     pub fn span_of(&self, d: &Datum, rec: u32) -> Span {
-        match (self.records.get(rec as usize), self.locator) {
+        match (self.records.get(rec as usize), &self.locator) {
             (Some(r), Some(locator)) => locator.span(r, d),
             (Some(r), None) => r.span(),
             // Not met: every datum evaluation holds is a record's.
@@ -185,7 +185,7 @@ impl<'a> Store<'a> {
             by_kind,
             ids,
             all,
-            locator: base.locator,
+            locator: base.locator.clone(),
         }
     }
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::records::tree::{Node, NodeKind};
 use crate::records::yaml;
-use crate::schema::{Datum, FieldTy, KindId, Schema};
+use crate::schema::{Data, Datum, FieldTy, KindId, Schema};
 use crate::source::{FileId, Span};
 
 /// A document that fitted the schema.
@@ -67,12 +67,36 @@ impl Record {
     /// and names a few thousand. `None` for a datum not in this record, and
     /// for all when `text` no longer holds the record.
     pub fn locate(&self, schema: &Schema, text: &str, targets: &[&Datum]) -> Vec<Option<Located>> {
+        let doc = yaml::load_document_at(self.file, text, self.start as usize, self.end as usize);
+        match doc.filter(|d| d.span == self.span()) {
+            Some(doc) => self.walk(schema, Some(&doc), targets),
+            None => vec![None; targets.len()],
+        }
+    }
+
+    /// The paths of `targets`, data of this record, as [`Record::locate`]
+    /// names them, read from the data alone: for a record whose text is
+    /// no longer as it was read, so that its findings keep their paths
+    /// (which baselines compare). Only a field left out with a default is
+    /// named otherwise, by its own path: in the data alone it looks
+    /// written.
+    pub fn paths(&self, schema: &Schema, targets: &[&Datum]) -> Vec<Option<String>> {
+        self.walk(schema, None, targets)
+            .into_iter()
+            .map(|at| at.map(|at| at.path))
+            .collect()
+    }
+
+    /// Walk the record beside `doc`, its document read again (none: by its
+    /// data alone, every datum at the record), for `targets`.
+    fn walk(
+        &self,
+        schema: &Schema,
+        doc: Option<&Node>,
+        targets: &[&Datum],
+    ) -> Vec<Option<Located>> {
         let out = vec![None; targets.len()];
         let Some(root) = schema.kinds.get(self.kind).map(|k| k.root) else {
-            return out;
-        };
-        let doc = yaml::load_document_at(self.file, text, self.start as usize, self.end as usize);
-        let Some(doc) = doc.filter(|d| d.span == self.span()) else {
             return out;
         };
         let mut wanted: HashMap<*const Datum, Vec<usize>> = HashMap::new();
@@ -81,14 +105,15 @@ impl Record {
         }
         let mut walk = Walk {
             schema,
+            read: doc.is_some(),
             wanted,
             out,
             path: String::new(),
         };
-        walk.found(&self.root, doc.span, None);
+        walk.found(&self.root, self.span(), None);
         let at = At {
-            node: Some(&doc),
-            span: doc.span,
+            node: doc,
+            span: self.span(),
             key: None,
         };
         walk.datum(&self.root, &FieldTy::Struct(root), at, true);
@@ -109,6 +134,9 @@ struct At<'n> {
 /// address. It places each datum as validation read it.
 struct Walk<'a> {
     schema: &'a Schema,
+    /// Whether the walk is beside the record's document; else it tells
+    /// the fields written by their data alone.
+    read: bool,
     /// The data looked for, with where their answers go.
     wanted: HashMap<*const Datum, Vec<usize>>,
     out: Vec<Option<Located>>,
@@ -157,8 +185,12 @@ impl Walk<'_> {
                             && !matches!(v.kind, NodeKind::Null)
                             && !(is_root && field.name == "kind")
                     });
+                    let left_out = match self.read {
+                        true => written.is_none(),
+                        false => matches!(f.data, Data::None),
+                    };
                     // A field left out is named by the enclosing value.
-                    if written.is_none() {
+                    if left_out {
                         self.found(f, at.span, at.key);
                     }
                     if !self.path.is_empty() {
@@ -174,11 +206,16 @@ impl Walk<'_> {
                                 key: Some(k.span),
                             }
                         }
-                        None => At {
-                            node: None,
-                            span: at.span,
-                            key: None,
-                        },
+                        None => {
+                            if !left_out {
+                                self.found(f, at.span, None);
+                            }
+                            At {
+                                node: None,
+                                span: at.span,
+                                key: None,
+                            }
+                        }
                     };
                     self.datum(f, &field.ty, own, false);
                     self.path.truncate(len);
@@ -282,8 +319,7 @@ mod tests {
                      kind box {\n  amount: money?\n  flag: bool = false\n  none: [text] = []\n  \
                      one: text or [text]\n  steps: [step]\n  inner: step?\n  extra: text?\n}\n";
         // Fields written out of their declared order (`inner` is declared
-        // after `steps`), and a key too far from its value to be kept
-        // beside it.
+        // after `steps`), and a long comment between a key and its value.
         let text = format!(
             "kind: box\nid: B-1\nextra:\none: 单\ninner: # {}\n  name: c\nsteps:\n  - name: a\n    \
              tags: [x]\n  - {{name: b, note: n}}\n",
@@ -410,6 +446,21 @@ mod tests {
         // Nor is the record in a text that no longer holds it.
         let edited = text.replacen("B-1", "B-10", 1);
         assert_eq!(record.locate(schema, &edited, &[&record.root]), [None]);
+        // Read from the data alone, the paths are the same but for the
+        // fields left out with a default, named by their own path.
+        let mut expected: Vec<Option<String>> = found
+            .iter()
+            .map(|at| at.clone().map(|at| at.path))
+            .collect();
+        for (i, path) in [
+            (3, "flag"),
+            (4, "none"),
+            (15, "steps[1].tags"),
+            (21, "inner.tags"),
+        ] {
+            expected[i] = Some(path.to_string());
+        }
+        assert_eq!(record.paths(schema, &all), expected);
         Ok(())
     }
 }

@@ -116,15 +116,12 @@ pub fn load(file: FileId, text: &str, limits: &Limits) -> Loaded {
 
 /// The root of the document whose root node spans `start..end`, read
 /// again: how a record is found in its file's text when a finding needs
-/// the places of its data. Only that document is read, from the line its
-/// root starts on to the next document marker; none when it no longer
-/// reads as a document.
+/// the places of its data. Only that document is read, from its `---`
+/// line and directives (a `%TAG` its tags need) to the next document
+/// marker; none when it no longer reads as a document.
 pub fn load_document_at(file: FileId, text: &str, start: usize, end: usize) -> Option<Node> {
-    let from = text
-        .get(..start)
-        .and_then(|t| t.rfind('\n'))
-        .map_or(0, |nl| nl + 1);
-    let until = document_end(text, end);
+    let from = document_start(text.as_bytes(), start);
+    let until = document_end(text.as_bytes(), end);
     // The document was read within the run's limits once: reading it again
     // costs no more.
     let limits = Limits {
@@ -137,27 +134,73 @@ pub fn load_document_at(file: FileId, text: &str, start: usize, end: usize) -> O
     loader.documents.into_iter().next()
 }
 
+/// Where the line holding byte `at` starts. Lines end at `\n`, `\r\n` or a
+/// lone `\r`, as YAML's do.
+fn line_start(bytes: &[u8], at: usize) -> usize {
+    bytes
+        .get(..at)
+        .and_then(|b| memchr::memrchr2(b'\n', b'\r', b))
+        .map_or(0, |i| i + 1)
+}
+
+/// Where the line after the one holding byte `at` starts; none on the
+/// last line.
+fn next_line(bytes: &[u8], at: usize) -> Option<usize> {
+    let i = at + memchr::memchr2(b'\n', b'\r', bytes.get(at..)?)?;
+    let crlf = bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n');
+    Some(i + if crlf { 2 } else { 1 })
+}
+
+/// Whether a line starts with the document marker `m` (`---`, `...`).
+fn is_marker(line: &[u8], m: &[u8]) -> bool {
+    line.starts_with(m) && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// Where the document whose root starts at byte `at` starts: its root's
+/// line, with the `---` line and the directives before it and the blank
+/// and comment lines between. Nothing of the document before is taken: a
+/// line above that is none of these ends the walk, and any line it takes
+/// reads as a comment or a blank, whatever it was in its own document.
+fn document_start(bytes: &[u8], at: usize) -> usize {
+    let mut from = line_start(bytes, at);
+    let mut marker = false;
+    while from > 0 {
+        // The line above, without its line end.
+        let mut end = from - 1;
+        if end > 0 && bytes.get(end) == Some(&b'\n') && bytes.get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        let above = line_start(bytes, end);
+        let line = bytes.get(above..end).unwrap_or_default();
+        let body = line.trim_ascii_start();
+        let take = if body.is_empty() || body.starts_with(b"#") {
+            true
+        } else if is_marker(line, b"---") && !marker {
+            marker = true;
+            true
+        } else {
+            marker && line.starts_with(b"%")
+        };
+        if !take {
+            break;
+        }
+        from = above;
+    }
+    from
+}
+
 /// Where the document around byte `at` ends: at the first `---` or `...`
 /// line after it, or the end of the text.
-fn document_end(text: &str, at: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut line = match text.get(at..).and_then(|t| t.find('\n')) {
-        Some(nl) => at + nl + 1,
-        None => return text.len(),
-    };
-    while line < bytes.len() {
-        let rest = bytes.get(line..).unwrap_or_default();
-        let marker = (rest.starts_with(b"---") || rest.starts_with(b"..."))
-            && matches!(rest.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
-        if marker {
-            return line;
+fn document_end(bytes: &[u8], at: usize) -> usize {
+    let mut line = next_line(bytes, at);
+    while let Some(at) = line {
+        let rest = bytes.get(at..).unwrap_or_default();
+        if is_marker(rest, b"---") || is_marker(rest, b"...") {
+            return at;
         }
-        line = match rest.iter().position(|&b| b == b'\n') {
-            Some(nl) => line + nl + 1,
-            None => bytes.len(),
-        };
+        line = next_line(bytes, at);
     }
-    text.len()
+    bytes.len()
 }
 
 /// Where the first document after byte `after` starts: a `---` line
@@ -223,17 +266,44 @@ mod tests {
     /// document beside it.
     #[test]
     fn a_document_reads_again_as_it_was_read() {
+        // (text, its complete documents)
         let texts = [
-            "kind: a\nid: 1\n---\nkind: b\nid: 2\nlist:\n  - x\n  - {y: 1}\n",
-            "--- # first\nkind: a\nnote: |\n  two\n  lines\n\n...\n%YAML 1.2\n---\nkind: b\n",
-            "---\nbase: &b {x: 1}\nuse: *b\n---\n  kind: indented\n  id: 3\n--- {kind: flow, id: 4}\n",
-            "kind: a\nbad: [\n---\nkind: after\nid: 名字\n# trailing comment\n",
-            "{\"kind\": \"json\", \"id\": \"J-1\", \"items\": [1, 2]}",
-            "kind: last\nnote: >\n  folded\n  text",
+            (
+                "kind: a\nid: 1\n---\nkind: b\nid: 2\nlist:\n  - x\n  - {y: 1}\n",
+                2,
+            ),
+            (
+                "--- # first\nkind: a\nnote: |\n  two\n  lines\n\n...\n%YAML 1.2\n---\nkind: b\n",
+                2,
+            ),
+            (
+                "---\nbase: &b {x: 1}\nuse: *b\n---\n  kind: indented\n  id: 3\n--- {kind: flow, id: 4}\n",
+                3,
+            ),
+            (
+                "kind: a\nbad: [\n---\nkind: after\nid: 名字\n# trailing comment\n",
+                1,
+            ),
+            (
+                "{\"kind\": \"json\", \"id\": \"J-1\", \"items\": [1, 2]}",
+                1,
+            ),
+            ("kind: last\nnote: >\n  folded\n  text", 1),
+            // Read alone, a document does not see the broken one after it.
+            ("kind: a\nid: 1\n---\nkind: b\nbad: [\n", 1),
+            // Line ends of every kind.
+            ("kind: a\r\nid: 1\r\n---\r\nkind: b\r\nid: 2\r\n", 2),
+            ("kind: a\rid: 1\r---\rkind: b\rid: 2\rlist: [x]\r", 2),
+            // A tag handle declared before its document, after a comment
+            // that is not YAML of the document before.
+            (
+                "kind: a\nnote: |\n  # text\n...\n# next\n%TAG !e! tag:example.com,2026:\n---\n\nkind: !e!k b\n",
+                2,
+            ),
         ];
-        for text in texts {
+        for (text, documents) in texts {
             let loaded = run(text);
-            assert!(!loaded.documents.is_empty(), "{text}");
+            assert_eq!(loaded.documents.len(), documents, "{text:?}");
             for doc in &loaded.documents {
                 let (start, end) = (doc.span.start as usize, doc.span.end as usize);
                 let again = super::load_document_at(FileId(0), text, start, end);
