@@ -159,13 +159,7 @@ fn located_ok(
             .text_as_read(set.file)
             .ok_or_else(|| format!("no text for `{}`", sources.name(set.file)))?;
         for r in &set.records {
-            let mut all = Vec::new();
-            let mut data = vec![&r.root];
-            while let Some(d) = data.pop() {
-                all.push(d);
-                data.extend(d.data.as_list().unwrap_or_default());
-                data.extend(d.data.fields().iter().flat_map(|f| f.iter()));
-            }
+            let all: Vec<_> = r.root.all().collect();
             for at in r.locate(&program.schema, &text, &all) {
                 let at =
                     at.ok_or_else(|| format!("a datum of `{}` is not found in its text", r.id()))?;

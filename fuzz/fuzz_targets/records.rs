@@ -18,13 +18,7 @@ fuzz_target!(|data: &[u8]| {
     for r in &read.records {
         sunlight_fuzz::assert_span(&sources, r.span(), "record");
         // Every datum is found again in the text, inside the file.
-        let mut all = Vec::new();
-        let mut data = vec![&r.root];
-        while let Some(d) = data.pop() {
-            all.push(d);
-            data.extend(d.data.as_list().unwrap_or_default());
-            data.extend(d.data.fields().iter().flat_map(|f| f.iter()));
-        }
+        let all: Vec<_> = r.root.all().collect();
         for at in r.locate(&program.schema, text, &all) {
             let Some(at) = at else {
                 panic!("a datum of {:?} is not found in its text", r.span());

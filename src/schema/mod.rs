@@ -311,18 +311,21 @@ impl Datum {
         Datum::new(Data::None)
     }
 
-    /// Whether `inner` is this datum or lies inside it (a field of a
-    /// structure, an element of a list, at any depth).
+    /// This datum and every datum inside it (the fields of a structure,
+    /// the elements of a list, at any depth), in no set order.
+    pub fn all(&self) -> impl Iterator<Item = &Datum> {
+        let mut stack = vec![self];
+        std::iter::from_fn(move || {
+            let d = stack.pop()?;
+            stack.extend(d.data.as_list().unwrap_or_default());
+            stack.extend(d.data.fields().iter().flat_map(|f| f.iter()));
+            Some(d)
+        })
+    }
+
+    /// Whether `inner` is this datum or lies inside it.
     pub fn holds(&self, inner: &Datum) -> bool {
-        if std::ptr::eq(self, inner) {
-            return true;
-        }
-        if let Some(items) = self.data.as_list() {
-            return items.iter().any(|d| d.holds(inner));
-        }
-        self.data
-            .fields()
-            .is_some_and(|f| f.iter().any(|d| d.holds(inner)))
+        self.all().any(|d| std::ptr::eq(d, inner))
     }
 }
 
