@@ -151,9 +151,10 @@ fn next_line(bytes: &[u8], at: usize) -> Option<usize> {
     Some(i + if crlf { 2 } else { 1 })
 }
 
-/// Whether a line starts with the document marker `m` (`---`, `...`).
+/// Whether a line starts with the document marker `m` (`---`, `...`),
+/// alone or followed by a blank.
 fn is_marker(line: &[u8], m: &[u8]) -> bool {
-    line.starts_with(m) && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+    line.starts_with(m) && matches!(line.get(m.len()), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// Where the document whose root starts at byte `at` starts: its root's
@@ -211,13 +212,10 @@ fn document_end(bytes: &[u8], at: usize) -> usize {
 fn next_document_line(text: &str, lines: &LineIndex, after: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let marker = |line: usize, m: &[u8]| {
-        lines.line_start(line).is_some_and(|ls| {
-            bytes.get(ls..).is_some_and(|rest| rest.starts_with(m))
-                && matches!(
-                    bytes.get(ls + m.len()),
-                    None | Some(b' ' | b'\t' | b'\r' | b'\n')
-                )
-        })
+        lines
+            .line_start(line)
+            .and_then(|ls| bytes.get(ls..))
+            .is_some_and(|rest| is_marker(rest, m))
     };
     let first = lines.line_of(after) + 1;
     for line in first..lines.line_count() {
