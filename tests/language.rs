@@ -174,6 +174,76 @@ fn at_must_name_a_place_in_the_record() -> TestResult {
     Ok(())
 }
 
+/// A local rule pointed at an item's `amount`, reached directly and
+/// through a condition, whether the item writes it or not.
+const AT_AMOUNT: &str = r#"
+rule T-004 "金额" {
+  severity warning
+  cite "测试"
+  for m in meeting, i in m.items
+  require false
+  at if i.no > 0 then i.amount else i
+  related i.amount "金额"
+  message "第 {i.no} 项：{i.amount}"
+  help "无"
+}
+"#;
+
+/// A field left out, or written empty, has no place of its own: a
+/// finding pointed at it points at the structure it is missing from,
+/// by that structure's path, wherever the field is declared and however
+/// many others the structure leaves out.
+#[test]
+fn a_finding_at_a_field_left_out_points_at_the_structure_it_is_missing_from() -> TestResult {
+    let m = Meeting::new().items(vec![
+        Item::new(1, "重大事项决策"),
+        Item::money(2, 5000),
+        Item::money(3, 7000),
+    ]);
+    let text = with_org(&[&edit(&m.render(), "    amount: 5000", "    amount: ~")?]);
+    let run = check_yaml_with(&text, &Setup::default().rules("local.rules", AT_AMOUNT))?;
+    // (message, path, line, column, related (line, column))
+    type Placed = (String, String, usize, usize, Vec<(usize, usize)>);
+    let mut found: Vec<Placed> = Vec::new();
+    for f in run.report.findings.iter().filter(|f| f.rule == "T-004") {
+        let (_, line, column) = run.anchor(f)?;
+        let related = run.related(f).into_iter().map(|(l, c, _)| (l, c)).collect();
+        found.push((f.message.clone(), f.path.clone(), line, column, related));
+    }
+    let at = |needle: &str| position_of(&text, needle, 0);
+    let (item1, item2) = (at("no: 1")?, at("no: 2")?);
+    let amount3 = at("7000")?;
+    assert_eq!(
+        found,
+        [
+            (
+                "第 1 项：无".into(),
+                "items[0]".into(),
+                item1.0,
+                item1.1,
+                vec![item1]
+            ),
+            (
+                "第 2 项：无".into(),
+                "items[1]".into(),
+                item2.0,
+                item2.1,
+                vec![item2]
+            ),
+            (
+                "第 3 项：7000".into(),
+                "items[2].amount".into(),
+                amount3.0,
+                amount3.1,
+                vec![amount3]
+            ),
+        ],
+        "\n{}",
+        run.human()
+    );
+    Ok(())
+}
+
 #[test]
 fn a_runtime_error_names_the_rule_the_record_and_the_expression() -> TestResult {
     let rule = r#"rule DZ-001 "人均" {

@@ -34,6 +34,11 @@ pub enum Value<'a> {
     List(Arc<Vec<Value<'a>>>),
     /// A value inside record number `.1` (a whole record is its root datum).
     Node(&'a Datum, u32),
+    /// A field left out of (or written empty in) the structure `.0`, in
+    /// record number `.1`: absent to every operation, but a finding
+    /// pointed at it points at that structure, where the field would be
+    /// written. Fields left out share one datum, which cannot tell.
+    Absent(&'a Datum, u32),
     /// A list of one value inside record number `.1`: a one-or-list field
     /// (`text or [text]`) written as its one value, which the record holds
     /// alone.
@@ -252,6 +257,7 @@ impl<'a> Value<'a> {
                 // Lists and structures.
                 _ => Value::Node(d, *rec),
             },
+            Value::Absent(..) => Value::None,
             other => other.clone(),
         }
     }
@@ -262,7 +268,7 @@ impl<'a> Value<'a> {
     /// comparison.
     pub fn forced(&self) -> Cow<'_, Value<'a>> {
         match self {
-            Value::Node(..) => Cow::Owned(self.force()),
+            Value::Node(..) | Value::Absent(..) => Cow::Owned(self.force()),
             other => Cow::Borrowed(other),
         }
     }
@@ -342,6 +348,15 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// Where a finding pointed at this value points: its datum, or for a
+    /// field left out, the structure it was left out of.
+    pub fn locus(&self) -> Option<(&'a Datum, u32)> {
+        match self {
+            Value::Absent(holder, rec) => Some((holder, *rec)),
+            _ => self.datum(),
+        }
+    }
+
     /// The hashable image of the value.
     pub fn key(&self) -> Key<'a> {
         if let Value::Node(d, _) = self
@@ -350,7 +365,7 @@ impl<'a> Value<'a> {
             return Key::Text(bytes);
         }
         match self.forced().into_owned() {
-            Value::None => Key::None,
+            Value::None | Value::Absent(..) => Key::None,
             Value::Bool(b) => Key::Bool(b),
             Value::Num(n) => Key::Num(n),
             Value::Text(t) => Key::Made(t),
@@ -372,7 +387,7 @@ impl<'a> Value<'a> {
     /// How the value reads inside a message.
     pub fn display(&self, out: &mut String) {
         match self.force() {
-            Value::None => out.push('无'),
+            Value::None | Value::Absent(..) => out.push('无'),
             Value::Bool(true) => out.push('是'),
             Value::Bool(false) => out.push('否'),
             Value::Num(n) => {

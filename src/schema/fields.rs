@@ -2,12 +2,12 @@
 //! each field of its declaration (of every variant, for a tagged one),
 //! but a record leaves many out: a step of a payment uses three of the
 //! seven slots its variants declare. A field left out (or written empty)
-//! is an absent datum, and absent data are all alike: a structure with
-//! several is held as its written fields and one absent datum that stands
-//! for each field left out. Nothing outside this module sees the
-//! difference.
+//! is an absent datum, and absent data are all alike: a structure that
+//! leaves fields out holds its written fields alone, and each field left
+//! out reads as [`LEFT_OUT`]. Nothing outside this module sees the
+//! difference but that datum's address, which is not the structure's.
 
-use super::{Data, Datum};
+use super::{Data, Datum, LEFT_OUT};
 
 /// The most slots a structure may have to be held without its fields
 /// left out (one bit each in a presence mask).
@@ -61,8 +61,7 @@ impl<'a> Fields<'a> {
         }
         let bit = 1u16 << slot;
         if self.present & bit == 0 {
-            // The absent datum comes after the written ones.
-            return self.slots.last();
+            return Some(&LEFT_OUT);
         }
         let index = (self.present & (bit - 1)).count_ones() as usize;
         self.slots.get(index)
@@ -82,23 +81,23 @@ impl<'a> Fields<'a> {
 
 impl Data {
     /// A structure of variant `variant` with one datum per slot: the
-    /// fields left out (absent data) are held once when there are several.
+    /// fields left out (absent data) are not held when its slots fit a
+    /// presence mask.
     pub fn structure(variant: u32, slots: Vec<Datum>) -> Data {
         let left_out = |d: &Datum| matches!(d.data, Data::None);
         let left = slots.iter().filter(|d| left_out(d)).count();
         let count = match u8::try_from(slots.len()) {
-            Ok(n) if left > 1 && slots.len() <= SPARSE_SLOTS => n,
+            Ok(n) if left > 0 && slots.len() <= SPARSE_SLOTS => n,
             _ => return Data::held_structure(variant, 0, 0, slots),
         };
         let mut present = 0u16;
-        let mut kept = Vec::with_capacity(slots.len() - left + 1);
+        let mut kept = Vec::with_capacity(slots.len() - left);
         for (slot, d) in slots.into_iter().enumerate() {
             if !left_out(&d) {
                 present |= 1 << slot;
                 kept.push(d);
             }
         }
-        kept.push(Datum::none());
         Data::held_structure(variant, count, present, kept)
     }
 }
@@ -112,7 +111,7 @@ mod tests {
     }
 
     /// Every slot reads back as it was given, whether the fields left out
-    /// are held once or one per slot, and the written ones are held once.
+    /// are held or not, and the written ones are held once.
     #[test]
     fn slots_read_back_as_given() -> Result<(), String> {
         let absent = Datum::none();
@@ -162,8 +161,8 @@ mod tests {
             assert_eq!(fields.get(slots.len()), None);
             let held = fields.slots;
             let left_out = slots.iter().filter(|d| **d == absent).count();
-            let expected = if left_out > 1 && slots.len() <= SPARSE_SLOTS {
-                slots.len() - left_out + 1
+            let expected = if slots.len() <= SPARSE_SLOTS {
+                slots.len() - left_out
             } else {
                 slots.len()
             };

@@ -300,6 +300,13 @@ pub struct Datum {
     pub data: Data,
 }
 
+/// The datum every field left out of a structure reads as, when the
+/// structure holds only its written fields (see [`Fields`]): one for the
+/// whole run, where each structure held one of its own. Evaluation tells
+/// which structure a field left out belongs to by the structure it read
+/// it from, not by this datum.
+pub static LEFT_OUT: Datum = Datum { data: Data::None };
+
 impl Datum {
     /// A datum holding `data`.
     pub fn new(data: Data) -> Datum {

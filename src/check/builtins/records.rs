@@ -169,7 +169,9 @@ impl<'a> Ev<'a, '_> {
                 Value::List(Arc::new(out))
             }
             B::Record => match self.arg(args, 0, frame)? {
-                Value::Node(_, rec) => self.store.root(rec).unwrap_or(Value::None),
+                Value::Node(_, rec) | Value::Absent(_, rec) => {
+                    self.store.root(rec).unwrap_or(Value::None)
+                }
                 _ => Value::None,
             },
             // Each built-in is evaluated by its own family (see `super::family`).

@@ -30,25 +30,24 @@ impl<'a, 'p> Ev<'a, 'p> {
             Op::Const(v) => v.clone(),
             Op::Local(slot) => frame.get(*slot).cloned().unwrap_or(Value::None),
             Op::Field(base, slot) => match self.eval(base, frame)? {
-                Value::Node(d, rec) => d
-                    .data
-                    .fields()
-                    .and_then(|f| f.get(*slot))
-                    .map_or(Value::None, |f| Value::Node(f, rec)),
+                Value::Node(d, rec) => match d.data.fields().and_then(|f| f.get(*slot)) {
+                    Some(f) if matches!(f.data, Data::None) => Value::Absent(d, rec),
+                    Some(f) => Value::Node(f, rec),
+                    None => Value::None,
+                },
                 _ => Value::None,
             },
             Op::OneOrList(base, slot) => match self.eval(base, frame)? {
                 Value::Node(d, rec) => match d.data.fields().and_then(|f| f.get(*slot)) {
-                    Some(f) if matches!(f.data, Data::None) || f.data.is_list() => {
-                        Value::Node(f, rec)
-                    }
+                    Some(f) if matches!(f.data, Data::None) => Value::Absent(d, rec),
+                    Some(f) if f.data.is_list() => Value::Node(f, rec),
                     Some(f) => Value::One(f, rec),
                     None => Value::None,
                 },
                 _ => Value::None,
             },
             Op::KindName(base) => match self.eval(base, frame)? {
-                Value::Node(_, rec) => self
+                Value::Node(_, rec) | Value::Absent(_, rec) => self
                     .store
                     .records
                     .get(rec as usize)

@@ -172,7 +172,9 @@ fn merge<'a>(
         return Some(hot.clone());
     }
     let place = |v: &Value<'a>| match v {
-        Value::Node(_, rec) | Value::One(_, rec) => rank.get(*rec as usize).copied(),
+        Value::Node(_, rec) | Value::One(_, rec) | Value::Absent(_, rec) => {
+            rank.get(*rec as usize).copied()
+        }
         _ => None,
     };
     let mut out = Vec::with_capacity(base.len() + hot.len());

@@ -163,7 +163,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                 } else {
                     Value::List(Arc::new(values))
                 };
-                let subject = members.iter().find_map(|m| m.datum());
+                let subject = members.iter().find_map(Value::locus);
                 let group = Value::Obj(
                     ObjKind::Group,
                     Arc::new(vec![key, Value::List(Arc::new(members))]),
@@ -254,7 +254,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         (rec, subject): (Option<u32>, Option<Locus<'a>>),
         item: Value<'a>,
     ) -> Result<(), Fault> {
-        let (rec, subject) = match item.datum() {
+        let (rec, subject) = match item.locus() {
             Some((d, r)) => (rec.or(Some(r)), Some((d, r))),
             None => (rec, subject),
         };
@@ -298,17 +298,17 @@ impl<'a, 'p> Ev<'a, 'p> {
         }
         let mut rec = rec;
         let anchor = match &rule.at {
-            Some(ir) => match self.eval(ir, frame)?.datum() {
-                Some((d, r)) => {
-                    if rec == GROUP_RECORD {
-                        rec = r;
-                    }
-                    Some((self.id_of_root(d, r), r))
-                }
-                None => None,
-            },
+            Some(ir) => {
+                let at = self.eval(ir, frame)?;
+                self.pointed_at(&at)
+            }
             None => None,
         };
+        if let Some((_, r)) = anchor
+            && rec == GROUP_RECORD
+        {
+            rec = r;
+        }
         let at = anchor.unwrap_or(subject);
         let group_members = match rule.bindings.first().map(|b| (&b.source, b.slot)) {
             Some((ScopeSource::Groups { .. }, slot)) => match frame.get(slot) {
@@ -319,7 +319,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         };
         if rec == GROUP_RECORD {
             // No anchor in a record: the group's first member's record.
-            match group_members.iter().flatten().find_map(Value::datum) {
+            match group_members.iter().flatten().find_map(Value::locus) {
                 Some((_, r)) => rec = r,
                 None => return Ok(()),
             }
@@ -353,13 +353,12 @@ impl<'a, 'p> Ev<'a, 'p> {
                 Box::new(std::iter::once(v.clone()))
             };
             for item in items {
-                if let Some((d, r)) = item.datum() {
-                    let s = (self.id_of_root(d, r), r);
+                if let Some(s) = self.pointed_at(&item) {
                     if related.len() < MAX_RELATED {
                         related.push((s, note.clone()));
                     } else {
                         more += 1;
-                        counted.insert((std::ptr::from_ref(s.0), r));
+                        counted.insert((std::ptr::from_ref(s.0), s.1));
                     }
                 }
             }
@@ -367,17 +366,15 @@ impl<'a, 'p> Ev<'a, 'p> {
         // A group's findings list its members (but the anchor itself), each
         // once: not again when a `related` clause listed or counted it.
         for m in group_members.into_iter().flatten() {
-            if let Some((d, r)) = m.datum() {
-                let s = (self.id_of_root(d, r), r);
-                if !same(s, at)
-                    && !counted.contains(&(std::ptr::from_ref(s.0), r))
-                    && !related.iter().any(|(x, _)| same(*x, s))
-                {
-                    if related.len() < MAX_RELATED {
-                        related.push((s, "组内记录".to_string()));
-                    } else {
-                        more += 1;
-                    }
+            if let Some(s) = self.pointed_at(&m)
+                && !same(s, at)
+                && !counted.contains(&(std::ptr::from_ref(s.0), s.1))
+                && !related.iter().any(|(x, _)| same(*x, s))
+            {
+                if related.len() < MAX_RELATED {
+                    related.push((s, "组内记录".to_string()));
+                } else {
+                    more += 1;
                 }
             }
         }
@@ -481,12 +478,21 @@ impl<'a, 'p> Ev<'a, 'p> {
             if removed.contains(&k) || listed.contains(&k) {
                 continue;
             }
-            if let Some((d, r)) = x.datum() {
-                related.push(((self.id_of_root(d, r), r), note.clone()));
+            if let Some(s) = self.pointed_at(x) {
+                related.push((s, note.clone()));
             }
             listed.insert(k);
         }
         Ok(Some(remaining - listed.len()))
+    }
+
+    /// Where a finding pointed at `v` points: a whole record at its `id`,
+    /// a field left out at the structure it was left out of.
+    fn pointed_at(&self, v: &Value<'a>) -> Option<Locus<'a>> {
+        match v {
+            Value::Absent(holder, rec) => Some((holder, *rec)),
+            _ => v.datum().map(|(d, r)| (self.id_of_root(d, r), r)),
+        }
     }
 
     /// A whole record is pointed at by its `id`.

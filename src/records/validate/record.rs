@@ -250,7 +250,7 @@ impl Walk<'_> {
 mod tests {
     use crate::check;
     use crate::records::Limits;
-    use crate::schema::{Data, Datum, SharedText};
+    use crate::schema::{Data, Datum, LEFT_OUT, SharedText};
     use crate::source::SourceMap;
 
     /// The payee of each record of a file, as read.
@@ -310,9 +310,11 @@ mod tests {
     }
 
     /// Every datum of a record with its path and the text of its key, in
-    /// document order of the tree: written fields, fields left out (with
-    /// and without defaults, a default list with elements), a field written
-    /// empty, list elements and nested structures.
+    /// document order of the tree: written fields, defaults of fields left
+    /// out (a default list with elements), list elements and nested
+    /// structures. Fields left out without a default, and a field written
+    /// empty, hold no datum of their own (they read as [`LEFT_OUT`]):
+    /// evaluation points at their structure instead.
     #[test]
     fn every_datum_has_its_path_and_key() -> Result<(), String> {
         let rules = "struct step {\n  name: text\n  note: text?\n  tags: [text] = [\"甲\", \"乙\"]\n}\n\
@@ -336,6 +338,9 @@ mod tests {
             return Err(format!("one record expected, got {}", set.records.len()));
         };
         fn walk<'a>(d: &'a Datum, out: &mut Vec<&'a Datum>) {
+            if std::ptr::eq(d, &LEFT_OUT) {
+                return;
+            }
             out.push(d);
             for item in d.data.as_list().unwrap_or_default() {
                 walk(item, out);
@@ -362,8 +367,7 @@ mod tests {
             [
                 "@-",
                 "id@id",
-                // Left out: named by the enclosing value.
-                "@-",
+                // Defaults of fields left out: named by the enclosing value.
                 "@-",
                 "@-",
                 // `text or [text]` written as one text: held as that text.
@@ -371,7 +375,6 @@ mod tests {
                 "steps@steps",
                 "steps[0]@-",
                 "steps[0].name@name",
-                "steps[0]@-",
                 "steps[0].tags@tags",
                 "steps[0].tags[0]@-",
                 "steps[1]@-",
@@ -384,14 +387,11 @@ mod tests {
                 "inner@inner",
                 "inner.name@name",
                 "inner@inner",
-                "inner@inner",
                 "inner.tags[0]@-",
                 "inner.tags[1]@-",
-                // Written empty.
-                "@-",
             ]
         );
-        assert_eq!(all.len(), 25);
+        assert_eq!(all.len(), 21);
         // Each value where it is written; a field left out, and its
         // default, at the enclosing value.
         let shown: Vec<&str> = found
@@ -409,12 +409,10 @@ mod tests {
                 "B-1",
                 "kind: box",
                 "kind: box",
-                "kind: box",
                 "单",
                 "- name: a",
                 "name: a",
                 "a",
-                "name: a",
                 "[x]",
                 "x",
                 "{name: b, note: n}",
@@ -428,8 +426,6 @@ mod tests {
                 "name: c",
                 "name: c",
                 "name: c",
-                "name: c",
-                "kind: box",
             ]
         );
         // All at once, each datum twice: the same answers.
@@ -453,10 +449,10 @@ mod tests {
             .map(|at| at.clone().map(|at| at.path))
             .collect();
         for (i, path) in [
-            (3, "flag"),
-            (4, "none"),
-            (15, "steps[1].tags"),
-            (21, "inner.tags"),
+            (2, "flag"),
+            (3, "none"),
+            (13, "steps[1].tags"),
+            (18, "inner.tags"),
         ] {
             expected[i] = Some(path.to_string());
         }
