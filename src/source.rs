@@ -347,16 +347,18 @@ impl SourceMap {
         ids.sort_unstable();
         ids.dedup();
         ids.retain(|id| self.get(*id).is_some_and(SourceFile::is_released));
-        // Read (and hashed) on all cores: a large run shows thousands of files.
-        let texts: Vec<Option<String>> = ids
+        // Read (and hashed) on all cores: a large run shows thousands of
+        // files. Each text is made shared on the thread that read it, which
+        // frees the text read where it can take its memory again at once.
+        let texts: Vec<Option<Arc<str>>> = ids
             .par_iter()
-            .map(|id| self.get(*id)?.origin.as_ref()?.read_again())
+            .map(|id| Some(Arc::from(self.get(*id)?.origin.as_ref()?.read_again()?)))
             .collect();
         let mut changed = Vec::new();
         for (id, text) in ids.into_iter().zip(texts) {
             match (self.file_mut(id), text) {
                 (Some(f), Some(text)) => {
-                    f.text = text.into();
+                    f.text = text;
                     f.lines = OnceLock::new();
                     f.released = false;
                 }
