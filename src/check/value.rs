@@ -1,6 +1,6 @@
 //! Run-time values. Record data is borrowed, never copied: a value taken
-//! from a record is a reference to its [`Datum`], which also carries the
-//! position that findings point at.
+//! from a record is a reference to its [`Datum`] and the record's number,
+//! which is what a finding pointed at it is placed by.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -37,7 +37,8 @@ pub enum Value<'a> {
     /// A field left out of (or written empty in) the structure `.0`, in
     /// record number `.1`: absent to every operation, but a finding
     /// pointed at it points at that structure, where the field would be
-    /// written. Fields left out share one datum, which cannot tell.
+    /// written. Most fields left out hold no datum of their own (they read
+    /// as the shared [`crate::schema::LEFT_OUT`]), so none could tell.
     Absent(&'a Datum, u32),
     /// A list of one value inside record number `.1`: a one-or-list field
     /// (`text or [text]`) written as its one value, which the record holds

@@ -4,8 +4,10 @@
 //! seven slots its variants declare. A field left out (or written empty)
 //! is an absent datum, and absent data are all alike: a structure that
 //! leaves fields out holds its written fields alone, and each field left
-//! out reads as [`LEFT_OUT`]. Nothing outside this module sees the
-//! difference but that datum's address, which is not the structure's.
+//! out reads as [`LEFT_OUT`]. Only a structure of more slots than a
+//! presence mask holds keeps an absent datum in each slot left out.
+//! Nothing outside this module sees the difference but the address of the
+//! datum a field left out reads as, which is not the structure's.
 
 use super::{Data, Datum, LEFT_OUT};
 

@@ -319,13 +319,17 @@ impl Datum {
     }
 
     /// This datum and every datum inside it (the fields of a structure,
-    /// the elements of a list, at any depth), in no set order.
+    /// the elements of a list, at any depth), in no set order. The fields
+    /// left out that read as [`LEFT_OUT`] are not in it: that datum is in
+    /// no record.
     pub fn all(&self) -> impl Iterator<Item = &Datum> {
         let mut stack = vec![self];
         std::iter::from_fn(move || {
             let d = stack.pop()?;
             stack.extend(d.data.as_list().unwrap_or_default());
-            stack.extend(d.data.fields().iter().flat_map(|f| f.iter()));
+            let fields = d.data.fields();
+            let held = fields.iter().flat_map(|f| f.iter());
+            stack.extend(held.filter(|f| !std::ptr::eq(*f, &LEFT_OUT)));
             Some(d)
         })
     }

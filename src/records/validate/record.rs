@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::records::tree::{Node, NodeKind};
 use crate::records::yaml;
-use crate::schema::{Data, Datum, FieldTy, KindId, Schema};
+use crate::schema::{Data, Datum, FieldTy, KindId, LEFT_OUT, Schema};
 use crate::source::{FileId, Span};
 
 /// A document that fitted the schema.
@@ -148,6 +148,11 @@ impl Walk<'_> {
     /// `d`, at the current path, is at `span` with its key at `key`, if it
     /// is looked for.
     fn found(&mut self, d: &Datum, span: Span, key: Option<Span>) {
+        // The datum every field left out reads as is in no record: it is
+        // not found at the first such field.
+        if std::ptr::eq(d, &LEFT_OUT) {
+            return;
+        }
         if let Some(at) = self.wanted.remove(&std::ptr::from_ref(d)) {
             for i in at {
                 if let Some(slot) = self.out.get_mut(i) {
@@ -313,8 +318,8 @@ mod tests {
     /// document order of the tree: written fields, defaults of fields left
     /// out (a default list with elements), list elements and nested
     /// structures. Fields left out without a default, and a field written
-    /// empty, hold no datum of their own (they read as [`LEFT_OUT`]):
-    /// evaluation points at their structure instead.
+    /// empty, hold no datum of their own in a structure of few slots (they
+    /// read as [`LEFT_OUT`]): evaluation points at their structure instead.
     #[test]
     fn every_datum_has_its_path_and_key() -> Result<(), String> {
         let rules = "struct step {\n  name: text\n  note: text?\n  tags: [text] = [\"甲\", \"乙\"]\n}\n\
@@ -392,6 +397,10 @@ mod tests {
             ]
         );
         assert_eq!(all.len(), 21);
+        // `Datum::all` visits the same data, and not the one fields left
+        // out read as.
+        assert_eq!(record.root.all().count(), all.len());
+        assert!(!record.root.holds(&LEFT_OUT));
         // Each value where it is written; a field left out, and its
         // default, at the enclosing value.
         let shown: Vec<&str> = found
@@ -436,9 +445,12 @@ mod tests {
             .flat_map(|d| record.locate(schema, text, &[d]))
             .collect();
         assert_eq!(at_once, one_by_one);
-        // A copy of a datum is not in the record.
+        // A copy of a datum is not in the record, nor is the datum fields
+        // left out read as.
         let copy = record.root.clone();
         assert_eq!(record.locate(schema, text, &[&copy]), [None]);
+        assert_eq!(record.locate(schema, text, &[&LEFT_OUT]), [None]);
+        assert_eq!(record.paths(schema, &[&LEFT_OUT]), [None]);
         // Nor is the record in a text that no longer holds it.
         let edited = text.replacen("B-1", "B-10", 1);
         assert_eq!(record.locate(schema, &edited, &[&record.root]), [None]);
