@@ -190,9 +190,8 @@ rule T-004 "金额" {
 "#;
 
 /// A field left out, or written empty, has no place of its own: a
-/// finding pointed at it points at the structure it is missing from,
-/// by that structure's path, wherever the field is declared and however
-/// many others the structure leaves out.
+/// finding pointed at it, or listing it as related, points at the
+/// structure it is missing from, by that structure's path.
 #[test]
 fn a_finding_at_a_field_left_out_points_at_the_structure_it_is_missing_from() -> TestResult {
     let m = Meeting::new().items(vec![
