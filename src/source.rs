@@ -179,7 +179,7 @@ pub struct SourceFile {
     /// The name shown to people (a path, or `<embedded>/x.rules`).
     pub name: String,
     /// The text; empty while the text is released (see
-    /// [`SourceMap::release`]).
+    /// [`SourceMap::set_read`]).
     pub text: Arc<str>,
     /// Line starts, indexed the first time a position is asked for: most
     /// record files of a large run are never shown.
@@ -189,6 +189,9 @@ pub struct SourceFile {
     origin: Option<Box<Origin>>,
     /// The text is released: positions in it are unknown.
     released: bool,
+    /// Added to be read on another thread, and not read yet (see
+    /// [`SourceMap::add_pending`]): not a file of the map.
+    pending: bool,
 }
 
 /// Where a released text came from: enough to read it again and to know
@@ -296,8 +299,43 @@ impl SourceMap {
             lines: OnceLock::new(),
             origin: None,
             released: false,
+            pending: false,
         }));
         id
+    }
+
+    /// Add a file whose text is read later, on another thread, with the
+    /// id its records and problems are placed by. Until it is found read
+    /// ([`SourceMap::set_read`] or [`SourceMap::replace`]) it is not a file
+    /// of the map: [`SourceMap::get`] answers none for it, and the other
+    /// ways through the map pass it by, so that a file that could not be
+    /// read leaves no trace.
+    pub fn add_pending(&mut self, name: impl Into<String>) -> FileId {
+        let id = self.add(name, "");
+        if let Some(f) = self.file_mut(id) {
+            f.pending = true;
+        }
+        id
+    }
+
+    /// A pending file was read, `len` bytes with the digest `sha256`, and
+    /// its records taken from it. Its text is released: a large run holds
+    /// the records it read, not their text. [`SourceMap::restore`] reads
+    /// it again from `path` for the files a report shows; until then the
+    /// file has no positions.
+    pub fn set_read(&mut self, id: FileId, path: &Path, len: u64, sha256: [u8; 32]) {
+        if let Some(f) = self.file_mut(id) {
+            f.pending = false;
+            f.origin = Some(Box::new(Origin {
+                path: path.to_path_buf(),
+                len,
+                sha256,
+                changed: AtomicBool::new(false),
+            }));
+            f.released = true;
+            f.text = Arc::from("");
+            f.lines = OnceLock::new();
+        }
     }
 
     /// A file to change: its own copy when a snapshot shares it.
@@ -316,25 +354,17 @@ impl SourceMap {
                 lines: OnceLock::new(),
                 origin: None,
                 released: false,
+                pending: false,
             });
         }
     }
 
-    /// Let a file's text go: a large run holds the records it read, not
-    /// their text. `path` is where it was read from and `sha256` the
-    /// digest of its text; [`SourceMap::restore`] brings it back for the
-    /// files a report shows. Until then the file has no positions.
+    /// Let a file's text go, as [`SourceMap::set_read`] does for a file
+    /// read on another thread: `path` is where it was read from and
+    /// `sha256` the digest of its text.
     pub fn release(&mut self, id: FileId, path: &Path, sha256: [u8; 32]) {
-        if let Some(f) = self.file_mut(id) {
-            f.origin = Some(Box::new(Origin {
-                path: path.to_path_buf(),
-                len: f.text.len() as u64,
-                sha256,
-                changed: AtomicBool::new(false),
-            }));
-            f.released = true;
-            f.text = Arc::from("");
-            f.lines = OnceLock::new();
+        if let Some(len) = self.get(id).map(|f| f.text.len() as u64) {
+            self.set_read(id, path, len, sha256);
         }
     }
 
@@ -384,7 +414,7 @@ impl SourceMap {
     /// for released texts, so that no run hashes all its text twice.
     pub fn fingerprint(&self) -> [u8; 32] {
         let mut h = Sha256::new();
-        for f in &self.files {
+        for f in self.files.iter().filter(|f| !f.pending) {
             h.update((f.name.len() as u64).to_le_bytes());
             h.update(f.name.as_bytes());
             h.update(f.sha256());
@@ -404,7 +434,10 @@ impl SourceMap {
 
     /// The file behind an id.
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id.0 as usize).map(Arc::as_ref)
+        self.files
+            .get(id.0 as usize)
+            .map(Arc::as_ref)
+            .filter(|f| !f.pending)
     }
 
     /// The display name of a file ("" for an unknown id).
@@ -438,6 +471,7 @@ impl SourceMap {
         self.files
             .iter()
             .enumerate()
+            .filter(|(_, f)| !f.pending)
             .map(|(i, f)| (FileId(clamp_u32(i)), f.as_ref()))
     }
 }
@@ -512,6 +546,44 @@ mod tests {
         }
     }
 
+    /// `text`, read from `path` into a pending file of `map` as a check
+    /// run reads record files, without the map holding it.
+    fn read_from(map: &mut SourceMap, path: &Path, text: &str) -> FileId {
+        let id = map.add_pending("a.yaml");
+        map.set_read(id, path, text.len() as u64, sha256(text));
+        id
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn a_pending_file_is_not_in_the_map_until_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        std::fs::write(&path, "a: 1\n").unwrap();
+        let mut map = SourceMap::new();
+        let rules = map.add("r.rules", "rule");
+        let empty = map.fingerprint();
+        let (unread, bad, read) = (
+            map.add_pending("unread.yaml"),
+            map.add_pending("bad.yaml"),
+            map.add_pending("a.yaml"),
+        );
+        assert_eq!((map.len(), map.name(unread)), (4, ""));
+        assert!([unread, bad, read].iter().all(|&id| map.get(id).is_none()));
+        assert_eq!(map.iter().map(|(id, _)| id).collect::<Vec<_>>(), [rules]);
+        assert_eq!(map.fingerprint(), empty);
+
+        map.replace(bad, "a: \u{fffd}\n");
+        map.set_read(read, &path, 5, sha256("a: 1\n"));
+        let ids: Vec<FileId> = map.iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, [rules, bad, read]);
+        assert_eq!(map.name(bad), "bad.yaml");
+        assert!(!map.get(bad).unwrap().is_released());
+        assert!(map.get(read).unwrap().is_released());
+        assert_eq!(map.text_as_read(read).as_deref(), Some("a: 1\n"));
+        assert!(map.get(unread).is_none());
+    }
+
     #[test]
     #[allow(clippy::unwrap_used)]
     fn a_released_text_comes_back_only_as_it_was_read() {
@@ -519,15 +591,17 @@ mod tests {
         let path = dir.path().join("a.yaml");
         let text = "a: 1\nb: 名\n";
         std::fs::write(&path, text).unwrap();
+        let mut held = SourceMap::new();
+        held.add("r.rules", "rule");
+        let id = held.add("a.yaml", text);
+        let fingerprint = held.fingerprint();
+        let digest = held.get(id).unwrap().sha256();
+        let b = Span::new(id, 5, 6);
+        let before = held.span_lines(b);
+
         let mut map = SourceMap::new();
         let rules = map.add("r.rules", "rule");
-        let id = map.add("a.yaml", text);
-        let fingerprint = map.fingerprint();
-        let digest = map.get(id).unwrap().sha256();
-        let b = Span::new(id, 5, 6);
-        let before = map.span_lines(b);
-
-        map.release(id, &path, digest);
+        assert_eq!(read_from(&mut map, &path, text), id);
         let file = map.get(id).unwrap();
         assert!(file.is_released() && file.text.is_empty());
         assert_eq!(file.sha256(), digest);
@@ -551,8 +625,7 @@ mod tests {
         // Grown, or gone: neither is the text read.
         for change in [Some(format!("{text}c: 3\n")), None] {
             let mut map = SourceMap::new();
-            let id = map.add("a.yaml", text);
-            map.release(id, &path, digest);
+            let id = read_from(&mut map, &path, text);
             match &change {
                 Some(grown) => std::fs::write(&path, grown).unwrap(),
                 None => std::fs::remove_file(&path).unwrap(),
@@ -564,8 +637,7 @@ mod tests {
         // Unchanged, it comes back whole, with its positions and digest.
         std::fs::write(&path, text).unwrap();
         let mut map = SourceMap::new();
-        let id = map.add("a.yaml", text);
-        map.release(id, &path, digest);
+        let id = read_from(&mut map, &path, text);
         assert_eq!(map.span_lines(Span::new(id, 5, 6)), None);
         assert_eq!(map.text_as_read(id).as_deref(), Some(text));
         assert!(map.restore([id]).is_empty());

@@ -552,7 +552,17 @@ impl std::fmt::Display for ReadError {
 /// before it is opened (a FIFO would block, `/dev/zero` never ends), and the
 /// read itself stops past the limit, should the file grow meanwhile.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    read_bounded_into(path, limit, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_bounded`] into `bytes`, emptied first: a run that reads
+/// thousands of files reads them into one buffer a thread, which takes no
+/// fresh memory for each file.
+pub fn read_bounded_into(path: &Path, limit: u64, bytes: &mut Vec<u8>) -> Result<(), ReadError> {
     use std::io::Read;
+    bytes.clear();
     let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
     if !meta.is_file() {
         return Err(ReadError::NotRegular);
@@ -577,14 +587,14 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     // Sized once from the file's length (growing it read by read copies
     // a large file a dozen times); the limit still bounds what is read.
     let expected = usize::try_from(meta.len().min(limit).saturating_add(1)).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(expected);
+    bytes.reserve(expected);
     file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
+        .read_to_end(bytes)
         .map_err(ReadError::Io)?;
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge(None));
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// [`read_bounded`] as text; bytes that are not UTF-8 are an I/O error.
@@ -643,33 +653,41 @@ pub(crate) fn add_read(
             None
         }
         Err(TextError::NotUtf8(e)) => {
-            let at = e.utf8_error().valid_up_to();
-            // The file is kept, with the bad bytes shown as U+FFFD, so that
-            // the error can point at its line and column; it is not checked.
-            // The valid prefix is unchanged, so `at` is still its offset.
-            let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let id = sources.add(name, shown);
-            let end = at + char::REPLACEMENT_CHARACTER.len_utf8();
-            errors.push(
-                Diagnostic::error(
-                    Span::new(id, at, end),
-                    format!("file is not valid UTF-8 (invalid byte at offset {at})"),
-                )
-                .with_label(match e.utf8_error().error_len() {
-                    Some(_) => "not UTF-8",
-                    None => "the file ends inside a character",
-                })
-                .with_help(
-                    if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) {
-                        "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8"
-                    } else {
-                        "save the file as UTF-8"
-                    },
-                ),
-            );
+            let id = sources.add_pending(name);
+            errors.push(keep_not_utf8(sources, id, e.as_bytes(), e.utf8_error()));
             None
         }
     }
+}
+
+/// Keep file `id`, whose `bytes` are not UTF-8 (`e` says where), with its
+/// bad bytes shown as U+FFFD, so that the error returned can point at its
+/// line and column. Its records are not read.
+pub(crate) fn keep_not_utf8(
+    sources: &mut SourceMap,
+    id: FileId,
+    bytes: &[u8],
+    e: std::str::Utf8Error,
+) -> Diagnostic {
+    // The valid prefix is unchanged, so `at` is still its offset.
+    let at = e.valid_up_to();
+    sources.replace(id, String::from_utf8_lossy(bytes).into_owned());
+    let end = at + char::REPLACEMENT_CHARACTER.len_utf8();
+    Diagnostic::error(
+        Span::new(id, at, end),
+        format!("file is not valid UTF-8 (invalid byte at offset {at})"),
+    )
+    .with_label(match e.error_len() {
+        Some(_) => "not UTF-8",
+        None => "the file ends inside a character",
+    })
+    .with_help(
+        if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8"
+        } else {
+            "save the file as UTF-8"
+        },
+    )
 }
 
 /// A path as shown in output: as given, with `/` separators.

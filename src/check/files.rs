@@ -149,7 +149,13 @@ fn in_document_order<'a, R: Listed>(
 
 /// Read and validate the records of one file already added to `sources`.
 pub fn read_file(sources: &SourceMap, id: FileId, schema: &Schema, limits: &Limits) -> FileSet {
-    let text = sources.get(id).map_or("", |f| &f.text);
+    read_file_text(id, sources.get(id).map_or("", |f| &f.text), schema, limits)
+}
+
+/// Read and validate the records of file `id` from `text`, which the
+/// source map need not hold: a large run reads each file into a buffer of
+/// its thread and keeps only what was read from it.
+pub fn read_file_text(id: FileId, text: &str, schema: &Schema, limits: &Limits) -> FileSet {
     let fr = records::read(id, text, schema, limits);
     let kind_name = |k: Option<usize>| {
         k.and_then(|k| schema.kinds.get(k))

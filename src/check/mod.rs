@@ -19,7 +19,7 @@ pub mod value;
 
 pub use builtins::{BUILTINS, BuiltinDoc, builtins_markdown};
 pub use compile::ParamOverride;
-pub use files::{FileSet, read_file, read_records, record_infos};
+pub use files::{FileSet, read_file, read_file_text, read_records, record_infos};
 pub use frozen::Frozen;
 pub use program::Program;
 pub use symbols::Symbols;

@@ -1,9 +1,10 @@
 //! A check run over record paths: the files read and validated in
-//! parallel a batch at a time, their texts released once read, the rules
-//! evaluated, the records let go as the report lists them, and the texts
-//! the report points into brought back.
+//! parallel, their texts not kept, the rules evaluated, the records let
+//! go as the report lists them, and the texts the report points into read
+//! again.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -14,11 +15,11 @@ use crate::check;
 use crate::diag::Diagnostic;
 use crate::report::Report;
 use crate::source::{FileId, SourceMap};
-use crate::workspace::{InputLimits, TextError, add_read, display_path, read_text};
+use crate::workspace::{InputLimits, display_path, keep_not_utf8, read_bounded_into};
 
 /// Check record files with a compiled rule set: the whole `sunlight check`.
-/// The record files are added to `sources`, and their texts released once
-/// read (see [`SourceMap::release`]), but for the files the report points
+/// The record files are added to `sources` with their texts released
+/// (see [`SourceMap::set_read`]), but for the files the report points
 /// into, whose texts are back.
 pub fn check_paths(
     sources: &mut SourceMap,
@@ -76,70 +77,61 @@ pub fn check_paths_showing(
     let files: Vec<PathBuf> = files.into_iter().map(|(f, _)| f).collect();
     let schema = &rules.program.schema;
     let (files_read, records_read) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let mut sets: Vec<check::FileSet> = Vec::with_capacity(files.len());
-    let mut unreadable = 0;
-    // Files are read and their records validated in parallel, a batch at a
-    // time; both results come back in path order, so the report is the
-    // same on any number of threads. A file's text is released once its
-    // records are read: a large run holds the records, not the text, which
-    // comes back at the end for the files the report shows.
-    //
-    // Each batch ends with the threads waiting for the last file: once
-    // the first batch tells how large the files are, a batch holds about
-    // BATCH_TEXT bytes of text, so that an archive of small files is read
-    // in a few batches rather than hundreds.
-    let threads = rayon::current_num_threads().max(1);
-    let mut batch_len = threads.saturating_mul(16);
-    let (mut text_read, mut tried) = (0usize, 0usize);
-    let mut rest: &[PathBuf] = &files;
-    while !rest.is_empty() {
-        let (batch, after) = rest.split_at(batch_len.min(rest.len()));
-        rest = after;
-        let read: Vec<(String, Result<String, TextError>)> = batch
-            .par_iter()
-            .map(|f| (display_path(f), read_text(f, limits)))
-            .collect();
-        text_read += read
-            .iter()
-            .map(|(_, t)| t.as_ref().map_or(0, String::len))
-            .sum::<usize>();
-        tried += batch.len();
-        batch_len = (BATCH_TEXT / (text_read / tried).max(1))
-            .clamp(threads.saturating_mul(4), threads.saturating_mul(256));
-        let mut added: Vec<(FileId, &Path)> = Vec::with_capacity(batch.len());
-        for ((name, text), path) in read.into_iter().zip(batch) {
-            match add_read(sources, name, text, &mut errors) {
-                Some(id) => added.push((id, path)),
-                None => {
-                    // Counted as done, so that the progress line reaches its total.
-                    files_read.fetch_add(1, Ordering::Relaxed);
-                    unreadable += 1;
+    // Files are read and their records validated in parallel; the results
+    // come back in path order, with ids given in path order beforehand, so
+    // that the report is the same on any number of threads. Each thread
+    // reads its files into a buffer of its own and keeps only their
+    // records: a large run holds the records, not the text, which is read
+    // again at the end for the files the report shows.
+    let ids: Vec<FileId> = files
+        .iter()
+        .map(|f| sources.add_pending(display_path(f)))
+        .collect();
+    let read: Vec<FileRead> = files
+        .par_iter()
+        .zip(&ids)
+        .map(|(path, &id)| {
+            let read = READ_BUFFER.with_borrow_mut(|buffer| {
+                let read = read_file(path, id, buffer, schema, limits);
+                if buffer.capacity() > KEPT_BUFFER {
+                    *buffer = Vec::new();
+                }
+                read
+            });
+            if progress {
+                let records = match &read {
+                    FileRead::Read { set, .. } => set.records_read(),
+                    _ => 0,
+                };
+                let before = records_read.fetch_add(records, Ordering::Relaxed);
+                let done = files_read.fetch_add(1, Ordering::Relaxed) + 1;
+                if done % 64 == 0 || done == files.len() {
+                    eprint!(
+                        "\r{done} of {} files read, {} records",
+                        files.len(),
+                        before + records
+                    );
                 }
             }
-        }
-        let shared: &SourceMap = sources;
-        let done: Vec<(check::FileSet, [u8; 32])> = added
-            .par_iter()
-            .map(|&(id, _)| {
-                let set = check::read_file(shared, id, schema, &limits.yaml);
-                let digest = shared.get(id).map_or([0; 32], |f| f.sha256());
-                if progress {
-                    let records = records_read.fetch_add(set.records_read(), Ordering::Relaxed);
-                    let done = files_read.fetch_add(1, Ordering::Relaxed) + 1;
-                    if done % 64 == 0 || done == files.len() {
-                        eprint!(
-                            "\r{done} of {} files read, {} records",
-                            files.len(),
-                            records + set.records_read()
-                        );
-                    }
-                }
-                (set, digest)
-            })
-            .collect();
-        for ((set, digest), (id, path)) in done.into_iter().zip(added) {
-            sources.release(id, path, digest);
-            sets.push(set);
+            read
+        })
+        .collect();
+    let mut sets: Vec<check::FileSet> = Vec::with_capacity(files.len());
+    let mut unreadable = 0;
+    for ((read, id), path) in read.into_iter().zip(ids).zip(&files) {
+        match read {
+            FileRead::Read { set, len, sha256 } => {
+                sources.set_read(id, path, len, sha256);
+                sets.push(set);
+            }
+            FileRead::NotUtf8(bytes, e) => {
+                errors.push(keep_not_utf8(sources, id, &bytes, e));
+                unreadable += 1;
+            }
+            FileRead::Unreadable(d) => {
+                errors.push(d);
+                unreadable += 1;
+            }
         }
     }
     errors.extend(files_without_records(&sets, sources));
@@ -215,9 +207,50 @@ pub fn check_paths_showing(
     report
 }
 
-/// The text a batch of record files holds, about: enough to keep every
-/// thread busy between two batches, little next to the records read.
-const BATCH_TEXT: usize = 32 << 20;
+thread_local! {
+    /// The buffer each thread reads record files into.
+    static READ_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A read buffer grown past this, by a large file, is let go once the
+/// file is read, rather than held by its thread for the rest of the run.
+const KEPT_BUFFER: usize = 8 << 20;
+
+/// What reading one record file gave.
+enum FileRead {
+    /// Its records, and the length and digest of its text.
+    Read {
+        set: check::FileSet,
+        len: u64,
+        sha256: [u8; 32],
+    },
+    /// Its bytes, which are not UTF-8 for the reason given.
+    NotUtf8(Vec<u8>, std::str::Utf8Error),
+    /// It could not be read.
+    Unreadable(Diagnostic),
+}
+
+/// Read the record file `path`, whose id is `id`, into `buffer`, and its
+/// records from it.
+fn read_file(
+    path: &Path,
+    id: FileId,
+    buffer: &mut Vec<u8>,
+    schema: &crate::schema::Schema,
+    limits: &InputLimits,
+) -> FileRead {
+    if let Err(e) = read_bounded_into(path, limits.max_file_size, buffer) {
+        return FileRead::Unreadable(e.diagnostic(&display_path(path), limits.max_file_size));
+    }
+    match std::str::from_utf8(buffer) {
+        Ok(text) => FileRead::Read {
+            set: check::read_file_text(id, text, schema, &limits.yaml),
+            len: text.len() as u64,
+            sha256: crate::source::sha256(text),
+        },
+        Err(e) => FileRead::NotUtf8(buffer.clone(), e),
+    }
+}
 
 /// A warning for each file read that holds no record (empty, or only
 /// comments and `---`) and no error: it was most likely meant to hold
