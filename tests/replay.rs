@@ -88,6 +88,83 @@ fn the_report_records_the_hashes_of_its_inputs_and_the_run_date() -> TestResult 
     Ok(())
 }
 
+/// A record file that could not be read is no input of the report; one
+/// that is not UTF-8 was read, and is one, kept with its bad bytes shown
+/// as U+FFFD so that its error has a line and column.
+#[test]
+fn files_that_could_not_be_read_are_not_among_the_inputs() -> TestResult {
+    let (dir, _) = setup()?;
+    let records = dir.path().join("records");
+    std::fs::write(records.join("latin1.yaml"), b"kind: org\nname: caf\xe9\n")?;
+    // Found by the walk, refused when read: larger than the limit.
+    std::fs::write(records.join("big.yaml"), "# 大\n".repeat(1000))?;
+    let out = sunlight(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--today",
+            "2016-03-01",
+            "--max-file-size",
+            "4000",
+            "records",
+        ],
+    )?;
+    assert_eq!(out.status.code(), Some(2), "input errors fail the run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let inputs: Vec<&str> = v["inputs"]["records"]
+        .as_array()
+        .ok_or("no records")?
+        .iter()
+        .filter_map(|r| r["file"].as_str())
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            "records/disbursements.yaml",
+            "records/latin1.yaml",
+            "records/meetings.yaml",
+            "records/org.yaml"
+        ]
+    );
+    assert_eq!(
+        v["inputs"]["records"][1]["sha256"],
+        sunlight::replay::sha256_hex("kind: org\nname: caf\u{fffd}\n")
+    );
+    let errors: Vec<(&str, &str, Option<u64>, Option<u64>)> = v["errors"]
+        .as_array()
+        .ok_or("no errors")?
+        .iter()
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap_or(""),
+                e["message"].as_str().unwrap_or(""),
+                e["line"].as_u64(),
+                e["column"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                "records/big.yaml",
+                "file is 6000 bytes, more than the limit of 4000 bytes",
+                None,
+                None
+            ),
+            (
+                "records/latin1.yaml",
+                "file is not valid UTF-8 (invalid byte at offset 19)",
+                Some(2),
+                Some(10)
+            )
+        ]
+    );
+    Ok(())
+}
+
 #[test]
 fn the_same_inputs_reproduce_the_report() -> TestResult {
     let (dir, report) = setup()?;
