@@ -333,7 +333,9 @@ impl SourceMap {
                 changed: AtomicBool::new(false),
             }));
             f.released = true;
-            f.text = Arc::from("");
+            if !f.text.is_empty() {
+                f.text = Arc::from("");
+            }
             f.lines = OnceLock::new();
         }
     }
@@ -422,7 +424,7 @@ impl SourceMap {
         h.finalize().into()
     }
 
-    /// How many files were added.
+    /// How many files were added, pending ones included: ids are below it.
     pub fn len(&self) -> usize {
         self.files.len()
     }

@@ -587,7 +587,8 @@ pub fn read_bounded_into(path: &Path, limit: u64, bytes: &mut Vec<u8>) -> Result
     // Sized once from the file's length (growing it read by read copies
     // a large file a dozen times); the limit still bounds what is read.
     let expected = usize::try_from(meta.len().min(limit).saturating_add(1)).unwrap_or(0);
-    bytes.reserve(expected);
+    // Exactly: a buffer kept for the next file is not doubled past need.
+    bytes.reserve_exact(expected);
     file.take(limit.saturating_add(1))
         .read_to_end(bytes)
         .map_err(ReadError::Io)?;
@@ -610,49 +611,26 @@ pub fn read_text_bounded(path: &Path, limit: u64) -> Result<String, ReadError> {
     })
 }
 
-/// Read a file into the source map; problems become diagnostics.
+/// Read a file into the source map through the file policy's bounded
+/// reader (regular files only, within the size limit); problems become
+/// diagnostics.
 pub fn read_into(
     sources: &mut SourceMap,
     path: &Path,
     limits: &InputLimits,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<FileId> {
-    add_read(sources, display_path(path), read_text(path, limits), errors)
-}
-
-/// Why a file's text could not be taken as it is.
-pub(crate) enum TextError {
-    /// Not read at all.
-    Unreadable(Diagnostic),
-    /// Read, but not UTF-8: the bytes and the error.
-    NotUtf8(std::string::FromUtf8Error),
-}
-
-/// Read a file's text through the file policy's bounded reader (regular
-/// files only, within the size limit). Needs no source map, so that files
-/// can be read in parallel.
-pub(crate) fn read_text(path: &Path, limits: &InputLimits) -> Result<String, TextError> {
-    let bytes = read_bounded(path, limits.max_file_size).map_err(|e| {
-        TextError::Unreadable(e.diagnostic(&display_path(path), limits.max_file_size))
-    })?;
-    String::from_utf8(bytes).map_err(TextError::NotUtf8)
-}
-
-/// Add what [`read_text`] returned to the source map; problems become
-/// diagnostics.
-pub(crate) fn add_read(
-    sources: &mut SourceMap,
-    name: String,
-    text: Result<String, TextError>,
-    errors: &mut Vec<Diagnostic>,
-) -> Option<FileId> {
-    match text {
-        Ok(text) => Some(sources.add(name, text)),
-        Err(TextError::Unreadable(d)) => {
-            errors.push(d);
-            None
+    let name = display_path(path);
+    let bytes = match read_bounded(path, limits.max_file_size) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            errors.push(e.diagnostic(&name, limits.max_file_size));
+            return None;
         }
-        Err(TextError::NotUtf8(e)) => {
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(sources.add(name, text)),
+        Err(e) => {
             let id = sources.add_pending(name);
             errors.push(keep_not_utf8(sources, id, e.as_bytes(), e.utf8_error()));
             None

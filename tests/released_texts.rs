@@ -87,8 +87,8 @@ fn a_file_changed_before_the_report_is_shown_without_positions() -> TestResult {
     let mut run = check_files(&[("a.yaml", &text)])?;
     let a = file_named(&run.sources, "a.yaml")?;
     let path = run.records_dir().join("a.yaml");
-    // As if the file had changed between reading and reporting: released
-    // as a run releases it, then rewritten with a text of the same length,
+    // As if the file had changed between reading and reporting: released,
+    // as a run keeps no text it read, then rewritten with a text of the same length,
     // so that only its digest tells.
     let digest = run.sources.get(a).ok_or("no a.yaml")?.sha256();
     run.sources.release(a, &path, digest);

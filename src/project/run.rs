@@ -91,12 +91,17 @@ pub fn check_paths_showing(
         .par_iter()
         .zip(&ids)
         .map(|(path, &id)| {
-            let read = READ_BUFFER.with_borrow_mut(|buffer| {
-                let read = read_file(path, id, buffer, schema, limits);
-                if buffer.capacity() > KEPT_BUFFER {
-                    *buffer = Vec::new();
+            // Nothing in reading one file reads another on this thread; were
+            // it to, that file would be read into a buffer of its own.
+            let read = READ_BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+                Ok(mut buffer) => {
+                    let read = read_file(path, id, &mut buffer, schema, limits);
+                    if buffer.capacity() > KEPT_BUFFER {
+                        *buffer = Vec::new();
+                    }
+                    read
                 }
-                read
+                Err(_) => read_file(path, id, &mut Vec::new(), schema, limits),
             });
             if progress {
                 let records = match &read {
