@@ -384,6 +384,7 @@ impl SourceMap {
         // frees the text read where it can take its memory again at once.
         let texts: Vec<Option<Arc<str>>> = ids
             .par_iter()
+            .with_max_len(1)
             .map(|id| Some(Arc::from(self.get(*id)?.origin.as_ref()?.read_again()?)))
             .collect();
         let mut changed = Vec::new();

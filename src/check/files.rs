@@ -216,6 +216,7 @@ pub fn record_infos(
     // On all cores, a file at a time, kept in file order.
     let per_file: Vec<Vec<RecordInfo>> = files
         .into_par_iter()
+        .with_max_len(1)
         .map(|file| {
             let mut infos = Vec::with_capacity(file.records_read());
             let mark = |mut info: RecordInfo| {

@@ -132,6 +132,7 @@ pub(super) fn place(
     let files: Vec<&[(FileId, u32, usize, Spot)]> = spots.chunk_by(|a, b| a.0 == b.0).collect();
     let placed: Vec<Vec<(usize, Spot, Span, String)>> = files
         .par_iter()
+        .with_max_len(1)
         .map(|spots| {
             let text = spots.first().and_then(|s| sources.text_as_read(s.0));
             let text = text.as_deref();

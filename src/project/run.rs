@@ -90,6 +90,10 @@ pub fn check_paths_showing(
     let read: Vec<FileRead> = files
         .par_iter()
         .zip(&ids)
+        // Each file a task of its own: left to split as it likes, rayon
+        // hands a thread a run of files whole and, once the other thread
+        // is done, leaves it waiting for the end of that run.
+        .with_max_len(1)
         .map(|(path, &id)| {
             // Nothing in reading one file reads another on this thread; were
             // it to, that file would be read into a buffer of its own.

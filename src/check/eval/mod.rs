@@ -215,6 +215,9 @@ pub fn run<'a>(
         let prior = (fired.as_slice(), &by_record);
         let results: Vec<Vec<Done<'a>>> = tasks
             .into_par_iter()
+            // Each task on its own, so that no thread waits for a run of
+            // them another thread took whole.
+            .with_max_len(1)
             .map(|(batch, records)| {
                 let mut ev = Ev::new(Some(program), &program.schema, store, &cache, prior, None);
                 ev.in_force = Some(in_force);
@@ -372,6 +375,7 @@ pub(in crate::check) fn compute_ahead(
     for round in 0..rounds {
         depths
             .par_iter()
+            .with_max_len(1)
             .filter(|(n, _)| *n == round)
             .for_each(|&(_, slot)| {
                 if let Some(ir) = program.cached.get(slot) {

@@ -61,6 +61,7 @@ impl<'a, 'p> Ev<'a, 'p> {
             let chunk = window.len().div_ceil(threads * 4).max(PARALLEL_MIN / 4);
             let parts: Vec<Result<Vec<Value<'a>>, Fault>> = window
                 .par_chunks(chunk)
+                .with_max_len(1)
                 .map(|part| {
                     let mut ev = self.fork();
                     let mut frame = frame.to_vec();
