@@ -1,5 +1,7 @@
 //! The records of one run, indexed by kind and id.
 
+use rayon::prelude::*;
+
 use super::ids::{IdEntry, IdIndex};
 use super::ir::Ir;
 use super::place::Locator;
@@ -67,23 +69,34 @@ impl<'a> Store<'a> {
         kinds: usize,
     ) -> Store<'a> {
         let mut by_kind = vec![Vec::new(); kinds];
-        let mut ids = IdIndex::with_capacity(records.len());
         for (i, r) in records.iter().enumerate() {
-            let i = u32::try_from(i).unwrap_or(u32::MAX);
             if let Some(list) = by_kind.get_mut(r.kind) {
-                list.push(i);
+                list.push(u32::try_from(i).unwrap_or(u32::MAX));
             }
-            ids.add_checked(&records, i, |_| true);
         }
-        // Rules see the records of a kind ordered by id, so that what they
-        // list does not depend on how the files were named; the sort is
-        // stable, so records sharing an id stay in path order.
-        for list in &mut by_kind {
-            list.sort_by(|&a, &b| {
-                let id = |r: u32| records.get(r as usize).map(|r| r.id());
-                id(a).cmp(&id(b))
-            });
-        }
+        // The id index is built while the lists are sorted: a large run
+        // waits for both before any rule runs.
+        let (mut ids, ()) = rayon::join(
+            || {
+                let mut ids = IdIndex::with_capacity(records.len());
+                for i in 0..records.len() {
+                    ids.add_checked(&records, u32::try_from(i).unwrap_or(u32::MAX), |_| true);
+                }
+                ids
+            },
+            || {
+                // Rules see the records of a kind ordered by id, so that
+                // what they list does not depend on how the files were
+                // named; the sort is stable, so records sharing an id stay
+                // in path order.
+                for list in &mut by_kind {
+                    list.par_sort_by(|&a, &b| {
+                        let id = |r: u32| records.get(r as usize).map(|r| r.id());
+                        id(a).cmp(&id(b))
+                    });
+                }
+            },
+        );
         for (kind, id) in rejected {
             ids.add_rejected(kind, id);
         }
