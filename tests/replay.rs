@@ -17,6 +17,15 @@ fn sunlight(dir: &Path, args: &[&str]) -> Result<Output, std::io::Error> {
         .output()
 }
 
+/// `sunlight check records` in `dir` as of 2016-03-01, reporting JSON,
+/// with `extra` options.
+fn check_json(dir: &Path, extra: &[&str]) -> Result<Output, std::io::Error> {
+    let mut args = vec!["check", "--format", "json", "--today", "2016-03-01"];
+    args.extend_from_slice(extra);
+    args.push("records");
+    sunlight(dir, &args)
+}
+
 /// A copy of the example locality in a temporary folder, with a report.
 fn setup() -> Result<(tempfile::TempDir, PathBuf), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
@@ -32,17 +41,7 @@ fn setup() -> Result<(tempfile::TempDir, PathBuf), Box<dyn std::error::Error>> {
     ] {
         std::fs::copy(src.join(f), dir.path().join(f))?;
     }
-    let out = sunlight(
-        dir.path(),
-        &[
-            "check",
-            "--format",
-            "json",
-            "--today",
-            "2016-03-01",
-            "records",
-        ],
-    )?;
+    let out = check_json(dir.path(), &[])?;
     assert_eq!(out.status.code(), Some(1));
     let report = dir.path().join("report.json");
     std::fs::write(&report, &out.stdout)?;
@@ -98,19 +97,7 @@ fn files_that_could_not_be_read_are_not_among_the_inputs() -> TestResult {
     std::fs::write(records.join("latin1.yaml"), b"kind: org\nname: caf\xe9\n")?;
     // Found by the walk, refused when read: larger than the limit.
     std::fs::write(records.join("big.yaml"), "# 大\n".repeat(1000))?;
-    let out = sunlight(
-        dir.path(),
-        &[
-            "check",
-            "--format",
-            "json",
-            "--today",
-            "2016-03-01",
-            "--max-file-size",
-            "4000",
-            "records",
-        ],
-    )?;
+    let out = check_json(dir.path(), &["--max-file-size", "4000"])?;
     assert_eq!(out.status.code(), Some(2), "input errors fail the run");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     let inputs: Vec<&str> = v["inputs"]["records"]
