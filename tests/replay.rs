@@ -26,6 +26,16 @@ fn check_json(dir: &Path, extra: &[&str]) -> Result<Output, std::io::Error> {
     sunlight(dir, &args)
 }
 
+/// The files named in a list of a report's inputs.
+fn files_of(list: &serde_json::Value) -> Result<Vec<&str>, &'static str> {
+    Ok(list
+        .as_array()
+        .ok_or("not a list of files")?
+        .iter()
+        .filter_map(|r| r["file"].as_str())
+        .collect())
+}
+
 /// A copy of the example locality in a temporary folder, with a report.
 fn setup() -> Result<(tempfile::TempDir, PathBuf), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
@@ -54,12 +64,7 @@ fn the_report_records_the_hashes_of_its_inputs_and_the_run_date() -> TestResult 
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&report)?)?;
     let inputs = &v["inputs"];
     assert_eq!(inputs["today"], "2016-03-01");
-    let records: Vec<&str> = inputs["records"]
-        .as_array()
-        .ok_or("no records")?
-        .iter()
-        .filter_map(|r| r["file"].as_str())
-        .collect();
+    let records = files_of(&inputs["records"])?;
     assert_eq!(
         records,
         [
@@ -73,12 +78,7 @@ fn the_report_records_the_hashes_of_its_inputs_and_the_run_date() -> TestResult 
         inputs["records"][2]["sha256"],
         sunlight::replay::sha256_hex(&org)
     );
-    let rules: Vec<&str> = inputs["rules"]
-        .as_array()
-        .ok_or("no rules")?
-        .iter()
-        .filter_map(|r| r["file"].as_str())
-        .collect();
+    let rules = files_of(&inputs["rules"])?;
     assert!(rules.contains(&"<sunlight>/rules/schema.rules"));
     assert!(
         rules.iter().any(|r| r.ends_with("qingshui.rules")),
@@ -100,12 +100,7 @@ fn files_that_could_not_be_read_are_not_among_the_inputs() -> TestResult {
     let out = check_json(dir.path(), &["--max-file-size", "4000"])?;
     assert_eq!(out.status.code(), Some(2), "input errors fail the run");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let inputs: Vec<&str> = v["inputs"]["records"]
-        .as_array()
-        .ok_or("no records")?
-        .iter()
-        .filter_map(|r| r["file"].as_str())
-        .collect();
+    let inputs = files_of(&v["inputs"]["records"])?;
     assert_eq!(
         inputs,
         [
