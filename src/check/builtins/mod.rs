@@ -182,7 +182,6 @@ impl<'a> Compiler<'a> {
             },
             Ty::Any,
         );
-        let _out: Vec<Arg> = Vec::new();
         let mut out: Vec<Arg> = Vec::new();
         let ty = match family(b) {
             Some(Family::Lists) => self.type_lists_call(b, name, args, span, &mut out),
