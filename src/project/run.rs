@@ -99,13 +99,13 @@ pub fn check_paths_showing(
             // it to, that file would be read into a buffer of its own.
             let read = READ_BUFFER.with(|buffer| match buffer.try_borrow_mut() {
                 Ok(mut buffer) => {
-                    let read = read_file(path, id, &mut buffer, schema, limits);
+                    let read = read_record_file(path, id, &mut buffer, schema, limits);
                     if buffer.capacity() > KEPT_BUFFER {
                         *buffer = Vec::new();
                     }
                     read
                 }
-                Err(_) => read_file(path, id, &mut Vec::new(), schema, limits),
+                Err(_) => read_record_file(path, id, &mut Vec::new(), schema, limits),
             });
             if progress {
                 let records = match &read {
@@ -241,7 +241,7 @@ enum FileRead {
 
 /// Read the record file `path`, whose id is `id`, into `buffer`, and its
 /// records from it.
-fn read_file(
+fn read_record_file(
     path: &Path,
     id: FileId,
     buffer: &mut Vec<u8>,
