@@ -949,3 +949,60 @@ fn a_one_or_list_field_written_as_one_value_reads_as_a_list_of_one() -> TestResu
     assert_eq!(run.anchor_text(two), "[甲, 乙]");
     Ok(())
 }
+
+#[test]
+fn a_def_called_again_on_the_same_record_gives_its_own_result_for_each_argument() -> TestResult {
+    // `分管人数` is remembered per record and per constant argument: each
+    // org and each area must still get its own count, in one rule and
+    // across rules, and inside a function over all records.
+    let rules = r#"def 分管人数(o, area) = count(filter(o.leaders, l => area in l.manages))
+
+rule DZ-101 "分管" {
+  severity warning
+  cite "测试"
+  for o in org
+  at o.name
+  message "{o.id} {分管人数(o, "财务")}/{分管人数(o, "人事")}/{分管人数(o, "工程招投标")} {count(filter(records(org), x => 分管人数(x, "财务") > 1))}"
+}
+
+rule DZ-102 "人事" {
+  severity warning
+  cite "测试"
+  for o in org
+  where 分管人数(o, "人事") > 0
+  at o.name
+  message "{o.id} {分管人数(o, "人事")}"
+}
+"#;
+    let org = |id: &str, leaders: &[(&str, &str)]| {
+        let mut text = format!("kind: org\nid: {id}\nname: {id}局\nleaders:\n");
+        for (name, manages) in leaders {
+            text.push_str(&format!(
+                "  - {{name: {name}, post: 副局长, manages: [{manages}]}}\n"
+            ));
+        }
+        text
+    };
+    let docs = [
+        org("a", &[("甲", "财务, 人事"), ("乙", "工程招投标")]),
+        org("b", &[("丙", "财务, 人事"), ("丁", "财务")]),
+        org("c", &[("戊", "行政审批")]),
+    ];
+    let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
+    let run = check_yaml_with(
+        &stream(&docs),
+        &Setup::default().rules("local.rules", rules),
+    )?;
+    let messages = |rule: &str| -> Vec<String> {
+        let mut m: Vec<String> = run
+            .findings_of(rule)
+            .iter()
+            .map(|f| f.message.clone())
+            .collect();
+        m.sort();
+        m
+    };
+    assert_eq!(messages("DZ-101"), ["a 1/1/1 1", "b 2/1/0 1", "c 0/0/0 1"]);
+    assert_eq!(messages("DZ-102"), ["a 1", "b 1"]);
+    Ok(())
+}

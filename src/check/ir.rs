@@ -84,6 +84,9 @@ pub enum Op {
     Local(usize),
     /// A field of a structure, by slot.
     Field(Box<Ir>, usize),
+    /// A field of the structure in a local variable: `Field(Local(.0), .1)`
+    /// in one step, the most frequent operation of all.
+    LocalField(usize, usize),
     /// A one-or-list field of a structure, by slot: a list, also where the
     /// record holds one value alone.
     OneOrList(Box<Ir>, usize),
@@ -103,6 +106,11 @@ pub enum Op {
     If(Box<Ir>, Box<Ir>, Box<Ir>),
     /// Bind a local, then evaluate the body (calls of `def`s).
     Let(usize, Box<Ir>, Box<Ir>),
+    /// A `def` call remembered per argument: as `Let(.1, .2, .3)`, but
+    /// where the argument is record data, the body's value is kept under
+    /// memory `.0` and that datum, for the next call with it (see
+    /// `Compiler::memo_of`).
+    Memo(usize, usize, Box<Ir>, Box<Ir>),
     /// A built-in function.
     Call(Builtin, Vec<Arg>),
     /// Every checked record of a kind, in path order.
@@ -144,7 +152,12 @@ impl Ir {
     /// lambda's parameter) and asks for no findings: its value for a given
     /// `slot` is the same wherever and whenever it is evaluated.
     pub fn is_pure_in(&self, slot: Option<usize>) -> bool {
-        let mut bound: Vec<usize> = slot.into_iter().collect();
+        self.is_pure_in_all(slot.as_slice())
+    }
+
+    /// As [`Ir::is_pure_in`], for several variables (a `def`'s parameters).
+    pub fn is_pure_in_all(&self, slots: &[usize]) -> bool {
+        let mut bound: Vec<usize> = slots.to_vec();
         let mut asks = false;
         self.visit(&mut |ir| {
             if matches!(ir.op, Op::Call(Builtin::Findings | Builtin::FindingsOn, _)) {
@@ -173,7 +186,9 @@ impl Ir {
         let mut len = 0;
         self.visit(&mut |ir| {
             let slot = match &ir.op {
-                Op::Local(s) | Op::Let(s, ..) => Some(*s),
+                Op::Local(s) | Op::LocalField(s, _) | Op::Let(s, ..) | Op::Memo(_, s, ..) => {
+                    Some(*s)
+                }
                 Op::Call(_, args) => args
                     .iter()
                     .filter_map(|a| match a {
@@ -212,11 +227,97 @@ impl Ir {
         }
     }
 
+    /// Rewrite the expression into a cheaper one that computes the same:
+    /// a `def`'s parameter bound to a variable or a constant is replaced
+    /// by it in the body (most `def` calls pass the record at hand and
+    /// literals), and a field of a variable is read in one step. Run on
+    /// the finished program, after every check of the expression's shape.
+    pub fn simplify(&mut self) {
+        for child in self.children_mut() {
+            child.simplify();
+        }
+        let op = std::mem::replace(&mut self.op, Op::Const(Value::None));
+        self.op = match op {
+            Op::Let(slot, value, mut body) if matches!(value.op, Op::Local(_) | Op::Const(_)) => {
+                body.substitute(slot, &value);
+                body.op
+            }
+            Op::Field(base, field) => match base.op {
+                Op::Local(local) => Op::LocalField(local, field),
+                _ => Op::Field(base, field),
+            },
+            op => op,
+        };
+    }
+
+    /// Replace every read of local `slot` by `value` (a variable or a
+    /// constant), which nothing inside rebinds: slots are fresh per binding.
+    fn substitute(&mut self, slot: usize, value: &Ir) {
+        match (&self.op, &value.op) {
+            (Op::Local(s), _) if *s == slot => self.op = value.op.clone(),
+            (Op::LocalField(s, field), Op::Local(to)) if *s == slot => {
+                self.op = Op::LocalField(*to, *field);
+            }
+            (Op::LocalField(s, field), _) if *s == slot => {
+                self.op = Op::Field(Box::new(value.clone()), *field);
+            }
+            _ => {
+                for child in self.children_mut() {
+                    child.substitute(slot, value);
+                }
+            }
+        }
+    }
+
+    /// Direct sub-expressions, to rewrite them.
+    fn children_mut(&mut self) -> Vec<&mut Ir> {
+        match &mut self.op {
+            Op::Const(_)
+            | Op::Local(_)
+            | Op::LocalField(..)
+            | Op::Records(_)
+            | Op::AllRecords
+            | Op::Today => Vec::new(),
+            Op::Field(a, _)
+            | Op::OneOrList(a, _)
+            | Op::KindName(a)
+            | Op::ObjField(a, _)
+            | Op::Unary(_, a)
+            | Op::LookupRef(_, a)
+            | Op::LookupKey(a, _, _)
+            | Op::Rejected(_, a)
+            | Op::Cached(_, a) => vec![a],
+            Op::Index(a, b) | Op::Binary(_, a, b) | Op::Let(_, a, b) | Op::Memo(_, _, a, b) => {
+                vec![a, b]
+            }
+            Op::If(a, b, c) => vec![a, b, c],
+            Op::List(items) => items.iter_mut().collect(),
+            Op::Call(_, args) => args
+                .iter_mut()
+                .map(|a| match a {
+                    Arg::Value(i) | Arg::Lambda(_, i) => i,
+                })
+                .collect(),
+            Op::Template(parts) => parts
+                .iter_mut()
+                .filter_map(|p| match p {
+                    TemplatePiece::Value(i) => Some(i),
+                    TemplatePiece::Text(_) => None,
+                })
+                .collect(),
+        }
+    }
+
     /// Direct sub-expressions, each with the local slot it binds for its
     /// evaluation (a lambda's parameter, a `let`'s variable in its body).
     fn children(&self) -> Vec<(&Ir, Option<usize>)> {
         match &self.op {
-            Op::Const(_) | Op::Local(_) | Op::Records(_) | Op::AllRecords | Op::Today => Vec::new(),
+            Op::Const(_)
+            | Op::Local(_)
+            | Op::LocalField(..)
+            | Op::Records(_)
+            | Op::AllRecords
+            | Op::Today => Vec::new(),
             Op::Field(a, _)
             | Op::OneOrList(a, _)
             | Op::KindName(a)
@@ -227,7 +328,9 @@ impl Ir {
             | Op::Rejected(_, a)
             | Op::Cached(_, a) => vec![(a, None)],
             Op::Index(a, b) | Op::Binary(_, a, b) => vec![(a, None), (b, None)],
-            Op::Let(slot, value, body) => vec![(value, None), (body, Some(*slot))],
+            Op::Let(slot, value, body) | Op::Memo(_, slot, value, body) => {
+                vec![(value, None), (body, Some(*slot))]
+            }
             Op::If(a, b, c) => vec![(a, None), (b, None), (c, None)],
             Op::List(items) => items.iter().map(|i| (i, None)).collect(),
             Op::Call(_, args) => args
@@ -249,7 +352,7 @@ impl Ir {
 }
 
 fn closed(ir: &Ir, bound: &mut Vec<usize>) -> bool {
-    if let Op::Local(slot) = ir.op {
+    if let Op::Local(slot) | Op::LocalField(slot, _) = ir.op {
         return bound.contains(&slot);
     }
     ir.children().into_iter().all(|(child, binds)| {
@@ -262,4 +365,96 @@ fn closed(ir: &Ir, bound: &mut Vec<usize>) -> bool {
         }
         ok
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ir(op: Op) -> Ir {
+        Ir {
+            op,
+            span: Span::default(),
+        }
+    }
+
+    fn boxed(op: Op) -> Box<Ir> {
+        Box::new(ir(op))
+    }
+
+    #[test]
+    fn a_parameter_bound_to_a_variable_is_that_variable() {
+        // def amount(d) = d.amount, called as amount(x): slot 1 is `d`.
+        let mut call = ir(Op::Let(
+            1,
+            boxed(Op::Local(0)),
+            boxed(Op::Field(boxed(Op::Local(1)), 2)),
+        ));
+        call.simplify();
+        assert!(matches!(call.op, Op::LocalField(0, 2)), "{call:?}");
+    }
+
+    #[test]
+    fn a_parameter_bound_to_a_constant_is_that_constant() {
+        // def step_is(s, name) = s.step == name, called as step_is(x, "划拨").
+        let mut call = ir(Op::Let(
+            1,
+            boxed(Op::Local(0)),
+            boxed(Op::Let(
+                2,
+                boxed(Op::Const(Value::Bool(true))),
+                boxed(Op::Binary(
+                    BinOp::Eq,
+                    boxed(Op::Field(boxed(Op::Local(1)), 0)),
+                    boxed(Op::Local(2)),
+                )),
+            )),
+        ));
+        call.simplify();
+        assert!(
+            matches!(&call.op, Op::Binary(BinOp::Eq, l, r)
+                if matches!(l.op, Op::LocalField(0, 0))
+                    && matches!(r.op, Op::Const(Value::Bool(true)))),
+            "{call:?}"
+        );
+        // A field of a constant stays a field of it.
+        let mut odd = ir(Op::Let(
+            1,
+            boxed(Op::Const(Value::None)),
+            boxed(Op::Field(boxed(Op::Local(1)), 3)),
+        ));
+        odd.simplify();
+        assert!(
+            matches!(&odd.op, Op::Field(base, 3) if matches!(base.op, Op::Const(Value::None))),
+            "{odd:?}"
+        );
+    }
+
+    #[test]
+    fn a_parameter_bound_to_a_computation_is_computed_once() {
+        let mut call = ir(Op::Let(
+            1,
+            boxed(Op::Records(0)),
+            boxed(Op::Binary(
+                BinOp::Add,
+                boxed(Op::Local(1)),
+                boxed(Op::Local(1)),
+            )),
+        ));
+        call.simplify();
+        assert!(
+            matches!(&call.op, Op::Let(1, value, body)
+                if matches!(value.op, Op::Records(0))
+                    && matches!(body.op, Op::Binary(BinOp::Add, ..))),
+            "{call:?}"
+        );
+        // Reads of other variables are left alone.
+        let mut other = ir(Op::Let(
+            1,
+            boxed(Op::Local(0)),
+            boxed(Op::Field(boxed(Op::Local(5)), 1)),
+        ));
+        other.simplify();
+        assert!(matches!(other.op, Op::LocalField(5, 1)), "{other:?}");
+    }
 }

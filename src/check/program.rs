@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::ir::Ir;
+use super::ir::{Arg, Ir};
 use super::types::Ty;
 use super::value::Value;
 use crate::date::Date;
@@ -84,6 +84,57 @@ impl Program {
         self.today = today;
         for v in &mut self.versions {
             v.set_today(today);
+        }
+    }
+
+    /// Rewrite every compiled expression into its cheaper equal form
+    /// ([`Ir::simplify`]): the last step of compiling.
+    pub(in crate::check) fn simplify(&mut self) {
+        fn arg(a: &mut Arg) {
+            match a {
+                Arg::Value(ir) | Arg::Lambda(_, ir) => ir.simplify(),
+            }
+        }
+        for ir in &mut self.cached {
+            ir.simplify();
+        }
+        for (f, _) in self.decided_by.iter_mut().flatten() {
+            arg(f);
+        }
+        for rule in &mut self.rules {
+            for b in &mut rule.bindings {
+                match &mut b.source {
+                    ScopeSource::Expr(ir) => ir.simplify(),
+                    ScopeSource::Groups { list, keys } => {
+                        list.simplify();
+                        keys.iter_mut().for_each(arg);
+                    }
+                    ScopeSource::Kind(_) | ScopeSource::All => {}
+                }
+            }
+            for step in &mut rule.steps {
+                match step {
+                    Step::Where(ir) | Step::Let(_, ir) | Step::Require(ir) => ir.simplify(),
+                }
+            }
+            for ir in [&mut rule.at, &mut rule.message, &mut rule.help]
+                .into_iter()
+                .flatten()
+            {
+                ir.simplify();
+            }
+            for (ir, note) in &mut rule.related {
+                ir.simplify();
+                note.simplify();
+            }
+        }
+        for st in &mut self.statistics {
+            arg(&mut st.by);
+            for step in &mut st.steps {
+                match step {
+                    StatStep::Let(_, ir) | StatStep::Column(_, ir) => ir.simplify(),
+                }
+            }
         }
     }
 

@@ -483,13 +483,61 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
+        let memo = self.memo_of(&def.name.name, &bound, &body);
         for (_, slot, _, ir) in bound.into_iter().rev() {
-            body = Ir {
-                op: Op::Let(slot, Box::new(ir), Box::new(body)),
-                span,
+            body = match memo {
+                Some((id, memo_slot)) if slot == memo_slot => Ir {
+                    op: Op::Memo(id, slot, Box::new(ir), Box::new(body)),
+                    span,
+                },
+                _ => Ir {
+                    op: Op::Let(slot, Box::new(ir), Box::new(body)),
+                    span,
+                },
             };
         }
         (body, ty)
+    }
+
+    /// Whether a `def` call is worth remembering per argument, and then
+    /// its memory's number and the parameter it is remembered by: a body
+    /// that walks a list or looks a record up, called with one argument
+    /// that varies and constants for the others (`环节(d, "划拨")`, called
+    /// by several rules on every record). Such a body reads nothing but
+    /// its parameters, the rules' constants and whole-run values; one that
+    /// asks for findings is not remembered, since findings grow as rules run.
+    fn memo_of(
+        &mut self,
+        def: &str,
+        bound: &[(String, usize, Ty, Ir)],
+        body: &Ir,
+    ) -> Option<(usize, usize)> {
+        let mut varying = bound
+            .iter()
+            .filter(|(.., ir)| !matches!(ir.op, Op::Const(_)));
+        let (_, slot, ..) = varying.next()?;
+        if varying.next().is_some() {
+            return None;
+        }
+        let mut walks = false;
+        body.visit(&mut |ir| {
+            if matches!(ir.op, Op::Call(..) | Op::LookupRef(..) | Op::LookupKey(..)) {
+                walks = true;
+            }
+        });
+        let params: Vec<usize> = bound.iter().map(|(_, s, ..)| *s).collect();
+        if !walks || !body.is_pure_in_all(&params) {
+            return None;
+        }
+        let mut key = format!("{def}(");
+        for (_, s, _, ir) in bound {
+            match &ir.op {
+                Op::Const(v) if s != slot => key.push_str(&format!("{v:?},")),
+                _ => key.push_str("_,"),
+            }
+        }
+        let next = self.memos.len();
+        Some((*self.memos.entry(key).or_insert(next), *slot))
     }
 }
 

@@ -64,6 +64,7 @@ pub(in crate::check) fn compile_decls(
         index: SymbolIndex::default(),
         next_slot: 0,
         cached: Vec::new(),
+        memos: HashMap::new(),
         finding_queries: Vec::new(),
         params_read: Vec::new(),
         rule_lets: Vec::new(),
@@ -265,7 +266,7 @@ pub(in crate::check) fn compile_decls(
             errors.push(w);
         }
     }
-    let program = Program {
+    let mut program = Program {
         schema: c.schema,
         params: c.params,
         chains: c.chains,
@@ -279,6 +280,7 @@ pub(in crate::check) fn compile_decls(
         statistics,
         ..Program::default()
     };
+    program.simplify();
     Compiled {
         program,
         symbols: c.index.finish(),
@@ -304,6 +306,9 @@ pub(in crate::check) struct Compiler<'a> {
     next_slot: usize,
     /// The expression of each cache slot.
     cached: Vec<Ir>,
+    /// Each `def` call remembered per argument ([`Op::Memo`]), by the
+    /// def's name and its constant arguments: its memory's number.
+    memos: HashMap<String, usize>,
     /// `findings("PATTERN", …)` calls of the rule being compiled.
     pub(in crate::check) finding_queries: Vec<(String, Span)>,
     /// Parameters read by the expression being compiled, so that a
@@ -385,6 +390,7 @@ fn denotes_place(ir: &Ir) -> bool {
     match &ir.op {
         Op::Local(_)
         | Op::Field(..)
+        | Op::LocalField(..)
         | Op::OneOrList(..)
         | Op::ObjField(..)
         | Op::Index(..)
@@ -392,7 +398,7 @@ fn denotes_place(ir: &Ir) -> bool {
         | Op::LookupRef(..)
         | Op::LookupKey(..) => true,
         Op::If(_, a, b) | Op::Binary(BinOp::Default, a, b) => denotes_place(a) && denotes_place(b),
-        Op::Let(_, _, body) | Op::Cached(_, body) => denotes_place(body),
+        Op::Let(_, _, body) | Op::Memo(_, _, _, body) | Op::Cached(_, body) => denotes_place(body),
         // `none` stands for "no place": the record is used.
         Op::Const(Value::None) => true,
         Op::Const(_)

@@ -8,7 +8,7 @@ use crate::check::ir::{Arg, Ir, Op, TemplatePiece};
 use crate::check::refs::{RefSite, Resolution, Target};
 use crate::check::value::{FastMap, Key, Value, compare, equal};
 use crate::num::Num;
-use crate::schema::Data;
+use crate::schema::{Data, Datum};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, UnOp};
 
@@ -30,11 +30,11 @@ impl<'a, 'p> Ev<'a, 'p> {
             Op::Const(v) => v.clone(),
             Op::Local(slot) => frame.get(*slot).cloned().unwrap_or(Value::None),
             Op::Field(base, slot) => match self.eval(base, frame)? {
-                Value::Node(d, rec) => match d.data.fields().and_then(|f| f.get(*slot)) {
-                    Some(f) if matches!(f.data, Data::None) => Value::Absent(d, rec),
-                    Some(f) => Value::Node(f, rec),
-                    None => Value::None,
-                },
+                Value::Node(d, rec) => field(d, rec, *slot),
+                _ => Value::None,
+            },
+            Op::LocalField(local, slot) => match frame.get(*local) {
+                Some(&Value::Node(d, rec)) => field(d, rec, *slot),
                 _ => Value::None,
             },
             Op::OneOrList(base, slot) => match self.eval(base, frame)? {
@@ -106,6 +106,31 @@ impl<'a, 'p> Ev<'a, 'p> {
                     *s = v;
                 }
                 self.eval(body, frame)?
+            }
+            Op::Memo(id, slot, value, body) => {
+                let v = self.eval(value, frame)?;
+                // Within a whole-run value's hot part, `records()` means
+                // fewer records: nothing there is kept or reused.
+                let key = match v {
+                    Value::Node(d, _) if !self.hot_only => {
+                        Some((*id, std::ptr::from_ref(d) as usize))
+                    }
+                    _ => None,
+                };
+                if let Some(hit) = key.and_then(|k| self.memo.defs.get(&k)) {
+                    return Ok(hit.clone());
+                }
+                if let Some(s) = frame.get_mut(*slot) {
+                    *s = v;
+                }
+                let out = self.eval(body, frame)?;
+                if let Some(k) = key {
+                    if self.memo.defs.len() >= DEFS_HELD {
+                        self.memo.defs.clear();
+                    }
+                    self.memo.defs.insert(k, out.clone());
+                }
+                out
             }
             Op::Call(b, args) => self.call(*b, args, span, frame)?,
             Op::Records(k) => Value::List(Arc::new(
@@ -233,13 +258,23 @@ impl<'a, 'p> Ev<'a, 'p> {
             _ => {}
         }
         let a = self.eval(l, frame)?;
-        let b = self.eval(r, frame)?;
+        // A constant right operand (`x == "通过"`, `x in 三重一大`) is read
+        // where it is: a copy of a shared text or list is two atomic
+        // operations, which every thread contends for.
+        let evaluated;
+        let b = match &r.op {
+            Op::Const(v) => v,
+            _ => {
+                evaluated = self.eval(r, frame)?;
+                &evaluated
+            }
+        };
         let overflow = || FaultInfo::at(span, "arithmetic overflow: the result is too large", None);
         Ok(match op {
-            BinOp::Eq => Value::Bool(equal(&a, &b)),
-            BinOp::Ne => Value::Bool(!equal(&a, &b)),
+            BinOp::Eq => Value::Bool(equal(&a, b)),
+            BinOp::Ne => Value::Bool(!equal(&a, b)),
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let Some(ord) = compare(&a, &b) else {
+                let Some(ord) = compare(&a, b) else {
                     return Ok(Value::Bool(false));
                 };
                 Value::Bool(match op {
@@ -253,7 +288,7 @@ impl<'a, 'p> Ev<'a, 'p> {
                 let found = !a.is_none() && b.any_item(|x| equal(&a, x));
                 Value::Bool(found == (op == BinOp::In))
             }
-            BinOp::Union | BinOp::Intersect => set_op(op, &a, &b),
+            BinOp::Union | BinOp::Intersect => set_op(op, &a, b),
             _ => match (a.force(), b.force()) {
                 (Value::None, _) | (_, Value::None) => Value::None,
                 (Value::Num(_), Value::Num(y)) if op == BinOp::Div && y.get() == Num::ZERO => {
@@ -478,6 +513,19 @@ impl<'a, 'p> Ev<'a, 'p> {
             }
         }
         Ok(out)
+    }
+}
+
+/// The most `def` results an evaluator keeps: rules run record by record,
+/// so the results that are asked for again are those of the last records.
+const DEFS_HELD: usize = 1 << 12;
+
+/// Field `slot` of the structure `d` in record `rec`.
+fn field<'a>(d: &'a Datum, rec: u32, slot: usize) -> Value<'a> {
+    match d.data.fields().and_then(|f| f.get(slot)) {
+        Some(f) if matches!(f.data, Data::None) => Value::Absent(d, rec),
+        Some(f) => Value::Node(f, rec),
+        None => Value::None,
     }
 }
 

@@ -522,6 +522,9 @@ pub(in crate::check) struct Memo<'a> {
     pub(in crate::check) running: FastMap<(usize, usize), Arc<Running<'a>>>,
     /// List → the list and the keys of its elements.
     keys: FastMap<usize, (Value<'a>, FastSet<Key<'a>>)>,
+    /// (memory, datum) → the result of a remembered `def` call
+    /// ([`Op::Memo`](crate::check::ir::Op::Memo)) on that datum.
+    pub(in crate::check) defs: FastMap<(usize, usize), Value<'a>>,
     /// A `calendar(…)` value's parts → the parts and the calendar read
     /// from them: every working-day count would otherwise read its
     /// holidays into sets again.
