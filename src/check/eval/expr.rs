@@ -6,7 +6,7 @@ use super::{Ev, Fault, FaultInfo, MAX_VALUE_LEN, R, Running, Windows, fault};
 use crate::check::ids::IdEntry;
 use crate::check::ir::{Arg, Ir, Op, TemplatePiece};
 use crate::check::refs::{RefSite, Resolution, Target};
-use crate::check::value::{FastMap, Key, Value, compare, equal};
+use crate::check::value::{FastMap, FastSet, Key, Value, compare, equal};
 use crate::num::Num;
 use crate::schema::{Data, Datum};
 use crate::source::Span;
@@ -531,8 +531,8 @@ fn field<'a>(d: &'a Datum, rec: u32, slot: usize) -> Value<'a> {
 
 /// `|`, `&` and list `-`: results keep the left operand's order, without repeats.
 fn set_op<'a>(op: BinOp, a: &Value<'a>, b: &Value<'a>) -> Value<'a> {
-    let right: std::collections::HashSet<Key> = b.items().iter().map(Value::key).collect();
-    let mut seen = std::collections::HashSet::new();
+    let right: FastSet<Key> = b.iter().map(|x| x.key()).collect();
+    let mut seen = FastSet::default();
     let mut out = Vec::new();
     for x in a.iter() {
         let k = x.key();
@@ -546,7 +546,7 @@ fn set_op<'a>(op: BinOp, a: &Value<'a>, b: &Value<'a>) -> Value<'a> {
         }
     }
     if op == BinOp::Union {
-        for x in b.items() {
+        for x in b.iter() {
             if seen.insert(x.key()) {
                 out.push(x);
             }
