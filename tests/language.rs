@@ -1006,3 +1006,44 @@ rule DZ-102 "人事" {
     assert_eq!(messages("DZ-102"), ["a 1", "b 1"]);
     Ok(())
 }
+
+#[test]
+fn a_def_called_with_arguments_of_other_types_is_not_given_their_result() -> TestResult {
+    // `[]` is a list of anything, so `l.manages` over it reads nothing and
+    // DZ-103's count is always 0; DZ-104 passes the leaders themselves, on
+    // the same records, and must get the real count, whichever runs first.
+    let rules = r#"def 人数(ls, area) = count(filter(ls, l => area in l.manages))
+
+rule DZ-103 "空" {
+  severity warning
+  cite "测试"
+  for o in org
+  at o.name
+  message "{o.id} {人数(o.leaders ?? [], "财务")}"
+}
+
+rule DZ-104 "实" {
+  severity warning
+  cite "测试"
+  for o in org
+  at o.name
+  message "{o.id} {人数(o.leaders, "财务")}"
+}
+"#;
+    let docs = [
+        "kind: org\nid: a\nname: a局\nleaders:\n  - {name: 甲, post: 副局长, manages: [财务]}\n  - {name: 乙, post: 副局长, manages: [财务, 人事]}\n",
+    ];
+    let run = check_yaml_with(
+        &stream(&docs),
+        &Setup::default().rules("local.rules", rules),
+    )?;
+    let messages = |rule: &str| -> Vec<String> {
+        run.findings_of(rule)
+            .iter()
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    assert_eq!(messages("DZ-103"), ["a 0"]);
+    assert_eq!(messages("DZ-104"), ["a 2"]);
+    Ok(())
+}

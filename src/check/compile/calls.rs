@@ -529,11 +529,14 @@ impl<'a> Compiler<'a> {
         if !walks || !body.is_pure_in_all(&params) {
             return None;
         }
+        // The body is compiled for its arguments' types (a field of a
+        // value of any type reads as nothing): calls share a memory only
+        // when those agree, as well as the constants.
         let mut key = format!("{def}(");
-        for (_, s, _, ir) in bound {
+        for (_, s, ty, ir) in bound {
             match &ir.op {
-                Op::Const(v) if s != slot => key.push_str(&format!("{v:?},")),
-                _ => key.push_str("_,"),
+                Op::Const(v) if s != slot => key.push_str(&format!("{v:?}: {ty:?},")),
+                _ => key.push_str(&format!("_: {ty:?},")),
             }
         }
         let next = self.memos.len();
