@@ -285,6 +285,34 @@ fn a_runtime_error_names_the_rule_the_record_and_the_expression() -> TestResult 
 }
 
 #[test]
+fn a_runtime_error_in_a_def_is_reported_in_the_def() -> TestResult {
+    // The def's body is its division: the error points there, on line 1,
+    // not at the call in the rule, though the call passes a constant and
+    // a variable, which are put in place of its parameters.
+    let rule = r#"def 除(a, b) = a / b
+
+rule DZ-005 "人均" {
+  severity warning
+  cite "测试"
+  for o in org
+  let n = count(filter(o.leaders, l => l.post == "不存在"))
+  require 除(100, n) > 1
+  at o.name
+  message "人均"
+  help "无"
+}
+"#;
+    let (e, _) = only_error(rule)?;
+    assert_eq!(
+        e.message,
+        "rule `DZ-005` could not be evaluated on org `zhujian`: division by zero: the divisor is 0"
+    );
+    assert!(e.file.ends_with("local.rules"), "{e:?}");
+    assert_eq!((e.line, e.column), (1, 15));
+    Ok(())
+}
+
+#[test]
 fn a_whole_run_value_that_fails_is_reported_at_the_rule_that_uses_it() -> TestResult {
     // `map(records(org), …)` is computed once for the whole run, ahead of
     // the rules; its failure is still the rule's, reported once.

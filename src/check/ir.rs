@@ -240,7 +240,10 @@ impl Ir {
         self.op = match op {
             Op::Let(slot, value, mut body) if matches!(value.op, Op::Local(_) | Op::Const(_)) => {
                 body.substitute(slot, &value);
-                body.op
+                // The body keeps its own span: an error in a def's body is
+                // reported there, not at the call.
+                *self = *body;
+                return;
             }
             Op::Field(base, field) => match base.op {
                 Op::Local(local) => Op::LocalField(local, field),
