@@ -302,14 +302,7 @@ rule DZ-005 "人均" {
   help "无"
 }
 "#;
-    let (e, _) = only_error(rule)?;
-    assert_eq!(
-        e.message,
-        "rule `DZ-005` could not be evaluated on org `zhujian`: division by zero: the divisor is 0"
-    );
-    assert!(e.file.ends_with("local.rules"), "{e:?}");
-    assert_eq!((e.line, e.column), (1, 15));
-    Ok(())
+    division_by_zero_at(rule, "DZ-005", (1, 15))
 }
 
 #[test]
@@ -327,14 +320,7 @@ fn a_whole_run_value_that_fails_is_reported_at_the_rule_that_uses_it() -> TestRe
   help "无"
 }
 "#;
-    let (e, _) = only_error(rule)?;
-    assert_eq!(
-        e.message,
-        "rule `DZ-003` could not be evaluated on org `zhujian`: division by zero: the divisor is 0"
-    );
-    assert!(e.file.ends_with("local.rules"), "{e:?}");
-    assert_eq!((e.line, e.column), (5, 35));
-    Ok(())
+    division_by_zero_at(rule, "DZ-003", (5, 35))
 }
 
 #[test]
@@ -376,6 +362,21 @@ fn date_overflow_is_an_error_like_number_overflow() -> TestResult {
 /// (line, column, message).
 /// A related location: line, column, message.
 type Related = (usize, usize, String);
+
+/// The one error of `rules` over the org `zhujian`: rule `id` divided
+/// by zero at `at` (line, column) in the rule file.
+fn division_by_zero_at(rules: &str, id: &str, at: (usize, usize)) -> TestResult {
+    let (e, _) = only_error(rules)?;
+    assert_eq!(
+        e.message,
+        format!(
+            "rule `{id}` could not be evaluated on org `zhujian`: division by zero: the divisor is 0"
+        )
+    );
+    assert!(e.file.ends_with("local.rules"), "{e:?}");
+    assert_eq!((e.line, e.column), at);
+    Ok(())
+}
 
 fn only_error(rules: &str) -> TestResult<(InputError, Vec<Related>)> {
     let run = check_yaml_with(
