@@ -6,6 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
+use super::fast;
 use super::offsets::Offsets;
 use super::shape::{Anchored, Frame, Pending, Place, Slot, fill};
 use super::spans::skip_properties;
@@ -13,6 +14,15 @@ use super::{Broken, Limits};
 use crate::diag::Diagnostic;
 use crate::records::tree::{Node, NodeKind};
 use crate::source::{FileId, LineIndex, Span};
+
+/// What the run does after an event.
+enum Feed {
+    More,
+    /// The stream, or the one document wanted, is read.
+    Finished,
+    /// An error stopped the document.
+    Stopped,
+}
 
 /// Why reading stopped.
 enum Stop {
@@ -58,6 +68,8 @@ pub(super) struct Loader<'t, 'l> {
     pub(super) broken: Vec<Broken>,
     /// Stop at the end of the first document's root.
     pub(super) first_only: bool,
+    /// The fast reader's events, kept from run to run for their memory.
+    fast: Vec<fast::Item>,
 }
 
 impl<'t, 'l> Loader<'t, 'l> {
@@ -87,6 +99,7 @@ impl<'t, 'l> Loader<'t, 'l> {
             lines: None,
             broken: Vec::new(),
             first_only: false,
+            fast: Vec::new(),
         }
     }
 
@@ -143,46 +156,34 @@ impl<'t, 'l> Loader<'t, 'l> {
         let rest = self.text.get(from..until).unwrap_or("");
         self.base = from;
         self.until = until;
-        self.offsets = Offsets::new(rest);
         self.prev_end = from;
         self.doc_start = from;
         self.doc_errors = self.errors.len();
         self.root_done = false;
         self.stack.clear();
-        let mut parser = Parser::new_from_str(rest);
-        loop {
-            // saphyr is not supposed to panic, but a bug there must not take
-            // the whole run down with it.
-            let next = catch_unwind(AssertUnwindSafe(|| parser.next_event()));
-            let (event, span) = match next {
-                Err(_) => {
-                    let at = self.prev_end;
-                    self.errors.push(
-                        Diagnostic::error(
-                            self.span(at, at),
-                            "invalid YAML: the reader failed here",
-                        )
-                        .with_help("check the indentation and brackets near this line"),
-                    );
-                    break;
+        // Plain block records are read by the fast reader; the rest of
+        // YAML, and every error, by saphyr.
+        let mut items = std::mem::take(&mut self.fast);
+        let finished = if fast::scan(rest, &mut items) {
+            let mut finished = false;
+            for item in &items {
+                let (start, end) = (self.base + item.start(), self.base + item.end());
+                match self.feed(fast::event(rest, item), start, end) {
+                    Feed::More => {}
+                    Feed::Finished => {
+                        finished = true;
+                        break;
+                    }
+                    Feed::Stopped => break,
                 }
-                Ok(None) => return None,
-                Ok(Some(Err(e))) => {
-                    self.syntax_error(&e);
-                    break;
-                }
-                Ok(Some(Ok(pair))) => pair,
-            };
-            let start = self.byte(span.start.index());
-            let end = self.byte(span.end.index()).max(start);
-            let result = self.event(event, start, end);
-            self.prev_end = self.prev_end.max(end);
-            match result {
-                Ok(()) if self.first_only && self.root_done => return None,
-                Ok(()) => {}
-                Err(Stop::End) => return None,
-                Err(Stop::Limit) => break,
             }
+            finished
+        } else {
+            self.run_saphyr(rest)
+        };
+        self.fast = items;
+        if finished {
+            return None;
         }
         let errors = self.doc_errors..self.errors.len();
         if self.root_done
@@ -201,6 +202,56 @@ impl<'t, 'l> Loader<'t, 'l> {
             return Some((self.doc_start, None));
         }
         Some((self.doc_start, Some(errors)))
+    }
+
+    /// Read `rest` with saphyr; whether the run finished (see [`Feed`]).
+    fn run_saphyr(&mut self, rest: &'t str) -> bool {
+        self.offsets = Offsets::new(rest);
+        let mut parser = Parser::new_from_str(rest);
+        loop {
+            // saphyr is not supposed to panic, but a bug there must not take
+            // the whole run down with it.
+            let next = catch_unwind(AssertUnwindSafe(|| parser.next_event()));
+            let (event, span) = match next {
+                Err(_) => {
+                    let at = self.prev_end;
+                    self.errors.push(
+                        Diagnostic::error(
+                            self.span(at, at),
+                            "invalid YAML: the reader failed here",
+                        )
+                        .with_help("check the indentation and brackets near this line"),
+                    );
+                    return false;
+                }
+                Ok(None) => return true,
+                Ok(Some(Err(e))) => {
+                    self.syntax_error(&e);
+                    return false;
+                }
+                Ok(Some(Ok(pair))) => pair,
+            };
+            let start = self.byte(span.start.index());
+            let end = self.byte(span.end.index());
+            match self.feed(event, start, end) {
+                Feed::More => {}
+                Feed::Finished => return true,
+                Feed::Stopped => return false,
+            }
+        }
+    }
+
+    /// Take one event spanning bytes `start..end` of the text.
+    fn feed(&mut self, event: Event<'_>, start: usize, end: usize) -> Feed {
+        let end = end.max(start);
+        let result = self.event(event, start, end);
+        self.prev_end = self.prev_end.max(end);
+        match result {
+            Ok(()) if self.first_only && self.root_done => Feed::Finished,
+            Ok(()) => Feed::More,
+            Err(Stop::End) => Feed::Finished,
+            Err(Stop::Limit) => Feed::Stopped,
+        }
     }
 
     fn event(&mut self, event: Event<'_>, start: usize, end: usize) -> Result<(), Stop> {

@@ -1,8 +1,10 @@
 //! Reading record files: YAML (and JSON, which is YAML) into [`Node`] trees
 //! with byte spans.
 //!
-//! The parser is `saphyr_parser`'s pull parser. Its markers count characters,
-//! so every position goes through `offsets::Offsets` to become a byte offset. The
+//! Plain block records are read by `fast`, a line-at-a-time reader that
+//! gives the events saphyr would; everything else, and every error, by
+//! `saphyr_parser`'s pull parser. saphyr's markers count characters, so its
+//! positions go through `offsets::Offsets` to become byte offsets. The
 //! event loop keeps its own stack instead of recursing, and stops as soon as a
 //! limit is crossed, so deeply nested or alias-heavy input stays cheap.
 //!
@@ -12,6 +14,7 @@
 //! `shape` holds the collections still open and where each anchor is.
 
 mod errors;
+mod fast;
 mod loader;
 mod offsets;
 mod shape;
