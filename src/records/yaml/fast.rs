@@ -174,30 +174,27 @@ fn is_flow(c: u8) -> bool {
 /// Whether a line holds only characters this reader knows saphyr treats
 /// as ordinary: no tab, control character, BOM, or Unicode line break.
 fn is_clean(line: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(&c) = line.get(i) {
-        if c < 0x20 || c == 0x7F {
-            return false;
-        }
-        if c >= 0xC2 {
-            let next = line.get(i + 1).copied().unwrap_or(0);
-            let third = line.get(i + 2).copied().unwrap_or(0);
-            let special = match c {
-                // C1 controls, NEL among them
-                0xC2 => next < 0xA0,
-                // line and paragraph separators
-                0xE2 => next == 0x80 && matches!(third, 0xA8 | 0xA9),
-                // BOM, and the non-characters U+FFFE and U+FFFF
-                0xEF => (next == 0xBB && third == 0xBF) || (next == 0xBF && third >= 0xBE),
-                _ => false,
-            };
-            if special {
-                return false;
-            }
-        }
-        i += 1;
+    // Without an early exit, the compiler checks many bytes at once.
+    let controls = line
+        .iter()
+        .fold(false, |seen, &c| seen | (c < 0x20) | (c == 0x7F));
+    if controls {
+        return false;
     }
-    true
+    // The special characters beyond ASCII all start with one of these.
+    memchr::memchr3_iter(0xC2, 0xE2, 0xEF, line).all(|i| {
+        let next = line.get(i + 1).copied().unwrap_or(0);
+        let third = line.get(i + 2).copied().unwrap_or(0);
+        let special = match line.get(i) {
+            // C1 controls, NEL among them
+            Some(0xC2) => next < 0xA0,
+            // line and paragraph separators
+            Some(0xE2) => next == 0x80 && matches!(third, 0xA8 | 0xA9),
+            // BOM, and the non-characters U+FFFE and U+FFFF
+            _ => (next == 0xBB && third == 0xBF) || (next == 0xBF && third >= 0xBE),
+        };
+        !special
+    })
 }
 
 /// The closing quote of the one-line scalar opening with `quote` at byte
