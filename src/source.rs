@@ -200,7 +200,7 @@ pub struct SourceFile {
 struct Origin {
     path: PathBuf,
     len: u64,
-    sha256: [u8; 32],
+    digest: TextDigest,
     /// Once a reading found the file changed, it stays changed for the
     /// run: the findings placed without its text are not shown in a text
     /// read later.
@@ -212,7 +212,7 @@ impl Clone for Origin {
         Origin {
             path: self.path.clone(),
             len: self.len,
-            sha256: self.sha256,
+            digest: self.digest,
             changed: AtomicBool::new(self.changed.load(Ordering::Relaxed)),
         }
     }
@@ -229,8 +229,7 @@ impl Origin {
         let text = crate::workspace::read_bounded(&self.path, self.len)
             .ok()
             .filter(|bytes| {
-                bytes.len() as u64 == self.len
-                    && Sha256::digest(bytes).as_slice() == self.sha256.as_slice()
+                bytes.len() as u64 == self.len && quick_check(bytes) == self.digest.check
             })
             .and_then(|bytes| String::from_utf8(bytes).ok());
         if text.is_none() {
@@ -243,6 +242,32 @@ impl Origin {
 /// The SHA-256 of a text.
 pub fn sha256(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
+}
+
+/// What is kept of a text once it is let go: its SHA-256, for reports,
+/// and a quick 64-bit check of its bytes, to know whether the file read
+/// again still holds them. The check, with the length, tells a file
+/// changed between the two readings; SHA-256 there would cost each
+/// reading again as much as the first one's digest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextDigest {
+    /// The SHA-256 of the text.
+    pub sha256: [u8; 32],
+    check: u64,
+}
+
+/// The digest of a text.
+pub fn digest(text: &str) -> TextDigest {
+    TextDigest {
+        sha256: sha256(text),
+        check: quick_check(text.as_bytes()),
+    }
+}
+
+/// A 64-bit hash of `bytes`, the same in every run.
+fn quick_check(bytes: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x5A17_11CE).hash_one(bytes)
 }
 
 impl SourceFile {
@@ -269,8 +294,16 @@ impl SourceFile {
     /// The SHA-256 of the text as it was read.
     pub fn sha256(&self) -> [u8; 32] {
         match &self.origin {
-            Some(o) => o.sha256,
+            Some(o) => o.digest.sha256,
             None => sha256(&self.text),
+        }
+    }
+
+    /// The digest of the text as it was read.
+    pub fn digest(&self) -> TextDigest {
+        match &self.origin {
+            Some(o) => o.digest,
+            None => digest(&self.text),
         }
     }
 }
@@ -318,18 +351,18 @@ impl SourceMap {
         id
     }
 
-    /// A pending file was read, `len` bytes with the digest `sha256`, and
+    /// A pending file was read, `len` bytes with the digest `digest`, and
     /// its records taken from it. Its text is released: a large run holds
     /// the records it read, not their text. [`SourceMap::restore`] reads
     /// it again from `path` for the files a report shows; until then the
     /// file has no positions.
-    pub fn set_read(&mut self, id: FileId, path: &Path, len: u64, sha256: [u8; 32]) {
+    pub fn set_read(&mut self, id: FileId, path: &Path, len: u64, digest: TextDigest) {
         if let Some(f) = self.file_mut(id) {
             f.pending = false;
             f.origin = Some(Box::new(Origin {
                 path: path.to_path_buf(),
                 len,
-                sha256,
+                digest,
                 changed: AtomicBool::new(false),
             }));
             f.released = true;
@@ -363,10 +396,10 @@ impl SourceMap {
 
     /// Let a file's text go, as [`SourceMap::set_read`] does for a file
     /// read on another thread: `path` is where it was read from and
-    /// `sha256` the digest of its text.
-    pub fn release(&mut self, id: FileId, path: &Path, sha256: [u8; 32]) {
+    /// `digest` the digest of its text.
+    pub fn release(&mut self, id: FileId, path: &Path, digest: TextDigest) {
         if let Some(len) = self.get(id).map(|f| f.text.len() as u64) {
-            self.set_read(id, path, len, sha256);
+            self.set_read(id, path, len, digest);
         }
     }
 
@@ -553,7 +586,7 @@ mod tests {
     /// run reads record files, without the map holding it.
     fn read_from(map: &mut SourceMap, path: &Path, text: &str) -> FileId {
         let id = map.add_pending("a.yaml");
-        map.set_read(id, path, text.len() as u64, sha256(text));
+        map.set_read(id, path, text.len() as u64, digest(text));
         id
     }
 
@@ -577,7 +610,7 @@ mod tests {
         assert_eq!(map.fingerprint(), empty);
 
         map.replace(bad, "a: \u{fffd}\n");
-        map.set_read(read, &path, 5, sha256("a: 1\n"));
+        map.set_read(read, &path, 5, digest("a: 1\n"));
         let ids: Vec<FileId> = map.iter().map(|(id, _)| id).collect();
         assert_eq!(ids, [rules, bad, read]);
         assert_eq!(map.name(bad), "bad.yaml");

@@ -90,7 +90,7 @@ fn a_file_changed_before_the_report_is_shown_without_positions() -> TestResult {
     // As if the file had changed between reading and reporting: released,
     // as a run keeps no text it read, then rewritten with a text of the same length,
     // so that only its digest tells.
-    let digest = run.sources.get(a).ok_or("no a.yaml")?.sha256();
+    let digest = run.sources.get(a).ok_or("no a.yaml")?.digest();
     run.sources.release(a, &path, digest);
     let changed = edit(&text, "amount: 1200000\nsteps", "amount: 1200001\nsteps")?;
     assert_eq!(changed.len(), text.len());
@@ -168,7 +168,7 @@ fn a_file_changed_before_its_findings_are_placed_keeps_their_paths() -> TestResu
     let rules = project::load_rules(&mut sources, &project::RuleOptions::default(), &limits);
     let id = sources.add(path.display().to_string(), text.clone());
     let sets = sunlight::check::read_records(&sources, &[id], &rules.program.schema, &limits.yaml);
-    let digest = sources.get(id).ok_or("no a.yaml")?.sha256();
+    let digest = sources.get(id).ok_or("no a.yaml")?.digest();
     sources.release(id, &path, digest);
     let changed = edit(&text, "amount: 1200000\nsteps", "amount: 1200001\nsteps")?;
     std::fs::write(&path, &changed)?;
@@ -196,7 +196,7 @@ fn input_errors_in_a_changed_file_are_named_by_their_file() -> TestResult {
     let mut run = check_files(&[("a.yaml", text)])?;
     let a = file_named(&run.sources, "a.yaml")?;
     let path = run.records_dir().join("a.yaml");
-    let digest = run.sources.get(a).ok_or("no a.yaml")?.sha256();
+    let digest = run.sources.get(a).ok_or("no a.yaml")?.digest();
     run.sources.release(a, &path, digest);
     std::fs::write(&path, text.replace("nokind", "nokinD"))?;
     project::restore_shown(&mut run.sources, &mut run.report);

@@ -129,8 +129,8 @@ pub fn check_paths_showing(
     let mut unreadable = 0;
     for ((read, id), path) in read.into_iter().zip(ids).zip(&files) {
         match read {
-            FileRead::Read { set, len, sha256 } => {
-                sources.set_read(id, path, len, sha256);
+            FileRead::Read { set, len, digest } => {
+                sources.set_read(id, path, len, digest);
                 sets.push(set);
             }
             FileRead::NotUtf8(bytes, e) => {
@@ -231,7 +231,7 @@ enum FileRead {
     Read {
         set: check::FileSet,
         len: u64,
-        sha256: [u8; 32],
+        digest: crate::source::TextDigest,
     },
     /// Its bytes, which are not UTF-8 for the reason given.
     NotUtf8(Vec<u8>, std::str::Utf8Error),
@@ -255,7 +255,7 @@ fn read_record_file(
         Ok(text) => FileRead::Read {
             set: check::read_file_text(id, text, schema, &limits.yaml),
             len: text.len() as u64,
-            sha256: crate::source::sha256(text),
+            digest: crate::source::digest(text),
         },
         Err(e) => FileRead::NotUtf8(buffer.clone(), e),
     }
