@@ -251,7 +251,7 @@ fn read_record_file(
     if let Err(e) = read_bounded_into(path, limits.max_file_size, buffer) {
         return FileRead::Unreadable(e.diagnostic(&display_path(path), limits.max_file_size));
     }
-    match std::str::from_utf8(buffer) {
+    match crate::source::utf8(buffer) {
         Ok(text) => FileRead::Read {
             set: check::read_file_text(id, text, schema, &limits.yaml),
             len: text.len() as u64,
