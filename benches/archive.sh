@@ -9,7 +9,9 @@
 # speed-up of two threads over one, and the peak resident memory. Archives
 # are generated once (fixed seed) under target/archive-bench/ and reused
 # until the generator changes.
-# Times are wall-clock medians of RUNS runs (default 3; 1 for 1,000,000).
+# Times are wall-clock medians of RUNS rounds (default 5; 1 for
+# 1,000,000); in each round the floor, one thread and two threads run in
+# turn, and the ratios to the floor are the medians of the rounds' ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,18 +34,11 @@ stamp=$(sha256sum examples/gen_archive.rs | cut -c1-16)
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# run CMD… RUNS times; prints "median-wall-seconds median-cpu-seconds max-rss-kib"
-measure() {
-  local runs=$1; shift
-  local secs=() cpus=() rss=0
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %U %S %M" -o "$root/time.out" "$@" >/dev/null 2>&1 || [ $? -eq 1 ]
-    read -r s u k m < <(tail -n 1 "$root/time.out")
-    secs+=("$s"); cpus+=("$(awk -v u="$u" -v k="$k" 'BEGIN {print u + k}')")
-    [ "$m" -gt "$rss" ] && rss=$m
-  done
-  printf '%s %s %s\n' "$(printf '%s\n' "${secs[@]}" | median)" \
-    "$(printf '%s\n' "${cpus[@]}" | median)" "$rss"
+# one run of CMD…; prints "wall-seconds cpu-seconds max-rss-kib"
+once() {
+  /usr/bin/time -f "%e %U %S %M" -o "$root/time.out" "$@" >/dev/null 2>&1 || [ $? -eq 1 ]
+  read -r s u k m < <(tail -n 1 "$root/time.out")
+  printf '%s %s %s\n' "$s" "$(awk -v u="$u" -v k="$k" 'BEGIN {print u + k}')" "$m"
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -58,15 +53,29 @@ for n in $sizes; do
     target/release/examples/gen_archive --records "$n" --out "$dir" 2>/dev/null
     echo "$stamp" > "$dir/.done"
   fi
-  runs=${RUNS:-3}; [ "$n" -ge 1000000 ] && runs=${RUNS:-1}
+  runs=${RUNS:-5}; [ "$n" -ge 1000000 ] && runs=${RUNS:-1}
   mb=$(du -sm "$dir" | cut -f1)
-  read -r floor floor_cpu _ < <(measure "$runs" target/release/examples/saphyr_floor "$dir")
   check=("$bin" check "$dir" --format json --no-config --max-records 100000000)
-  read -r t1 c1 rss1 < <(measure "$runs" "${check[@]}" --threads 1)
-  read -r t2 _ rss2 < <(measure "$runs" "${check[@]}" --threads 2)
+  # The floor and the check take turns, so that a slow spell of a shared
+  # machine slows both; each ratio is the median of the rounds' ratios.
+  fl=() flc=() w1=() cpu1=() w2=() r_wall=() r_cpu=() rss1=0 rss2=0
+  for _ in $(seq "$runs"); do
+    read -r fs fc _ < <(once target/release/examples/saphyr_floor "$dir")
+    read -r s1 c1 m1 < <(once "${check[@]}" --threads 1)
+    read -r s2 _ m2 < <(once "${check[@]}" --threads 2)
+    fl+=("$fs"); flc+=("$fc"); w1+=("$s1"); cpu1+=("$c1"); w2+=("$s2")
+    r_wall+=("$(awk -v a="$s1" -v b="$fs" 'BEGIN {print (b > 0 ? a / b : 0)}')")
+    r_cpu+=("$(awk -v a="$c1" -v b="$fc" 'BEGIN {print (b > 0 ? a / b : 0)}')")
+    [ "$m1" -gt "$rss1" ] && rss1=$m1
+    [ "$m2" -gt "$rss2" ] && rss2=$m2
+  done
+  med() { printf '%s\n' "$@" | median; }
+  floor=$(med "${fl[@]}"); floor_cpu=$(med "${flc[@]}")
+  t1=$(med "${w1[@]}"); c1=$(med "${cpu1[@]}"); t2=$(med "${w2[@]}")
+  rw=$(med "${r_wall[@]}"); rc=$(med "${r_cpu[@]}")
   rss=$(( (rss1 > rss2 ? rss1 : rss2) / 1024 ))
   awk -v n="$n" -v mb="$mb" -v f="$floor" -v fc="$floor_cpu" -v t1="$t1" -v c1="$c1" \
-      -v t2="$t2" -v rss="$rss" 'BEGIN {
+      -v t2="$t2" -v rw="$rw" -v rc="$rc" -v rss="$rss" 'BEGIN {
     printf "%-8d %5d %7.2f %7.2f %7.2f %7.2f %8.0f %7.2fx %7.2f %7.2fx %7.2fx %8d\n",
-      n, mb, f, fc, t1, c1, n / t1, t1 / f, t2, t1 / t2, c1 / fc, rss }'
+      n, mb, f, fc, t1, c1, n / t1, rw, t2, t1 / t2, rc, rss }'
 done
