@@ -526,6 +526,14 @@ impl Scan<'_> {
                 b'#' if self.byte(i - 1) == Some(b' ') => {
                     return if flow { None } else { Some((end, Stop::Line)) };
                 }
+                // saphyr refuses a `-` after a blank inside a flow
+                // collection when `,[]{}` follows it (`[x -]`).
+                b'-' if flow
+                    && self.byte(i - 1) == Some(b' ')
+                    && self.byte(i + 1).is_some_and(is_flow) =>
+                {
+                    return None;
+                }
                 b':' => {
                     let next = self.byte(i + 1);
                     if i + 1 >= eol || next == Some(b' ') {
@@ -580,6 +588,10 @@ impl Scan<'_> {
             return Some(i + 1);
         }
         loop {
+            // One long line of flow items is not held whole either.
+            if self.out.len() > MAX_ITEMS {
+                return None;
+            }
             if map {
                 let (key_end, Stop::Colon(colon)) = self.plain_end(i, eol, true)? else {
                     return None;
@@ -711,6 +723,11 @@ mod tests {
             "\u{feff}a: 1\n",
             "a: [x, ]\n",
             "-\n  a: 1\n",
+            // saphyr refuses these: a `-` after a blank, before `,]}`.
+            "a: [x -]\n",
+            "a: [x -, y]\n",
+            "a: {k: v -}\n",
+            "- [a  -]\n",
         ];
         for text in cases {
             assert!(!agrees(text), "read by the fast reader: {text:?}");
@@ -722,6 +739,9 @@ mod tests {
         let mut items = Vec::new();
         assert!(scan(&"- x\n".repeat(1000), &mut items));
         assert!(!scan(&"- x\n".repeat(MAX_ITEMS), &mut items));
+        let one_line = format!("a: [{}x]\n", "x, ".repeat(MAX_ITEMS));
+        assert!(!scan(&one_line, &mut items));
+        assert!(items.len() < MAX_ITEMS + 10);
     }
 
     #[test]
@@ -811,6 +831,11 @@ mod tests {
             "`x",
             "[a, 'b']",
             "{a: }",
+            "[x -]",
+            "[a -b]",
+            "[a - ]",
+            "{k: v -}",
+            "[x -, y]",
         ]);
         let ending = prop::sample::select(vec!["\n", "\n", "\n", "\r\n", " \n", " # c\n", ""]);
         let special = prop::sample::select(vec![
