@@ -271,10 +271,13 @@ pub fn digest(text: &str) -> TextDigest {
     }
 }
 
-/// A 64-bit hash of `bytes`, the same in every run.
+/// A 64-bit hash of `bytes`, seeded at random once per process: the same
+/// for the first reading and the next, and not known in advance to
+/// whoever might want to change a file into another of the same hash.
 fn quick_check(bytes: &[u8]) -> u64 {
     use std::hash::BuildHasher;
-    foldhash::quality::FixedState::with_seed(0x5A17_11CE).hash_one(bytes)
+    static SEED: OnceLock<foldhash::quality::RandomState> = OnceLock::new();
+    SEED.get_or_init(Default::default).hash_one(bytes)
 }
 
 impl SourceFile {
