@@ -631,47 +631,56 @@ impl Scan<'_> {
     }
 }
 
+/// Events with their byte spans.
+type Events<'t> = Vec<(Event<'t>, usize, usize)>;
+
+/// saphyr's events of `text` with byte spans; none when it finds an error.
+fn saphyr_events(text: &str) -> Option<Events<'_>> {
+    let bytes: Vec<usize> = text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain([text.len()])
+        .collect();
+    let byte = |c: usize| bytes.get(c).copied().unwrap_or(text.len());
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    let mut events = Vec::new();
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.ok()?;
+        events.push((event, byte(span.start.index()), byte(span.end.index())));
+    }
+    Some(events)
+}
+
+/// The fast reader's events of `text`; none when it leaves `text` to saphyr.
+fn fast_events(text: &str) -> Option<Events<'_>> {
+    let mut items = Vec::new();
+    scan(text, &mut items).then(|| {
+        items
+            .iter()
+            .map(|item| (event(text, item), item.start(), item.end()))
+            .collect()
+    })
+}
+
+/// Whether the fast reader gives exactly saphyr's events of `text`, at
+/// saphyr's places; none when it leaves `text` to saphyr. For tests and
+/// the differential fuzz target (`fuzz/fuzz_targets/yaml_fast.rs`).
+pub fn agrees_with_saphyr(text: &str) -> Option<bool> {
+    let ours = fast_events(text)?;
+    Some(saphyr_events(text).is_some_and(|theirs| theirs == ours))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use saphyr_parser::Parser;
-
-    type Events<'t> = Vec<(Event<'t>, usize, usize)>;
-
-    /// saphyr's events with byte spans; none when it finds an error.
-    fn saphyr(text: &str) -> Option<Events<'_>> {
-        let bytes: Vec<usize> = text
-            .char_indices()
-            .map(|(b, _)| b)
-            .chain([text.len()])
-            .collect();
-        let byte = |c: usize| bytes.get(c).copied().unwrap_or(text.len());
-        let mut parser = Parser::new_from_str(text);
-        let mut events = Vec::new();
-        while let Some(next) = parser.next_event() {
-            let (event, span) = next.ok()?;
-            events.push((event, byte(span.start.index()), byte(span.end.index())));
-        }
-        Some(events)
-    }
-
-    fn fast(text: &str) -> Option<Events<'_>> {
-        let mut items = Vec::new();
-        scan(text, &mut items).then(|| {
-            items
-                .iter()
-                .map(|item| (event(text, item), item.start(), item.end()))
-                .collect()
-        })
-    }
 
     /// The fast reader gives saphyr's events or none; whether it gave any.
     fn agrees(text: &str) -> bool {
-        let Some(ours) = fast(text) else {
+        let Some(ours) = fast_events(text) else {
             return false;
         };
-        assert_eq!(Some(ours), saphyr(text), "reading {text:?}");
+        assert_eq!(Some(ours), saphyr_events(text), "reading {text:?}");
         true
     }
 

@@ -26,6 +26,7 @@ use crate::diag::Diagnostic;
 use crate::records::tree::Node;
 use crate::source::{FileId, LineIndex, Span};
 
+pub use fast::agrees_with_saphyr;
 use loader::Loader;
 
 /// Bounds that keep hostile input cheap.
