@@ -264,6 +264,8 @@ impl Scan<'_> {
             match line.get(indent) {
                 None | Some(b'#') => {}
                 _ if indent == 0 && line.starts_with(b"---") => self.document_marker(pos, eol)?,
+                // `...` ends a document, even before more text on its line.
+                _ if indent == 0 && line.starts_with(b"...") => return None,
                 _ => self.content(pos + indent, indent, eol)?,
             }
             pos = next + 1;
@@ -728,6 +730,8 @@ mod tests {
             "a: b: c\n",
             "%YAML 1.2\n---\na: 1\n",
             "a: 1\n...\n",
+            "a: 1\n...  b: 2\n",
+            "a: 1\n...b: 2\n",
             "? a\n: b\n",
             "\u{feff}a: 1\n",
             "a: [x, ]\n",
@@ -857,6 +861,7 @@ mod tests {
             "  # c\n",
             "%YAML 1.2\n",
             "---\n---\n",
+            "...  a: b\n",
         ]);
         prop_oneof![
             6 => (indent, lead, key, colon, value, ending)
