@@ -9,10 +9,11 @@
 //! would give, with the same positions (as byte offsets).
 //!
 //! Anything else — anchors, tags, block scalars, values over several
-//! lines, escapes, tabs, directives, any syntax error — makes [`scan`]
-//! return `false`, and the caller reads the text with saphyr instead. The
-//! fast reader never decides what YAML means where saphyr could differ:
-//! a test compares the two on generated and real input.
+//! lines, escapes, tabs, directives, `...`, any syntax error — makes
+//! [`scan`] return `false`, and the caller reads the text with saphyr
+//! instead. The fast reader never decides what YAML means where saphyr
+//! could differ: the tests compare the two on generated and real input,
+//! and the `yaml_fast` fuzz target on any text ([`agrees_with_saphyr`]).
 
 use std::borrow::Cow;
 
