@@ -19,9 +19,11 @@ use std::borrow::Cow;
 
 use saphyr_parser::{Event, ScalarStyle};
 
+use super::spans::closing_quote;
+
 /// What an [`Item`] is: one of saphyr's events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Kind {
+enum Kind {
     StreamStart,
     StreamEnd,
     /// `true` for an explicit `---`.
@@ -40,9 +42,9 @@ pub(super) enum Kind {
 /// their quotes; their value is read off the text by [`event`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Item {
-    pub(super) kind: Kind,
-    pub(super) start: u32,
-    pub(super) end: u32,
+    kind: Kind,
+    start: u32,
+    end: u32,
 }
 
 impl Item {
@@ -64,9 +66,10 @@ pub(super) fn event<'t>(text: &'t str, item: &Item) -> Event<'t> {
     let scalar = |value: Cow<'t, str>, style| Event::Scalar(value, style, 0, None);
     // The span runs on over blanks and a comment after the closing quote,
     // which may hold quotes too.
-    let inner = |quote| {
-        let close = closing_quote(text.as_bytes(), item.start(), item.end(), quote);
-        text.get(item.start() + 1..close).unwrap_or("")
+    let inner = || {
+        closing_quote(text.as_bytes(), item.start(), item.end())
+            .and_then(|close| text.get(item.start() + 1..close))
+            .unwrap_or("")
     };
     match item.kind {
         Kind::StreamStart => Event::StreamStart,
@@ -82,7 +85,7 @@ pub(super) fn event<'t>(text: &'t str, item: &Item) -> Event<'t> {
             ScalarStyle::Plain,
         ),
         Kind::SingleQuoted => {
-            let inner = inner(b'\'');
+            let inner = inner();
             let value = if inner.contains("''") {
                 Cow::Owned(inner.replace("''", "'"))
             } else {
@@ -90,7 +93,7 @@ pub(super) fn event<'t>(text: &'t str, item: &Item) -> Event<'t> {
             };
             scalar(value, ScalarStyle::SingleQuoted)
         }
-        Kind::DoubleQuoted => scalar(Cow::Borrowed(inner(b'"')), ScalarStyle::DoubleQuoted),
+        Kind::DoubleQuoted => scalar(Cow::Borrowed(inner()), ScalarStyle::DoubleQuoted),
     }
 }
 
@@ -198,24 +201,6 @@ fn is_clean(line: &[u8]) -> bool {
     })
 }
 
-/// The closing quote of the one-line scalar opening with `quote` at byte
-/// `open`, looked for before `limit`: `limit` when there is none. In single
-/// quotes, `''` is a quote and does not close.
-fn closing_quote(b: &[u8], open: usize, limit: usize, quote: u8) -> usize {
-    let mut i = open + 1;
-    while i < limit {
-        if b.get(i) == Some(&quote) {
-            if quote == b'\'' && b.get(i + 1) == Some(&b'\'') {
-                i += 2;
-                continue;
-            }
-            return i;
-        }
-        i += 1;
-    }
-    limit
-}
-
 /// How a plain scalar ended.
 enum Stop {
     /// At `: ` or a `:` ending the line: the scalar is a key.
@@ -314,15 +299,22 @@ impl Scan<'_> {
         }
     }
 
-    /// Close every open collection, at byte `at`.
-    fn close_all(&mut self, at: usize) {
-        while let Some(top) = self.stack.pop() {
+    /// Close the innermost open collection, at byte `at`.
+    fn close(&mut self, at: usize) {
+        if let Some(top) = self.stack.pop() {
             let kind = if top.seq {
                 Kind::SequenceEnd
             } else {
                 Kind::MappingEnd
             };
             self.push(kind, at, at);
+        }
+    }
+
+    /// Close every open collection, at byte `at`.
+    fn close_all(&mut self, at: usize) {
+        while !self.stack.is_empty() {
+            self.close(at);
         }
     }
 
@@ -351,13 +343,7 @@ impl Scan<'_> {
             if !closes {
                 break;
             }
-            let kind = if top.seq {
-                Kind::SequenceEnd
-            } else {
-                Kind::MappingEnd
-            };
-            self.stack.pop();
-            self.push(kind, p, p);
+            self.close(p);
         }
         match self.stack.last() {
             // A second root, or text after the root: not for this reader.
@@ -402,19 +388,22 @@ impl Scan<'_> {
             return None;
         }
         match self.plain_end(p, eol, false)? {
-            (_, Stop::Colon(_)) => {
-                self.push(Kind::MappingStart, p, p);
-                self.stack.push(Block {
-                    col,
-                    seq: false,
-                    indentless: false,
-                });
-                self.key_value(p, eol)
-            }
+            (_, Stop::Colon(_)) => self.open_map(p, col, eol),
             // A scalar on its own line: a root scalar, or a value over
             // several lines.
             (_, Stop::Line) => None,
         }
+    }
+
+    /// A block mapping whose first key is at byte `p`, column `col`.
+    fn open_map(&mut self, p: usize, col: usize, eol: usize) -> Step {
+        self.push(Kind::MappingStart, p, p);
+        self.stack.push(Block {
+            col,
+            seq: false,
+            indentless: false,
+        });
+        self.key_value(p, eol)
     }
 
     /// A list entry `- …` at byte `p`, column `col`.
@@ -429,15 +418,7 @@ impl Scan<'_> {
             b'[' | b'{' | b'\'' | b'"' => self.value(q, eol),
             _ if self.is_entry(q, eol) => None,
             _ => match self.plain_end(q, eol, false)? {
-                (_, Stop::Colon(_)) => {
-                    self.push(Kind::MappingStart, q, q);
-                    self.stack.push(Block {
-                        col: col + (q - p),
-                        seq: false,
-                        indentless: false,
-                    });
-                    self.key_value(q, eol)
-                }
+                (_, Stop::Colon(_)) => self.open_map(q, col + (q - p), eol),
                 (_, Stop::Line) => self.value(q, eol),
             },
         }
@@ -473,10 +454,7 @@ impl Scan<'_> {
                     // Escapes are left to saphyr.
                     return None;
                 }
-                let close = closing_quote(self.b, v, eol, quote);
-                if close >= eol {
-                    return None;
-                }
+                let close = closing_quote(self.b, v, eol)?;
                 self.line_ends(close + 1, eol)?;
                 let kind = if quote == b'"' {
                     Kind::DoubleQuoted
@@ -500,8 +478,7 @@ impl Scan<'_> {
 
     /// Whether only blanks and a comment follow byte `at` on its line.
     fn line_ends(&self, at: usize, eol: usize) -> Step {
-        let after = self.skip_spaces(at);
-        (after >= eol || (after > at && self.byte(after) == Some(b'#'))).then_some(())
+        (self.token_end(at, eol) >= eol).then_some(())
     }
 
     /// Where the plain scalar at `p` ends (before trailing blanks), and
@@ -639,17 +616,13 @@ type Events<'t> = Vec<(Event<'t>, usize, usize)>;
 
 /// saphyr's events of `text` with byte spans; none when it finds an error.
 fn saphyr_events(text: &str) -> Option<Events<'_>> {
-    let bytes: Vec<usize> = text
-        .char_indices()
-        .map(|(b, _)| b)
-        .chain([text.len()])
-        .collect();
-    let byte = |c: usize| bytes.get(c).copied().unwrap_or(text.len());
+    let mut offsets = super::offsets::Offsets::new(text);
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut events = Vec::new();
     while let Some(next) = parser.next_event() {
         let (event, span) = next.ok()?;
-        events.push((event, byte(span.start.index()), byte(span.end.index())));
+        let (start, end) = (span.start.index(), span.end.index());
+        events.push((event, offsets.byte(start), offsets.byte(end)));
     }
     Some(events)
 }

@@ -62,7 +62,7 @@ impl Loader<'_, '_> {
 
 /// The closing quote of the quoted scalar opening at byte `open`, before
 /// `limit`: `"` not escaped by `\\`, or `'` not doubled.
-fn closing_quote(bytes: &[u8], open: usize, limit: usize) -> Option<usize> {
+pub(super) fn closing_quote(bytes: &[u8], open: usize, limit: usize) -> Option<usize> {
     let quote = *bytes.get(open).filter(|&&q| q == b'"' || q == b'\'')?;
     let mut i = open + 1;
     while i < limit {
