@@ -1022,17 +1022,11 @@ rule DZ-102 "人事" {
         &stream(&docs),
         &Setup::default().rules("local.rules", rules),
     )?;
-    let messages = |rule: &str| -> Vec<String> {
-        let mut m: Vec<String> = run
-            .findings_of(rule)
-            .iter()
-            .map(|f| f.message.clone())
-            .collect();
-        m.sort();
-        m
-    };
-    assert_eq!(messages("DZ-101"), ["a 1/1/1 1", "b 2/1/0 1", "c 0/0/0 1"]);
-    assert_eq!(messages("DZ-102"), ["a 1", "b 1"]);
+    assert_eq!(
+        run.messages_of("DZ-101"),
+        ["a 1/1/1 1", "b 2/1/0 1", "c 0/0/0 1"]
+    );
+    assert_eq!(run.messages_of("DZ-102"), ["a 1", "b 1"]);
     Ok(())
 }
 
@@ -1066,13 +1060,7 @@ rule DZ-104 "实" {
         &stream(&docs),
         &Setup::default().rules("local.rules", rules),
     )?;
-    let messages = |rule: &str| -> Vec<String> {
-        run.findings_of(rule)
-            .iter()
-            .map(|f| f.message.clone())
-            .collect()
-    };
-    assert_eq!(messages("DZ-103"), ["a 0"]);
-    assert_eq!(messages("DZ-104"), ["a 2"]);
+    assert_eq!(run.messages_of("DZ-103"), ["a 0"]);
+    assert_eq!(run.messages_of("DZ-104"), ["a 2"]);
     Ok(())
 }

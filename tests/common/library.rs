@@ -99,6 +99,17 @@ impl Run {
             .collect()
     }
 
+    /// The messages of one rule's findings, sorted.
+    pub fn messages_of(&self, rule: &str) -> Vec<String> {
+        let mut messages: Vec<String> = self
+            .findings_of(rule)
+            .iter()
+            .map(|f| f.message.clone())
+            .collect();
+        messages.sort();
+        messages
+    }
+
     /// The one finding of `rule` on `record`, or an error saying what was found.
     pub fn finding(&self, rule: &str, record: &str) -> TestResult<&Finding> {
         let found: Vec<&Finding> = self
