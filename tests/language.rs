@@ -1064,3 +1064,54 @@ rule DZ-104 "实" {
     assert_eq!(run.messages_of("DZ-104"), ["a 2"]);
     Ok(())
 }
+
+/// A kind with a list of steps, and a rule that finds steps by a field
+/// compared with a constant every way a rule can: directly, through a
+/// `def` whose parameter is the step or the record, and from either end.
+const STEP_TESTS: &str = r#"
+kind 流程 {
+  steps: [step]
+}
+
+struct step {
+  name: text
+  n: number
+}
+
+def 名为(s, x) = s.name == x
+def 第一个(d, x) = first(d.steps, s => 名为(s, x))
+
+rule T-020 "找环节" {
+  severity warning
+  cite "测试"
+  for d in 流程
+  require false
+  at d.id
+  message "{first(d.steps, s => s.name == "乙").n}|{last(d.steps, s => s.name == "乙").n}|{position(d.steps, s => s.name != "甲")}|{last(d.steps).n}|{position(d.steps, s => s.n >= 3)}|{count(d.steps, s => s.name in ["甲", "丙"])}|{count(d.steps, s => s.name not in ["甲"])}|{第一个(d, "丙").n}|{count(d.steps, s => s.n < 2)}|{last([5, 6, 7], x => x < 7)}|{position([5, 6, 7], x => x == 9)}"
+  help "无"
+}
+"#;
+
+#[test]
+fn steps_found_by_a_field_compared_with_a_constant() -> TestResult {
+    let records = "kind: 流程\nid: L-1\nsteps:\n  - {name: 甲, n: 1}\n  - {name: 乙, n: 2}\n  \
+                   - {name: 乙, n: 3}\n  - {name: 丙, n: 4}\n---\nkind: 流程\nid: L-2\nsteps: []\n";
+    let setup = Setup::default()
+        .no_default_rules()
+        .rules("local.rules", STEP_TESTS);
+    let run = check_yaml_with(records, &setup)?;
+    assert!(run.report.errors.is_empty(), "\n{}", run.human());
+    // first and last 乙, the first not 甲, the last step, the first n ≥ 3,
+    // two in [甲, 丙], three not 甲, the 丙 through two defs, one n < 2,
+    // and over a computed list; none shows as 无.
+    assert_eq!(
+        run.finding("T-020", "L-1")?.message,
+        "2|3|2|4|3|2|3|4|1|6|无"
+    );
+    // No steps: nothing is found, nothing counted.
+    assert_eq!(
+        run.finding("T-020", "L-2")?.message,
+        "无|无|无|无|无|0|0|无|0|6|无"
+    );
+    Ok(())
+}

@@ -87,6 +87,11 @@ pub enum Op {
     /// A field of the structure in a local variable: `Field(Local(.0), .1)`
     /// in one step, the most frequent operation of all.
     LocalField(usize, usize),
+    /// A comparison of a field of a local variable with a constant,
+    /// `Binary(.0, LocalField(.1, .2), Const(.3))` in one step: the test
+    /// of most `where`s and lambdas (`s.step == "划拨"`). Only for the
+    /// operators [`BinOp::is_test`] names, which cannot fail.
+    LocalFieldIs(BinOp, usize, usize, Box<Value<'static>>),
     /// A one-or-list field of a structure, by slot: a list, also where the
     /// record holds one value alone.
     OneOrList(Box<Ir>, usize),
@@ -186,9 +191,11 @@ impl Ir {
         let mut len = 0;
         self.visit(&mut |ir| {
             let slot = match &ir.op {
-                Op::Local(s) | Op::LocalField(s, _) | Op::Let(s, ..) | Op::Memo(_, s, ..) => {
-                    Some(*s)
-                }
+                Op::Local(s)
+                | Op::LocalField(s, _)
+                | Op::LocalFieldIs(_, s, ..)
+                | Op::Let(s, ..)
+                | Op::Memo(_, s, ..) => Some(*s),
                 Op::Call(_, args) => args
                     .iter()
                     .filter_map(|a| match a {
@@ -249,6 +256,22 @@ impl Ir {
                 Op::Local(local) => Op::LocalField(local, field),
                 _ => Op::Field(base, field),
             },
+            Op::Binary(op, l, r) if op.is_test() => match (l.op, r.op) {
+                (Op::LocalField(local, field), Op::Const(c)) => {
+                    Op::LocalFieldIs(op, local, field, Box::new(c))
+                }
+                (lop, rop) => Op::Binary(
+                    op,
+                    Box::new(Ir {
+                        op: lop,
+                        span: l.span,
+                    }),
+                    Box::new(Ir {
+                        op: rop,
+                        span: r.span,
+                    }),
+                ),
+            },
             op => op,
         };
     }
@@ -264,6 +287,23 @@ impl Ir {
             (Op::LocalField(s, field), _) if *s == slot => {
                 self.op = Op::Field(Box::new(value.clone()), *field);
             }
+            (Op::LocalFieldIs(op, s, field, c), Op::Local(to)) if *s == slot => {
+                self.op = Op::LocalFieldIs(*op, *to, *field, c.clone());
+            }
+            (Op::LocalFieldIs(op, s, field, c), _) if *s == slot => {
+                let span = self.span;
+                self.op = Op::Binary(
+                    *op,
+                    Box::new(Ir {
+                        op: Op::Field(Box::new(value.clone()), *field),
+                        span,
+                    }),
+                    Box::new(Ir {
+                        op: Op::Const((**c).clone()),
+                        span,
+                    }),
+                );
+            }
             _ => {
                 for child in self.children_mut() {
                     child.substitute(slot, value);
@@ -278,6 +318,7 @@ impl Ir {
             Op::Const(_)
             | Op::Local(_)
             | Op::LocalField(..)
+            | Op::LocalFieldIs(..)
             | Op::Records(_)
             | Op::AllRecords
             | Op::Today => Vec::new(),
@@ -318,6 +359,7 @@ impl Ir {
             Op::Const(_)
             | Op::Local(_)
             | Op::LocalField(..)
+            | Op::LocalFieldIs(..)
             | Op::Records(_)
             | Op::AllRecords
             | Op::Today => Vec::new(),
@@ -355,7 +397,7 @@ impl Ir {
 }
 
 fn closed(ir: &Ir, bound: &mut Vec<usize>) -> bool {
-    if let Op::Local(slot) | Op::LocalField(slot, _) = ir.op {
+    if let Op::Local(slot) | Op::LocalField(slot, _) | Op::LocalFieldIs(_, slot, ..) = ir.op {
         return bound.contains(&slot);
     }
     ir.children().into_iter().all(|(child, binds)| {
@@ -459,5 +501,56 @@ mod tests {
         ));
         other.simplify();
         assert!(matches!(other.op, Op::LocalField(5, 1)), "{other:?}");
+    }
+
+    #[test]
+    fn a_field_compared_with_a_constant_is_one_step() {
+        let text = || boxed(Op::Const(Value::Text("划拨".into())));
+        // s.step == "划拨", with `s` in slot 0.
+        let mut test = ir(Op::Binary(
+            BinOp::Eq,
+            boxed(Op::Field(boxed(Op::Local(0)), 2)),
+            text(),
+        ));
+        test.simplify();
+        assert!(
+            matches!(&test.op, Op::LocalFieldIs(BinOp::Eq, 0, 2, c)
+                if matches!(**c, Value::Text(ref t) if &**t == "划拨")),
+            "{test:?}"
+        );
+        // Arithmetic can fail and stays as it is; so does a constant on the left.
+        for (op, l, r) in [
+            (BinOp::Add, boxed(Op::Field(boxed(Op::Local(0)), 2)), text()),
+            (BinOp::Eq, text(), boxed(Op::Field(boxed(Op::Local(0)), 2))),
+        ] {
+            let mut kept = ir(Op::Binary(op, l, r));
+            kept.simplify();
+            assert!(matches!(kept.op, Op::Binary(o, ..) if o == op), "{kept:?}");
+        }
+        // In a def's body: its parameter becomes the variable passed,
+        // or, for a constant passed, the field of that constant.
+        let def_body = || {
+            boxed(Op::Binary(
+                BinOp::In,
+                boxed(Op::Field(boxed(Op::Local(1)), 3)),
+                text(),
+            ))
+        };
+        let mut call = ir(Op::Let(1, boxed(Op::Local(7)), def_body()));
+        call.simplify();
+        assert!(
+            matches!(call.op, Op::LocalFieldIs(BinOp::In, 7, 3, _)),
+            "{call:?}"
+        );
+        let mut odd = ir(Op::Let(1, boxed(Op::Const(Value::None)), def_body()));
+        odd.simplify();
+        assert!(
+            matches!(&odd.op, Op::Binary(BinOp::In, l, r)
+                if matches!(&l.op, Op::Field(base, 3) if matches!(base.op, Op::Const(Value::None)))
+                    && matches!(r.op, Op::Const(Value::Text(_)))),
+            "{odd:?}"
+        );
+        assert!(call.is_pure_in(Some(7)) && !call.is_pure_in(None));
+        assert_eq!(call.frame_len(), 8);
     }
 }

@@ -526,6 +526,23 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// Whether the operator compares its operands (`==`, `!=`, `<`, `<=`,
+    /// `>`, `>=`, `in`, `not in`): a test that gives true or false and
+    /// cannot fail.
+    pub fn is_test(self) -> bool {
+        matches!(
+            self,
+            BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::In
+                | BinOp::NotIn
+        )
+    }
+
     /// The operator as written.
     pub fn symbol(self) -> &'static str {
         match self {

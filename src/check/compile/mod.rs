@@ -407,6 +407,7 @@ fn denotes_place(ir: &Ir) -> bool {
         | Op::List(_)
         | Op::Unary(..)
         | Op::Binary(..)
+        | Op::LocalFieldIs(..)
         | Op::Records(_)
         | Op::AllRecords
         | Op::Rejected(..)

@@ -37,6 +37,13 @@ impl<'a, 'p> Ev<'a, 'p> {
                 Some(&Value::Node(d, rec)) => field(d, rec, *slot),
                 _ => Value::None,
             },
+            Op::LocalFieldIs(op, local, slot, c) => {
+                let a = match frame.get(*local) {
+                    Some(&Value::Node(d, rec)) => field(d, rec, *slot),
+                    _ => Value::None,
+                };
+                Value::Bool(test(*op, &a, c))
+            }
             Op::OneOrList(base, slot) => match self.eval(base, frame)? {
                 Value::Node(d, rec) => match d.data.fields().and_then(|f| f.get(*slot)) {
                     Some(f) if matches!(f.data, Data::None) => Value::Absent(d, rec),
@@ -271,23 +278,7 @@ impl<'a, 'p> Ev<'a, 'p> {
         };
         let overflow = || FaultInfo::at(span, "arithmetic overflow: the result is too large", None);
         Ok(match op {
-            BinOp::Eq => Value::Bool(equal(&a, b)),
-            BinOp::Ne => Value::Bool(!equal(&a, b)),
-            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let Some(ord) = compare(&a, b) else {
-                    return Ok(Value::Bool(false));
-                };
-                Value::Bool(match op {
-                    BinOp::Lt => ord.is_lt(),
-                    BinOp::Le => ord.is_le(),
-                    BinOp::Gt => ord.is_gt(),
-                    _ => ord.is_ge(),
-                })
-            }
-            BinOp::In | BinOp::NotIn => {
-                let found = !a.is_none() && b.any_item(|x| equal(&a, x));
-                Value::Bool(found == (op == BinOp::In))
-            }
+            _ if op.is_test() => Value::Bool(test(op, &a, b)),
             BinOp::Union | BinOp::Intersect => set_op(op, &a, b),
             _ => match (a.force(), b.force()) {
                 (Value::None, _) | (_, Value::None) => Value::None,
@@ -526,6 +517,29 @@ fn field<'a>(d: &'a Datum, rec: u32, slot: usize) -> Value<'a> {
         Some(f) if matches!(f.data, Data::None) => Value::Absent(d, rec),
         Some(f) => Value::Node(f, rec),
         None => Value::None,
+    }
+}
+
+/// `a op b` for an operator that compares ([`BinOp::is_test`]); false
+/// for any other.
+fn test(op: BinOp, a: &Value<'_>, b: &Value<'_>) -> bool {
+    match op {
+        BinOp::Eq => equal(a, b),
+        BinOp::Ne => !equal(a, b),
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => match compare(a, b) {
+            Some(ord) => match op {
+                BinOp::Lt => ord.is_lt(),
+                BinOp::Le => ord.is_le(),
+                BinOp::Gt => ord.is_gt(),
+                _ => ord.is_ge(),
+            },
+            None => false,
+        },
+        BinOp::In | BinOp::NotIn => {
+            let found = !a.is_none() && b.any_item(|x| equal(a, x));
+            found == (op == BinOp::In)
+        }
+        _ => false,
     }
 }
 
