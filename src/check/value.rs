@@ -485,6 +485,16 @@ impl<'a> Iterator for ItemIter<'_, 'a> {
     }
 }
 
+impl<'a> DoubleEndedIterator for ItemIter<'_, 'a> {
+    fn next_back(&mut self) -> Option<Value<'a>> {
+        match self {
+            ItemIter::Slice(it) => it.next_back().cloned(),
+            ItemIter::Data(it, rec) => it.next_back().map(|d| Value::Node(d, *rec)),
+            ItemIter::Empty => None,
+        }
+    }
+}
+
 impl<'a> Value<'a> {
     /// The elements of a list value without collecting them (none and
     /// non-lists have none).

@@ -533,27 +533,30 @@ impl<'a> Ev<'a, '_> {
             }
             B::First | B::Last | B::Position => {
                 let list = self.arg(args, 0, frame)?;
-                let items: Box<dyn Iterator<Item = Value<'a>>> = if b == B::Last {
-                    Box::new(list.items().into_iter().rev())
-                } else {
-                    Box::new(list.iter())
-                };
-                let mut found = Value::None;
-                for (i, x) in items.enumerate() {
+                let mut items = list.iter();
+                let mut i = 0usize;
+                loop {
+                    let next = if b == B::Last {
+                        items.next_back()
+                    } else {
+                        items.next()
+                    };
+                    let Some(x) = next else {
+                        break Value::None;
+                    };
+                    i += 1;
                     let ok = match args.get(1) {
                         Some(f) => self.apply(f, x.clone(), frame)?.truthy(),
                         None => true,
                     };
                     if ok {
-                        found = if b == B::Position {
-                            Value::num(Num::int(i64::try_from(i + 1).unwrap_or(0)))
+                        break if b == B::Position {
+                            Value::num(Num::int(i64::try_from(i).unwrap_or(0)))
                         } else {
                             x
                         };
-                        break;
                     }
                 }
-                found
             }
             B::Distinct => {
                 let items = self.arg(args, 0, frame)?.items();
