@@ -494,6 +494,9 @@ impl Scan<'_> {
         if p >= eol || (is_indicator(first) && !dash) {
             return None;
         }
+        if !flow {
+            return self.block_plain_end(p, eol);
+        }
         let mut i = p;
         let mut end = p;
         while i < eol {
@@ -534,6 +537,38 @@ impl Scan<'_> {
             return None;
         }
         Some((end, Stop::Line))
+    }
+
+    /// [`Scan::plain_end`] outside flow collections, where only a `:`
+    /// and a `#` can end a plain scalar before its line does: found with
+    /// `memchr`, not byte by byte.
+    fn block_plain_end(&self, p: usize, eol: usize) -> Option<(usize, Stop)> {
+        let line = self.b.get(..eol)?;
+        let mut from = p;
+        loop {
+            let hit = memchr::memchr2(b':', b'#', line.get(from..)?).map(|k| from + k);
+            let stop = match hit {
+                None => Some(Stop::Line),
+                // `#` starts a comment after a blank.
+                Some(h) if line.get(h) == Some(&b'#') => {
+                    (h > p && line.get(h - 1) == Some(&b' ')).then_some(Stop::Line)
+                }
+                // `:` ends a key before a blank or the end of the line.
+                Some(h) => {
+                    (h + 1 >= eol || line.get(h + 1) == Some(&b' ')).then_some(Stop::Colon(h))
+                }
+            };
+            match (stop, hit) {
+                (Some(stop), _) => {
+                    // The scalar ends before the blanks ahead of the stop.
+                    let at = hit.unwrap_or(eol);
+                    let blanks = line.get(p..at)?.iter().rev().take_while(|&&c| c == b' ');
+                    return Some((at - blanks.count(), stop));
+                }
+                (None, Some(h)) => from = h + 1,
+                (None, None) => return None,
+            }
+        }
     }
 
     /// Where a flow token ending at `at` has its span end: saphyr runs it
@@ -679,6 +714,7 @@ mod tests {
             "a: 'x' # it's\nb: \"y\" # \"z\"\nc:  # \n",
             "  a: 1\n  b: 2\n",
             "a: 10:30\nb: x,y[1]\nc: a#b\nd: -5\n",
+            "a: x :y  z#1  # c\nb: 1 2 \nc: 备注：a:b #\nd: x  \ne: 王 # 李\n",
             "steps:\n  - step: 签字\n    by: [副局长, 书记]\n    date: 2021-01-30\nlast:\n",
         ];
         for text in cases {
