@@ -129,11 +129,15 @@ impl<'a> Ev<'a, '_> {
 struct StepView<'a> {
     value: Value<'a>,
     name: Option<&'a str>,
+    /// The place of its name in the chain's order.
+    pos: Option<usize>,
     date: Option<crate::date::Date>,
+    /// Who did it; left empty unless asked for.
     actors: Vec<&'a str>,
 }
 
-fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<StepView<'a>> {
+/// The steps as the chain sees them, with their actors when `actors`.
+fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>], actors: bool) -> Vec<StepView<'a>> {
     steps
         .iter()
         .filter_map(|s| {
@@ -144,20 +148,19 @@ fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<StepView<'a>> {
                 Some(Data::Date(d)) => Some(*d),
                 _ => None,
             };
-            let actors = match chain
-                .actor_slot
-                .and_then(|a| fields.get(a))
-                .map(|f| &f.data)
-            {
+            let actor_slot = chain.actor_slot.filter(|_| actors);
+            let actors = match actor_slot.and_then(|a| fields.get(a)).map(|f| &f.data) {
                 Some(data) => match data.as_list() {
                     Some(items) => items.iter().filter_map(|i| i.data.as_text()).collect(),
                     None => data.as_text().into_iter().collect(),
                 },
                 None => Vec::new(),
             };
+            let name = text(chain.name_slot);
             Some(StepView {
                 value: s.clone(),
-                name: text(chain.name_slot),
+                name,
+                pos: name.and_then(|n| chain.order.iter().position(|o| o == n)),
                 date,
                 actors,
             })
@@ -166,7 +169,7 @@ fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<StepView<'a>> {
 }
 
 fn chain_missing<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
-    let views = step_views(chain, steps);
+    let views = step_views(chain, steps, false);
     chain
         .order
         .iter()
@@ -179,16 +182,15 @@ fn chain_missing<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
 }
 
 fn chain_early<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
-    let views = step_views(chain, steps);
-    let pos = |v: &StepView<'_>| v.name.and_then(|n| chain.order.iter().position(|o| o == n));
+    let views = step_views(chain, steps, false);
     let mut out = Vec::new();
     for s in &views {
-        let (Some(sp), Some(sd)) = (pos(s), s.date) else {
+        let (Some(sp), Some(sd)) = (s.pos, s.date) else {
             continue;
         };
         let ahead = views
             .iter()
-            .find(|p| pos(p).is_some_and(|pp| pp < sp) && p.date.is_some_and(|pd| pd > sd));
+            .find(|p| p.pos.is_some_and(|pp| pp < sp) && p.date.is_some_and(|pd| pd > sd));
         if let Some(p) = ahead {
             out.push(Value::Obj(
                 ObjKind::OrderFault,
@@ -200,7 +202,7 @@ fn chain_early<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
 }
 
 fn chain_shared<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
-    let views: Vec<StepView<'a>> = step_views(chain, steps)
+    let views: Vec<StepView<'a>> = step_views(chain, steps, true)
         .into_iter()
         .filter(|v| {
             v.name
