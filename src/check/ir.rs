@@ -237,21 +237,32 @@ impl Ir {
     /// Rewrite the expression into a cheaper one that computes the same:
     /// a `def`'s parameter bound to a variable or a constant is replaced
     /// by it in the body (most `def` calls pass the record at hand and
-    /// literals), and a field of a variable is read in one step. Run on
-    /// the finished program, after every check of the expression's shape.
+    /// literals), a field of a variable is read in one step, and so is its
+    /// comparison with a constant. Run on the finished program, after
+    /// every check of the expression's shape.
     pub fn simplify(&mut self) {
         for child in self.children_mut() {
             child.simplify();
         }
-        let op = std::mem::replace(&mut self.op, Op::Const(Value::None));
-        self.op = match op {
+        match std::mem::replace(&mut self.op, Op::Const(Value::None)) {
             Op::Let(slot, value, mut body) if matches!(value.op, Op::Local(_) | Op::Const(_)) => {
                 body.substitute(slot, &value);
                 // The body keeps its own span: an error in a def's body is
                 // reported there, not at the call.
                 *self = *body;
-                return;
             }
+            op => {
+                self.op = op;
+                self.fuse();
+            }
+        }
+    }
+
+    /// Read a field of a variable, and compare one with a constant, in one
+    /// step: run on a node whose operands are final.
+    fn fuse(&mut self) {
+        let op = std::mem::replace(&mut self.op, Op::Const(Value::None));
+        self.op = match op {
             Op::Field(base, field) => match base.op {
                 Op::Local(local) => Op::LocalField(local, field),
                 _ => Op::Field(base, field),
@@ -308,6 +319,9 @@ impl Ir {
                 for child in self.children_mut() {
                     child.substitute(slot, value);
                 }
+                // A parameter replaced by a constant may make a comparison
+                // with a constant (`s.name == x` called with "乙").
+                self.fuse();
             }
         }
     }
@@ -456,10 +470,10 @@ mod tests {
             )),
         ));
         call.simplify();
+        // The comparison of the field with the constant is then one step.
         assert!(
-            matches!(&call.op, Op::Binary(BinOp::Eq, l, r)
-                if matches!(l.op, Op::LocalField(0, 0))
-                    && matches!(r.op, Op::Const(Value::Bool(true)))),
+            matches!(&call.op, Op::LocalFieldIs(BinOp::Eq, 0, 0, c)
+                if matches!(**c, Value::Bool(true))),
             "{call:?}"
         );
         // A field of a constant stays a field of it.

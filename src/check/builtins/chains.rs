@@ -136,8 +136,9 @@ struct StepView<'a> {
     actors: Vec<&'a str>,
 }
 
-/// The steps as the chain sees them, with their actors when `actors`.
-fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>], actors: bool) -> Vec<StepView<'a>> {
+/// The steps as the chain sees them, with their actors when `with_actors`.
+fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>], with_actors: bool) -> Vec<StepView<'a>> {
+    let actor_slot = chain.actor_slot.filter(|_| with_actors);
     steps
         .iter()
         .filter_map(|s| {
@@ -148,7 +149,6 @@ fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>], actors: bool) -> Vec<St
                 Some(Data::Date(d)) => Some(*d),
                 _ => None,
             };
-            let actor_slot = chain.actor_slot.filter(|_| actors);
             let actors = match actor_slot.and_then(|a| fields.get(a)).map(|f| &f.data) {
                 Some(data) => match data.as_list() {
                     Some(items) => items.iter().filter_map(|i| i.data.as_text()).collect(),

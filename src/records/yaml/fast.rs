@@ -497,6 +497,9 @@ impl Scan<'_> {
         if !flow {
             return self.block_plain_end(p, eol);
         }
+        // Inside a flow collection: `,[]{}` end it too, and a comment or
+        // the end of the line leaves the collection open, which this
+        // reader does not take.
         let mut i = p;
         let mut end = p;
         while i < eol {
@@ -506,15 +509,10 @@ impl Scan<'_> {
                     i += 1;
                     continue;
                 }
-                b'#' if self.byte(i - 1) == Some(b' ') => {
-                    return if flow { None } else { Some((end, Stop::Line)) };
-                }
+                b'#' if self.byte(i - 1) == Some(b' ') => return None,
                 // saphyr refuses a `-` after a blank inside a flow
                 // collection when `,[]{}` follows it (`[x -]`).
-                b'-' if flow
-                    && self.byte(i - 1) == Some(b' ')
-                    && self.byte(i + 1).is_some_and(is_flow) =>
-                {
+                b'-' if self.byte(i - 1) == Some(b' ') && self.byte(i + 1).is_some_and(is_flow) => {
                     return None;
                 }
                 b':' => {
@@ -522,21 +520,15 @@ impl Scan<'_> {
                     if i + 1 >= eol || next == Some(b' ') {
                         return Some((end, Stop::Colon(i)));
                     }
-                    if flow {
-                        return None;
-                    }
+                    return None;
                 }
-                c if flow && is_flow(c) => return Some((end, Stop::Line)),
+                c if is_flow(c) => return Some((end, Stop::Line)),
                 _ => {}
             }
             i += 1;
             end = i;
         }
-        if flow {
-            // A flow collection left open at the end of its line.
-            return None;
-        }
-        Some((end, Stop::Line))
+        None
     }
 
     /// [`Scan::plain_end`] outside flow collections, where only a `:`
@@ -558,16 +550,14 @@ impl Scan<'_> {
                     (h + 1 >= eol || line.get(h + 1) == Some(&b' ')).then_some(Stop::Colon(h))
                 }
             };
-            match (stop, hit) {
-                (Some(stop), _) => {
-                    // The scalar ends before the blanks ahead of the stop.
-                    let at = hit.unwrap_or(eol);
-                    let blanks = line.get(p..at)?.iter().rev().take_while(|&&c| c == b' ');
-                    return Some((at - blanks.count(), stop));
-                }
-                (None, Some(h)) => from = h + 1,
-                (None, None) => return None,
+            let at = hit.unwrap_or(eol);
+            if let Some(stop) = stop {
+                // The scalar ends before the blanks ahead of the stop.
+                let blanks = line.get(p..at)?.iter().rev().take_while(|&&c| c == b' ');
+                return Some((at - blanks.count(), stop));
             }
+            // Without a hit the stop is the end of the line: `at` is a hit.
+            from = at + 1;
         }
     }
 
