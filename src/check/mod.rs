@@ -183,7 +183,7 @@ pub fn read_params(
                     }
                     _ => ast::Expr {
                         kind: ast::ExprKind::Str(ast::Template {
-                            parts: vec![ast::TemplatePart::Text(text.clone())],
+                            parts: vec![ast::TemplatePart::Text(text.to_string())],
                             span: node.span,
                         }),
                         span: node.span,

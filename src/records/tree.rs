@@ -1,6 +1,8 @@
 //! The raw document tree read from YAML or JSON: untyped, every node with
 //! its span. The schema step (`records::validate`) turns it into typed records.
 
+use compact_str::CompactString;
+
 use crate::source::Span;
 
 /// One YAML node with its position.
@@ -21,7 +23,7 @@ pub enum NodeKind {
     /// A scalar other than null, as written (after unquoting and escapes).
     Scalar {
         /// The scalar's value as text.
-        text: String,
+        text: CompactString,
         /// Plain (unquoted) scalars may be numbers or booleans; quoted ones
         /// are always text.
         plain: bool,

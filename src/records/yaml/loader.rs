@@ -322,7 +322,7 @@ impl<'t, 'l> Loader<'t, 'l> {
                     NodeKind::Null
                 } else {
                     NodeKind::Scalar {
-                        text: value.into_owned(),
+                        text: compact_str::CompactString::from(value),
                         plain,
                     }
                 };
@@ -652,7 +652,7 @@ mod tests {
         assert_eq!(
             get(doc, "f").kind,
             NodeKind::Scalar {
-                text: String::new(),
+                text: compact_str::CompactString::default(),
                 plain: false
             }
         );
