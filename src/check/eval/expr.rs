@@ -545,8 +545,11 @@ fn test(op: BinOp, a: &Value<'_>, b: &Value<'_>) -> bool {
 
 /// `|`, `&` and list `-`: results keep the left operand's order, without repeats.
 fn set_op<'a>(op: BinOp, a: &Value<'a>, b: &Value<'a>) -> Value<'a> {
-    let right: FastSet<Key> = b.iter().map(|x| x.key()).collect();
-    let mut seen = FastSet::default();
+    let mut right = KeySet::with_capacity(b.len());
+    for x in b.iter() {
+        right.insert(x.key());
+    }
+    let mut seen = KeySet::with_capacity(a.len() + if op == BinOp::Union { b.len() } else { 0 });
     let mut out = Vec::new();
     for x in a.iter() {
         let k = x.key();
@@ -567,4 +570,94 @@ fn set_op<'a>(op: BinOp, a: &Value<'a>, b: &Value<'a>) -> Value<'a> {
         }
     }
     Value::List(Arc::new(out))
+}
+
+/// Keys of a set operation: looked through one by one while they are
+/// few (the members of a meeting), hashed once they are many.
+enum KeySet<'a> {
+    Few(Vec<Key<'a>>),
+    Many(FastSet<Key<'a>>),
+}
+
+/// The most keys looked through one by one: below it, comparing costs
+/// less than hashing.
+const FEW_KEYS: usize = 32;
+
+impl<'a> KeySet<'a> {
+    fn with_capacity(n: usize) -> KeySet<'a> {
+        if n <= FEW_KEYS {
+            KeySet::Few(Vec::with_capacity(n))
+        } else {
+            KeySet::Many(FastSet::default())
+        }
+    }
+
+    fn contains(&self, k: &Key<'a>) -> bool {
+        match self {
+            KeySet::Few(keys) => keys.contains(k),
+            KeySet::Many(keys) => keys.contains(k),
+        }
+    }
+
+    /// Add `k`; whether it was not there yet.
+    fn insert(&mut self, k: Key<'a>) -> bool {
+        match self {
+            KeySet::Few(keys) => {
+                let new = !keys.contains(&k);
+                if new {
+                    keys.push(k);
+                }
+                new
+            }
+            KeySet::Many(keys) => keys.insert(k),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(xs: impl IntoIterator<Item = i64>) -> Value<'static> {
+        Value::List(Arc::new(
+            xs.into_iter().map(|i| Value::num(Num::int(i))).collect(),
+        ))
+    }
+
+    fn keys(v: &Value<'static>) -> Vec<Key<'static>> {
+        v.iter().map(|x| x.key()).collect()
+    }
+
+    /// The keys looked through one by one and the hashed ones give the
+    /// same lists: left order kept, repeats dropped.
+    #[test]
+    fn set_operations_agree_on_few_and_many_elements() {
+        for n in [4_i64, 40] {
+            let a: Vec<i64> = (0..n).rev().chain(0..n).collect();
+            let b: Vec<i64> = (n / 2..n + n / 2).collect();
+            let unique = |xs: Vec<i64>| {
+                let mut seen = Vec::new();
+                xs.into_iter()
+                    .filter(|x| {
+                        let new = !seen.contains(x);
+                        seen.push(*x);
+                        new
+                    })
+                    .collect::<Vec<i64>>()
+            };
+            let expect = |op, xs: Vec<i64>| {
+                let got = set_op(op, &list(a.clone()), &list(b.clone()));
+                assert_eq!(keys(&got), keys(&list(xs)), "{op:?} with n = {n}");
+            };
+            expect(
+                BinOp::Sub,
+                unique(a.iter().copied().filter(|x| !b.contains(x)).collect()),
+            );
+            expect(
+                BinOp::Intersect,
+                unique(a.iter().copied().filter(|x| b.contains(x)).collect()),
+            );
+            expect(BinOp::Union, unique(a.iter().chain(&b).copied().collect()));
+        }
+    }
 }
