@@ -261,18 +261,32 @@ fn unprintable_error(text: &str, span: Span) -> Diagnostic {
 /// Byte offset and length of every character YAML 1.2 does not allow in
 /// a stream: C0 controls other than tab, LF and CR; DEL; C1 controls other
 /// than NEL; U+FFFE and U+FFFF. One pass over the bytes, a block at a time:
-/// a block with no byte that could start such a character is skipped whole.
+/// a block with no byte, or pair of bytes, that could start such a
+/// character is skipped whole. Pairs, because `，` and the other
+/// full-width signs of Chinese text start with the same byte as U+FFFE.
 fn unprintable(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     const BLOCK: usize = 32;
     let bytes = text.as_bytes();
-    let suspect = |b: u8| {
-        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7F | 0xC2 | 0xEF)
+    let single = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F;
+    let pair = |b: u8, next: u8| {
+        (b == 0xC2 && (0x80..0xA0).contains(&next)) || (b == 0xEF && next == 0xBF)
     };
     (0..bytes.len().div_ceil(BLOCK))
         .filter(move |&k| {
-            let block = bytes.get(k * BLOCK..).unwrap_or(&[]);
-            let block = block.get(..BLOCK).unwrap_or(block);
-            block.iter().fold(false, |any, &b| any | suspect(b))
+            // The block and the byte after it, the second of a pair; the
+            // last block, without one, is looked through byte by byte.
+            let start = k * BLOCK;
+            let Some(block) = bytes.get(start..start + BLOCK + 1) else {
+                return true;
+            };
+            let (Some(here), Some(after)) =
+                (block.first_chunk::<BLOCK>(), block.last_chunk::<BLOCK>())
+            else {
+                return true;
+            };
+            here.iter()
+                .zip(after)
+                .fold(false, |any, (&b, &n)| any | single(b) | pair(b, n))
         })
         .flat_map(move |k| k * BLOCK..((k + 1) * BLOCK).min(bytes.len()))
         .filter_map(move |i| {
@@ -336,6 +350,44 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The block scan finds what a character-by-character reading of
+    /// the definition finds, on texts mixing forbidden characters with
+    /// their near neighbours.
+    #[test]
+    fn unprintable_characters_are_those_of_the_definition() {
+        let alphabet = [
+            'a', 'é', '，', '·', '\u{85}', '\u{1}', '\t', '\u{7f}', '\u{80}', '\u{9f}', '\u{a0}',
+            '\u{fffd}', '\u{fffe}', '\u{ffff}', '\u{ffbf}', '\u{efbf}',
+        ];
+        let forbidden = |c: char| {
+            (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+                || ('\u{7f}'..='\u{9f}').contains(&c) && c != '\u{85}'
+                || matches!(c, '\u{fffe}' | '\u{ffff}')
+        };
+        let mut seed: u64 = 0x5eed;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(seed >> 58) * 2 {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                // Mostly text, now and then a neighbour of a forbidden character.
+                let pick = (seed >> 33) as usize % (alphabet.len() * 4);
+                text.push(*alphabet.get(pick).unwrap_or(&'字'));
+            }
+            let expected: Vec<(usize, usize)> = text
+                .char_indices()
+                .filter(|&(_, c)| forbidden(c))
+                .map(|(i, c)| (i, c.len_utf8()))
+                .collect();
+            let found: Vec<_> = super::unprintable(&text).collect();
+            assert_eq!(found, expected, "{text:?}");
         }
     }
 
