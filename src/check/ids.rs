@@ -32,8 +32,8 @@ pub struct IdIndex<'a> {
 }
 
 /// Whether `record` is of `kind` with the id `id`.
-fn names(record: Option<&&Record>, kind: KindId, id: &str) -> bool {
-    record.is_some_and(|r| r.kind == kind && r.id() == id)
+fn names(record: Option<&&Record>, kind: KindId, id: &[u8]) -> bool {
+    record.is_some_and(|r| r.kind == kind && r.id_bytes() == id)
 }
 
 impl<'a> IdIndex<'a> {
@@ -45,7 +45,9 @@ impl<'a> IdIndex<'a> {
         }
     }
 
-    fn hash(&self, kind: KindId, id: &str) -> u64 {
+    /// Ids hash as bytes: a record's id is read without being checked
+    /// to be UTF-8 again.
+    fn hash(&self, kind: KindId, id: &[u8]) -> u64 {
         self.hasher.hash_one((kind, id))
     }
 
@@ -55,12 +57,14 @@ impl<'a> IdIndex<'a> {
         let Some(r) = records.get(i as usize) else {
             return;
         };
-        let (kind, id) = (r.kind, r.id());
+        let (kind, id) = (r.kind, r.id_bytes());
         let hash = self.hash(kind, id);
+        // The same hash as `hash`, without borrowing the table.
+        let hasher = &self.hasher;
         let rehash = |&j: &u32| {
             records
                 .get(j as usize)
-                .map_or(0, |r| self.hasher.hash_one((r.kind, r.id())))
+                .map_or(0, |r| hasher.hash_one((r.kind, r.id_bytes())))
         };
         match self
             .checked
@@ -84,11 +88,10 @@ impl<'a> IdIndex<'a> {
 
     /// What `kind` and `id` name among `records`.
     pub fn get(&self, records: &[&'a Record], kind: KindId, id: &str) -> Option<IdEntry> {
-        let hash = self.hash(kind, id);
-        if let Some(&i) = self
-            .checked
-            .find(hash, |&j| names(records.get(j as usize), kind, id))
-        {
+        let hash = self.hash(kind, id.as_bytes());
+        if let Some(&i) = self.checked.find(hash, |&j| {
+            names(records.get(j as usize), kind, id.as_bytes())
+        }) {
             return Some(IdEntry::Checked(i));
         }
         self.rejected

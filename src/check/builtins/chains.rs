@@ -128,7 +128,8 @@ impl<'a> Ev<'a, '_> {
 
 struct StepView<'a> {
     value: Value<'a>,
-    name: Option<&'a str>,
+    /// Its name's bytes: compared, never shown.
+    name: Option<&'a [u8]>,
     /// The place of its name in the chain's order.
     pos: Option<usize>,
     date: Option<crate::date::Date>,
@@ -144,7 +145,6 @@ fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>], with_actors: bool) -> V
         .filter_map(|s| {
             let (d, _) = s.datum()?;
             let fields = d.data.fields()?;
-            let text = |slot: usize| fields.get(slot).and_then(|f| f.data.as_text());
             let date = match fields.get(chain.date_slot).map(|f| &f.data) {
                 Some(Data::Date(d)) => Some(*d),
                 _ => None,
@@ -156,11 +156,13 @@ fn step_views<'a>(chain: &ChainDef, steps: &[Value<'a>], with_actors: bool) -> V
                 },
                 None => Vec::new(),
             };
-            let name = text(chain.name_slot);
+            let name = fields
+                .get(chain.name_slot)
+                .and_then(|f| f.data.text_bytes());
             Some(StepView {
                 value: s.clone(),
                 name,
-                pos: name.and_then(|n| chain.order.iter().position(|o| o == n)),
+                pos: name.and_then(|n| chain.order.iter().position(|o| o.as_bytes() == n)),
                 date,
                 actors,
             })
@@ -175,7 +177,7 @@ fn chain_missing<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
         .iter()
         .zip(&chain.required)
         .filter(|(name, required)| {
-            **required && !views.iter().any(|v| v.name == Some(name.as_str()))
+            **required && !views.iter().any(|v| v.name == Some(name.as_bytes()))
         })
         .map(|(name, _)| Value::text(name))
         .collect()
@@ -206,7 +208,7 @@ fn chain_shared<'a>(chain: &ChainDef, steps: &[Value<'a>]) -> Vec<Value<'a>> {
         .into_iter()
         .filter(|v| {
             v.name
-                .is_some_and(|n| chain.distinct.iter().any(|d| d == n))
+                .is_some_and(|n| chain.distinct.iter().any(|d| d.as_bytes() == n))
         })
         .collect();
     let mut out = Vec::new();

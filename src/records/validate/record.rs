@@ -51,6 +51,16 @@ impl Record {
             .unwrap_or("")
     }
 
+    /// The bytes of its id, for comparing and hashing.
+    pub fn id_bytes(&self) -> &[u8] {
+        self.root
+            .data
+            .fields()
+            .and_then(|f| f.first())
+            .and_then(|d| d.data.text_bytes())
+            .unwrap_or_default()
+    }
+
     /// The span of the whole record.
     pub fn span(&self) -> Span {
         Span {
