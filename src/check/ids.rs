@@ -31,6 +31,12 @@ pub struct IdIndex<'a> {
     hasher: foldhash::fast::RandomState,
 }
 
+/// The hash of a kind and an id. Ids hash as bytes: a record's id is
+/// read without being checked to be UTF-8 again.
+fn id_hash(hasher: &foldhash::fast::RandomState, kind: KindId, id: &[u8]) -> u64 {
+    hasher.hash_one((kind, id))
+}
+
 /// Whether `record` is of `kind` with the id `id`.
 fn names(record: Option<&&Record>, kind: KindId, id: &[u8]) -> bool {
     record.is_some_and(|r| r.kind == kind && r.id_bytes() == id)
@@ -45,12 +51,6 @@ impl<'a> IdIndex<'a> {
         }
     }
 
-    /// Ids hash as bytes: a record's id is read without being checked
-    /// to be UTF-8 again.
-    fn hash(&self, kind: KindId, id: &[u8]) -> u64 {
-        self.hasher.hash_one((kind, id))
-    }
-
     /// Let record `i` of `records` name its kind and id, unless record
     /// `o` does already and `keep(o)` says it stays.
     pub fn add_checked(&mut self, records: &[&'a Record], i: u32, keep: impl Fn(u32) -> bool) {
@@ -58,13 +58,11 @@ impl<'a> IdIndex<'a> {
             return;
         };
         let (kind, id) = (r.kind, r.id_bytes());
-        let hash = self.hash(kind, id);
-        // The same hash as `hash`, without borrowing the table.
-        let hasher = &self.hasher;
+        let hash = id_hash(&self.hasher, kind, id);
         let rehash = |&j: &u32| {
             records
                 .get(j as usize)
-                .map_or(0, |r| hasher.hash_one((r.kind, r.id_bytes())))
+                .map_or(0, |r| id_hash(&self.hasher, r.kind, r.id_bytes()))
         };
         match self
             .checked
@@ -88,7 +86,7 @@ impl<'a> IdIndex<'a> {
 
     /// What `kind` and `id` name among `records`.
     pub fn get(&self, records: &[&'a Record], kind: KindId, id: &str) -> Option<IdEntry> {
-        let hash = self.hash(kind, id.as_bytes());
+        let hash = id_hash(&self.hasher, kind, id.as_bytes());
         if let Some(&i) = self.checked.find(hash, |&j| {
             names(records.get(j as usize), kind, id.as_bytes())
         }) {
@@ -156,6 +154,31 @@ mod tests {
         assert_eq!(layered.id(b, "v"), Some(IdEntry::Checked(6)));
         assert_eq!(layered.id(b, "u"), Some(IdEntry::Rejected));
         assert_eq!(layered.id(a, "z"), Some(IdEntry::Rejected));
+        Ok(())
+    }
+
+    /// Ids held apart from their records (longer than a short text) and
+    /// ids held in place are found alike, by kind.
+    #[test]
+    fn long_and_short_ids_are_found() -> Result<(), String> {
+        let mut sources = SourceMap::new();
+        let compiled = check::compile_for_test(&mut sources, RULES)?;
+        let schema = &compiled.program.schema;
+        let (Some(a), Some(b)) = (schema.kind("a"), schema.kind("b")) else {
+            return Err("kinds a and b are declared".into());
+        };
+        let long = "龙潭区财政局二〇二四年第一号";
+        let file = read(
+            &mut sources,
+            schema,
+            &format!("kind: a\nid: 短号\nn: 1\n---\nkind: b\nid: {long}\nn: 2\n"),
+        );
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
+        let store = Store::new(file.records.iter().collect(), [], schema.kinds.len());
+        assert_eq!(store.id(a, "短号"), Some(IdEntry::Checked(0)));
+        assert_eq!(store.id(b, long), Some(IdEntry::Checked(1)));
+        assert_eq!(store.id(a, long), None);
+        assert_eq!(store.id(b, "龙潭区财政局二〇二四年第二号"), None);
         Ok(())
     }
 }

@@ -572,8 +572,9 @@ fn set_op<'a>(op: BinOp, a: &Value<'a>, b: &Value<'a>) -> Value<'a> {
     Value::List(Arc::new(out))
 }
 
-/// Keys of a set operation: looked through one by one while they are
-/// few (the members of a meeting), hashed once they are many.
+/// Keys of a set operation, held as the lengths of its lists say: looked
+/// through one by one when they are few (the members of a meeting),
+/// hashed when they are many.
 enum KeySet<'a> {
     Few(Vec<Key<'a>>),
     Many(FastSet<Key<'a>>),
@@ -632,7 +633,8 @@ mod tests {
     /// same lists: left order kept, repeats dropped.
     #[test]
     fn set_operations_agree_on_few_and_many_elements() {
-        for n in [4_i64, 40] {
+        // Every list short; the left one at the limit; over it; all long.
+        for n in [4_i64, 16, 17, 40] {
             let a: Vec<i64> = (0..n).rev().chain(0..n).collect();
             let b: Vec<i64> = (n / 2..n + n / 2).collect();
             let unique = |xs: Vec<i64>| {

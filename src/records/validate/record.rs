@@ -43,22 +43,18 @@ impl Record {
     /// puts `id`. Read from there rather than held twice: a large run
     /// holds a million records.
     pub fn id(&self) -> &str {
-        self.root
-            .data
-            .fields()
-            .and_then(|f| f.first())
-            .and_then(|d| d.data.as_text())
-            .unwrap_or("")
+        self.id_data().and_then(Data::as_text).unwrap_or("")
     }
 
     /// The bytes of its id, for comparing and hashing.
     pub fn id_bytes(&self) -> &[u8] {
-        self.root
-            .data
-            .fields()
-            .and_then(|f| f.first())
-            .and_then(|d| d.data.text_bytes())
+        self.id_data()
+            .and_then(Data::text_bytes)
             .unwrap_or_default()
+    }
+
+    fn id_data(&self) -> Option<&Data> {
+        Some(&self.root.data.fields()?.first()?.data)
     }
 
     /// The span of the whole record.

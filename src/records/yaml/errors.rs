@@ -267,6 +267,9 @@ fn unprintable_error(text: &str, span: Span) -> Diagnostic {
 fn unprintable(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     const BLOCK: usize = 32;
     let bytes = text.as_bytes();
+    // What may start a forbidden character: more than the characters
+    // matched below (NEL passes here), so that no block holding one is
+    // skipped.
     let single = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F;
     let pair = |b: u8, next: u8| {
         (b == 0xC2 && (0x80..0xA0).contains(&next)) || (b == 0xEF && next == 0xBF)
@@ -276,11 +279,9 @@ fn unprintable(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
             // The block and the byte after it, the second of a pair; the
             // last block, without one, is looked through byte by byte.
             let start = k * BLOCK;
-            let Some(block) = bytes.get(start..start + BLOCK + 1) else {
-                return true;
-            };
-            let (Some(here), Some(after)) =
-                (block.first_chunk::<BLOCK>(), block.last_chunk::<BLOCK>())
+            let Some((here, after)) = bytes
+                .get(start..start + BLOCK + 1)
+                .and_then(|b| Some((b.first_chunk::<BLOCK>()?, b.last_chunk::<BLOCK>()?)))
             else {
                 return true;
             };
