@@ -53,8 +53,10 @@ impl<'a, 'p> Ev<'a, 'p> {
         {
             return;
         }
+        // Empty (cleared when put back): every local starts as none, each
+        // made in place rather than cloned from one, as `resize` would.
         let mut frame = std::mem::take(&mut self.spare_frame);
-        frame.resize(rule.locals, Value::None);
+        frame.extend(std::iter::repeat_with(|| Value::None).take(rule.locals));
         if let Some(slot) = frame.get_mut(first.slot) {
             *slot = Value::Node(&record.root, rec);
         }
