@@ -267,21 +267,11 @@ impl Ir {
                 Op::Local(local) => Op::LocalField(local, field),
                 _ => Op::Field(base, field),
             },
-            Op::Binary(op, l, r) if op.is_test() => match (l.op, r.op) {
+            Op::Binary(op, l, r) if op.is_test() => match (&l.op, &r.op) {
                 (Op::LocalField(local, field), Op::Const(c)) => {
-                    Op::LocalFieldIs(op, local, field, Box::new(c))
+                    Op::LocalFieldIs(op, *local, *field, Box::new(c.clone()))
                 }
-                (lop, rop) => Op::Binary(
-                    op,
-                    Box::new(Ir {
-                        op: lop,
-                        span: l.span,
-                    }),
-                    Box::new(Ir {
-                        op: rop,
-                        span: r.span,
-                    }),
-                ),
+                _ => Op::Binary(op, l, r),
             },
             op => op,
         };
