@@ -425,17 +425,24 @@ impl SourceMap {
         // Read (and hashed) on all cores: a large run shows thousands of
         // files. Each text is made shared on the thread that read it, which
         // frees the text read where it can take its memory again at once.
-        let texts: Vec<Option<Arc<str>>> = ids
+        // Its lines are counted there too: a file is read again because
+        // the report shows a place in it, and the report is written on one
+        // thread.
+        let texts: Vec<Option<(Arc<str>, LineIndex)>> = ids
             .par_iter()
             .with_max_len(1)
-            .map(|id| self.get(*id)?.origin.as_ref()?.read_again())
+            .map(|id| {
+                let text = self.get(*id)?.origin.as_ref()?.read_again()?;
+                let lines = LineIndex::new(&text);
+                Some((text, lines))
+            })
             .collect();
         let mut changed = Vec::new();
         for (id, text) in ids.into_iter().zip(texts) {
             match (self.file_mut(id), text) {
-                (Some(f), Some(text)) => {
+                (Some(f), Some((text, lines))) => {
                     f.text = text;
-                    f.lines = OnceLock::new();
+                    f.lines = OnceLock::from(lines);
                     f.released = false;
                 }
                 _ => changed.push(id),
