@@ -532,32 +532,42 @@ pub fn statistics<'a>(
             None,
         )
     };
-    let mut ev = new_ev();
     let mut tables = Vec::new();
     let mut errors = Vec::new();
     'tables: for st in &program.statistics {
-        // Units by their id; a record of no unit counts under "".
+        // Each record's unit, on all cores: a table counts every record of
+        // its kind. A record of no unit counts under "".
+        let records = store.by_kind.get(st.kind).map_or(&[][..], Vec::as_slice);
+        let units: Vec<Option<Result<(String, Value<'a>), Fault>>> = records
+            .par_iter()
+            .with_min_len(STATISTICS_CHUNK)
+            .map_init(&new_ev, |ev, &rec| {
+                let root = store.root(rec)?;
+                let mut frame = vec![Value::None; st.locals];
+                ev.current = Some(rec);
+                let key = match ev.apply(&st.by, root.clone(), &mut frame) {
+                    Ok(v) => v.force(),
+                    Err(f) => return Some(Err(f)),
+                };
+                let mut unit = String::new();
+                if !matches!(key, Value::None) {
+                    key.display(&mut unit);
+                }
+                Some(Ok((unit, root)))
+            })
+            .collect();
+        // Units by their id; the first error in record order leaves the
+        // table out.
         let mut groups: BTreeMap<String, Vec<Value<'a>>> = BTreeMap::new();
-        for &rec in store.by_kind.get(st.kind).map_or(&[][..], Vec::as_slice) {
-            let Some(root) = store.root(rec) else {
-                continue;
-            };
-            let mut frame = vec![Value::None; st.locals];
-            ev.current = Some(rec);
-            let key = match ev.apply(&st.by, root.clone(), &mut frame) {
-                Ok(v) => v.force(),
+        for unit in units.into_iter().flatten() {
+            match unit {
+                Ok((unit, root)) => groups.entry(unit).or_default().push(root),
                 Err(f) => {
                     errors.push(Diagnostic::error(f.span, f.message));
                     continue 'tables;
                 }
-            };
-            let mut unit = String::new();
-            if !matches!(key, Value::None) {
-                key.display(&mut unit);
             }
-            groups.entry(unit).or_default().push(root);
         }
-        ev.current = None;
         // The rows on all cores, each job with an evaluator of its own (its
         // memo holds the calendar read from the parameters). A table with
         // an error is left out, with the first error in row order.
@@ -588,6 +598,10 @@ pub fn statistics<'a>(
     }
     (tables, errors)
 }
+
+/// The fewest records whose units one task finds: finding one is a
+/// field read or two.
+const STATISTICS_CHUNK: usize = 512;
 
 /// One row of a statistics table: the columns over one unit's records.
 fn statistics_row<'a>(
