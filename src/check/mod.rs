@@ -27,6 +27,8 @@ pub use symbols::Symbols;
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use rayon::prelude::*;
+
 use crate::diag::Diagnostic;
 use crate::model::{Finding, Related, Report, RuleInfo, Summary};
 use crate::records::{self, Limits, Record};
@@ -83,13 +85,24 @@ pub fn compile_files(
     disabled: &[String],
     max_expr_depth: usize,
 ) -> Compiled {
+    let parse = |&id: &FileId| {
+        let file = sources.get(id)?;
+        Some(syntax::parse_with(id, &file.text, max_expr_depth))
+    };
+    // A run compiles its rule library before it can read a record, so the
+    // files are parsed on all cores when this runs on a pool (the command
+    // line's, whose threads have stacks as large as the one it started
+    // on). Elsewhere, such as on an editor's request thread, the files are
+    // parsed here: deep nesting needs this thread's stack, not that of
+    // a thread of the global pool.
+    let results: Vec<syntax::Parsed> = if rayon::current_thread_index().is_some() {
+        files.par_iter().with_max_len(1).filter_map(parse).collect()
+    } else {
+        files.iter().filter_map(parse).collect()
+    };
     let mut errors = Vec::new();
-    let mut parsed: Vec<ast::File> = Vec::new();
-    for &id in files {
-        let Some(file) = sources.get(id) else {
-            continue;
-        };
-        let p = syntax::parse_with(id, &file.text, max_expr_depth);
+    let mut parsed: Vec<ast::File> = Vec::with_capacity(results.len());
+    for p in results {
         errors.extend(p.errors);
         parsed.push(p.file);
     }
