@@ -1014,3 +1014,41 @@ fn parameter_files_obey_the_yaml_limits_given() -> TestResult {
     assert!(message.contains("deeper than 10"), "{message}");
     Ok(())
 }
+
+#[test]
+fn a_rule_nesting_limit_beyond_the_stack_is_refused() -> TestResult {
+    // Rules nested 20,000 deep would exhaust the stack they are read on:
+    // the limit that would let them through is refused before anything is
+    // read, with the range that is accepted.
+    let deep = format!(
+        "rule DEEP-001 \"深\" {{\n  for o in org\n  require {}true{}\n  message \"x\"\n}}\n",
+        "(".repeat(20_000),
+        ")".repeat(20_000)
+    );
+    let dir = folder(&[("deep.rules", &deep), ("records/org.yaml", CLEAN_RECORD)])?;
+    let run = run_in(
+        dir.path(),
+        &[
+            "check",
+            "records",
+            "--rules",
+            "deep.rules",
+            "--max-expr-depth",
+            "30000",
+        ],
+    )?;
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "invalid value '30000' for '--max-expr-depth <N>': 30000 is not in 0..=10000"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Within the limit, the nesting is refused as a rule error, not a crash.
+    let run = run_in(dir.path(), &["check", "records", "--rules", "deep.rules"])?;
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stdout.contains("deep.rules"), "{}", run.stdout);
+    Ok(())
+}

@@ -8,6 +8,10 @@ use sunlight::project::{self, RuleOptions};
 use sunlight::records::Limits;
 use sunlight::workspace::InputLimits;
 
+/// The deepest `--max-expr-depth`: reading a rule nested this deep takes
+/// about half the stack the work runs on (see `main`).
+const MAX_EXPR_DEPTH: u64 = 10_000;
+
 /// sunlight (阳光) checks 三重一大 meeting minutes and fund-disbursement
 /// records against rules written in a small rule language.
 ///
@@ -260,8 +264,14 @@ pub(super) struct CheckArgs {
     #[arg(long, default_value_t = InputLimits::default().max_records, value_name = "N")]
     pub(super) max_records: usize,
 
-    /// Deepest bracket nesting accepted in a rule declaration.
-    #[arg(long, default_value_t = InputLimits::default().max_expr_depth, value_name = "N")]
+    /// Deepest bracket nesting accepted in a rule declaration, at most
+    /// 10,000: deeper nesting would exhaust the stack the rules are read on.
+    #[arg(
+        long,
+        default_value_t = InputLimits::default().max_expr_depth,
+        value_name = "N",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(..=MAX_EXPR_DEPTH)
+    )]
     pub(super) max_expr_depth: usize,
 
     /// Threads that read files and evaluate rules (default: one per core).
