@@ -237,13 +237,18 @@ struct Walker<'a> {
 /// - A folder reached twice (a link back up the tree) is read once; a file
 ///   reached twice is read once, under the first path in sorted order.
 pub fn walk(paths: &[PathBuf], exts: &[&str]) -> Walk {
-    walk_keeping(paths, exts, |_, _| true)
+    walk_keeping(paths, exts, |_, _, _| true)
 }
 
-/// Like [`walk`], keeping only the files `keep` accepts (as shown, with
-/// the index of the given path found under), before each file is kept
+/// Like [`walk`], keeping only the files `keep` accepts (as shown, where
+/// it really is, with no link in the way, and the index of the given path
+/// found under), before each file is kept
 /// once, so that [`Walk::found_under`] tells which given paths hold one.
-pub fn walk_keeping(paths: &[PathBuf], exts: &[&str], keep: impl Fn(&Path, usize) -> bool) -> Walk {
+pub fn walk_keeping(
+    paths: &[PathBuf],
+    exts: &[&str],
+    keep: impl Fn(&Path, &Path, usize) -> bool,
+) -> Walk {
     let mut walker = Walker {
         exts,
         roots: paths
@@ -265,7 +270,7 @@ pub fn walk_keeping(paths: &[PathBuf], exts: &[&str], keep: impl Fn(&Path, usize
     let Walker {
         mut found, mut out, ..
     } = walker;
-    found.retain(|(shown, _, index)| keep(shown, *index));
+    found.retain(|(shown, real, index)| keep(shown, real, *index));
     found.sort();
     out.found_under = vec![false; paths.len()];
     for (_, _, index) in &found {
@@ -463,17 +468,24 @@ impl Walker<'_> {
         } else {
             dir.real.join(&name)
         };
-        let meta = match std::fs::metadata(&real) {
-            Ok(m) => m,
-            Err(err) => {
-                self.error(Diagnostic::file_error(
-                    &shown_str,
-                    format!("cannot read: {err}"),
-                ));
-                return None;
+        // A link is followed to what it names; any other entry is what the
+        // folder's listing says, with no call of its own: an archive has
+        // thousands of files.
+        let (is_dir, is_file) = if kind.is_symlink() {
+            match std::fs::metadata(&real) {
+                Ok(m) => (m.is_dir(), m.is_file()),
+                Err(err) => {
+                    self.error(Diagnostic::file_error(
+                        &shown_str,
+                        format!("cannot read: {err}"),
+                    ));
+                    return None;
+                }
             }
+        } else {
+            (kind.is_dir(), kind.is_file())
         };
-        if !meta.is_dir() && !wanted {
+        if !is_dir && !wanted {
             self.skip(shown_str, SkipReason::Extension);
             return None;
         }
@@ -489,7 +501,7 @@ impl Walker<'_> {
             );
             return None;
         }
-        if meta.is_dir() {
+        if is_dir {
             if let Some(reason) = skipped_name(&name, true) {
                 self.skip(shown_str, reason);
                 return None;
@@ -500,7 +512,7 @@ impl Walker<'_> {
                 linked: kind.is_symlink(),
             });
         }
-        if meta.is_file() {
+        if is_file {
             self.found.push((shown, real, index));
         } else {
             self.error(not_regular(&shown_str));

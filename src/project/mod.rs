@@ -449,8 +449,8 @@ pub fn record_walk(paths: &[PathBuf], not_records: &[PathBuf]) -> crate::workspa
                     .is_some_and(|e| e.eq_ignore_ascii_case("rules"))
         })
     };
-    let mut walk = walk_keeping(paths, RECORD_EXTENSIONS, |f, i| {
-        !rule_file(i) && is_record(f, paths.get(i).map(PathBuf::as_path), not_records)
+    let mut walk = walk_keeping(paths, RECORD_EXTENSIONS, |f, real, i| {
+        !rule_file(i) && is_record_at(f, real, paths.get(i).map(PathBuf::as_path), not_records)
     });
     for (i, p) in paths.iter().enumerate() {
         if rule_file(i) {
@@ -471,6 +471,13 @@ pub fn record_walk(paths: &[PathBuf], not_records: &[PathBuf]) -> crate::workspa
 /// walk (hidden, like `.github` or `.vscode`, or build output, `target`),
 /// or it is hidden itself.
 pub fn is_record(path: &Path, base: Option<&Path>, not_records: &[PathBuf]) -> bool {
+    is_record_at(path, &canonical(path), base, not_records)
+}
+
+/// [`is_record`] of a file whose canonical path `real` is known already,
+/// as the walk knows it: an archive's thousands of files are not each
+/// resolved again, component by component.
+fn is_record_at(path: &Path, real: &Path, base: Option<&Path>, not_records: &[PathBuf]) -> bool {
     if let Some(below) = base.and_then(|b| path.strip_prefix(b).ok()) {
         let names: Vec<&std::ffi::OsStr> = below
             .components()
@@ -488,8 +495,7 @@ pub fn is_record(path: &Path, base: Option<&Path>, not_records: &[PathBuf]) -> b
             return false;
         }
     }
-    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    !not_records.contains(&canonical)
+    !not_records.iter().any(|n| n == real)
 }
 
 /// Warnings for disabled ids no rule declared (in `symbols`) has: at their
