@@ -11,7 +11,9 @@
 # until the generator changes.
 # Times are wall-clock medians of RUNS rounds (default 5; 1 for
 # 1,000,000); in each round the floor, one thread and two threads run in
-# turn, and the ratios to the floor are the medians of the rounds' ratios.
+# turn, and the ratios (to the floor, and of one thread to two) are the
+# medians of the rounds' ratios: a slow spell of a shared machine slows
+# the runs of one round together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,7 +60,7 @@ for n in $sizes; do
   check=("$bin" check "$dir" --format json --no-config --max-records 100000000)
   # The floor and the check take turns, so that a slow spell of a shared
   # machine slows both; each ratio is the median of the rounds' ratios.
-  fl=() flc=() w1=() cpu1=() w2=() r_wall=() r_cpu=() rss1=0 rss2=0
+  fl=() flc=() w1=() cpu1=() w2=() r_wall=() r_cpu=() r_gain=() rss1=0 rss2=0
   for _ in $(seq "$runs"); do
     read -r fs fc _ < <(once target/release/examples/saphyr_floor "$dir")
     read -r s1 c1 m1 < <(once "${check[@]}" --threads 1)
@@ -66,16 +68,17 @@ for n in $sizes; do
     fl+=("$fs"); flc+=("$fc"); w1+=("$s1"); cpu1+=("$c1"); w2+=("$s2")
     r_wall+=("$(awk -v a="$s1" -v b="$fs" 'BEGIN {print (b > 0 ? a / b : 0)}')")
     r_cpu+=("$(awk -v a="$c1" -v b="$fc" 'BEGIN {print (b > 0 ? a / b : 0)}')")
+    r_gain+=("$(awk -v a="$s1" -v b="$s2" 'BEGIN {print (b > 0 ? a / b : 0)}')")
     [ "$m1" -gt "$rss1" ] && rss1=$m1
     [ "$m2" -gt "$rss2" ] && rss2=$m2
   done
   med() { printf '%s\n' "$@" | median; }
   floor=$(med "${fl[@]}"); floor_cpu=$(med "${flc[@]}")
   t1=$(med "${w1[@]}"); c1=$(med "${cpu1[@]}"); t2=$(med "${w2[@]}")
-  rw=$(med "${r_wall[@]}"); rc=$(med "${r_cpu[@]}")
+  rw=$(med "${r_wall[@]}"); rc=$(med "${r_cpu[@]}"); gain=$(med "${r_gain[@]}")
   rss=$(( (rss1 > rss2 ? rss1 : rss2) / 1024 ))
   awk -v n="$n" -v mb="$mb" -v f="$floor" -v fc="$floor_cpu" -v t1="$t1" -v c1="$c1" \
-      -v t2="$t2" -v rw="$rw" -v rc="$rc" -v rss="$rss" 'BEGIN {
+      -v t2="$t2" -v gain="$gain" -v rw="$rw" -v rc="$rc" -v rss="$rss" 'BEGIN {
     printf "%-8d %5d %7.2f %7.2f %7.2f %7.2f %8.0f %7.2fx %7.2f %7.2fx %7.2fx %8d\n",
-      n, mb, f, fc, t1, c1, n / t1, rw, t2, t1 / t2, rc, rss }'
+      n, mb, f, fc, t1, c1, n / t1, rw, t2, gain, rc, rss }'
 done
