@@ -590,15 +590,16 @@ impl Builder<'_> {
                     let Some(arg) = post.into_inner().next() else {
                         continue;
                     };
+                    // The chain so far moves into its new head: copied at
+                    // every step, a long chain cost its length squared.
+                    let span = e.span.to(post_span);
                     let kind = if is_field {
-                        ExprKind::Field(Box::new(e.clone()), self.ident(arg))
+                        ExprKind::Field(Box::new(e), self.ident(arg))
                     } else {
-                        ExprKind::Index(Box::new(e.clone()), Box::new(self.expr(arg)))
+                        let index = self.expr(arg);
+                        ExprKind::Index(Box::new(e), Box::new(index))
                     };
-                    e = Expr {
-                        span: e.span.to(post_span),
-                        kind,
-                    };
+                    e = Expr { span, kind };
                 }
                 return e;
             }
@@ -710,7 +711,7 @@ impl Builder<'_> {
     fn too_long(&mut self, span: Span) -> Expr {
         self.errors.push(
             Diagnostic::error(span, format!("expression chains more than {} operators", self.max_chain))
-                .with_help("split the expression with `let` or `def`, or raise the limit with --max-expr-depth"),
+                .with_help("split the expression with `let` or `def`, or raise the limit (up to 1,000) with --max-expr-depth"),
         );
         Expr {
             kind: ExprKind::None,
