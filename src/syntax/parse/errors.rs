@@ -24,7 +24,7 @@ pub(super) fn nesting_error(
     let too_deep = |at: usize, what: String| {
         Some(
             Diagnostic::error(Span::new(file, pos + at, pos + at + 1), what)
-                .with_help("split the expression with `let` or `def`, or raise the limit with --max-expr-depth"),
+                .with_help("split the expression with `let` or `def`, or raise the limit (up to 1,000) with --max-expr-depth"),
         )
     };
     let mut prev = ' ';

@@ -98,7 +98,7 @@ pub fn parse_with(file: FileId, text: &str, max_nesting: usize) -> Parsed {
                     if deepest > 4 * max_nesting {
                         errors.push(
                             Diagnostic::error(decl.span, format!("expression nested deeper than {} levels", 4 * max_nesting))
-                                .with_help("split the expression with `let` or `def`, or raise the limit with --max-expr-depth"),
+                                .with_help("split the expression with `let` or `def`, or raise the limit (up to 1,000) with --max-expr-depth"),
                         );
                         pos = next_decl_start(text, pos);
                         continue;
