@@ -241,9 +241,9 @@ pub fn walk(paths: &[PathBuf], exts: &[&str]) -> Walk {
 }
 
 /// Like [`walk`], keeping only the files `keep` accepts (as shown, where
-/// it really is, with no link in the way, and the index of the given path
-/// found under), before each file is kept
-/// once, so that [`Walk::found_under`] tells which given paths hold one.
+/// it really is with no link in the way, and the index of the given path
+/// it was found under), before each file is kept once, so that
+/// [`Walk::found_under`] tells which given paths hold one.
 pub fn walk_keeping(
     paths: &[PathBuf],
     exts: &[&str],
