@@ -12,8 +12,8 @@ use sunlight::workspace::InputLimits;
 /// twentieth of the stack the work runs on (see `main`); but each level
 /// may also chain four times as many operators, and the worst expression
 /// the limit lets through, a thousand levels of four thousand (4 MB of
-/// text), is read and refused in 3 s and 1.2 GB. Ten times the limit
-/// would let through a tree a hundred times as deep.
+/// text), is read and refused in 2–3 s and about 1 GB. Ten times the
+/// limit would let through a tree a hundred times as deep.
 const MAX_EXPR_DEPTH: u64 = 1_000;
 
 /// sunlight (阳光) checks 三重一大 meeting minutes and fund-disbursement
