@@ -36,6 +36,9 @@ stamp=$(sha256sum examples/gen_archive.rs | cut -c1-16)
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# A / B, or 0 when B is 0
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print (b > 0 ? a / b : 0)}'; }
+
 # one run of CMD…; prints "wall-seconds cpu-seconds max-rss-kib". Wall
 # and CPU time are read to the millisecond (the clock, and `times` of this
 # subshell, whose only child is the run), not to the hundredth /usr/bin/time
@@ -76,9 +79,7 @@ for n in $sizes; do
     read -r s1 c1 m1 < <(once "${check[@]}" --threads 1)
     read -r s2 _ m2 < <(once "${check[@]}" --threads 2)
     fl+=("$fs"); flc+=("$fc"); w1+=("$s1"); cpu1+=("$c1"); w2+=("$s2")
-    r_wall+=("$(awk -v a="$s1" -v b="$fs" 'BEGIN {print (b > 0 ? a / b : 0)}')")
-    r_cpu+=("$(awk -v a="$c1" -v b="$fc" 'BEGIN {print (b > 0 ? a / b : 0)}')")
-    r_gain+=("$(awk -v a="$s1" -v b="$s2" 'BEGIN {print (b > 0 ? a / b : 0)}')")
+    r_wall+=("$(ratio "$s1" "$fs")"); r_cpu+=("$(ratio "$c1" "$fc")"); r_gain+=("$(ratio "$s1" "$s2")")
     [ "$m1" -gt "$rss1" ] && rss1=$m1
     [ "$m2" -gt "$rss2" ] && rss2=$m2
   done
